@@ -1,0 +1,53 @@
+# Townhall: the front door. `make run` starts the platform, `make test` checks it.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+RUN := $(UV) run --all-packages --locked
+PYTEST_ARGS ?=
+
+.PHONY: help setup run test test-fast lint format schemas bench clean
+
+help:
+	@echo "make run     start the whole platform on embedded defaults"
+	@echo "make test    run the whole test suite (embedded broker, SQLite, PostgreSQL)"
+	@echo "make lint    ruff and mypy"
+	@echo "make bench   throughput and latency benchmarks"
+	@echo "make schemas regenerate JSON Schema and AsyncAPI from the event models"
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/python -m pip install --quiet uv
+
+.venv/.synced: $(filter .tools/bin/uv,$(UV)) uv.lock pyproject.toml $(wildcard */pyproject.toml */*/pyproject.toml)
+	$(UV) sync --all-packages --locked
+	@touch $@
+
+setup: .venv/.synced
+
+run: setup
+	$(RUN) townhall up
+
+test: setup
+	$(RUN) python -m townhall.schemas.export --check
+	$(RUN) pytest -q $(PYTEST_ARGS)
+
+test-fast: setup
+	$(RUN) pytest -q -m "not e2e" $(PYTEST_ARGS)
+
+lint: setup
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy libs/runtime/src schemas/src libs/cli/src connectors/src services/*/src
+
+format: setup
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+schemas: setup
+	$(RUN) python -m townhall.schemas.export
+
+bench: setup
+	$(RUN) python -m bench
+
+clean:
+	rm -rf var .venv .tools .pytest_cache .mypy_cache .ruff_cache

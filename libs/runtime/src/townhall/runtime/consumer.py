@@ -1,0 +1,349 @@
+"""The idempotent consumer.
+
+For each batch of records from one partition, in one database transaction: drop the
+events this group already processed, apply the rest through the handler, record them
+as processed; only then commit the Kafka offset. Malformed and unprocessable records go
+to the group's dead-letter topic with the reason and their original headers; transient
+failures are retried with backoff. The consumer never crashes on a message and never
+skips one silently. It follows the broker epoch (see townhall.runtime.epoch): when the
+broker lost its data it rewinds to the beginning and lets the dedupe drop repeats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TypeAlias
+
+from aiokafka import (
+    AIOKafkaConsumer,
+    AIOKafkaProducer,
+    ConsumerRebalanceListener,
+    ConsumerRecord,
+    TopicPartition,
+)
+from aiokafka.errors import KafkaError
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from townhall.runtime import metrics
+from townhall.runtime.binding import MalformedEventError, from_record
+from townhall.runtime.db import insert_or_ignore
+from townhall.runtime.epoch import BrokerEpoch
+from townhall.runtime.errors import Failure, classify
+from townhall.runtime.kafka import client_id, ensure_topics, make_consumer, make_producer
+from townhall.runtime.settings import KafkaSettings
+from townhall.runtime.state import get_value, set_value
+from townhall.runtime.tables import processed_events
+from townhall.schemas.envelope import Envelope
+from townhall.schemas.registry import parse_event
+from townhall.schemas.topics import TopicSpec, dlq_topic
+
+log = logging.getLogger(__name__)
+
+BatchHandler = Callable[[AsyncSession, Sequence[Envelope]], Awaitable[None]]
+Validator = Callable[[Envelope], object]
+Record: TypeAlias = ConsumerRecord[bytes, bytes]
+CONFLICT_ATTEMPTS = 5
+
+
+def validate_registered(envelope: Envelope) -> object:
+    """Default validator: the type must be registered and its data must match the model."""
+    return parse_event(envelope.type, envelope.data)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    record: Record
+    envelope: Envelope | None
+    error: str | None
+
+
+class IdempotentConsumer:
+    def __init__(
+        self,
+        *,
+        group: str,
+        topics: Sequence[str],
+        handler: BatchHandler,
+        sessions: async_sessionmaker[AsyncSession],
+        kafka: KafkaSettings,
+        epoch: BrokerEpoch,
+        validate: Validator | None = validate_registered,
+        batch_size: int = 500,
+        retention_s: float = 14 * 24 * 3600,
+    ):
+        self.group = group
+        self.topics = list(topics)
+        self.handler = handler
+        self.sessions = sessions
+        self.kafka = kafka
+        self.epoch = epoch
+        self.validate = validate
+        self.batch_size = batch_size
+        self.retention = timedelta(seconds=retention_s)
+        self.dlq = dlq_topic(group)
+        self._consumer: AIOKafkaConsumer | None = None
+        self._producer: AIOKafkaProducer | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._epoch_seen: str | None = None
+        self._next_epoch_check = 0.0
+        self._next_housekeeping = 0.0
+        self.rewind_pending = False
+        self.ready = False
+
+    @property
+    def epoch_state(self) -> str:
+        return f"consumer.{self.group}.broker_epoch"
+
+    async def start(self) -> None:
+        await ensure_topics(self.kafka, [TopicSpec(self.dlq, self.kafka.topic_partitions)])
+        self._producer = make_producer(self.kafka, client_id(f"{self.group}-dlq"))
+        await self._producer.start()
+        self._consumer = make_consumer(
+            self.kafka, group_id=self.group, client_id=client_id(self.group)
+        )
+        await self._consumer.start()
+        self._consumer.subscribe(self.topics, listener=_RewindOnAssign(self))
+        self._task = asyncio.create_task(self._run(), name=f"consumer-{self.group}")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._consumer:
+            await self._consumer.stop()
+        if self._producer:
+            await self._producer.stop()
+
+    async def _run(self) -> None:
+        assert self._consumer is not None
+        while True:
+            try:
+                await self._follow_epoch()
+                batches = await self._consumer.getmany(timeout_ms=200, max_records=self.batch_size)
+                self.ready = True
+                for tp, records in batches.items():
+                    await self._process(tp, records)
+                await self._housekeeping()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("consumer pass failed; retrying", extra={"group": self.group})
+                await asyncio.sleep(0.5)
+
+    async def _process(self, tp: TopicPartition, records: list[Record]) -> None:
+        deliveries = [self._decode(record) for record in records]
+        for delivery in deliveries:
+            if delivery.error is not None:
+                await self._dead_letter(delivery.record, delivery.error, delivery.envelope)
+        valid = [d for d in deliveries if d.envelope is not None and d.error is None]
+        if valid:
+            await self._apply(valid)
+        await self._commit(tp, records[-1].offset + 1)
+
+    def _decode(self, record: Record) -> Delivery:
+        try:
+            envelope = from_record(record.key, record.value, record.headers)
+        except MalformedEventError as exc:
+            metrics.CONSUMER_FAILURES.labels(self.group, "malformed").inc()
+            return Delivery(record, None, str(exc))
+        if self.validate is not None:
+            try:
+                self.validate(envelope)
+            except Exception as exc:
+                metrics.CONSUMER_FAILURES.labels(self.group, "invalid").inc()
+                return Delivery(record, envelope, f"{type(exc).__name__}: {exc}")
+        return Delivery(record, envelope, None)
+
+    async def _apply(self, deliveries: list[Delivery]) -> None:
+        """Apply in one transaction; on a bad message split the batch to isolate it."""
+        attempt = 0
+        while True:
+            try:
+                applied = await self._transaction([d.envelope for d in deliveries if d.envelope])
+            except Exception as exc:
+                kind = classify(exc)
+                if kind is Failure.CONFLICT and attempt >= CONFLICT_ATTEMPTS:
+                    kind = Failure.POISON
+                if len(deliveries) > 1 and kind is not Failure.TRANSIENT:
+                    for delivery in deliveries:
+                        await self._apply([delivery])
+                    return
+                if kind is Failure.POISON:
+                    metrics.CONSUMER_FAILURES.labels(self.group, "poison").inc()
+                    reason = f"{type(exc).__name__}: {exc}"
+                    await self._dead_letter(deliveries[0].record, reason, deliveries[0].envelope)
+                    return
+                metrics.CONSUMER_FAILURES.labels(self.group, kind.value).inc()
+                delay = min(0.05 * 2**attempt, 5.0)
+                log.warning(
+                    "retrying after a transient failure",
+                    extra={"group": self.group, "error": repr(exc), "retry_in_s": delay},
+                )
+                attempt += 1
+                await asyncio.sleep(delay)
+                continue
+            metrics.CONSUMER_EVENTS.labels(self.group, "applied").inc(applied)
+            metrics.CONSUMER_EVENTS.labels(self.group, "duplicate").inc(len(deliveries) - applied)
+            return
+
+    async def _transaction(self, envelopes: list[Envelope]) -> int:
+        async with self.sessions.begin() as session:
+            new = await self._unseen(session, envelopes)
+            if new:
+                await self.handler(session, new)
+                await self._mark(session, [e.id for e in new], "applied")
+            return len(new)
+
+    async def _unseen(self, session: AsyncSession, envelopes: list[Envelope]) -> list[Envelope]:
+        ids = [e.id for e in envelopes]
+        seen = set(
+            (
+                await session.execute(
+                    select(processed_events.c.event_id)
+                    .where(processed_events.c.consumer_group == self.group)
+                    .where(processed_events.c.event_id.in_(ids))
+                )
+            ).scalars()
+        )
+        fresh: list[Envelope] = []
+        for envelope in envelopes:
+            if envelope.id not in seen:
+                seen.add(envelope.id)
+                fresh.append(envelope)
+        return fresh
+
+    async def _mark(self, session: AsyncSession, ids: list[str], outcome: str) -> None:
+        now = datetime.now(UTC)
+        await session.execute(
+            insert(processed_events),
+            [
+                {
+                    "consumer_group": self.group,
+                    "event_id": i,
+                    "outcome": outcome,
+                    "processed_at": now,
+                }
+                for i in ids
+            ],
+        )
+
+    async def _dead_letter(self, record: Record, reason: str, envelope: Envelope | None) -> None:
+        assert self._producer is not None
+        headers = [
+            *record.headers,
+            ("dlq_reason", reason[:2000].encode()),
+            ("dlq_group", self.group.encode()),
+            ("dlq_topic", record.topic.encode()),
+            ("dlq_partition", str(record.partition).encode()),
+            ("dlq_offset", str(record.offset).encode()),
+            ("dlq_time", datetime.now(UTC).isoformat().encode()),
+        ]
+        await self._producer.send_and_wait(self.dlq, record.value, key=record.key, headers=headers)
+        metrics.CONSUMER_EVENTS.labels(self.group, "dead_lettered").inc()
+        log.warning(
+            "dead-lettered a record",
+            extra={
+                "group": self.group,
+                "topic": record.topic,
+                "offset": record.offset,
+                "partition": record.partition,
+                "reason": reason,
+            },
+        )
+        if envelope is not None:
+            await self._remember_dead_letter(envelope.id)
+
+    async def _remember_dead_letter(self, event_id: str) -> None:
+        async with self.sessions.begin() as session:
+            await session.execute(
+                insert_or_ignore(session, processed_events).values(
+                    consumer_group=self.group,
+                    event_id=event_id,
+                    outcome="dead_lettered",
+                    processed_at=datetime.now(UTC),
+                )
+            )
+
+    async def _commit(self, tp: TopicPartition, offset: int) -> None:
+        assert self._consumer is not None
+        try:
+            await self._consumer.commit({tp: offset})
+        except KafkaError as exc:  # a rebalance or a broker restart: the dedupe covers it
+            log.warning("offset commit failed", extra={"group": self.group, "error": repr(exc)})
+        highwater = self._consumer.highwater(tp)
+        if highwater is not None:
+            metrics.CONSUMER_LAG.labels(self.group, tp.topic, str(tp.partition)).set(
+                max(highwater - offset, 0)
+            )
+            if highwater < offset:  # the log is shorter than our position: it was reset
+                self._next_epoch_check = 0.0
+
+    async def _follow_epoch(self) -> None:
+        if time.monotonic() < self._next_epoch_check:
+            return
+        self._next_epoch_check = time.monotonic() + self.kafka.epoch_check_interval_s
+        current = await self.epoch.current()
+        if self._epoch_seen is None:
+            async with self.sessions() as session:
+                self._epoch_seen = await get_value(session, self.epoch_state)
+        if self._epoch_seen is not None and self._epoch_seen != current:
+            await self._rewind(current)
+        elif self._epoch_seen is None:
+            async with self.sessions.begin() as session:
+                await set_value(session, self.epoch_state, current)
+        self._epoch_seen = current
+
+    async def _rewind(self, current: str) -> None:
+        """The broker lost its data: read every partition again from offset 0."""
+        assert self._consumer is not None
+        metrics.BROKER_RESETS.labels(f"{self.group}-consumer").inc()
+        log.warning(
+            "broker lost its data; rewinding", extra={"group": self.group, "epoch": current}
+        )
+        partitions = self._consumer.assignment()
+        if partitions:
+            await self.rewind_partitions(partitions)
+        else:  # not assigned yet: rewind whatever the next assignment brings
+            self.rewind_pending = True
+        async with self.sessions.begin() as session:
+            await set_value(session, self.epoch_state, current)
+
+    async def rewind_partitions(self, partitions: set[TopicPartition]) -> None:
+        """Seek to offset 0 and commit it, so a crash now still resumes from the start."""
+        assert self._consumer is not None
+        await self._consumer.seek_to_beginning(*partitions)
+        with contextlib.suppress(KafkaError):
+            await self._consumer.commit(dict.fromkeys(partitions, 0))
+        self.rewind_pending = False
+
+    async def _housekeeping(self) -> None:
+        if time.monotonic() < self._next_housekeeping:
+            return
+        self._next_housekeeping = time.monotonic() + 60.0
+        cutoff = datetime.now(UTC) - self.retention
+        async with self.sessions.begin() as session:
+            await session.execute(
+                delete(processed_events)
+                .where(processed_events.c.consumer_group == self.group)
+                .where(processed_events.c.processed_at < cutoff)
+            )
+
+
+class _RewindOnAssign(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, consumer: IdempotentConsumer):
+        self.consumer = consumer
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        if self.consumer.rewind_pending and assigned:
+            await self.consumer.rewind_partitions(assigned)

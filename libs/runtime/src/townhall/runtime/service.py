@@ -1,0 +1,149 @@
+"""What every service process runs: database, migrations, relay, consumers, auth, server.
+
+A service builds one :class:`ServiceRuntime` from its settings and hands its
+``lifespan`` to :func:`townhall.runtime.web.create_app`; :func:`serve` runs it. Services
+whose issue has not landed yet use :func:`health_only_app`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from townhall.runtime.auth import JWKSVerifier
+from townhall.runtime.consumer import (
+    BatchHandler,
+    IdempotentConsumer,
+    Validator,
+    validate_registered,
+)
+from townhall.runtime.db import create_engine, session_factory
+from townhall.runtime.epoch import BrokerEpoch
+from townhall.runtime.logging import configure_logging
+from townhall.runtime.migrations import upgrade
+from townhall.runtime.outbox import Outbox
+from townhall.runtime.relay import OutboxRelay
+from townhall.runtime.settings import ServiceSettings
+from townhall.runtime.web import ReadinessCheck, create_app
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    group: str
+    topics: Sequence[str]
+    handler: BatchHandler
+    validate: Validator | None = validate_registered
+
+
+class ServiceRuntime:
+    """The adapters one service process owns, started and stopped together."""
+
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        migrations: Path,
+        produces: bool = True,
+        consumers: Sequence[ConsumerSpec] = (),
+    ):
+        self.settings = settings
+        self.migrations = migrations
+        self.engine = create_engine(settings.database_url)
+        self.sessions = session_factory(self.engine)
+        self.outbox = Outbox(settings.service_name) if produces else None
+        self.epoch = BrokerEpoch(settings.kafka)
+        self.relay = self._relay() if self.outbox and settings.relay_enabled else None
+        self.consumers = [self._consumer(spec) for spec in consumers]
+        self.verifier = (
+            JWKSVerifier(
+                settings.auth_jwks_url, issuer=settings.auth_issuer, audience=settings.auth_audience
+            )
+            if settings.auth_jwks_url
+            else None
+        )
+
+    def _relay(self) -> OutboxRelay:
+        assert self.outbox is not None
+        return OutboxRelay(
+            outbox=self.outbox,
+            sessions=self.sessions,
+            kafka=self.settings.kafka,
+            epoch=self.epoch,
+            batch_size=self.settings.relay_batch_size,
+            poll_interval_s=self.settings.relay_poll_interval_s,
+            retention_s=self.settings.outbox_retention_s,
+        )
+
+    def _consumer(self, spec: ConsumerSpec) -> IdempotentConsumer:
+        return IdempotentConsumer(
+            group=spec.group,
+            topics=spec.topics,
+            handler=spec.handler,
+            sessions=self.sessions,
+            kafka=self.settings.kafka,
+            epoch=self.epoch,
+            validate=spec.validate,
+            batch_size=self.settings.consumer_batch_size,
+            retention_s=self.settings.outbox_retention_s,
+        )
+
+    async def start(self) -> None:
+        await upgrade(self.settings.database_url, self.migrations)
+        if self.relay or self.consumers:
+            await self.epoch.start()
+        if self.relay:
+            await self.relay.start()
+        for consumer in self.consumers:
+            await consumer.start()
+
+    async def stop(self) -> None:
+        for consumer in self.consumers:
+            await consumer.stop()
+        if self.relay:
+            await self.relay.stop()
+        if self.relay or self.consumers:
+            await self.epoch.stop()
+        await self.engine.dispose()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
+        app.state.runtime = self
+        if self.verifier is not None:
+            app.state.verifier = self.verifier
+        await self.start()
+        try:
+            yield
+        finally:
+            await self.stop()
+
+    def readiness(self) -> list[ReadinessCheck]:
+        async def database() -> str | None:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            return None
+
+        async def relay() -> str | None:
+            return None if self.relay is None or self.relay.ready else "relay not started"
+
+        async def consumers() -> str | None:
+            waiting = [c.group for c in self.consumers if not c.ready]
+            return f"consumers not assigned: {', '.join(waiting)}" if waiting else None
+
+        return [database, relay, consumers]
+
+
+def health_only_app(service: str) -> FastAPI:
+    """A service whose issue has not landed yet: /healthz, /readyz, /metrics only."""
+    return create_app(service=service)
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    """Run ``app`` with uvicorn on the configured host and port, logging as JSON."""
+    configure_logging(settings.service_name, settings.log_level, json=settings.log_json)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)

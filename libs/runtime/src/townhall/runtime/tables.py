@@ -1,0 +1,73 @@
+"""Tables the runtime keeps in every service's own database.
+
+Services create them in their first Alembic migration with
+``townhall.runtime.migrations.create_runtime_tables()``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+#: Events waiting for (or kept after) publication, in per-source sequence order.
+outbox = Table(
+    "th_outbox",
+    metadata,
+    Column("sequence", BigInteger, primary_key=True, autoincrement=False),
+    Column("event_id", String(128), nullable=False, unique=True),
+    Column("topic", String(249), nullable=False),
+    Column("key", String(256), nullable=False),
+    Column("event_type", String(200), nullable=False),
+    Column("envelope", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=True),
+    Column("publish_count", Integer, nullable=False, default=0),
+    Index(
+        "ix_th_outbox_unpublished",
+        "sequence",
+        postgresql_where=Column("published_at").is_(None),
+        sqlite_where=Column("published_at").is_(None),
+    ),
+    Index("ix_th_outbox_published_at", "published_at"),
+)
+
+#: The gapless per-source sequence. Its row lock also orders commits by sequence.
+outbox_sequence = Table(
+    "th_outbox_sequence",
+    metadata,
+    Column("source", String(200), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+#: What each consumer group has processed (the dedupe record) and how it ended.
+processed_events = Table(
+    "th_processed_events",
+    metadata,
+    Column("consumer_group", String(200), nullable=False),
+    Column("event_id", String(128), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("processed_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("consumer_group", "event_id"),
+    Index("ix_th_processed_events_at", "processed_at"),
+)
+
+#: Small named values: the broker epoch seen by a relay or consumer, relay leases.
+runtime_state = Table(
+    "th_runtime_state",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("value", String(500), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=True),
+)

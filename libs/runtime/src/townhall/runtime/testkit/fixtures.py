@@ -1,0 +1,116 @@
+"""pytest fixtures for every package's tests: the real embedded broker and databases.
+
+Loaded from the repository's root ``conftest.py``. PostgreSQL comes from
+``TEST_POSTGRES_URL`` (default: the server at 127.0.0.1:5432, user postgres); every test
+session creates fresh databases there and drops them at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from townhall.runtime.broker import EmbeddedBroker
+from townhall.runtime.kafka import ensure_topics
+from townhall.runtime.settings import KafkaSettings
+
+DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def dev_kafka_settings(bootstrap_servers: str, **overrides: object) -> KafkaSettings:
+    """Client settings for the embedded broker: short session timeout, quick epoch checks."""
+    values: dict[str, object] = {
+        "bootstrap_servers": bootstrap_servers,
+        "session_timeout_ms": 2000,
+        "heartbeat_interval_ms": 300,
+        "epoch_check_interval_s": 0.2,
+    }
+    values.update(overrides)
+    return KafkaSettings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedBroker]:
+    """One embedded broker for the whole test session, on a free port."""
+    log_file = tmp_path_factory.mktemp("broker") / "tansu.log"
+    embedded = EmbeddedBroker(port=free_port(), log_file=log_file)
+    embedded.start()
+    asyncio.run(embedded.prepare(dev_kafka_settings(embedded.bootstrap_servers)))
+    yield embedded
+    embedded.stop()
+
+
+@pytest.fixture(scope="session")
+def kafka_settings(broker: EmbeddedBroker) -> KafkaSettings:
+    return dev_kafka_settings(broker.bootstrap_servers)
+
+
+@pytest.fixture
+async def topic(kafka_settings: KafkaSettings) -> str:
+    """A fresh, explicitly created topic for one test."""
+    from townhall.schemas.topics import TopicSpec
+
+    name = f"test.{uuid.uuid4().hex[:12]}"
+    await ensure_topics(kafka_settings, [TopicSpec(name, kafka_settings.topic_partitions)])
+    return name
+
+
+class PostgresDatabases:
+    """Creates throwaway databases on one server and drops them all at the end."""
+
+    def __init__(self, server_url: str):
+        self.server_url = server_url
+        self.prefix = f"townhall_test_{uuid.uuid4().hex[:8]}"
+        self.created: list[str] = []
+
+    async def _admin(self, statement: str) -> None:
+        engine = create_async_engine(self.server_url, isolation_level="AUTOCOMMIT")
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text(statement))
+        finally:
+            await engine.dispose()
+
+    async def create(self) -> str:
+        name = f"{self.prefix}_{len(self.created)}"
+        await self._admin(f'CREATE DATABASE "{name}"')
+        self.created.append(name)
+        url = make_url(self.server_url).set(database=name)
+        return url.render_as_string(hide_password=False)
+
+    async def drop_all(self) -> None:
+        for name in self.created:
+            await self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresDatabases]:
+    databases = PostgresDatabases(os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES))
+    yield databases
+    asyncio.run(databases.drop_all())
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres: PostgresDatabases
+) -> AsyncIterator[str]:
+    """A fresh, empty database: each test using it runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+    else:
+        yield await postgres.create()

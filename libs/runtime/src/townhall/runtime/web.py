@@ -1,0 +1,140 @@
+"""The FastAPI application every Townhall service starts from.
+
+:func:`create_app` gives each service the same operational surface: problem-details
+errors, correlation ids, request metrics, ``/healthz``, ``/readyz``, ``/metrics`` and
+``/openapi.json``. Services add their routers to the app it returns.
+"""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Response
+from fastapi.routing import APIRouter
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
+from starlette.types import ASGIApp, Lifespan, Message, Receive, Scope, Send
+
+from townhall.runtime.logging import CorrelationIdMiddleware
+from townhall.runtime.problems import ServiceUnavailable, install_problem_handlers
+
+__all__ = [
+    "HTTP_REQUESTS",
+    "HTTP_REQUEST_DURATION",
+    "ReadinessCheck",
+    "RequestMetricsMiddleware",
+    "create_app",
+]
+
+ReadinessCheck = Callable[[], Awaitable[str | None]]
+"""Returns None when the dependency is fine, or a short reason why it is not."""
+
+READINESS_TIMEOUT_SECONDS = 2.0
+_UNMATCHED_ROUTE = "<unmatched>"
+_log = structlog.get_logger(__name__)
+
+# Module level: created once per process however many apps a test session builds.
+HTTP_REQUESTS = Counter(
+    "townhall_http_requests",
+    "HTTP requests handled, by method, route template and status code.",
+    ["method", "route", "status"],
+)
+HTTP_REQUEST_DURATION = Histogram(
+    "townhall_http_request_duration_seconds",
+    "Time to handle an HTTP request, by method, route template and status code.",
+    ["method", "route", "status"],
+)
+
+
+def _route_template(scope: Scope) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else _UNMATCHED_ROUTE
+
+
+class RequestMetricsMiddleware:
+    """Count and time HTTP requests, labelled by route template (not raw path)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+        started = time.perf_counter()
+
+        async def send_recording_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_recording_status)
+        finally:
+            labels = (scope["method"], _route_template(scope), str(status))
+            HTTP_REQUESTS.labels(*labels).inc()
+            HTTP_REQUEST_DURATION.labels(*labels).observe(time.perf_counter() - started)
+
+
+async def _run_check(check: ReadinessCheck) -> str | None:
+    name = getattr(check, "__name__", repr(check))
+    try:
+        return await asyncio.wait_for(check(), READINESS_TIMEOUT_SECONDS)
+    except TimeoutError:
+        return f"{name}: timed out"
+    except Exception:
+        _log.exception("readiness_check_failed", check=name)
+        return f"{name}: failed"
+
+
+async def _not_ready_reasons(checks: Sequence[ReadinessCheck]) -> list[str]:
+    results = await asyncio.gather(*(_run_check(check) for check in checks))
+    return [reason for reason in results if reason is not None]
+
+
+def _operations_router(service: str, checks: Sequence[ReadinessCheck]) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": service}
+
+    @router.get("/readyz")
+    async def readyz() -> dict[str, str]:
+        reasons = await _not_ready_reasons(checks)
+        if reasons:
+            raise ServiceUnavailable("not ready", extensions={"reasons": reasons})
+        return {"status": "ready", "service": service}
+
+    @router.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def create_app(
+    *,
+    service: str,
+    version: str = "0.1.0",
+    lifespan: Lifespan[FastAPI] | None = None,
+    readiness: Sequence[ReadinessCheck] = (),
+    **fastapi_options: Any,
+) -> FastAPI:
+    """A FastAPI app with Townhall's errors, correlation ids, metrics and probes.
+
+    ``readiness`` checks run concurrently on each ``GET /readyz`` (each limited to
+    ``READINESS_TIMEOUT_SECONDS``). Middleware, outermost first: correlation id,
+    request metrics, unhandled-error guard.
+    """
+    app = FastAPI(title=service, version=version, lifespan=lifespan, **fastapi_options)
+    app.state.service = service
+    install_problem_handlers(app)
+    app.add_middleware(RequestMetricsMiddleware)
+    app.add_middleware(CorrelationIdMiddleware)
+    app.include_router(_operations_router(service, tuple(readiness)))
+    return app

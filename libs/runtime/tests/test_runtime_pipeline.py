@@ -1,0 +1,237 @@
+"""The runtime's promises, on the real embedded broker, with SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from townhall.runtime.binding import KafkaRecord, to_record
+from townhall.runtime.broker import EmbeddedBroker
+from townhall.runtime.epoch import BrokerEpoch
+from townhall.runtime.outbox import EventContext
+from townhall.runtime.settings import KafkaSettings
+from townhall.runtime.testkit.fixtures import dev_kafka_settings, free_port
+from townhall.runtime.testkit.probe import Probe
+from townhall.runtime.testkit.topics import read_all, send_raw
+from townhall.runtime.testkit.waiting import eventually
+
+pytestmark = pytest.mark.broker
+
+
+@pytest.fixture
+async def epoch(kafka_settings: KafkaSettings) -> AsyncIterator[BrokerEpoch]:
+    watcher = BrokerEpoch(kafka_settings)
+    await watcher.start()
+    yield watcher
+    await watcher.stop()
+
+
+@pytest.fixture
+async def probe(
+    database_url: str, kafka_settings: KafkaSettings, topic: str
+) -> AsyncIterator[Probe]:
+    opened = await Probe.open(database_url, kafka_settings, topic, f"group-{uuid.uuid4().hex[:8]}")
+    yield opened
+    await opened.close()
+
+
+async def test_committed_events_reach_the_consumer_once(probe: Probe, epoch: BrokerEpoch) -> None:
+    relay, consumer = probe.relay(epoch), probe.consumer(epoch)
+    await relay.start()
+    await consumer.start()
+    try:
+        await probe.write([("r1", 1), ("r2", 1), ("r1", 2)])
+        applied = await eventually(probe.applied, lambda rows: len(rows) >= 3)
+    finally:
+        await consumer.stop()
+        await relay.stop()
+    assert sorted(applied) == [("r1", 1), ("r1", 2), ("r2", 1)]
+
+
+async def _worker(probe: Probe, mode: str, database_url: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "townhall.runtime.testkit.workers",
+        mode,
+        "--db",
+        database_url,
+        "--bootstrap",
+        probe.kafka.bootstrap_servers,
+        "--topic",
+        probe.topic,
+        "--group",
+        probe.group,
+        stdout=asyncio.subprocess.PIPE,
+    )
+
+
+async def test_a_relay_killed_between_publish_and_mark_causes_a_duplicate_the_consumer_drops(
+    probe: Probe, epoch: BrokerEpoch, database_url: str
+) -> None:
+    await probe.write([(f"r{i}", 1) for i in range(20)])
+    dying = await _worker(probe, "relay-then-die", database_url)
+    assert await dying.wait() == -signal.SIGKILL
+
+    relay, consumer = probe.relay(epoch), probe.consumer(epoch)
+    await relay.start()
+    await consumer.start()
+    try:
+        records = await read_all(probe.kafka, probe.topic, at_least=40)
+        await eventually(probe.applied_count, lambda n: n >= 20)
+        await probe.write([("last", 1)])
+        await eventually(probe.applied_count, lambda n: n >= 21)
+    finally:
+        await consumer.stop()
+        await relay.stop()
+    ids = [dict(r.headers)["ce_id"] for r in records]
+    assert len(ids) == 40 and len(set(ids)) == 20, "each event was published twice"
+    assert await probe.applied_count() == 21, "the consumer applied each event once"
+
+
+async def test_poison_messages_go_to_the_dead_letter_topic_and_the_next_is_processed(
+    probe: Probe, epoch: BrokerEpoch
+) -> None:
+    consumer = probe.consumer(epoch)
+    relay = probe.relay(epoch)
+    await consumer.start()
+    await send_raw(probe.kafka, probe.topic, b"not json", headers=[("x-origin", b"legacy")])
+    good = await _envelope_record(probe, n=1)
+    await send_raw(
+        probe.kafka,
+        probe.topic,
+        good.value,
+        headers=_with(good.headers, ce_type=b"townhall.probe.unknown.v1"),
+    )
+    await send_raw(
+        probe.kafka, probe.topic, b'{"resident_id": "r", "n": "many"}', headers=good.headers
+    )
+    await probe.write([("r", 1), ("r", -1), ("r", 2)])
+    await relay.start()
+    try:
+        dead = await read_all(probe.kafka, consumer.dlq, at_least=4)
+        applied = await eventually(probe.applied, lambda rows: len(rows) >= 2)
+    finally:
+        await consumer.stop()
+        await relay.stop()
+    assert applied == [("r", 1), ("r", 2)]
+    reasons = sorted(dict(r.headers)["dlq_reason"].decode() for r in dead)
+    assert len(reasons) == 4
+    assert any("missing CloudEvents headers" in r for r in reasons)
+    assert any("unknown event type" in r for r in reasons)
+    assert any("n" in r and "integer" in r for r in reasons)
+    assert any("negative note -1" in r for r in reasons)
+    malformed = next(r for r in dead if r.value == b"not json")
+    assert dict(malformed.headers)["x-origin"] == b"legacy", "original headers are kept"
+    assert dict(malformed.headers)["dlq_topic"] == probe.topic.encode()
+
+
+async def _envelope_record(probe: Probe, n: int) -> KafkaRecord:
+    from townhall.runtime.testkit.probe import Noted
+
+    envelope = probe.outbox._envelope(
+        Noted(resident_id="r", n=n), EventContext("c"), sequence=1, time=datetime.now(UTC)
+    )
+    return to_record(envelope)
+
+
+def _with(headers: list[tuple[str, bytes]], **changes: bytes) -> list[tuple[str, bytes]]:
+    return [(name, changes.get(name, value)) for name, value in headers]
+
+
+async def test_a_consumer_killed_with_sigkill_resumes_from_its_committed_offset(
+    probe: Probe, epoch: BrokerEpoch, database_url: str
+) -> None:
+    relay = probe.relay(epoch)
+    await relay.start()
+    first = await _worker(probe, "consume", database_url)
+    try:
+        for chunk in range(10):
+            await probe.write([(f"r{i % 50}", chunk * 200 + i) for i in range(200)])
+        await eventually(probe.applied_count, lambda n: n >= 300)
+        first.kill()
+        await first.wait()
+        second = await _worker(probe, "consume", database_url)
+        try:
+            await eventually(probe.applied_count, lambda n: n >= 2000)
+            await probe.write([("final", 1)])
+            await eventually(probe.applied_count, lambda n: n >= 2001)
+        finally:
+            second.kill()
+            await second.wait()
+    finally:
+        await relay.stop()
+    applied = await probe.applied()
+    assert len(applied) == 2001 and len(set(applied)) == 2001, "nothing lost, nothing twice"
+
+
+async def test_ten_thousand_events_for_a_hundred_residents_arrive_in_per_resident_order(
+    probe: Probe, epoch: BrokerEpoch
+) -> None:
+    relay, consumer = probe.relay(epoch), probe.consumer(epoch)
+    for chunk in range(20):
+        await probe.write([(f"resident-{i % 100}", chunk * 500 + i) for i in range(500)])
+    await relay.start()
+    await consumer.start()
+    try:
+        applied = await eventually(probe.applied, lambda rows: len(rows) >= 10_000)
+    finally:
+        await consumer.stop()
+        await relay.stop()
+    assert len(applied) == 10_000
+    per_resident: dict[str, list[int]] = {}
+    for resident, n in applied:
+        per_resident.setdefault(resident, []).append(n)
+    assert len(per_resident) == 100
+    for resident, ns in per_resident.items():
+        assert ns == sorted(ns), f"{resident} saw its events out of order"
+
+
+@pytest.fixture
+def own_broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
+    """A broker of this test's own, so restarting it disturbs no other test."""
+    embedded = EmbeddedBroker(port=free_port(), log_file=tmp_path / "tansu.log")
+    embedded.start()
+    asyncio.run(embedded.prepare(dev_kafka_settings(embedded.bootstrap_servers)))
+    yield embedded
+    embedded.stop()
+
+
+async def test_a_broker_restart_mid_stream_loses_nothing_and_shows_nothing_twice(
+    own_broker: EmbeddedBroker, database_url: str
+) -> None:
+    kafka = dev_kafka_settings(own_broker.bootstrap_servers)
+    probe = await Probe.open(database_url, kafka, "identity.events", "restart-test")
+    epoch = BrokerEpoch(kafka)
+    await epoch.start()
+    before = await epoch.current()
+    relay, consumer = probe.relay(epoch), probe.consumer(epoch)
+    await relay.start()
+    await consumer.start()
+    try:
+        for chunk in range(15):
+            await probe.write([(f"r{i % 40}", chunk * 100 + i) for i in range(100)])
+        await eventually(probe.applied_count, lambda n: n >= 500)
+        own_broker.kill()  # memory-only: every topic and committed offset is gone
+        own_broker.start()
+        for chunk in range(15, 30):
+            await probe.write([(f"r{i % 40}", chunk * 100 + i) for i in range(100)])
+        await eventually(probe.applied_count, lambda n: n >= 3000, timeout_s=120)
+        await probe.write([("final", 1)])
+        await eventually(probe.applied_count, lambda n: n >= 3001)
+        after = await epoch.current()
+    finally:
+        await consumer.stop()
+        await relay.stop()
+        await epoch.stop()
+        await probe.close()
+    assert after != before, "the reset was noticed as a new broker epoch"
+    applied = await probe.applied()
+    assert len(applied) == 3001 and len(set(applied)) == 3001, "nothing lost, nothing twice"

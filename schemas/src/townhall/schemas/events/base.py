@@ -1,0 +1,34 @@
+"""The base every event payload model derives from."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from townhall.schemas.envelope import Sensitivity
+
+
+class DomainEvent(BaseModel):
+    """An event's data. The class variables say how it is enveloped.
+
+    Payloads are frozen and ignore unknown fields, so a producer may add optional
+    fields (an additive change) without breaking consumers still on the old model.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    TYPE: ClassVar[str]
+    SOURCE: ClassVar[str]
+    DOMAIN: ClassVar[str]
+    SENSITIVITY: ClassVar[Sensitivity] = Sensitivity.PERSONAL
+    SUMMARY: ClassVar[str] = ""
+
+    @property
+    def subject(self) -> str:
+        raise NotImplementedError
+
+    def envelope_residentid(self) -> str | None:
+        """The resident this event concerns: its ``resident_id`` field, if it has one."""
+        value = getattr(self, "resident_id", None)
+        return None if value is None else str(value)

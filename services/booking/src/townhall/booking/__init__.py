@@ -1,0 +1,4 @@
+"""Townhall booking service.
+
+Its issue has not landed yet: it serves /healthz, /readyz and /metrics only.
+"""

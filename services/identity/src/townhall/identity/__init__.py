@@ -1,0 +1,1 @@
+"""Townhall identity: the single resident record."""

@@ -1,0 +1,4 @@
+"""Townhall notifications service.
+
+Its issue has not landed yet: it serves /healthz, /readyz and /metrics only.
+"""

@@ -1,0 +1,14 @@
+"""`python -m townhall.notifications`: run the service."""
+
+from townhall.notifications.app import create
+from townhall.notifications.config import NotificationsSettings
+from townhall.runtime.service import serve
+
+
+def main() -> None:
+    settings = NotificationsSettings()
+    serve(create(settings), settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,4 @@
+"""Townhall payments service.
+
+Its issue has not landed yet: it serves /healthz, /readyz and /metrics only.
+"""

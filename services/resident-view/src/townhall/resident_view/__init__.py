@@ -1,0 +1,1 @@
+"""Townhall resident-view: the joined-up, permission-filtered timeline per resident."""
