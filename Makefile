@@ -37,7 +37,7 @@ test-fast: setup
 lint: setup
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy libs/runtime/src schemas/src libs/cli/src connectors/src services/*/src
+	$(RUN) mypy libs/runtime/src schemas/src libs/cli/src connectors/src services/*/src bench
 
 format: setup
 	$(RUN) ruff check --fix .

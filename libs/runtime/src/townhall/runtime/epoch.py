@@ -88,4 +88,4 @@ class BrokerEpoch:
         await self._producer.send_and_wait(
             CONTROL_TOPIC, json.dumps(claim).encode(), key=b"epoch", partition=0
         )
-        log.warning("broker epoch claimed", extra={"epoch": claim["epoch"]})
+        log.info("broker epoch claimed", extra={"epoch": claim["epoch"]})

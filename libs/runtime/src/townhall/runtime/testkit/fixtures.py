@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -19,29 +18,14 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from townhall.runtime.broker import EmbeddedBroker
+from townhall.runtime.broker import EmbeddedBroker, free_port
 from townhall.runtime.kafka import ensure_topics
-from townhall.runtime.settings import KafkaSettings
+from townhall.runtime.settings import KafkaSettings, embedded_kafka_settings
 
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def dev_kafka_settings(bootstrap_servers: str, **overrides: object) -> KafkaSettings:
-    """Client settings for the embedded broker: short session timeout, quick epoch checks."""
-    values: dict[str, object] = {
-        "bootstrap_servers": bootstrap_servers,
-        "session_timeout_ms": 2000,
-        "heartbeat_interval_ms": 300,
-        "epoch_check_interval_s": 0.2,
-    }
-    values.update(overrides)
-    return KafkaSettings(**values)  # type: ignore[arg-type]
+dev_kafka_settings = embedded_kafka_settings
 
 
 @pytest.fixture(scope="session")

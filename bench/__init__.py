@@ -1,0 +1,1 @@
+"""`make bench`: throughput and latency of the event pipeline, as ratios of a baseline."""

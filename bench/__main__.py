@@ -1,0 +1,57 @@
+"""`python -m bench`: every figure measured in one run, on one embedded broker."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+
+from bench.report import Report
+from bench.throughput import load_topic, projection_rate, raw_consume_rate
+from bench.workload import registered_records
+from townhall.runtime.broker import EmbeddedBroker, free_port
+from townhall.runtime.settings import embedded_kafka_settings as dev_kafka_settings
+from townhall.runtime.testkit.fixtures import DEFAULT_POSTGRES, PostgresDatabases
+
+EVENTS = int(os.environ.get("BENCH_EVENTS", "50000"))
+console = Console()
+
+
+async def measure(report: Report, kafka_bootstrap: str, workdir: Path) -> None:
+    kafka = dev_kafka_settings(kafka_bootstrap)
+    with console.status(f"writing {EVENTS:,} events to the broker"):
+        topic = await load_topic(kafka, registered_records(EVENTS))
+    with console.status("baseline: raw aiokafka consumption"):
+        report.baseline("raw aiokafka consume", await raw_consume_rate(kafka, topic, EVENTS))
+    with console.status("projection into SQLite"):
+        url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+        report.rate("projection → SQLite", await projection_rate(kafka, topic, EVENTS, url))
+    postgres = PostgresDatabases(os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES))
+    try:
+        with console.status("projection into PostgreSQL"):
+            url = await postgres.create()
+            report.rate("projection → PostgreSQL", await projection_rate(kafka, topic, EVENTS, url))
+    finally:
+        await postgres.drop_all()
+
+
+def main() -> int:
+    report = Report(console)
+    broker = EmbeddedBroker(port=free_port())
+    broker.start()
+    try:
+        with tempfile.TemporaryDirectory() as workdir:
+            asyncio.run(broker.prepare(dev_kafka_settings(broker.bootstrap_servers)))
+            asyncio.run(measure(report, broker.bootstrap_servers, Path(workdir)))
+    finally:
+        broker.stop()
+    report.show()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,147 @@
+"""Environment rules: which port, database and broker each process gets.
+
+Pure functions of an environment mapping, so ``townhall up``, ``townhall status`` and
+the tests all read the environment the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from townhall.cli.services import (
+    BROKER,
+    BROKER_DEFAULT_PORT,
+    HOST,
+    JWKS_PATH,
+    SERVICES,
+    TOKEN_ISSUER,
+    ServiceSpec,
+    base_url,
+    env_name,
+)
+
+DEFAULT_VAR_DIR = "var"
+#: Kafka client overrides for the embedded broker (it delays JoinGroup by half the
+#: session timeout; see ARCHITECTURE.md).
+EMBEDDED_KAFKA_ENV: Mapping[str, str] = {
+    "KAFKA_SESSION_TIMEOUT_MS": "2000",
+    "KAFKA_HEARTBEAT_INTERVAL_MS": "300",
+}
+
+
+class ConfigError(ValueError):
+    """The environment asks for something the platform cannot do."""
+
+
+def resolve_var_dir(env: Mapping[str, str]) -> Path:
+    return Path(env.get("TOWNHALL_VAR_DIR") or DEFAULT_VAR_DIR).absolute()
+
+
+def _port(variable: str, value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise ConfigError(f"{variable}={value!r} is not a port number") from None
+    if not 0 < port < 65536:
+        raise ConfigError(f"{variable}={value!r} is outside 1-65535")
+    return port
+
+
+def port_for(env: Mapping[str, str], name: str, default: int) -> int:
+    """``<NAME>_PORT`` when set (``KAFKA_PORT`` for the broker), else ``default``."""
+    variable = f"{env_name(name)}_PORT"
+    value = env.get(variable)
+    return _port(variable, value) if value else default
+
+
+def resolve_ports(
+    env: Mapping[str, str], registry: Mapping[str, ServiceSpec] = SERVICES
+) -> dict[str, int]:
+    """Every service's port and the broker's."""
+    ports = {name: port_for(env, name, spec.default_port) for name, spec in registry.items()}
+    ports[BROKER] = port_for(env, BROKER, BROKER_DEFAULT_PORT)
+    return ports
+
+
+def resolve_kafka_bootstrap(env: Mapping[str, str]) -> str | None:
+    """An external cluster's bootstrap servers, or None for the embedded broker."""
+    return env.get("KAFKA_BOOTSTRAP_SERVERS") or None
+
+
+def bootstrap_servers(env: Mapping[str, str]) -> str:
+    """Where clients connect: the external cluster, else the embedded broker's port."""
+    embedded = f"{HOST}:{port_for(env, BROKER, BROKER_DEFAULT_PORT)}"
+    return resolve_kafka_bootstrap(env) or embedded
+
+
+def is_postgres_url(url: str) -> bool:
+    return make_url(url).get_backend_name() == "postgresql"
+
+
+def sqlite_url(var_dir: Path, name: str) -> str:
+    return f"sqlite+aiosqlite:///{var_dir.absolute() / name}.db"
+
+
+def per_service_database_url(server_url: str, name: str) -> str:
+    """``postgresql://h/townhall`` → ``postgresql://h/townhall_resident_view``."""
+    url = make_url(server_url)
+    database = f"{url.database or 'townhall'}_{name.replace('-', '_')}"
+    return url.set(database=database).render_as_string(hide_password=False)
+
+
+def resolve_database_urls(
+    env: Mapping[str, str], names: Iterable[str], var_dir: Path
+) -> dict[str, str]:
+    """Each service's own database: ``<NAME>_DATABASE_URL``, else one per service on the
+    PostgreSQL server in ``DATABASE_URL``, else a SQLite file under ``var_dir``."""
+    server = env.get("DATABASE_URL") or None
+    if server is not None and not is_postgres_url(server):
+        raise ConfigError(
+            "DATABASE_URL must name a PostgreSQL server (each service gets its own database "
+            "there); use <SERVICE>_DATABASE_URL to point one service elsewhere"
+        )
+    urls: dict[str, str] = {}
+    for name in names:
+        override = env.get(f"{env_name(name)}_DATABASE_URL")
+        if override:
+            urls[name] = override
+        elif server is not None:
+            urls[name] = per_service_database_url(server, name)
+        else:
+            urls[name] = sqlite_url(var_dir, name)
+    return urls
+
+
+def service_urls(ports: Mapping[str, int], names: Iterable[str]) -> dict[str, str]:
+    return {name: base_url(ports[name]) for name in names}
+
+
+def jwks_url(urls: Mapping[str, str]) -> str:
+    return f"{urls.get(TOKEN_ISSUER, base_url(8001))}{JWKS_PATH}"
+
+
+def service_environment(
+    *,
+    port: int,
+    database_url: str,
+    bootstrap: str,
+    embedded_broker: bool,
+    urls: Mapping[str, str],
+) -> dict[str, str]:
+    """The variables ``townhall up`` sets for one service process."""
+    env = {
+        "PORT": str(port),
+        "HOST": HOST,
+        "DATABASE_URL": database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "SERVICE_URLS_JSON": json.dumps(dict(urls), sort_keys=True),
+        "AUTH_JWKS_URL": jwks_url(urls),
+        "PYTHONUNBUFFERED": "1",
+    }
+    if embedded_broker:
+        env.update(EMBEDDED_KAFKA_ENV)
+    return env

@@ -1,0 +1,260 @@
+"""What each service reports about itself: health, readiness and the key metrics.
+
+Every service is asked concurrently with short timeouts; one that does not answer is
+reported as down, never raised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+from rich.table import Table
+from rich.text import Text
+
+from townhall.cli.health import readiness_reasons
+from townhall.cli.services import BROKER
+from townhall.runtime.broker import port_is_open
+
+DEFAULT_TIMEOUT_S = 1.0
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """The figures an operator looks at first, summed over a service's labels."""
+
+    outbox_backlog: float = 0.0
+    consumer_lag: dict[str, float] = field(default_factory=dict)
+    dead_lettered: float = 0.0
+    broker_resets: float = 0.0
+
+    @property
+    def total_lag(self) -> float:
+        return sum(self.consumer_lag.values())
+
+
+def parse_metrics(text: str) -> Metrics:
+    """Read Prometheus text exposition into :class:`Metrics` (absent metrics are 0)."""
+    backlog = dead = resets = 0.0
+    lag: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "townhall_outbox_backlog":
+                backlog += sample.value
+            elif sample.name == "townhall_consumer_lag":
+                group = sample.labels.get("group", "")
+                lag[group] = lag.get(group, 0.0) + sample.value
+            elif sample.name == "townhall_consumer_events_total":
+                if sample.labels.get("outcome") == "dead_lettered":
+                    dead += sample.value
+            elif sample.name == "townhall_broker_resets_detected_total":
+                resets += sample.value
+    return Metrics(backlog, lag, dead, resets)
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    name: str
+    url: str
+    port: int | None
+    process_up: bool | None = None
+    healthy: bool = False
+    ready: bool = False
+    not_ready: list[str] = field(default_factory=list)
+    metrics: Metrics | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.healthy and self.ready and self.process_up is not False
+
+
+@dataclass(frozen=True)
+class BrokerStatus:
+    bootstrap_servers: str
+    reachable: bool
+    process_up: bool | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.reachable and self.process_up is not False
+
+
+@dataclass(frozen=True)
+class PlatformStatus:
+    services: list[ServiceStatus]
+    broker: BrokerStatus | None = None
+
+    @property
+    def healthy(self) -> bool:
+        broker_ok = self.broker is None or self.broker.ok
+        return broker_ok and all(service.ok for service in self.services)
+
+
+async def _get(client: httpx.AsyncClient, url: str) -> httpx.Response | Exception:
+    try:
+        return await client.get(url)
+    except httpx.HTTPError as error:
+        return error
+
+
+def _readiness(response: httpx.Response | Exception) -> tuple[bool, list[str]]:
+    if isinstance(response, Exception):
+        return False, [f"no answer ({type(response).__name__})"]
+    if response.status_code == 200:
+        return True, []
+    return False, readiness_reasons(response)
+
+
+def _metrics(response: httpx.Response | Exception) -> Metrics | None:
+    if isinstance(response, Exception) or response.status_code != 200:
+        return None
+    try:
+        return parse_metrics(response.text)
+    except ValueError:
+        return None
+
+
+async def service_status(
+    client: httpx.AsyncClient, name: str, url: str, process_up: bool | None = None
+) -> ServiceStatus:
+    port = httpx.URL(url).port
+    health, ready, metrics = await asyncio.gather(
+        *(_get(client, f"{url}{path}") for path in ("/healthz", "/readyz", "/metrics"))
+    )
+    if isinstance(health, Exception):
+        error = f"no answer ({type(health).__name__})"
+        return ServiceStatus(name, url, port, process_up, error=error)
+    is_ready, reasons = _readiness(ready)
+    return ServiceStatus(
+        name,
+        url,
+        port,
+        process_up,
+        healthy=health.status_code == 200,
+        ready=is_ready,
+        not_ready=reasons,
+        metrics=_metrics(metrics),
+        error=None if health.status_code == 200 else f"/healthz answered {health.status_code}",
+    )
+
+
+def _reachable(bootstrap_servers: str) -> bool:
+    for server in bootstrap_servers.split(","):
+        host, _, port = server.strip().rpartition(":")
+        if host and port.isdigit() and port_is_open(host, int(port)):
+            return True
+    return False
+
+
+async def broker_status(bootstrap_servers: str, process_up: bool | None = None) -> BrokerStatus:
+    reachable = await asyncio.to_thread(_reachable, bootstrap_servers)
+    return BrokerStatus(bootstrap_servers, reachable, process_up)
+
+
+async def collect_status(
+    urls: Mapping[str, str],
+    *,
+    bootstrap_servers: str | None = None,
+    processes: Mapping[str, bool] | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> PlatformStatus:
+    """Ask every service (and, when given, the broker) concurrently."""
+    known = processes or {}
+    async with httpx.AsyncClient(timeout=timeout_s, transport=transport, trust_env=False) as client:
+        services = asyncio.gather(
+            *(service_status(client, name, url, known.get(name)) for name, url in urls.items())
+        )
+        if bootstrap_servers is None:
+            return PlatformStatus(list(await services))
+        broker = broker_status(bootstrap_servers, known.get(BROKER))
+        found, broker_found = await asyncio.gather(services, broker)
+    return PlatformStatus(list(found), broker_found)
+
+
+def status_json(status: PlatformStatus) -> dict[str, Any]:
+    """A JSON-ready document: overall health, the broker, and each service by name."""
+    services: dict[str, Any] = {}
+    for service in status.services:
+        entry = asdict(service)
+        entry.pop("name")
+        entry["ok"] = service.ok
+        services[service.name] = entry
+    broker = None
+    if status.broker is not None:
+        broker = asdict(status.broker) | {"ok": status.broker.ok}
+    return {"healthy": status.healthy, "broker": broker, "services": services}
+
+
+def _flag(value: bool | None, yes: str, no: str) -> Text:
+    if value is None:
+        return Text("-", style="dim")
+    return Text(yes, style="green") if value else Text(no, style="bold red")
+
+
+def _number(value: float) -> Text:
+    return Text(f"{value:g}", style="yellow" if value else "")
+
+
+def _lag(metrics: Metrics) -> Text:
+    if not metrics.consumer_lag:
+        return _number(0)
+    parts = [f"{group}={lag:g}" for group, lag in sorted(metrics.consumer_lag.items())]
+    return Text(", ".join(parts), style="yellow" if metrics.total_lag else "")
+
+
+def _readiness_cell(service: ServiceStatus) -> Text:
+    if not service.healthy:
+        return Text("-", style="dim")
+    if service.ready:
+        return Text("ready", style="green")
+    return Text("; ".join(service.not_ready) or "not ready", style="bold red")
+
+
+def _figures(metrics: Metrics | None) -> list[Text | str]:
+    if metrics is None:
+        return ["-"] * 4
+    return [
+        _number(metrics.outbox_backlog),
+        _lag(metrics),
+        _number(metrics.dead_lettered),
+        _number(metrics.broker_resets),
+    ]
+
+
+def _service_row(service: ServiceStatus) -> list[Text | str]:
+    health = _flag(service.healthy, "ok", "down")
+    process = _flag(service.process_up, "up", "down")
+    port = str(service.port or "-")
+    return [
+        service.name,
+        process,
+        port,
+        health,
+        _readiness_cell(service),
+        *_figures(service.metrics),
+    ]
+
+
+def status_table(status: PlatformStatus) -> Table:
+    """The status as a rich table, one row per service and one for the broker."""
+    table = Table(title="Townhall", title_justify="left")
+    for column in ("service", "process", "port", "health", "ready"):
+        table.add_column(column)
+    for column in ("outbox", "lag", "dead-lettered", "resets"):
+        table.add_column(column, justify="right")
+    if status.broker is not None:
+        broker = status.broker
+        reachable = _flag(broker.reachable, "reachable", "unreachable")
+        port = broker.bootstrap_servers
+        table.add_row(
+            BROKER, _flag(broker.process_up, "up", "down"), port, reachable, "", *["-"] * 4
+        )
+    for service in status.services:
+        table.add_row(*_service_row(service))
+    return table
