@@ -10,6 +10,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from bench import latency
 from bench.report import Report
 from bench.throughput import load_topic, projection_rate, raw_consume_rate
 from bench.workload import registered_records
@@ -18,7 +19,9 @@ from townhall.runtime.settings import embedded_kafka_settings as dev_kafka_setti
 from townhall.runtime.testkit.fixtures import DEFAULT_POSTGRES, PostgresDatabases
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "50000"))
-console = Console()
+RATE = float(os.environ.get("BENCH_RATE", "100"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
+console = Console(width=110)
 
 
 async def measure(report: Report, kafka_bootstrap: str, workdir: Path) -> None:
@@ -39,6 +42,22 @@ async def measure(report: Report, kafka_bootstrap: str, workdir: Path) -> None:
         await postgres.drop_all()
 
 
+def measure_latency(report: Report, workdir: Path) -> None:
+    postgres = PostgresDatabases(os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES))
+    for kind in ("SQLite", "PostgreSQL"):
+        databases = None
+        if kind == "PostgreSQL":
+            databases = {name: asyncio.run(postgres.create()) for name in latency.SERVICES}
+        with console.status(f"end-to-end latency on {kind} at {RATE:.0f} events/s"):
+            platform = latency.start_platform(workdir / kind, databases)
+            try:
+                p50, p99 = asyncio.run(latency.measure(platform, RATE, SECONDS))
+            finally:
+                platform.stop()
+        report.latency(f"identity → resident-view, {kind}", RATE, p50, p99)
+    asyncio.run(postgres.drop_all())
+
+
 def main() -> int:
     report = Report(console)
     broker = EmbeddedBroker(port=free_port())
@@ -49,6 +68,8 @@ def main() -> int:
             asyncio.run(measure(report, broker.bootstrap_servers, Path(workdir)))
     finally:
         broker.stop()
+    with tempfile.TemporaryDirectory() as workdir:
+        measure_latency(report, Path(workdir))
     report.show()
     return 0
 

@@ -23,14 +23,12 @@ from townhall.cli.services import (
     base_url,
     env_name,
 )
+from townhall.runtime.settings import embedded_environment
 
 DEFAULT_VAR_DIR = "var"
 #: Kafka client overrides for the embedded broker (it delays JoinGroup by half the
-#: session timeout; see ARCHITECTURE.md).
-EMBEDDED_KAFKA_ENV: Mapping[str, str] = {
-    "KAFKA_SESSION_TIMEOUT_MS": "2000",
-    "KAFKA_HEARTBEAT_INTERVAL_MS": "300",
-}
+#: session timeout and holds fetches for their whole wait; see ARCHITECTURE.md).
+EMBEDDED_KAFKA_ENV: Mapping[str, str] = embedded_environment()
 
 
 class ConfigError(ValueError):

@@ -30,6 +30,7 @@ def make_consumer(
     settings: KafkaSettings, *topics: str, group_id: str | None, client_id: str, **extra: object
 ) -> AIOKafkaConsumer:
     """A consumer that commits offsets only when told to (after its transaction)."""
+    extra = {"fetch_max_wait_ms": settings.fetch_max_wait_ms, **extra}
     return AIOKafkaConsumer(
         *topics,
         group_id=group_id,

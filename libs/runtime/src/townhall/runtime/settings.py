@@ -31,6 +31,9 @@ class KafkaSettings(BaseSettings):
     #: How often relays and consumers check that the broker did not lose its data.
     epoch_check_interval_s: float = 1.0
     request_timeout_ms: int = 10_000
+    #: How long the broker may hold a fetch waiting for data. Kafka answers as soon as
+    #: data arrives; the embedded broker waits the whole time, so development sets it low.
+    fetch_max_wait_ms: int = 500
 
     def client_kwargs(self) -> dict[str, object]:
         """Connection arguments common to aiokafka producers, consumers and admin."""
@@ -72,17 +75,26 @@ class ServiceSettings(BaseSettings):
     auth_audience: str = "townhall"
 
 
+#: What differs for the embedded broker; ``townhall up`` passes it on as KAFKA_* variables.
+EMBEDDED_OVERRIDES: dict[str, object] = {
+    "session_timeout_ms": 2000,
+    "heartbeat_interval_ms": 300,
+    "epoch_check_interval_s": 0.2,
+    "fetch_max_wait_ms": 10,
+}
+
+
+def embedded_environment() -> dict[str, str]:
+    """EMBEDDED_OVERRIDES as environment variables for a service process."""
+    return {f"KAFKA_{name.upper()}": str(value) for name, value in EMBEDDED_OVERRIDES.items()}
+
+
 def embedded_kafka_settings(bootstrap_servers: str, **overrides: object) -> KafkaSettings:
     """Client settings for the embedded broker: short session timeout, quick epoch checks.
 
     Tansu delays each JoinGroup reply by half the session timeout, so the default 10 s
     would make a first join take 5 s (ARCHITECTURE.md, "Facts measured").
     """
-    values: dict[str, object] = {
-        "bootstrap_servers": bootstrap_servers,
-        "session_timeout_ms": 2000,
-        "heartbeat_interval_ms": 300,
-        "epoch_check_interval_s": 0.2,
-    }
+    values: dict[str, object] = {"bootstrap_servers": bootstrap_servers, **EMBEDDED_OVERRIDES}
     values.update(overrides)
     return KafkaSettings(**values)  # type: ignore[arg-type]
