@@ -6,21 +6,25 @@ import asyncio
 import signal
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.runtime.binding import KafkaRecord, to_record
 from townhall.runtime.broker import EmbeddedBroker, free_port
+from townhall.runtime.consumer import IdempotentConsumer
 from townhall.runtime.epoch import BrokerEpoch
 from townhall.runtime.outbox import EventContext
 from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.testkit.fixtures import dev_kafka_settings
-from townhall.runtime.testkit.probe import Probe
+from townhall.runtime.testkit.probe import Probe, apply_notes, validate_probe
 from townhall.runtime.testkit.topics import read_all, send_raw
 from townhall.runtime.testkit.waiting import eventually
+from townhall.schemas.envelope import Envelope
 
 pytestmark = pytest.mark.broker
 
@@ -235,3 +239,57 @@ async def test_a_broker_restart_mid_stream_loses_nothing_and_shows_nothing_twice
     assert after != before, "the reset was noticed as a new broker epoch"
     applied = await probe.applied()
     assert len(applied) == 3001 and len(set(applied)) == 3001, "nothing lost, nothing twice"
+
+
+async def test_transient_failures_are_retried_until_the_event_is_applied_once(
+    probe: Probe, epoch: BrokerEpoch
+) -> None:
+    failures = 0
+
+    async def flaky(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        nonlocal failures
+        if failures < 3:
+            failures += 1
+            raise OperationalError("INSERT", {}, Exception("database is restarting"))
+        await apply_notes(session, envelopes)
+
+    consumer = IdempotentConsumer(
+        group=probe.group,
+        topics=[probe.topic],
+        handler=flaky,
+        sessions=probe.sessions,
+        kafka=probe.kafka,
+        epoch=epoch,
+        validate=validate_probe,
+    )
+    relay = probe.relay(epoch)
+    await probe.write([("r", 1), ("r", 2)])
+    await relay.start()
+    await consumer.start()
+    try:
+        applied = await eventually(probe.applied, lambda rows: len(rows) >= 2)
+        dead = await read_all(probe.kafka, consumer.dlq, at_least=1, timeout_s=1)
+    finally:
+        await consumer.stop()
+        await relay.stop()
+    assert failures == 3
+    assert applied == [("r", 1), ("r", 2)]
+    assert dead == [], "a passing failure is never dead-lettered"
+
+
+async def test_two_relays_on_one_database_publish_each_event_once(
+    probe: Probe, epoch: BrokerEpoch
+) -> None:
+    first, second = probe.relay(epoch), probe.relay(epoch)
+    await probe.write([(f"r{i}", i) for i in range(50)])
+    await first.start()
+    await second.start()
+    try:
+        records = await read_all(probe.kafka, probe.topic, at_least=50)
+        await probe.write([("after", 1)])
+        records = await read_all(probe.kafka, probe.topic, at_least=51)
+    finally:
+        await first.stop()
+        await second.stop()
+    ids = [dict(r.headers)["ce_id"] for r in records]
+    assert len(ids) == len(set(ids)) == 51, "only the lease holder publishes"

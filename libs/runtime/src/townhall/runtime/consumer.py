@@ -37,6 +37,7 @@ from townhall.runtime.db import insert_or_ignore
 from townhall.runtime.epoch import BrokerEpoch
 from townhall.runtime.errors import Failure, classify
 from townhall.runtime.kafka import client_id, ensure_topics, make_consumer, make_producer
+from townhall.runtime.logging import bind_correlation_id
 from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.state import get_value, set_value
 from townhall.runtime.tables import processed_events
@@ -249,16 +250,18 @@ class IdempotentConsumer:
         ]
         await self._producer.send_and_wait(self.dlq, record.value, key=record.key, headers=headers)
         metrics.CONSUMER_EVENTS.labels(self.group, "dead_lettered").inc()
-        log.warning(
-            "dead-lettered a record",
-            extra={
-                "group": self.group,
-                "topic": record.topic,
-                "offset": record.offset,
-                "partition": record.partition,
-                "reason": reason,
-            },
-        )
+        with bind_correlation_id(envelope.correlationid if envelope else None):
+            log.warning(
+                "dead-lettered a record",
+                extra={
+                    "group": self.group,
+                    "topic": record.topic,
+                    "offset": record.offset,
+                    "partition": record.partition,
+                    "event_id": envelope.id if envelope else None,
+                    "reason": reason,
+                },
+            )
         if envelope is not None:
             await self._remember_dead_letter(envelope.id)
 
