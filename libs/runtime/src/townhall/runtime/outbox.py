@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.runtime.db import insert_or_ignore
 from townhall.runtime.tables import outbox, outbox_sequence
-from townhall.schemas.envelope import Envelope, Sensitivity
+from townhall.schemas.envelope import Envelope
 from townhall.schemas.events.base import DomainEvent
 from townhall.schemas.topics import topic_for_source
 
@@ -89,8 +89,8 @@ class Outbox:
             residentid=event.envelope_residentid(),
             correlationid=context.correlation_id,
             causationid=context.causation_id,
-            sensitivity=Sensitivity(event.SENSITIVITY),
-            domain=event.DOMAIN,
+            sensitivity=event.envelope_sensitivity(),
+            domain=event.envelope_domain(),
             sequence=sequence,
             data=event.model_dump(mode="json"),
         )

@@ -28,6 +28,15 @@ class DomainEvent(BaseModel):
     def subject(self) -> str:
         raise NotImplementedError
 
+    def envelope_domain(self) -> str:
+        """The service area the event belongs to; events of configurable service types
+        (cases) override this to return their type's domain."""
+        return self.DOMAIN
+
+    def envelope_sensitivity(self) -> Sensitivity:
+        """How sensitive this event is; override where it depends on the instance."""
+        return Sensitivity(self.SENSITIVITY)
+
     def envelope_residentid(self) -> str | None:
         """The resident this event concerns: its ``resident_id`` field, if it has one."""
         value = getattr(self, "resident_id", None)
