@@ -66,7 +66,9 @@ async def entries(
     client: httpx.AsyncClient, resident_id: str, token: str
 ) -> list[dict[str, object]]:
     response = await client.get(
-        f"/residents/{resident_id}/timeline", headers={"Authorization": f"Bearer {token}"}
+        f"/residents/{resident_id}/timeline",
+        params={"purpose": "answering the resident's call"},
+        headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 200, response.text
     result: list[dict[str, object]] = response.json()["entries"]

@@ -1,7 +1,10 @@
-"""The projection: a dispatcher from event types to timeline rows.
+"""The projection: events → timeline entries, consents and per-source progress.
 
-One method per event type shapes the entry; the consumer (townhall.runtime.consumer)
-supplies idempotence and progress, applying a batch in one transaction.
+A generic mapping puts any well-formed event on the timeline, so a new service's
+events appear without code here as long as they carry the envelope attributes; its
+data may add ``case_reference``, ``channel`` and ``audience`` ("officers" for
+internal notes). Known types may shape a better summary in :data:`SUMMARIES`. The
+consumer (townhall.runtime.consumer) supplies idempotence, batching and progress.
 """
 
 from __future__ import annotations
@@ -13,18 +16,19 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from townhall.resident_view import progress
 from townhall.resident_view.adapters.orm import timeline_entries
 from townhall.schemas.envelope import Envelope
 from townhall.schemas.events.identity import ResidentRegistered
-from townhall.schemas.registry import event_model
+from townhall.schemas.registry import EVENT_TYPES, parse_event
 
 Row = dict[str, Any]
+AUDIENCES = {"all", "officers"}
 
 
 def _resident_registered(envelope: Envelope) -> str:
     event = ResidentRegistered.model_validate(envelope.data)
-    how = event.channel.replace("_", " ")
-    return f"{ResidentRegistered.SUMMARY} ({how})"
+    return f"{ResidentRegistered.SUMMARY} ({event.channel.replace('_', ' ')})"
 
 
 SUMMARIES: dict[str, Callable[[Envelope], str]] = {
@@ -32,17 +36,43 @@ SUMMARIES: dict[str, Callable[[Envelope], str]] = {
 }
 
 
+def validate(envelope: Envelope) -> object:
+    """Registered types must match their contract; unknown types are kept as generic."""
+    if envelope.type in EVENT_TYPES:
+        return parse_event(envelope.type, envelope.data)
+    return None
+
+
+def humanise(event_type: str) -> str:
+    """``townhall.cases.case.status_changed.v1`` → ``Case status changed``."""
+    parts = event_type.split(".")
+    words = " ".join(parts[-3:-1]) if len(parts) >= 4 else parts[0]
+    words = words.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
 def summary(envelope: Envelope) -> str:
     shape = SUMMARIES.get(envelope.type)
     if shape is not None:
         return shape(envelope)
-    return event_model(envelope.type).SUMMARY or envelope.type
+    text = envelope.data.get("summary")
+    if isinstance(text, str) and text.strip():
+        return text.strip()[:500]
+    model = EVENT_TYPES.get(envelope.type)
+    return (model.SUMMARY if model and model.SUMMARY else "") or humanise(envelope.type)
+
+
+def _text(data: dict[str, Any], key: str, limit: int) -> str | None:
+    value = data.get(key)
+    return value[:limit] if isinstance(value, str) and value else None
 
 
 def entry(envelope: Envelope) -> Row | None:
     """The timeline row for ``envelope``, or None when it concerns no resident."""
     if envelope.residentid is None:
         return None
+    data = envelope.data
+    audience = data.get("audience")
     return {
         "event_id": envelope.id,
         "resident_id": envelope.residentid,
@@ -56,12 +86,16 @@ def entry(envelope: Envelope) -> Row | None:
         "sequence": envelope.sequence,
         "subject": envelope.subject,
         "correlation_id": envelope.correlationid,
-        "data": json.dumps(envelope.data, separators=(",", ":")),
+        "data": json.dumps(data, separators=(",", ":")),
+        "audience": audience if audience in AUDIENCES else "all",
+        "case_reference": _text(data, "case_reference", 64),
+        "channel": _text(data, "channel", 32),
     }
 
 
 async def project(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
-    """Consumer handler: write the batch's entries in the consumer's transaction."""
+    """Consumer handler: entries and progress, in the consumer's transaction."""
     rows = [row for row in map(entry, envelopes) if row is not None]
     if rows:
         await session.execute(insert(timeline_entries), rows)
+    await progress.advance(session, [(e.source, e.sequence) for e in envelopes])

@@ -1,38 +1,124 @@
-"""Read side: the timeline, newest first, with the policy inside the query."""
+"""Read side: a resident's timeline, newest first, with the policy inside the query."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, case, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.resident_view.adapters.orm import timeline_entries as t
-from townhall.resident_view.policy import visible_to
-from townhall.runtime.auth import Principal
+from townhall.resident_view.policy import Visibility
+
+
+class BadCursorError(ValueError):
+    """The cursor was not one this service handed out."""
+
+
+@dataclass(frozen=True)
+class Cursor:
+    time: datetime
+    event_id: str
+
+    def encode(self) -> str:
+        raw = json.dumps([self.time.isoformat(), self.event_id]).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, value: str) -> Cursor:
+        try:
+            raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+            moment, event_id = json.loads(raw)
+            return cls(datetime.fromisoformat(moment), str(event_id))
+        except (binascii.Error, ValueError, TypeError) as exc:
+            raise BadCursorError("the cursor is not valid; start again without it") from exc
+
+
+@dataclass(frozen=True)
+class Filters:
+    domains: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    case_reference: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    text: str | None = None
+
+
+COLUMNS = (
+    t.c.event_id,
+    t.c.time,
+    t.c.type,
+    t.c.domain,
+    t.c.sensitivity,
+    t.c.summary,
+    t.c.source,
+    t.c.sequence,
+    t.c.subject,
+    t.c.case_reference,
+    t.c.channel,
+    t.c.audience,
+)
+
+
+def _select(resident_id: str, seen: Visibility) -> Select[Any]:
+    view = case((seen.detail, literal("detail")), else_=literal("summary")).label("view")
+    data = case((seen.detail, t.c.data), else_=None).label("data")
+    return select(*COLUMNS, view, data).where(t.c.resident_id == resident_id).where(seen.any)
+
+
+def _filtered(query: Select[Any], filters: Filters) -> Select[Any]:
+    if filters.domains:
+        query = query.where(t.c.domain.in_(filters.domains))
+    if filters.types:
+        query = query.where(t.c.type.in_(filters.types))
+    if filters.case_reference:
+        query = query.where(t.c.case_reference == filters.case_reference)
+    if filters.since:
+        query = query.where(t.c.time >= filters.since)
+    if filters.until:
+        query = query.where(t.c.time < filters.until)
+    if filters.text:
+        escaped = filters.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(t.c.summary.ilike(f"%{escaped}%", escape="\\"))
+    return query
+
+
+def _row(row: Any) -> dict[str, Any]:
+    entry = dict(row._mapping)
+    entry["data"] = json.loads(entry["data"]) if entry["data"] is not None else None
+    return entry
 
 
 async def timeline(
-    session: AsyncSession, resident_id: str, viewer: Principal, limit: int
-) -> list[dict[str, Any]]:
-    query = (
-        select(
-            t.c.event_id,
-            t.c.time,
-            t.c.type,
-            t.c.domain,
-            t.c.sensitivity,
-            t.c.summary,
-            t.c.source,
-            t.c.sequence,
-            t.c.subject,
-            t.c.data,
+    session: AsyncSession,
+    resident_id: str,
+    seen: Visibility,
+    *,
+    filters: Filters,
+    limit: int,
+    after: Cursor | None = None,
+) -> tuple[list[dict[str, Any]], Cursor | None]:
+    """One page, newest first, and the cursor for the next page (None at the end)."""
+    query = _filtered(_select(resident_id, seen), filters)
+    if after is not None:
+        query = query.where(
+            or_(t.c.time < after.time, and_(t.c.time == after.time, t.c.event_id < after.event_id))
         )
-        .where(t.c.resident_id == resident_id)
-        .where(visible_to(viewer, resident_id))
-        .order_by(t.c.time.desc(), t.c.event_id.desc())
-        .limit(limit)
-    )
-    rows = (await session.execute(query)).mappings().all()
-    return [{**row, "data": json.loads(row["data"])} for row in rows]
+    query = query.order_by(t.c.time.desc(), t.c.event_id.desc()).limit(limit + 1)
+    rows = [_row(r) for r in (await session.execute(query)).all()]
+    page, more = rows[:limit], len(rows) > limit
+    last = page[-1] if page else None
+    return page, Cursor(last["time"], last["event_id"]) if more and last else None
+
+
+async def entry(
+    session: AsyncSession, resident_id: str, event_id: str, seen: Visibility
+) -> dict[str, Any] | None:
+    query = _select(resident_id, seen).where(t.c.event_id == event_id)
+    row = (await session.execute(query)).first()
+    return _row(row) if row is not None else None

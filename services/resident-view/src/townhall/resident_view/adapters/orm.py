@@ -1,9 +1,21 @@
-"""The timeline store: one row per event the projection applied."""
+"""resident-view's tables: the timeline store, consents, the access audit, progress."""
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
 
 metadata = MetaData()
 
+#: One row per event the projection applied.
 timeline_entries = Table(
     "timeline_entries",
     metadata,
@@ -20,5 +32,55 @@ timeline_entries = Table(
     Column("subject", String(300), nullable=False),
     Column("correlation_id", String(128), nullable=False),
     Column("data", Text, nullable=False),
+    #: "all", or "officers" for officer-internal notes that never reach residents
+    Column("audience", String(20), nullable=False, server_default="all"),
+    Column("case_reference", String(64), nullable=True),
+    Column("channel", String(32), nullable=True),
     Index("ix_timeline_resident_time", "resident_id", "time", "event_id"),
+    Index("ix_timeline_case_reference", "case_reference"),
+)
+
+#: Residents' consent to share their history across service domains ("*" = all).
+consents = Table(
+    "consents",
+    metadata,
+    Column("resident_id", String(64), nullable=False),
+    Column("domain", String(64), nullable=False),
+    Column("granted_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("resident_id", "domain"),
+)
+
+#: Append-only: who looked at whose timeline, why, and what they were shown.
+access_audit = Table(
+    "access_audit",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("viewer", String(200), nullable=False),
+    Column("viewer_kind", String(20), nullable=False),
+    Column("resident_id", String(64), nullable=False),
+    Column("purpose", String(500), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("entry_ids", Text, nullable=False),
+    Column("correlation_id", String(128), nullable=True),
+    Index("ix_access_audit_resident", "resident_id", "at"),
+    Index("ix_access_audit_viewer", "viewer", "at"),
+)
+
+#: Completeness per source: every sequence up to ``watermark`` has arrived.
+source_progress = Table(
+    "source_progress",
+    metadata,
+    Column("source", String(200), primary_key=True),
+    Column("watermark", BigInteger, nullable=False),
+    Column("max_seen", BigInteger, nullable=False),
+)
+
+#: Sequences that arrived above a source's watermark (out of order or past a gap).
+source_pending = Table(
+    "source_pending",
+    metadata,
+    Column("source", String(200), nullable=False),
+    Column("sequence", BigInteger, nullable=False),
+    PrimaryKeyConstraint("source", "sequence"),
 )

@@ -1,18 +1,24 @@
-"""GET a resident's timeline (thin slice: newest first, limited; filters come later)."""
+"""A resident's timeline: filtered, paged, permission-filtered in SQL, and audited."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
-from townhall.resident_view import views
-from townhall.runtime.auth import CurrentPrincipal
-from townhall.runtime.problems import Forbidden
-from townhall.runtime.service import ServiceRuntime
+from townhall.resident_view import audit, views
+from townhall.resident_view.entrypoints.api.dependencies import (
+    PageCursor,
+    Purpose,
+    Sessions,
+    TimelineFilters,
+)
+from townhall.resident_view.policy import may_view_resident, visibility
+from townhall.runtime.auth import CurrentPrincipal, Principal
+from townhall.runtime.problems import Forbidden, NotFound
 
 router = APIRouter(prefix="/residents", tags=["timeline"])
 
@@ -27,24 +33,76 @@ class Entry(BaseModel):
     source: str
     sequence: int
     subject: str
-    data: dict[str, Any]
+    case_reference: str | None
+    channel: str | None
+    audience: str
+    view: Literal["detail", "summary"]
+    data: dict[str, Any] | None
 
 
 class Timeline(BaseModel):
     resident_id: UUID
     entries: list[Entry]
+    next_cursor: str | None
+
+
+async def _refuse(sessions: Sessions, viewer: Principal, resident: str, purpose: str) -> None:
+    async with sessions.begin() as session:
+        await audit.record(session, viewer, resident, purpose=purpose, outcome="denied")
+    raise Forbidden("you may not see this resident's history")
 
 
 @router.get("/{resident_id}/timeline", response_model=Timeline)
 async def get_timeline(
     resident_id: UUID,
     viewer: CurrentPrincipal,
-    request: Request,
+    purpose: Purpose,
+    filters: TimelineFilters,
+    cursor: PageCursor,
+    sessions: Sessions,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Timeline:
-    if viewer.kind == "resident" and viewer.subject != str(resident_id):
-        raise Forbidden("residents may see only their own history")
-    runtime: ServiceRuntime = request.app.state.runtime
-    async with runtime.sessions() as session:
-        rows = await views.timeline(session, str(resident_id), viewer, limit)
-    return Timeline(resident_id=resident_id, entries=[Entry(**row) for row in rows])
+    resident = str(resident_id)
+    if not may_view_resident(viewer, resident):
+        await _refuse(sessions, viewer, resident, purpose)
+    async with sessions.begin() as session:
+        rows, following = await views.timeline(
+            session,
+            resident,
+            visibility(viewer, resident),
+            filters=filters,
+            limit=limit,
+            after=cursor,
+        )
+        ids = [row["event_id"] for row in rows]
+        await audit.record(
+            session, viewer, resident, purpose=purpose, outcome="shown", entry_ids=ids
+        )
+    return Timeline(
+        resident_id=resident_id,
+        entries=[Entry(**row) for row in rows],
+        next_cursor=following.encode() if following else None,
+    )
+
+
+@router.get("/{resident_id}/timeline/{event_id}", response_model=Entry)
+async def get_entry(
+    resident_id: UUID,
+    event_id: Annotated[str, Path(max_length=128)],
+    viewer: CurrentPrincipal,
+    purpose: Purpose,
+    sessions: Sessions,
+) -> Entry:
+    resident = str(resident_id)
+    if not may_view_resident(viewer, resident):
+        await _refuse(sessions, viewer, resident, purpose)
+    async with sessions.begin() as session:
+        row = await views.entry(session, resident, event_id, visibility(viewer, resident))
+        outcome = "shown" if row else "not_found"
+        shown = [event_id] if row else []
+        await audit.record(
+            session, viewer, resident, purpose=purpose, outcome=outcome, entry_ids=shown
+        )
+    if row is None:  # absent or not visible: existence itself is not disclosed
+        raise NotFound("no such entry in this resident's history")
+    return Entry(**row)

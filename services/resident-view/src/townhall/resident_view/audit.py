@@ -1,0 +1,54 @@
+"""The access audit: every timeline read is recorded, allowed or not (append-only)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from townhall.resident_view.adapters.orm import access_audit as a
+from townhall.runtime.auth import Principal
+from townhall.runtime.logging import get_correlation_id
+
+
+async def record(
+    session: AsyncSession,
+    viewer: Principal,
+    resident_id: str,
+    *,
+    purpose: str,
+    outcome: str,
+    entry_ids: Sequence[str] = (),
+) -> None:
+    await session.execute(
+        insert(a).values(
+            at=datetime.now(UTC),
+            viewer=viewer.subject,
+            viewer_kind=viewer.kind,
+            resident_id=resident_id,
+            purpose=purpose,
+            outcome=outcome,
+            entry_ids=json.dumps(list(entry_ids)),
+            correlation_id=get_correlation_id(),
+        )
+    )
+
+
+async def trail(
+    session: AsyncSession,
+    *,
+    resident_id: str | None = None,
+    viewer: str | None = None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    query = select(a).order_by(a.c.at.desc(), a.c.id.desc()).limit(limit)
+    if resident_id:
+        query = query.where(a.c.resident_id == resident_id)
+    if viewer:
+        query = query.where(a.c.viewer == viewer)
+    rows = (await session.execute(query)).mappings().all()
+    return [{**row, "entry_ids": json.loads(row["entry_ids"])} for row in rows]

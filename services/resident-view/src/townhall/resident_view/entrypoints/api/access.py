@@ -1,0 +1,59 @@
+"""The access audit: administrators query it; residents see who looked at their history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from townhall.resident_view import audit
+from townhall.resident_view.entrypoints.api.dependencies import Administrator, Sessions
+from townhall.runtime.auth import CurrentPrincipal
+from townhall.runtime.problems import Forbidden
+
+router = APIRouter(tags=["audit"])
+
+
+class Access(BaseModel):
+    at: datetime
+    viewer: str
+    viewer_kind: str
+    resident_id: str
+    purpose: str
+    outcome: str
+    entry_ids: list[str]
+
+
+@router.get("/audit", response_model=list[Access])
+async def query_audit(
+    _admin: Administrator,
+    sessions: Sessions,
+    resident_id: UUID | None = None,
+    viewer: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[Access]:
+    async with sessions() as session:
+        rows = await audit.trail(
+            session,
+            resident_id=str(resident_id) if resident_id else None,
+            viewer=viewer,
+            limit=limit,
+        )
+    return [Access(**row) for row in rows]
+
+
+@router.get("/residents/{resident_id}/access-log", response_model=list[Access])
+async def own_access_log(
+    resident_id: UUID,
+    viewer: CurrentPrincipal,
+    sessions: Sessions,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[Access]:
+    if viewer.kind != "resident" or viewer.subject != str(resident_id):
+        raise Forbidden("residents see who looked at their own history")
+    async with sessions() as session:
+        rows = await audit.trail(session, resident_id=str(resident_id), limit=limit)
+    return [Access(**row) for row in rows]
