@@ -149,3 +149,12 @@ def test_up_refuses_a_bad_environment_before_starting_anything() -> None:
     result = CliRunner().invoke(app, ["up"], env={"CASES_PORT": "not-a-port"})
     assert result.exit_code == 2
     assert "CASES_PORT" in result.output
+
+
+def test_a_projections_missing_events_are_reported() -> None:
+    text = (
+        "# TYPE townhall_projection_missing_events gauge\n"
+        'townhall_projection_missing_events{source="/townhall/cases"} 3.0\n'
+        'townhall_projection_missing_events{source="/townhall/identity"} 0.0\n'
+    )
+    assert parse_metrics(text).missing_events == 3.0

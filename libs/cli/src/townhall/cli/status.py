@@ -31,6 +31,8 @@ class Metrics:
     consumer_lag: dict[str, float] = field(default_factory=dict)
     dead_lettered: float = 0.0
     broker_resets: float = 0.0
+    #: Events a projection knows it is missing (gaps in a source's sequence).
+    missing_events: float = 0.0
 
     @property
     def total_lag(self) -> float:
@@ -39,7 +41,7 @@ class Metrics:
 
 def parse_metrics(text: str) -> Metrics:
     """Read Prometheus text exposition into :class:`Metrics` (absent metrics are 0)."""
-    backlog = dead = resets = 0.0
+    backlog = dead = resets = missing = 0.0
     lag: dict[str, float] = {}
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
@@ -53,7 +55,9 @@ def parse_metrics(text: str) -> Metrics:
                     dead += sample.value
             elif sample.name == "townhall_broker_resets_detected_total":
                 resets += sample.value
-    return Metrics(backlog, lag, dead, resets)
+            elif sample.name == "townhall_projection_missing_events":
+                missing += sample.value
+    return Metrics(backlog, lag, dead, resets, missing)
 
 
 @dataclass(frozen=True)
@@ -216,14 +220,18 @@ def _readiness_cell(service: ServiceStatus) -> Text:
     return Text("; ".join(service.not_ready) or "not ready", style="bold red")
 
 
+FIGURES = ("outbox", "lag", "dead-lettered", "resets", "missing")
+
+
 def _figures(metrics: Metrics | None) -> list[Text | str]:
     if metrics is None:
-        return ["-"] * 4
+        return ["-"] * len(FIGURES)
     return [
         _number(metrics.outbox_backlog),
         _lag(metrics),
         _number(metrics.dead_lettered),
         _number(metrics.broker_resets),
+        _number(metrics.missing_events),
     ]
 
 
@@ -246,14 +254,19 @@ def status_table(status: PlatformStatus) -> Table:
     table = Table(title="Townhall", title_justify="left")
     for column in ("service", "process", "port", "health", "ready"):
         table.add_column(column)
-    for column in ("outbox", "lag", "dead-lettered", "resets"):
+    for column in FIGURES:
         table.add_column(column, justify="right")
     if status.broker is not None:
         broker = status.broker
         reachable = _flag(broker.reachable, "reachable", "unreachable")
         port = broker.bootstrap_servers
         table.add_row(
-            BROKER, _flag(broker.process_up, "up", "down"), port, reachable, "", *["-"] * 4
+            BROKER,
+            _flag(broker.process_up, "up", "down"),
+            port,
+            reachable,
+            "",
+            *["-"] * len(FIGURES),
         )
     for service in status.services:
         table.add_row(*_service_row(service))
