@@ -78,6 +78,7 @@ class IdempotentConsumer:
         validate: Validator | None = validate_registered,
         batch_size: int = 500,
         retention_s: float = 14 * 24 * 3600,
+        dead_letter_topic: str | None = None,
     ):
         self.group = group
         self.topics = list(topics)
@@ -88,7 +89,7 @@ class IdempotentConsumer:
         self.validate = validate
         self.batch_size = batch_size
         self.retention = timedelta(seconds=retention_s)
-        self.dlq = dlq_topic(group)
+        self.dlq = dead_letter_topic or dlq_topic(group)
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: AIOKafkaProducer | None = None
         self._task: asyncio.Task[None] | None = None
@@ -97,6 +98,26 @@ class IdempotentConsumer:
         self._next_housekeeping = 0.0
         self.rewind_pending = False
         self.ready = False
+        #: Per partition, the offset after the last record handled and committed.
+        self._applied: dict[TopicPartition, int] = {}
+
+    @property
+    def name(self) -> str:
+        return f"consumer {self.group}"
+
+    async def progress(self) -> tuple[int, int] | None:
+        """(records consumed, records available) over the assigned partitions, once every
+        assigned partition has been fetched from; None before that."""
+        if self._consumer is None or not (partitions := self._consumer.assignment()):
+            return None
+        done = available = 0
+        for tp in partitions:
+            highwater = self._consumer.highwater(tp)
+            if highwater is None:
+                return None
+            done += self._applied.get(tp, 0)
+            available += highwater
+        return done, available
 
     @property
     def epoch_state(self) -> str:
@@ -278,6 +299,7 @@ class IdempotentConsumer:
 
     async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         assert self._consumer is not None
+        self._applied.update(offsets)
         try:
             await self._consumer.commit(offsets)
         except KafkaError as exc:  # a rebalance or a broker restart: the dedupe covers it
@@ -326,6 +348,8 @@ class IdempotentConsumer:
         """Seek to offset 0 and commit it, so a crash now still resumes from the start."""
         assert self._consumer is not None
         await self._consumer.seek_to_beginning(*partitions)
+        for tp in partitions:
+            self._applied.pop(tp, None)
         with contextlib.suppress(KafkaError):
             await self._consumer.commit(dict.fromkeys(partitions, 0))
         self.rewind_pending = False

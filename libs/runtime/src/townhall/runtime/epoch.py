@@ -40,25 +40,33 @@ class BrokerEpoch:
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: AIOKafkaProducer | None = None
         self._lock = asyncio.Lock()
+        self._starting = asyncio.Lock()
 
     async def start(self) -> None:
-        self._consumer = make_consumer(
-            self.settings, group_id=None, client_id=client_id("epoch"), fetch_max_wait_ms=50
-        )
-        await self._consumer.start()
-        self._consumer.assign([_PARTITION])
-        self._producer = make_producer(self.settings, client_id("epoch"))
-        await self._producer.start()
+        """Connect (idempotent; :meth:`read` and :meth:`current` call it when needed)."""
+        async with self._starting:
+            if self._consumer is not None:
+                return
+            consumer = make_consumer(
+                self.settings, group_id=None, client_id=client_id("epoch"), fetch_max_wait_ms=50
+            )
+            await consumer.start()
+            consumer.assign([_PARTITION])
+            self._producer = make_producer(self.settings, client_id("epoch"))
+            await self._producer.start()
+            self._consumer = consumer
 
     async def stop(self) -> None:
         if self._consumer:
             await self._consumer.stop()
         if self._producer:
             await self._producer.stop()
+        self._consumer = self._producer = None
 
     async def read(self) -> str | None:
         """The epoch now on the broker, or None when the control partition is empty."""
-        assert self._consumer is not None, "start() first"
+        await self.start()
+        assert self._consumer is not None
         self._consumer.seek(_PARTITION, 0)
         batch = await self._consumer.getmany(
             _PARTITION, timeout_ms=self.read_timeout_ms, max_records=1
@@ -83,7 +91,8 @@ class BrokerEpoch:
             raise RuntimeError("claimed a broker epoch but cannot read it back")
 
     async def _claim(self) -> None:
-        assert self._producer is not None, "start() first"
+        await self.start()
+        assert self._producer is not None
         claim = {"epoch": uuid.uuid4().hex, "claimed_at": datetime.now(UTC).isoformat()}
         await self._producer.send_and_wait(
             CONTROL_TOPIC, json.dumps(claim).encode(), key=b"epoch", partition=0

@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import uvicorn
 from fastapi import FastAPI
@@ -33,12 +34,28 @@ from townhall.runtime.settings import ServiceSettings
 from townhall.runtime.web import ReadinessCheck, create_app
 
 
+class Component(Protocol):
+    """Anything a service starts with its runtime: a consumer, a projection, a timer."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def ready(self) -> bool: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class ConsumerSpec:
     group: str
     topics: Sequence[str]
     handler: BatchHandler
     validate: Validator | None = validate_registered
+    #: Default: ``<group>.dlq``. Services whose group name changes (rebuilds) fix it.
+    dead_letter_topic: str | None = None
 
 
 class ServiceRuntime:
@@ -59,7 +76,7 @@ class ServiceRuntime:
         self.outbox = Outbox(settings.service_name) if produces else None
         self.epoch = BrokerEpoch(settings.kafka)
         self.relay = self._relay() if self.outbox and settings.relay_enabled else None
-        self.consumers = [self._consumer(spec) for spec in consumers]
+        self.components: list[Component] = [self.make_consumer(spec) for spec in consumers]
         self.verifier = (
             JWKSVerifier(
                 settings.auth_jwks_url, issuer=settings.auth_issuer, audience=settings.auth_audience
@@ -80,7 +97,11 @@ class ServiceRuntime:
             retention_s=self.settings.outbox_retention_s,
         )
 
-    def _consumer(self, spec: ConsumerSpec) -> IdempotentConsumer:
+    def add(self, component: Component) -> None:
+        """Start ``component`` after the database and broker epoch, stop it before them."""
+        self.components.append(component)
+
+    def make_consumer(self, spec: ConsumerSpec) -> IdempotentConsumer:
         return IdempotentConsumer(
             group=spec.group,
             topics=spec.topics,
@@ -91,24 +112,22 @@ class ServiceRuntime:
             validate=spec.validate,
             batch_size=self.settings.consumer_batch_size,
             retention_s=self.settings.outbox_retention_s,
+            dead_letter_topic=spec.dead_letter_topic,
         )
 
     async def start(self) -> None:
         await upgrade(self.settings.database_url, self.migrations)
-        if self.relay or self.consumers:
-            await self.epoch.start()
         if self.relay:
             await self.relay.start()
-        for consumer in self.consumers:
-            await consumer.start()
+        for component in self.components:
+            await component.start()
 
     async def stop(self) -> None:
-        for consumer in self.consumers:
-            await consumer.stop()
+        for component in reversed(self.components):
+            await component.stop()
         if self.relay:
             await self.relay.stop()
-        if self.relay or self.consumers:
-            await self.epoch.stop()
+        await self.epoch.stop()  # it connects on first use, by a relay or a consumer
         await self.engine.dispose()
 
     @contextlib.asynccontextmanager
@@ -131,11 +150,11 @@ class ServiceRuntime:
         async def relay() -> str | None:
             return None if self.relay is None or self.relay.ready else "relay not started"
 
-        async def consumers() -> str | None:
-            waiting = [c.group for c in self.consumers if not c.ready]
-            return f"consumers not assigned: {', '.join(waiting)}" if waiting else None
+        async def components() -> str | None:
+            waiting = [c.name for c in self.components if not c.ready]
+            return f"not ready yet: {', '.join(waiting)}" if waiting else None
 
-        return [database, relay, consumers]
+        return [database, relay, components]
 
 
 def health_only_app(service: str) -> FastAPI:

@@ -1,14 +1,44 @@
-"""`python -m townhall.resident_view`: run the service."""
+"""`python -m townhall.resident_view [serve|rebuild]`."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.entrypoints.api.app import create
+from townhall.resident_view.rebuild import rebuild
 from townhall.runtime.service import serve
 
+USAGE = "usage: python -m townhall.resident_view [serve|rebuild]"
 
-def main() -> None:
+
+def run_rebuild(settings: ResidentViewSettings) -> None:
+    columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeRemainingColumn()) as bar:
+        task = bar.add_task("rebuilding the timeline", total=None)
+
+        def show(done: int, available: int) -> None:
+            bar.update(task, completed=done, total=available)
+
+        result = asyncio.run(rebuild(settings, show))
+    print(f"generation {result.generation.number} is active: {result.events} events projected")
+
+
+def main(argv: list[str]) -> int:
     settings = ResidentViewSettings()
-    serve(create(settings), settings)
+    command = argv[1] if len(argv) > 1 else "serve"
+    if command == "serve":
+        serve(create(settings), settings)
+    elif command == "rebuild":
+        run_rebuild(settings)
+    else:
+        print(USAGE, file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv))

@@ -87,6 +87,7 @@ def _summary(grants: list[tuple[str, int]]) -> ColumnElement[bool]:
     highest = max(r for _, r in grants)
     consented = exists(
         select(consents.c.resident_id)
+        .where(consents.c.generation == t.c.generation)
         .where(consents.c.resident_id == t.c.resident_id)
         .where(consents.c.domain.in_([t.c.domain, ALL_DOMAINS]))
     )

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from prometheus_client import Gauge
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.resident_view.adapters.orm import source_pending, source_progress
@@ -39,22 +39,29 @@ class SourceProgress:
         return self.max_seen - self.watermark - self.pending
 
 
-async def advance(session: AsyncSession, seen: Iterable[tuple[str, int]]) -> None:
+async def advance(session: AsyncSession, generation: int, seen: Iterable[tuple[str, int]]) -> None:
     by_source: dict[str, set[int]] = defaultdict(set)
     for source, sequence in seen:
         by_source[source].add(sequence)
     for source, sequences in by_source.items():
-        state = await _advance_source(session, source, sequences)
+        state = await _advance_source(session, _Key(generation, source), sequences)
         MISSING.labels(source).set(state.missing)
 
 
-async def _advance_source(
-    session: AsyncSession, source: str, sequences: set[int]
-) -> SourceProgress:
+@dataclass(frozen=True)
+class _Key:
+    generation: int
+    source: str
+
+
+async def _advance_source(session: AsyncSession, key: _Key, sequences: set[int]) -> SourceProgress:
+    source = key.source
     await session.execute(
-        insert_or_ignore(session, source_progress).values(source=source, watermark=0, max_seen=0)
+        insert_or_ignore(session, source_progress).values(
+            generation=key.generation, source=source, watermark=0, max_seen=0
+        )
     )
-    where = source_progress.c.source == source
+    where = (source_progress.c.source == source) & (source_progress.c.generation == key.generation)
     watermark, max_seen = (
         await session.execute(
             select(source_progress.c.watermark, source_progress.c.max_seen).where(where)
@@ -64,9 +71,10 @@ async def _advance_source(
     if fresh:
         await session.execute(
             insert_or_ignore(session, source_pending),
-            [{"source": source, "sequence": s} for s in fresh],
+            [{"generation": key.generation, "source": source, "sequence": s} for s in fresh],
         )
-    watermark = await _contiguous(session, source, watermark)
+    mine = (source_pending.c.source == source) & (source_pending.c.generation == key.generation)
+    watermark = await _contiguous(session, mine, watermark)
     max_seen = max(max_seen, *sequences)
     await session.execute(
         update(source_progress).where(where).values(watermark=watermark, max_seen=max_seen)
@@ -81,9 +89,8 @@ async def _advance_source(
     return SourceProgress(source, watermark, max_seen, int(pending))
 
 
-async def _contiguous(session: AsyncSession, source: str, watermark: int) -> int:
+async def _contiguous(session: AsyncSession, mine: ColumnElement[bool], watermark: int) -> int:
     """Move the watermark over pending sequences that follow it without a gap."""
-    mine = source_pending.c.source == source
     while True:
         chunk = list(
             (
@@ -109,17 +116,22 @@ async def _contiguous(session: AsyncSession, source: str, watermark: int) -> int
             return watermark
 
 
-async def report(session: AsyncSession) -> list[SourceProgress]:
+async def report(session: AsyncSession, generation: int) -> list[SourceProgress]:
     pending = (
         select(source_pending.c.source, func.count().label("n"))
+        .where(source_pending.c.generation == generation)
         .group_by(source_pending.c.source)
         .subquery()
     )
-    query = select(
-        source_progress.c.source,
-        source_progress.c.watermark,
-        source_progress.c.max_seen,
-        func.coalesce(pending.c.n, 0),
-    ).outerjoin(pending, pending.c.source == source_progress.c.source)
+    query = (
+        select(
+            source_progress.c.source,
+            source_progress.c.watermark,
+            source_progress.c.max_seen,
+            func.coalesce(pending.c.n, 0),
+        )
+        .outerjoin(pending, pending.c.source == source_progress.c.source)
+        .where(source_progress.c.generation == generation)
+    )
     rows = (await session.execute(query)).all()
     return [SourceProgress(s, w, m, int(p)) for s, w, m, p in rows]

@@ -67,13 +67,14 @@ def _text(data: dict[str, Any], key: str, limit: int) -> str | None:
     return value[:limit] if isinstance(value, str) and value else None
 
 
-def entry(envelope: Envelope) -> Row | None:
+def entry(envelope: Envelope, generation: int = 1) -> Row | None:
     """The timeline row for ``envelope``, or None when it concerns no resident."""
     if envelope.residentid is None:
         return None
     data = envelope.data
     audience = data.get("audience")
     return {
+        "generation": generation,
         "event_id": envelope.id,
         "resident_id": envelope.residentid,
         "time": envelope.time,
@@ -93,9 +94,16 @@ def entry(envelope: Envelope) -> Row | None:
     }
 
 
-async def project(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
-    """Consumer handler: entries and progress, in the consumer's transaction."""
-    rows = [row for row in map(entry, envelopes) if row is not None]
-    if rows:
-        await session.execute(insert(timeline_entries), rows)
-    await progress.advance(session, [(e.source, e.sequence) for e in envelopes])
+class Projector:
+    """The consumer handler for one generation of the projection."""
+
+    def __init__(self, generation: int):
+        self.generation = generation
+
+    async def __call__(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        """Entries and progress, in the consumer's transaction."""
+        rows = [row for e in envelopes if (row := entry(e, self.generation)) is not None]
+        if rows:
+            await session.execute(insert(timeline_entries), rows)
+        seen = [(e.source, e.sequence) for e in envelopes]
+        await progress.advance(session, self.generation, seen)

@@ -59,18 +59,21 @@ async def reset(session: AsyncSession) -> None:
         await session.execute(delete(table))
 
 
-async def write(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
-    rows = [row for row in map(entry, envelopes) if row]
+async def write(session: AsyncSession, envelopes: Sequence[Envelope], generation: int = 1) -> None:
+    rows = [row for e in envelopes if (row := entry(e, generation))]
     if rows:
         await session.execute(insert(t), rows)
 
 
-async def consent(session: AsyncSession, resident_id: str, domains: Sequence[str]) -> None:
-    if domains:
-        await session.execute(
-            insert(consents),
-            [{"resident_id": resident_id, "domain": d, "granted_at": BASE_TIME} for d in domains],
-        )
+async def consent(
+    session: AsyncSession, resident_id: str, domains: Sequence[str], generation: int = 1
+) -> None:
+    rows = [
+        {"generation": generation, "resident_id": resident_id, "domain": d, "granted_at": BASE_TIME}
+        for d in domains
+    ]
+    if rows:
+        await session.execute(insert(consents), rows)
 
 
 __all__ = ["BASE_TIME", "Spec", "access_audit", "consent", "envelope", "reset", "write"]

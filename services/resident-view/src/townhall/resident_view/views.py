@@ -65,10 +65,24 @@ COLUMNS = (
 )
 
 
-def _select(resident_id: str, seen: Visibility) -> Select[Any]:
-    view = case((seen.detail, literal("detail")), else_=literal("summary")).label("view")
-    data = case((seen.detail, t.c.data), else_=None).label("data")
-    return select(*COLUMNS, view, data).where(t.c.resident_id == resident_id).where(seen.any)
+@dataclass(frozen=True)
+class Scope:
+    """Whose timeline, in which generation of the store, as seen by whom."""
+
+    generation: int
+    resident_id: str
+    seen: Visibility
+
+
+def _select(scope: Scope) -> Select[Any]:
+    view = case((scope.seen.detail, literal("detail")), else_=literal("summary")).label("view")
+    data = case((scope.seen.detail, t.c.data), else_=None).label("data")
+    return (
+        select(*COLUMNS, view, data)
+        .where(t.c.generation == scope.generation)
+        .where(t.c.resident_id == scope.resident_id)
+        .where(scope.seen.any)
+    )
 
 
 def _filtered(query: Select[Any], filters: Filters) -> Select[Any]:
@@ -96,15 +110,14 @@ def _row(row: Any) -> dict[str, Any]:
 
 async def timeline(
     session: AsyncSession,
-    resident_id: str,
-    seen: Visibility,
+    scope: Scope,
     *,
     filters: Filters,
     limit: int,
     after: Cursor | None = None,
 ) -> tuple[list[dict[str, Any]], Cursor | None]:
     """One page, newest first, and the cursor for the next page (None at the end)."""
-    query = _filtered(_select(resident_id, seen), filters)
+    query = _filtered(_select(scope), filters)
     if after is not None:
         query = query.where(
             or_(t.c.time < after.time, and_(t.c.time == after.time, t.c.event_id < after.event_id))
@@ -116,9 +129,7 @@ async def timeline(
     return page, Cursor(last["time"], last["event_id"]) if more and last else None
 
 
-async def entry(
-    session: AsyncSession, resident_id: str, event_id: str, seen: Visibility
-) -> dict[str, Any] | None:
-    query = _select(resident_id, seen).where(t.c.event_id == event_id)
+async def entry(session: AsyncSession, scope: Scope, event_id: str) -> dict[str, Any] | None:
+    query = _select(scope).where(t.c.event_id == event_id)
     row = (await session.execute(query)).first()
     return _row(row) if row is not None else None

@@ -19,6 +19,8 @@ metadata = MetaData()
 timeline_entries = Table(
     "timeline_entries",
     metadata,
+    #: Which build of the projection the row belongs to (see townhall.resident_view.rebuild)
+    Column("generation", Integer, primary_key=True, autoincrement=False),
     Column("event_id", String(128), primary_key=True),
     Column("resident_id", String(64), nullable=False),
     Column("time", DateTime(timezone=True), nullable=False),
@@ -36,18 +38,19 @@ timeline_entries = Table(
     Column("audience", String(20), nullable=False, server_default="all"),
     Column("case_reference", String(64), nullable=True),
     Column("channel", String(32), nullable=True),
-    Index("ix_timeline_resident_time", "resident_id", "time", "event_id"),
-    Index("ix_timeline_case_reference", "case_reference"),
+    Index("ix_timeline_resident_time", "generation", "resident_id", "time", "event_id"),
+    Index("ix_timeline_case_reference", "generation", "case_reference"),
 )
 
 #: Residents' consent to share their history across service domains ("*" = all).
 consents = Table(
     "consents",
     metadata,
+    Column("generation", Integer, nullable=False),
     Column("resident_id", String(64), nullable=False),
     Column("domain", String(64), nullable=False),
     Column("granted_at", DateTime(timezone=True), nullable=False),
-    PrimaryKeyConstraint("resident_id", "domain"),
+    PrimaryKeyConstraint("generation", "resident_id", "domain"),
 )
 
 #: Append-only: who looked at whose timeline, why, and what they were shown.
@@ -71,6 +74,7 @@ access_audit = Table(
 source_progress = Table(
     "source_progress",
     metadata,
+    Column("generation", Integer, primary_key=True, autoincrement=False),
     Column("source", String(200), primary_key=True),
     Column("watermark", BigInteger, nullable=False),
     Column("max_seen", BigInteger, nullable=False),
@@ -80,7 +84,8 @@ source_progress = Table(
 source_pending = Table(
     "source_pending",
     metadata,
+    Column("generation", Integer, nullable=False),
     Column("source", String(200), nullable=False),
     Column("sequence", BigInteger, nullable=False),
-    PrimaryKeyConstraint("source", "sequence"),
+    PrimaryKeyConstraint("generation", "source", "sequence"),
 )

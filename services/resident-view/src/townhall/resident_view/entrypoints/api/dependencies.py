@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from townhall.resident_view.live import LiveProjection
 from townhall.resident_view.views import BadCursorError, Cursor, Filters
 from townhall.runtime.auth import CurrentPrincipal, Principal
 from townhall.runtime.problems import BadRequest, Forbidden
@@ -19,6 +20,12 @@ ADMIN = "admin"
 def _sessions(request: Request) -> async_sessionmaker[AsyncSession]:
     runtime: ServiceRuntime = request.app.state.runtime
     return runtime.sessions
+
+
+def _served(request: Request) -> int:
+    """The generation of the store the live projection serves right now."""
+    live: LiveProjection = request.app.state.live
+    return live.generation.number
 
 
 def _purpose(
@@ -66,6 +73,7 @@ def _administrator(viewer: CurrentPrincipal) -> Principal:
 
 Sessions = Annotated[async_sessionmaker[AsyncSession], Depends(_sessions)]
 Purpose = Annotated[str, Depends(_purpose)]
+Served = Annotated[int, Depends(_served)]
 TimelineFilters = Annotated[Filters, Depends(_filters)]
 PageCursor = Annotated[Cursor | None, Depends(_cursor)]
 Administrator = Annotated[Principal, Depends(_administrator)]

@@ -13,6 +13,7 @@ from townhall.resident_view import audit, views
 from townhall.resident_view.entrypoints.api.dependencies import (
     PageCursor,
     Purpose,
+    Served,
     Sessions,
     TimelineFilters,
 )
@@ -60,19 +61,16 @@ async def get_timeline(
     filters: TimelineFilters,
     cursor: PageCursor,
     sessions: Sessions,
+    generation: Served,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Timeline:
     resident = str(resident_id)
     if not may_view_resident(viewer, resident):
         await _refuse(sessions, viewer, resident, purpose)
     async with sessions.begin() as session:
+        scope = views.Scope(generation, resident, visibility(viewer, resident))
         rows, following = await views.timeline(
-            session,
-            resident,
-            visibility(viewer, resident),
-            filters=filters,
-            limit=limit,
-            after=cursor,
+            session, scope, filters=filters, limit=limit, after=cursor
         )
         ids = [row["event_id"] for row in rows]
         await audit.record(
@@ -92,12 +90,14 @@ async def get_entry(
     viewer: CurrentPrincipal,
     purpose: Purpose,
     sessions: Sessions,
+    generation: Served,
 ) -> Entry:
     resident = str(resident_id)
     if not may_view_resident(viewer, resident):
         await _refuse(sessions, viewer, resident, purpose)
     async with sessions.begin() as session:
-        row = await views.entry(session, resident, event_id, visibility(viewer, resident))
+        scope = views.Scope(generation, resident, visibility(viewer, resident))
+        row = await views.entry(session, scope, event_id)
         outcome = "shown" if row else "not_found"
         shown = [event_id] if row else []
         await audit.record(

@@ -1,0 +1,87 @@
+"""The live projection: feeds the active generation and follows activations.
+
+On start it serves the active generation (the first, if none was ever activated) and
+runs that generation's consumer. Every few seconds it looks whether a rebuild has
+activated a newer generation; if so it starts the new generation's consumer (which
+resumes where the rebuild left off), stops the old one and discards the old rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from townhall.resident_view import generations
+from townhall.resident_view.generations import Generation
+from townhall.resident_view.projection import Projector, validate
+from townhall.runtime.consumer import IdempotentConsumer
+from townhall.runtime.service import ConsumerSpec, ServiceRuntime
+from townhall.schemas.topics import DOMAIN_TOPICS, dlq_topic
+
+log = logging.getLogger(__name__)
+TOPICS = sorted(DOMAIN_TOPICS.values())
+SERVICE = "resident-view"
+
+
+def consumer_spec(generation: Generation) -> ConsumerSpec:
+    return ConsumerSpec(
+        group=generation.group,
+        topics=TOPICS,
+        handler=Projector(generation.number),
+        validate=validate,
+        dead_letter_topic=dlq_topic(SERVICE),
+    )
+
+
+class LiveProjection:
+    name = "projection"
+
+    def __init__(self, runtime: ServiceRuntime, watch_interval_s: float = 2.0):
+        self.runtime = runtime
+        self.watch_interval_s = watch_interval_s
+        self.generation = generations.Generation(0, "")
+        self.consumer: IdempotentConsumer | None = None
+        self._watch: asyncio.Task[None] | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self.consumer is not None and self.consumer.ready
+
+    async def start(self) -> None:
+        async with self.runtime.sessions.begin() as session:
+            self.generation = await generations.active(session)
+        self.consumer = self.runtime.make_consumer(consumer_spec(self.generation))
+        await self.consumer.start()
+        self._watch = asyncio.create_task(self._follow(), name="projection-activations")
+
+    async def stop(self) -> None:
+        if self._watch:
+            self._watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watch
+        if self.consumer:
+            await self.consumer.stop()
+
+    async def _follow(self) -> None:
+        while True:
+            await asyncio.sleep(self.watch_interval_s)
+            try:
+                await self.follow_once()
+            except Exception:
+                log.exception("could not check for a newly activated generation")
+
+    async def follow_once(self) -> None:
+        async with self.runtime.sessions.begin() as session:
+            active = await generations.active(session)
+        if active == self.generation:
+            return
+        previous, old_consumer = self.generation, self.consumer
+        self.consumer = self.runtime.make_consumer(consumer_spec(active))
+        await self.consumer.start()
+        self.generation = active
+        if old_consumer:
+            await old_consumer.stop()
+        async with self.runtime.sessions.begin() as session:
+            await generations.discard(session, previous.number)
+        log.info("now serving a rebuilt generation", extra={"generation": active.number})
