@@ -37,7 +37,7 @@ test-fast: setup
 lint: setup
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy libs/runtime/src schemas/src libs/cli/src connectors/src services/*/src bench
+	$(RUN) mypy libs/runtime/src schemas/src libs/cli/src connectors/src services/*/src bench bench_identity
 
 format: setup
 	$(RUN) ruff check --fix .
@@ -51,3 +51,6 @@ bench: setup
 
 clean:
 	rm -rf var .venv .tools .pytest_cache .mypy_cache .ruff_cache
+
+bench-identity: setup
+	$(RUN) python -m bench_identity

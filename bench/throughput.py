@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from townhall.resident_view.adapters.orm import timeline_entries
 from townhall.resident_view.entrypoints.api.app import MIGRATIONS
-from townhall.resident_view.projection import project
+from townhall.resident_view.projection import Projector
 from townhall.runtime.binding import KafkaRecord
 from townhall.runtime.consumer import IdempotentConsumer
 from townhall.runtime.db import create_engine, session_factory
@@ -67,7 +67,7 @@ async def projection_rate(kafka: KafkaSettings, topic: str, count: int, url: str
     consumer = IdempotentConsumer(
         group=f"bench-{uuid.uuid4().hex[:6]}",
         topics=[topic],
-        handler=project,
+        handler=Projector(1),
         sessions=sessions,
         kafka=kafka,
         epoch=epoch,

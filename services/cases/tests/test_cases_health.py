@@ -2,7 +2,7 @@
 
 import httpx
 
-from townhall.cases.app import create
+from townhall.cases.entrypoints.api.app import create
 
 
 async def test_cases_reports_healthy_and_serves_its_openapi_document() -> None:
@@ -13,3 +13,4 @@ async def test_cases_reports_healthy_and_serves_its_openapi_document() -> None:
     assert health.status_code == 200
     assert health.json()["service"] == "cases"
     assert openapi.status_code == 200
+    assert "/open311/v2/requests.{fmt}" in openapi.json()["paths"]

@@ -2,34 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 from sqlalchemy import func, select
 
 from townhall.identity.adapters.orm import residents
-from townhall.identity.config import IdentitySettings
-from townhall.identity.entrypoints.api.app import create
+from townhall.identity.testing import Harness
 from townhall.runtime.service import ServiceRuntime
-from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.tables import outbox
 from townhall.schemas.envelope import Envelope
 
 
 @pytest.fixture
-async def client(
-    database_url: str, kafka_settings: KafkaSettings
-) -> AsyncIterator[httpx.AsyncClient]:
-    settings = IdentitySettings(
-        database_url=database_url, kafka=kafka_settings, relay_enabled=False
-    )
-    app = create(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://identity") as http:
-            http.app = app  # type: ignore[attr-defined]
-            yield http
+def client(identity: Harness) -> httpx.AsyncClient:
+    client = identity.http
+    client.app = identity.app  # type: ignore[attr-defined]
+    return client
 
 
 async def _counts(client: httpx.AsyncClient) -> tuple[int, int]:

@@ -29,6 +29,9 @@ DEFAULT_VAR_DIR = "var"
 #: Kafka client overrides for the embedded broker (it delays JoinGroup by half the
 #: session timeout and holds fetches for their whole wait; see ARCHITECTURE.md).
 EMBEDDED_KAFKA_ENV: Mapping[str, str] = embedded_environment()
+#: The embedded default seeds synthetic demo officers and residents (logins in identity's
+#: log) and shows one-time codes at identity's GET /dev/mailbox instead of sending them.
+EMBEDDED_DEMO_ENV: Mapping[str, str] = {"IDENTITY_SEED_DEMO": "1", "IDENTITY_DEV_MAILBOX": "1"}
 
 
 class ConfigError(ValueError):
@@ -142,4 +145,5 @@ def service_environment(
     }
     if embedded_broker:
         env.update(EMBEDDED_KAFKA_ENV)
+        env.update(EMBEDDED_DEMO_ENV)
     return env

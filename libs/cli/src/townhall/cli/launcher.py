@@ -185,6 +185,7 @@ class Platform:
                 urls={n: base_url(self.ports[n]) for n in self.registry},
             )
         )
+        env["TOWNHALL_VAR_DIR"] = str(self.var_dir)
         env.update(extra_env)
         argv = [sys.executable, "-m", self.registry[name].module]
         return ChildProcess(name, argv, env, self.log_file(name))

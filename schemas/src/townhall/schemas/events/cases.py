@@ -1,1 +1,163 @@
-"""Events published by the cases service on ``cases.events``."""
+"""Events published by the cases service on ``cases.events``.
+
+Service types come from configuration, so a case event's ``domain`` (pest_control,
+parking…) and ``sensitivity`` are those of its type: each event carries them as fields
+and the envelope takes them from there (``envelope_domain``/``envelope_sensitivity``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from townhall.schemas.envelope import Sensitivity
+from townhall.schemas.events.base import DomainEvent
+
+Status = Literal[
+    "submitted",
+    "triaged",
+    "awaiting_payment",
+    "scheduled",
+    "in_progress",
+    "resolved",
+    "closed",
+    "cancelled",
+    "rejected",
+]
+CaseChannel = Literal["online", "phone", "face_to_face", "email", "webchat", "letter", "open311"]
+ContactChannel = Literal["phone", "face_to_face", "email", "webchat", "letter"]
+
+
+class _ServiceAreaEvent(DomainEvent):
+    """An event whose domain and sensitivity are its service type's."""
+
+    SOURCE: ClassVar[str] = "/townhall/cases"
+    DOMAIN: ClassVar[str] = "cases"
+
+    domain: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="The service area.")
+    sensitivity: Sensitivity = Field(description="How sensitive the service type is.")
+
+    def envelope_domain(self) -> str:
+        return self.domain
+
+    def envelope_sensitivity(self) -> Sensitivity:
+        return self.sensitivity
+
+
+class _CaseEvent(_ServiceAreaEvent):
+    case_id: UUID = Field(description="The case's id.")
+    reference: str = Field(description="The human-friendly reference, e.g. PC-2026-000123.")
+    service_code: str = Field(description="The service type, e.g. pest_control.")
+    resident_id: UUID | None = Field(
+        default=None, description="The resident, once known (absent while unmatched)."
+    )
+
+    @property
+    def subject(self) -> str:
+        return f"case/{self.reference}"
+
+
+class CaseSubmitted(_CaseEvent):
+    """A case was opened, by a resident, an officer on their behalf, or through Open311."""
+
+    TYPE: ClassVar[str] = "townhall.cases.case.submitted.v1"
+    SUMMARY: ClassVar[str] = "Request submitted"
+
+    status: Status
+    channel: CaseChannel
+    submitted_by: Literal["resident", "officer", "service", "anonymous"]
+    due_at: datetime = Field(description="When the service level agreement falls due.")
+    fee_pence: int | None = Field(default=None, description="The fee to pay, if any.")
+
+
+class CaseStatusChanged(_CaseEvent):
+    TYPE: ClassVar[str] = "townhall.cases.case.status_changed.v1"
+    SUMMARY: ClassVar[str] = "Request status changed"
+
+    from_status: Status
+    to_status: Status
+    reason: str = Field(default="", description="Why, in words the resident may read.")
+    changed_by: str = Field(description="officer:<id>, resident:<id>, or system:<cause>.")
+
+
+class CaseAssigned(_CaseEvent):
+    TYPE: ClassVar[str] = "townhall.cases.case.assigned.v1"
+    SUMMARY: ClassVar[str] = "Request assigned"
+
+    team: str
+    officer: str | None = None
+    assigned_by: str
+
+
+class CaseUpdatePosted(_CaseEvent):
+    """A public update on the case: the resident sees it."""
+
+    TYPE: ClassVar[str] = "townhall.cases.case.update_posted.v1"
+    SUMMARY: ClassVar[str] = "Update on your request"
+
+    note_id: UUID
+    text: str
+    author: str
+
+
+class CaseInternalNoteAdded(_CaseEvent):
+    """An officer-internal note: never shown to the resident."""
+
+    TYPE: ClassVar[str] = "townhall.cases.case.internal_note_added.v1"
+    SUMMARY: ClassVar[str] = "Internal note added"
+
+    note_id: UUID
+    text: str
+    author: str
+    visibility: Literal["internal"] = "internal"
+
+
+class CaseAttachmentAdded(_CaseEvent):
+    """An attachment's metadata (the file itself is kept elsewhere)."""
+
+    TYPE: ClassVar[str] = "townhall.cases.case.attachment_added.v1"
+    SUMMARY: ClassVar[str] = "Attachment added"
+
+    attachment_id: UUID
+    filename: str
+    content_type: str
+    size_bytes: int = Field(ge=0)
+    added_by: str
+
+
+class CaseSlaBreached(_CaseEvent):
+    """The case passed its SLA due date while still open. Emitted once per case."""
+
+    TYPE: ClassVar[str] = "townhall.cases.case.sla_breached.v1"
+    SUMMARY: ClassVar[str] = "Request overdue"
+
+    status: Status
+    due_at: datetime
+    breached_at: datetime
+
+
+class ContactLogged(_ServiceAreaEvent):
+    """An officer logged a contact with a resident (assisted digital)."""
+
+    TYPE: ClassVar[str] = "townhall.cases.contact.logged.v1"
+    SUMMARY: ClassVar[str] = "Contacted the council"
+
+    contact_id: UUID
+    resident_id: UUID
+    case_id: UUID | None = None
+    case_reference: str | None = None
+    channel: ContactChannel
+    reason: str
+    outcome: str
+    duration_seconds: int = Field(ge=0)
+    failure_demand: bool = Field(
+        description="True when the contact only chased progress on an open case."
+    )
+    officer: str
+
+    @property
+    def subject(self) -> str:
+        return f"contact/{self.contact_id}"

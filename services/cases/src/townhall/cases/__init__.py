@@ -1,4 +1,1 @@
-"""Townhall cases service.
-
-Its issue has not landed yet: it serves /healthz, /readyz and /metrics only.
-"""
+"""Townhall cases: the service catalogue, cases and their lifecycle, contacts, Open311."""

@@ -1,7 +1,7 @@
 """`python -m townhall.cases`: run the service."""
 
-from townhall.cases.app import create
 from townhall.cases.config import CasesSettings
+from townhall.cases.entrypoints.api.app import create
 from townhall.runtime.service import serve
 
 

@@ -1,14 +1,6 @@
-"""`python -m townhall.identity`: run the service."""
+"""`python -m townhall.identity`: run the service, or one of its admin commands."""
 
-from townhall.identity.config import IdentitySettings
-from townhall.identity.entrypoints.api.app import create
-from townhall.runtime.service import serve
-
-
-def main() -> None:
-    settings = IdentitySettings()
-    serve(create(settings), settings)
-
+from townhall.identity.cli import main
 
 if __name__ == "__main__":
     main()

@@ -2,17 +2,109 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from townhall.identity.adapters import passwords
+from townhall.identity.adapters.codes import CodeHasher, Mailbox
+from townhall.identity.adapters.throttle import Throttle
 from townhall.identity.domain import commands
-from townhall.identity.service_layer import handlers
-from townhall.identity.service_layer.messagebus import MessageBus
+from townhall.identity.service_layer import (
+    access_handlers,
+    client_handlers,
+    handlers,
+    matching_handlers,
+    officer_handlers,
+)
+from townhall.identity.service_layer.access_handlers import Access
+from townhall.identity.service_layer.matching import (
+    ExactMatchPlaceholder,
+    IncomingRecord,
+    Matcher,
+    Thresholds,
+)
+from townhall.identity.service_layer.messagebus import Handler, MessageBus
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
 from townhall.runtime.outbox import Outbox
 
 
-def bootstrap(*, sessions: async_sessionmaker[AsyncSession], outbox: Outbox) -> MessageBus:
+def _resident_handlers() -> dict[type, Handler]:
+    return {
+        commands.RegisterResident: handlers.register_resident,
+        commands.ChangeName: handlers.change_name,
+        commands.SetPreferredLanguage: handlers.set_preferred_language,
+        commands.MoveResident: handlers.move_resident,
+        commands.AddContactPoint: handlers.add_contact_point,
+        commands.LinkIdentifier: handlers.link_identifier,
+        commands.RaiseAssurance: handlers.raise_assurance,
+        commands.ChangeConsent: handlers.change_consent,
+        commands.EraseResident: handlers.erase_resident,
+    }
+
+
+def _access_handlers(access: Access) -> dict[type, Handler]:
+    return {
+        commands.CreateOfficer: partial(
+            officer_handlers.create_officer, hash_=access.hash_password
+        ),
+        commands.GrantRole: officer_handlers.grant_role,
+        commands.RevokeRole: officer_handlers.revoke_role,
+        commands.AuthenticateOfficer: partial(
+            officer_handlers.authenticate_officer,
+            verify=access.verify_password,
+            throttle=access.throttle,
+        ),
+        commands.StartTracking: partial(access_handlers.start_tracking, access=access),
+        commands.SignUp: partial(access_handlers.sign_up, access=access),
+        commands.RedeemCode: partial(access_handlers.redeem_code, access=access),
+        commands.AuthenticateResident: partial(
+            access_handlers.authenticate_resident, access=access
+        ),
+        client_handlers.RegisterServiceClient: partial(
+            client_handlers.register_client, access=access
+        ),
+        client_handlers.AuthenticateServiceClient: partial(
+            client_handlers.authenticate_client, access=access
+        ),
+    }
+
+
+def _matching_handlers(matcher: Matcher, thresholds: Thresholds) -> dict[type, Handler]:
+    return {
+        IncomingRecord: partial(
+            matching_handlers.match_record, matcher=matcher, thresholds=thresholds
+        ),
+        commands.DecideReview: matching_handlers.decide_review,
+        commands.MergeResidents: matching_handlers.merge_residents,
+        commands.UnmergeResidents: matching_handlers.unmerge_residents,
+    }
+
+
+def bootstrap(
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    outbox: Outbox,
+    master_key: bytes,
+    throttle: Throttle | None = None,
+    mailbox: Mailbox | None = None,
+    matcher: Matcher | None = None,
+    thresholds: Thresholds | None = None,
+    hash_password: officer_handlers.Hash = passwords.hash_password,
+    verify_password: officer_handlers.Verify = passwords.verify_password,
+) -> MessageBus:
+    access = Access(
+        code_hash=CodeHasher(master_key),
+        mailbox=mailbox or Mailbox(),
+        throttle=throttle or Throttle(),
+        hash_password=hash_password,
+        verify_password=verify_password,
+    )
+    command_handlers = {
+        **_resident_handlers(),
+        **_access_handlers(access),
+        **_matching_handlers(matcher or ExactMatchPlaceholder(), thresholds or Thresholds()),
+    }
     return MessageBus(
-        uow_factory=lambda: UnitOfWork(sessions, outbox),
-        handlers={commands.RegisterResident: handlers.register_resident},
+        uow_factory=lambda: UnitOfWork(sessions, outbox, master_key), handlers=command_handlers
     )

@@ -1,9 +1,65 @@
 """Settings of the identity service (environment variables, see townhall.runtime.settings)."""
 
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import structlog
+from pydantic import SecretStr
+from sqlalchemy.engine import make_url
+
+from townhall.runtime.crypto import decode_key, encode_key, generate_key
+from townhall.runtime.db import is_sqlite
 from townhall.runtime.settings import ServiceSettings
+
+_log = structlog.get_logger(__name__)
 
 
 class IdentitySettings(ServiceSettings):
     service_name: str = "identity"
     port: int = 8001
     database_url: str = "sqlite+aiosqlite:///var/identity.db"
+    #: The master key wrapping signing keys and residents' data keys at rest (base64url,
+    #: 32 bytes). Unset in development: generated once into ``identity_key_file``.
+    identity_key_encryption_key: SecretStr | None = None
+    #: Where that development key lives; default: beside the SQLite database, else var/.
+    identity_key_file: Path | None = None
+    identity_issuer: str = "townhall-identity"
+    identity_audience: str = "townhall"
+    identity_access_token_ttl_s: int = 900
+    #: A new signing key is published this long before it signs (verifiers cache JWKS).
+    identity_key_grace_s: int = 600
+    #: Storage URI for login/one-time-code throttling (``limits``): memory://, redis://…
+    identity_rate_limit_storage: str = "memory://"
+    identity_login_limit: str = "5/15 minutes"
+    #: Match probability at or above which a record links by itself / goes to review.
+    identity_match_link_threshold: float = 0.99
+    identity_match_review_threshold: float = 0.50
+    identity_seed_demo: bool = False
+    identity_dev_mailbox: bool = False
+
+    def master_key(self) -> bytes:
+        """The key-encryption key: from the environment, else the development key file."""
+        if self.identity_key_encryption_key is not None:
+            return decode_key(self.identity_key_encryption_key.get_secret_value())
+        return _development_key(self.identity_key_file or self._default_key_file())
+
+    def _default_key_file(self) -> Path:
+        url = make_url(self.database_url)
+        folder = (
+            Path(url.database).parent if is_sqlite(self.database_url) and url.database else None
+        )
+        var = Path(os.environ.get("TOWNHALL_VAR_DIR", "var"))
+        return (folder or var) / "identity-master.key"
+
+
+def _development_key(path: Path) -> bytes:
+    if path.exists():
+        return decode_key(path.read_text())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(encode_key(generate_key()))
+    _log.warning("development_master_key_generated", path=str(path))
+    return decode_key(path.read_text())

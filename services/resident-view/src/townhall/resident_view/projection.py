@@ -2,9 +2,11 @@
 
 A generic mapping puts any well-formed event on the timeline, so a new service's
 events appear without code here as long as they carry the envelope attributes; its
-data may add ``case_reference``, ``channel`` and ``audience`` ("officers" for
-internal notes). Known types may shape a better summary in :data:`SUMMARIES`. The
-consumer (townhall.runtime.consumer) supplies idempotence, batching and progress.
+data may add ``case_reference`` (or ``reference`` on a ``case/…`` subject),
+``channel``, ``summary``, and ``audience: officers`` or ``visibility: internal`` for
+officer-internal notes that residents never see. Known types may shape a better
+summary in :data:`SUMMARIES`. The consumer (townhall.runtime.consumer) supplies
+idempotence, batching and progress.
 """
 
 from __future__ import annotations
@@ -19,11 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from townhall.resident_view import progress
 from townhall.resident_view.adapters.orm import timeline_entries
 from townhall.schemas.envelope import Envelope
+from townhall.schemas.events.cases import CaseStatusChanged, CaseSubmitted, ContactLogged
 from townhall.schemas.events.identity import ResidentRegistered
 from townhall.schemas.registry import EVENT_TYPES, parse_event
 
 Row = dict[str, Any]
-AUDIENCES = {"all", "officers"}
 
 
 def _resident_registered(envelope: Envelope) -> str:
@@ -31,8 +33,32 @@ def _resident_registered(envelope: Envelope) -> str:
     return f"{ResidentRegistered.SUMMARY} ({event.channel.replace('_', ' ')})"
 
 
+def _words(value: str) -> str:
+    return value.replace("_", " ")
+
+
+def _case_submitted(envelope: Envelope) -> str:
+    data = envelope.data
+    return f"{_words(data['service_code']).capitalize()} request {data['reference']} submitted"
+
+
+def _case_status_changed(envelope: Envelope) -> str:
+    data = envelope.data
+    change = f"{_words(data['from_status'])} → {_words(data['to_status'])}"
+    return f"Request {data['reference']}: {change}"
+
+
+def _contact_logged(envelope: Envelope) -> str:
+    data = envelope.data
+    chase = " (chasing progress)" if data.get("failure_demand") else ""
+    return f"Contacted the council by {_words(data['channel'])}: {_words(data['reason'])}{chase}"
+
+
 SUMMARIES: dict[str, Callable[[Envelope], str]] = {
     ResidentRegistered.TYPE: _resident_registered,
+    CaseSubmitted.TYPE: _case_submitted,
+    CaseStatusChanged.TYPE: _case_status_changed,
+    ContactLogged.TYPE: _contact_logged,
 }
 
 
@@ -67,12 +93,26 @@ def _text(data: dict[str, Any], key: str, limit: int) -> str | None:
     return value[:limit] if isinstance(value, str) and value else None
 
 
+def _audience(data: dict[str, Any]) -> str:
+    """Officer-internal notes say ``audience: officers`` or ``visibility: internal``."""
+    if data.get("audience") == "officers" or data.get("visibility") == "internal":
+        return "officers"
+    return "all"
+
+
+def _case_reference(envelope: Envelope) -> str | None:
+    """``case_reference`` in the data, or the ``reference`` of an event about a case."""
+    reference = _text(envelope.data, "case_reference", 64)
+    if reference is None and envelope.subject.startswith("case/"):
+        reference = _text(envelope.data, "reference", 64)
+    return reference
+
+
 def entry(envelope: Envelope, generation: int = 1) -> Row | None:
     """The timeline row for ``envelope``, or None when it concerns no resident."""
     if envelope.residentid is None:
         return None
     data = envelope.data
-    audience = data.get("audience")
     return {
         "generation": generation,
         "event_id": envelope.id,
@@ -88,8 +128,8 @@ def entry(envelope: Envelope, generation: int = 1) -> Row | None:
         "subject": envelope.subject,
         "correlation_id": envelope.correlationid,
         "data": json.dumps(data, separators=(",", ":")),
-        "audience": audience if audience in AUDIENCES else "all",
-        "case_reference": _text(data, "case_reference", 64),
+        "audience": _audience(data),
+        "case_reference": _case_reference(envelope),
         "channel": _text(data, "channel", 32),
     }
 

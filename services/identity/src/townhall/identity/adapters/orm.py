@@ -1,6 +1,25 @@
 """Identity's tables (its own database; no other service reads them)."""
 
-from sqlalchemy import Column, Date, DateTime, MetaData, String, Table, Uuid, func
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    false,
+    func,
+)
 
 metadata = MetaData()
 
@@ -12,5 +31,143 @@ residents = Table(
     Column("family_name", String(200), nullable=False),
     Column("date_of_birth", Date, nullable=True),
     Column("email", String(320), nullable=True, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("preferred_language", String(2), nullable=False, server_default="en"),
+    Column("loa", Integer, nullable=False, server_default="0"),
+    Column("erased", Boolean, nullable=False, server_default=false()),
+    Column("password_hash", String(200), nullable=True),
+    Column("merged_into", Uuid, ForeignKey("residents.id", name="fk_residents_merged_into")),
+)
+
+
+def _child(name: str, *columns: Column) -> Table:  # type: ignore[type-arg]
+    return Table(
+        name,
+        metadata,
+        Column("resident_id", Uuid, ForeignKey("residents.id"), nullable=False, index=True),
+        Column("position", Integer, nullable=False),
+        *columns,
+        PrimaryKeyConstraint("resident_id", "position"),
+    )
+
+
+resident_names = _child(
+    "resident_names",
+    Column("given", String(200), nullable=False),
+    Column("family", String(200), nullable=False),
+    Column("since", Date, nullable=True),
+    Column("until", Date, nullable=True),
+)
+resident_addresses = _child(
+    "resident_addresses",
+    Column("line1", String(200), nullable=False),
+    Column("line2", String(200), nullable=True),
+    Column("town", String(100), nullable=False),
+    Column("postcode", String(8), nullable=False, index=True),
+    Column("uprn", String(12), nullable=True, index=True),
+    Column("moved_in", Date, nullable=True),
+    Column("moved_out", Date, nullable=True),
+)
+resident_contact_points = _child(
+    "resident_contact_points",
+    Column("kind", String(10), nullable=False),
+    Column("value", String(320), nullable=False),
+    Column("verified", Boolean, nullable=False),
+)
+
+resident_identifiers = Table(
+    "resident_identifiers",
+    metadata,
+    Column("system", String(64), nullable=False),
+    Column("value", String(128), nullable=False),
+    Column("resident_id", Uuid, ForeignKey("residents.id"), nullable=False),
+    PrimaryKeyConstraint("system", "value"),
+    UniqueConstraint("resident_id", "system"),
+)
+
+resident_consents = Table(
+    "resident_consents",
+    metadata,
+    Column("resident_id", Uuid, ForeignKey("residents.id"), nullable=False),
+    Column("domain", String(64), nullable=False),
+    PrimaryKeyConstraint("resident_id", "domain"),
+)
+
+#: Per-resident data keys, wrapped under the master key. Erasure deletes the row.
+resident_data_keys = Table(
+    "resident_data_keys",
+    metadata,
+    Column("resident_id", Uuid, primary_key=True),
+    Column("wrapped_key", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+officers = Table(
+    "officers",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+officer_roles = Table(
+    "officer_roles",
+    metadata,
+    Column("officer_id", Uuid, ForeignKey("officers.id"), nullable=False),
+    Column("domain", String(64), nullable=False),
+    Column("clearance", String(16), nullable=False),
+    PrimaryKeyConstraint("officer_id", "domain"),
+)
+
+#: Token signing keys: the private half wrapped under the master key.
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("kid", String(64), primary_key=True),
+    Column("public_jwk", Text, nullable=False),
+    Column("private_key_wrapped", LargeBinary, nullable=False),
+    Column("activates_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+#: One-time codes: only a keyed hash of the code is kept; used codes stay (replay).
+one_time_codes = Table(
+    "one_time_codes",
+    metadata,
+    Column("reference", String(16), primary_key=True),
+    Column("resident_id", Uuid, ForeignKey("residents.id"), nullable=False, index=True),
+    Column("purpose", String(16), nullable=False),
+    Column("channel", String(8), nullable=False),
+    Column("destination", String(320), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+)
+
+#: Uncertain matches waiting for an officer, with the evidence field by field.
+review_items = Table(
+    "review_items",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("record", JSON, nullable=False),
+    Column("resident_id", Uuid, ForeignKey("residents.id"), nullable=False),
+    Column("probability", Float, nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Column("status", String(10), nullable=False, index=True),
+    Column("decided_by", Uuid, nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("created_resident_id", Uuid, nullable=True),
+)
+
+#: Services that obtain tokens with the client-credentials grant (secret hashed, argon2).
+service_clients = Table(
+    "service_clients",
+    metadata,
+    Column("client_id", String(64), primary_key=True),
+    Column("secret_hash", String(200), nullable=False),
+    Column("scopes", String(500), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )

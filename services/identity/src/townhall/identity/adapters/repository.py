@@ -1,16 +1,30 @@
-"""Residents in identity's database."""
+"""Residents in identity's database: one row plus child rows per aggregate."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from townhall.identity.adapters.orm import residents
-from townhall.identity.domain.exceptions import DuplicateEmailError
-from townhall.identity.domain.model import Resident
+from townhall.identity.adapters.orm import (
+    resident_addresses,
+    resident_consents,
+    resident_contact_points,
+    resident_identifiers,
+    resident_names,
+    residents,
+)
+from townhall.identity.domain.exceptions import DuplicateEmailError, DuplicateIdentifierError
+from townhall.identity.domain.model import Address, ContactPoint, Name, Resident
+
+_LISTS: tuple[tuple[Table, str, type], ...] = (
+    (resident_names, "names", Name),
+    (resident_addresses, "addresses", Address),
+    (resident_contact_points, "contact_points", ContactPoint),
+)
 
 
 class ResidentRepository:
@@ -22,30 +36,130 @@ class ResidentRepository:
     async def add(self, resident: Resident) -> None:
         try:
             async with self.session.begin_nested():
-                await self._insert(resident)
+                await self.session.execute(
+                    insert(residents).values(id=resident.id, **_row(resident))
+                )
+                await self._write_children(resident)
         except IntegrityError as exc:  # the unique index is the last line of defence
             raise DuplicateEmailError(resident.email or "") from exc
         self.seen.append(resident)
 
-    async def _insert(self, resident: Resident) -> None:
-        await self.session.execute(
-            insert(residents).values(
-                id=resident.id,
-                given_name=resident.given_name,
-                family_name=resident.family_name,
-                date_of_birth=resident.date_of_birth,
-                email=resident.email,
-            )
-        )
+    async def save(self, resident: Resident) -> None:
+        """Write a changed aggregate back (children replaced as a whole)."""
+        try:
+            async with self.session.begin_nested():
+                await self.session.execute(
+                    update(residents).where(residents.c.id == resident.id).values(**_row(resident))
+                )
+                for table in (*(t for t, _, _ in _LISTS), resident_identifiers, resident_consents):
+                    await self.session.execute(
+                        delete(table).where(table.c.resident_id == resident.id)
+                    )
+                await self._write_children(resident)
+        except IntegrityError as exc:
+            raise DuplicateIdentifierError("external") from exc
 
-    async def get(self, resident_id: uuid.UUID) -> Resident | None:
+    async def get(self, resident_id: uuid.UUID, *, follow: bool = True) -> Resident | None:
+        """The resident, following merges to the survivor unless ``follow`` is False."""
+        for _ in range(16):  # merges never chain (a merged record cannot be a survivor)
+            resident = await self._load(resident_id)
+            if resident is None or resident.merged_into is None or not follow:
+                break
+            resident_id = resident.merged_into
+        if resident is not None:
+            self.seen.append(resident)
+        return resident
+
+    async def _load(self, resident_id: uuid.UUID) -> Resident | None:
         row = (
             await self.session.execute(select(residents).where(residents.c.id == resident_id))
         ).one_or_none()
         if row is None:
             return None
-        return Resident(row.id, row.given_name, row.family_name, row.date_of_birth, row.email)
+        resident = Resident(
+            id=row.id,
+            names=[],
+            date_of_birth=row.date_of_birth,
+            preferred_language=row.preferred_language,
+            loa=row.loa,
+            erased=row.erased,
+            password_hash=row.password_hash,
+            merged_into=row.merged_into,
+        )
+        for table, attribute, kind in _LISTS:
+            setattr(
+                resident, attribute, [kind(**values) for values in await self._rows(table, row.id)]
+            )
+        resident.identifiers = {
+            r["system"]: r["value"] for r in await self._rows(resident_identifiers, row.id)
+        }
+        resident.consents = {r["domain"] for r in await self._rows(resident_consents, row.id)}
+        if not resident.names:
+            resident.names = [Name(row.given_name, row.family_name)]
+        return resident
+
+    async def merged_into(self, survivor_id: uuid.UUID) -> list[Resident]:
+        """The records merged into ``survivor_id`` (not followed)."""
+        query = select(residents.c.id).where(residents.c.merged_into == survivor_id)
+        found = [
+            await self.get(rid, follow=False)
+            for rid in (await self.session.execute(query)).scalars()
+        ]
+        return [resident for resident in found if resident is not None]
+
+    async def find_by_contact(self, kind: str, value: str) -> Resident | None:
+        """The resident holding this email address or phone number, if any."""
+        table = resident_contact_points
+        query = select(table.c.resident_id).where(table.c.kind == kind, table.c.value == value)
+        resident_id = (await self.session.execute(query.limit(1))).scalar_one_or_none()
+        return None if resident_id is None else await self.get(resident_id)
 
     async def email_taken(self, email: str) -> bool:
         query = select(residents.c.id).where(residents.c.email == email.lower())
         return (await self.session.execute(query)).first() is not None
+
+    async def identifier_owner(self, system: str, value: str) -> uuid.UUID | None:
+        query = select(resident_identifiers.c.resident_id).where(
+            resident_identifiers.c.system == system, resident_identifiers.c.value == value
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def _rows(self, table: Table, resident_id: uuid.UUID) -> list[dict[str, Any]]:
+        query = select(table).where(table.c.resident_id == resident_id)
+        if "position" in table.c:
+            query = query.order_by(table.c.position)
+        rows = (await self.session.execute(query)).mappings()
+        skip = {"resident_id", "position"}
+        return [{k: v for k, v in r.items() if k not in skip} for r in rows]
+
+    async def _write_children(self, resident: Resident) -> None:
+        for table, attribute, _ in _LISTS:
+            items = getattr(resident, attribute)
+            rows = [
+                {"resident_id": resident.id, "position": i, **vars(v)} for i, v in enumerate(items)
+            ]
+            if rows:
+                await self.session.execute(insert(table), rows)
+        identifiers = [
+            {"resident_id": resident.id, "system": s, "value": v}
+            for s, v in resident.identifiers.items()
+        ]
+        if identifiers:
+            await self.session.execute(insert(resident_identifiers), identifiers)
+        consents = [{"resident_id": resident.id, "domain": d} for d in sorted(resident.consents)]
+        if consents:
+            await self.session.execute(insert(resident_consents), consents)
+
+
+def _row(resident: Resident) -> dict[str, Any]:
+    return {
+        "given_name": resident.given_name,
+        "family_name": resident.family_name,
+        "date_of_birth": resident.date_of_birth,
+        "email": resident.email,
+        "preferred_language": resident.preferred_language,
+        "loa": resident.loa,
+        "erased": resident.erased,
+        "password_hash": resident.password_hash,
+        "merged_into": resident.merged_into,
+    }

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from datetime import date
 
 
@@ -13,3 +14,144 @@ class RegisterResident:
     channel: str
     date_of_birth: date | None = None
     email: str | None = None
+    phone: str | None = None
+    preferred_language: str = "en"
+
+
+@dataclass(frozen=True)
+class ChangeName:
+    resident_id: uuid.UUID
+    given_name: str
+    family_name: str
+    since: date
+
+
+@dataclass(frozen=True)
+class SetPreferredLanguage:
+    resident_id: uuid.UUID
+    language: str
+
+
+@dataclass(frozen=True)
+class MoveResident:
+    resident_id: uuid.UUID
+    line1: str
+    line2: str | None
+    town: str
+    postcode: str
+    uprn: str | None
+    moved_in: date
+
+
+@dataclass(frozen=True)
+class AddContactPoint:
+    resident_id: uuid.UUID
+    kind: str
+    value: str
+
+
+@dataclass(frozen=True)
+class LinkIdentifier:
+    resident_id: uuid.UUID
+    system: str
+    value: str
+
+
+@dataclass(frozen=True)
+class RaiseAssurance:
+    resident_id: uuid.UUID
+    loa: int
+    evidence: str
+    officer_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class EraseResident:
+    resident_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class ChangeConsent:
+    resident_id: uuid.UUID
+    domain: str
+    granted: bool
+
+
+@dataclass(frozen=True)
+class CreateOfficer:
+    email: str
+    display_name: str
+    password: str = field(repr=False)
+    roles: tuple[tuple[str, str], ...] = ()
+    created_by: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class GrantRole:
+    officer_id: uuid.UUID
+    domain: str
+    clearance: str
+    actor: uuid.UUID
+
+
+@dataclass(frozen=True)
+class RevokeRole:
+    officer_id: uuid.UUID
+    domain: str
+    actor: uuid.UUID
+
+
+@dataclass(frozen=True)
+class AuthenticateOfficer:
+    email: str
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class StartTracking:
+    """Act without an account: a tracking reference and a code sent to a contact."""
+
+    given_name: str
+    family_name: str
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class SignUp:
+    email: str
+    password: str = field(repr=False)
+    given_name: str = ""
+    family_name: str = ""
+    preferred_language: str = "en"
+
+
+@dataclass(frozen=True)
+class RedeemCode:
+    reference: str
+    code: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class AuthenticateResident:
+    email: str
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class DecideReview:
+    review_id: uuid.UUID
+    accept: bool
+    officer_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class MergeResidents:
+    survivor_id: uuid.UUID
+    merged_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class UnmergeResidents:
+    survivor_id: uuid.UUID
+    merged_id: uuid.UUID

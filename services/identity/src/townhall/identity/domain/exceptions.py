@@ -1,5 +1,7 @@
 """Identity's domain errors; the API maps them to problem responses in one place."""
 
+from __future__ import annotations
+
 
 class IdentityError(Exception):
     """Base of every identity domain error."""
@@ -7,5 +9,59 @@ class IdentityError(Exception):
 
 class DuplicateEmailError(IdentityError):
     def __init__(self, email: str):
-        super().__init__("a resident with this email address is already registered")
+        super().__init__("an account with this email address already exists")
         self.email = email
+
+
+class NotFoundError(IdentityError):
+    def __init__(self, what: str, ident: object):
+        super().__init__(f"no {what} with id {ident}")
+
+
+class UnknownDomainError(IdentityError):
+    def __init__(self, domain: str):
+        super().__init__(f"unknown service domain {domain!r}")
+
+
+class RoleNotHeldError(IdentityError):
+    def __init__(self, domain: str):
+        super().__init__(f"the officer holds no role in {domain!r}")
+
+
+class InvalidCredentialsError(IdentityError):
+    def __init__(self) -> None:
+        super().__init__("the email address or password is not right")
+
+
+class TooManyAttemptsError(IdentityError):
+    def __init__(self, retry_after: int):
+        super().__init__("too many failed attempts; try again later")
+        self.retry_after = retry_after
+
+
+class InvalidCodeError(IdentityError):
+    def __init__(self) -> None:
+        super().__init__("the code is wrong, expired or already used")
+
+
+class DuplicateIdentifierError(IdentityError):
+    def __init__(self, system: str):
+        super().__init__(f"this {system} identifier already belongs to another resident")
+
+
+class ResidentErasedError(IdentityError):
+    def __init__(self) -> None:
+        super().__init__("the resident's personal data has been erased")
+
+
+class InvalidChangeError(IdentityError):
+    """A change the domain refuses (e.g. raising assurance to a lower level)."""
+
+
+class EmailNotVerifiedError(IdentityError):
+    def __init__(self) -> None:
+        super().__init__("verify your email address first: use the code we sent")
+
+
+class AlreadyExistsError(IdentityError):
+    """Something with this name exists already (e.g. a service client)."""

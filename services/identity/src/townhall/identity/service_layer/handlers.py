@@ -1,16 +1,20 @@
-"""One small function per command."""
+"""One small function per resident command."""
 
 from __future__ import annotations
 
 import uuid
 
-from townhall.identity.domain.commands import RegisterResident
-from townhall.identity.domain.exceptions import DuplicateEmailError
+from townhall.identity.domain import commands
+from townhall.identity.domain.exceptions import (
+    DuplicateEmailError,
+    DuplicateIdentifierError,
+    NotFoundError,
+)
 from townhall.identity.domain.model import Resident
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
 
 
-async def register_resident(command: RegisterResident, uow: UnitOfWork) -> uuid.UUID:
+async def register_resident(command: commands.RegisterResident, uow: UnitOfWork) -> uuid.UUID:
     async with uow:
         if command.email and await uow.residents.email_taken(command.email):
             raise DuplicateEmailError(command.email)
@@ -18,3 +22,82 @@ async def register_resident(command: RegisterResident, uow: UnitOfWork) -> uuid.
         await uow.residents.add(resident)
         await uow.commit()
     return resident.id
+
+
+async def _resident(uow: UnitOfWork, resident_id: uuid.UUID) -> Resident:
+    resident = await uow.residents.get(resident_id)
+    if resident is None:
+        raise NotFoundError("resident", resident_id)
+    return resident
+
+
+async def change_name(command: commands.ChangeName, uow: UnitOfWork) -> None:
+    async with uow:
+        resident = await _resident(uow, command.resident_id)
+        resident.change_name(command.given_name, command.family_name, command.since)
+        await uow.residents.save(resident)
+        await uow.commit()
+
+
+async def set_preferred_language(command: commands.SetPreferredLanguage, uow: UnitOfWork) -> None:
+    async with uow:
+        resident = await _resident(uow, command.resident_id)
+        resident.set_language(command.language)
+        await uow.residents.save(resident)
+        await uow.commit()
+
+
+async def move_resident(command: commands.MoveResident, uow: UnitOfWork) -> None:
+    async with uow:
+        resident = await _resident(uow, command.resident_id)
+        resident.move(command)
+        await uow.residents.save(resident)
+        await uow.commit()
+
+
+async def add_contact_point(command: commands.AddContactPoint, uow: UnitOfWork) -> None:
+    async with uow:
+        resident = await _resident(uow, command.resident_id)
+        resident.add_contact_point(command.kind, command.value)
+        await uow.residents.save(resident)
+        await uow.commit()
+
+
+async def link_identifier(command: commands.LinkIdentifier, uow: UnitOfWork) -> None:
+    async with uow:
+        owner = await uow.residents.identifier_owner(command.system, command.value)
+        if owner is not None and owner != command.resident_id:
+            raise DuplicateIdentifierError(command.system)
+        resident = await _resident(uow, command.resident_id)
+        resident.link_identifier(command.system, command.value)
+        await uow.residents.save(resident)
+        await uow.commit()
+
+
+async def raise_assurance(command: commands.RaiseAssurance, uow: UnitOfWork) -> None:
+    async with uow:
+        resident = await _resident(uow, command.resident_id)
+        resident.raise_assurance(command.loa, command.evidence, command.officer_id)
+        await uow.residents.save(resident)
+        await uow.commit()
+
+
+async def change_consent(command: commands.ChangeConsent, uow: UnitOfWork) -> None:
+    async with uow:
+        resident = await _resident(uow, command.resident_id)
+        resident.change_consent(command.domain, command.granted)
+        await uow.residents.save(resident)
+        await uow.commit()
+
+
+async def erase_resident(command: commands.EraseResident, uow: UnitOfWork) -> None:
+    """Destroy the personal data and the data keys in one transaction (crypto-shredding):
+    the resident's, and those of every record merged into theirs."""
+    async with uow:
+        survivor = await _resident(uow, command.resident_id)
+        for resident in [survivor, *await uow.residents.merged_into(survivor.id)]:
+            resident.erase()
+            await uow.residents.save(resident)
+            await uow.data_keys.destroy(resident.id)
+            await uow.codes.delete_for(resident.id)
+        await uow.commit()

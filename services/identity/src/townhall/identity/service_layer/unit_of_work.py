@@ -2,26 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import TracebackType
+from typing import Any
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from townhall.identity.adapters.event_mapping import to_contract
+from townhall.identity.adapters.codes import CodeRepository
+from townhall.identity.adapters.data_keys import DataKeyStore
+from townhall.identity.adapters.event_mapping import needs_key, to_contract
+from townhall.identity.adapters.officer_repository import OfficerRepository
 from townhall.identity.adapters.repository import ResidentRepository
+from townhall.identity.adapters.review_repository import ReviewRepository
+from townhall.identity.domain.events import DomainEvent
+from townhall.identity.domain.model import Resident
+from townhall.identity.domain.officers import Officer
+from townhall.runtime.crypto import seal
 from townhall.runtime.outbox import EventContext, Outbox
 
 
 class UnitOfWork:
     residents: ResidentRepository
+    officers: OfficerRepository
+    data_keys: DataKeyStore
+    codes: CodeRepository
+    reviews: ReviewRepository
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], outbox: Outbox):
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], outbox: Outbox, master_key: bytes
+    ):
         self.sessions = sessions
         self.outbox = outbox
+        self.master_key = master_key
         self.context = EventContext(correlation_id="unknown")
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self.sessions()
         self.residents = ResidentRepository(self.session)
+        self.officers = OfficerRepository(self.session)
+        self.data_keys = DataKeyStore(self.session, self.master_key)
+        self.codes = CodeRepository(self.session)
+        self.reviews = ReviewRepository(self.session)
         return self
 
     async def __aexit__(
@@ -33,12 +55,28 @@ class UnitOfWork:
         await self.session.rollback()
         await self.session.close()
 
+    def _aggregates(self) -> list[Resident | Officer]:
+        return [*self.residents.seen, *self.officers.seen]
+
+    def _new_events(self) -> list[DomainEvent]:
+        return [event for aggregate in self._aggregates() for event in aggregate.events]
+
     async def commit(self) -> None:
-        """Write the new events to the outbox in this transaction, then commit."""
-        events = [to_contract(e) for r in self.residents.seen for e in r.events]
-        await self.outbox.add(self.session, events, self.context)
+        """Seal and write the new events to the outbox in this transaction, then commit."""
+        new = self._new_events()
+        keys: dict[UUID, bytes] = {}
+        for event in new:
+            resident_id = needs_key(event)
+            if resident_id is not None and resident_id not in keys:
+                keys[resident_id] = await self.data_keys.get_or_create(resident_id)
+
+        def sealer(resident_id: UUID, fields: Mapping[str, Any]) -> str:
+            return seal(fields, keys[resident_id], context=f"resident/{resident_id}")
+
+        contracts = [to_contract(e, sealer) for e in new]
+        await self.outbox.add(self.session, contracts, self.context)
         await self.session.commit()
-        for resident in self.residents.seen:
-            resident.events.clear()
-        if events:
+        for aggregate in self._aggregates():
+            aggregate.events.clear()
+        if contracts:
             self.outbox.committed()

@@ -2,28 +2,88 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import FastAPI
 
+from townhall.identity.adapters.codes import DevMailbox, Mailbox
+from townhall.identity.adapters.signing_keys import SigningKeys
+from townhall.identity.adapters.throttle import Throttle
+from townhall.identity.adapters.tokens import OwnKeysVerifier, TokenIssuer
 from townhall.identity.bootstrap import bootstrap
 from townhall.identity.config import IdentitySettings
-from townhall.identity.entrypoints.api import residents
+from townhall.identity.entrypoints.api import (
+    access,
+    auth,
+    matching,
+    officers,
+    record,
+    residents,
+)
 from townhall.identity.entrypoints.api.errors import install_error_handlers
+from townhall.identity.seed import seed_demo
+from townhall.identity.service_layer.matching import Thresholds
 from townhall.runtime.service import ServiceRuntime
 from townhall.runtime.web import create_app
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
+def _keys(settings: IdentitySettings, runtime: ServiceRuntime, master_key: bytes) -> SigningKeys:
+    return SigningKeys(
+        runtime.sessions,
+        master_key,
+        token_ttl_s=settings.identity_access_token_ttl_s,
+        grace_s=settings.identity_key_grace_s,
+    )
+
+
 def create(settings: IdentitySettings | None = None) -> FastAPI:
     settings = settings or IdentitySettings()
-    runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
+    # Identity verifies its own tokens from its key store, never over HTTP to itself.
+    runtime = ServiceRuntime(
+        settings.model_copy(update={"auth_jwks_url": None}), migrations=MIGRATIONS
+    )
+    master_key = settings.master_key()
+    keys = _keys(settings, runtime, master_key)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with runtime.lifespan(app):
+            await keys.ensure()
+            if settings.identity_seed_demo:
+                await seed_demo(app.state.bus)
+            yield
+
     app = create_app(
-        service=settings.service_name, lifespan=runtime.lifespan, readiness=runtime.readiness()
+        service=settings.service_name, lifespan=lifespan, readiness=runtime.readiness()
     )
     assert runtime.outbox is not None
-    app.state.bus = bootstrap(sessions=runtime.sessions, outbox=runtime.outbox)
+    throttle = Throttle(settings.identity_rate_limit_storage, settings.identity_login_limit)
+    mailbox = DevMailbox() if settings.identity_dev_mailbox else Mailbox()
+    app.state.mailbox = mailbox
+    app.state.bus = bootstrap(
+        sessions=runtime.sessions,
+        outbox=runtime.outbox,
+        master_key=master_key,
+        throttle=throttle,
+        mailbox=mailbox,
+        thresholds=Thresholds(
+            settings.identity_match_link_threshold, settings.identity_match_review_threshold
+        ),
+    )
+    app.state.master_key = master_key
+    app.state.signing_keys = keys
+    issuer, audience = settings.identity_issuer, settings.identity_audience
+    app.state.tokens = TokenIssuer(
+        keys, issuer=issuer, audience=audience, ttl_s=settings.identity_access_token_ttl_s
+    )
+    app.state.identity_verifier = OwnKeysVerifier(keys, issuer=issuer, audience=audience)
     install_error_handlers(app)
-    app.include_router(residents.router)
+    for module in (auth, access, officers, residents, record, matching):
+        app.include_router(module.router)
+    if settings.identity_dev_mailbox:
+        app.include_router(access.mailbox_router)
     return app

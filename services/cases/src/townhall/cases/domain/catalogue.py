@@ -1,0 +1,108 @@
+"""Service types: what a council offers, each defined by one configuration file.
+
+Standard library only. The files are read and validated by
+:mod:`townhall.cases.adapters.catalogue`; this module holds what they become.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+#: Every state a case can be in; each service type uses a subset of them.
+STATES: tuple[str, ...] = (
+    "submitted",
+    "triaged",
+    "awaiting_payment",
+    "scheduled",
+    "in_progress",
+    "resolved",
+    "closed",
+    "cancelled",
+    "rejected",
+)
+INITIAL_STATE = "submitted"
+#: States a case never leaves.
+TERMINAL_STATES = frozenset({"closed", "cancelled", "rejected"})
+#: States in which the council's work is done (the SLA clock stops, Open311 says closed).
+FINISHED_STATES = TERMINAL_STATES | {"resolved"}
+SENSITIVITIES = ("public", "personal", "sensitive", "special")
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """The states a type uses and the transitions allowed between them."""
+
+    transitions: Mapping[str, frozenset[str]]
+    #: Where a case goes when its payment succeeds (from awaiting_payment).
+    after_payment: str | None = None
+    #: Where a scheduled case goes when its appointment is cancelled.
+    after_booking_cancelled: str | None = None
+
+    @property
+    def states(self) -> frozenset[str]:
+        return frozenset(self.transitions)
+
+    def allows(self, source: str, target: str) -> bool:
+        return target in self.transitions.get(source, frozenset())
+
+    def reachable(self) -> frozenset[str]:
+        seen = {INITIAL_STATE}
+        frontier = [INITIAL_STATE]
+        while frontier:
+            for target in self.transitions.get(frontier.pop(), frozenset()):
+                if target not in seen:
+                    seen.add(target)
+                    frontier.append(target)
+        return frozenset(seen)
+
+
+@dataclass(frozen=True)
+class Open311Definition:
+    """How the type appears on the Open311 GeoReport v2 API (absent: not offered)."""
+
+    type: str = "realtime"
+    group: str = ""
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ServiceType:
+    code: str
+    name: str
+    description: str
+    prefix: str
+    domain: str
+    sensitivity: str
+    form: Mapping[str, Any]
+    lifecycle: Lifecycle
+    sla: timedelta
+    fee_pence: int | None = None
+    booking: bool = False
+    evidence_required: bool = False
+    location_required: bool = False
+    open311: Open311Definition | None = None
+    #: Where it was defined, for error messages.
+    source: str = field(default="", compare=False)
+
+    @property
+    def needs_payment(self) -> bool:
+        return self.fee_pence is not None
+
+
+class Catalogue:
+    """Every service type the council offers, by code."""
+
+    def __init__(self, types: Mapping[str, ServiceType]):
+        self._types = dict(types)
+
+    def __iter__(self) -> Iterator[ServiceType]:
+        return iter(sorted(self._types.values(), key=lambda t: t.code))
+
+    def __len__(self) -> int:
+        return len(self._types)
+
+    def get(self, code: str) -> ServiceType | None:
+        return self._types.get(code)

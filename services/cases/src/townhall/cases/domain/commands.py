@@ -1,0 +1,118 @@
+"""What callers ask the cases service to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+
+@dataclass(frozen=True)
+class Reporter:
+    """Who reported it, when they have no resident id (or as well as it)."""
+
+    given_name: str | None = None
+    family_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class Location:
+    latitude: float | None = None
+    longitude: float | None = None
+    address: str | None = None
+    uprn: str | None = None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a resident, an officer, a service, or nobody signed in."""
+
+    subject: str
+    kind: str  # "resident" | "officer" | "service" | "anonymous"
+    clearances: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SubmitCase:
+    service_code: str
+    details: dict[str, Any]
+    channel: str
+    actor: Actor
+    resident_id: UUID | None = None
+    reporter: Reporter = Reporter()
+    location: Location | None = None
+    description: str = ""
+    open311_token: bool = False
+
+
+@dataclass(frozen=True)
+class ChangeStatus:
+    reference: str
+    to_status: str
+    reason: str
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class AssignCase:
+    reference: str
+    team: str
+    officer: str | None
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class AddNote:
+    reference: str
+    text: str
+    public: bool
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class AddAttachment:
+    reference: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class LogContact:
+    resident_id: UUID
+    channel: str
+    reason: str
+    outcome: str
+    duration_seconds: int
+    actor: Actor
+    case_reference: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordPayment:
+    """Payments says a case's payment succeeded or failed."""
+
+    case_reference: str
+    payment_id: str
+    succeeded: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RecordAppointment:
+    """Booking says a case's appointment was confirmed or cancelled."""
+
+    case_reference: str
+    appointment_id: str
+    confirmed: bool
+    starts_at: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckSla:
+    """Emit a breach for every open case past its due date (once per case)."""
+
+    limit: int = 200

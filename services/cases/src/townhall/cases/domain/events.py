@@ -1,0 +1,94 @@
+"""What happened to cases and contacts, as the domain sees it (standard library only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+
+@dataclass(frozen=True)
+class CaseEvent:
+    case_id: UUID
+    reference: str
+    service_code: str
+    domain: str
+    sensitivity: str
+    resident_id: UUID | None
+
+
+@dataclass(frozen=True)
+class CaseSubmitted(CaseEvent):
+    status: str
+    channel: str
+    submitted_by: str
+    due_at: datetime
+    fee_pence: int | None
+
+
+@dataclass(frozen=True)
+class CaseStatusChanged(CaseEvent):
+    from_status: str
+    to_status: str
+    reason: str
+    changed_by: str
+
+
+@dataclass(frozen=True)
+class CaseAssigned(CaseEvent):
+    team: str
+    officer: str | None
+    assigned_by: str
+
+
+@dataclass(frozen=True)
+class CaseUpdatePosted(CaseEvent):
+    """A public update: the resident sees it."""
+
+    note_id: UUID
+    text: str
+    author: str
+
+
+@dataclass(frozen=True)
+class CaseInternalNoteAdded(CaseEvent):
+    """An officer-internal note: never shown to the resident."""
+
+    note_id: UUID
+    text: str
+    author: str
+
+
+@dataclass(frozen=True)
+class CaseAttachmentAdded(CaseEvent):
+    attachment_id: UUID
+    filename: str
+    content_type: str
+    size_bytes: int
+    added_by: str
+
+
+@dataclass(frozen=True)
+class CaseSlaBreached(CaseEvent):
+    status: str
+    due_at: datetime
+    breached_at: datetime
+
+
+@dataclass(frozen=True)
+class ContactLogged:
+    contact_id: UUID
+    resident_id: UUID
+    case_id: UUID | None
+    case_reference: str | None
+    domain: str
+    sensitivity: str
+    channel: str
+    reason: str
+    outcome: str
+    duration_seconds: int
+    failure_demand: bool
+    officer: str
+
+
+DomainEvent = CaseEvent | ContactLogged

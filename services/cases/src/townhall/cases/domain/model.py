@@ -1,0 +1,182 @@
+"""The case aggregate. It records events; the unit of work publishes them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from townhall.cases.domain import events
+from townhall.cases.domain.catalogue import (
+    FINISHED_STATES,
+    INITIAL_STATE,
+    TERMINAL_STATES,
+    ServiceType,
+)
+from townhall.cases.domain.commands import Location, Reporter
+from townhall.cases.domain.exceptions import TransitionNotAllowedError
+
+
+@dataclass(frozen=True)
+class Note:
+    id: uuid.UUID
+    public: bool
+    text: str
+    author: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Attachment:
+    id: uuid.UUID
+    filename: str
+    content_type: str
+    size_bytes: int
+    added_by: str
+    created_at: datetime
+
+
+def reference_for(service_type: ServiceType, year: int, number: int) -> str:
+    """A human-friendly reference, e.g. ``PC-2026-000123``."""
+    return f"{service_type.prefix}-{year}-{number:06d}"
+
+
+@dataclass
+class Case:
+    id: uuid.UUID
+    reference: str
+    service_type: ServiceType
+    status: str
+    channel: str
+    details: dict[str, object]
+    description: str
+    created_at: datetime
+    due_at: datetime
+    resident_id: uuid.UUID | None = None
+    reporter: Reporter = field(default_factory=Reporter)
+    location: Location | None = None
+    team: str | None = None
+    officer: str | None = None
+    breached_at: datetime | None = None
+    updated_at: datetime | None = None
+    version: int = 0
+    new_notes: list[Note] = field(default_factory=list, repr=False, compare=False)
+    new_attachments: list[Attachment] = field(default_factory=list, repr=False, compare=False)
+    events: list[events.DomainEvent] = field(default_factory=list, repr=False, compare=False)
+
+    @classmethod
+    def submit(
+        cls,
+        *,
+        reference: str,
+        service_type: ServiceType,
+        channel: str,
+        submitted_by: str,
+        details: dict[str, object],
+        now: datetime,
+        **extra: object,
+    ) -> Case:
+        case = cls(
+            id=uuid.uuid4(),
+            reference=reference,
+            service_type=service_type,
+            status=INITIAL_STATE,
+            channel=channel,
+            details=details,
+            created_at=now,
+            due_at=now + service_type.sla,
+            updated_at=now,
+            **extra,  # type: ignore[arg-type]
+        )
+        case.events.append(
+            events.CaseSubmitted(
+                **case._identity(),
+                status=case.status,
+                channel=channel,
+                submitted_by=submitted_by,
+                due_at=case.due_at,
+                fee_pence=service_type.fee_pence,
+            )
+        )
+        return case
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in FINISHED_STATES
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_STATES
+
+    def can_move_to(self, target: str) -> bool:
+        return self.service_type.lifecycle.allows(self.status, target)
+
+    def move_to(self, target: str, *, reason: str, by: str, now: datetime) -> None:
+        """Change status along an allowed transition, or refuse."""
+        if not self.can_move_to(target):
+            raise TransitionNotAllowedError(self.reference, self.status, target)
+        source, self.status, self.updated_at = self.status, target, now
+        self.events.append(
+            events.CaseStatusChanged(
+                **self._identity(),
+                from_status=source,
+                to_status=target,
+                reason=reason,
+                changed_by=by,
+            )
+        )
+
+    def assign(self, *, team: str, officer: str | None, by: str, now: datetime) -> None:
+        self.team, self.officer, self.updated_at = team, officer, now
+        self.events.append(
+            events.CaseAssigned(**self._identity(), team=team, officer=officer, assigned_by=by)
+        )
+
+    def add_note(self, *, text: str, public: bool, by: str, now: datetime) -> Note:
+        note = Note(uuid.uuid4(), public, text, by, now)
+        self.new_notes.append(note)
+        self.updated_at = now
+        kind = events.CaseUpdatePosted if public else events.CaseInternalNoteAdded
+        self.events.append(kind(**self._identity(), note_id=note.id, text=text, author=by))
+        return note
+
+    def add_attachment(
+        self, *, filename: str, content_type: str, size_bytes: int, by: str, now: datetime
+    ) -> Attachment:
+        attachment = Attachment(uuid.uuid4(), filename, content_type, size_bytes, by, now)
+        self.new_attachments.append(attachment)
+        self.updated_at = now
+        self.events.append(
+            events.CaseAttachmentAdded(
+                **self._identity(),
+                attachment_id=attachment.id,
+                filename=filename,
+                content_type=content_type,
+                size_bytes=size_bytes,
+                added_by=by,
+            )
+        )
+        return attachment
+
+    def sla_breached(self, now: datetime) -> bool:
+        """Record the breach of the SLA once, if it has passed while the case is open."""
+        if self.breached_at is not None or not self.is_open or now < self.due_at:
+            return False
+        self.breached_at = now
+        self.events.append(
+            events.CaseSlaBreached(
+                **self._identity(), status=self.status, due_at=self.due_at, breached_at=now
+            )
+        )
+        return True
+
+    def _identity(self) -> dict[str, Any]:
+        return {
+            "case_id": self.id,
+            "reference": self.reference,
+            "service_code": self.service_type.code,
+            "domain": self.service_type.domain,
+            "sensitivity": self.service_type.sensitivity,
+            "resident_id": self.resident_id,
+        }

@@ -1,0 +1,42 @@
+"""The service catalogue: what can be requested, and each type's form."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from townhall.cases.domain.catalogue import ServiceType
+from townhall.cases.entrypoints.api.dependencies import CatalogueDep
+from townhall.cases.entrypoints.api.schemas import ServiceTypeOut
+from townhall.runtime.problems import NotFound
+
+router = APIRouter(prefix="/service-types", tags=["catalogue"])
+
+
+def _out(service_type: ServiceType) -> ServiceTypeOut:
+    return ServiceTypeOut(
+        code=service_type.code,
+        name=service_type.name,
+        description=service_type.description,
+        domain=service_type.domain,
+        sensitivity=service_type.sensitivity,
+        fee_pence=service_type.fee_pence,
+        booking=service_type.booking,
+        evidence_required=service_type.evidence_required,
+        location_required=service_type.location_required,
+        sla_hours=service_type.sla.total_seconds() / 3600,
+        states=sorted(service_type.lifecycle.states),
+        form=dict(service_type.form),
+    )
+
+
+@router.get("", response_model=list[ServiceTypeOut])
+async def list_service_types(catalogue: CatalogueDep) -> list[ServiceTypeOut]:
+    return [_out(t) for t in catalogue]
+
+
+@router.get("/{code}", response_model=ServiceTypeOut)
+async def show_service_type(code: str, catalogue: CatalogueDep) -> ServiceTypeOut:
+    service_type = catalogue.get(code)
+    if service_type is None:
+        raise NotFound(f"no service type with code {code!r}", title="Unknown service type")
+    return _out(service_type)

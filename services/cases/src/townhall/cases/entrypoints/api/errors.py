@@ -1,0 +1,56 @@
+"""Cases' domain errors mapped to problem responses, in one place."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+
+from townhall.cases.domain import exceptions as ex
+from townhall.runtime.problems import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    ProblemError,
+    UnprocessableContent,
+    problem_response,
+)
+
+PROBLEMS = "https://townhall.example/problems/"
+
+
+def to_problem(exc: ex.CasesError) -> ProblemError:
+    match exc:
+        case ex.UnknownServiceTypeError():
+            return UnprocessableContent(str(exc), title="Unknown service type")
+        case ex.InvalidDetailsError():
+            errors = [
+                FieldError(loc=["details", *path.split(".")] if path else ["details"], msg=msg)
+                for path, msg in exc.problems
+            ]
+            return UnprocessableContent(
+                str(exc),
+                title="Details do not fit the form",
+                extensions={"errors": [e.model_dump() for e in errors]},
+            )
+        case ex.MissingReporterError():
+            return UnprocessableContent(str(exc), title="Who is reporting?")
+        case ex.CaseNotFoundError():
+            return NotFound(str(exc), title="Case not found", type_=f"{PROBLEMS}case-not-found")
+        case ex.TransitionNotAllowedError():
+            return Conflict(str(exc), title="Transition not allowed")
+        case ex.ConcurrentUpdateError():
+            return Conflict(str(exc), title="Changed meanwhile")
+        case ex.NotPermittedError():
+            return Forbidden(str(exc))
+    return ProblemError(400, "Request refused", str(exc))
+
+
+async def _on_cases_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ex.CasesError)
+    problem = to_problem(exc)
+    return problem_response(problem.to_problem(request.url.path), problem.headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ex.CasesError, _on_cases_error)

@@ -1,0 +1,141 @@
+"""Request and response bodies of the cases HTTP API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{6,20}$")]
+Status = Literal[
+    "submitted",
+    "triaged",
+    "awaiting_payment",
+    "scheduled",
+    "in_progress",
+    "resolved",
+    "closed",
+    "cancelled",
+    "rejected",
+]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReporterIn(_Body):
+    given_name: Name | None = None
+    family_name: Name | None = None
+    email: EmailStr | None = None
+    phone: Phone | None = None
+
+
+class LocationIn(_Body):
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    address: Annotated[str, StringConstraints(max_length=500)] | None = None
+    uprn: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,12}$")] | None = None
+
+
+class SubmitCaseRequest(_Body):
+    service_code: str = Field(max_length=64)
+    details: dict[str, Any] = Field(default_factory=dict)
+    description: Annotated[str, StringConstraints(max_length=4000)] = ""
+    reporter: ReporterIn = Field(default_factory=ReporterIn)
+    location: LocationIn | None = None
+    resident_id: UUID | None = Field(default=None, description="Officers: on whose behalf.")
+    channel: Literal["online", "phone", "face_to_face", "email", "webchat", "letter"] = "online"
+
+
+class CaseCreated(BaseModel):
+    id: UUID
+    reference: str
+
+
+class TransitionRequest(_Body):
+    to: Status
+    reason: Annotated[str, StringConstraints(max_length=1000)] = ""
+
+
+class AssignmentRequest(_Body):
+    team: Name
+    officer: Name | None = None
+
+
+class NoteRequest(_Body):
+    text: Text
+
+
+class AttachmentRequest(_Body):
+    filename: Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^/\\]+$")]
+    content_type: Annotated[str, StringConstraints(pattern=r"^[a-z]+/[a-z0-9.+-]+$")]
+    size_bytes: int = Field(ge=1, le=25 * 1024 * 1024)
+
+
+class Created(BaseModel):
+    id: UUID
+
+
+class StatusOut(BaseModel):
+    reference: str
+    status: str
+
+
+class UpdateOut(BaseModel):
+    text: str
+    author: str
+    created_at: datetime
+    public: bool
+
+
+class CaseOut(BaseModel):
+    """A case as its viewer may see it; officer-only fields are None for residents."""
+
+    reference: str
+    service_code: str
+    service_name: str
+    status: str
+    submitted_at: datetime
+    updated_at: datetime
+    due_at: datetime
+    allowed_transitions: list[str]
+    updates: list[UpdateOut]
+    details: dict[str, Any] | None = None
+    description: str | None = None
+    resident_id: UUID | None = None
+    team: str | None = None
+    officer: str | None = None
+    breached_at: datetime | None = None
+
+
+class LogContactRequest(_Body):
+    resident_id: UUID
+    case_reference: Annotated[str, StringConstraints(max_length=32)] | None = None
+    channel: Literal["phone", "face_to_face", "email", "webchat", "letter"]
+    reason: Literal[
+        "new_request", "progress_chase", "complaint", "information", "payment", "booking", "other"
+    ]
+    outcome: Literal[
+        "resolved", "case_created", "case_updated", "referred", "callback", "no_action"
+    ]
+    duration_seconds: int = Field(ge=0, le=24 * 3600)
+
+
+class ServiceTypeOut(BaseModel):
+    code: str
+    name: str
+    description: str
+    domain: str
+    sensitivity: str
+    fee_pence: int | None
+    booking: bool
+    evidence_required: bool
+    location_required: bool
+    sla_hours: float
+    states: list[str]
+    form: dict[str, Any]

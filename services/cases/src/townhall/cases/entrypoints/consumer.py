@@ -1,0 +1,98 @@
+"""Reacting to payments and booking: the "cases" consumer group.
+
+Consumers never import producer code: these models are cases' own reading of the
+payments and booking contracts, parsing only the fields cases needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from townhall.cases.domain import commands
+from townhall.cases.domain.catalogue import Catalogue
+from townhall.cases.domain.exceptions import CasesError, ConcurrentUpdateError
+from townhall.cases.service_layer.messagebus import MessageBus
+from townhall.cases.service_layer.unit_of_work import SessionUnitOfWork
+from townhall.runtime.errors import PoisonMessageError, RetryableError
+from townhall.runtime.outbox import EventContext, Outbox
+from townhall.runtime.service import ConsumerSpec
+from townhall.schemas.envelope import Envelope
+
+GROUP = "cases"
+TOPICS = ("payments.events", "booking.events")
+PAYMENT_SUCCEEDED = "townhall.payments.payment.succeeded.v1"
+PAYMENT_FAILED = "townhall.payments.payment.failed.v1"
+APPOINTMENT_CONFIRMED = "townhall.booking.appointment.confirmed.v1"
+APPOINTMENT_CANCELLED = "townhall.booking.appointment.cancelled.v1"
+
+
+class _Reading(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    case_reference: str
+    resident_id: str | None = None
+
+
+class PaymentOutcome(_Reading):
+    payment_id: str
+    reason: str = ""
+
+
+class AppointmentOutcome(_Reading):
+    appointment_id: str
+    starts_at: str | None = None
+
+
+def to_command(envelope: Envelope) -> object | None:
+    """The command an event asks for; None for types cases does not react to."""
+    data = envelope.data
+    if envelope.type in (PAYMENT_SUCCEEDED, PAYMENT_FAILED):
+        payment = PaymentOutcome.model_validate(data)
+        succeeded = envelope.type == PAYMENT_SUCCEEDED
+        return commands.RecordPayment(
+            payment.case_reference, payment.payment_id, succeeded, payment.reason
+        )
+    if envelope.type in (APPOINTMENT_CONFIRMED, APPOINTMENT_CANCELLED):
+        slot = AppointmentOutcome.model_validate(data)
+        confirmed = envelope.type == APPOINTMENT_CONFIRMED
+        return commands.RecordAppointment(
+            slot.case_reference, slot.appointment_id, confirmed, slot.starts_at
+        )
+    return None
+
+
+def validate(envelope: Envelope) -> Any:
+    """Malformed reactions go to the dead-letter topic with the reason; others pass."""
+    return to_command(envelope)
+
+
+class Reactions:
+    """The consumer's batch handler; bound to the bus once the runtime exists."""
+
+    def __init__(self) -> None:
+        self._bound: tuple[MessageBus, Outbox, Catalogue] | None = None
+
+    def bind(self, bus: MessageBus, outbox: Outbox, catalogue: Catalogue) -> None:
+        self._bound = (bus, outbox, catalogue)
+
+    async def __call__(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        assert self._bound is not None, "Reactions.bind() is called at start-up"
+        bus, outbox, catalogue = self._bound
+        for envelope in envelopes:
+            command = to_command(envelope)
+            if command is None:
+                continue  # an event of another kind: cases does not react to it
+            context = EventContext(envelope.correlationid, causation_id=envelope.id)
+            try:
+                await bus.handle(command, context, SessionUnitOfWork(session, outbox, catalogue))
+            except ConcurrentUpdateError as exc:
+                raise RetryableError(str(exc)) from exc
+            except CasesError as exc:
+                raise PoisonMessageError(str(exc)) from exc
+
+    def spec(self) -> ConsumerSpec:
+        return ConsumerSpec(GROUP, TOPICS, self, validate)

@@ -1,0 +1,216 @@
+"""Open311 GeoReport v2 under /open311/v2/: Open311 requests become ordinary cases.
+
+Every call takes the format as the path's extension (.xml or .json) and an optional
+``jurisdiction_id``; errors are the spec's list of code and description.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import Response
+
+from townhall.cases.config import CasesSettings
+from townhall.cases.domain.catalogue import Catalogue, ServiceType
+from townhall.cases.domain.exceptions import CasesError, InvalidDetailsError
+from townhall.cases.entrypoints.open311 import definitions, queries
+from townhall.cases.entrypoints.open311.posting import to_command
+from townhall.cases.entrypoints.open311.render import FORMATS, errors, respond
+from townhall.runtime.logging import get_correlation_id, new_correlation_id
+from townhall.runtime.outbox import EventContext
+from townhall.runtime.service import ServiceRuntime
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-01-01T00:00:00+00:00"
+DEFAULT_WINDOW = timedelta(days=90)
+router = APIRouter(prefix="/open311/v2", tags=["open311"])
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, descriptions: Sequence[str], fmt: str = "json"):
+        super().__init__("; ".join(descriptions))
+        self.status, self.descriptions, self.fmt = status, list(descriptions), fmt
+
+
+async def _on_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Open311Error)
+    return errors(exc.fmt, exc.status, exc.descriptions)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(Open311Error, _on_error)
+
+
+def _checked(request: Request, fmt: str, jurisdiction_id: str | None) -> CasesSettings:
+    if fmt not in FORMATS:
+        raise Open311Error(404, [f"unknown format {fmt!r}: use .xml or .json"])
+    settings: CasesSettings = request.app.state.settings
+    if jurisdiction_id and jurisdiction_id != settings.open311_jurisdiction_id:
+        raise Open311Error(404, [f"jurisdiction_id {jurisdiction_id!r} is not served here"], fmt)
+    return settings
+
+
+def _offered(request: Request, code: str, fmt: str, status: int = 404) -> ServiceType:
+    catalogue: Catalogue = request.app.state.catalogue
+    found = catalogue.get(code)
+    if found is None or found.open311 is None:
+        raise Open311Error(status, [f"service_code {code!r} not found"], fmt)
+    return found
+
+
+@router.get("/discovery.{fmt}")
+async def discovery(request: Request, fmt: str) -> Response:
+    settings = _checked(request, fmt, None)
+    endpoint = {
+        "specification": SPECIFICATION,
+        "url": str(request.url_for("service_list", fmt="json")).rsplit("/", 1)[0],
+        "changeset": CHANGESET,
+        "type": "production",
+        "formats": ["text/xml", "application/json"],
+    }
+    document = {
+        "changeset": CHANGESET,
+        "contact": settings.open311_contact,
+        "key_service": settings.open311_contact,
+        "endpoints": [endpoint],
+    }
+    return respond(fmt, "discovery", document)
+
+
+@router.get("/services.{fmt}", name="service_list")
+async def service_list(request: Request, fmt: str, jurisdiction_id: str | None = None) -> Response:
+    _checked(request, fmt, jurisdiction_id)
+    catalogue: Catalogue = request.app.state.catalogue
+    services = [definitions.service(t) for t in catalogue if t.open311 is not None]
+    return respond(fmt, "services", services)
+
+
+@router.get("/services/{service_code}.{fmt}")
+async def service_definition(
+    request: Request, service_code: str, fmt: str, jurisdiction_id: str | None = None
+) -> Response:
+    _checked(request, fmt, jurisdiction_id)
+    service_type = _offered(request, service_code, fmt)
+    return respond(fmt, "service_definition", definitions.definition(service_type))
+
+
+@router.post("/requests.{fmt}")
+async def post_request(request: Request, fmt: str) -> Response:
+    """Form-encoded, as the spec says; ``api_key`` is required."""
+    fields = await _form(request, fmt)
+    settings = _checked(request, fmt, _one(fields, "jurisdiction_id"))
+    if _one(fields, "api_key") not in settings.open311_api_keys:
+        raise Open311Error(403, ["invalid api_key"], fmt)
+    code = _one(fields, "service_code")
+    if not code:
+        raise Open311Error(400, ["service_code is required"], fmt)
+    service_type = _offered(request, code, fmt, status=400)
+    try:
+        command = to_command(service_type, fields)
+        context = EventContext(correlation_id=get_correlation_id() or new_correlation_id())
+        submitted = await request.app.state.bus.handle(command, context)
+    except InvalidDetailsError as exc:
+        raise Open311Error(400, [f"{p or 'request'}: {m}" for p, m in exc.problems], fmt) from exc
+    except (CasesError, ValueError) as exc:
+        raise Open311Error(400, [str(exc)], fmt) from exc
+    assert service_type.open311 is not None
+    kind = service_type.open311.type
+    created: dict[str, Any] = {"service_notice": "", "account_id": None}
+    if kind == "realtime":
+        created = {"service_request_id": submitted.reference, **created}
+    elif kind == "batch":
+        created = {"token": submitted.token, **created}
+    return respond(fmt, "service_requests", [created], status=201)
+
+
+@router.get("/requests.{fmt}")
+async def get_requests(
+    request: Request,
+    fmt: str,
+    jurisdiction_id: str | None = None,
+    service_request_id: str | None = None,
+    service_code: str | None = None,
+    start_date: str | None = None,
+    end_date: str | None = None,
+    status: str | None = None,
+) -> Response:
+    _checked(request, fmt, jurisdiction_id)
+    if service_request_id:  # the spec: other parameters are then ignored
+        filters = queries.Filters(ids=_listed(service_request_id))
+    else:
+        start, end = _window(start_date, end_date, fmt)
+        statuses = sorted(set(_listed(status or "")))
+        if set(statuses) - {"open", "closed"}:
+            raise Open311Error(400, ["status must be open, closed or both"], fmt)
+        codes = _listed(service_code or "")
+        filters = queries.Filters((), codes, start, end, statuses)
+    return respond(fmt, "service_requests", await _find(request, filters))
+
+
+@router.get("/requests/{service_request_id}.{fmt}")
+async def get_request(
+    request: Request, service_request_id: str, fmt: str, jurisdiction_id: str | None = None
+) -> Response:
+    _checked(request, fmt, jurisdiction_id)
+    found = await _find(request, queries.Filters(ids=[service_request_id]))
+    if not found:
+        raise Open311Error(404, [f"service_request_id {service_request_id!r} not found"], fmt)
+    return respond(fmt, "service_requests", found)
+
+
+@router.get("/tokens/{token}.{fmt}")
+async def get_token(
+    request: Request, token: str, fmt: str, jurisdiction_id: str | None = None
+) -> Response:
+    _checked(request, fmt, jurisdiction_id)
+    runtime: ServiceRuntime = request.app.state.runtime
+    async with runtime.sessions() as session:
+        reference = await queries.by_token(session, token)
+    if reference is None:
+        raise Open311Error(404, [f"token {token!r} not found"], fmt)
+    return respond(fmt, "service_requests", [{"service_request_id": reference, "token": token}])
+
+
+async def _find(request: Request, filters: queries.Filters) -> list[dict[str, Any]]:
+    runtime: ServiceRuntime = request.app.state.runtime
+    async with runtime.sessions() as session:
+        return await queries.find(session, request.app.state.catalogue, filters)
+
+
+async def _form(request: Request, fmt: str) -> list[tuple[str, str]]:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    if content_type != "application/x-www-form-urlencoded":
+        raise Open311Error(400, ["send the request form-encoded"], fmt)
+    try:
+        return parse_qsl((await request.body()).decode(), keep_blank_values=True)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise Open311Error(400, [f"unreadable form: {exc}"], fmt) from exc
+
+
+def _one(fields: list[tuple[str, str]], name: str) -> str | None:
+    return next((v for k, v in fields if k == name), None)
+
+
+def _listed(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _window(start: str | None, end: str | None, fmt: str) -> tuple[datetime, datetime]:
+    """The dates asked for; by default the last 90 days (the spec's default window)."""
+    try:
+        end_at = _parse(end) if end else datetime.now(UTC)
+        start_at = _parse(start) if start else end_at - DEFAULT_WINDOW
+    except ValueError as exc:
+        raise Open311Error(400, [f"dates must be W3C date-times: {exc}"], fmt) from exc
+    if start_at > end_at:
+        raise Open311Error(400, ["start_date is after end_date"], fmt)
+    return start_at, end_at
+
+
+def _parse(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

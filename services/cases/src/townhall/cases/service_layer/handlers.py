@@ -1,0 +1,163 @@
+"""One small function per command about a case."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from townhall.cases.domain import commands
+from townhall.cases.domain.catalogue import ServiceType
+from townhall.cases.domain.exceptions import (
+    CaseNotFoundError,
+    InvalidDetailsError,
+    MissingReporterError,
+    NotPermittedError,
+    UnknownServiceTypeError,
+)
+from townhall.cases.domain.model import Case, reference_for
+from townhall.cases.service_layer.forms import check_details
+from townhall.cases.service_layer.matching import ResidentMatcher
+from townhall.cases.service_layer.permissions import (
+    actor_label,
+    is_owner,
+    require_officer,
+    resident_id_of,
+)
+from townhall.cases.service_layer.unit_of_work import UnitOfWork
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Submitted:
+    case_id: uuid.UUID
+    reference: str
+    token: str | None = None
+
+
+def service_type_of(uow: UnitOfWork, code: str) -> ServiceType:
+    found = uow.catalogue.get(code)
+    if found is None:
+        raise UnknownServiceTypeError(code)
+    return found
+
+
+async def load(uow: UnitOfWork, reference: str) -> Case:
+    case = await uow.cases.get(reference)
+    if case is None:
+        raise CaseNotFoundError(reference)
+    return case
+
+
+def _check_submission(cmd: commands.SubmitCase, service_type: ServiceType) -> None:
+    if service_type.location_required and cmd.location is None:
+        raise InvalidDetailsError(service_type.code, [("location", "a location is required")])
+    check_details(service_type, cmd.details)
+    actor = cmd.actor
+    if actor.kind == "officer":
+        require_officer(actor, service_type)
+    elif actor.kind == "anonymous" and service_type.sensitivity in ("sensitive", "special"):
+        raise NotPermittedError(f"sign in to apply for {service_type.name}")
+    reporter = cmd.reporter
+    named = bool(reporter.given_name and reporter.family_name)
+    reachable = bool(reporter.email or reporter.phone)
+    needs_reporter = actor.kind in ("anonymous", "officer") and cmd.resident_id is None
+    if needs_reporter and cmd.channel != "open311" and not (named and reachable):
+        raise MissingReporterError()
+
+
+async def _resident(cmd: commands.SubmitCase, matcher: ResidentMatcher) -> uuid.UUID | None:
+    if cmd.actor.kind == "resident":
+        own = resident_id_of(cmd.actor)
+        if cmd.resident_id not in (None, own):
+            raise NotPermittedError("a resident may only submit requests for themselves")
+        return own
+    if cmd.actor.kind == "officer" and cmd.resident_id is not None:
+        return cmd.resident_id
+    return await matcher.match(cmd.reporter, cmd.location)
+
+
+async def submit_case(
+    cmd: commands.SubmitCase, uow: UnitOfWork, *, matcher: ResidentMatcher, clock: Clock
+) -> Submitted:
+    service_type = service_type_of(uow, cmd.service_code)
+    _check_submission(cmd, service_type)
+    resident_id = await _resident(cmd, matcher)
+    now = clock()
+    async with uow:
+        number = await uow.cases.next_number(service_type.prefix, now.year)
+        case = Case.submit(
+            reference=reference_for(service_type, now.year, number),
+            service_type=service_type,
+            channel=cmd.channel,
+            submitted_by=cmd.actor.kind,
+            details=cmd.details,
+            now=now,
+            description=cmd.description,
+            resident_id=resident_id,
+            reporter=cmd.reporter,
+            location=cmd.location,
+        )
+        if service_type.fee_pence is not None:
+            fee = f"£{service_type.fee_pence / 100:.2f}"
+            case.move_to(
+                "awaiting_payment", reason=f"Pay {fee} to continue", by="system:fee", now=now
+            )
+        await uow.cases.add(case)
+        token = await uow.cases.add_token(case.id) if cmd.open311_token else None
+        await uow.commit()
+    return Submitted(case.id, case.reference, token)
+
+
+async def change_status(cmd: commands.ChangeStatus, uow: UnitOfWork, *, clock: Clock) -> str:
+    async with uow:
+        case = await load(uow, cmd.reference)
+        resident_cancelling = cmd.to_status == "cancelled" and is_owner(cmd.actor, case)
+        if not resident_cancelling:
+            require_officer(cmd.actor, case.service_type)
+        case.move_to(cmd.to_status, reason=cmd.reason, by=actor_label(cmd.actor), now=clock())
+        await uow.cases.save(case)
+        await uow.commit()
+    return case.status
+
+
+async def assign_case(cmd: commands.AssignCase, uow: UnitOfWork, *, clock: Clock) -> None:
+    async with uow:
+        case = await load(uow, cmd.reference)
+        require_officer(cmd.actor, case.service_type)
+        case.assign(team=cmd.team, officer=cmd.officer, by=actor_label(cmd.actor), now=clock())
+        await uow.cases.save(case)
+        await uow.commit()
+
+
+async def add_note(cmd: commands.AddNote, uow: UnitOfWork, *, clock: Clock) -> uuid.UUID:
+    async with uow:
+        case = await load(uow, cmd.reference)
+        require_officer(cmd.actor, case.service_type)
+        note = case.add_note(
+            text=cmd.text, public=cmd.public, by=actor_label(cmd.actor), now=clock()
+        )
+        await uow.cases.save(case)
+        await uow.commit()
+    return note.id
+
+
+async def add_attachment(
+    cmd: commands.AddAttachment, uow: UnitOfWork, *, clock: Clock
+) -> uuid.UUID:
+    async with uow:
+        case = await load(uow, cmd.reference)
+        if not is_owner(cmd.actor, case):
+            require_officer(cmd.actor, case.service_type)
+        attachment = case.add_attachment(
+            filename=cmd.filename,
+            content_type=cmd.content_type,
+            size_bytes=cmd.size_bytes,
+            by=actor_label(cmd.actor),
+            now=clock(),
+        )
+        await uow.cases.save(case)
+        await uow.commit()
+    return attachment.id

@@ -1,0 +1,72 @@
+"""Helpers for the cases tests (and other packages' tests of cases): counts, envelopes, bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from townhall.cases.adapters.orm import case_notes, cases, contacts
+from townhall.cases.config import CasesSettings
+from townhall.runtime.service import ServiceRuntime
+from townhall.runtime.settings import KafkaSettings
+from townhall.runtime.tables import outbox
+from townhall.runtime.testkit.tokens import TestIssuer
+from townhall.schemas.envelope import Envelope
+
+API_KEY = "fixmystreet-test-key"
+
+
+def settings_for(database_url: str, issuer: TestIssuer, **overrides: Any) -> CasesSettings:
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "kafka": KafkaSettings(),
+        "relay_enabled": False,
+        "consumers_enabled": False,
+        "sla_check_interval_s": 0,
+        "auth_jwks_url": issuer.jwks_url,
+        "open311_api_keys": [API_KEY],
+        **overrides,
+    }
+    return CasesSettings(**values)
+
+
+def runtime_of(client: httpx.AsyncClient) -> ServiceRuntime:
+    runtime: ServiceRuntime = client.app.state.runtime  # type: ignore[attr-defined]
+    return runtime
+
+
+async def counts(client: httpx.AsyncClient) -> dict[str, int]:
+    """Rows in each table a write could touch."""
+    found: dict[str, int] = {}
+    async with runtime_of(client).sessions() as session:
+        for table in (cases, case_notes, contacts, outbox):
+            query = select(func.count()).select_from(table)
+            found[table.name] = (await session.execute(query)).scalar_one()
+    return found
+
+
+async def envelopes(client: httpx.AsyncClient) -> list[Envelope]:
+    async with runtime_of(client).sessions() as session:
+        rows = (await session.execute(select(outbox.c.envelope).order_by(outbox.c.sequence))).all()
+    return [Envelope.model_validate_json(r[0]) for r in rows]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+PEST_CONTROL = {
+    "service_code": "pest_control",
+    "details": {"pest": "rats", "rooms_affected": 2},
+    "description": "Rats in the kitchen",
+    "reporter": {"given_name": "Ada", "family_name": "Example", "email": "ada@example.org"},
+    "location": {"address": "1 High Street", "uprn": "100023336956"},
+}
+MISSED_BIN = {
+    "service_code": "missed_bin",
+    "details": {"bin_type": "recycling"},
+    "reporter": {"given_name": "Bo", "family_name": "Example", "phone": "07700 900123"},
+    "location": {"latitude": 51.5, "longitude": -0.12},
+}

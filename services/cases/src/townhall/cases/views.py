@@ -1,0 +1,57 @@
+"""Read-side SQL. The permission filter is part of each query, not applied afterwards."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from townhall.cases.adapters.orm import case_notes, cases
+from townhall.cases.adapters.repository import _aware
+from townhall.cases.domain.catalogue import Catalogue
+from townhall.cases.domain.commands import Actor
+from townhall.cases.service_layer.permissions import may_work
+
+TRACKABLE = ("public", "personal")
+
+
+async def case_view(
+    session: AsyncSession, catalogue: Catalogue, reference: str, viewer: Actor
+) -> dict[str, Any] | None:
+    """The case as ``viewer`` may see it, or None when it does not exist for them."""
+    row = (await session.execute(select(cases).where(cases.c.reference == reference))).first()
+    service_type = catalogue.get(row.service_code) if row else None
+    if row is None or service_type is None:
+        return None
+    officer = may_work(viewer, service_type.domain, service_type.sensitivity)
+    owner = viewer.kind == "resident" and str(row.resident_id) == viewer.subject
+    if not (officer or owner or service_type.sensitivity in TRACKABLE):
+        return None  # sensitive cases are not trackable by reference alone
+    notes = select(case_notes).where(case_notes.c.case_id == row.id)
+    notes = notes.where(true() if officer else case_notes.c.public.is_(True))
+    updates = (await session.execute(notes.order_by(case_notes.c.created_at))).all()
+    view: dict[str, Any] = {
+        "reference": row.reference,
+        "service_code": row.service_code,
+        "service_name": service_type.name,
+        "status": row.status,
+        "submitted_at": _aware(row.created_at),
+        "updated_at": _aware(row.updated_at),
+        "due_at": _aware(row.due_at),
+        "allowed_transitions": sorted(service_type.lifecycle.transitions.get(row.status, ())),
+        "updates": [_update(n, officer) for n in updates],
+    }
+    if officer or owner:
+        view |= {"details": row.details, "description": row.description}
+        view |= {"resident_id": row.resident_id, "team": row.team}
+    if officer:
+        view |= {"officer": row.officer, "breached_at": _aware(row.breached_at)}
+    return view
+
+
+def _update(note: Any, officer: bool) -> dict[str, Any]:
+    author = note.author if officer or not note.author.startswith("officer:") else "council"
+    created: datetime = _aware(note.created_at)
+    return {"text": note.text, "author": author, "created_at": created, "public": note.public}

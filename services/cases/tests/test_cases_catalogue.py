@@ -1,0 +1,95 @@
+"""Catalogue files are validated at start-up; a bad one is named with its field."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from townhall.cases.adapters.catalogue import BUNDLED, CatalogueError, load_catalogue
+from townhall.cases.config import CasesSettings
+from townhall.cases.entrypoints.api.app import create
+
+
+def test_the_bundled_catalogue_holds_the_seed_service_types() -> None:
+    catalogue = load_catalogue()
+    assert len(catalogue) >= 7
+    pest = catalogue.get("pest_control")
+    assert pest is not None and pest.fee_pence == 6500 and pest.booking
+    spd = catalogue.get("council_tax_spd")
+    assert spd is not None and spd.sensitivity == "sensitive" and spd.open311 is None
+
+
+def _write(directory: Path, changes: dict[str, object], drop: str | None = None) -> None:
+    data = yaml.safe_load((BUNDLED / "missed_bin.yaml").read_text())
+    data.update(changes)
+    if drop:
+        data.pop(drop)
+    (directory / "broken.yaml").write_text(yaml.safe_dump(data))
+
+
+LIFE = yaml.safe_load((BUNDLED / "missed_bin.yaml").read_text())["lifecycle"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "drop", "message"),
+    [
+        ({}, "name", "broken.yaml: name: Field required"),
+        ({"prefix": "mb"}, None, "broken.yaml: prefix:"),
+        ({"sensitivity": "secret"}, None, "broken.yaml: sensitivity:"),
+        ({"fee_pence": -5}, None, "broken.yaml: fee_pence:"),
+        ({"form": {"type": "object", "properties": {"a": {"type": "nope"}}}}, None, "form."),
+        ({"form": {"type": "object", "properties": {}, "required": ["x"]}}, None, "form.required"),
+        (
+            {"lifecycle": {"transitions": {**LIFE["transitions"], "triaged": ["schedulled"]}}},
+            None,
+            "broken.yaml: lifecycle.transitions.triaged",
+        ),
+        (
+            {"lifecycle": {"transitions": {**LIFE["transitions"], "closed": ["submitted"]}}},
+            None,
+            "lifecycle.transitions.closed: a final state",
+        ),
+        (
+            {"lifecycle": {"transitions": {**LIFE["transitions"], "scheduled": []}}},
+            None,
+            "unreachable states ['scheduled']",
+        ),
+        ({"fee_pence": 100}, None, "fee_pence needs state 'awaiting_payment'"),
+        ({"code": "missed_bin"}, None, "code: 'missed_bin' is used by"),
+        ({"unknown": 1}, None, "broken.yaml: unknown: Extra inputs are not permitted"),
+    ],
+)
+def test_a_bad_service_type_file_is_refused_naming_file_and_field(
+    tmp_path: Path, changes: dict[str, object], drop: str | None, message: str
+) -> None:
+    shutil.copy(BUNDLED / "missed_bin.yaml", tmp_path / "missed_bin.yaml")
+    if "code" not in changes:
+        changes = {"code": "broken_type", "prefix": "BT", **changes}
+    _write(tmp_path, changes, drop)
+    with pytest.raises(CatalogueError) as raised:
+        load_catalogue(tmp_path)
+    assert message in str(raised.value)
+
+
+def test_invalid_yaml_is_named(tmp_path: Path) -> None:
+    (tmp_path / "oops.yaml").write_text("code: [unclosed")
+    with pytest.raises(CatalogueError, match=r"oops\.yaml: not valid YAML"):
+        load_catalogue(tmp_path)
+
+
+def test_the_service_refuses_to_start_with_a_bad_catalogue(tmp_path: Path) -> None:
+    _write(tmp_path, {"sla": {}})
+    with pytest.raises(CatalogueError, match=r"broken\.yaml: sla"):
+        create(CasesSettings(catalogue_dir=tmp_path))
+
+
+def test_adding_a_service_type_is_adding_a_file(tmp_path: Path) -> None:
+    for name in ("missed_bin.yaml", "pest_control.yaml"):
+        shutil.copy(BUNDLED / name, tmp_path / name)
+    _write(tmp_path, {"code": "graffiti", "prefix": "GR", "name": "Graffiti removal"})
+    catalogue = load_catalogue(tmp_path)
+    graffiti = catalogue.get("graffiti")
+    assert graffiti is not None and graffiti.name == "Graffiti removal"

@@ -1,0 +1,13 @@
+"""Migrations are ordered and produce exactly the tables the code expects."""
+
+from townhall.cases.adapters.orm import metadata
+from townhall.cases.entrypoints.api.app import MIGRATIONS
+from townhall.runtime.testkit.migrations import schema_drift, single_head
+
+
+def test_migrations_form_a_single_line() -> None:
+    assert single_head(MIGRATIONS)
+
+
+async def test_migrations_match_the_models(database_url: str) -> None:
+    assert await schema_drift(database_url, MIGRATIONS, metadata) == []

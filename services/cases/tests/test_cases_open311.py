@@ -1,0 +1,189 @@
+"""Open311 GeoReport v2 conformance, written from the spec (wiki.open311.org/GeoReport_v2)."""
+
+from __future__ import annotations
+
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import httpx
+import pytest
+
+from townhall.cases.testing import API_KEY, counts, envelopes
+
+BASE = "/open311/v2"
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def _post_form(service_code: str = "fly_tipping", **extra: str) -> dict[str, str]:
+    return {
+        "api_key": API_KEY,
+        "service_code": service_code,
+        "lat": "51.5072",
+        "long": "-0.1276",
+        "email": "reporter@example.org",
+        "first_name": "Ada",
+        "last_name": "Example",
+        "description": "Mattress dumped by the bus stop",
+        "attribute[waste_type]": "household",
+        **extra,
+    }
+
+
+async def _post(client: httpx.AsyncClient, fmt: str = "json", **data: Any) -> httpx.Response:
+    return await client.post(f"{BASE}/requests.{fmt}", data=data, headers=FORM)
+
+
+async def test_discovery_names_the_spec_and_both_formats(client: httpx.AsyncClient) -> None:
+    doc = (await client.get(f"{BASE}/discovery.json")).json()
+    endpoint = doc["endpoints"][0]
+    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert set(endpoint["formats"]) == {"text/xml", "application/json"}
+    xml = ET.fromstring((await client.get(f"{BASE}/discovery.xml")).content)
+    assert xml.tag == "discovery"
+    assert [f.text for f in xml.iter("format")] == ["text/xml", "application/json"]
+
+
+async def test_the_service_list_has_the_spec_fields(client: httpx.AsyncClient) -> None:
+    services = (await client.get(f"{BASE}/services.json")).json()
+    fly = next(s for s in services if s["service_code"] == "fly_tipping")
+    assert set(fly) == {
+        "service_code",
+        "service_name",
+        "description",
+        "metadata",
+        "type",
+        "keywords",
+        "group",
+    }
+    assert fly["metadata"] is True and fly["type"] == "realtime"
+    assert "council_tax_spd" not in {s["service_code"] for s in services}, "not offered"
+    root = ET.fromstring((await client.get(f"{BASE}/services.xml")).content)
+    assert root.tag == "services" and root.find("service/service_code") is not None
+
+
+async def test_a_service_definition_lists_attributes_with_values(client: httpx.AsyncClient) -> None:
+    definition = (await client.get(f"{BASE}/services/fly_tipping.json")).json()
+    assert definition["service_code"] == "fly_tipping"
+    waste = next(a for a in definition["attributes"] if a["code"] == "waste_type")
+    assert waste["datatype"] == "singlevaluelist" and waste["required"] is True
+    assert waste["variable"] is True and waste["order"] == 1
+    assert {"key": "tyres", "name": "Tyres"} in waste["values"]
+    root = ET.fromstring((await client.get(f"{BASE}/services/fly_tipping.xml")).content)
+    assert root.tag == "service_definition"
+    assert root.find("attributes/attribute/values/value/key") is not None
+
+
+async def test_a_realtime_post_returns_the_request_id_and_opens_a_case(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await _post(client, **_post_form())
+    assert response.status_code == 201, response.text
+    [created] = response.json()
+    request_id = created["service_request_id"]
+    assert request_id.startswith("FT-")
+    [one] = (await client.get(f"{BASE}/requests/{request_id}.json")).json()
+    assert one["status"] == "open" and one["service_code"] == "fly_tipping"
+    assert one["lat"] == pytest.approx(51.5072)
+    [event] = await envelopes(client)
+    assert event.type == "townhall.cases.case.submitted.v1" and event.data["channel"] == "open311"
+
+
+async def test_a_batch_post_returns_a_token_that_resolves(client: httpx.AsyncClient) -> None:
+    form = _post_form("noise_complaint")
+    form.pop("attribute[waste_type]")
+    form["attribute[source]"] = "neighbour"
+    form["attribute[times][]"] = "night"
+    response = await _post(client, "xml", **form)
+    assert response.status_code == 201, response.text
+    token = ET.fromstring(response.content).findtext("request/token")
+    assert token
+    [resolved] = (await client.get(f"{BASE}/tokens/{token}.json")).json()
+    assert resolved["token"] == token and resolved["service_request_id"].startswith("NC-")
+
+
+async def test_fixmystreet_attributes_are_accepted(client: httpx.AsyncClient) -> None:
+    form = _post_form(
+        **{
+            "attribute[uprn]": "100023336956",
+            "attribute[fixmystreet_id]": "12345",
+            "attribute[easting]": "530000",
+            "address_string": "Bus stop, High Street",
+        }
+    )
+    response = await _post(client, **form)
+    assert response.status_code == 201, response.text
+    [one] = (
+        await client.get(f"{BASE}/requests/{response.json()[0]['service_request_id']}.json")
+    ).json()
+    assert one["address_id"] == "100023336956"
+
+
+async def test_get_requests_filters_and_defaults(client: httpx.AsyncClient) -> None:
+    first = (await _post(client, **_post_form())).json()[0]["service_request_id"]
+    await _post(client, **_post_form(**{"attribute[waste_type]": "tyres"}))
+    listed = (await client.get(f"{BASE}/requests.json")).json()
+    assert len(listed) == 2, "default: the last 90 days"
+    by_id = (await client.get(f"{BASE}/requests.json", params={"service_request_id": first})).json()
+    assert [r["service_request_id"] for r in by_id] == [first]
+    closed = await client.get(f"{BASE}/requests.json", params={"status": "closed"})
+    assert closed.json() == []
+    old = {"start_date": "2001-01-01T00:00:00Z", "end_date": "2001-02-01T00:00:00Z"}
+    assert (await client.get(f"{BASE}/requests.json", params=old)).json() == []
+    other = await client.get(f"{BASE}/requests.json", params={"service_code": "missed_bin"})
+    assert other.json() == []
+    xml = ET.fromstring((await client.get(f"{BASE}/requests.xml")).content)
+    assert xml.tag == "service_requests" and len(xml.findall("request")) == 2
+
+
+def _errors(response: httpx.Response) -> list[dict[str, Any]]:
+    if response.headers["content-type"].startswith("text/xml"):
+        root = ET.fromstring(response.content)
+        assert root.tag == "errors"
+        return [
+            {"code": int(e.findtext("code") or 0), "description": e.findtext("description")}
+            for e in root.findall("error")
+        ]
+    body: list[dict[str, Any]] = response.json()
+    return body
+
+
+@pytest.mark.parametrize(
+    ("change", "status"),
+    [
+        ({"api_key": None}, 403),
+        ({"api_key": "wrong"}, 403),
+        ({"service_code": None}, 400),
+        ({"service_code": "dragons"}, 400),
+        ({"service_code": "council_tax_spd"}, 400),
+        ({"lat": None, "long": None}, 400),
+        ({"lat": "95"}, 400),
+        ({"attribute[waste_type]": "dragons"}, 400),
+        ({"attribute[waste_type]": None}, 400),
+        ({"jurisdiction_id": "elsewhere.example"}, 404),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+async def test_bad_posts_get_spec_errors_and_change_nothing(
+    client: httpx.AsyncClient, change: dict[str, str | None], status: int, fmt: str
+) -> None:
+    form: dict[str, str | None] = {**_post_form(), **change}
+    response = await _post(client, fmt, **{k: v for k, v in form.items() if v is not None})
+    assert response.status_code == status, response.text
+    [error] = _errors(response)
+    assert error["code"] == status and error["description"]
+    assert set((await counts(client)).values()) == {0}
+
+
+async def test_json_bodies_are_refused_on_post(client: httpx.AsyncClient) -> None:
+    response = await client.post(f"{BASE}/requests.json", json=_post_form())
+    assert response.status_code == 400
+    assert set((await counts(client)).values()) == {0}
+
+
+async def test_unknown_things_are_404_in_the_spec_format(client: httpx.AsyncClient) -> None:
+    for path in ("services/dragons.xml", "requests/FT-2026-999999.json", "tokens/nope.json"):
+        response = await client.get(f"{BASE}/{path}")
+        assert response.status_code == 404
+        assert _errors(response)[0]["code"] == 404
+    bad_dates = await client.get(f"{BASE}/requests.json", params={"start_date": "yesterday"})
+    assert bad_dates.status_code == 400

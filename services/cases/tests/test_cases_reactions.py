@@ -1,0 +1,107 @@
+"""Cases reacts to payments and booking events, idempotently (the real embedded broker)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from townhall.cases.entrypoints.api.app import create
+from townhall.cases.testing import PEST_CONTROL, envelopes, settings_for
+from townhall.runtime.binding import to_record
+from townhall.runtime.service import ServiceRuntime
+from townhall.runtime.settings import KafkaSettings
+from townhall.runtime.testkit.tokens import TestIssuer
+from townhall.runtime.testkit.topics import send_raw
+from townhall.runtime.testkit.waiting import eventually
+from townhall.schemas.envelope import Envelope, Sensitivity
+
+pytestmark = pytest.mark.broker
+
+
+@pytest.fixture
+async def live(
+    database_url: str, kafka_settings: KafkaSettings, tmp_path: Path
+) -> AsyncIterator[httpx.AsyncClient]:
+    settings = settings_for(
+        database_url, TestIssuer(tmp_path), kafka=kafka_settings, consumers_enabled=True
+    )
+    app = create(settings)
+    async with app.router.lifespan_context(app):
+        runtime: ServiceRuntime = app.state.runtime
+        await eventually(lambda: _ready(runtime), bool, timeout_s=60)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://cases") as http:
+            http.app = app  # type: ignore[attr-defined]
+            yield http
+
+
+async def _ready(runtime: ServiceRuntime) -> bool:
+    return all(c.ready for c in runtime.components)
+
+
+def _event(kind: str, reference: str, **data: object) -> Envelope:
+    source, topic_type = kind.split(":")
+    return Envelope(
+        id=str(uuid.uuid4()),
+        source=f"/townhall/{source}",
+        type=topic_type,
+        time=datetime.now(UTC),
+        subject=f"{source}/{uuid.uuid4()}",
+        residentid=None,
+        correlationid="journey-7",
+        sensitivity=Sensitivity.PERSONAL,
+        domain=source,
+        sequence=1,
+        data={"case_reference": reference, "resident_id": None, **data},
+    )
+
+
+async def _publish(kafka: KafkaSettings, topic: str, envelope: Envelope) -> None:
+    record = to_record(envelope)
+    await send_raw(kafka, topic, record.value, key=record.key, headers=record.headers)
+
+
+async def _status(client: httpx.AsyncClient, reference: str) -> str:
+    return str((await client.get(f"/cases/{reference}")).json()["status"])
+
+
+PAID = "payments:townhall.payments.payment.succeeded.v1"
+FAILED = "payments:townhall.payments.payment.failed.v1"
+BOOKED = "booking:townhall.booking.appointment.confirmed.v1"
+CANCELLED = "booking:townhall.booking.appointment.cancelled.v1"
+
+
+async def test_payment_then_booking_move_the_case_on_once_each(
+    live: httpx.AsyncClient, kafka_settings: KafkaSettings
+) -> None:
+    reference = (await live.post("/cases", json=PEST_CONTROL)).json()["reference"]
+    failed = _event(FAILED, reference, payment_id="pay-0", reason="card declined")
+    await _publish(kafka_settings, "payments.events", failed)
+    paid = _event(PAID, reference, payment_id="pay-1")
+    await _publish(kafka_settings, "payments.events", paid)
+    await _publish(kafka_settings, "payments.events", paid)  # delivered twice
+    await eventually(lambda: _status(live, reference), lambda s: s == "triaged")
+    booked = _event(BOOKED, reference, appointment_id="ap-1", starts_at="2026-02-01T09:00")
+    await _publish(kafka_settings, "booking.events", booked)
+    await eventually(lambda: _status(live, reference), lambda s: s == "scheduled")
+    cancelled = _event(CANCELLED, reference, appointment_id="ap-1")
+    await _publish(kafka_settings, "booking.events", cancelled)
+    await eventually(lambda: _status(live, reference), lambda s: s == "triaged")
+    changes = [
+        (e.data["from_status"], e.data["to_status"], e.causationid)
+        for e in await envelopes(live)
+        if e.type.endswith("status_changed.v1")
+    ]
+    assert changes == [
+        ("submitted", "awaiting_payment", None),
+        ("awaiting_payment", "triaged", paid.id),
+        ("triaged", "scheduled", booked.id),
+        ("scheduled", "triaged", cancelled.id),
+    ]
+    updates = (await live.get(f"/cases/{reference}")).json()["updates"]
+    assert [u["text"] for u in updates] == ["Your payment did not go through. Please try again."]

@@ -1,0 +1,100 @@
+"""One-time codes: generation, keyed hashing, storage, and the development mailbox."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from collections import deque
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from townhall.identity.adapters.orm import one_time_codes
+from townhall.identity.domain.codes import OneTimeCode
+
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
+_log = structlog.get_logger(__name__)
+
+
+def new_reference() -> str:
+    return "TH-" + "".join(secrets.choice(_ALPHABET) for _ in range(8))
+
+
+def new_code() -> str:
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+class CodeHasher:
+    """HMAC-SHA256 under a key derived from the master key: a stolen table of hashes
+    cannot be brute-forced over the mere million six-digit codes without that key."""
+
+    def __init__(self, master_key: bytes):
+        self.key = hmac.new(master_key, b"townhall/one-time-codes", hashlib.sha256).digest()
+
+    def __call__(self, reference: str, code: str) -> str:
+        message = f"{reference}:{code.strip()}".encode()
+        return hmac.new(self.key, message, hashlib.sha256).hexdigest()
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class CodeRepository:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def add(self, code: OneTimeCode) -> None:
+        await self.session.execute(insert(one_time_codes).values(**vars(code)))
+
+    async def get(self, reference: str) -> OneTimeCode | None:
+        query = select(one_time_codes).where(one_time_codes.c.reference == reference)
+        row = (await self.session.execute(query)).mappings().one_or_none()
+        if row is None:
+            return None
+        code = OneTimeCode(**row)
+        code.expires_at = _utc(code.expires_at)
+        return code
+
+    async def save(self, code: OneTimeCode) -> None:
+        await self.session.execute(
+            update(one_time_codes)
+            .where(one_time_codes.c.reference == code.reference)
+            .values(attempts=code.attempts, used_at=code.used_at)
+        )
+
+    async def delete_for(self, resident_id: uuid.UUID) -> None:
+        await self.session.execute(
+            delete(one_time_codes).where(one_time_codes.c.resident_id == resident_id)
+        )
+
+
+class Mailbox:
+    """Where codes go in development. Production delivery is the notifications
+    service, following ``one_time_code.issued.v1``; this one does nothing."""
+
+    def deliver(self, reference: str, channel: str, destination: str, code: str) -> None:
+        return None
+
+    def messages(self) -> list[dict[str, Any]]:
+        return []
+
+
+class DevMailbox(Mailbox):
+    """IDENTITY_DEV_MAILBOX=1: keeps the last messages in memory and logs them."""
+
+    def __init__(self, size: int = 100):
+        self._messages: deque[dict[str, Any]] = deque(maxlen=size)
+
+    def deliver(self, reference: str, channel: str, destination: str, code: str) -> None:
+        message = {"reference": reference, "channel": channel, "to": destination, "code": code}
+        self._messages.appendleft(message)
+        _log.info("dev_mailbox", **message)
+
+    def messages(self) -> list[dict[str, Any]]:
+        return list(self._messages)

@@ -1,0 +1,52 @@
+"""The match review queue in identity's database."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from townhall.identity.adapters.orm import review_items
+from townhall.identity.domain.review import ReviewItem
+
+
+def _item(row: dict[str, object]) -> ReviewItem:
+    item = ReviewItem(**row)  # type: ignore[arg-type]
+    if item.decided_at is not None and item.decided_at.tzinfo is None:
+        item.decided_at = item.decided_at.replace(tzinfo=UTC)
+    return item
+
+
+class ReviewRepository:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def add(self, item: ReviewItem) -> None:
+        await self.session.execute(insert(review_items).values(**vars(item)))
+
+    async def get(self, item_id: uuid.UUID) -> ReviewItem | None:
+        query = select(review_items).where(review_items.c.id == item_id)
+        row = (await self.session.execute(query)).mappings().one_or_none()
+        return None if row is None else _item(dict(row))
+
+    async def save(self, item: ReviewItem) -> None:
+        values = {
+            "status": item.status,
+            "decided_by": item.decided_by,
+            "decided_at": item.decided_at or datetime.now(UTC),
+            "created_resident_id": item.created_resident_id,
+        }
+        await self.session.execute(
+            update(review_items).where(review_items.c.id == item.id).values(**values)
+        )
+
+    async def list(self, status: str, limit: int) -> list[ReviewItem]:
+        query = (
+            select(review_items)
+            .where(review_items.c.status == status)
+            .order_by(review_items.c.probability.desc(), review_items.c.id)
+            .limit(limit)
+        )
+        return [_item(dict(row)) for row in (await self.session.execute(query)).mappings()]

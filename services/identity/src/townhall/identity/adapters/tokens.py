@@ -1,0 +1,92 @@
+"""Issuing access tokens (JWT, EdDSA) and verifying identity's own tokens in-process."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from joserfc import jwt
+from joserfc.errors import SecurityWarning
+
+from townhall.identity.adapters.signing_keys import ALGORITHM, SigningKeys
+from townhall.runtime.auth import JWKSVerifier
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    expires_in: int
+    token_type: str = "Bearer"
+
+
+class TokenIssuer:
+    def __init__(
+        self,
+        keys: SigningKeys,
+        *,
+        issuer: str,
+        audience: str,
+        ttl_s: int,
+        clock: Callable[[], float] = time.time,
+    ):
+        self.keys = keys
+        self.issuer = issuer
+        self.audience = audience
+        self.ttl_s = ttl_s
+        self.clock = clock
+
+    async def issue(
+        self,
+        subject: str,
+        kind: str,
+        *,
+        roles: Iterable[tuple[str, str]] = (),
+        loa: int = 0,
+        scopes: Iterable[str] = (),
+        extra: Mapping[str, Any] | None = None,
+    ) -> IssuedToken:
+        key = await self.keys.current()
+        now = int(self.clock())
+        claims = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": subject,
+            "kind": kind,
+            "roles": [{"domain": d, "clearance": c} for d, c in roles],
+            "loa": loa,
+            "iat": now,
+            "nbf": now,
+            "exp": now + self.ttl_s,
+            "jti": uuid.uuid4().hex,
+            **(extra or {}),
+        }
+        if scopes:
+            claims["scope"] = " ".join(sorted(scopes))
+        header = {"alg": ALGORITHM, "kid": key.kid, "typ": "JWT"}
+        with warnings.catch_warnings():  # joserfc prefers the newer name "Ed25519"
+            warnings.simplefilter("ignore", SecurityWarning)
+            token = jwt.encode(header, claims, key, algorithms=[ALGORITHM])
+        return IssuedToken(token, self.ttl_s)
+
+
+class OwnKeysVerifier(JWKSVerifier):
+    """The runtime's verifier, reading identity's published keys from its own store."""
+
+    def __init__(self, keys: SigningKeys, *, issuer: str, audience: str):
+        super().__init__(
+            "identity-local",
+            issuer=issuer,
+            audience=audience,
+            algorithms=(ALGORITHM,),
+            cache_seconds=5,
+            min_refetch_seconds=0,
+        )
+        self.keys = keys
+
+    async def _fetch(self) -> bytes:
+        return json.dumps(await self.keys.jwks()).encode()

@@ -1,0 +1,40 @@
+"""One-time codes: what a resident proves they received, once, within ten minutes."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from townhall.identity.domain.exceptions import InvalidCodeError
+
+LIFETIME = timedelta(minutes=10)
+MAX_ATTEMPTS = 5
+PURPOSES = ("track", "verify_email")
+
+
+@dataclass
+class OneTimeCode:
+    """A code as stored: only its keyed hash, never the code itself."""
+
+    reference: str
+    resident_id: uuid.UUID
+    purpose: str
+    channel: str  # "email" | "sms"
+    destination: str
+    code_hash: str
+    expires_at: datetime
+    attempts: int = 0
+    used_at: datetime | None = None
+
+    def redeem(self, code_hash: str, now: datetime) -> None:
+        """Accept the code once, or count a failed attempt and refuse.
+
+        Expired, used-up and exhausted codes are refused whatever is presented, so a
+        replayed code and a guessed one get the same answer.
+        """
+        usable = self.used_at is None and now < self.expires_at and self.attempts < MAX_ATTEMPTS
+        if not usable or code_hash != self.code_hash:
+            self.attempts += 1
+            raise InvalidCodeError()
+        self.used_at = now

@@ -1,0 +1,80 @@
+"""Progressive authentication for residents, and the development mailbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from townhall.identity.domain import commands
+from townhall.identity.domain.codes import LIFETIME
+from townhall.identity.entrypoints.api.dependencies import Bus, Context, Tokens
+from townhall.identity.entrypoints.api.schemas import (
+    RedeemRequest,
+    ResidentLoginRequest,
+    SignedUp,
+    SignUpRequest,
+    TokenResponse,
+    TrackingRequest,
+    TrackingStarted,
+)
+from townhall.identity.service_layer.access_handlers import Granted
+from townhall.runtime.problems import UnprocessableContent
+
+router = APIRouter(tags=["residents' access"])
+mailbox_router = APIRouter(tags=["development"])
+
+
+async def _token(tokens: Tokens, granted: Granted, response: Response) -> TokenResponse:
+    extra = {"ref": granted.reference} if granted.reference else {}
+    issued = await tokens.issue(str(granted.resident_id), "resident", loa=granted.loa, extra=extra)
+    response.headers["Cache-Control"] = "no-store"
+    return TokenResponse(**vars(issued))
+
+
+@router.post("/auth/tracking", status_code=202, response_model=TrackingStarted)
+async def start_tracking(body: TrackingRequest, bus: Bus, context: Context) -> TrackingStarted:
+    if (body.email is None) == (body.phone is None):
+        raise UnprocessableContent("give exactly one of email or phone")
+    command = commands.StartTracking(
+        body.given_name, body.family_name, str(body.email) if body.email else None, body.phone
+    )
+    reference = await bus.handle(command, context)
+    return TrackingStarted(reference=reference, expires_in=int(LIFETIME.total_seconds()))
+
+
+@router.post("/auth/codes/redeem", response_model=TokenResponse)
+async def redeem_code(
+    body: RedeemRequest, bus: Bus, context: Context, tokens: Tokens, response: Response
+) -> TokenResponse:
+    granted = await bus.handle(commands.RedeemCode(body.reference, body.code), context)
+    return await _token(tokens, granted, response)
+
+
+@router.post("/accounts", status_code=201, response_model=SignedUp)
+async def sign_up(body: SignUpRequest, bus: Bus, context: Context) -> SignedUp:
+    command = commands.SignUp(
+        str(body.email),
+        body.password,
+        body.given_name,
+        body.family_name,
+        body.preferred_language,
+    )
+    granted = await bus.handle(command, context)
+    return SignedUp(id=granted.resident_id, reference=granted.reference)
+
+
+@router.post("/auth/resident-token", response_model=TokenResponse)
+async def resident_token(
+    body: ResidentLoginRequest, bus: Bus, context: Context, tokens: Tokens, response: Response
+) -> TokenResponse:
+    granted = await bus.handle(
+        commands.AuthenticateResident(str(body.email), body.password), context
+    )
+    return await _token(tokens, granted, response)
+
+
+@mailbox_router.get("/dev/mailbox")
+async def dev_mailbox(request: Request) -> dict[str, Any]:
+    """Codes as they would be delivered: mounted only with IDENTITY_DEV_MAILBOX=1."""
+    return {"messages": request.app.state.mailbox.messages()}

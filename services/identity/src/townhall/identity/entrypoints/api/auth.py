@@ -1,0 +1,73 @@
+"""Tokens: the JWKS, officer sign-in, and key rotation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from townhall.identity.adapters.signing_keys import SigningKeys
+from townhall.identity.domain.commands import AuthenticateOfficer
+from townhall.identity.entrypoints.api.dependencies import Admin, Bus, Context, Tokens
+from townhall.identity.entrypoints.api.schemas import (
+    OfficerLoginRequest,
+    RotatedKey,
+    ServiceClientCreated,
+    ServiceClientRequest,
+    ServiceTokenRequest,
+    TokenResponse,
+)
+from townhall.identity.service_layer.client_handlers import (
+    AuthenticateServiceClient,
+    RegisterServiceClient,
+)
+
+router = APIRouter(tags=["tokens"])
+
+
+@router.get("/.well-known/jwks.json")
+async def jwks(request: Request, response: Response) -> dict[str, Any]:
+    keys: SigningKeys = request.app.state.signing_keys
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return await keys.jwks()
+
+
+@router.post("/auth/officer-token", response_model=TokenResponse)
+async def officer_token(
+    body: OfficerLoginRequest, bus: Bus, context: Context, tokens: Tokens, response: Response
+) -> TokenResponse:
+    officer = await bus.handle(AuthenticateOfficer(body.email, body.password), context)
+    issued = await tokens.issue(str(officer.id), "officer", roles=officer.roles, loa=2)
+    response.headers["Cache-Control"] = "no-store"
+    return TokenResponse(**vars(issued))
+
+
+@router.post("/keys/rotate", response_model=RotatedKey, status_code=201)
+async def rotate_keys(request: Request, _admin: Admin) -> RotatedKey:
+    keys: SigningKeys = request.app.state.signing_keys
+    record = await keys.rotate()
+    return RotatedKey(kid=record.kid, activates_at=record.activates_at.isoformat())
+
+
+@router.post("/auth/service-token", response_model=TokenResponse)
+async def service_token(
+    body: ServiceTokenRequest, bus: Bus, context: Context, tokens: Tokens, response: Response
+) -> TokenResponse:
+    """OAuth 2.0 client-credentials grant (JSON body) for other services."""
+    command = AuthenticateServiceClient(body.client_id, body.client_secret)
+    client = await bus.handle(command, context)
+    issued = await tokens.issue(f"service:{client.client_id}", "service", scopes=client.scopes)
+    response.headers["Cache-Control"] = "no-store"
+    return TokenResponse(**vars(issued))
+
+
+@router.post("/service-clients", response_model=ServiceClientCreated, status_code=201)
+async def register_service_client(
+    body: ServiceClientRequest, _admin: Admin, bus: Bus, context: Context
+) -> ServiceClientCreated:
+    """Register a service; its secret is shown in this response only."""
+    command = RegisterServiceClient(body.client_id, tuple(body.scopes))
+    client = await bus.handle(command, context)
+    return ServiceClientCreated(
+        client_id=client.client_id, scopes=list(client.scopes), client_secret=client.secret
+    )

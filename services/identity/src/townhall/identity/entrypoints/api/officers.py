@@ -1,0 +1,59 @@
+"""Officers and their roles, managed by administrators."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, Request, Response
+
+from townhall.identity.adapters.officer_repository import OfficerRepository
+from townhall.identity.domain.commands import CreateOfficer, GrantRole, RevokeRole
+from townhall.identity.domain.exceptions import NotFoundError
+from townhall.identity.entrypoints.api.dependencies import Admin, Bus, Context, actor_id
+from townhall.identity.entrypoints.api.schemas import (
+    CreateOfficerRequest,
+    OfficerOut,
+    ResidentCreated,
+    RoleRequest,
+)
+from townhall.runtime.service import ServiceRuntime
+
+router = APIRouter(prefix="/officers", tags=["officers"])
+
+
+@router.post("", status_code=201, response_model=ResidentCreated)
+async def create_officer(
+    body: CreateOfficerRequest, admin: Admin, bus: Bus, context: Context, response: Response
+) -> ResidentCreated:
+    command = CreateOfficer(
+        body.email, body.display_name, body.password, created_by=actor_id(admin)
+    )
+    officer_id = await bus.handle(command, context)
+    response.headers["Location"] = f"/officers/{officer_id}"
+    return ResidentCreated(id=officer_id)
+
+
+@router.get("/{officer_id}", response_model=OfficerOut)
+async def show_officer(officer_id: UUID, _admin: Admin, request: Request) -> OfficerOut:
+    runtime: ServiceRuntime = request.app.state.runtime
+    async with runtime.sessions() as session:
+        officer = await OfficerRepository(session).get(officer_id)
+    if officer is None:
+        raise NotFoundError("officer", officer_id)
+    return OfficerOut(
+        id=officer.id, email=officer.email, display_name=officer.display_name, roles=officer.roles
+    )
+
+
+@router.put("/{officer_id}/roles/{domain}", status_code=204)
+async def grant_role(
+    officer_id: UUID, domain: str, body: RoleRequest, admin: Admin, bus: Bus, context: Context
+) -> None:
+    await bus.handle(GrantRole(officer_id, domain, body.clearance.value, actor_id(admin)), context)
+
+
+@router.delete("/{officer_id}/roles/{domain}", status_code=204)
+async def revoke_role(
+    officer_id: UUID, domain: str, admin: Admin, bus: Bus, context: Context
+) -> None:
+    await bus.handle(RevokeRole(officer_id, domain, actor_id(admin)), context)

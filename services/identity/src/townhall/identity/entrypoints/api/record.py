@@ -1,0 +1,107 @@
+"""Changes to a resident's record: names, language, moves, contacts, identifiers,
+assurance and consent. Each is one command; each change is an event."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+
+from townhall.identity import views
+from townhall.identity.domain import commands
+from townhall.identity.entrypoints.api.dependencies import (
+    Bus,
+    Context,
+    RecordOfficer,
+    ResidentOrOfficer,
+    actor_id,
+)
+from townhall.identity.entrypoints.api.schemas import (
+    AssuranceRequest,
+    ChangeNameRequest,
+    ConsentsOut,
+    ContactPointRequest,
+    Domain,
+    IdentifierRequest,
+    LanguageRequest,
+    MoveRequest,
+)
+from townhall.runtime.problems import UnprocessableContent
+from townhall.runtime.service import ServiceRuntime
+
+router = APIRouter(prefix="/residents/{resident_id}", tags=["residents"])
+
+
+@router.put("/name", status_code=204)
+async def change_name(
+    resident_id: UUID, body: ChangeNameRequest, _c: ResidentOrOfficer, bus: Bus, context: Context
+) -> None:
+    command = commands.ChangeName(resident_id, body.given_name, body.family_name, body.since)
+    await bus.handle(command, context)
+
+
+@router.put("/preferred-language", status_code=204)
+async def set_language(
+    resident_id: UUID, body: LanguageRequest, _c: ResidentOrOfficer, bus: Bus, context: Context
+) -> None:
+    await bus.handle(commands.SetPreferredLanguage(resident_id, body.language), context)
+
+
+@router.post("/addresses", status_code=204)
+async def move(
+    resident_id: UUID, body: MoveRequest, _c: ResidentOrOfficer, bus: Bus, context: Context
+) -> None:
+    command = commands.MoveResident(resident_id, **body.model_dump())
+    await bus.handle(command, context)
+
+
+@router.post("/contact-points", status_code=204)
+async def add_contact_point(
+    resident_id: UUID, body: ContactPointRequest, _c: ResidentOrOfficer, bus: Bus, context: Context
+) -> None:
+    if (body.email is None) == (body.phone is None):
+        raise UnprocessableContent("give exactly one of email or phone")
+    kind, value = ("email", str(body.email)) if body.email else ("phone", str(body.phone))
+    await bus.handle(commands.AddContactPoint(resident_id, kind, value), context)
+
+
+@router.put("/identifiers/{system}", status_code=204)
+async def link_identifier(
+    resident_id: UUID,
+    system: Domain,
+    body: IdentifierRequest,
+    _officer: RecordOfficer,
+    bus: Bus,
+    context: Context,
+) -> None:
+    await bus.handle(commands.LinkIdentifier(resident_id, system, body.value), context)
+
+
+@router.post("/assurance", status_code=204)
+async def raise_assurance(
+    resident_id: UUID, body: AssuranceRequest, officer: RecordOfficer, bus: Bus, context: Context
+) -> None:
+    command = commands.RaiseAssurance(resident_id, body.loa, body.evidence, actor_id(officer))
+    await bus.handle(command, context)
+
+
+@router.get("/consents", response_model=ConsentsOut)
+async def show_consents(resident_id: UUID, _c: ResidentOrOfficer, request: Request) -> ConsentsOut:
+    runtime: ServiceRuntime = request.app.state.runtime
+    async with runtime.sessions() as session:
+        domains = await views.consents(session, resident_id)
+    return ConsentsOut(resident_id=resident_id, domains=domains)
+
+
+@router.put("/consents/{domain}", status_code=204)
+async def grant_consent(
+    resident_id: UUID, domain: Domain, _c: ResidentOrOfficer, bus: Bus, context: Context
+) -> None:
+    await bus.handle(commands.ChangeConsent(resident_id, domain, granted=True), context)
+
+
+@router.delete("/consents/{domain}", status_code=204)
+async def withdraw_consent(
+    resident_id: UUID, domain: Domain, _c: ResidentOrOfficer, bus: Bus, context: Context
+) -> None:
+    await bus.handle(commands.ChangeConsent(resident_id, domain, granted=False), context)

@@ -1,0 +1,162 @@
+"""Single-record matching against the index, with decisions by threshold."""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+from enum import StrEnum
+
+from townhall.identity.linkage.errors import InvalidRecordError, LinkageError
+from townhall.identity.linkage.features import Features, features_of
+from townhall.identity.linkage.index import BlockingIndex
+from townhall.identity.linkage.model import Model, probability
+from townhall.identity.linkage.record import Record
+
+
+class Outcome(StrEnum):
+    LINK = "link"
+    REVIEW = "review"
+    NEW = "new"
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Match probabilities: at or above `link` link, at or above `review` review."""
+
+    link: float = 0.99
+    review: float = 0.50
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.review <= self.link < 1.0:
+            raise LinkageError("thresholds must satisfy 0 < review <= link < 1")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldEvidence:
+    comparison: str
+    level: str
+    weight: float  # log2(m/u) for the level this pair hit; 0 for a missing value
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A resident that may be the record's person.
+
+    `match_weight` and `probability` are the pairwise Fellegi-Sunter values, as Splink's
+    `predict()` would give them. `posterior` also weighs the other candidates: assuming
+    at most one resident is this person, it is this candidate's odds over one plus the
+    sum of every candidate's odds. Twins, or a father and son of one name, each look
+    like a strong pairwise match; the posterior says which of them it is, or that it
+    cannot tell.
+    """
+
+    resident_id: str
+    probability: float
+    posterior: float
+    match_weight: float
+    evidence: tuple[FieldEvidence, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    outcome: Outcome
+    resident_id: str | None
+    candidates: tuple[Candidate, ...]
+
+
+class Matcher:
+    """Matches records to residents. Keep it current with add/update/remove/merge."""
+
+    def __init__(
+        self,
+        model: Model,
+        thresholds: Thresholds | None = None,
+        *,
+        max_candidates: int = 5,
+        index: BlockingIndex | None = None,
+    ) -> None:
+        self.model = model
+        self.thresholds = thresholds or Thresholds()
+        self.max_candidates = max_candidates
+        self.index = index or BlockingIndex()
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def add(self, record: Record) -> None:
+        resident_id = _require_id(record)
+        if resident_id in self.index:
+            raise LinkageError(f"resident {resident_id} is already indexed; use update()")
+        self.index.put(resident_id, [features_of(record)])
+
+    def update(self, record: Record) -> None:
+        """Replace what the index knows of a resident by this record."""
+        resident_id = _require_id(record)
+        self.index.facets(resident_id)
+        self.index.put(resident_id, [features_of(record)])
+
+    def remove(self, resident_id: str) -> None:
+        self.index.delete(resident_id)
+
+    def merge(self, surviving_id: str, merged_id: str) -> None:
+        """The merged resident's facets move to the survivor; the merged id leaves."""
+        if surviving_id == merged_id:
+            raise LinkageError("a resident cannot be merged into itself")
+        merged = self.index.facets(merged_id)
+        survivor = self.index.facets(surviving_id)
+        self.index.delete(merged_id)
+        self.index.put(surviving_id, [*survivor, *merged])
+
+    def match(self, record: Record) -> list[Candidate]:
+        """The best candidates, most probable first (at most `max_candidates`)."""
+        return self.match_features(features_of(record))
+
+    def match_features(self, features: Features, exclude: str | None = None) -> list[Candidate]:
+        scored = (
+            (self._best(features, rid), rid)
+            for rid in self.index.candidates(features)
+            if rid != exclude
+        )
+        top = heapq.nlargest(self.max_candidates, scored, key=lambda pair: pair[0][0])
+        if not top:
+            return []
+        best = top[0][0][0]
+        shifted = [2.0 ** (w - best) for (w, _), _ in top]
+        denominator = 2.0**-best + sum(shifted) if best < 1000 else sum(shifted)
+        return [
+            self._candidate(features, rid, facet, w, share / denominator)
+            for ((w, facet), rid), share in zip(top, shifted, strict=True)
+        ]
+
+    def decide(self, candidates: list[Candidate]) -> Decision:
+        """Link above the upper threshold, review in the grey zone, else new.
+
+        Thresholds apply to the posterior, so two near-equal candidates (twins with
+        missing given names, say) go to review rather than to whichever scored higher.
+        """
+        ranked = tuple(sorted(candidates, key=lambda c: c.posterior, reverse=True))
+        if not ranked or ranked[0].posterior < self.thresholds.review:
+            return Decision(Outcome.NEW, None, ranked)
+        if ranked[0].posterior >= self.thresholds.link:
+            return Decision(Outcome.LINK, ranked[0].resident_id, ranked)
+        return Decision(Outcome.REVIEW, ranked[0].resident_id, ranked)
+
+    def _best(self, features: Features, resident_id: str) -> tuple[float, Features]:
+        weight = self.model.weight
+        return max(((weight(features, f), f) for f in self.index.facets(resident_id)),
+                   key=lambda pair: pair[0])  # fmt: skip
+
+    def _candidate(
+        self, a: Features, rid: str, b: Features, weight: float, posterior: float
+    ) -> Candidate:
+        evidence = tuple(
+            FieldEvidence(t.comparison.name, t.comparison.labels[level], t.weights[level])
+            for t, level in zip(self.model.comparisons, self.model.levels(a, b), strict=True)
+        )
+        return Candidate(rid, probability(weight), posterior, weight, evidence)
+
+
+def _require_id(record: Record) -> str:
+    if record.resident_id is None:
+        raise InvalidRecordError("resident_id", "an indexed resident needs an id")
+    return record.resident_id

@@ -1,0 +1,82 @@
+"""A small table of English and Welsh given-name variants, folded to one canonical form.
+
+Deliberately short: it covers the common diminutives a council sees (Bill/William,
+Liz/Elizabeth, Dai/David). A name in no group is its own canonical form.
+"""
+
+from __future__ import annotations
+
+_GROUPS: dict[str, tuple[str, ...]] = {
+    "william": ("bill", "billy", "will", "willy", "liam", "wil", "gwilym"),
+    "elizabeth": ("liz", "lizzie", "beth", "betty", "eliza", "libby", "bess", "lisa"),
+    "david": ("dai", "dave", "davy", "dafydd", "davey"),
+    "robert": ("bob", "bobby", "rob", "robbie", "bert"),
+    "richard": ("dick", "rich", "rick", "ricky", "richie"),
+    "margaret": ("maggie", "meg", "peggy", "marge", "mags", "megan"),
+    "catherine": ("kate", "katie", "cathy", "kath", "catrin", "kathryn", "katherine"),
+    "james": ("jim", "jimmy", "jamie", "jas"),
+    "john": ("jack", "johnny", "jon", "ieuan", "ioan", "sion"),
+    "jonathan": ("jon", "jonny"),
+    "thomas": ("tom", "tommy", "twm"),
+    "edward": ("ed", "eddie", "ted", "teddy", "ned"),
+    "anthony": ("tony", "ant"),
+    "michael": ("mike", "mick", "micky", "mikey"),
+    "christopher": ("chris", "kit"),
+    "alexander": ("alex", "sandy", "xander"),
+    "alexandra": ("alex", "sandra", "lexi"),
+    "samuel": ("sam", "sammy"),
+    "samantha": ("sam", "sammy"),
+    "daniel": ("dan", "danny"),
+    "joseph": ("joe", "joey"),
+    "matthew": ("matt", "matty"),
+    "nicholas": ("nick", "nicky"),
+    "patricia": ("pat", "patty", "trish", "tricia"),
+    "patrick": ("pat", "paddy"),
+    "susan": ("sue", "susie", "suzy"),
+    "deborah": ("debbie", "deb", "debs"),
+    "rebecca": ("becky", "becca"),
+    "jennifer": ("jenny", "jen", "jenna"),
+    "victoria": ("vicky", "vicki", "tori"),
+    "charles": ("charlie", "chas", "chuck"),
+    "henry": ("harry", "hal", "hank"),
+    "frederick": ("fred", "freddie"),
+    "stephen": ("steve", "stevie", "steven"),
+    "andrew": ("andy", "drew"),
+    "gareth": ("gaz", "gary"),
+    "gwendolyn": ("gwen", "gwenda"),
+    "rhiannon": ("rhi", "rhian"),
+    "owain": ("owen",),
+    "sian": ("shan",),
+    "ellen": ("elen", "nell", "nellie"),
+    "helen": ("nell", "nellie", "elen"),
+    "mary": ("molly", "polly", "mair"),
+    "jane": ("janet", "jenny", "sian"),
+    "peter": ("pete",),
+    "timothy": ("tim", "timmy"),
+    "benjamin": ("ben", "benny"),
+    "kenneth": ("ken", "kenny"),
+    "ronald": ("ron", "ronnie"),
+    "donald": ("don", "donnie"),
+    "abigail": ("abby", "abi", "gail"),
+    "dorothy": ("dot", "dotty", "dolly"),
+    "frances": ("fran", "frankie", "fanny"),
+    "francis": ("frank", "frankie"),
+}
+
+
+def _build() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for canonical, variants in _GROUPS.items():
+        table.setdefault(canonical, canonical)
+        for variant in variants:
+            # a variant shared by two groups (Alex, Sam, Pat) keeps the first group
+            table.setdefault(variant, canonical)
+    return table
+
+
+NICKNAMES: dict[str, str] = _build()
+
+
+def canonical_given_name(name: str) -> str:
+    """The canonical form of a normalised given name (itself when not in the table)."""
+    return NICKNAMES.get(name, name)

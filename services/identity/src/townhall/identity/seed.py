@@ -1,0 +1,51 @@
+"""Synthetic demo officers and residents (obviously fake), created idempotently."""
+
+from __future__ import annotations
+
+import contextlib
+
+import structlog
+
+from townhall.identity.domain.commands import CreateOfficer, RegisterResident
+from townhall.identity.domain.exceptions import DuplicateEmailError
+from townhall.identity.service_layer.messagebus import MessageBus
+from townhall.runtime.outbox import EventContext
+
+_log = structlog.get_logger(__name__)
+
+#: Shared by every demo officer: a development convenience, never a production account.
+DEMO_PASSWORD = "townhall-demo-password"
+
+DEMO_OFFICERS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
+    ("demo.admin@example.org", "Demo Administrator", (("admin", "special"),)),
+    (
+        "demo.contact@example.org",
+        "Demo Contact Centre Officer",
+        (("contact_centre", "personal"), ("identity", "personal")),
+    ),
+    ("demo.pest@example.org", "Demo Pest Control Officer", (("pest_control", "personal"),)),
+    ("demo.waste@example.org", "Demo Waste Officer", (("waste", "personal"),)),
+    ("demo.social@example.org", "Demo Social Worker", (("social_care", "special"),)),
+    ("demo.tax@example.org", "Demo Council Tax Officer", (("council_tax", "sensitive"),)),
+)
+
+DEMO_RESIDENTS: tuple[tuple[str, str, str], ...] = (
+    ("Testy", "McTestface", "testy.mctestface@example.org"),
+    ("Ada", "Example", "ada.example@example.org"),
+    ("Dai", "Sampleton", "dai.sampleton@example.org"),
+    ("Fictional", "Person", "fictional.person@example.org"),
+)
+
+
+async def seed_demo(bus: MessageBus) -> list[str]:
+    """Create the demo accounts that do not exist yet; return the officer logins."""
+    context = EventContext(correlation_id="seed-demo")
+    for email, name, roles in DEMO_OFFICERS:
+        with contextlib.suppress(DuplicateEmailError):
+            await bus.handle(CreateOfficer(email, name, DEMO_PASSWORD, roles=roles), context)
+    for given, family, email in DEMO_RESIDENTS:
+        with contextlib.suppress(DuplicateEmailError):
+            await bus.handle(RegisterResident(given, family, "online", email=email), context)
+    logins = [email for email, _, _ in DEMO_OFFICERS]
+    _log.info("demo_logins", officers=logins, password=DEMO_PASSWORD)
+    return logins

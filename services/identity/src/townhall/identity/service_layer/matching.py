@@ -1,0 +1,134 @@
+"""Matching records that arrive without a resident id: the Matcher protocol.
+
+The probabilistic record-linkage engine (``townhall.identity.linkage``, a library with
+no database) will plug in behind :class:`Matcher`. Until then,
+:class:`ExactMatchPlaceholder` stands in: a deliberately trivial exact matcher, not a
+linkage model.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from sqlalchemy import select
+
+from townhall.identity.adapters.orm import residents
+from townhall.identity.domain.model import Resident
+from townhall.identity.service_layer.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class IncomingRecord:
+    """A record about a person from a source system, without a resident id."""
+
+    system: str  # e.g. "council_tax", "phone_contact"
+    reference: str  # the record's id in that system
+    given_name: str
+    family_name: str
+    date_of_birth: date | None = None
+    email: str | None = None
+    phone: str | None = None
+    postcode: str | None = None
+
+
+@dataclass(frozen=True)
+class FieldEvidence:
+    field: str
+    incoming: str | None
+    existing: str | None
+    agreement: str  # "agree" | "disagree" | "missing"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    resident_id: uuid.UUID
+    probability: float
+    evidence: tuple[FieldEvidence, ...]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """At or above ``link``: link automatically; at or above ``review``: ask an officer."""
+
+    link: float = 0.99
+    review: float = 0.50
+
+
+class Matcher(Protocol):
+    async def candidates(self, record: IncomingRecord, uow: UnitOfWork) -> Sequence[Candidate]:
+        """Candidate residents, most probable first (``uow`` is open, for lookups)."""
+        ...
+
+
+def _value(resident: Resident, name: str) -> str | None:
+    match name:
+        case "given_name" | "family_name":
+            return str(getattr(resident, name)).lower()
+        case "date_of_birth":
+            return resident.date_of_birth.isoformat() if resident.date_of_birth else None
+        case "postcode":
+            return resident.addresses[0].postcode if resident.addresses else None
+    contact = resident.contact(name)
+    return contact.value if contact else None
+
+
+def evidence(record: IncomingRecord, resident: Resident) -> tuple[FieldEvidence, ...]:
+    """Field-by-field comparison, as shown to the officer reviewing a match."""
+    found = []
+    for name in ("given_name", "family_name", "date_of_birth", "email", "phone", "postcode"):
+        raw = getattr(record, name)
+        incoming = raw.isoformat() if isinstance(raw, date) else (raw or None)
+        if incoming and name in ("given_name", "family_name", "email"):
+            incoming = incoming.lower()
+        existing = _value(resident, name)
+        agreement = (
+            "missing"
+            if not incoming or not existing
+            else "agree"
+            if incoming == existing
+            else "disagree"
+        )
+        found.append(FieldEvidence(name, incoming, existing, agreement))
+    return tuple(found)
+
+
+class ExactMatchPlaceholder:
+    """TRIVIAL PLACEHOLDER, not record linkage: exact email, phone or name + birth date.
+
+    An exact email or phone with an agreeing family name scores 0.995 (linked); name
+    and date of birth alone 0.8 (reviewed). Replace with the linkage engine.
+    """
+
+    async def candidates(self, record: IncomingRecord, uow: UnitOfWork) -> list[Candidate]:
+        ids: set[uuid.UUID] = set()
+        for kind, value in (("email", record.email), ("phone", record.phone)):
+            if value:
+                found = await uow.residents.find_by_contact(kind, value.lower())
+                ids |= {found.id} if found else set()
+        if record.date_of_birth:
+            query = select(residents.c.id).where(
+                residents.c.family_name == record.family_name,
+                residents.c.date_of_birth == record.date_of_birth,
+                residents.c.erased.is_(False),
+            )
+            ids |= set((await uow.residents.session.execute(query)).scalars())
+        found_candidates = []
+        for resident_id in ids:
+            resident = await uow.residents.get(resident_id)
+            if resident is not None and not resident.erased:
+                found_candidates.append(self._score(record, resident))
+        return sorted(found_candidates, key=lambda c: -c.probability)
+
+    def _score(self, record: IncomingRecord, resident: Resident) -> Candidate:
+        fields = {e.field: e.agreement for e in evidence(record, resident)}
+        contact = "agree" in (fields["email"], fields["phone"])
+        same_person = fields["family_name"] == "agree" and "disagree" not in (
+            fields["given_name"],
+            fields["date_of_birth"],
+        )
+        probability = 0.995 if contact and same_person else 0.8 if same_person else 0.3
+        return Candidate(resident.id, probability, evidence(record, resident))

@@ -1,0 +1,74 @@
+"""Officers: accounts, roles granted and revoked by administrators, authentication."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from townhall.identity.adapters.throttle import Throttle
+from townhall.identity.domain import commands
+from townhall.identity.domain.exceptions import InvalidCredentialsError, NotFoundError
+from townhall.identity.domain.officers import Officer
+from townhall.identity.service_layer.unit_of_work import UnitOfWork
+
+Hash = Callable[[str], str]
+Verify = Callable[[str | None, str], bool]
+
+
+@dataclass(frozen=True)
+class AuthenticatedOfficer:
+    id: uuid.UUID
+    roles: tuple[tuple[str, str], ...]
+
+
+async def create_officer(
+    command: commands.CreateOfficer, uow: UnitOfWork, hash_: Hash
+) -> uuid.UUID:
+    officer = Officer.create(command.email, command.display_name, hash_(command.password))
+    actor = command.created_by or officer.id
+    for domain, clearance in command.roles:
+        officer.grant(domain, clearance, actor)
+    async with uow:
+        await uow.officers.add(officer)
+        await uow.commit()
+    return officer.id
+
+
+async def _officer(uow: UnitOfWork, officer_id: uuid.UUID) -> Officer:
+    officer = await uow.officers.get(officer_id)
+    if officer is None:
+        raise NotFoundError("officer", officer_id)
+    return officer
+
+
+async def grant_role(command: commands.GrantRole, uow: UnitOfWork) -> None:
+    async with uow:
+        officer = await _officer(uow, command.officer_id)
+        officer.grant(command.domain, command.clearance, command.actor)
+        await uow.officers.save_roles(officer)
+        await uow.commit()
+
+
+async def revoke_role(command: commands.RevokeRole, uow: UnitOfWork) -> None:
+    async with uow:
+        officer = await _officer(uow, command.officer_id)
+        officer.revoke(command.domain, command.actor)
+        await uow.officers.save_roles(officer)
+        await uow.commit()
+
+
+async def authenticate_officer(
+    command: commands.AuthenticateOfficer, uow: UnitOfWork, verify: Verify, throttle: Throttle
+) -> AuthenticatedOfficer:
+    key = f"officer:{command.email.strip().lower()}"
+    throttle.check(key)
+    async with uow:
+        officer = await uow.officers.by_email(command.email)
+    if officer is None or not verify(officer.password_hash, command.password):
+        if officer is None:
+            verify(None, command.password)  # same work either way: timing reveals nothing
+        throttle.failed(key)
+        raise InvalidCredentialsError()
+    throttle.succeeded(key)
+    return AuthenticatedOfficer(officer.id, tuple(sorted(officer.roles.items())))

@@ -1,0 +1,79 @@
+"""Test helpers for identity's own tests (the identity app driven over ASGI)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import func, select
+from sqlalchemy.sql.schema import Table
+
+from townhall.identity.domain.commands import CreateOfficer
+from townhall.runtime.outbox import EventContext
+from townhall.runtime.service import ServiceRuntime
+from townhall.runtime.tables import outbox
+
+PASSWORD = "correct horse battery staple"
+ADMIN_EMAIL = "test.admin@example.org"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class Harness:
+    """The identity app under test and shortcuts through its real code paths."""
+
+    app: FastAPI
+    http: httpx.AsyncClient
+
+    @property
+    def runtime(self) -> ServiceRuntime:
+        runtime: ServiceRuntime = self.app.state.runtime
+        return runtime
+
+    async def create_officer(self, email: str, *roles: tuple[str, str]) -> str:
+        command = CreateOfficer(email, "Test Officer", PASSWORD, roles=roles)
+        return str(await self.app.state.bus.handle(command, EventContext("test")))
+
+    async def login(self, email: str, password: str = PASSWORD) -> httpx.Response:
+        return await self.http.post(
+            "/auth/officer-token", json={"email": email, "password": password}
+        )
+
+    async def officer_token(self, email: str, *roles: tuple[str, str]) -> str:
+        await self.create_officer(email, *roles)
+        response = await self.login(email)
+        assert response.status_code == 200, response.text
+        token: str = response.json()["access_token"]
+        return token
+
+    async def admin_token(self) -> str:
+        return await self.officer_token(ADMIN_EMAIL, ("admin", "special"))
+
+    async def service_token(self, service: str, *scopes: str) -> str:
+        issued = await self.app.state.tokens.issue(f"service:{service}", "service", scopes=scopes)
+        token: str = issued.access_token
+        return token
+
+    async def register(self, **body: Any) -> str:
+        body = {"given_name": "Ada", "family_name": "Example", **body}
+        response = await self.http.post("/residents", json=body)
+        assert response.status_code == 201, response.text
+        resident_id: str = response.json()["id"]
+        return resident_id
+
+    async def events(self) -> list[dict[str, Any]]:
+        async with self.runtime.sessions() as session:
+            query = select(outbox.c.envelope).order_by(outbox.c.sequence)
+            rows = (await session.execute(query)).all()
+        return [json.loads(row.envelope) for row in rows]
+
+    async def count(self, table: Table) -> int:
+        async with self.runtime.sessions() as session:
+            query = select(func.count()).select_from(table)
+            return int((await session.execute(query)).scalar_one())

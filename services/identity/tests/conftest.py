@@ -1,0 +1,33 @@
+"""Identity's test fixtures: the app over ASGI, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from townhall.identity.config import IdentitySettings
+from townhall.identity.entrypoints.api.app import create
+from townhall.identity.testing import Harness
+from townhall.runtime.crypto import encode_key, generate_key
+from townhall.runtime.settings import KafkaSettings
+
+
+@pytest.fixture
+def identity_settings(database_url: str, kafka_settings: KafkaSettings) -> IdentitySettings:
+    return IdentitySettings(
+        database_url=database_url,
+        kafka=kafka_settings,
+        relay_enabled=False,
+        identity_key_encryption_key=encode_key(generate_key()),
+    )
+
+
+@pytest.fixture
+async def identity(identity_settings: IdentitySettings) -> AsyncIterator[Harness]:
+    app = create(identity_settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://identity") as http:
+            yield Harness(app, http)

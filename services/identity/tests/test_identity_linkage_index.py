@@ -1,0 +1,71 @@
+"""The matcher's index stays current as residents are added, changed, merged, removed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from townhall.identity.linkage import Matcher, Model, Record, UnknownResidentError, train
+from townhall.identity.linkage.synthetic import generate
+
+
+@pytest.fixture(scope="module")
+def model() -> Model:
+    return train(generate(300, seed=5).population)
+
+
+ADA = Record(
+    given_name="Ada", family_name="Testperson", resident_id="A1",
+    date_of_birth=date(1980, 3, 4), postcode="ZX1 1AB", house_number="9",
+    address_line="Sample Street", email="ada@example.invalid",
+)  # fmt: skip
+
+
+def _ids(matcher: Matcher, record: Record) -> list[str]:
+    return [c.resident_id for c in matcher.match(replace(record, resident_id=None))]
+
+
+def test_an_added_resident_is_found(model: Model) -> None:
+    matcher = Matcher(model)
+    matcher.add(ADA)
+    assert _ids(matcher, ADA) == ["A1"]
+
+
+def test_an_update_replaces_the_old_blocking_keys(model: Model) -> None:
+    matcher = Matcher(model)
+    matcher.add(ADA)
+    moved = replace(ADA, given_name="Zelda", family_name="Otherperson",
+                    date_of_birth=date(1950, 1, 1), postcode="ZX9 9ZZ", email=None,
+                    address_line="Elsewhere Road")  # fmt: skip
+    matcher.update(moved)
+    assert _ids(matcher, ADA) == []
+    assert _ids(matcher, moved) == ["A1"]
+
+
+def test_a_removed_resident_is_no_longer_a_candidate(model: Model) -> None:
+    matcher = Matcher(model)
+    matcher.add(ADA)
+    matcher.remove("A1")
+    assert _ids(matcher, ADA) == []
+    with pytest.raises(UnknownResidentError):
+        matcher.remove("A1")
+
+
+def test_a_merged_resident_is_found_under_the_surviving_id(model: Model) -> None:
+    matcher = Matcher(model)
+    other = replace(ADA, resident_id="B2", family_name="Marriedname", email="b@example.invalid",
+                    former_family_names=("Testperson",))  # fmt: skip
+    matcher.add(ADA)
+    matcher.add(other)
+    matcher.merge("A1", "B2")
+    assert len(matcher) == 1
+    assert _ids(matcher, other) == ["A1"]
+
+
+def test_adding_the_same_resident_twice_is_refused(model: Model) -> None:
+    matcher = Matcher(model)
+    matcher.add(ADA)
+    with pytest.raises(Exception, match="already indexed"):
+        matcher.add(ADA)
