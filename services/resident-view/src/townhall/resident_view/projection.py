@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from townhall.resident_view import progress
+from townhall.resident_view import identity_events, progress
 from townhall.resident_view.adapters.orm import timeline_entries
 from townhall.schemas.envelope import Envelope
 from townhall.schemas.events.cases import CaseStatusChanged, CaseSubmitted, ContactLogged
@@ -145,5 +145,7 @@ class Projector:
         rows = [row for e in envelopes if (row := entry(e, self.generation)) is not None]
         if rows:
             await session.execute(insert(timeline_entries), rows)
+        for envelope in envelopes:
+            await identity_events.apply(session, self.generation, envelope)
         seen = [(e.source, e.sequence) for e in envelopes]
         await progress.advance(session, self.generation, seen)

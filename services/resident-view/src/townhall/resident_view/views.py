@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from townhall.resident_view.adapters.orm import merges
 from townhall.resident_view.adapters.orm import timeline_entries as t
 from townhall.resident_view.policy import Visibility
 
@@ -74,13 +75,21 @@ class Scope:
     seen: Visibility
 
 
+def _merged_into(scope: Scope) -> Select[Any]:
+    return (
+        select(merges.c.merged_id)
+        .where(merges.c.generation == scope.generation)
+        .where(merges.c.survivor_id == scope.resident_id)
+    )
+
+
 def _select(scope: Scope) -> Select[Any]:
     view = case((scope.seen.detail, literal("detail")), else_=literal("summary")).label("view")
     data = case((scope.seen.detail, t.c.data), else_=None).label("data")
     return (
         select(*COLUMNS, view, data)
         .where(t.c.generation == scope.generation)
-        .where(t.c.resident_id == scope.resident_id)
+        .where(or_(t.c.resident_id == scope.resident_id, t.c.resident_id.in_(_merged_into(scope))))
         .where(scope.seen.any)
     )
 

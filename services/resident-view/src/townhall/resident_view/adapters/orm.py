@@ -89,3 +89,14 @@ source_pending = Table(
     Column("sequence", BigInteger, nullable=False),
     PrimaryKeyConstraint("generation", "source", "sequence"),
 )
+
+#: Residents identity merged into another: their history shows under the survivor.
+merges = Table(
+    "merges",
+    metadata,
+    Column("generation", Integer, nullable=False),
+    Column("merged_id", String(64), nullable=False),
+    Column("survivor_id", String(64), nullable=False),
+    PrimaryKeyConstraint("generation", "merged_id"),
+    Index("ix_merges_survivor", "generation", "survivor_id"),
+)
