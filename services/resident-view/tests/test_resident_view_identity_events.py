@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
-import pytest
 
-from townhall.resident_view.config import ResidentViewSettings
-from townhall.resident_view.entrypoints.api.app import create
 from townhall.resident_view.testing import Spec, envelope
-from townhall.runtime.binding import to_record
 from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.testkit.tokens import TestIssuer
-from townhall.runtime.testkit.topics import send_raw
+from townhall.runtime.testkit.topics import publish
 from townhall.runtime.testkit.waiting import eventually
 from townhall.schemas.envelope import Envelope, Sensitivity
 from townhall.schemas.events import identity as contracts
@@ -41,28 +35,6 @@ def identity_event(event: DomainEvent) -> Envelope:
         sequence=next(sequence),
         data=event.model_dump(mode="json"),
     )
-
-
-@pytest.fixture
-async def view(
-    database_url: str, kafka_settings: KafkaSettings, tmp_path: Path
-) -> AsyncIterator[tuple[httpx.AsyncClient, TestIssuer]]:
-    issuer = TestIssuer(tmp_path)
-    app = create(
-        ResidentViewSettings(
-            database_url=database_url, kafka=kafka_settings, auth_jwks_url=issuer.jwks_url
-        )
-    )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://rv") as client:
-            yield client, issuer
-
-
-async def publish(kafka: KafkaSettings, topic: str, *events: Envelope) -> None:
-    for event in events:
-        record = to_record(event)
-        await send_raw(kafka, topic, record.value, key=record.key, headers=record.headers)
 
 
 async def shown(client: httpx.AsyncClient, resident: str, token: str) -> list[dict]:  # type: ignore[type-arg]

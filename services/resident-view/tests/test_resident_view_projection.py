@@ -4,46 +4,18 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
-import pytest
 
-from townhall.resident_view.config import ResidentViewSettings
-from townhall.resident_view.entrypoints.api.app import create
 from townhall.resident_view.projection import humanise
 from townhall.resident_view.testing import Spec, envelope
-from townhall.runtime.binding import to_record
 from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.testkit.tokens import TestIssuer
-from townhall.runtime.testkit.topics import send_raw
+from townhall.runtime.testkit.topics import publish
 from townhall.runtime.testkit.waiting import eventually
-from townhall.schemas.envelope import Envelope, Sensitivity
+from townhall.schemas.envelope import Sensitivity
 
 WASTE = Spec("waste", Sensitivity.PERSONAL)
-
-
-@pytest.fixture
-async def view(
-    database_url: str, kafka_settings: KafkaSettings, tmp_path: Path
-) -> AsyncIterator[tuple[httpx.AsyncClient, TestIssuer]]:
-    issuer = TestIssuer(tmp_path)
-    app = create(
-        ResidentViewSettings(
-            database_url=database_url, kafka=kafka_settings, auth_jwks_url=issuer.jwks_url
-        )
-    )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://rv") as client:
-            yield client, issuer
-
-
-async def publish(kafka: KafkaSettings, envelopes: list[Envelope]) -> None:
-    for event in envelopes:
-        record = to_record(event)
-        await send_raw(kafka, "cases.events", record.value, key=record.key, headers=record.headers)
 
 
 async def entries(client: httpx.AsyncClient, issuer: TestIssuer, resident: str) -> list[dict]:  # type: ignore[type-arg]
@@ -75,7 +47,7 @@ async def test_a_new_services_events_appear_without_code_changes(
         case_reference="BW-2026-000042",
         source="/townhall/bulky",
     )
-    await publish(kafka_settings, [event])
+    await publish(kafka_settings, "cases.events", event)
     shown = await eventually(lambda: entries(client, issuer, resident), lambda e: len(e) == 1)
     assert shown[0]["summary"] == "Collection booked"
     assert shown[0]["case_reference"] == "BW-2026-000042"
@@ -91,7 +63,7 @@ async def test_duplicate_and_out_of_order_delivery_give_the_same_timeline(
     second = [envelope(shuffled, WASTE, n) for n in range(12)]
     messy = second + random.Random(7).sample(second, 5)
     random.Random(11).shuffle(messy)
-    await publish(kafka_settings, first + messy)
+    await publish(kafka_settings, "cases.events", *first, *messy)
     a = await eventually(lambda: entries(client, issuer, ordered), lambda e: len(e) >= 12)
     b = await eventually(lambda: entries(client, issuer, shuffled), lambda e: len(e) >= 12)
 
@@ -117,7 +89,7 @@ async def test_a_gap_in_a_sources_sequence_is_reported_until_it_is_filled(
                 return float(line.rsplit(" ", 1)[1])
         return None
 
-    await publish(kafka_settings, [events[0], events[1], events[3]])
+    await publish(kafka_settings, "cases.events", events[0], events[1], events[3])
     assert await eventually(missing, lambda m: m == 1.0) == 1.0
-    await publish(kafka_settings, [events[2]])
+    await publish(kafka_settings, "cases.events", events[2])
     assert await eventually(missing, lambda m: m == 0.0) == 0.0

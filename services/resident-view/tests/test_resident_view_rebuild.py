@@ -14,10 +14,9 @@ from townhall.resident_view.entrypoints.api.app import create
 from townhall.resident_view.live import LiveProjection
 from townhall.resident_view.rebuild import rebuild
 from townhall.resident_view.testing import Spec, envelope
-from townhall.runtime.binding import to_record
 from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.testkit.tokens import TestIssuer
-from townhall.runtime.testkit.topics import send_raw
+from townhall.runtime.testkit.topics import publish
 from townhall.runtime.testkit.waiting import eventually
 from townhall.schemas.envelope import Sensitivity
 
@@ -49,11 +48,7 @@ async def test_a_rebuild_equals_the_live_projection_and_is_swapped_in(
                 pages.append(response.json()["entries"])
             return pages
 
-        for event in events:
-            record = to_record(event)
-            await send_raw(
-                kafka_settings, "cases.events", record.value, key=record.key, headers=record.headers
-            )
+        await publish(kafka_settings, "cases.events", *events)
         before = await eventually(timelines, lambda pages: all(len(p) == 5 for p in pages))
         progress: list[tuple[int, int]] = []
         rebuilt = await rebuild(settings, lambda done, total: progress.append((done, total)))

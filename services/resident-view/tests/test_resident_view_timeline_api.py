@@ -12,10 +12,9 @@ import pytest
 
 from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.entrypoints.api.app import create
-from townhall.runtime.binding import to_record
 from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.testkit.tokens import TestIssuer
-from townhall.runtime.testkit.topics import send_raw
+from townhall.runtime.testkit.topics import publish
 from townhall.runtime.testkit.waiting import eventually
 from townhall.schemas.envelope import Envelope, Sensitivity
 from townhall.schemas.events.identity import ResidentRegistered
@@ -57,11 +56,6 @@ def registered(resident_id: str, sequence: int = 1) -> Envelope:
     )
 
 
-async def publish(kafka: KafkaSettings, envelope: Envelope) -> None:
-    record = to_record(envelope)
-    await send_raw(kafka, "identity.events", record.value, key=record.key, headers=record.headers)
-
-
 async def entries(
     client: httpx.AsyncClient, resident_id: str, token: str
 ) -> list[dict[str, object]]:
@@ -80,9 +74,9 @@ async def test_a_registered_resident_appears_once_on_their_own_timeline_even_if_
 ) -> None:
     resident = str(uuid.uuid4())
     event = registered(resident)
-    await publish(kafka_settings, event)
-    await publish(kafka_settings, event)
-    await publish(kafka_settings, registered(str(uuid.uuid4())))
+    await publish(kafka_settings, "identity.events", event)
+    await publish(kafka_settings, "identity.events", event)
+    await publish(kafka_settings, "identity.events", registered(str(uuid.uuid4())))
     token = issuer.resident(resident)
     seen = await eventually(lambda: entries(client, resident, token), lambda e: len(e) >= 1)
     assert [e["event_id"] for e in seen] == [event.id]
@@ -93,7 +87,7 @@ async def test_officers_see_only_the_domains_and_sensitivity_their_roles_allow(
     client: httpx.AsyncClient, kafka_settings: KafkaSettings, issuer: TestIssuer
 ) -> None:
     resident = str(uuid.uuid4())
-    await publish(kafka_settings, registered(resident))
+    await publish(kafka_settings, "identity.events", registered(resident))
     allowed = issuer.officer(("identity", "personal"))
     await eventually(lambda: entries(client, resident, allowed), lambda e: len(e) == 1)
     assert await entries(client, resident, issuer.officer(("waste", "special"))) == []

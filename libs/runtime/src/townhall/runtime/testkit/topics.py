@@ -6,8 +6,10 @@ import time
 
 from aiokafka import ConsumerRecord, TopicPartition
 
+from townhall.runtime.binding import to_record
 from townhall.runtime.kafka import client_id, make_consumer, make_producer
 from townhall.runtime.settings import KafkaSettings
+from townhall.schemas.envelope import Envelope
 
 
 async def read_all(
@@ -45,5 +47,19 @@ async def send_raw(
     await producer.start()
     try:
         await producer.send_and_wait(topic, value, key=key, headers=headers or [])
+    finally:
+        await producer.stop()
+
+
+async def publish(kafka: KafkaSettings, topic: str, *envelopes: Envelope) -> None:
+    """Send envelopes as a producing service's relay would (binary mode, keyed)."""
+    producer = make_producer(kafka, client_id("publish"))
+    await producer.start()
+    try:
+        for envelope in envelopes:
+            record = to_record(envelope)
+            await producer.send_and_wait(
+                topic, record.value, key=record.key, headers=record.headers
+            )
     finally:
         await producer.stop()

@@ -1,0 +1,31 @@
+"""Fixtures shared by resident-view's tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from townhall.resident_view.config import ResidentViewSettings
+from townhall.resident_view.entrypoints.api.app import create
+from townhall.runtime.settings import KafkaSettings
+from townhall.runtime.testkit.tokens import TestIssuer
+
+
+@pytest.fixture
+async def view(
+    database_url: str, kafka_settings: KafkaSettings, tmp_path: Path
+) -> AsyncIterator[tuple[httpx.AsyncClient, TestIssuer]]:
+    """resident-view running (its projection consuming the real broker), a client, an issuer."""
+    issuer = TestIssuer(tmp_path)
+    app = create(
+        ResidentViewSettings(
+            database_url=database_url, kafka=kafka_settings, auth_jwks_url=issuer.jwks_url
+        )
+    )
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://rv") as client:
+            yield client, issuer
