@@ -1,7 +1,12 @@
 """Migrations are ordered and produce exactly the tables the code expects."""
 
+import asyncio
+
+from alembic import command
+
 from townhall.cases.adapters.orm import metadata
 from townhall.cases.entrypoints.api.app import MIGRATIONS
+from townhall.runtime.migrations import alembic_config, upgrade
 from townhall.runtime.testkit.migrations import schema_drift, single_head
 
 
@@ -10,4 +15,10 @@ def test_migrations_form_a_single_line() -> None:
 
 
 async def test_migrations_match_the_models(database_url: str) -> None:
+    assert await schema_drift(database_url, MIGRATIONS, metadata) == []
+
+
+async def test_migrations_downgrade_to_nothing_and_upgrade_again(database_url: str) -> None:
+    await upgrade(database_url, MIGRATIONS)
+    await asyncio.to_thread(command.downgrade, alembic_config(database_url, MIGRATIONS), "base")
     assert await schema_drift(database_url, MIGRATIONS, metadata) == []

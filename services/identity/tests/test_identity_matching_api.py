@@ -1,11 +1,22 @@
-"""Records without a resident id: auto-link, review queue, create; merge and unmerge."""
+"""Records without a resident id: auto-link, review queue, create; merge and unmerge.
+
+The queue's mechanics, with the exact-match placeholder for predictable scores; the
+linkage engine behind the same endpoint is in test_identity_linkage_matcher.py.
+"""
 
 from __future__ import annotations
 
 import pytest
 
 from townhall.identity.adapters.orm import residents, review_items
+from townhall.identity.config import IdentitySettings
 from townhall.identity.testing import Harness, bearer
+
+
+@pytest.fixture
+def identity_settings(identity_settings: IdentitySettings) -> IdentitySettings:
+    return identity_settings.model_copy(update={"identity_matcher": "exact"})
+
 
 RECORD = {
     "system": "council_tax",

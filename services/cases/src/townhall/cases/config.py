@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from townhall.runtime.settings import ServiceSettings
 
 
@@ -15,6 +17,12 @@ class CasesSettings(ServiceSettings):
     catalogue_dir: Path | None = None
     #: Identity's base URL, for resident matching; unset: cases keep the details given.
     identity_url: str | None = None
+    #: This service's client of identity (scope ``residents:match``), registered with
+    #: ``python -m townhall.identity add-service-client --client-id cases --scope ...``.
+    identity_client_id: str = "cases"
+    identity_client_secret: SecretStr | None = None
+    #: How long a case submission waits for identity before recording no resident id.
+    identity_timeout_s: float = 2.0
     #: React to payments and booking events (consumer group "cases").
     consumers_enabled: bool = True
     #: How often to look for cases past their SLA (0 turns the check off).

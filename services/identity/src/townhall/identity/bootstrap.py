@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from townhall.identity.adapters import passwords
 from townhall.identity.adapters.codes import CodeHasher, Mailbox
+from townhall.identity.adapters.linkage_matcher import LinkageMatcher
 from townhall.identity.adapters.throttle import Throttle
 from townhall.identity.domain import commands
 from townhall.identity.service_layer import (
@@ -19,7 +20,6 @@ from townhall.identity.service_layer import (
 )
 from townhall.identity.service_layer.access_handlers import Access
 from townhall.identity.service_layer.matching import (
-    ExactMatchPlaceholder,
     IncomingRecord,
     Matcher,
     Thresholds,
@@ -100,11 +100,15 @@ def bootstrap(
         hash_password=hash_password,
         verify_password=verify_password,
     )
+    matcher = matcher or LinkageMatcher()
     command_handlers = {
         **_resident_handlers(),
         **_access_handlers(access),
-        **_matching_handlers(matcher or ExactMatchPlaceholder(), thresholds or Thresholds()),
+        **_matching_handlers(matcher, thresholds or Thresholds()),
     }
     return MessageBus(
-        uow_factory=lambda: UnitOfWork(sessions, outbox, master_key), handlers=command_handlers
+        uow_factory=lambda: UnitOfWork(
+            sessions, outbox, master_key, residents_changed=matcher.residents_changed
+        ),
+        handlers=command_handlers,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 import structlog
 from pydantic import SecretStr
@@ -36,6 +37,11 @@ class IdentitySettings(ServiceSettings):
     #: Match probability at or above which a record links by itself / goes to review.
     identity_match_link_threshold: float = 0.99
     identity_match_review_threshold: float = 0.50
+    #: ``linkage``: the probabilistic engine (Splink-trained); ``exact``: the trivial
+    #: exact-match placeholder, for tests that want predictable scores.
+    identity_matcher: Literal["linkage", "exact"] = "linkage"
+    #: Below this many residents the model is trained on a synthetic council instead.
+    identity_linkage_min_population: int = 1000
     identity_seed_demo: bool = False
     identity_dev_mailbox: bool = False
 

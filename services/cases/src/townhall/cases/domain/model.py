@@ -75,10 +75,11 @@ class Case:
         submitted_by: str,
         details: dict[str, object],
         now: datetime,
+        id: uuid.UUID | None = None,
         **extra: object,
     ) -> Case:
         case = cls(
-            id=uuid.uuid4(),
+            id=id or uuid.uuid4(),
             reference=reference,
             service_type=service_type,
             status=INITIAL_STATE,

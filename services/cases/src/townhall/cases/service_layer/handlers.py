@@ -68,7 +68,9 @@ def _check_submission(cmd: commands.SubmitCase, service_type: ServiceType) -> No
         raise MissingReporterError()
 
 
-async def _resident(cmd: commands.SubmitCase, matcher: ResidentMatcher) -> uuid.UUID | None:
+async def _resident(
+    cmd: commands.SubmitCase, matcher: ResidentMatcher, case_id: uuid.UUID
+) -> uuid.UUID | None:
     if cmd.actor.kind == "resident":
         own = resident_id_of(cmd.actor)
         if cmd.resident_id not in (None, own):
@@ -76,7 +78,7 @@ async def _resident(cmd: commands.SubmitCase, matcher: ResidentMatcher) -> uuid.
         return own
     if cmd.actor.kind == "officer" and cmd.resident_id is not None:
         return cmd.resident_id
-    return await matcher.match(cmd.reporter, cmd.location)
+    return await matcher.match(cmd.reporter, cmd.location, str(case_id))
 
 
 async def submit_case(
@@ -84,11 +86,13 @@ async def submit_case(
 ) -> Submitted:
     service_type = service_type_of(uow, cmd.service_code)
     _check_submission(cmd, service_type)
-    resident_id = await _resident(cmd, matcher)
+    case_id = uuid.uuid4()
+    resident_id = await _resident(cmd, matcher, case_id)
     now = clock()
     async with uow:
         number = await uow.cases.next_number(service_type.prefix, now.year)
         case = Case.submit(
+            id=case_id,
             reference=reference_for(service_type, now.year, number),
             service_type=service_type,
             channel=cmd.channel,

@@ -98,6 +98,29 @@ class ResidentRepository:
             resident.names = [Name(row.given_name, row.family_name)]
         return resident
 
+    async def population(self) -> list[Resident]:
+        """Every resident not erased (merged ones too), in a handful of queries: what
+        the matcher indexes at start. Not tracked in ``seen``."""
+        rows = (await self.session.execute(select(residents).where(~residents.c.erased))).all()
+        found = {
+            row.id: Resident(
+                id=row.id, names=[], date_of_birth=row.date_of_birth,
+                merged_into=row.merged_into,
+            )
+            for row in rows
+        }  # fmt: skip
+        for table, attribute, kind in _LISTS:
+            query = select(table).order_by(table.c.resident_id, table.c.position)
+            for values in (await self.session.execute(query)).mappings():
+                resident = found.get(values["resident_id"])
+                if resident is not None:
+                    item = {k: v for k, v in values.items() if k not in ("resident_id", "position")}
+                    getattr(resident, attribute).append(kind(**item))
+        for row in rows:
+            if not found[row.id].names:
+                found[row.id].names = [Name(row.given_name, row.family_name)]
+        return list(found.values())
+
     async def merged_into(self, survivor_id: uuid.UUID) -> list[Resident]:
         """The records merged into ``survivor_id`` (not followed)."""
         query = select(residents.c.id).where(residents.c.merged_into == survivor_id)

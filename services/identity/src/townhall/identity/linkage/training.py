@@ -38,8 +38,10 @@ class TrainingOptions:
 
 def train(records: Sequence[Record], options: TrainingOptions | None = None) -> Model:
     """Train the model on a population (at least a few hundred records)."""
-    linker = splink_linker([features_of(r) for r in records])
-    fit(linker, options or TrainingOptions())
+    features = [features_of(r) for r in records]
+    linker = splink_linker(features)
+    emails = training_frame(features)["email"].dropna()
+    fit(linker, options or TrainingOptions(), shared_emails=bool(emails.duplicated().any()))
     return Model.from_splink(linker.misc.save_model_to_json())
 
 
@@ -60,7 +62,7 @@ def splink_linker(features: Sequence[Features]) -> Linker:
     return Linker(DuckDBAPI().register(frame), settings, log_level=None)
 
 
-def fit(linker: Linker, options: TrainingOptions) -> None:
+def fit(linker: Linker, options: TrainingOptions, *, shared_emails: bool = True) -> None:
     training = linker.training
     names = {c["output_column_name"] for c in linker.misc.save_model_to_json()["comparisons"]}
     rules: list[str | BlockingRuleCreator] = [block_on("given", "family", "dob")]
@@ -69,22 +71,23 @@ def fit(linker: Linker, options: TrainingOptions) -> None:
         rules, recall=options.deterministic_recall
     )
     training.estimate_u_using_random_sampling(max_pairs=options.u_max_pairs, seed=options.seed)
-    for rule in _em_rules(names):
+    for rule in _em_rules(names, shared_emails):
         training.estimate_parameters_using_expectation_maximisation(
             rule, max_pairs=options.em_max_pairs
         )
 
 
-def _em_rules(names: set[str]) -> list[BlockingRuleCreator]:
+def _em_rules(names: set[str], shared_emails: bool) -> list[BlockingRuleCreator]:
     """Blocking rules for EM; together they estimate every comparison at least once.
 
     Where email addresses exist, names and date of birth are trained on pairs sharing
     one: pairs sharing a date of birth include twins, and pairs sharing a name include
     a father and son or two John Smiths, and EM takes either for one person. The
-    rest is trained on pairs sharing names and date of birth. Without email (FEBRL),
-    the classic pair of rules is used.
+    rest is trained on pairs sharing names and date of birth. Without email (FEBRL), or
+    where no two records share one (identity keeps emails unique per resident), the
+    classic pair of rules is used.
     """
-    if "email" in names:
+    if "email" in names and shared_emails:
         return [block_on("email"), block_on("given", "family", "dob")]
     return [block_on("dob"), block_on("given", "family")]
 

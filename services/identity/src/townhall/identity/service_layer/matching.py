@@ -1,9 +1,10 @@
 """Matching records that arrive without a resident id: the Matcher protocol.
 
-The probabilistic record-linkage engine (``townhall.identity.linkage``, a library with
-no database) will plug in behind :class:`Matcher`. Until then,
-:class:`ExactMatchPlaceholder` stands in: a deliberately trivial exact matcher, not a
-linkage model.
+The production matcher is ``adapters.linkage_matcher.LinkageMatcher``, on top of the
+probabilistic record-linkage engine (``townhall.identity.linkage``).
+:class:`ExactMatchPlaceholder` is a deliberately trivial exact matcher, not a linkage
+model, kept for tests of the review queue that want predictable scores
+(``IDENTITY_MATCHER=exact``).
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ class FieldEvidence:
     field: str
     incoming: str | None
     existing: str | None
-    agreement: str  # "agree" | "disagree" | "missing"
+    agreement: str  # "agree" | "similar" | "disagree" | "missing"
+    level: str | None = None  # the linkage comparison level hit, e.g. "nickname"
+    weight: float | None = None  # its match weight, log2(m/u)
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,11 @@ class Thresholds:
 class Matcher(Protocol):
     async def candidates(self, record: IncomingRecord, uow: UnitOfWork) -> Sequence[Candidate]:
         """Candidate residents, most probable first (``uow`` is open, for lookups)."""
+        ...
+
+    def residents_changed(self, changed: Sequence[Resident]) -> None:
+        """Called by the unit of work after a commit, with every resident whose events it
+        committed (registered, renamed, moved, merged, unmerged, erased...)."""
         ...
 
 
@@ -100,8 +108,12 @@ class ExactMatchPlaceholder:
     """TRIVIAL PLACEHOLDER, not record linkage: exact email, phone or name + birth date.
 
     An exact email or phone with an agreeing family name scores 0.995 (linked); name
-    and date of birth alone 0.8 (reviewed). Replace with the linkage engine.
+    and date of birth alone 0.8 (reviewed). For tests only: production uses
+    ``LinkageMatcher``.
     """
+
+    def residents_changed(self, changed: Sequence[Resident]) -> None:
+        """Nothing to keep current: every lookup reads the database."""
 
     async def candidates(self, record: IncomingRecord, uow: UnitOfWork) -> list[Candidate]:
         ids: set[uuid.UUID] = set()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 from uuid import UUID
@@ -21,6 +21,13 @@ from townhall.identity.domain.officers import Officer
 from townhall.runtime.crypto import seal
 from townhall.runtime.outbox import EventContext, Outbox
 
+#: Told, after each commit, which residents changed (keeps the matcher's index current).
+ResidentsChanged = Callable[[Sequence[Resident]], None]
+
+
+def _ignore(changed: Sequence[Resident]) -> None:
+    return None
+
 
 class UnitOfWork:
     residents: ResidentRepository
@@ -30,9 +37,14 @@ class UnitOfWork:
     reviews: ReviewRepository
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], outbox: Outbox, master_key: bytes
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        outbox: Outbox,
+        master_key: bytes,
+        residents_changed: ResidentsChanged = _ignore,
     ):
         self.sessions = sessions
+        self.residents_changed = residents_changed
         self.outbox = outbox
         self.master_key = master_key
         self.context = EventContext(correlation_id="unknown")
@@ -62,7 +74,8 @@ class UnitOfWork:
         return [event for aggregate in self._aggregates() for event in aggregate.events]
 
     async def commit(self) -> None:
-        """Seal and write the new events to the outbox in this transaction, then commit."""
+        """Seal and write the new events to the outbox in this transaction, then commit;
+        then tell ``residents_changed`` which residents changed."""
         new = self._new_events()
         keys: dict[UUID, bytes] = {}
         for event in new:
@@ -76,7 +89,10 @@ class UnitOfWork:
         contracts = [to_contract(e, sealer) for e in new]
         await self.outbox.add(self.session, contracts, self.context)
         await self.session.commit()
+        changed = [r for r in self.residents.seen if r.events]
         for aggregate in self._aggregates():
             aggregate.events.clear()
+        if changed:
+            self.residents_changed(changed)
         if contracts:
             self.outbox.committed()

@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from townhall.identity.adapters.codes import DevMailbox, Mailbox
+from townhall.identity.adapters.linkage_matcher import LinkageMatcher
 from townhall.identity.adapters.signing_keys import SigningKeys
 from townhall.identity.adapters.throttle import Throttle
 from townhall.identity.adapters.tokens import OwnKeysVerifier, TokenIssuer
@@ -24,7 +25,11 @@ from townhall.identity.entrypoints.api import (
 )
 from townhall.identity.entrypoints.api.errors import install_error_handlers
 from townhall.identity.seed import seed_demo
-from townhall.identity.service_layer.matching import Thresholds
+from townhall.identity.service_layer.matching import (
+    ExactMatchPlaceholder,
+    Matcher,
+    Thresholds,
+)
 from townhall.runtime.service import ServiceRuntime
 from townhall.runtime.web import create_app
 
@@ -40,6 +45,12 @@ def _keys(settings: IdentitySettings, runtime: ServiceRuntime, master_key: bytes
     )
 
 
+def _matcher(settings: IdentitySettings) -> Matcher:
+    if settings.identity_matcher == "exact":
+        return ExactMatchPlaceholder()
+    return LinkageMatcher(min_population=settings.identity_linkage_min_population)
+
+
 def create(settings: IdentitySettings | None = None) -> FastAPI:
     settings = settings or IdentitySettings()
     # Identity verifies its own tokens from its key store, never over HTTP to itself.
@@ -48,11 +59,14 @@ def create(settings: IdentitySettings | None = None) -> FastAPI:
     )
     master_key = settings.master_key()
     keys = _keys(settings, runtime, master_key)
+    matcher = _matcher(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with runtime.lifespan(app):
             await keys.ensure()
+            if isinstance(matcher, LinkageMatcher):
+                await matcher.start(runtime.sessions)
             if settings.identity_seed_demo:
                 await seed_demo(app.state.bus)
             yield
@@ -70,10 +84,12 @@ def create(settings: IdentitySettings | None = None) -> FastAPI:
         master_key=master_key,
         throttle=throttle,
         mailbox=mailbox,
+        matcher=matcher,
         thresholds=Thresholds(
             settings.identity_match_link_threshold, settings.identity_match_review_threshold
         ),
     )
+    app.state.matcher = matcher
     app.state.master_key = master_key
     app.state.signing_keys = keys
     issuer, audience = settings.identity_issuer, settings.identity_audience
