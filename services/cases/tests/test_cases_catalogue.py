@@ -93,3 +93,12 @@ def test_adding_a_service_type_is_adding_a_file(tmp_path: Path) -> None:
     catalogue = load_catalogue(tmp_path)
     graffiti = catalogue.get("graffiti")
     assert graffiti is not None and graffiti.name == "Graffiti removal"
+
+
+def test_the_domain_states_are_the_contracts_statuses() -> None:
+    from typing import get_args
+
+    from townhall.cases.domain.catalogue import STATES
+    from townhall.schemas.events.cases import Status
+
+    assert get_args(Status) == STATES

@@ -24,20 +24,10 @@ from townhall.cases.domain.catalogue import (
     Open311Definition,
     ServiceType,
 )
+from townhall.schemas.events.cases import Status as State
 
 BUNDLED = Path(__file__).resolve().parents[1] / "service_types"
 Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
-State = Literal[
-    "submitted",
-    "triaged",
-    "awaiting_payment",
-    "scheduled",
-    "in_progress",
-    "resolved",
-    "closed",
-    "cancelled",
-    "rejected",
-]
 
 
 class CatalogueError(ValueError):

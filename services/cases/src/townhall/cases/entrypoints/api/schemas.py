@@ -8,20 +8,11 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
+from townhall.schemas.events.cases import Status
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{6,20}$")]
-Status = Literal[
-    "submitted",
-    "triaged",
-    "awaiting_payment",
-    "scheduled",
-    "in_progress",
-    "resolved",
-    "closed",
-    "cancelled",
-    "rejected",
-]
 
 
 class _Body(BaseModel):
