@@ -151,3 +151,19 @@ def test_the_embedded_broker_listens_on_kafka_port_with_its_log_under_var(tmp_pa
 def test_an_unknown_service_is_refused_naming_the_known_ones(tmp_path: Path) -> None:
     with pytest.raises(PlatformError, match="resident-view"):
         Platform(var_dir=tmp_path, services=["residents"])
+
+
+def test_the_demo_service_secret_is_made_once_per_var_folder(tmp_path: Path) -> None:
+    from townhall.cli.config import demo_matching_environment, demo_service_secret
+
+    first = demo_service_secret(tmp_path)
+    assert demo_service_secret(tmp_path) == first and len(first) >= 32
+    assert (tmp_path / "demo-service-client.secret").stat().st_mode & 0o777 == 0o600
+    urls = {"identity": "http://127.0.0.1:8001", "cases": "http://127.0.0.1:8002"}
+    assert demo_matching_environment("identity", first, urls) == {
+        "IDENTITY_DEMO_SERVICE_SECRET": first
+    }
+    cases = demo_matching_environment("cases", first, urls)
+    assert cases["IDENTITY_URL"] == "http://127.0.0.1:8001"
+    assert cases["IDENTITY_CLIENT_SECRET"] == first
+    assert demo_matching_environment("web", first, urls) == {}

@@ -7,6 +7,8 @@ the tests all read the environment the same way.
 from __future__ import annotations
 
 import json
+import os
+import secrets
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -147,3 +149,30 @@ def service_environment(
         env.update(EMBEDDED_KAFKA_ENV)
         env.update(EMBEDDED_DEMO_ENV)
     return env
+
+
+DEMO_SECRET_FILE = "demo-service-client.secret"
+
+
+def demo_service_secret(var_dir: Path) -> str:
+    """The development secret with which cases asks identity to match residents: made
+    once per var folder (mode 0600), so identity's seeded client and cases agree."""
+    path = var_dir / DEMO_SECRET_FILE
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+            out.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
+def demo_matching_environment(name: str, secret: str, urls: Mapping[str, str]) -> dict[str, str]:
+    """On the embedded default, wire cases to identity's matcher with the demo client."""
+    if name == "identity":
+        return {"IDENTITY_DEMO_SERVICE_SECRET": secret}
+    if name == "cases" and "identity" in urls:
+        return {
+            "IDENTITY_URL": urls["identity"],
+            "IDENTITY_CLIENT_ID": "cases",
+            "IDENTITY_CLIENT_SECRET": secret,
+        }
+    return {}

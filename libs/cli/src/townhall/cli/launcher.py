@@ -186,6 +186,10 @@ class Platform:
             )
         )
         env["TOWNHALL_VAR_DIR"] = str(self.var_dir)
+        if self.broker is not None:  # the embedded default: demo data, wired together
+            urls = {n: base_url(self.ports[n]) for n in self.services}
+            secret = config.demo_service_secret(self.var_dir)
+            env.update(config.demo_matching_environment(name, secret, urls))
         env.update(extra_env)
         argv = [sys.executable, "-m", self.registry[name].module]
         return ChildProcess(name, argv, env, self.log_file(name))

@@ -43,6 +43,9 @@ class IdentitySettings(ServiceSettings):
     #: Below this many residents the model is trained on a synthetic council instead.
     identity_linkage_min_population: int = 1000
     identity_seed_demo: bool = False
+    #: With the demo seed: the secret the cases service uses to ask identity to match
+    #: residents (``townhall up`` generates it into the var folder).
+    identity_demo_service_secret: SecretStr | None = None
     identity_dev_mailbox: bool = False
 
     def master_key(self) -> bytes:

@@ -7,7 +7,8 @@ import contextlib
 import structlog
 
 from townhall.identity.domain.commands import CreateOfficer, RegisterResident
-from townhall.identity.domain.exceptions import DuplicateEmailError
+from townhall.identity.domain.exceptions import AlreadyExistsError, DuplicateEmailError
+from townhall.identity.service_layer.client_handlers import RegisterServiceClient
 from townhall.identity.service_layer.messagebus import MessageBus
 from townhall.runtime.outbox import EventContext
 
@@ -37,9 +38,17 @@ DEMO_RESIDENTS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-async def seed_demo(bus: MessageBus) -> list[str]:
-    """Create the demo accounts that do not exist yet; return the officer logins."""
+async def seed_demo(bus: MessageBus, service_secret: str | None = None) -> list[str]:
+    """Create the demo accounts that do not exist yet; return the officer logins.
+
+    With ``service_secret`` (``townhall up`` generates one per var folder) the cases
+    service is registered as a client that may ask identity to match residents.
+    """
     context = EventContext(correlation_id="seed-demo")
+    if service_secret:
+        client = RegisterServiceClient("cases", ("residents:match",), secret=service_secret)
+        with contextlib.suppress(AlreadyExistsError):
+            await bus.handle(client, context)
     for email, name, roles in DEMO_OFFICERS:
         with contextlib.suppress(DuplicateEmailError):
             await bus.handle(CreateOfficer(email, name, DEMO_PASSWORD, roles=roles), context)

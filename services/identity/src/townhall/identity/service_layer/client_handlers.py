@@ -25,6 +25,9 @@ SCOPES = frozenset({"pii:read", "residents:match"})
 class RegisterServiceClient:
     client_id: str
     scopes: tuple[str, ...]
+    #: Normally generated; the development platform hands one in so it can configure
+    #: the calling service too (see townhall.identity.seed).
+    secret: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ async def register_client(
     unknown = set(command.scopes) - SCOPES
     if unknown:
         raise InvalidChangeError(f"unknown scopes: {sorted(unknown)}")
-    secret = secrets.token_urlsafe(32)
+    secret = command.secret or secrets.token_urlsafe(32)
     values = {
         "client_id": command.client_id,
         "secret_hash": access.hash_password(secret),

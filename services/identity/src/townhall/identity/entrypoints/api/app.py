@@ -68,7 +68,8 @@ def create(settings: IdentitySettings | None = None) -> FastAPI:
             if isinstance(matcher, LinkageMatcher):
                 await matcher.start(runtime.sessions)
             if settings.identity_seed_demo:
-                await seed_demo(app.state.bus)
+                secret = settings.identity_demo_service_secret
+                await seed_demo(app.state.bus, secret.get_secret_value() if secret else None)
             yield
 
     app = create_app(
