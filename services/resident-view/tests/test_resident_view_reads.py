@@ -174,3 +174,11 @@ async def test_the_access_audit_cannot_be_changed_or_deleted(reader: Reader) -> 
     async with reader.runtime.sessions() as session:
         purposes = (await session.execute(select(access_audit.c.purpose))).scalars().all()
     assert purposes == ["a look"]
+
+
+async def test_times_are_given_in_utc_with_their_offset(reader: Reader) -> None:
+    await reader.seed([envelope(reader.resident, WASTE, 1)])
+    page = await reader.get("/residents/{r}/timeline", reader.officer(), purpose="a look")
+    assert page.json()["entries"][0]["time"] == "2026-11-01T09:01:00Z"
+    log = await reader.get("/residents/{r}/access-log", reader.issuer.resident(reader.resident))
+    assert log.json()[0]["at"].endswith("Z")

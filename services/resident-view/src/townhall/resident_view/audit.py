@@ -11,6 +11,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.resident_view.adapters.orm import access_audit as a
+from townhall.resident_view.views import utc
 from townhall.runtime.auth import Principal
 from townhall.runtime.logging import get_correlation_id
 
@@ -51,4 +52,6 @@ async def trail(
     if viewer:
         query = query.where(a.c.viewer == viewer)
     rows = (await session.execute(query)).mappings().all()
-    return [{**row, "entry_ids": json.loads(row["entry_ids"])} for row in rows]
+    return [
+        {**row, "at": utc(row["at"]), "entry_ids": json.loads(row["entry_ids"])} for row in rows
+    ]

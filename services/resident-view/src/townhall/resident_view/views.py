@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, case, literal, or_, select
@@ -111,8 +111,14 @@ def _filtered(query: Select[Any], filters: Filters) -> Select[Any]:
     return query
 
 
+def utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes for timezone-aware columns; they are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _row(row: Any) -> dict[str, Any]:
     entry = dict(row._mapping)
+    entry["time"] = utc(entry["time"])
     entry["data"] = json.loads(entry["data"]) if entry["data"] is not None else None
     return entry
 
