@@ -15,7 +15,7 @@ from bench.report import Report
 from bench.throughput import load_topic, projection_rate, raw_consume_rate
 from bench.workload import registered_records
 from townhall.runtime.broker import EmbeddedBroker, free_port
-from townhall.runtime.settings import embedded_kafka_settings as dev_kafka_settings
+from townhall.runtime.settings import embedded_kafka_settings
 from townhall.runtime.testkit.fixtures import DEFAULT_POSTGRES, PostgresDatabases
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "50000"))
@@ -25,7 +25,7 @@ console = Console(width=110)
 
 
 async def measure(report: Report, kafka_bootstrap: str, workdir: Path) -> None:
-    kafka = dev_kafka_settings(kafka_bootstrap)
+    kafka = embedded_kafka_settings(kafka_bootstrap)
     with console.status(f"writing {EVENTS:,} events to the broker"):
         topic = await load_topic(kafka, registered_records(EVENTS))
     with console.status("baseline: raw aiokafka consumption"):
@@ -64,7 +64,7 @@ def main() -> int:
     broker.start()
     try:
         with tempfile.TemporaryDirectory() as workdir:
-            asyncio.run(broker.prepare(dev_kafka_settings(broker.bootstrap_servers)))
+            asyncio.run(broker.prepare(embedded_kafka_settings(broker.bootstrap_servers)))
             asyncio.run(measure(report, broker.bootstrap_servers, Path(workdir)))
     finally:
         broker.stop()

@@ -19,8 +19,7 @@ from townhall.runtime.broker import EmbeddedBroker, free_port
 from townhall.runtime.consumer import IdempotentConsumer
 from townhall.runtime.epoch import BrokerEpoch
 from townhall.runtime.outbox import EventContext
-from townhall.runtime.settings import KafkaSettings
-from townhall.runtime.testkit.fixtures import dev_kafka_settings
+from townhall.runtime.settings import KafkaSettings, embedded_kafka_settings
 from townhall.runtime.testkit.probe import Probe, apply_notes, validate_probe
 from townhall.runtime.testkit.topics import read_all, send_raw
 from townhall.runtime.testkit.waiting import eventually
@@ -203,7 +202,7 @@ def own_broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
     """A broker of this test's own, so restarting it disturbs no other test."""
     embedded = EmbeddedBroker(port=free_port(), log_file=tmp_path / "tansu.log")
     embedded.start()
-    asyncio.run(embedded.prepare(dev_kafka_settings(embedded.bootstrap_servers)))
+    asyncio.run(embedded.prepare(embedded_kafka_settings(embedded.bootstrap_servers)))
     yield embedded
     embedded.stop()
 
@@ -211,7 +210,7 @@ def own_broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
 async def test_a_broker_restart_mid_stream_loses_nothing_and_shows_nothing_twice(
     own_broker: EmbeddedBroker, database_url: str
 ) -> None:
-    kafka = dev_kafka_settings(own_broker.bootstrap_servers)
+    kafka = embedded_kafka_settings(own_broker.bootstrap_servers)
     probe = await Probe.open(database_url, kafka, "identity.events", "restart-test")
     epoch = BrokerEpoch(kafka)
     await epoch.start()

@@ -25,23 +25,20 @@ from townhall.runtime.settings import KafkaSettings, embedded_kafka_settings
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 
 
-dev_kafka_settings = embedded_kafka_settings
-
-
 @pytest.fixture(scope="session")
 def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedBroker]:
     """One embedded broker for the whole test session, on a free port."""
     log_file = tmp_path_factory.mktemp("broker") / "tansu.log"
     embedded = EmbeddedBroker(port=free_port(), log_file=log_file)
     embedded.start()
-    asyncio.run(embedded.prepare(dev_kafka_settings(embedded.bootstrap_servers)))
+    asyncio.run(embedded.prepare(embedded_kafka_settings(embedded.bootstrap_servers)))
     yield embedded
     embedded.stop()
 
 
 @pytest.fixture(scope="session")
 def kafka_settings(broker: EmbeddedBroker) -> KafkaSettings:
-    return dev_kafka_settings(broker.bootstrap_servers)
+    return embedded_kafka_settings(broker.bootstrap_servers)
 
 
 @pytest.fixture

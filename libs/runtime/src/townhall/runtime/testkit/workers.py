@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from townhall.runtime.epoch import BrokerEpoch
-from townhall.runtime.testkit.fixtures import dev_kafka_settings
+from townhall.runtime.settings import embedded_kafka_settings
 from townhall.runtime.testkit.probe import Probe
 
 
@@ -23,7 +23,7 @@ async def _die(_rows: Sequence[Any]) -> None:
 
 
 async def main(args: argparse.Namespace) -> None:
-    kafka = dev_kafka_settings(args.bootstrap)
+    kafka = embedded_kafka_settings(args.bootstrap)
     probe = await Probe.open(args.db, kafka, args.topic, args.group)
     epoch = BrokerEpoch(kafka)
     await epoch.start()
