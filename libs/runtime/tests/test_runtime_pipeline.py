@@ -9,8 +9,11 @@ import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiokafka.errors import KafkaConnectionError
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +23,7 @@ from townhall.runtime.consumer import IdempotentConsumer
 from townhall.runtime.epoch import BrokerEpoch
 from townhall.runtime.outbox import EventContext
 from townhall.runtime.settings import KafkaSettings, embedded_kafka_settings
+from townhall.runtime.tables import processed_events
 from townhall.runtime.testkit.probe import Probe, apply_notes, validate_probe
 from townhall.runtime.testkit.topics import read_all, send_raw
 from townhall.runtime.testkit.waiting import eventually
@@ -292,3 +296,84 @@ async def test_two_relays_on_one_database_publish_each_event_once(
         await second.stop()
     ids = [dict(r.headers)["ce_id"] for r in records]
     assert len(ids) == len(set(ids)) == 51, "only the lease holder publishes"
+
+
+async def test_a_pass_that_fails_outside_the_handler_reads_its_records_again(
+    probe: Probe, epoch: BrokerEpoch
+) -> None:
+    """The dead-letter topic refuses once: the poison record and those fetched with it
+    are read again, not skipped, while the next fetch was already decoded."""
+    consumer = probe.consumer(epoch)
+    refused = 0
+    dead_letter = consumer._dead_letter
+
+    async def dead_letter_refusing_once(
+        record: Any, reason: str, envelope: Envelope | None
+    ) -> None:
+        nonlocal refused
+        if refused == 0:
+            refused += 1
+            raise KafkaConnectionError("the dead-letter topic is unreachable")
+        await dead_letter(record, reason, envelope)
+
+    consumer._dead_letter = dead_letter_refusing_once  # type: ignore[method-assign]
+    relay = probe.relay(epoch)
+    await probe.write([("r", n) for n in range(1, 200)])
+    await probe.write([("r", -1)])
+    await probe.write([("r", n) for n in range(200, 400)])
+    await relay.start()
+    await consumer.start()
+    try:
+        applied = await eventually(probe.applied, lambda rows: len(rows) >= 399)
+        dead = await read_all(probe.kafka, consumer.dlq, at_least=1)
+    finally:
+        await consumer.stop()
+        await relay.stop()
+    assert refused == 1
+    assert applied == [("r", n) for n in range(1, 400)], "nothing skipped, nothing twice"
+    assert [dict(r.headers)["dlq_reason"] for r in dead] == [
+        b"PoisonMessageError: negative note -1"
+    ]
+
+
+async def test_a_handler_that_deduplicates_by_itself_sees_repeats_and_says_what_was_new(
+    probe: Probe, epoch: BrokerEpoch
+) -> None:
+    seen: set[str] = set()
+    batches: list[int] = []
+
+    async def own_dedupe(session: AsyncSession, envelopes: Sequence[Envelope]) -> int:
+        new = []
+        for envelope in envelopes:
+            if envelope.id not in seen:
+                seen.add(envelope.id)
+                new.append(envelope)
+        batches.append(len(envelopes))
+        await apply_notes(session, new)
+        return len(new)
+
+    consumer = IdempotentConsumer(
+        group=probe.group,
+        topics=[probe.topic],
+        handler=own_dedupe,
+        sessions=probe.sessions,
+        kafka=probe.kafka,
+        epoch=epoch,
+        validate=validate_probe,
+        handler_dedupes=True,
+    )
+    record = await _envelope_record(probe, n=7)
+    for _ in range(3):
+        await send_raw(probe.kafka, probe.topic, record.value, headers=record.headers)
+    await consumer.start()
+    try:
+        await eventually(consumer.progress, lambda p: p is not None and p[0] == 3)
+    finally:
+        await consumer.stop()
+    assert sum(batches) == 3, "the repeats reached the handler"
+    assert await probe.applied() == [("r", 7)]
+    async with probe.sessions() as session:
+        marked = (
+            await session.execute(select(func.count()).select_from(processed_events))
+        ).scalar()
+    assert marked == 0, "the consumer keeps no second record of what the handler keyed"

@@ -47,7 +47,9 @@ from townhall.schemas.topics import TopicSpec, dlq_topic
 
 log = logging.getLogger(__name__)
 
-BatchHandler = Callable[[AsyncSession, Sequence[Envelope]], Awaitable[None]]
+#: Applies a batch in the consumer's transaction. A handler that deduplicates by itself
+#: (``handler_dedupes=True``) returns how many of the envelopes were new.
+BatchHandler = Callable[[AsyncSession, Sequence[Envelope]], Awaitable[int | None]]
 Validator = Callable[[Envelope], object]
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 CONFLICT_ATTEMPTS = 5
@@ -79,6 +81,7 @@ class IdempotentConsumer:
         batch_size: int = 500,
         retention_s: float = 14 * 24 * 3600,
         dead_letter_topic: str | None = None,
+        handler_dedupes: bool = False,
     ):
         self.group = group
         self.topics = list(topics)
@@ -90,9 +93,13 @@ class IdempotentConsumer:
         self.batch_size = batch_size
         self.retention = timedelta(seconds=retention_s)
         self.dlq = dead_letter_topic or dlq_topic(group)
+        #: The handler's own writes are keyed by event id (e.g. INSERT … ON CONFLICT DO
+        #: NOTHING), so the processed-events table would only repeat them.
+        self.handler_dedupes = handler_dedupes
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: AIOKafkaProducer | None = None
         self._task: asyncio.Task[None] | None = None
+        self._inflight: asyncio.Task[None] | None = None
         self._epoch_seen: str | None = None
         self._next_epoch_check = 0.0
         self._next_housekeeping = 0.0
@@ -145,24 +152,65 @@ class IdempotentConsumer:
             await self._producer.stop()
 
     async def _run(self) -> None:
+        """Fetch and decode the next records while the previous ones are written.
+
+        The database work (a thread for SQLite, the server for PostgreSQL) overlaps the
+        fetching and decoding on this one, so they cost the larger of the two, not both.
+        At most one write is in flight, so offsets are still committed in order.
+        """
         assert self._consumer is not None
+        fetched: list[dict[TopicPartition, list[Record]]] = []
         while True:
             try:
-                await self._follow_epoch()
+                if time.monotonic() >= self._next_epoch_check:
+                    await self.settle()
+                    fetched.clear()
+                    await self._follow_epoch()
                 batches = await self._consumer.getmany(timeout_ms=200, max_records=self.batch_size)
                 self.ready = True
                 if batches:
-                    await self._process(batches)
-                await self._housekeeping()
+                    fetched.append(batches)
+                    deliveries = [self._decode(r) for records in batches.values() for r in records]
+                    await self.settle()
+                    del fetched[:-1]
+                    self._inflight = asyncio.create_task(self._process(batches, deliveries))
+                else:
+                    await self.settle()
+                    fetched.clear()
+                    await self._housekeeping()
             except asyncio.CancelledError:
+                if self._inflight is not None:
+                    self._inflight.cancel()
                 raise
             except Exception:
                 log.exception("consumer pass failed; retrying", extra={"group": self.group})
+                self._seek_back(fetched)
+                fetched.clear()
                 await asyncio.sleep(0.5)
 
-    async def _process(self, batches: dict[TopicPartition, list[Record]]) -> None:
+    async def settle(self) -> None:
+        """Wait for the write in flight, if any; its failure is raised here."""
+        inflight, self._inflight = self._inflight, None
+        if inflight is not None:
+            await inflight
+
+    def _seek_back(self, fetched: list[dict[TopicPartition, list[Record]]]) -> None:
+        """A pass failed: read what it had fetched but not committed again."""
+        assert self._consumer is not None
+        assigned = self._consumer.assignment()
+        first: dict[TopicPartition, int] = {}
+        for batches in fetched:
+            for tp, records in batches.items():
+                if records and tp not in first:
+                    first[tp] = self._applied.get(tp, records[0].offset)
+        for tp, offset in first.items():
+            if tp in assigned:
+                self._consumer.seek(tp, offset)
+
+    async def _process(
+        self, batches: dict[TopicPartition, list[Record]], deliveries: list[Delivery]
+    ) -> None:
         """One fetch, every partition in it: one transaction, then the offsets."""
-        deliveries = [self._decode(record) for records in batches.values() for record in records]
         for delivery in deliveries:
             if delivery.error is not None:
                 await self._dead_letter(delivery.record, delivery.error, delivery.envelope)
@@ -219,6 +267,9 @@ class IdempotentConsumer:
 
     async def _transaction(self, envelopes: list[Envelope]) -> int:
         async with self.sessions.begin() as session:
+            if self.handler_dedupes:
+                applied = await self.handler(session, envelopes)
+                return len(envelopes) if applied is None else applied
             new = await self._unseen(session, envelopes)
             if new:
                 await self.handler(session, new)
@@ -372,7 +423,11 @@ class _RewindOnAssign(ConsumerRebalanceListener):  # type: ignore[misc]
         self.consumer = consumer
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        return None
+        """Finish the write in flight so its offsets are committed before handing over."""
+        inflight = self.consumer._inflight
+        if inflight is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(inflight)
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         if self.consumer.rewind_pending and assigned:

@@ -37,6 +37,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # One connection per process, so its page cache is the process's: 32 MiB rather
+    # than the default 2 MiB keeps the hot parts of indexes in memory under writes.
+    cursor.execute("PRAGMA cache_size=-32768")
     cursor.close()
 
 

@@ -56,6 +56,8 @@ class ConsumerSpec:
     validate: Validator | None = validate_registered
     #: Default: ``<group>.dlq``. Services whose group name changes (rebuilds) fix it.
     dead_letter_topic: str | None = None
+    #: The handler's writes are keyed by event id; see IdempotentConsumer.
+    handler_dedupes: bool = False
 
 
 class ServiceRuntime:
@@ -113,6 +115,7 @@ class ServiceRuntime:
             batch_size=self.settings.consumer_batch_size,
             retention_s=self.settings.outbox_retention_s,
             dead_letter_topic=spec.dead_letter_topic,
+            handler_dedupes=spec.handler_dedupes,
         )
 
     async def start(self) -> None:

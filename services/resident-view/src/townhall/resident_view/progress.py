@@ -55,42 +55,54 @@ class _Key:
 
 
 async def _advance_source(session: AsyncSession, key: _Key, sequences: set[int]) -> SourceProgress:
+    """Events mostly arrive in order, so the watermark moves in memory over the batch's
+    own run of sequences and only what lies past a gap is written to ``source_pending``."""
     source = key.source
-    await session.execute(
-        insert_or_ignore(session, source_progress).values(
-            generation=key.generation, source=source, watermark=0, max_seen=0
-        )
-    )
     where = (source_progress.c.source == source) & (source_progress.c.generation == key.generation)
-    watermark, max_seen = (
+    row = (
         await session.execute(
             select(source_progress.c.watermark, source_progress.c.max_seen).where(where)
         )
-    ).one()
+    ).one_or_none()
+    if row is None:
+        await session.execute(
+            insert_or_ignore(session, source_progress).values(
+                generation=key.generation, source=source, watermark=0, max_seen=0
+            )
+        )
+        watermark, max_seen = 0, 0
+    else:
+        watermark, max_seen = row
+    settled = watermark
+    had_pending = max_seen > watermark  # anything above the watermark is waiting
     fresh = sorted(s for s in sequences if s > watermark)
-    if fresh:
+    run = 0
+    while run < len(fresh) and fresh[run] == watermark + 1:
+        watermark, run = fresh[run], run + 1
+    mine = (source_pending.c.source == source) & (source_pending.c.generation == key.generation)
+    if run < len(fresh):
         await session.execute(
             insert_or_ignore(session, source_pending),
-            [{"generation": key.generation, "source": source, "sequence": s} for s in fresh],
+            [{"generation": key.generation, "source": source, "sequence": s} for s in fresh[run:]],
         )
-    mine = (source_pending.c.source == source) & (source_pending.c.generation == key.generation)
-    watermark = await _contiguous(session, mine, watermark)
+    if had_pending or run < len(fresh):
+        watermark = await _contiguous(session, mine, watermark, settled)
     max_seen = max(max_seen, *sequences)
     await session.execute(
         update(source_progress).where(where).values(watermark=watermark, max_seen=max_seen)
     )
-    pending = (
-        await session.execute(
-            select(func.count())
-            .select_from(source_pending)
-            .where(source_pending.c.source == source)
-        )
-    ).scalar_one()
-    return SourceProgress(source, watermark, max_seen, int(pending))
+    pending = 0
+    if max_seen > watermark:
+        query = select(func.count()).select_from(source_pending).where(mine)
+        pending = int((await session.execute(query)).scalar_one())
+    return SourceProgress(source, watermark, max_seen, pending)
 
 
-async def _contiguous(session: AsyncSession, mine: ColumnElement[bool], watermark: int) -> int:
-    """Move the watermark over pending sequences that follow it without a gap."""
+async def _contiguous(
+    session: AsyncSession, mine: ColumnElement[bool], watermark: int, settled: int
+) -> int:
+    """Move the watermark over pending sequences that follow it without a gap, and drop
+    the pending rows it passed (``settled`` is where the stored watermark stood)."""
     while True:
         chunk = list(
             (
@@ -108,12 +120,13 @@ async def _contiguous(session: AsyncSession, mine: ColumnElement[bool], watermar
             if sequence != watermark + 1:
                 break
             watermark = sequence
-        if watermark > start:
-            await session.execute(
-                delete(source_pending).where(mine).where(source_pending.c.sequence <= watermark)
-            )
         if watermark - start < _CHUNK:
-            return watermark
+            break
+    if watermark > settled:
+        await session.execute(
+            delete(source_pending).where(mine).where(source_pending.c.sequence <= watermark)
+        )
+    return watermark
 
 
 async def report(session: AsyncSession, generation: int) -> list[SourceProgress]:
