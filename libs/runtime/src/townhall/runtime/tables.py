@@ -9,7 +9,6 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -18,6 +17,8 @@ from sqlalchemy import (
     Table,
     Text,
 )
+
+from townhall.runtime.types import UtcDateTime
 
 metadata = MetaData()
 
@@ -31,8 +32,8 @@ outbox = Table(
     Column("key", String(256), nullable=False),
     Column("event_type", String(200), nullable=False),
     Column("envelope", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("published_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("published_at", UtcDateTime(), nullable=True),
     Column("publish_count", Integer, nullable=False, default=0),
     Index(
         "ix_th_outbox_unpublished",
@@ -58,7 +59,7 @@ processed_events = Table(
     Column("consumer_group", String(200), nullable=False),
     Column("event_id", String(128), nullable=False),
     Column("outcome", String(20), nullable=False),
-    Column("processed_at", DateTime(timezone=True), nullable=False),
+    Column("processed_at", UtcDateTime(), nullable=False),
     PrimaryKeyConstraint("consumer_group", "event_id"),
     Index("ix_th_processed_events_at", "processed_at"),
 )
@@ -69,5 +70,5 @@ runtime_state = Table(
     metadata,
     Column("name", String(200), primary_key=True),
     Column("value", String(500), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=True),
+    Column("expires_at", UtcDateTime(), nullable=True),
 )

@@ -9,7 +9,6 @@ from sqlalchemy import select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.cases.adapters.orm import case_notes, cases
-from townhall.cases.adapters.repository import _aware
 from townhall.cases.domain.catalogue import Catalogue
 from townhall.cases.domain.commands import Actor
 from townhall.cases.service_layer.permissions import may_work
@@ -37,9 +36,9 @@ async def case_view(
         "service_code": row.service_code,
         "service_name": service_type.name,
         "status": row.status,
-        "submitted_at": _aware(row.created_at),
-        "updated_at": _aware(row.updated_at),
-        "due_at": _aware(row.due_at),
+        "submitted_at": row.created_at,
+        "updated_at": row.updated_at,
+        "due_at": row.due_at,
         "allowed_transitions": sorted(service_type.lifecycle.transitions.get(row.status, ())),
         "updates": [_update(n, officer) for n in updates],
     }
@@ -47,11 +46,11 @@ async def case_view(
         view |= {"details": row.details, "description": row.description}
         view |= {"resident_id": row.resident_id, "team": row.team}
     if officer:
-        view |= {"officer": row.officer, "breached_at": _aware(row.breached_at)}
+        view |= {"officer": row.officer, "breached_at": row.breached_at}
     return view
 
 
 def _update(note: Any, officer: bool) -> dict[str, Any]:
     author = note.author if officer or not note.author.startswith("officer:") else "council"
-    created: datetime = _aware(note.created_at)
+    created: datetime = note.created_at
     return {"text": note.text, "author": author, "created_at": created, "public": note.public}

@@ -4,7 +4,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -15,6 +14,8 @@ from sqlalchemy import (
     Text,
     Uuid,
 )
+
+from townhall.runtime.types import UtcDateTime
 
 metadata = MetaData()
 
@@ -39,10 +40,10 @@ cases = Table(
     Column("details", JSON, nullable=False),
     Column("team", String(100), nullable=True),
     Column("officer", String(200), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("due_at", DateTime(timezone=True), nullable=False),
-    Column("breached_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("due_at", UtcDateTime(), nullable=False),
+    Column("breached_at", UtcDateTime(), nullable=True),
     Column("version", Integer, nullable=False),
     Index("ix_cases_resident_id", "resident_id"),
     Index("ix_cases_due_at", "due_at"),
@@ -57,7 +58,7 @@ case_notes = Table(
     Column("public", Boolean, nullable=False),
     Column("text", Text, nullable=False),
     Column("author", String(200), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 case_attachments = Table(
@@ -69,7 +70,7 @@ case_attachments = Table(
     Column("content_type", String(127), nullable=False),
     Column("size_bytes", Integer, nullable=False),
     Column("added_by", String(200), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 #: One counter per reference prefix and year: PC-2026-000001, PC-2026-000002…
@@ -100,5 +101,5 @@ contacts = Table(
     Column("duration_seconds", Integer, nullable=False),
     Column("failure_demand", Boolean, nullable=False),
     Column("officer", String(200), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, insert, select, update
@@ -122,24 +122,17 @@ class CaseRepository:
             channel=row.channel,
             details=dict(row.details),
             description=row.description,
-            created_at=_aware(row.created_at),
-            due_at=_aware(row.due_at),
+            created_at=row.created_at,
+            due_at=row.due_at,
             resident_id=row.resident_id,
             reporter=Reporter(row.given_name, row.family_name, row.email, row.phone),
             location=location,
             team=row.team,
             officer=row.officer,
-            breached_at=_aware(row.breached_at),
-            updated_at=_aware(row.updated_at),
+            breached_at=row.breached_at,
+            updated_at=row.updated_at,
             version=row.version,
         )
-
-
-def _aware(value: datetime | None) -> Any:
-    """SQLite hands back naive datetimes; every time here is UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def _row(case: Case) -> dict[str, Any]:

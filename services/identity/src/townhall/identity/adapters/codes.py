@@ -7,7 +7,6 @@ import hmac
 import secrets
 import uuid
 from collections import deque
-from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -41,10 +40,6 @@ class CodeHasher:
         return hmac.new(self.key, message, hashlib.sha256).hexdigest()
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 class CodeRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
@@ -57,9 +52,7 @@ class CodeRepository:
         row = (await self.session.execute(query)).mappings().one_or_none()
         if row is None:
             return None
-        code = OneTimeCode(**row)
-        code.expires_at = _utc(code.expires_at)
-        return code
+        return OneTimeCode(**row)
 
     async def save(self, code: OneTimeCode) -> None:
         await self.session.execute(

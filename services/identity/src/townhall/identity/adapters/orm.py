@@ -5,7 +5,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -21,6 +20,8 @@ from sqlalchemy import (
     func,
 )
 
+from townhall.runtime.types import UtcDateTime
+
 metadata = MetaData()
 
 residents = Table(
@@ -31,7 +32,7 @@ residents = Table(
     Column("family_name", String(200), nullable=False),
     Column("date_of_birth", Date, nullable=True),
     Column("email", String(320), nullable=True, unique=True),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("created_at", UtcDateTime(), nullable=False, server_default=func.now()),
     Column("preferred_language", String(2), nullable=False, server_default="en"),
     Column("loa", Integer, nullable=False, server_default="0"),
     Column("erased", Boolean, nullable=False, server_default=false()),
@@ -99,7 +100,7 @@ resident_data_keys = Table(
     metadata,
     Column("resident_id", Uuid, primary_key=True),
     Column("wrapped_key", LargeBinary, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 officers = Table(
@@ -109,7 +110,7 @@ officers = Table(
     Column("email", String(320), nullable=False, unique=True),
     Column("display_name", String(200), nullable=False),
     Column("password_hash", String(200), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("created_at", UtcDateTime(), nullable=False, server_default=func.now()),
 )
 
 officer_roles = Table(
@@ -128,8 +129,8 @@ signing_keys = Table(
     Column("kid", String(64), primary_key=True),
     Column("public_jwk", Text, nullable=False),
     Column("private_key_wrapped", LargeBinary, nullable=False),
-    Column("activates_at", DateTime(timezone=True), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("activates_at", UtcDateTime(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 #: One-time codes: only a keyed hash of the code is kept; used codes stay (replay).
@@ -142,9 +143,9 @@ one_time_codes = Table(
     Column("channel", String(8), nullable=False),
     Column("destination", String(320), nullable=False),
     Column("code_hash", String(64), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
     Column("attempts", Integer, nullable=False),
-    Column("used_at", DateTime(timezone=True), nullable=True),
+    Column("used_at", UtcDateTime(), nullable=True),
 )
 
 #: Uncertain matches waiting for an officer, with the evidence field by field.
@@ -158,7 +159,7 @@ review_items = Table(
     Column("evidence", JSON, nullable=False),
     Column("status", String(10), nullable=False, index=True),
     Column("decided_by", Uuid, nullable=True),
-    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("decided_at", UtcDateTime(), nullable=True),
     Column("created_resident_id", Uuid, nullable=True),
 )
 
@@ -169,5 +170,5 @@ service_clients = Table(
     Column("client_id", String(64), primary_key=True),
     Column("secret_hash", String(200), nullable=False),
     Column("scopes", String(500), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("created_at", UtcDateTime(), nullable=False, server_default=func.now()),
 )

@@ -13,10 +13,7 @@ from townhall.identity.domain.review import ReviewItem
 
 
 def _item(row: dict[str, object]) -> ReviewItem:
-    item = ReviewItem(**row)  # type: ignore[arg-type]
-    if item.decided_at is not None and item.decided_at.tzinfo is None:
-        item.decided_at = item.decided_at.replace(tzinfo=UTC)
-    return item
+    return ReviewItem(**row)  # type: ignore[arg-type]
 
 
 class ReviewRepository:

@@ -33,10 +33,6 @@ class KeyRecord:
     activates_at: datetime
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 class SigningKeys:
     def __init__(
         self,
@@ -88,7 +84,7 @@ class SigningKeys:
             query = select(signing_keys).order_by(signing_keys.c.activates_at)
             rows = (await session.execute(query)).all()
         return [
-            KeyRecord(r.kid, json.loads(r.public_jwk), r.private_key_wrapped, _utc(r.activates_at))
+            KeyRecord(r.kid, json.loads(r.public_jwk), r.private_key_wrapped, r.activates_at)
             for r in rows
         ]
 

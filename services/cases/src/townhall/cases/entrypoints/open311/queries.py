@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.cases.adapters.orm import case_notes, cases, open311_tokens
-from townhall.cases.adapters.repository import _aware
 from townhall.cases.domain.catalogue import FINISHED_STATES, Catalogue
 from townhall.cases.entrypoints.open311.render import w3c
 
@@ -88,9 +87,9 @@ async def _request(session: AsyncSession, catalogue: Catalogue, row: Any) -> dic
         "description": row.description if public else None,
         "agency_responsible": row.team,
         "service_notice": None,
-        "requested_datetime": w3c(_aware(row.created_at)),
-        "updated_datetime": w3c(_aware(row.updated_at)),
-        "expected_datetime": w3c(_aware(row.due_at)),
+        "requested_datetime": w3c(row.created_at),
+        "updated_datetime": w3c(row.updated_at),
+        "expected_datetime": w3c(row.due_at),
         "address": row.address if public else None,
         "address_id": row.uprn if public else None,
         "zipcode": None,
