@@ -21,6 +21,7 @@ from townhall.runtime.binding import KafkaRecord, to_record
 from townhall.runtime.broker import EmbeddedBroker, free_port
 from townhall.runtime.consumer import IdempotentConsumer
 from townhall.runtime.epoch import BrokerEpoch
+from townhall.runtime.kafka import ensure_topics
 from townhall.runtime.outbox import EventContext
 from townhall.runtime.settings import KafkaSettings, embedded_kafka_settings
 from townhall.runtime.tables import processed_events
@@ -28,6 +29,7 @@ from townhall.runtime.testkit.probe import Probe, apply_notes, validate_probe
 from townhall.runtime.testkit.topics import read_all, send_raw
 from townhall.runtime.testkit.waiting import eventually
 from townhall.schemas.envelope import Envelope
+from townhall.schemas.topics import TopicSpec
 
 pytestmark = pytest.mark.broker
 
@@ -377,3 +379,31 @@ async def test_a_handler_that_deduplicates_by_itself_sees_repeats_and_says_what_
             await session.execute(select(func.count()).select_from(processed_events))
         ).scalar()
     assert marked == 0, "the consumer keeps no second record of what the handler keyed"
+
+
+async def test_a_pattern_subscription_consumes_topics_created_after_it_started(
+    probe: Probe, epoch: BrokerEpoch
+) -> None:
+    kafka = probe.kafka.model_copy(update={"metadata_max_age_ms": 300})
+    consumer = IdempotentConsumer(
+        group=probe.group,
+        topics=[probe.topic],
+        handler=apply_notes,
+        sessions=probe.sessions,
+        kafka=kafka,
+        epoch=epoch,
+        validate=validate_probe,
+        pattern=r"^legacy\.probe_[0-9a-f]+\.rows$",
+    )
+    await consumer.start()
+    try:
+        await eventually(consumer.progress, lambda p: p is not None)
+        late = f"legacy.probe_{uuid.uuid4().hex[:8]}.rows"
+        await ensure_topics(kafka, [TopicSpec(late, 2)])
+        named, legacy = await _envelope_record(probe, n=1), await _envelope_record(probe, n=2)
+        await send_raw(kafka, probe.topic, named.value, headers=named.headers)
+        await send_raw(kafka, late, legacy.value, headers=legacy.headers)
+        applied = await eventually(probe.applied, lambda rows: len(rows) >= 2)
+    finally:
+        await consumer.stop()
+    assert sorted(applied) == [("r", 1), ("r", 2)]

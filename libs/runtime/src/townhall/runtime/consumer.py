@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -82,9 +83,13 @@ class IdempotentConsumer:
         retention_s: float = 14 * 24 * 3600,
         dead_letter_topic: str | None = None,
         handler_dedupes: bool = False,
+        pattern: str | None = None,
     ):
         self.group = group
         self.topics = list(topics)
+        #: A regular expression: every topic matching it is consumed too, including
+        #: topics created later (found at the next metadata refresh).
+        self.pattern = pattern
         self.handler = handler
         self.sessions = sessions
         self.kafka = kafka
@@ -138,7 +143,13 @@ class IdempotentConsumer:
             self.kafka, group_id=self.group, client_id=client_id(self.group)
         )
         await self._consumer.start()
-        self._consumer.subscribe(self.topics, listener=_RewindOnAssign(self))
+        listener = _RewindOnAssign(self)
+        if self.pattern is not None:
+            self._consumer.subscribe(
+                pattern=_with_topics(self.pattern, self.topics), listener=listener
+            )
+        else:
+            self._consumer.subscribe(self.topics, listener=listener)
         self._task = asyncio.create_task(self._run(), name=f"consumer-{self.group}")
 
     async def stop(self) -> None:
@@ -416,6 +427,12 @@ class IdempotentConsumer:
                 .where(processed_events.c.consumer_group == self.group)
                 .where(processed_events.c.processed_at < cutoff)
             )
+
+
+def _with_topics(pattern: str, topics: Sequence[str]) -> str:
+    """One expression for the named topics and the pattern (aiokafka takes one or the other)."""
+    named = "|".join(re.escape(topic) for topic in topics)
+    return f"^(?:{named})$|{pattern}" if named else pattern
 
 
 class _RewindOnAssign(ConsumerRebalanceListener):  # type: ignore[misc]

@@ -30,7 +30,11 @@ def make_consumer(
     settings: KafkaSettings, *topics: str, group_id: str | None, client_id: str, **extra: object
 ) -> AIOKafkaConsumer:
     """A consumer that commits offsets only when told to (after its transaction)."""
-    extra = {"fetch_max_wait_ms": settings.fetch_max_wait_ms, **extra}
+    extra = {
+        "fetch_max_wait_ms": settings.fetch_max_wait_ms,
+        "metadata_max_age_ms": settings.metadata_max_age_ms,
+        **extra,
+    }
     return AIOKafkaConsumer(
         *topics,
         group_id=group_id,

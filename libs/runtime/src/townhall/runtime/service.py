@@ -58,6 +58,8 @@ class ConsumerSpec:
     dead_letter_topic: str | None = None
     #: The handler's writes are keyed by event id; see IdempotentConsumer.
     handler_dedupes: bool = False
+    #: Also consume every topic matching this regular expression (e.g. legacy.*).
+    pattern: str | None = None
 
 
 class ServiceRuntime:
@@ -116,6 +118,7 @@ class ServiceRuntime:
             retention_s=self.settings.outbox_retention_s,
             dead_letter_topic=spec.dead_letter_topic,
             handler_dedupes=spec.handler_dedupes,
+            pattern=spec.pattern,
         )
 
     async def start(self) -> None:

@@ -34,6 +34,9 @@ class KafkaSettings(BaseSettings):
     #: How long the broker may hold a fetch waiting for data. Kafka answers as soon as
     #: data arrives; the embedded broker waits the whole time, so development sets it low.
     fetch_max_wait_ms: int = 500
+    #: How often a consumer refreshes cluster metadata, so a pattern subscription (e.g.
+    #: every ``legacy.*`` topic) picks up topics created after it started.
+    metadata_max_age_ms: int = 30_000
 
     def client_kwargs(self) -> dict[str, object]:
         """Connection arguments common to aiokafka producers, consumers and admin."""
