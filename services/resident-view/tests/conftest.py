@@ -10,6 +10,13 @@ import pytest
 
 from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.entrypoints.api.app import create
+from townhall.resident_view.testing_identity import (
+    CLIENT_ID,
+    SECRET,
+    IdentityEvents,
+    KeyServer,
+    Searchable,
+)
 from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.testkit.tokens import TestIssuer
 
@@ -29,3 +36,29 @@ async def view(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://rv") as client:
             yield client, issuer
+
+
+@pytest.fixture
+async def key_server() -> AsyncIterator[KeyServer]:
+    async with KeyServer().running() as server:
+        yield server
+
+
+@pytest.fixture
+async def searchable(
+    database_url: str, kafka_settings: KafkaSettings, tmp_path: Path, key_server: KeyServer
+) -> AsyncIterator[Searchable]:
+    issuer = TestIssuer(tmp_path)
+    settings = ResidentViewSettings(
+        database_url=database_url,
+        kafka=kafka_settings,
+        auth_jwks_url=issuer.jwks_url,
+        identity_url=key_server.url,
+        identity_client_id=CLIENT_ID,
+        identity_client_secret=SECRET,
+    )
+    app = create(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://rv") as client:
+            yield Searchable(client, app, issuer, key_server, IdentityEvents(key_server))

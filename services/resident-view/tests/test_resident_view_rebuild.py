@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from townhall.resident_view.adapters.orm import timeline_entries
+from townhall.resident_view.adapters.orm import residents as residents_table
+from townhall.resident_view.adapters.orm import search_terms, timeline_entries
 from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.entrypoints.api.app import create
 from townhall.resident_view.live import LiveProjection
 from townhall.resident_view.rebuild import rebuild
 from townhall.resident_view.testing import Spec, envelope
+from townhall.resident_view.testing_identity import (
+    CLIENT_ID,
+    SECRET,
+    IdentityEvents,
+    KeyServer,
+    address,
+)
 from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.testkit.tokens import TestIssuer
 from townhall.runtime.testkit.topics import publish
@@ -21,17 +32,46 @@ from townhall.runtime.testkit.waiting import eventually
 from townhall.schemas.envelope import Sensitivity
 
 
+async def rows(session: AsyncSession, table: Table, generation: int) -> list[dict[str, Any]]:
+    """A generation's rows of ``table``, without the generation, in a stable order."""
+    query = select(table).where(table.c.generation == generation)
+    found = [
+        {k: v for k, v in row.items() if k != "generation"}
+        for row in (await session.execute(query)).mappings()
+    ]
+    return sorted(found, key=repr)
+
+
+def identity_events(keys: KeyServer, residents: list[str]) -> list[Any]:
+    """Residents registered, one moved, one merged into another: sealed personal data."""
+    identity = IdentityEvents(keys)
+    first, second, third = residents
+    return [
+        identity.registered(first, "Ada", "Lovelace", date_of_birth=date(1985, 12, 10)),
+        identity.registered(second, "Bill", "Smith", email="bill@example.org"),
+        identity.registered(third, "William", "Smith", phone="01632 960002"),
+        identity.moved(first, [address("SW1A 1AA", "100023336956")]),
+        identity.merged(third, second),
+    ]
+
+
 async def test_a_rebuild_equals_the_live_projection_and_is_swapped_in(
-    database_url: str, kafka_settings: KafkaSettings, tmp_path: Path
+    database_url: str, kafka_settings: KafkaSettings, tmp_path: Path, key_server: KeyServer
 ) -> None:
     issuer = TestIssuer(tmp_path)
     settings = ResidentViewSettings(
-        database_url=database_url, kafka=kafka_settings, auth_jwks_url=issuer.jwks_url
+        database_url=database_url,
+        kafka=kafka_settings,
+        auth_jwks_url=issuer.jwks_url,
+        identity_url=key_server.url,
+        identity_client_id=CLIENT_ID,
+        identity_client_secret=SECRET,
     )
     residents = [str(uuid.uuid4()) for _ in range(3)]
     events = [
         envelope(r, Spec("waste", Sensitivity.PERSONAL), n) for n in range(5) for r in residents
     ]
+    officer = {"Authorization": f"Bearer {issuer.officer(('waste', 'personal'))}"}
     app = create(settings)
     live: LiveProjection = app.state.live
 
@@ -48,13 +88,34 @@ async def test_a_rebuild_equals_the_live_projection_and_is_swapped_in(
                 pages.append(response.json()["entries"])
             return pages
 
+        async def found() -> list[list[str]]:
+            pages = []
+            for field, value in (
+                ("name", "Ada Lovelace"),
+                ("email", "bill@example.org"),
+                ("postcode", "SW1A"),
+            ):
+                params = {field: value, "purpose": "rebuild check"}
+                response = await client.get("/residents/search", params=params, headers=officer)
+                pages.append([r["resident_id"] for r in response.json()["results"]])
+            return pages
+
         await publish(kafka_settings, "cases.events", *events)
-        before = await eventually(timelines, lambda pages: all(len(p) == 5 for p in pages))
+        await publish(kafka_settings, "identity.events", *identity_events(key_server, residents))
+        searched = await eventually(
+            found, lambda pages: pages == [residents[:1], residents[2:], residents[:1]]
+        )
+        before = await eventually(timelines, lambda pages: all(len(p) >= 5 for p in pages))
         progress: list[tuple[int, int]] = []
         rebuilt = await rebuild(settings, lambda done, total: progress.append((done, total)))
         assert live.generation.number == 1, "the live projection serves on during the rebuild"
+        async with live.runtime.sessions() as session:
+            for table in (residents_table, search_terms):
+                live_rows = await rows(session, table, 1)
+                assert live_rows and await rows(session, table, 2) == live_rows, table.name
         await live.follow_once()
         after = await timelines()
+        assert await found() == searched
         async with live.runtime.sessions() as session:
             old_rows = (
                 await session.execute(

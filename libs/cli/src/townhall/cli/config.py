@@ -166,13 +166,14 @@ def demo_service_secret(var_dir: Path) -> str:
 
 
 def demo_matching_environment(name: str, secret: str, urls: Mapping[str, str]) -> dict[str, str]:
-    """On the embedded default, wire cases to identity's matcher with the demo client."""
+    """On the embedded default, wire cases to identity's matcher and resident-view to
+    residents' data keys, each with its demo client."""
     if name == "identity":
         return {"IDENTITY_DEMO_SERVICE_SECRET": secret}
-    if name == "cases" and "identity" in urls:
+    if name in ("cases", "resident-view") and "identity" in urls:
         return {
             "IDENTITY_URL": urls["identity"],
-            "IDENTITY_CLIENT_ID": "cases",
+            "IDENTITY_CLIENT_ID": name,
             "IDENTITY_CLIENT_SECRET": secret,
         }
     return {}

@@ -30,6 +30,9 @@ DEMO_OFFICERS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
     ("demo.tax@example.org", "Demo Council Tax Officer", (("council_tax", "sensitive"),)),
 )
 
+#: The services ``townhall up`` wires to identity with the demo secret, and their scope.
+DEMO_SERVICE_CLIENTS = (("cases", "residents:match"), ("resident-view", "pii:read"))
+
 DEMO_RESIDENTS: tuple[tuple[str, str, str], ...] = (
     ("Testy", "McTestface", "testy.mctestface@example.org"),
     ("Ada", "Example", "ada.example@example.org"),
@@ -42,13 +45,15 @@ async def seed_demo(bus: MessageBus, service_secret: str | None = None) -> list[
     """Create the demo accounts that do not exist yet; return the officer logins.
 
     With ``service_secret`` (``townhall up`` generates one per var folder) the cases
-    service is registered as a client that may ask identity to match residents.
+    service is registered as a client that may ask identity to match residents, and
+    resident-view as one that may read residents' data keys (names for search).
     """
     context = EventContext(correlation_id="seed-demo")
     if service_secret:
-        client = RegisterServiceClient("cases", ("residents:match",), secret=service_secret)
-        with contextlib.suppress(AlreadyExistsError):
-            await bus.handle(client, context)
+        for client_id, scope in DEMO_SERVICE_CLIENTS:
+            client = RegisterServiceClient(client_id, (scope,), secret=service_secret)
+            with contextlib.suppress(AlreadyExistsError):
+                await bus.handle(client, context)
     for email, name, roles in DEMO_OFFICERS:
         with contextlib.suppress(DuplicateEmailError):
             await bus.handle(CreateOfficer(email, name, DEMO_PASSWORD, roles=roles), context)

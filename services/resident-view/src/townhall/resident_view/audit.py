@@ -1,4 +1,5 @@
-"""The access audit: every timeline read is recorded, allowed or not (append-only)."""
+"""The audits (append-only): every read of a resident's history, allowed or not, and
+every look-up (a search, or tracking a request by its reference)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.resident_view.adapters.orm import access_audit as a
+from townhall.resident_view.adapters.orm import lookup_audit as la
 from townhall.resident_view.views import utc
 from townhall.runtime.auth import Principal
 from townhall.runtime.logging import get_correlation_id
@@ -54,4 +56,50 @@ async def trail(
     rows = (await session.execute(query)).mappings().all()
     return [
         {**row, "at": utc(row["at"]), "entry_ids": json.loads(row["entry_ids"])} for row in rows
+    ]
+
+
+async def record_lookup(
+    session: AsyncSession,
+    viewer: Principal,
+    action: str,
+    *,
+    purpose: str,
+    query: str,
+    outcome: str,
+    resident_ids: Sequence[str] = (),
+) -> None:
+    """A search (``query``: the fields searched by, never their values) or a tracking
+    look-up (``query``: the reference), and the residents it concerned."""
+    await session.execute(
+        insert(la).values(
+            at=datetime.now(UTC),
+            viewer=viewer.subject,
+            viewer_kind=viewer.kind,
+            action=action,
+            purpose=purpose,
+            query=query[:500],
+            outcome=outcome,
+            resident_ids=json.dumps(list(resident_ids)),
+            correlation_id=get_correlation_id(),
+        )
+    )
+
+
+async def lookups(
+    session: AsyncSession,
+    *,
+    viewer: str | None = None,
+    action: str | None = None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    query = select(la).order_by(la.c.at.desc(), la.c.id.desc()).limit(limit)
+    if viewer:
+        query = query.where(la.c.viewer == viewer)
+    if action:
+        query = query.where(la.c.action == action)
+    rows = (await session.execute(query)).mappings().all()
+    return [
+        {**row, "at": utc(row["at"]), "resident_ids": json.loads(row["resident_ids"])}
+        for row in rows
     ]

@@ -1,5 +1,7 @@
 """Settings of resident-view (environment variables, see townhall.runtime.settings)."""
 
+from pydantic import SecretStr
+
 from townhall.runtime.settings import ServiceSettings
 
 
@@ -7,3 +9,15 @@ class ResidentViewSettings(ServiceSettings):
     service_name: str = "resident-view"
     port: int = 8006
     database_url: str = "sqlite+aiosqlite:///var/resident-view.db"
+    #: Identity's base URL, to fetch residents' data keys (names for search). Unset: the
+    #: projection runs without names and search finds residents by case reference only.
+    identity_url: str | None = None
+    #: This service's client of identity (scope ``pii:read``), registered with
+    #: ``python -m townhall.identity add-service-client --client-id resident-view ...``.
+    identity_client_id: str = "resident-view"
+    identity_client_secret: SecretStr | None = None
+    #: How long one call to identity may take before the projection retries it.
+    identity_timeout_s: float = 5.0
+    #: Data keys kept in memory: how many, and for how long (an erasure evicts at once).
+    data_key_cache_size: int = 10_000
+    data_key_cache_ttl_s: float = 900.0

@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from townhall.resident_view.adapters.orm import (
     consents,
     merges,
+    residents,
+    search_terms,
     source_pending,
     source_progress,
     timeline_entries,
@@ -25,7 +27,15 @@ from townhall.runtime.state import get_value, set_value
 
 STATE = "resident-view.active"
 GROUP_PREFIX = "resident-view-g"
-GENERATIONAL = (timeline_entries, consents, merges, source_progress, source_pending)
+GENERATIONAL = (
+    timeline_entries,
+    consents,
+    merges,
+    residents,
+    search_terms,
+    source_progress,
+    source_pending,
+)
 
 
 @dataclass(frozen=True)

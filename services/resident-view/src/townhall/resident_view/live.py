@@ -15,6 +15,7 @@ import logging
 from townhall.resident_view import generations
 from townhall.resident_view.generations import Generation
 from townhall.resident_view.projection import Projector, validate
+from townhall.resident_view.residents import ResidentIndex
 from townhall.runtime.consumer import IdempotentConsumer
 from townhall.runtime.service import ConsumerSpec, ServiceRuntime
 from townhall.schemas.topics import DOMAIN_TOPICS, dlq_topic
@@ -24,21 +25,28 @@ TOPICS = sorted(DOMAIN_TOPICS.values())
 SERVICE = "resident-view"
 
 
-def consumer_spec(generation: Generation) -> ConsumerSpec:
+def consumer_spec(generation: Generation, residents: ResidentIndex | None = None) -> ConsumerSpec:
     return ConsumerSpec(
         group=generation.group,
         topics=TOPICS,
-        handler=Projector(generation.number),
+        handler=Projector(generation.number, residents),
         validate=validate,
         dead_letter_topic=dlq_topic(SERVICE),
+        handler_dedupes=True,
     )
 
 
 class LiveProjection:
     name = "projection"
 
-    def __init__(self, runtime: ServiceRuntime, watch_interval_s: float = 2.0):
+    def __init__(
+        self,
+        runtime: ServiceRuntime,
+        watch_interval_s: float = 2.0,
+        residents: ResidentIndex | None = None,
+    ):
         self.runtime = runtime
+        self.residents = residents
         self.watch_interval_s = watch_interval_s
         self.generation = generations.Generation(0, "")
         self.consumer: IdempotentConsumer | None = None
@@ -51,7 +59,7 @@ class LiveProjection:
     async def start(self) -> None:
         async with self.runtime.sessions.begin() as session:
             self.generation = await generations.active(session)
-        self.consumer = self.runtime.make_consumer(consumer_spec(self.generation))
+        self.consumer = self.runtime.make_consumer(consumer_spec(self.generation, self.residents))
         await self.consumer.start()
         self._watch = asyncio.create_task(self._follow(), name="projection-activations")
 
@@ -77,7 +85,7 @@ class LiveProjection:
         if active == self.generation:
             return
         previous, old_consumer = self.generation, self.consumer
-        self.consumer = self.runtime.make_consumer(consumer_spec(active))
+        self.consumer = self.runtime.make_consumer(consumer_spec(active, self.residents))
         await self.consumer.start()
         self.generation = active
         if old_consumer:

@@ -17,6 +17,14 @@ The rules, in full:
 * Special-category entries (``special``) are never shown outside their own domain.
 * Anyone else (services, administrators without a domain role) sees nothing.
 
+Searching for residents is for officers with a role (never residents or services);
+a case reference finds only residents through entries the officer may see.
+
+Tracking one request by its reference shows its entries as the resident sees them
+(never officer-internal notes) to the resident it concerns and to whoever holds a
+token for that reference (the ``ref`` claim identity puts in a token redeemed with
+the one-time code); officers see it by the rules above.
+
 :func:`visibility` returns the SQL condition for "detail" and for "summary"; the read
 path selects with ``detail OR summary`` and blanks the data where only the summary is
 allowed, so the filter runs in the database, never on fetched rows.
@@ -50,6 +58,7 @@ class Visibility:
 
 
 NOTHING = Visibility(false(), false())
+AS_RESIDENT = Visibility(t.c.audience != OFFICERS_ONLY, false())
 
 
 def _rank(clearance: str) -> int | None:
@@ -71,14 +80,36 @@ def may_view_resident(viewer: Principal, resident_id: str) -> bool:
     return viewer.kind == "officer" and bool(_grants(viewer))
 
 
+def may_search(viewer: Principal) -> bool:
+    """Whether the viewer may search for residents."""
+    return viewer.kind == "officer" and bool(_grants(viewer))
+
+
 def visibility(viewer: Principal, resident_id: str) -> Visibility:
     if not may_view_resident(viewer, resident_id):
         return NOTHING
     if viewer.kind == "resident":
-        return Visibility(t.c.audience != OFFICERS_ONLY, false())
+        return AS_RESIDENT
+    return officer_visibility(viewer)
+
+
+def officer_visibility(viewer: Principal) -> Visibility:
+    """What an officer sees of anyone's entries (for residents, see :func:`visibility`)."""
     grants = _grants(viewer)
+    if viewer.kind != "officer" or not grants:
+        return NOTHING
     detail = or_(false(), *(and_(t.c.domain == d, t.c.sensitivity_rank <= r) for d, r in grants))
     return Visibility(detail, and_(~detail, _summary(grants)))
+
+
+def tracking_visibility(viewer: Principal, reference: str, *, owns: bool) -> Visibility:
+    """What the viewer sees of the request ``reference``; ``owns``: it is the viewer's
+    own (as a resident, or one merged into them)."""
+    if viewer.kind == "officer":
+        return officer_visibility(viewer)
+    if viewer.kind == "resident" and (owns or viewer.claims.get("ref") == reference):
+        return AS_RESIDENT
+    return NOTHING
 
 
 def _summary(grants: list[tuple[str, int]]) -> ColumnElement[bool]:

@@ -15,11 +15,12 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.resident_view import identity_events, progress
 from townhall.resident_view.adapters.orm import timeline_entries
+from townhall.resident_view.residents import ResidentIndex
+from townhall.runtime.db import insert_or_ignore
 from townhall.schemas.envelope import Envelope
 from townhall.schemas.events.cases import CaseStatusChanged, CaseSubmitted, ContactLogged
 from townhall.schemas.events.identity import ResidentRegistered
@@ -28,13 +29,13 @@ from townhall.schemas.registry import EVENT_TYPES, parse_event
 Row = dict[str, Any]
 
 
-def _resident_registered(envelope: Envelope) -> str:
-    event = ResidentRegistered.model_validate(envelope.data)
-    return f"{ResidentRegistered.SUMMARY} ({event.channel.replace('_', ' ')})"
-
-
 def _words(value: str) -> str:
     return value.replace("_", " ")
+
+
+def _resident_registered(envelope: Envelope) -> str:
+    # the consumer validated the data against the contract already
+    return f"{ResidentRegistered.SUMMARY} ({_words(envelope.data['channel'])})"
 
 
 def _case_submitted(envelope: Envelope) -> str:
@@ -135,17 +136,36 @@ def entry(envelope: Envelope, generation: int = 1) -> Row | None:
 
 
 class Projector:
-    """The consumer handler for one generation of the projection."""
+    """The consumer handler for one generation of the projection.
 
-    def __init__(self, generation: int):
+    It deduplicates by itself: the entry's key is (generation, event id), so inserting
+    with ON CONFLICT DO NOTHING and reading back what was inserted tells which events
+    are new, without a second table to write (the consumer runs it with
+    ``handler_dedupes``). Only new events have effects beyond their entry.
+    """
+
+    def __init__(self, generation: int, residents: ResidentIndex | None = None):
         self.generation = generation
+        self.residents = residents or ResidentIndex()
 
-    async def __call__(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
-        """Entries and progress, in the consumer's transaction."""
+    async def __call__(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> int:
+        """Entries, effects and progress in the consumer's transaction; how many were new."""
+        personal = await self.residents.open(envelopes)  # network only: before any write
         rows = [row for e in envelopes if (row := entry(e, self.generation)) is not None]
+        inserted: set[str] = set()
         if rows:
-            await session.execute(insert(timeline_entries), rows)
+            statement = insert_or_ignore(session, timeline_entries).returning(
+                timeline_entries.c.event_id
+            )
+            inserted = set((await session.execute(statement, rows)).scalars())
+        applied = 0
         for envelope in envelopes:
-            await identity_events.apply(session, self.generation, envelope)
+            # an event about no resident has no entry and no effect, only progress
+            if envelope.residentid is None or envelope.id in inserted:
+                inserted.discard(envelope.id)  # a repeat within the batch is not new
+                applied += 1
+                await identity_events.apply(session, self.generation, envelope)
+                await self.residents.apply(session, self.generation, envelope, personal)
         seen = [(e.source, e.sequence) for e in envelopes]
         await progress.advance(session, self.generation, seen)
+        return applied

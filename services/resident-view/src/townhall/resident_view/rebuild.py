@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from townhall.resident_view import generations
 from townhall.resident_view.config import ResidentViewSettings
-from townhall.resident_view.entrypoints.api.app import MIGRATIONS
+from townhall.resident_view.entrypoints.api.app import MIGRATIONS, resident_index
 from townhall.resident_view.generations import Generation
 from townhall.resident_view.live import consumer_spec
 from townhall.runtime.consumer import IdempotentConsumer
@@ -41,12 +41,15 @@ async def rebuild(
             serving = await generations.active(session)
             target = Generation.new(max(serving.number, await generations.newest(session)) + 1)
             await generations.discard(session, target.number)
-        consumer = runtime.make_consumer(consumer_spec(target))
+        residents = resident_index(settings)
+        consumer = runtime.make_consumer(consumer_spec(target, residents))
         await consumer.start()
         try:
             events = await _catch_up(consumer, on_progress, timeout_s)
         finally:
             await consumer.stop()
+            if residents.keys is not None:
+                await residents.keys.aclose()
         async with runtime.sessions.begin() as session:
             await generations.activate(session, target)
         return Rebuilt(target, events)

@@ -1,8 +1,10 @@
-"""resident-view's tables: the timeline store, consents, the access audit, progress."""
+"""resident-view's tables: the timeline store, consents, residents for search, the
+access and look-up audits, progress."""
 
 from sqlalchemy import (
     BigInteger,
     Column,
+    Date,
     DateTime,
     Index,
     Integer,
@@ -99,4 +101,59 @@ merges = Table(
     Column("survivor_id", String(64), nullable=False),
     PrimaryKeyConstraint("generation", "merged_id"),
     Index("ix_merges_survivor", "generation", "survivor_id"),
+)
+
+#: Residents as identity last described them (opened from sealed personal data), for
+#: search. Former names and addresses, emails, phones and identifiers are JSON lists.
+residents = Table(
+    "residents",
+    metadata,
+    Column("generation", Integer, nullable=False),
+    Column("resident_id", String(64), nullable=False),
+    Column("given_name", String(200), nullable=True),
+    Column("family_name", String(200), nullable=True),
+    Column("former_names", Text, nullable=False),
+    Column("date_of_birth", Date, nullable=True),
+    #: normalised, e.g. "SW1A 1AA"; the UPRN is a string (leading zeros matter)
+    Column("postcode", String(10), nullable=True),
+    Column("uprn", String(12), nullable=True),
+    Column("former_addresses", Text, nullable=False),
+    Column("emails", Text, nullable=False),
+    Column("phones", Text, nullable=False),
+    Column("identifiers", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("generation", "resident_id"),
+)
+
+#: Search keys: each resident's names as phonetic codes, nickname-folded and
+#: typo-tolerant forms, and their exact identifiers, so look-ups use an index.
+search_terms = Table(
+    "search_terms",
+    metadata,
+    Column("generation", Integer, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("term", String(200), nullable=False),
+    Column("resident_id", String(64), nullable=False),
+    PrimaryKeyConstraint("generation", "kind", "term", "resident_id"),
+    Index("ix_search_terms_resident", "generation", "resident_id"),
+)
+
+#: Append-only: every search and tracking look-up, who made it, why, what it returned.
+lookup_audit = Table(
+    "lookup_audit",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("viewer", String(200), nullable=False),
+    Column("viewer_kind", String(20), nullable=False),
+    #: "search" or "tracking"
+    Column("action", String(20), nullable=False),
+    Column("purpose", String(500), nullable=False),
+    #: what was asked: the search fields used (never their values), or the reference
+    Column("query", String(500), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("resident_ids", Text, nullable=False),
+    Column("correlation_id", String(128), nullable=True),
+    Index("ix_lookup_audit_viewer", "viewer", "at"),
+    Index("ix_lookup_audit_at", "at"),
 )

@@ -1,9 +1,9 @@
-"""The access audit: administrators query it; residents see who looked at their history."""
+"""The audits: administrators query them; residents see who looked at their history."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
@@ -43,6 +43,31 @@ async def query_audit(
             limit=limit,
         )
     return [Access(**row) for row in rows]
+
+
+class Lookup(BaseModel):
+    at: datetime
+    viewer: str
+    viewer_kind: str
+    action: str
+    purpose: str
+    query: str
+    outcome: str
+    resident_ids: list[str]
+
+
+@router.get("/audit/lookups", response_model=list[Lookup])
+async def query_lookups(
+    _admin: Administrator,
+    sessions: Sessions,
+    viewer: Annotated[str | None, Query(max_length=200)] = None,
+    action: Literal["search", "tracking"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[Lookup]:
+    """Every search and tracking look-up: who, why, by what fields, whom it returned."""
+    async with sessions() as session:
+        rows = await audit.lookups(session, viewer=viewer, action=action, limit=limit)
+    return [Lookup(**row) for row in rows]
 
 
 @router.get("/residents/{resident_id}/access-log", response_model=list[Access])

@@ -2,28 +2,67 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
 
+from townhall.resident_view.adapters.data_keys import data_keys
 from townhall.resident_view.config import ResidentViewSettings
-from townhall.resident_view.entrypoints.api import access, timeline
+from townhall.resident_view.entrypoints.api import access, search, timeline, tracking
 from townhall.resident_view.live import LiveProjection
+from townhall.resident_view.residents import ResidentIndex
 from townhall.runtime.service import ServiceRuntime
 from townhall.runtime.web import create_app
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
-def create(settings: ResidentViewSettings | None = None) -> FastAPI:
+def resident_index(
+    settings: ResidentViewSettings, transport: httpx.AsyncBaseTransport | None = None
+) -> ResidentIndex:
+    """The residents for search, opened with identity's data keys where configured."""
+    keys = data_keys(
+        settings.identity_url,
+        settings.identity_client_id,
+        settings.identity_client_secret,
+        timeout_s=settings.identity_timeout_s,
+        cache_size=settings.data_key_cache_size,
+        cache_ttl_s=settings.data_key_cache_ttl_s,
+        transport=transport,
+    )
+    return ResidentIndex(keys)
+
+
+def create(
+    settings: ResidentViewSettings | None = None,
+    *,
+    identity_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """The app; ``identity_transport`` carries the calls to identity (tests: ASGI)."""
     settings = settings or ResidentViewSettings()
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS, produces=False)
-    live = LiveProjection(runtime)
+    residents = resident_index(settings, identity_transport)
+    live = LiveProjection(runtime, residents=residents)
     runtime.add(live)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            async with runtime.lifespan(app):
+                yield
+        finally:
+            if residents.keys is not None:
+                await residents.keys.aclose()
+
     app = create_app(
-        service=settings.service_name, lifespan=runtime.lifespan, readiness=runtime.readiness()
+        service=settings.service_name, lifespan=lifespan, readiness=runtime.readiness()
     )
     app.state.live = live
     app.include_router(timeline.router)
+    app.include_router(search.router)
+    app.include_router(tracking.router)
     app.include_router(access.router)
     return app

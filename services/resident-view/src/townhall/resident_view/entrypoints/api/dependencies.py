@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from townhall.resident_view import search_keys
 from townhall.resident_view.live import LiveProjection
+from townhall.resident_view.ranking import Criteria
+from townhall.resident_view.resident_record import identifier_term
 from townhall.resident_view.views import BadCursorError, Cursor, Filters
 from townhall.runtime.auth import CurrentPrincipal, Principal
+from townhall.runtime.names import name_tokens
 from townhall.runtime.problems import BadRequest, Forbidden
 from townhall.runtime.service import ServiceRuntime
 
@@ -65,6 +69,77 @@ def _cursor(cursor: Annotated[str | None, Query(max_length=400)] = None) -> Curs
         raise BadRequest(str(exc)) from exc
 
 
+def _tracking_purpose(
+    viewer: CurrentPrincipal,
+    purpose: Annotated[str | None, Query(max_length=500, description="Why you are looking")] = None,
+) -> str:
+    """Officers state why they look; the resident (or code holder) follows their request."""
+    if viewer.kind == "officer":
+        return _purpose(viewer, purpose)
+    return purpose or "following the request"
+
+
+def _postcode(text: str) -> str:
+    try:
+        return search_keys.postcode(text)
+    except ValueError:
+        district = search_keys.outward_code(text)
+        if district is None:
+            raise BadRequest(f"{text!r} is not a UK postcode or the first half of one") from None
+        return district
+
+
+def _phone(text: str) -> str:
+    digits = search_keys.phone(text)
+    if digits is None or not 7 <= len(digits) <= 15:
+        raise BadRequest("a phone number has 7 to 15 digits")
+    return digits
+
+
+def _email(text: str) -> str:
+    value = search_keys.email(text)
+    if value is None or "@" not in value.strip("@"):
+        raise BadRequest(f"{text!r} is not an email address")
+    return value
+
+
+def _name(text: str) -> tuple[str, ...]:
+    words = name_tokens(text)
+    if not words:
+        raise BadRequest("a name needs letters")
+    return words
+
+
+def _criteria(
+    name: Annotated[str | None, Query(min_length=2, max_length=100)] = None,
+    date_of_birth: date | None = None,
+    postcode: Annotated[str | None, Query(min_length=2, max_length=10)] = None,
+    uprn: Annotated[str | None, Query(pattern=r"^[0-9]{1,12}$")] = None,
+    email: Annotated[str | None, Query(max_length=254)] = None,
+    phone: Annotated[str | None, Query(max_length=30)] = None,
+    identifier: Annotated[str | None, Query(min_length=2, max_length=64)] = None,
+    case: Annotated[str | None, Query(min_length=2, max_length=64)] = None,
+) -> Criteria:
+    if date_of_birth and date_of_birth > datetime.now(UTC).date():
+        raise BadRequest("the date of birth is in the future")
+    criteria = Criteria(
+        name=_name(name) if name else (),
+        date_of_birth=date_of_birth,
+        postcode=_postcode(postcode) if postcode else None,
+        uprn=uprn,
+        email=_email(email) if email else None,
+        phone=_phone(phone) if phone else None,
+        identifier=identifier_term(identifier or "") or None,
+        case_reference=(case or "").strip() or None,
+    )
+    if not criteria.given():
+        raise BadRequest(
+            "search by at least one of name, date_of_birth, postcode, uprn, email, phone,"
+            " identifier or case"
+        )
+    return criteria
+
+
 def _administrator(viewer: CurrentPrincipal) -> Principal:
     if viewer.kind != "officer" or ADMIN not in {role.domain for role in viewer.roles}:
         raise Forbidden("only administrators may read the access audit")
@@ -73,6 +148,8 @@ def _administrator(viewer: CurrentPrincipal) -> Principal:
 
 Sessions = Annotated[async_sessionmaker[AsyncSession], Depends(_sessions)]
 Purpose = Annotated[str, Depends(_purpose)]
+TrackingPurpose = Annotated[str, Depends(_tracking_purpose)]
+SearchCriteria = Annotated[Criteria, Depends(_criteria)]
 Served = Annotated[int, Depends(_served)]
 TimelineFilters = Annotated[Filters, Depends(_filters)]
 PageCursor = Annotated[Cursor | None, Depends(_cursor)]
