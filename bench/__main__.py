@@ -6,11 +6,14 @@ import asyncio
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import Progress, TaskID
 
 from bench import latency
+from bench.reads import timeline_read_latency
 from bench.report import Report
 from bench.throughput import load_topic, projection_rate, raw_consume_rate
 from bench.workload import registered_records
@@ -19,7 +22,9 @@ from townhall.runtime.settings import embedded_kafka_settings
 from townhall.runtime.testkit.fixtures import DEFAULT_POSTGRES, PostgresDatabases
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "50000"))
-RATE = float(os.environ.get("BENCH_RATE", "100"))
+RATE = float(os.environ.get("BENCH_RATE", "500"))
+STORE = int(os.environ.get("BENCH_STORE", "1000000"))
+READS = int(os.environ.get("BENCH_READS", "1000"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 console = Console(width=110)
 
@@ -38,24 +43,52 @@ async def measure(report: Report, kafka_bootstrap: str, workdir: Path) -> None:
         with console.status("projection into PostgreSQL"):
             url = await postgres.create()
             report.rate("projection → PostgreSQL", await projection_rate(kafka, topic, EVENTS, url))
+        for kind in ("SQLite", "PostgreSQL"):
+            if kind == "SQLite":
+                url = f"sqlite+aiosqlite:///{workdir / 'reads.db'}"
+            else:
+                url = await postgres.create()
+            with Progress(console=console, transient=True) as bar:
+                task = bar.add_task(f"timeline reads on {kind}: writing {STORE:,} entries")
+                measured = await timeline_read_latency(
+                    kafka,
+                    url,
+                    workdir,
+                    total=STORE,
+                    mine=5000,
+                    reads=READS,
+                    progress=_advancing(bar, task),
+                )
+            report.reads(f"timeline page, {kind}", measured)
     finally:
         await postgres.drop_all()
 
 
+def _advancing(bar: Progress, task: TaskID) -> Callable[[int, int], None]:
+    def advance(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    return advance
+
+
 def measure_latency(report: Report, workdir: Path) -> None:
     postgres = PostgresDatabases(os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES))
-    for kind in ("SQLite", "PostgreSQL"):
-        databases = None
-        if kind == "PostgreSQL":
-            databases = {name: asyncio.run(postgres.create()) for name in latency.SERVICES}
-        with console.status(f"end-to-end latency on {kind} at {RATE:.0f} events/s"):
-            platform = latency.start_platform(workdir / kind, databases)
-            try:
-                p50, p99 = asyncio.run(latency.measure(platform, RATE, SECONDS))
-            finally:
-                platform.stop()
-        report.latency(f"identity → resident-view, {kind}", RATE, p50, p99)
-    asyncio.run(postgres.drop_all())
+    try:
+        for kind in ("SQLite", "PostgreSQL"):
+            if kind == "PostgreSQL":
+                databases = {name: asyncio.run(postgres.create()) for name in latency.SERVICES}
+                source_db = asyncio.run(postgres.create())
+            else:
+                databases, source_db = None, f"sqlite+aiosqlite:///{workdir / kind / 'source.db'}"
+            with console.status(f"end-to-end latency on {kind} at {RATE:.0f} events/s"):
+                platform = latency.start_platform(workdir / kind, databases)
+                try:
+                    measured = asyncio.run(latency.measure(platform, source_db, RATE, SECONDS))
+                finally:
+                    platform.stop()
+            report.latency(f"outbox → resident-view, {kind}", measured)
+    finally:
+        asyncio.run(postgres.drop_all())
 
 
 def main() -> int:

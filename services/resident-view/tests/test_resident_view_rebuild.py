@@ -33,10 +33,11 @@ from townhall.schemas.envelope import Sensitivity
 
 
 async def rows(session: AsyncSession, table: Table, generation: int) -> list[dict[str, Any]]:
-    """A generation's rows of ``table``, without the generation, in a stable order."""
+    """A generation's rows of ``table`` in a stable order, without what differs by build:
+    the generation, and when the entry was written."""
     query = select(table).where(table.c.generation == generation)
     found = [
-        {k: v for k, v in row.items() if k != "generation"}
+        {k: v for k, v in row.items() if k not in ("generation", "recorded_at")}
         for row in (await session.execute(query)).mappings()
     ]
     return sorted(found, key=repr)

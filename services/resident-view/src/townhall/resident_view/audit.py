@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.resident_view.adapters.orm import access_audit as a
 from townhall.resident_view.adapters.orm import lookup_audit as la
-from townhall.resident_view.views import utc
 from townhall.runtime.auth import Principal
 from townhall.runtime.logging import get_correlation_id
 
@@ -54,9 +53,7 @@ async def trail(
     if viewer:
         query = query.where(a.c.viewer == viewer)
     rows = (await session.execute(query)).mappings().all()
-    return [
-        {**row, "at": utc(row["at"]), "entry_ids": json.loads(row["entry_ids"])} for row in rows
-    ]
+    return [{**row, "entry_ids": json.loads(row["entry_ids"])} for row in rows]
 
 
 async def record_lookup(
@@ -99,7 +96,4 @@ async def lookups(
     if action:
         query = query.where(la.c.action == action)
     rows = (await session.execute(query)).mappings().all()
-    return [
-        {**row, "at": utc(row["at"]), "resident_ids": json.loads(row["resident_ids"])}
-        for row in rows
-    ]
+    return [{**row, "resident_ids": json.loads(row["resident_ids"])} for row in rows]

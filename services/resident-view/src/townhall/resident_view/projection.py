@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -152,6 +153,9 @@ class Projector:
         """Entries, effects and progress in the consumer's transaction; how many were new."""
         personal = await self.residents.open(envelopes)  # network only: before any write
         rows = [row for e in envelopes if (row := entry(e, self.generation)) is not None]
+        recorded_at = datetime.now(UTC)
+        for row in rows:
+            row["recorded_at"] = recorded_at
         inserted: set[str] = set()
         if rows:
             statement = insert_or_ignore(session, timeline_entries).returning(

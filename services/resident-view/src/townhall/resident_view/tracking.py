@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from townhall.resident_view.adapters.orm import timeline_entries as t
 from townhall.resident_view.identity_events import residents_of
 from townhall.resident_view.policy import Visibility
-from townhall.resident_view.views import utc
 
 CASES = "/townhall/cases"
 #: The payments and booking events cases itself reacts to (their contracts, as read here).
@@ -78,7 +77,7 @@ async def steps(
     return [
         {
             **row,
-            "time": utc(row["time"]),
+            "time": row["time"],
             "service": row["source"].rstrip("/").rsplit("/", 1)[-1],
             "data": json.loads(row["data"]),
         }
@@ -102,7 +101,7 @@ def _when(value: object) -> datetime | None:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return utc(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # data without an offset: UTC
 
 
 def _day(moment: datetime) -> str:

@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, case, literal, or_, select
@@ -75,21 +75,27 @@ class Scope:
     seen: Visibility
 
 
-def _merged_into(scope: Scope) -> Select[Any]:
-    return (
+async def _whose(session: AsyncSession, scope: Scope) -> list[str]:
+    """The resident and everyone merged into them, looked up first: a plain equality
+    (or a short IN list) lets the database walk the (generation, resident, time) index
+    newest first and stop at the page, where an OR with a subquery made SQLite without
+    statistics scan the whole generation (0.6 s against 10 ms on 200,000 entries)."""
+    query = (
         select(merges.c.merged_id)
         .where(merges.c.generation == scope.generation)
         .where(merges.c.survivor_id == scope.resident_id)
     )
+    return [scope.resident_id, *(await session.execute(query)).scalars()]
 
 
-def _select(scope: Scope) -> Select[Any]:
+def _select(scope: Scope, whose: list[str]) -> Select[Any]:
     view = case((scope.seen.detail, literal("detail")), else_=literal("summary")).label("view")
     data = case((scope.seen.detail, t.c.data), else_=None).label("data")
+    resident = t.c.resident_id == whose[0] if len(whose) == 1 else t.c.resident_id.in_(whose)
     return (
         select(*COLUMNS, view, data)
         .where(t.c.generation == scope.generation)
-        .where(or_(t.c.resident_id == scope.resident_id, t.c.resident_id.in_(_merged_into(scope))))
+        .where(resident)
         .where(scope.seen.any)
     )
 
@@ -111,14 +117,8 @@ def _filtered(query: Select[Any], filters: Filters) -> Select[Any]:
     return query
 
 
-def utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes for timezone-aware columns; they are UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _row(row: Any) -> dict[str, Any]:
     entry = dict(row._mapping)
-    entry["time"] = utc(entry["time"])
     entry["data"] = json.loads(entry["data"]) if entry["data"] is not None else None
     return entry
 
@@ -132,7 +132,7 @@ async def timeline(
     after: Cursor | None = None,
 ) -> tuple[list[dict[str, Any]], Cursor | None]:
     """One page, newest first, and the cursor for the next page (None at the end)."""
-    query = _filtered(_select(scope), filters)
+    query = _filtered(_select(scope, await _whose(session, scope)), filters)
     if after is not None:
         query = query.where(
             or_(t.c.time < after.time, and_(t.c.time == after.time, t.c.event_id < after.event_id))
@@ -145,6 +145,6 @@ async def timeline(
 
 
 async def entry(session: AsyncSession, scope: Scope, event_id: str) -> dict[str, Any] | None:
-    query = _select(scope).where(t.c.event_id == event_id)
+    query = _select(scope, await _whose(session, scope)).where(t.c.event_id == event_id)
     row = (await session.execute(query)).first()
     return _row(row) if row is not None else None

@@ -5,7 +5,6 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Date,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -14,6 +13,8 @@ from sqlalchemy import (
     Table,
     Text,
 )
+
+from townhall.runtime.types import UtcDateTime
 
 metadata = MetaData()
 
@@ -25,7 +26,10 @@ timeline_entries = Table(
     Column("generation", Integer, primary_key=True, autoincrement=False),
     Column("event_id", String(128), primary_key=True),
     Column("resident_id", String(64), nullable=False),
-    Column("time", DateTime(timezone=True), nullable=False),
+    Column("time", UtcDateTime(), nullable=False),
+    #: When the projection wrote the entry (its transaction, just before the commit that
+    #: makes it visible); ``time`` is when the event happened.
+    Column("recorded_at", UtcDateTime(), nullable=True),
     Column("type", String(200), nullable=False),
     Column("domain", String(64), nullable=False),
     Column("sensitivity", String(20), nullable=False),
@@ -51,7 +55,7 @@ consents = Table(
     Column("generation", Integer, nullable=False),
     Column("resident_id", String(64), nullable=False),
     Column("domain", String(64), nullable=False),
-    Column("granted_at", DateTime(timezone=True), nullable=False),
+    Column("granted_at", UtcDateTime(), nullable=False),
     PrimaryKeyConstraint("generation", "resident_id", "domain"),
 )
 
@@ -60,7 +64,7 @@ access_audit = Table(
     "access_audit",
     metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("viewer", String(200), nullable=False),
     Column("viewer_kind", String(20), nullable=False),
     Column("resident_id", String(64), nullable=False),
@@ -121,7 +125,7 @@ residents = Table(
     Column("emails", Text, nullable=False),
     Column("phones", Text, nullable=False),
     Column("identifiers", Text, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     PrimaryKeyConstraint("generation", "resident_id"),
 )
 
@@ -143,7 +147,7 @@ lookup_audit = Table(
     "lookup_audit",
     metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("viewer", String(200), nullable=False),
     Column("viewer_kind", String(20), nullable=False),
     #: "search" or "tracking"

@@ -1,0 +1,138 @@
+"""Timeline read latency on a large store, through resident-view's real API.
+
+The store holds ``total`` entries; one resident has ``mine`` of them across several
+service areas and sensitivities. An officer with two of those areas asks for the
+newest page, with a stated purpose, as the product does: the token is verified, the
+policy is applied in the query, the page is read and the look-up is written to the
+audit trail, all inside the timed request. Rows are written straight to the store
+(the projection's own rate is measured separately), in chunks with a progress bar.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import insert
+
+from townhall.resident_view import generations
+from townhall.resident_view.adapters.orm import timeline_entries
+from townhall.resident_view.config import ResidentViewSettings
+from townhall.resident_view.entrypoints.api.app import create
+from townhall.runtime.settings import KafkaSettings
+from townhall.runtime.testkit.tokens import TestIssuer
+from townhall.schemas.envelope import Sensitivity
+
+DOMAINS = ("pest_control", "waste", "housing", "council_tax", "parking", "social_care")
+SENSITIVITIES = tuple(Sensitivity)
+CHUNK = 10_000
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ReadLatency:
+    store: int
+    mine: int
+    visible: int
+    p50_ms: float
+    p99_ms: float
+
+
+def _rows(
+    generation: int, resident: str, count: int, start: datetime, rng: random.Random
+) -> list[dict[str, Any]]:
+    rows = []
+    for _ in range(count):
+        domain = rng.choice(DOMAINS)
+        sensitivity = Sensitivity.SPECIAL if domain == "social_care" else rng.choice(SENSITIVITIES)
+        event_id = str(uuid.UUID(int=rng.getrandbits(128)))
+        rows.append(
+            {
+                "generation": generation,
+                "event_id": event_id,
+                "resident_id": resident,
+                "time": start + timedelta(seconds=rng.randrange(3 * 365 * 86400)),
+                "recorded_at": start,
+                "type": f"townhall.{domain}.case.updated.v1",
+                "domain": domain,
+                "sensitivity": sensitivity.value,
+                "sensitivity_rank": sensitivity.rank,
+                "summary": f"Request updated in {domain.replace('_', ' ')}",
+                "source": f"/townhall/{domain}",
+                "sequence": rng.randrange(1, 10**9),
+                "subject": f"case/{event_id[:8]}",
+                "correlation_id": "bench",
+                "data": json.dumps({"note": "synthetic"}),
+                "audience": "officers" if rng.random() < 0.1 else "all",
+                "case_reference": f"PC-2026-{rng.randrange(10**6):06d}",
+                "channel": "online",
+            }
+        )
+    return rows
+
+
+async def timeline_read_latency(
+    kafka: KafkaSettings,
+    url: str,
+    workdir: Path,
+    *,
+    total: int,
+    mine: int,
+    reads: int,
+    progress: Progress,
+) -> ReadLatency:
+    issuer = TestIssuer(workdir)
+    settings = ResidentViewSettings(
+        database_url=url, kafka=kafka, auth_jwks_url=issuer.jwks_url, relay_enabled=False
+    )
+    app = create(settings)
+    rng = random.Random(7)
+    resident = str(uuid.uuid4())
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    async with app.router.lifespan_context(app):
+        sessions = app.state.runtime.sessions
+        async with sessions.begin() as session:
+            generation = (await generations.active(session)).number
+        others = [str(uuid.uuid4()) for _ in range(max(1, (total - mine) // 100))]
+        written = 0
+        while written < total:
+            size = min(CHUNK, total - written)
+            if written < mine:
+                size = min(size, mine - written)
+                rows = _rows(generation, resident, size, start, rng)
+            else:
+                rows = [
+                    row
+                    for _ in range(size // 100 or 1)
+                    for row in _rows(generation, rng.choice(others), 100, start, rng)
+                ][:size]
+            async with sessions.begin() as session:
+                await session.execute(insert(timeline_entries), rows)
+            written += len(rows)
+            progress(written, total)
+        officer = issuer.officer(("pest_control", "sensitive"), ("waste", "personal"))
+        headers = {"Authorization": f"Bearer {officer}"}
+        path = f"/residents/{resident}/timeline?purpose=bench+read&limit=50"
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://rv") as client:
+            for _ in range(20):  # warm the caches and the JWKS
+                (await client.get(path, headers=headers)).raise_for_status()
+            timings, visible = [], 0
+            for _ in range(reads):
+                began = time.perf_counter()
+                response = await client.get(path, headers=headers)
+                timings.append((time.perf_counter() - began) * 1000)
+                response.raise_for_status()
+                visible = len(response.json()["entries"])
+    timings.sort()
+    p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))]
+    return ReadLatency(total, mine, visible, statistics.median(timings), p99)
