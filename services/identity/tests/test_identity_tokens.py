@@ -99,7 +99,7 @@ async def test_rotation_publishes_a_key_before_it_signs_and_keeps_the_old_one_un
     clock = [now]
     keys = SigningKeys(
         identity.runtime.sessions,
-        identity.app.state.master_key,
+        identity.app.state.master_keys,
         token_ttl_s=900,
         grace_s=600,
         clock=lambda: clock[0],

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from townhall.identity.adapters import passwords
 from townhall.identity.adapters.codes import CodeHasher, Mailbox
 from townhall.identity.adapters.linkage_matcher import LinkageMatcher
+from townhall.identity.adapters.master_keys import MasterKeys
 from townhall.identity.adapters.throttle import Throttle
 from townhall.identity.domain import commands
 from townhall.identity.service_layer import (
@@ -17,6 +18,7 @@ from townhall.identity.service_layer import (
     handlers,
     matching_handlers,
     officer_handlers,
+    session_handlers,
 )
 from townhall.identity.service_layer.access_handlers import Access
 from townhall.identity.service_layer.matching import (
@@ -25,6 +27,7 @@ from townhall.identity.service_layer.matching import (
     Thresholds,
 )
 from townhall.identity.service_layer.messagebus import Handler, MessageBus
+from townhall.identity.service_layer.session_handlers import SessionPolicy
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
 from townhall.runtime.outbox import Outbox
 
@@ -70,6 +73,17 @@ def _access_handlers(access: Access) -> dict[type, Handler]:
     }
 
 
+def _session_handlers(policy: SessionPolicy) -> dict[type, Handler]:
+    return {
+        commands.StartSession: partial(session_handlers.start_session, policy=policy),
+        commands.RefreshSession: partial(session_handlers.refresh_session, policy=policy),
+        commands.EndSession: partial(session_handlers.end_session, policy=policy),
+        commands.RevokeOfficerSessions: partial(
+            session_handlers.revoke_officer_sessions, policy=policy
+        ),
+    }
+
+
 def _matching_handlers(matcher: Matcher, thresholds: Thresholds) -> dict[type, Handler]:
     return {
         IncomingRecord: partial(
@@ -85,16 +99,19 @@ def bootstrap(
     *,
     sessions: async_sessionmaker[AsyncSession],
     outbox: Outbox,
-    master_key: bytes,
+    master_keys: MasterKeys,
     throttle: Throttle | None = None,
+    session_policy: SessionPolicy | None = None,
     mailbox: Mailbox | None = None,
     matcher: Matcher | None = None,
     thresholds: Thresholds | None = None,
     hash_password: officer_handlers.Hash = passwords.hash_password,
     verify_password: officer_handlers.Verify = passwords.verify_password,
 ) -> MessageBus:
+    code_hasher = CodeHasher(master_keys)
     access = Access(
-        code_hash=CodeHasher(master_key),
+        code_hash=code_hasher,
+        code_hashes=code_hasher.candidates,
         mailbox=mailbox or Mailbox(),
         throttle=throttle or Throttle(),
         hash_password=hash_password,
@@ -104,11 +121,12 @@ def bootstrap(
     command_handlers = {
         **_resident_handlers(),
         **_access_handlers(access),
+        **_session_handlers(session_policy or SessionPolicy()),
         **_matching_handlers(matcher, thresholds or Thresholds()),
     }
     return MessageBus(
         uow_factory=lambda: UnitOfWork(
-            sessions, outbox, master_key, residents_changed=matcher.residents_changed
+            sessions, outbox, master_keys, residents_changed=matcher.residents_changed
         ),
         handlers=command_handlers,
     )

@@ -1,4 +1,5 @@
-"""`python -m townhall.identity [serve|create-admin|seed-demo|rotate-keys|add-service-client]`."""
+"""`python -m townhall.identity [serve|create-admin|seed-demo|rotate-keys|add-service-client|
+rewrap-keys]`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+from townhall.identity.adapters.master_keys import key_id
+from townhall.identity.adapters.rewrap import Rewrap
 from townhall.identity.adapters.signing_keys import SigningKeys
 from townhall.identity.bootstrap import bootstrap
 from townhall.identity.config import IdentitySettings
@@ -18,6 +23,7 @@ from townhall.identity.entrypoints.api.app import MIGRATIONS, create
 from townhall.identity.seed import seed_demo
 from townhall.identity.service_layer.client_handlers import SCOPES, RegisterServiceClient
 from townhall.identity.service_layer.messagebus import MessageBus
+from townhall.runtime.crypto import decode_key
 from townhall.runtime.outbox import EventContext
 from townhall.runtime.service import ServiceRuntime, serve
 
@@ -39,6 +45,16 @@ def _parser() -> argparse.ArgumentParser:
     client = commands.add_parser("add-service-client", help="register a service; prints its secret")
     client.add_argument("--client-id", required=True)
     client.add_argument("--scope", action="append", choices=sorted(SCOPES), required=True)
+    rewrap = commands.add_parser(
+        "rewrap-keys",
+        help="re-encrypt every wrapped key under the current master key (resumable)",
+    )
+    rewrap.add_argument(
+        "--new-key-env",
+        metavar="NAME",
+        help="rewrap under the key in this environment variable instead of the current one",
+    )
+    rewrap.add_argument("--batch-size", type=int, default=500)
     return parser
 
 
@@ -63,7 +79,7 @@ async def _rotate(
 ) -> str:
     keys = SigningKeys(
         runtime.sessions,
-        settings.master_key(),
+        settings.master_keys(),
         token_ttl_s=settings.identity_access_token_ttl_s,
         grace_s=settings.identity_key_grace_s,
     )
@@ -78,11 +94,36 @@ async def _add_client(args: argparse.Namespace, bus: MessageBus, *_: object) -> 
     return f"client_id={client.client_id} client_secret={client.secret} (shown once)"
 
 
+def _target_key(args: argparse.Namespace, settings: IdentitySettings) -> bytes:
+    if not args.new_key_env:
+        return settings.master_keys().current
+    text = os.environ.get(args.new_key_env)
+    if not text:
+        raise SystemExit(f"error: the environment variable {args.new_key_env} is not set")
+    try:
+        return decode_key(text)
+    except ValueError as exc:
+        raise SystemExit(f"error: {args.new_key_env}: {exc}") from exc
+
+
+async def _rewrap(
+    args: argparse.Namespace, bus: MessageBus, runtime: ServiceRuntime, settings: IdentitySettings
+) -> str:
+    target = _target_key(args, settings)
+    rewrap = Rewrap(runtime.sessions, settings.master_keys(), target, batch_size=args.batch_size)
+    columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeRemainingColumn(), transient=True) as bar:
+        task = bar.add_task("rewrapping keys", total=None)
+        done = await rewrap.run(lambda n, total: bar.update(task, completed=n, total=total))
+    return f"{done} wrapped keys moved; every wrapped key is under master key {key_id(target)}"
+
+
 _COMMANDS: dict[str, Command] = {
     "create-admin": _create_admin,
     "seed-demo": _seed,
     "rotate-keys": _rotate,
     "add-service-client": _add_client,
+    "rewrap-keys": _rewrap,
 }
 
 
@@ -93,7 +134,7 @@ async def _run(settings: IdentitySettings, args: argparse.Namespace) -> str:
     try:
         assert runtime.outbox is not None
         bus = bootstrap(
-            sessions=runtime.sessions, outbox=runtime.outbox, master_key=settings.master_key()
+            sessions=runtime.sessions, outbox=runtime.outbox, master_keys=settings.master_keys()
         )
         return await _COMMANDS[args.command](args, bus, runtime, settings)
     finally:

@@ -10,6 +10,7 @@ import structlog
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
+from townhall.identity.adapters.master_keys import MasterKeys
 from townhall.runtime.crypto import decode_key, encode_key, generate_key
 from townhall.runtime.db import is_sqlite
 from townhall.runtime.settings import ServiceSettings
@@ -26,14 +27,25 @@ class IdentitySettings(ServiceSettings):
     identity_key_encryption_key: SecretStr | None = None
     #: Where that development key lives; default: beside the SQLite database, else var/.
     identity_key_file: Path | None = None
+    #: Former master keys, comma-separated: they only unwrap, while ``rewrap-keys`` moves
+    #: every wrapped key to the current one (README: "Identity: sessions and the master key").
+    identity_key_encryption_keys_previous: SecretStr | None = None
     identity_issuer: str = "townhall-identity"
     identity_audience: str = "townhall"
     identity_access_token_ttl_s: int = 900
+    #: How long a sign-in lasts: refreshing never extends it (an officer's shift; a
+    #: resident's "stay signed in"). Tracking-code sessions get no refresh token.
+    identity_officer_session_ttl_s: int = 12 * 3600
+    identity_resident_session_ttl_s: int = 30 * 24 * 3600
     #: A new signing key is published this long before it signs (verifiers cache JWKS).
     identity_key_grace_s: int = 600
     #: Storage URI for login/one-time-code throttling (``limits``): memory://, redis://…
     identity_rate_limit_storage: str = "memory://"
     identity_login_limit: str = "5/15 minutes"
+    #: Failed refreshes per client address (a council office shares one). Behind a proxy
+    #: or the web front door, let uvicorn trust their X-Forwarded-For
+    #: (FORWARDED_ALLOW_IPS), or every client counts as the proxy.
+    identity_refresh_limit: str = "20/15 minutes"
     #: Match probability at or above which a record links by itself / goes to review.
     identity_match_link_threshold: float = 0.99
     identity_match_review_threshold: float = 0.50
@@ -53,6 +65,12 @@ class IdentitySettings(ServiceSettings):
         if self.identity_key_encryption_key is not None:
             return decode_key(self.identity_key_encryption_key.get_secret_value())
         return _development_key(self.identity_key_file or self._default_key_file())
+
+    def master_keys(self) -> MasterKeys:
+        """The current master key and the previous ones still accepted for unwrapping."""
+        previous = self.identity_key_encryption_keys_previous
+        texts = previous.get_secret_value().split(",") if previous else []
+        return MasterKeys(self.master_key(), tuple(decode_key(t) for t in texts if t.strip()))
 
     def _default_key_file(self) -> Path:
         url = make_url(self.database_url)

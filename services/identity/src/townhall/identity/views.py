@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.identity.adapters.data_keys import DataKeyStore
+from townhall.identity.adapters.master_keys import MasterKeys
 from townhall.identity.adapters.repository import ResidentRepository
 from townhall.identity.domain.exceptions import NotFoundError, ResidentErasedError
 from townhall.identity.domain.model import Resident
@@ -36,9 +37,9 @@ async def consents(session: AsyncSession, resident_id: uuid.UUID) -> list[str]:
     return sorted((await _resident(session, resident_id)).consents)
 
 
-async def data_key(session: AsyncSession, resident_id: uuid.UUID, master_key: bytes) -> bytes:
+async def data_key(session: AsyncSession, resident_id: uuid.UUID, master_keys: MasterKeys) -> bytes:
     await _resident(session, resident_id)
-    key = await DataKeyStore(session, master_key).get(resident_id)
+    key = await DataKeyStore(session, master_keys).get(resident_id)
     if key is None:
         raise NotFoundError("data key for resident", resident_id)
     return key

@@ -13,6 +13,7 @@ import structlog
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from townhall.identity.adapters.master_keys import MasterKeys
 from townhall.identity.adapters.orm import one_time_codes
 from townhall.identity.domain.codes import OneTimeCode
 
@@ -30,14 +31,28 @@ def new_code() -> str:
 
 class CodeHasher:
     """HMAC-SHA256 under a key derived from the master key: a stolen table of hashes
-    cannot be brute-forced over the mere million six-digit codes without that key."""
+    cannot be brute-forced over the mere million six-digit codes without that key.
 
-    def __init__(self, master_key: bytes):
-        self.key = hmac.new(master_key, b"townhall/one-time-codes", hashlib.sha256).digest()
+    Codes are hashed under the current master key; :meth:`candidates` also gives the
+    hashes under previous keys, so codes issued just before a master-key change work.
+    """
+
+    def __init__(self, master_keys: MasterKeys):
+        self.keys = [
+            hmac.new(key, b"townhall/one-time-codes", hashlib.sha256).digest()
+            for key in master_keys.all()
+        ]
 
     def __call__(self, reference: str, code: str) -> str:
+        return self._hash(self.keys[0], reference, code)
+
+    def candidates(self, reference: str, code: str) -> tuple[str, ...]:
+        return tuple(self._hash(key, reference, code) for key in self.keys)
+
+    @staticmethod
+    def _hash(key: bytes, reference: str, code: str) -> str:
         message = f"{reference}:{code.strip()}".encode()
-        return hmac.new(self.key, message, hashlib.sha256).hexdigest()
+        return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 class CodeRepository:

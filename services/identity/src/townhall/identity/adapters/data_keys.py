@@ -8,31 +8,35 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from townhall.identity.adapters.master_keys import MasterKeys
 from townhall.identity.adapters.orm import resident_data_keys
-from townhall.runtime.crypto import generate_key, unwrap_key, wrap_key
+from townhall.runtime.crypto import generate_key
 
 
 class DataKeyStore:
-    def __init__(self, session: AsyncSession, master_key: bytes):
+    def __init__(self, session: AsyncSession, master_keys: MasterKeys):
         self.session = session
-        self.master_key = master_key
+        self.master_keys = master_keys
 
     async def get(self, resident_id: uuid.UUID) -> bytes | None:
-        query = select(resident_data_keys.c.wrapped_key).where(
-            resident_data_keys.c.resident_id == resident_id
+        table = resident_data_keys
+        query = select(table.c.wrapped_key, table.c.master_key_id).where(
+            table.c.resident_id == resident_id
         )
-        wrapped = (await self.session.execute(query)).scalar_one_or_none()
-        return None if wrapped is None else unwrap_key(wrapped, self.master_key)
+        row = (await self.session.execute(query)).one_or_none()
+        return None if row is None else self.master_keys.unwrap(row.wrapped_key, row.master_key_id)
 
     async def get_or_create(self, resident_id: uuid.UUID) -> bytes:
         key = await self.get(resident_id)
         if key is not None:
             return key
         key = generate_key()
+        wrapped, master_key_id = self.master_keys.wrap(key)
         await self.session.execute(
             insert(resident_data_keys).values(
                 resident_id=resident_id,
-                wrapped_key=wrap_key(key, self.master_key),
+                wrapped_key=wrapped,
+                master_key_id=master_key_id,
                 created_at=datetime.now(UTC),
             )
         )

@@ -7,6 +7,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -94,6 +95,13 @@ resident_consents = Table(
     PrimaryKeyConstraint("resident_id", "domain"),
 )
 
+
+#: Which master key wrapped a row (``MasterKeys.key_id``); NULL: wrapped before it
+#: was recorded. ``rewrap-keys`` moves every row to the current master key.
+def _master_key_id() -> Column:  # type: ignore[type-arg]
+    return Column("master_key_id", String(16), nullable=True)
+
+
 #: Per-resident data keys, wrapped under the master key. Erasure deletes the row.
 resident_data_keys = Table(
     "resident_data_keys",
@@ -101,6 +109,7 @@ resident_data_keys = Table(
     Column("resident_id", Uuid, primary_key=True),
     Column("wrapped_key", LargeBinary, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
+    _master_key_id(),
 )
 
 officers = Table(
@@ -131,6 +140,7 @@ signing_keys = Table(
     Column("private_key_wrapped", LargeBinary, nullable=False),
     Column("activates_at", UtcDateTime(), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
+    _master_key_id(),
 )
 
 #: One-time codes: only a keyed hash of the code is kept; used codes stay (replay).
@@ -171,4 +181,28 @@ service_clients = Table(
     Column("secret_hash", String(200), nullable=False),
     Column("scopes", String(500), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False, server_default=func.now()),
+)
+
+#: One sign-in: refresh tokens rotate within it until it expires or is revoked.
+refresh_families = Table(
+    "refresh_families",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("kind", String(10), nullable=False),
+    Column("subject_id", Uuid, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False, index=True),
+    Column("refreshed_at", UtcDateTime(), nullable=True),
+    Column("revoked_at", UtcDateTime(), nullable=True),
+    Index("ix_refresh_families_subject", "kind", "subject_id"),
+)
+
+#: Refresh tokens: only a SHA-256 hash of each; used ones stay to detect reuse.
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("family_id", Uuid, ForeignKey("refresh_families.id"), nullable=False, index=True),
+    Column("issued_at", UtcDateTime(), nullable=False),
+    Column("used_at", UtcDateTime(), nullable=True),
 )

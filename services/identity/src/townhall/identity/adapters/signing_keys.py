@@ -18,8 +18,8 @@ from joserfc.jwk import OKPKey
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from townhall.identity.adapters.master_keys import MasterKeys
 from townhall.identity.adapters.orm import signing_keys
-from townhall.runtime.crypto import unwrap_key, wrap_key
 
 ALGORITHM = "EdDSA"
 _LEEWAY = timedelta(seconds=60)
@@ -31,20 +31,21 @@ class KeyRecord:
     public_jwk: dict[str, Any]
     private_key_wrapped: bytes
     activates_at: datetime
+    master_key_id: str | None = None
 
 
 class SigningKeys:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        master_key: bytes,
+        master_keys: MasterKeys,
         *,
         token_ttl_s: int,
         grace_s: int,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ):
         self.sessions = sessions
-        self.master_key = master_key
+        self.master_keys = master_keys
         self.token_ttl = timedelta(seconds=token_ttl_s)
         self.grace = timedelta(seconds=grace_s)
         self.clock = clock
@@ -68,7 +69,7 @@ class SigningKeys:
         active = [r for r in await self._records() if r.activates_at <= now]
         if not active:
             raise RuntimeError("no active signing key: call ensure() at start-up")
-        private = unwrap_key(active[-1].private_key_wrapped, self.master_key)
+        private = self.master_keys.unwrap(active[-1].private_key_wrapped, active[-1].master_key_id)
         return OKPKey.import_key(json.loads(private))
 
     def _published(self, records: list[KeyRecord], now: datetime) -> list[KeyRecord]:
@@ -84,7 +85,13 @@ class SigningKeys:
             query = select(signing_keys).order_by(signing_keys.c.activates_at)
             rows = (await session.execute(query)).all()
         return [
-            KeyRecord(r.kid, json.loads(r.public_jwk), r.private_key_wrapped, r.activates_at)
+            KeyRecord(
+                r.kid,
+                json.loads(r.public_jwk),
+                r.private_key_wrapped,
+                r.activates_at,
+                r.master_key_id,
+            )
             for r in rows
         ]
 
@@ -93,13 +100,15 @@ class SigningKeys:
         kid = key.thumbprint()
         public = {**key.as_dict(private=False), "kid": kid}
         private = json.dumps({**key.as_dict(private=True), "kid": kid}).encode()
-        record = KeyRecord(kid, public, wrap_key(private, self.master_key), activates_at)
+        wrapped, master_key_id = self.master_keys.wrap(private)
+        record = KeyRecord(kid, public, wrapped, activates_at, master_key_id)
         async with self.sessions() as session:
             await session.execute(
                 insert(signing_keys).values(
                     kid=kid,
                     public_jwk=json.dumps(public),
                     private_key_wrapped=record.private_key_wrapped,
+                    master_key_id=master_key_id,
                     activates_at=activates_at,
                     created_at=self.clock(),
                 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,14 +28,15 @@ class OneTimeCode:
     attempts: int = 0
     used_at: datetime | None = None
 
-    def redeem(self, code_hash: str, now: datetime) -> None:
+    def redeem(self, code_hashes: Collection[str], now: datetime) -> None:
         """Accept the code once, or count a failed attempt and refuse.
 
-        Expired, used-up and exhausted codes are refused whatever is presented, so a
-        replayed code and a guessed one get the same answer.
+        ``code_hashes`` are the keyed hashes of the code presented, one per master key
+        in use. Expired, used-up and exhausted codes are refused whatever is presented,
+        so a replayed code and a guessed one get the same answer.
         """
         usable = self.used_at is None and now < self.expires_at and self.attempts < MAX_ATTEMPTS
-        if not usable or code_hash != self.code_hash:
+        if not usable or self.code_hash not in code_hashes:
             self.attempts += 1
             raise InvalidCodeError()
         self.used_at = now

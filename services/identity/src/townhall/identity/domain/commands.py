@@ -155,3 +155,29 @@ class MergeResidents:
 class UnmergeResidents:
     survivor_id: uuid.UUID
     merged_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class StartSession:
+    """Open a refresh-token family for someone who has just signed in."""
+
+    kind: str
+    subject_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class RefreshSession:
+    token: str = field(repr=False)
+    #: Where the request came from: failed refreshes are throttled per address.
+    client_address: str = "unknown"
+
+
+@dataclass(frozen=True)
+class EndSession:
+    token: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class RevokeOfficerSessions:
+    officer_id: uuid.UUID
+    actor: uuid.UUID

@@ -65,3 +65,16 @@ class EmailNotVerifiedError(IdentityError):
 
 class AlreadyExistsError(IdentityError):
     """Something with this name exists already (e.g. a service client)."""
+
+
+class InvalidRefreshTokenError(IdentityError):
+    def __init__(self) -> None:
+        super().__init__("the refresh token is unknown, expired or revoked: sign in again")
+
+
+class RefreshTokenReusedError(InvalidRefreshTokenError):
+    """A spent refresh token came back: someone else holds a copy of it."""
+
+    def __init__(self, family_id: object):
+        super().__init__()
+        self.family_id = family_id

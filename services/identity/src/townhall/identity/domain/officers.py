@@ -9,6 +9,8 @@ from townhall.identity.domain import events
 from townhall.identity.domain.exceptions import RoleNotHeldError, UnknownDomainError
 
 ADMIN = "admin"
+#: The level of assurance an officer's token carries (a staff account, vetted in person).
+OFFICER_LOA = 2
 #: Service domains a role may be scoped to ("admin" administers identity itself).
 DOMAINS = frozenset(
     {

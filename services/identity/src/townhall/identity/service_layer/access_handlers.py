@@ -31,7 +31,9 @@ class Mailbox(Protocol):
 class Access:
     """What the access handlers need besides the unit of work."""
 
+    #: The keyed hash a new code is stored as, and the hashes a presented code may have.
     code_hash: Callable[[str, str], str]
+    code_hashes: Callable[[str, str], tuple[str, ...]]
     mailbox: Mailbox
     throttle: Throttle
     hash_password: Callable[[str], str]
@@ -44,6 +46,8 @@ class Granted:
     resident_id: uuid.UUID
     loa: int
     reference: str | None = None
+    #: Whether this sign-in also opens a session (a refresh token): account holders only.
+    session: bool = False
 
 
 async def _issue_code(
@@ -113,6 +117,15 @@ async def sign_up(command: commands.SignUp, uow: UnitOfWork, access: Access) -> 
 
 
 async def redeem_code(command: commands.RedeemCode, uow: UnitOfWork, access: Access) -> Granted:
+    """Redeem a one-time code for a short access token.
+
+    Redeeming a sign-up's ``verify_email`` code completes the account: it opens a
+    session like a password sign-in. A ``track`` code opens none: it proves only that
+    someone could read one message sent to a contact point (a phone number may be
+    shared or passed on), grants level 0 for one reference, and belongs to a visit, not
+    an account the resident could review or sign out of. A long-lived credential would
+    outlast that thin proof by weeks; the next visit asks for a fresh code instead.
+    """
     key = f"code:{command.reference}"
     access.throttle.check(key)
     async with uow:
@@ -121,7 +134,7 @@ async def redeem_code(command: commands.RedeemCode, uow: UnitOfWork, access: Acc
             access.throttle.failed(key)
             raise InvalidCodeError()
         try:
-            stored.redeem(access.code_hash(command.reference, command.code), access.clock())
+            stored.redeem(access.code_hashes(command.reference, command.code), access.clock())
         except InvalidCodeError:
             await uow.codes.save(stored)  # the failed attempt counts, whatever happens next
             await uow.commit()
@@ -134,8 +147,8 @@ async def redeem_code(command: commands.RedeemCode, uow: UnitOfWork, access: Acc
             resident.verify_contact("email", stored.destination)
             await uow.residents.save(resident)
         await uow.commit()
-    loa = resident.loa if stored.purpose == "verify_email" else 0
-    return Granted(resident.id, loa, stored.reference)
+    account = stored.purpose == "verify_email"
+    return Granted(resident.id, resident.loa if account else 0, stored.reference, session=account)
 
 
 async def authenticate_resident(
@@ -153,4 +166,4 @@ async def authenticate_resident(
     email = resident.contact("email")
     if email is None or not email.verified:
         raise EmailNotVerifiedError()
-    return Granted(resident.id, resident.loa)
+    return Granted(resident.id, resident.loa, session=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 from townhall.identity.domain import commands
 from townhall.identity.domain.exceptions import (
@@ -11,6 +12,7 @@ from townhall.identity.domain.exceptions import (
     NotFoundError,
 )
 from townhall.identity.domain.model import Resident
+from townhall.identity.domain.sessions import RESIDENT
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
 
 
@@ -92,7 +94,8 @@ async def change_consent(command: commands.ChangeConsent, uow: UnitOfWork) -> No
 
 async def erase_resident(command: commands.EraseResident, uow: UnitOfWork) -> None:
     """Destroy the personal data and the data keys in one transaction (crypto-shredding):
-    the resident's, and those of every record merged into theirs."""
+    the resident's, and those of every record merged into theirs; end their sessions."""
+    now = datetime.now(UTC)
     async with uow:
         survivor = await _resident(uow, command.resident_id)
         for resident in [survivor, *await uow.residents.merged_into(survivor.id)]:
@@ -100,4 +103,5 @@ async def erase_resident(command: commands.EraseResident, uow: UnitOfWork) -> No
             await uow.residents.save(resident)
             await uow.data_keys.destroy(resident.id)
             await uow.codes.delete_for(resident.id)
+            await uow.refresh_tokens.revoke_subject(RESIDENT, resident.id, now)
         await uow.commit()

@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from townhall.identity.adapters.codes import CodeRepository
 from townhall.identity.adapters.data_keys import DataKeyStore
 from townhall.identity.adapters.event_mapping import needs_key, to_contract
+from townhall.identity.adapters.master_keys import MasterKeys
 from townhall.identity.adapters.officer_repository import OfficerRepository
+from townhall.identity.adapters.refresh_tokens import RefreshTokenRepository
 from townhall.identity.adapters.repository import ResidentRepository
 from townhall.identity.adapters.review_repository import ReviewRepository
 from townhall.identity.domain.events import DomainEvent
@@ -35,27 +37,29 @@ class UnitOfWork:
     data_keys: DataKeyStore
     codes: CodeRepository
     reviews: ReviewRepository
+    refresh_tokens: RefreshTokenRepository
 
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
         outbox: Outbox,
-        master_key: bytes,
+        master_keys: MasterKeys,
         residents_changed: ResidentsChanged = _ignore,
     ):
         self.sessions = sessions
         self.residents_changed = residents_changed
         self.outbox = outbox
-        self.master_key = master_key
+        self.master_keys = master_keys
         self.context = EventContext(correlation_id="unknown")
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self.sessions()
         self.residents = ResidentRepository(self.session)
         self.officers = OfficerRepository(self.session)
-        self.data_keys = DataKeyStore(self.session, self.master_key)
+        self.data_keys = DataKeyStore(self.session, self.master_keys)
         self.codes = CodeRepository(self.session)
         self.reviews = ReviewRepository(self.session)
+        self.refresh_tokens = RefreshTokenRepository(self.session)
         return self
 
     async def __aexit__(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 
 from townhall.identity.domain import commands
 from townhall.identity.domain.codes import LIFETIME
+from townhall.identity.domain.sessions import RESIDENT
 from townhall.identity.entrypoints.api.dependencies import Bus, Context, Tokens
 from townhall.identity.entrypoints.api.schemas import (
     RedeemRequest,
@@ -18,6 +19,7 @@ from townhall.identity.entrypoints.api.schemas import (
     TrackingRequest,
     TrackingStarted,
 )
+from townhall.identity.entrypoints.api.sessions import signed_in
 from townhall.identity.service_layer.access_handlers import Granted
 from townhall.runtime.problems import UnprocessableContent
 
@@ -25,11 +27,22 @@ router = APIRouter(tags=["residents' access"])
 mailbox_router = APIRouter(tags=["development"])
 
 
-async def _token(tokens: Tokens, granted: Granted, response: Response) -> TokenResponse:
-    extra = {"ref": granted.reference} if granted.reference else {}
-    issued = await tokens.issue(str(granted.resident_id), "resident", loa=granted.loa, extra=extra)
-    response.headers["Cache-Control"] = "no-store"
-    return TokenResponse(**vars(issued))
+async def _token(
+    bus: Bus, context: Context, tokens: Tokens, granted: Granted, response: Response
+) -> TokenResponse:
+    """The resident's tokens; a refresh token only for account holders (see
+    ``access_handlers.redeem_code`` for why a tracking code opens no session)."""
+    return await signed_in(
+        bus,
+        context,
+        tokens,
+        response,
+        kind=RESIDENT,
+        subject_id=granted.resident_id,
+        loa=granted.loa,
+        extra={"ref": granted.reference} if granted.reference else None,
+        session=granted.session,
+    )
 
 
 @router.post("/auth/tracking", status_code=202, response_model=TrackingStarted)
@@ -43,12 +56,12 @@ async def start_tracking(body: TrackingRequest, bus: Bus, context: Context) -> T
     return TrackingStarted(reference=reference, expires_in=int(LIFETIME.total_seconds()))
 
 
-@router.post("/auth/codes/redeem", response_model=TokenResponse)
+@router.post("/auth/codes/redeem", response_model=TokenResponse, response_model_exclude_none=True)
 async def redeem_code(
     body: RedeemRequest, bus: Bus, context: Context, tokens: Tokens, response: Response
 ) -> TokenResponse:
     granted = await bus.handle(commands.RedeemCode(body.reference, body.code), context)
-    return await _token(tokens, granted, response)
+    return await _token(bus, context, tokens, granted, response)
 
 
 @router.post("/accounts", status_code=201, response_model=SignedUp)
@@ -64,14 +77,14 @@ async def sign_up(body: SignUpRequest, bus: Bus, context: Context) -> SignedUp:
     return SignedUp(id=granted.resident_id, reference=granted.reference)
 
 
-@router.post("/auth/resident-token", response_model=TokenResponse)
+@router.post("/auth/resident-token", response_model=TokenResponse, response_model_exclude_none=True)
 async def resident_token(
     body: ResidentLoginRequest, bus: Bus, context: Context, tokens: Tokens, response: Response
 ) -> TokenResponse:
     granted = await bus.handle(
         commands.AuthenticateResident(str(body.email), body.password), context
     )
-    return await _token(tokens, granted, response)
+    return await _token(bus, context, tokens, granted, response)
 
 
 @mailbox_router.get("/dev/mailbox")

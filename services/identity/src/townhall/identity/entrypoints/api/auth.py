@@ -1,4 +1,4 @@
-"""Tokens: the JWKS, officer sign-in, and key rotation."""
+"""Tokens: the JWKS, officer and service sign-in, and key rotation."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from fastapi import APIRouter, Request, Response
 
 from townhall.identity.adapters.signing_keys import SigningKeys
 from townhall.identity.domain.commands import AuthenticateOfficer
+from townhall.identity.domain.officers import OFFICER_LOA
+from townhall.identity.domain.sessions import OFFICER
 from townhall.identity.entrypoints.api.dependencies import Admin, Bus, Context, Tokens
 from townhall.identity.entrypoints.api.schemas import (
     OfficerLoginRequest,
@@ -17,6 +19,7 @@ from townhall.identity.entrypoints.api.schemas import (
     ServiceTokenRequest,
     TokenResponse,
 )
+from townhall.identity.entrypoints.api.sessions import signed_in, token_response
 from townhall.identity.service_layer.client_handlers import (
     AuthenticateServiceClient,
     RegisterServiceClient,
@@ -32,14 +35,22 @@ async def jwks(request: Request, response: Response) -> dict[str, Any]:
     return await keys.jwks()
 
 
-@router.post("/auth/officer-token", response_model=TokenResponse)
+@router.post("/auth/officer-token", response_model=TokenResponse, response_model_exclude_none=True)
 async def officer_token(
     body: OfficerLoginRequest, bus: Bus, context: Context, tokens: Tokens, response: Response
 ) -> TokenResponse:
+    """Sign an officer in: an access token and a refresh token for one shift."""
     officer = await bus.handle(AuthenticateOfficer(body.email, body.password), context)
-    issued = await tokens.issue(str(officer.id), "officer", roles=officer.roles, loa=2)
-    response.headers["Cache-Control"] = "no-store"
-    return TokenResponse(**vars(issued))
+    return await signed_in(
+        bus,
+        context,
+        tokens,
+        response,
+        kind=OFFICER,
+        subject_id=officer.id,
+        roles=officer.roles,
+        loa=OFFICER_LOA,
+    )
 
 
 @router.post("/keys/rotate", response_model=RotatedKey, status_code=201)
@@ -49,16 +60,16 @@ async def rotate_keys(request: Request, _admin: Admin) -> RotatedKey:
     return RotatedKey(kid=record.kid, activates_at=record.activates_at.isoformat())
 
 
-@router.post("/auth/service-token", response_model=TokenResponse)
+@router.post("/auth/service-token", response_model=TokenResponse, response_model_exclude_none=True)
 async def service_token(
     body: ServiceTokenRequest, bus: Bus, context: Context, tokens: Tokens, response: Response
 ) -> TokenResponse:
-    """OAuth 2.0 client-credentials grant (JSON body) for other services."""
+    """OAuth 2.0 client-credentials grant (JSON body) for other services: no refresh
+    token, a service asks again with its credentials."""
     command = AuthenticateServiceClient(body.client_id, body.client_secret)
     client = await bus.handle(command, context)
     issued = await tokens.issue(f"service:{client.client_id}", "service", scopes=client.scopes)
-    response.headers["Cache-Control"] = "no-store"
-    return TokenResponse(**vars(issued))
+    return token_response(issued, None, response)
 
 
 @router.post("/service-clients", response_model=ServiceClientCreated, status_code=201)

@@ -31,6 +31,10 @@ def _tokens(request: Request) -> TokenIssuer:
     return tokens
 
 
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 def _context() -> EventContext:
     return EventContext(correlation_id=get_correlation_id() or new_correlation_id())
 
@@ -83,6 +87,7 @@ def actor_id(principal: Principal) -> uuid.UUID:
 Bus = Annotated[MessageBus, Depends(_bus)]
 Tokens = Annotated[TokenIssuer, Depends(_tokens)]
 Context = Annotated[EventContext, Depends(_context)]
+ClientAddress = Annotated[str, Depends(_client_address)]
 Admin = Annotated[Principal, Depends(_admin)]
 RecordOfficer = Annotated[Principal, Depends(_record_officer)]
 ResidentOrOfficer = Annotated[Principal, Depends(_resident_or_officer)]

@@ -27,7 +27,7 @@ def to_problem(exc: e.IdentityError) -> ProblemError:
             return NotFound(str(exc))
         case e.ResidentErasedError():
             return ProblemError(410, "Gone", str(exc))
-        case e.InvalidCredentialsError() | e.InvalidCodeError():
+        case e.InvalidCredentialsError() | e.InvalidCodeError() | e.InvalidRefreshTokenError():
             return Unauthorized(str(exc), title="Not signed in")
         case e.TooManyAttemptsError():
             return ProblemError(

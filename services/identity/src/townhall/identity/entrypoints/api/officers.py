@@ -7,7 +7,12 @@ from uuid import UUID
 from fastapi import APIRouter, Request, Response
 
 from townhall.identity.adapters.officer_repository import OfficerRepository
-from townhall.identity.domain.commands import CreateOfficer, GrantRole, RevokeRole
+from townhall.identity.domain.commands import (
+    CreateOfficer,
+    GrantRole,
+    RevokeOfficerSessions,
+    RevokeRole,
+)
 from townhall.identity.domain.exceptions import NotFoundError
 from townhall.identity.entrypoints.api.dependencies import Admin, Bus, Context, actor_id
 from townhall.identity.entrypoints.api.schemas import (
@@ -56,4 +61,12 @@ async def grant_role(
 async def revoke_role(
     officer_id: UUID, domain: str, admin: Admin, bus: Bus, context: Context
 ) -> None:
+    """Take a role away; the officer's sessions end with it (they sign in again)."""
     await bus.handle(RevokeRole(officer_id, domain, actor_id(admin)), context)
+
+
+@router.post("/{officer_id}/sessions/revoke", status_code=204)
+async def revoke_sessions(officer_id: UUID, admin: Admin, bus: Bus, context: Context) -> None:
+    """End every session of the officer: no refresh works, and the access tokens
+    already issued lapse on their own within minutes."""
+    await bus.handle(RevokeOfficerSessions(officer_id, actor_id(admin)), context)

@@ -54,7 +54,7 @@ async def data_key(
     resident_id: UUID, _service: PiiReader, request: Request, response: Response
 ) -> DataKeyOut:
     async with _runtime(request).sessions() as session:
-        key = await views.data_key(session, resident_id, request.app.state.master_key)
+        key = await views.data_key(session, resident_id, request.app.state.master_keys)
     response.headers["Cache-Control"] = "no-store"
     return DataKeyOut(
         resident_id=resident_id, key=encode_key(key), context=f"resident/{resident_id}"

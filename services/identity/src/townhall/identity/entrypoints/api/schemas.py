@@ -101,6 +101,13 @@ class TokenResponse(BaseModel):
     access_token: str
     token_type: str
     expires_in: int
+    #: With a sign-in that opens a session: single use, exchanged at ``/auth/refresh``.
+    refresh_token: str | None = None
+    refresh_expires_in: int | None = None
+
+
+class RefreshRequest(_Body):
+    refresh_token: Secret
 
 
 class RoleRequest(_Body):
