@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from itertools import combinations
 
 import pandas as pd
 
 from townhall.identity.linkage import InvalidRecordError, Record, parse_date_of_birth
+from townhall.identity.linkage.features import features_of
+from townhall.identity.linkage.index import BlockingIndex
 
 _ORIGINAL = re.compile(r"rec-(\d+)-")
 
@@ -59,3 +62,29 @@ def true_pairs(ids: list[str]) -> set[tuple[str, str]]:
         for group in by_person.values()
         for a, b in combinations(sorted(group), 2)
     }
+
+
+def errors(
+    indexed: Sequence[Record],
+    queries: Sequence[Record],
+    truth: set[tuple[str, str]],
+    found: Iterable[tuple[str, str]],
+) -> str:
+    """Where the errors come from: true pairs never compared (blocking) or scored wrong."""
+    index = BlockingIndex()
+    for record in indexed:
+        index.put(record.resident_id or "", [features_of(record)])
+    compared: set[tuple[str, str]] = set()
+    candidates = 0
+    for record in queries:
+        own = record.resident_id or ""
+        others = index.candidates(features_of(record)) - {own}
+        candidates += len(others)
+        compared.update((min(own, other), max(own, other)) for other in others)
+    predicted = {(min(a, b), max(a, b)) for a, b in found}
+    missed = truth - predicted
+    never_compared = missed - compared
+    return (
+        f"missed {len(never_compared)} by blocking, {len(missed) - len(never_compared)} by "
+        f"score; {len(predicted - truth)} false; {candidates / len(queries):.0f} cand/rec"
+    )

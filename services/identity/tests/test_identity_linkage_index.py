@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import pytest
 
 from townhall.identity.linkage import Matcher, Model, Record, UnknownResidentError, train
+from townhall.identity.linkage.features import features_of
+from townhall.identity.linkage.index import BlockingIndex
 from townhall.identity.linkage.synthetic import generate
 
 
@@ -69,3 +72,29 @@ def test_adding_the_same_resident_twice_is_refused(model: Model) -> None:
     matcher.add(ADA)
     with pytest.raises(Exception, match="already indexed"):
         matcher.add(ADA)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"given_name": "Testpersno", "family_name": "Adda"},  # swapped, with typos
+        {"family_name": "Tsetperson", "date_of_birth": None, "email": None},
+        {"date_of_birth": date(1980, 4, 3), "postcode": "ZX1 1BA", "email": None},
+        {"given_name": "Ad", "postcode": None, "email": None, "address_line": "Street Sample"},
+    ],
+)
+def test_a_record_with_several_errors_still_shares_a_key(changes: dict[str, Any]) -> None:
+    index = BlockingIndex()
+    index.put("A1", [features_of(ADA)])
+    assert index.candidates(features_of(replace(ADA, resident_id=None, **changes))) == {"A1"}
+
+
+def test_a_crowded_block_is_skipped_unless_nothing_else_is_found() -> None:
+    index = BlockingIndex(max_block=2)
+    smiths = [Record("John", "Smith", resident_id=f"S{i}") for i in range(3)]
+    for smith in smiths:
+        index.put(smith.resident_id or "", [features_of(smith)])
+    index.put("S9", [features_of(replace(smiths[0], date_of_birth=date(1970, 1, 2)))])
+    assert index.candidates(features_of(Record("John", "Smith"))) == {"S0", "S1", "S2", "S9"}
+    dated = Record("John", "Smith", date_of_birth=date(1970, 1, 2))
+    assert index.candidates(features_of(dated)) == {"S9"}

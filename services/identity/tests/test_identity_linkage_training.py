@@ -2,7 +2,9 @@
 
 import dataclasses
 
-from townhall.identity.linkage import Model, train
+import pytest
+
+from townhall.identity.linkage import Model, ModelNotTrainedError, train
 from townhall.identity.linkage.synthetic import generate
 
 
@@ -16,3 +18,12 @@ def test_a_population_where_no_two_residents_share_an_email_still_trains() -> No
             seen.add(record.email)
         population.append(record)
     assert isinstance(train(population), Model)
+
+
+def test_a_population_without_a_single_duplicate_is_refused_clearly() -> None:
+    council = generate(300, seed=11)
+    originals = [
+        r for r in council.population if council.person_of[r.resident_id or ""] == r.resident_id
+    ]
+    with pytest.raises(ModelNotTrainedError):
+        train(originals)

@@ -6,7 +6,7 @@ Liz/Elizabeth, Dai/David). A name in no group is its own canonical form::
 
     canonical_given_name(normalise_name("Bill"))  # "william"
 
-(The data started in identity's record linkage, ``townhall.identity.linkage.nicknames``.)
+Identity's record linkage and resident-view's search both fold names with it.
 """
 
 from __future__ import annotations

@@ -3,16 +3,18 @@ training in DuckDB, and a Python twin used to score candidates in-process.
 
 Level 0 is the null level (neutral), the last level is the else level. The order of
 levels is Splink's order, so a trained level's m and u probabilities line up with the
-index the Python twin returns. (Not yet tested: a check that the twins agree with
-Splink's own predict() on sampled pairs.)
+index the Python twin returns. DuckDB's `jaro_winkler_similarity` and
+`damerau_levenshtein` and rapidfuzz's JaroWinkler and OSA give the same numbers (at a
+distance of one, OSA and Damerau-Levenshtein agree), and a test checks the twins
+against Splink's own predict() on a fixed set of pairs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler
 
 from townhall.identity.linkage.features import Features
 
@@ -32,18 +34,23 @@ class Comparison:
     null_sql: str
     levels: tuple[tuple[str, str], ...]  # (label, SQL condition), best first
     level_of: LevelOf
+    labels: tuple[str, ...] = field(init=False, repr=False)  # null, each level, else
 
-    @property
-    def labels(self) -> tuple[str, ...]:
-        return ("null", *(label for label, _ in self.levels), "else")
-
-
-def _jw(a: str, b: str) -> float:
-    return float(JaroWinkler.similarity(a, b))
+    def __post_init__(self) -> None:
+        labels = ("null", *(label for label, _ in self.levels), "else")
+        object.__setattr__(self, "labels", labels)
 
 
-def _jw_sql(column: str, threshold: float) -> str:
-    return f"jaro_winkler_similarity({column}_l, {column}_r) >= {threshold}"
+_jw = JaroWinkler.similarity
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """One character inserted, deleted or changed, or two neighbours swapped."""
+    return bool(OSA.distance(a, b, score_cutoff=1) <= 1)
+
+
+def _jw_sql(left: str, threshold: float, right: str | None = None) -> str:
+    return f"jaro_winkler_similarity({left}_l, {right or left}_r) >= {threshold}"
 
 
 def _given_level(a: Features, b: Features) -> int:
@@ -51,8 +58,14 @@ def _given_level(a: Features, b: Features) -> int:
         return 1
     if a.given_canon == b.given_canon:
         return 2
+    crossed = _jw(a.given, b.family) >= NAME_CLOSE
+    crossed_back = _jw(a.family, b.given) >= NAME_CLOSE
+    if crossed and crossed_back:
+        return 3
     similarity = _jw(a.given, b.given)
-    return 3 if similarity >= NAME_CLOSE else 4 if similarity >= NAME_NEAR else 5
+    if similarity >= NAME_NEAR:
+        return 4 if similarity >= NAME_CLOSE else 5
+    return 6 if crossed or crossed_back else 7
 
 
 def _family_level(a: Features, b: Features) -> int:
@@ -72,7 +85,7 @@ def _dob_level(a: Features, b: Features) -> int:
         return 1
     if x[:4] == y[:4] and x[4:6] == y[6:8] and x[6:8] == y[4:6]:
         return 2
-    if Levenshtein.distance(x, y, score_cutoff=1) <= 1:
+    if _one_edit(x, y):
         return 3
     return 4 if x[:4] == y[:4] else 5
 
@@ -85,7 +98,7 @@ def _postcode_level(a: Features, b: Features) -> int:
         return 1
     if a.sector is not None and a.sector == b.sector:
         return 2
-    if Levenshtein.distance(x, y, score_cutoff=1) <= 1:
+    if _one_edit(x, y):
         return 3
     return 4 if a.district is not None and a.district == b.district else 5
 
@@ -94,13 +107,13 @@ def _address_level(a: Features, b: Features) -> int:
     """UPRN first; then the address line. One comparison, so a shared home counts once."""
     if a.uprn is not None and a.uprn == b.uprn:
         return 1
-    x, y = a.address_line, b.address_line
+    x, y = a.address_tokens, b.address_tokens
     if x is None or y is None:
         return 0 if a.uprn is None or b.uprn is None else 6
     same_number = (a.house_number or "") == (b.house_number or "")
     if x == y and same_number:
         return 2
-    if _jw(x, y) >= LINE_CLOSE:
+    if _jw(x, y) >= LINE_CLOSE or _jw(a.address_line or "", b.address_line or "") >= LINE_CLOSE:
         return 3 if same_number else 4
     return 5 if same_number and a.house_number is not None else 6
 
@@ -135,10 +148,15 @@ _FORMER = (
 _SAME_NUMBER = "coalesce(house_number_l, '') = coalesce(house_number_r, '')"
 
 
-def _name_levels(column: str, extra: tuple[str, str]) -> tuple[tuple[str, str], ...]:
+_SWAPPED = f"{_jw_sql('given', NAME_CLOSE, 'family')} AND {_jw_sql('family', NAME_CLOSE, 'given')}"
+_CROSSED = f"{_jw_sql('given', NAME_CLOSE, 'family')} OR {_jw_sql('family', NAME_CLOSE, 'given')}"
+_SIMILAR_LINE = (
+    f"({_jw_sql('address_tokens', LINE_CLOSE)} OR {_jw_sql('address_line', LINE_CLOSE)})"
+)
+
+
+def _jw_levels(column: str) -> tuple[tuple[str, str], ...]:
     return (
-        ("exact", f"{column}_l = {column}_r"),
-        extra,
         (f"jaro-winkler >= {NAME_CLOSE}", _jw_sql(column, NAME_CLOSE)),
         (f"jaro-winkler >= {NAME_NEAR}", _jw_sql(column, NAME_NEAR)),
     )
@@ -147,13 +165,20 @@ def _name_levels(column: str, extra: tuple[str, str]) -> tuple[tuple[str, str], 
 def _all() -> tuple[Comparison, ...]:
     return (
         Comparison(
-            "given_name", ("given", "given_canon"), _null("given"),
-            _name_levels("given", ("nickname", "given_canon_l = given_canon_r")),
+            "given_name", ("given", "given_canon", "family"), _null("given"),
+            (
+                ("exact", "given_l = given_r"),
+                ("nickname", "given_canon_l = given_canon_r"),
+                ("given and family names swapped", _SWAPPED),
+                *_jw_levels("given"),
+                ("one's given name is the other's family name", _CROSSED),
+            ),
             _given_level,
         ),
         Comparison(
             "family_name", ("family", "former"), _null("family"),
-            _name_levels("family", ("former name", _FORMER)), _family_level,
+            (("exact", "family_l = family_r"), ("former name", _FORMER), *_jw_levels("family")),
+            _family_level,
         ),
         Comparison(
             "date_of_birth", ("dob",), _null("dob"),
@@ -162,7 +187,7 @@ def _all() -> tuple[Comparison, ...]:
                 ("day and month transposed",
                  "substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND substr(dob_l, 5, 2) = "
                  "substr(dob_r, 7, 2) AND substr(dob_l, 7, 2) = substr(dob_r, 5, 2)"),
-                ("one digit differs", "levenshtein(dob_l, dob_r) <= 1"),
+                ("one digit differs or two swapped", "damerau_levenshtein(dob_l, dob_r) <= 1"),
                 ("same year", "substr(dob_l, 1, 4) = substr(dob_r, 1, 4)"),
             ),
             _dob_level,
@@ -172,20 +197,21 @@ def _all() -> tuple[Comparison, ...]:
             (
                 ("full", "postcode_l = postcode_r"),
                 ("sector", "sector_l = sector_r"),
-                ("one character differs", "levenshtein(postcode_l, postcode_r) <= 1"),
+                ("one character differs or two swapped",
+                 "damerau_levenshtein(postcode_l, postcode_r) <= 1"),
                 ("district", "district_l = district_r"),
             ),
             _postcode_level,
         ),
         Comparison(
-            "address", ("address_line", "house_number", "uprn"),
+            "address", ("address_line", "address_tokens", "house_number", "uprn"),
             f"({_null('uprn')}) AND ({_null('address_line')})",
             (
                 ("same UPRN", "uprn_l = uprn_r"),
-                ("same street and number", f"address_line_l = address_line_r AND {_SAME_NUMBER}"),
-                ("similar street, same number",
-                 f"{_jw_sql('address_line', LINE_CLOSE)} AND {_SAME_NUMBER}"),
-                ("similar street, other number", _jw_sql("address_line", LINE_CLOSE)),
+                ("same street and number",
+                 f"address_tokens_l = address_tokens_r AND {_SAME_NUMBER}"),
+                ("similar street, same number", f"{_SIMILAR_LINE} AND {_SAME_NUMBER}"),
+                ("similar street, other number", _SIMILAR_LINE),
                 ("same house number",
                  "address_line_l IS NOT NULL AND address_line_r IS NOT NULL AND "
                  f"house_number_l IS NOT NULL AND {_SAME_NUMBER}"),
@@ -205,3 +231,16 @@ def _all() -> tuple[Comparison, ...]:
 
 
 COMPARISONS: tuple[Comparison, ...] = _all()
+
+#: The levels at which two records agree on who someone is: their names and date of
+#: birth, allowing for a typo, a nickname, a swap or a marriage. Twins (another given
+#: name) and a father and son (another date of birth) do not agree.
+IDENTITY_LEVELS: dict[str, frozenset[str]] = {
+    "given_name": frozenset(
+        ("exact", "nickname", "given and family names swapped", f"jaro-winkler >= {NAME_CLOSE}")
+    ),
+    "family_name": frozenset(("exact", "former name", f"jaro-winkler >= {NAME_CLOSE}")),
+    "date_of_birth": frozenset(
+        ("exact", "day and month transposed", "one digit differs or two swapped")
+    ),
+}

@@ -7,8 +7,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from townhall.identity.linkage.nicknames import canonical_given_name
 from townhall.identity.linkage.record import Record
+from townhall.runtime.names import canonical_given_name
 
 _UK_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
 _NOT_LETTERS = re.compile(r"[^a-z ]+")
@@ -17,7 +17,7 @@ _LEADING_NUMBER = re.compile(r"^(\d+[a-z]?)\b\s*(.*)$")
 
 FEATURE_COLUMNS: tuple[str, ...] = (
     "given", "given_canon", "family", "former", "dob", "postcode", "sector", "district",
-    "house_number", "address_line", "town", "uprn", "email", "phone",
+    "house_number", "address_line", "address_tokens", "town", "uprn", "email", "phone",
 )  # fmt: skip
 
 
@@ -35,6 +35,7 @@ class Features:
     district: str | None
     house_number: str | None
     address_line: str | None
+    address_tokens: str | None  # the address line's words, sorted: word order does not count
     town: str | None
     uprn: str | None
     email: str | None
@@ -68,6 +69,7 @@ def features_of(record: Record) -> Features:
         district=district,
         house_number=house_number,
         address_line=address_line,
+        address_tokens=" ".join(sorted(address_line.split())) if address_line else None,
         town=_optional_name(record.town),
         uprn=record.uprn.strip() if record.uprn else None,
         email=normalise_email(record.email),

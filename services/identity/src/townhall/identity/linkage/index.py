@@ -3,7 +3,13 @@
 A resident may hold several facets (its own record plus the records of residents merged
 into it), so a record that still looks like the merged one keeps finding the survivor.
 Candidate lookup touches only the blocks the incoming record's keys name; a block that
-grows past `max_block` (a key too common to discriminate) is skipped at query time.
+grows past `max_block` (a key too common to discriminate, such as the sound of John
+Smith) is skipped at query time, so adding keys adds few candidates.
+
+The keys are chosen so that a true match shares at least one of them despite the errors
+records carry: a typo in any one field, given and family name swapped, a nickname, a
+marriage, a move, a missing date of birth. Names are keyed by their sound (metaphone of
+the canonical given name and of each family name), which absorbs most typos.
 """
 
 from __future__ import annotations
@@ -11,48 +17,51 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
+from jellyfish import metaphone
+
 from townhall.identity.linkage.errors import UnknownResidentError
 from townhall.identity.linkage.features import Features
 
 Key = tuple[str, ...]
+MAX_BLOCK = 40
+FALLBACK_BLOCKS = 10
 
 
 def blocking_keys(f: Features) -> set[Key]:
     """Keys that a true match is very likely to share with at least one of."""
-    keys: set[Key] = set()
-    for family in f.family_names:
-        keys.add(("names", *sorted((f.given_canon, family))))  # sorted: swaps still meet
-        if f.town:
-            keys.add(("family+town", family, f.town))
+    keys: set[Key] = {(name, value) for name, value in _identifiers(f) if value}
+    given = f.given_canon.split(" ")[0]
+    given_sound = metaphone(given) or given
+    family_sounds = [metaphone(family) or family for family in f.family_names]
+    sounds = {given_sound, *family_sounds}
+    for family, sound in zip(f.family_names, family_sounds, strict=True):
+        keys.add(("sounds", *sorted((given_sound, sound))))  # sorted: swaps still meet
         if f.dob:
-            keys.add(("family+dob", family, f.dob))
-        if f.postcode:
-            keys.add(("family+postcode", family, f.postcode))
-    if f.dob:
-        keys.add(("given+dob", f.given_canon, f.dob))
-        if f.postcode:
-            keys.add(("dob+postcode", f.dob, f.postcode))
-        if f.house_number:
-            keys.add(("dob+number", f.dob, f.house_number))
-        if f.town:
-            keys.add(("dob+town", f.dob, f.town))
-    if f.postcode:
-        keys.add(("given+postcode", f.given_canon, f.postcode))
-        if f.house_number:
-            keys.add(("postcode+number", f.postcode, f.house_number))
-    if f.address_line and f.house_number:
-        keys.add(("street+number", f.address_line, f.house_number))
+            keys.add(("initials+month", *sorted((given[:1], family[:1])), f.dob[:6]))
+    if f.district:
+        keys.update(("sound+district", sound, f.district) for sound in sounds)
     if f.town:
-        keys.add(("given+town", f.given_canon, f.town))
-    for name in ("uprn", "email", "phone"):
-        value = getattr(f, name)
-        if value:
-            keys.add((name, value))
+        if f.house_number:
+            keys.add(("number+town", f.house_number, f.town))
+        keys.update(("word+town", word, f.town) for word in _street_words(f))
+    if f.postcode and f.house_number:
+        keys.add(("postcode+number", f.postcode, f.house_number))
+    if f.dob:
+        keys.update(("dob+name", f.dob, name) for name in (given, *f.family_names))
     return keys
 
 
+def _identifiers(f: Features) -> tuple[tuple[str, str | None], ...]:
+    return (("dob", f.dob), ("postcode", f.postcode), ("uprn", f.uprn), ("email", f.email),
+            ("phone", f.phone))  # fmt: skip
+
+
+def _street_words(f: Features) -> set[str]:
+    return {w for w in (f.address_line or "").split() if len(w) >= 4 and w.isalpha()}
+
+
 class BlockingIndex:
-    def __init__(self, max_block: int = 400) -> None:
+    def __init__(self, max_block: int = MAX_BLOCK) -> None:
         self.max_block = max_block
         self._facets: dict[str, list[Features]] = {}
         self._keys: dict[str, set[Key]] = {}
@@ -89,11 +98,23 @@ class BlockingIndex:
         return facets
 
     def candidates(self, features: Features) -> set[str]:
+        """Residents sharing a key; a crowded block only when nothing else is found.
+
+        A record that carries only a common name (no date of birth, no address) would
+        otherwise find no one: it then gets its smallest crowded block, up to ten times
+        `max_block`.
+        """
         found: set[str] = set()
+        crowded: list[set[str]] = []
         for key in blocking_keys(features):
             block = self._blocks.get(key)
             if block and len(block) <= self.max_block:
                 found |= block
+            elif block and len(block) <= FALLBACK_BLOCKS * self.max_block:
+                crowded.append(block)
+        if not found and crowded:
+            smallest: set[str] = min(crowded, key=len)
+            return set(smallest)
         return found
 
     def _unblock(self, resident_id: str) -> None:

@@ -6,6 +6,7 @@ import heapq
 from dataclasses import dataclass
 from enum import StrEnum
 
+from townhall.identity.linkage.comparisons import IDENTITY_LEVELS
 from townhall.identity.linkage.errors import InvalidRecordError, LinkageError
 from townhall.identity.linkage.features import Features, features_of
 from townhall.identity.linkage.index import BlockingIndex
@@ -47,7 +48,10 @@ class Candidate:
     at most one resident is this person, it is this candidate's odds over one plus the
     sum of every candidate's odds. Twins, or a father and son of one name, each look
     like a strong pairwise match; the posterior says which of them it is, or that it
-    cannot tell.
+    cannot tell. The index may also hold two records of one person never merged (a
+    legacy duplicate): other candidates whose names and date of birth agree with the
+    best candidate's, and that match it above the link threshold, count as that person,
+    so the best candidate's posterior includes theirs rather than being split with them.
     """
 
     resident_id: str
@@ -117,15 +121,20 @@ class Matcher:
             for rid in self.index.candidates(features)
             if rid != exclude
         )
-        top = heapq.nlargest(self.max_candidates, scored, key=lambda pair: pair[0][0])
+        # ties broken by id, so the same index gives the same answer in every process
+        top = heapq.nlargest(self.max_candidates, scored, key=lambda pair: (pair[0][0], pair[1]))
         if not top:
             return []
         best = top[0][0][0]
         shifted = [2.0 ** (w - best) for (w, _), _ in top]
         denominator = 2.0**-best + sum(shifted) if best < 1000 else sum(shifted)
+        posteriors = [share / denominator for share in shifted]
+        if posteriors[0] < self.thresholds.link:
+            facets = [facet for (_, facet), _ in top]
+            posteriors[0] = min(1.0, posteriors[0] + self._duplicates_share(facets, posteriors))
         return [
-            self._candidate(features, rid, facet, w, share / denominator)
-            for ((w, facet), rid), share in zip(top, shifted, strict=True)
+            self._candidate(features, rid, facet, w, posterior)
+            for ((w, facet), rid), posterior in zip(top, posteriors, strict=True)
         ]
 
     def decide(self, candidates: list[Candidate]) -> Decision:
@@ -141,10 +150,33 @@ class Matcher:
             return Decision(Outcome.LINK, ranked[0].resident_id, ranked)
         return Decision(Outcome.REVIEW, ranked[0].resident_id, ranked)
 
+    def _duplicates_share(self, facets: list[Features], posteriors: list[float]) -> float:
+        """The posterior of the other candidates that are the best one's own duplicates."""
+        best = facets[0]
+        return sum(
+            posterior
+            for facet, posterior in zip(facets[1:], posteriors[1:], strict=True)
+            if posterior > 0.0 and self._same_person(best, facet)
+        )
+
+    def _same_person(self, a: Features, b: Features) -> bool:
+        agreeing = 0
+        for trained in self.model.comparisons:
+            wanted = IDENTITY_LEVELS.get(trained.comparison.name)
+            if wanted is not None:
+                if trained.comparison.labels[trained.comparison.level_of(a, b)] not in wanted:
+                    return False
+                agreeing += 1
+        if agreeing < len(IDENTITY_LEVELS):
+            return False
+        return probability(self.model.weight(a, b)) >= self.thresholds.link
+
     def _best(self, features: Features, resident_id: str) -> tuple[float, Features]:
         weight = self.model.weight
-        return max(((weight(features, f), f) for f in self.index.facets(resident_id)),
-                   key=lambda pair: pair[0])  # fmt: skip
+        facets = self.index.facets(resident_id)
+        if len(facets) == 1:  # most residents: no merged record
+            return weight(features, facets[0]), facets[0]
+        return max(((weight(features, f), f) for f in facets), key=lambda pair: pair[0])
 
     def _candidate(
         self, a: Features, rid: str, b: Features, weight: float, posterior: float

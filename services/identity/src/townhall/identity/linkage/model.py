@@ -4,20 +4,24 @@ Nothing here is estimated by hand. `Model.from_splink` reads the dictionary that
 `linker.misc.save_model_to_json()` returns (the `m_probability` / `u_probability` of each
 comparison level and `probability_two_random_records_match`) and turns each level into a
 Fellegi-Sunter weight log2(m / u), exactly as Splink's own `predict()` does without term
-frequencies. The matcher then scores candidates in-process with those weights.
+frequencies. Two gaps in what EM and random sampling can estimate are closed first (see
+`_smoothed` and `u_floor`), and the settings are written back with the values used, so a
+Splink linker loaded from `splink_settings` predicts the very weights the matcher uses.
 """
 
 from __future__ import annotations
 
+import copy
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from townhall.identity.linkage.comparisons import COMPARISONS, Comparison
+from townhall.identity.linkage.comparisons import COMPARISONS, Comparison, LevelOf
 from townhall.identity.linkage.errors import ModelNotTrainedError
 from townhall.identity.linkage.features import Features
 
 M_SMOOTHING = 0.002
+U_FLOOR = 1e-6  # Splink's own stand-in for a level random sampling never saw
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +29,7 @@ class TrainedComparison:
     comparison: Comparison
     m: tuple[float | None, ...]
     u: tuple[float | None, ...]
-    weights: tuple[float, ...]  # log2(m/u) per level; 0.0 for null or untrained levels
+    weights: tuple[float, ...]  # log2(m/u) per level; 0.0 for the null level
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,29 +37,41 @@ class Model:
     probability_two_random_records_match: float
     comparisons: tuple[TrainedComparison, ...]
     splink_settings: dict[str, Any]
+    prior_weight: float = field(init=False, repr=False, compare=False)
+    _scorers: tuple[tuple[LevelOf, tuple[float, ...]], ...] = field(
+        init=False, repr=False, compare=False
+    )
 
-    @property
-    def prior_weight(self) -> float:
+    def __post_init__(self) -> None:
         p = self.probability_two_random_records_match
-        return math.log2(p / (1.0 - p))
+        object.__setattr__(self, "prior_weight", math.log2(p / (1.0 - p)))
+        scorers = tuple((c.comparison.level_of, c.weights) for c in self.comparisons)
+        object.__setattr__(self, "_scorers", scorers)
 
     def levels(self, a: Features, b: Features) -> tuple[int, ...]:
         return tuple(c.comparison.level_of(a, b) for c in self.comparisons)
 
     def weight(self, a: Features, b: Features) -> float:
+        """The pair's match weight: prior plus each comparison's log2(m/u)."""
         total = self.prior_weight
-        for trained in self.comparisons:
-            total += trained.weights[trained.comparison.level_of(a, b)]
+        for level_of, weights in self._scorers:
+            total += weights[level_of(a, b)]
         return total
 
     @classmethod
-    def from_splink(cls, settings: dict[str, Any]) -> Model:
+    def from_splink(cls, settings: dict[str, Any], u_floor: float = U_FLOOR) -> Model:
+        """The model from Splink's settings; `u_floor` stands in for an unseen level's u.
+
+        Random sampling of n pairs that never saw a level says only that its u is below
+        about 1/n; training passes that bound (Splink itself would use 1e-6).
+        """
         by_name = {c.name: c for c in COMPARISONS}
+        completed = copy.deepcopy(settings)
         trained = tuple(
-            _trained(by_name[entry["output_column_name"]], entry["comparison_levels"])
-            for entry in settings["comparisons"]
+            _trained(by_name[entry["output_column_name"]], entry["comparison_levels"], u_floor)
+            for entry in completed["comparisons"]
         )
-        return cls(float(settings["probability_two_random_records_match"]), trained, settings)
+        return cls(float(settings["probability_two_random_records_match"]), trained, completed)
 
 
 def probability(weight: float) -> float:
@@ -66,28 +82,31 @@ def probability(weight: float) -> float:
     return odds / (1.0 + odds)
 
 
-def _trained(comparison: Comparison, levels: list[dict[str, Any]]) -> TrainedComparison:
+def _trained(
+    comparison: Comparison, levels: list[dict[str, Any]], u_floor: float
+) -> TrainedComparison:
+    """The comparison's m, u and weights; `levels` is updated in place with m and u used."""
     if len(levels) != len(comparison.labels):
         raise ModelNotTrainedError(f"{comparison.name}: level count differs from Splink's")
-    m = _smoothed([_probability_or_none(level.get("m_probability")) for level in levels])
-    u = tuple(_probability_or_none(level.get("u_probability")) for level in levels)
-    weights = tuple(
-        0.0 if index == 0 or mi is None or ui is None else math.log2(mi / ui)
-        for index, (mi, ui) in enumerate(zip(m, u, strict=True))
-    )
-    return TrainedComparison(comparison, m, u, weights)
+    scored = levels[1:]  # the null level has neither m nor u
+    m = _smoothed([_probability_or_none(level.get("m_probability")) for level in scored])
+    u = [_probability_or_none(level.get("u_probability")) or u_floor for level in scored]
+    for level, m_used, u_used in zip(scored, m, u, strict=True):
+        level["m_probability"], level["u_probability"] = m_used, u_used
+    weights = (0.0, *(math.log2(mi / ui) for mi, ui in zip(m, u, strict=True)))
+    return TrainedComparison(comparison, (None, *m), (None, *u), weights)
 
 
-def _smoothed(m: list[float | None]) -> tuple[float | None, ...]:
+def _smoothed(m: list[float | None]) -> tuple[float, ...]:
     """Additive smoothing of Splink's m distribution over the non-null levels.
 
     EM on a population with few duplicates puts m at ~0 for levels it never saw among
     matches (a postcode typo, a move), which makes one field veto a match with weights
     of -100 or worse. A pseudo-count of M_SMOOTHING per level keeps weights finite.
     """
-    trained = [value if value is not None else 0.0 for value in m[1:]]
+    trained = [value or 0.0 for value in m]
     total = sum(trained) + M_SMOOTHING * len(trained)
-    return (m[0], *((value + M_SMOOTHING) / total for value in trained))
+    return tuple((value + M_SMOOTHING) / total for value in trained)
 
 
 def _probability_or_none(value: object) -> float | None:

@@ -6,7 +6,6 @@ import random
 from collections.abc import Callable
 from dataclasses import replace
 
-from townhall.identity.linkage.nicknames import _GROUPS
 from townhall.identity.linkage.record import Record
 from townhall.identity.linkage.synthetic_people import (
     Council,
@@ -17,6 +16,7 @@ from townhall.identity.linkage.synthetic_people import (
     postcode_variant,
     typo,
 )
+from townhall.runtime.names import GROUPS as _GROUPS
 
 CaseMaker = Callable[[Town, random.Random, int], tuple[Record, Record | None]]
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import count
 
-from townhall.identity.linkage.nicknames import _GROUPS
 from townhall.identity.linkage.record import Record
 from townhall.identity.linkage.synthetic_names import FEMALE, MALE, STREETS, SURNAMES, TOWNS
+from townhall.runtime.names import GROUPS as _GROUPS
 
 HARD_CASES = (
     "typo", "household", "twins", "father_son", "mover", "marriage", "nickname",

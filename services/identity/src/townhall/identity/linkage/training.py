@@ -18,6 +18,7 @@ from splink.comparison_level_library import CustomLevel, ElseLevel
 from splink.comparison_library import CustomComparison
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
+from splink.internals.exceptions import EMTrainingException
 
 from townhall.identity.linkage.comparisons import COMPARISONS, Comparison
 from townhall.identity.linkage.errors import ModelNotTrainedError
@@ -37,12 +38,22 @@ class TrainingOptions:
 
 
 def train(records: Sequence[Record], options: TrainingOptions | None = None) -> Model:
-    """Train the model on a population (at least a few hundred records)."""
+    """Train the model on a population (at least a few hundred records).
+
+    EM needs some duplicates to learn from: on a population without any, Splink finds
+    no match to estimate the prior from, or drives an m probability to exactly zero,
+    which Splink 5 refuses. Either is raised as ModelNotTrainedError.
+    """
     features = [features_of(r) for r in records]
     linker = splink_linker(features)
     emails = training_frame(features)["email"].dropna()
-    fit(linker, options or TrainingOptions(), shared_emails=bool(emails.duplicated().any()))
-    return Model.from_splink(linker.misc.save_model_to_json())
+    options = options or TrainingOptions()
+    try:
+        fit(linker, options, shared_emails=bool(emails.duplicated().any()))
+    except (ValueError, EMTrainingException) as error:
+        raise ModelNotTrainedError(f"Splink could not estimate the model: {error}") from error
+    sampled = min(options.u_max_pairs, len(features) * (len(features) - 1) / 2)
+    return Model.from_splink(linker.misc.save_model_to_json(), u_floor=1.0 / sampled)
 
 
 def splink_linker(features: Sequence[Features]) -> Linker:
