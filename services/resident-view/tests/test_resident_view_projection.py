@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import random
 import uuid
+from pathlib import Path
 
 import httpx
 
+from townhall.resident_view.config import ResidentViewSettings
+from townhall.resident_view.entrypoints.api.app import create
 from townhall.resident_view.projection import humanise
 from townhall.resident_view.testing import Spec, envelope
+from townhall.runtime.kafka import ensure_topics
 from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.testkit.tokens import TestIssuer
 from townhall.runtime.testkit.topics import publish
 from townhall.runtime.testkit.waiting import eventually
 from townhall.schemas.envelope import Sensitivity
+from townhall.schemas.topics import TopicSpec
 
 WASTE = Spec("waste", Sensitivity.PERSONAL)
 
@@ -93,3 +98,36 @@ async def test_a_gap_in_a_sources_sequence_is_reported_until_it_is_filled(
     assert await eventually(missing, lambda m: m == 1.0) == 1.0
     await publish(kafka_settings, "cases.events", events[2])
     assert await eventually(missing, lambda m: m == 0.0) == 0.0
+
+
+async def test_legacy_topics_created_while_it_runs_are_projected_too(
+    database_url: str, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """A connector creates legacy.<system>.<table> when it starts; resident-view finds it
+    at its next metadata refresh and its envelopes become generic entries."""
+    kafka = kafka_settings.model_copy(update={"metadata_max_age_ms": 300})
+    issuer = TestIssuer(tmp_path)
+    settings = ResidentViewSettings(
+        database_url=database_url, kafka=kafka, auth_jwks_url=issuer.jwks_url
+    )
+    app = create(settings)
+    resident = str(uuid.uuid4())
+    legacy = envelope(
+        resident,
+        Spec("council_tax", Sensitivity.SENSITIVE),
+        1,
+        event_type="legacy.council_tax.account.updated.v1",
+        source="/legacy/council-tax",
+    )
+    async with app.router.lifespan_context(app):
+        topic = f"legacy.council_tax.accounts_{uuid.uuid4().hex[:6]}"
+        await ensure_topics(kafka, [TopicSpec(topic, 2)])
+        await publish(kafka, topic, legacy)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://rv") as client:
+            shown = await eventually(
+                lambda: entries(client, issuer, resident), lambda e: len(e) == 1, timeout_s=30
+            )
+    assert shown[0]["type"] == "legacy.council_tax.account.updated.v1"
+    assert shown[0]["source"] == "/legacy/council-tax"
+    assert shown[0]["summary"] == "Account updated"

@@ -18,7 +18,7 @@ from townhall.resident_view.projection import Projector, validate
 from townhall.resident_view.residents import ResidentIndex
 from townhall.runtime.consumer import IdempotentConsumer
 from townhall.runtime.service import ConsumerSpec, ServiceRuntime
-from townhall.schemas.topics import DOMAIN_TOPICS, dlq_topic
+from townhall.schemas.topics import DOMAIN_TOPICS, LEGACY_TOPIC_PATTERN, dlq_topic
 
 log = logging.getLogger(__name__)
 TOPICS = sorted(DOMAIN_TOPICS.values())
@@ -33,6 +33,8 @@ def consumer_spec(generation: Generation, residents: ResidentIndex | None = None
         validate=validate,
         dead_letter_topic=dlq_topic(SERVICE),
         handler_dedupes=True,
+        # every legacy system's CDC topic, including those a connector creates later
+        pattern=LEGACY_TOPIC_PATTERN.pattern,
     )
 
 
