@@ -1,0 +1,130 @@
+"""The journey Townhall exists for, through real processes started as `make run` does.
+
+A resident with no account reports rats: identity sends them a one-time code, the code
+gets them a token, cases records the report (matched to them by identity), the pest
+control officer moves it on, and the resident follows it end to end in resident-view,
+where a waste officer cannot see it. identity, cases and resident-view each run as
+their own process on the embedded broker with the demo wiring `townhall up` gives them
+(identity's real tokens everywhere; cases and resident-view as identity's clients).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from townhall.cli.launcher import Platform
+from townhall.identity.seed import DEMO_PASSWORD
+from townhall.runtime.broker import free_port
+from townhall.runtime.testkit.waiting import eventually
+
+pytestmark = pytest.mark.e2e
+SERVICES = ("identity", "cases", "resident-view")
+EMAIL = "rita.ratcatcher@example.org"
+SUBMITTED = "townhall.cases.case.submitted.v1"
+UPDATE = "townhall.cases.case.update_posted.v1"
+NOTE = "townhall.cases.case.internal_note_added.v1"
+
+
+@pytest.fixture
+def platform(tmp_path: Path) -> Iterator[Platform]:
+    running = Platform(
+        var_dir=tmp_path / "var",
+        services=SERVICES,
+        ports={name: free_port() for name in (*SERVICES, "broker")},
+    )
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def resident_token(client: httpx.AsyncClient, identity: str) -> str:
+    """No account: a tracking reference and the one-time code sent to their email."""
+    body = {"given_name": "Rita", "family_name": "Ratcatcher", "email": EMAIL}
+    started = await client.post(f"{identity}/auth/tracking", json=body)
+    assert started.status_code == 202, started.text
+    reference = started.json()["reference"]
+    mailbox = (await client.get(f"{identity}/dev/mailbox")).json()["messages"]
+    code = next(m["code"] for m in mailbox if m["reference"] == reference)
+    redeemed = await client.post(
+        f"{identity}/auth/codes/redeem", json={"reference": reference, "code": code}
+    )
+    assert redeemed.status_code == 200, redeemed.text
+    token: str = redeemed.json()["access_token"]
+    return token
+
+
+async def officer_token(client: httpx.AsyncClient, identity: str, email: str) -> str:
+    response = await client.post(
+        f"{identity}/auth/officer-token", json={"email": email, "password": DEMO_PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
+async def test_a_resident_reports_rats_and_follows_the_request_end_to_end(
+    platform: Platform,
+) -> None:
+    identity, cases, view = (platform.urls[n] for n in SERVICES)
+    async with httpx.AsyncClient(timeout=15) as client:
+        resident = await resident_token(client, identity)
+        report = {
+            "service_code": "pest_control",
+            "details": {"pest": "rats", "rooms_affected": 2},
+            "description": "Rats in the kitchen and under the stairs",
+            "reporter": {"given_name": "Rita", "family_name": "Ratcatcher", "email": EMAIL},
+            "location": {"address": "1 Example Street, Exampletown", "uprn": "000100023336"},
+        }
+        submitted = await client.post(f"{cases}/cases", json=report, headers=bearer(resident))
+        assert submitted.status_code == 201, submitted.text
+        reference = submitted.json()["reference"]
+
+        pest = await officer_token(client, identity, "demo.pest@example.org")
+        for path, text in (
+            ("updates", "We treat within 10 days of payment"),
+            ("notes", "Known rat hotspot; bring extra bait"),
+        ):
+            posted = await client.post(
+                f"{cases}/cases/{reference}/{path}", json={"text": text}, headers=bearer(pest)
+            )
+            assert posted.status_code == 201, posted.text
+
+        async def tracked(token: str) -> dict[str, Any]:
+            response = await client.get(
+                f"{view}/tracking/{reference}",
+                params={"purpose": "following the request"},
+                headers=bearer(token),
+            )
+            return response.json() if response.status_code == 200 else {}
+
+        def kinds(tracking: dict[str, Any]) -> list[str]:
+            return [step["type"] for step in tracking.get("steps", [])]
+
+        seen_by_officer = await eventually(
+            lambda: tracked(pest), lambda t: NOTE in kinds(t), timeout_s=60
+        )
+        journey = await tracked(resident)
+        waste = await officer_token(client, identity, "demo.waste@example.org")
+        refused = await client.get(
+            f"{view}/tracking/{reference}", params={"purpose": "checking"}, headers=bearer(waste)
+        )
+
+    assert kinds(journey)[0] == SUBMITTED, "every step, oldest first"
+    assert UPDATE in kinds(journey)
+    assert NOTE not in kinds(journey), "the officers' internal note never reaches the resident"
+    assert NOTE in kinds(seen_by_officer)
+    assert journey["reference"] == reference
+    assert journey["status"] == "awaiting_payment"
+    assert "pay" in journey["next_step"].lower(), journey["next_step"]
+    assert refused.status_code == 404, "a waste officer cannot see a pest control request"
