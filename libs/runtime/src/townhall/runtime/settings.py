@@ -6,8 +6,20 @@ The embedded default and the scaled deployment differ only here: point
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _blank_is_unset(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+#: An optional setting where an empty variable means "not set" (compose files and
+#: .env templates write ``NAME=`` for settings an operator has yet to fill in).
+OptionalText = Annotated[str | None, BeforeValidator(_blank_is_unset)]
+OptionalSecret = Annotated[SecretStr | None, BeforeValidator(_blank_is_unset)]
 
 
 class KafkaSettings(BaseSettings):

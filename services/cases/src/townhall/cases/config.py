@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import SecretStr
-
-from townhall.runtime.settings import ServiceSettings
+from townhall.runtime.settings import OptionalSecret, OptionalText, ServiceSettings
 
 
 class CasesSettings(ServiceSettings):
@@ -16,11 +14,11 @@ class CasesSettings(ServiceSettings):
     #: Folder of service type files (``*.yaml``); the bundled catalogue when unset.
     catalogue_dir: Path | None = None
     #: Identity's base URL, for resident matching; unset: cases keep the details given.
-    identity_url: str | None = None
+    identity_url: OptionalText = None
     #: This service's client of identity (scope ``residents:match``), registered with
     #: ``python -m townhall.identity add-service-client --client-id cases --scope ...``.
     identity_client_id: str = "cases"
-    identity_client_secret: SecretStr | None = None
+    identity_client_secret: OptionalSecret = None
     #: How long a case submission waits for identity before recording no resident id.
     identity_timeout_s: float = 2.0
     #: React to payments and booking events (consumer group "cases").

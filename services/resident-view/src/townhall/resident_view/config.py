@@ -1,8 +1,6 @@
 """Settings of resident-view (environment variables, see townhall.runtime.settings)."""
 
-from pydantic import SecretStr
-
-from townhall.runtime.settings import ServiceSettings
+from townhall.runtime.settings import OptionalSecret, OptionalText, ServiceSettings
 
 
 class ResidentViewSettings(ServiceSettings):
@@ -11,11 +9,11 @@ class ResidentViewSettings(ServiceSettings):
     database_url: str = "sqlite+aiosqlite:///var/resident-view.db"
     #: Identity's base URL, to fetch residents' data keys (names for search). Unset: the
     #: projection runs without names and search finds residents by case reference only.
-    identity_url: str | None = None
+    identity_url: OptionalText = None
     #: This service's client of identity (scope ``pii:read``), registered with
     #: ``python -m townhall.identity add-service-client --client-id resident-view ...``.
     identity_client_id: str = "resident-view"
-    identity_client_secret: SecretStr | None = None
+    identity_client_secret: OptionalSecret = None
     #: How long one call to identity may take before the projection retries it.
     identity_timeout_s: float = 5.0
     #: Data keys kept in memory: how many, and for how long (an erasure evicts at once).
