@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import Progress, TaskID
 
 from bench import latency
+from bench.costs import stage_costs
 from bench.reads import timeline_read_latency
 from bench.report import Report
 from bench.throughput import load_topic, projection_rate, raw_consume_rate
@@ -31,13 +32,16 @@ console = Console(width=110)
 
 async def measure(report: Report, kafka_bootstrap: str, workdir: Path) -> None:
     kafka = embedded_kafka_settings(kafka_bootstrap)
+    records = registered_records(EVENTS)
     with console.status(f"writing {EVENTS:,} events to the broker"):
-        topic = await load_topic(kafka, registered_records(EVENTS))
+        topic = await load_topic(kafka, records)
     with console.status("baseline: raw aiokafka consumption"):
         report.baseline("raw aiokafka consume", await raw_consume_rate(kafka, topic, EVENTS))
     with console.status("projection into SQLite"):
         url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
         report.rate("projection → SQLite", await projection_rate(kafka, topic, EVENTS, url))
+    with console.status("the projection's stages, one at a time"):
+        report.stages(await stage_costs(records[:20_000], workdir))
     postgres = PostgresDatabases(os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES))
     try:
         with console.status("projection into PostgreSQL"):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from rich.console import Console
 from rich.table import Table
 
+from bench.costs import Stage
 from bench.latency import Latency
 from bench.reads import ReadLatency
 
@@ -18,12 +19,16 @@ class Report:
     rates: list[tuple[str, float]] = field(default_factory=list)
     latencies: list[tuple[str, Latency]] = field(default_factory=list)
     read_latencies: list[tuple[str, ReadLatency]] = field(default_factory=list)
+    costs: list[Stage] = field(default_factory=list)
 
     def baseline(self, name: str, per_second: float) -> None:
         self.base = (name, per_second)
 
     def rate(self, name: str, per_second: float) -> None:
         self.rates.append((name, per_second))
+
+    def stages(self, costs: list[Stage]) -> None:
+        self.costs = costs
 
     def reads(self, name: str, measured: ReadLatency) -> None:
         self.read_latencies.append((name, measured))
@@ -42,6 +47,8 @@ class Report:
             bar = "█" * max(1, round(ratio * 40))
             table.add_row(name, f"{rate:,.0f}", f"{ratio:.1%}", bar)
         self.console.print(table)
+        if self.costs:
+            self.console.print(self._costs_table(base_rate))
         if self.latencies:
             self.console.print(self._latency_table())
         if self.read_latencies:
@@ -87,5 +94,24 @@ class Report:
                 f"{m.query_p50_ms:.1f}",
                 f"{m.query_p99_ms:.1f}",
                 bar,
+            )
+        return table
+
+    def _costs_table(self, base_rate: float) -> Table:
+        total = sum(stage.us_per_event for stage in self.costs)
+        ceiling = 1e6 / total
+        table = Table(
+            title="Where the projection's time goes (each stage alone, µs per event)",
+            caption=(
+                f"sum {total:.0f} µs: {ceiling:,.0f} events/s, {ceiling / base_rate:.1%} of the "
+                "baseline, before the database thread overlaps the rest"
+            ),
+        )
+        for column in ("stage", "µs/event", "share", ""):
+            table.add_column(column, justify="left" if column in ("stage", "") else "right")
+        for stage in self.costs:
+            share = stage.us_per_event / total
+            table.add_row(
+                stage.name, f"{stage.us_per_event:.1f}", f"{share:.0%}", "█" * round(share * 40)
             )
         return table
