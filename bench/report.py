@@ -61,8 +61,7 @@ class Report:
             table.add_column(column, justify="left" if column in ("what", "") else "right")
         scale = 40 / max(m.p99_ms for _, m in self.latencies)
         for name, m in self.latencies:
-            median = max(1, round(m.p50_ms * scale))
-            bar = "█" * median + "░" * max(0, round(m.p99_ms * scale) - median)
+            bar = _spread(m.p50_ms, m.p99_ms, scale)
             table.add_row(
                 name,
                 f"{m.offered_per_s:.0f}",
@@ -82,8 +81,7 @@ class Report:
             table.add_column(column, justify="left" if column in ("what", "") else "right")
         scale = 40 / max(m.p99_ms for _, m in self.read_latencies)
         for name, m in self.read_latencies:
-            median = max(1, round(m.p50_ms * scale))
-            bar = "█" * median + "░" * max(0, round(m.p99_ms * scale) - median)
+            bar = _spread(m.p50_ms, m.p99_ms, scale)
             table.add_row(
                 name,
                 f"{m.store:,}",
@@ -115,3 +113,9 @@ class Report:
                 stage.name, f"{stage.us_per_event:.1f}", f"{share:.0%}", "█" * round(share * 40)
             )
         return table
+
+
+def _spread(p50: float, p99: float, scale: float) -> str:
+    """█ up to the median, ░ from there to the 99th percentile."""
+    median = max(1, round(p50 * scale))
+    return "█" * median + "░" * max(0, round(p99 * scale) - median)
