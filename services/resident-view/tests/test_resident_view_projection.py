@@ -131,3 +131,42 @@ async def test_legacy_topics_created_while_it_runs_are_projected_too(
     assert shown[0]["type"] == "legacy.council_tax.account.updated.v1"
     assert shown[0]["source"] == "/legacy/council-tax"
     assert shown[0]["summary"] == "Account updated"
+
+
+async def test_entries_link_to_themselves_to_tracking_and_to_the_request_in_cases(
+    database_url: str, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    issuer = TestIssuer(tmp_path)
+    settings = ResidentViewSettings(
+        database_url=database_url,
+        kafka=kafka_settings,
+        auth_jwks_url=issuer.jwks_url,
+        service_urls={"cases": "http://cases.example:8002/"},
+    )
+    app = create(settings)
+    resident = str(uuid.uuid4())
+    about_a_request = envelope(resident, WASTE, 1, case_reference="MB-2026-000007")
+    about_nothing_in_particular = envelope(resident, WASTE, 2)
+    async with app.router.lifespan_context(app):
+        await publish(kafka_settings, "cases.events", about_a_request, about_nothing_in_particular)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://rv") as client:
+            shown = await eventually(
+                lambda: entries(client, issuer, resident), lambda e: len(e) == 2
+            )
+            own = bearer_for(issuer, resident)
+            followed = await client.get(shown[1]["links"]["self"], headers=own)
+            tracked = await client.get(shown[1]["links"]["tracking"], headers=own)
+    newest, oldest = shown
+    assert oldest["links"] == {
+        "self": f"/residents/{resident}/timeline/{about_a_request.id}",
+        "tracking": "/tracking/MB-2026-000007",
+        "case": "http://cases.example:8002/cases/MB-2026-000007",
+    }
+    assert newest["links"] == {"self": f"/residents/{resident}/timeline/{newest['event_id']}"}
+    assert followed.status_code == 200 and followed.json()["event_id"] == about_a_request.id
+    assert tracked.status_code == 200 and tracked.json()["reference"] == "MB-2026-000007"
+
+
+def bearer_for(issuer: TestIssuer, resident: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issuer.resident(resident)}"}

@@ -68,7 +68,7 @@ class KafkaSettings(BaseSettings):
 class ServiceSettings(BaseSettings):
     """Settings every service has. Services subclass it to set their defaults."""
 
-    model_config = SettingsConfigDict(extra="ignore")
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     service_name: str = "service"
     host: str = "127.0.0.1"
@@ -88,6 +88,9 @@ class ServiceSettings(BaseSettings):
     auth_jwks_url: str | None = None
     auth_issuer: str = "townhall-identity"
     auth_audience: str = "townhall"
+    #: Base URL of every service by name (``townhall up`` sets SERVICE_URLS_JSON), for
+    #: links from one service's pages and answers to another's.
+    service_urls: dict[str, str] = Field(default_factory=dict, alias="SERVICE_URLS_JSON")
 
 
 #: What differs for the embedded broker; ``townhall up`` passes it on as KAFKA_* variables.

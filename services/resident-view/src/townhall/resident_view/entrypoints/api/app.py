@@ -61,6 +61,7 @@ def create(
         service=settings.service_name, lifespan=lifespan, readiness=runtime.readiness()
     )
     app.state.live = live
+    app.state.service_urls = settings.service_urls
     app.include_router(timeline.router)
     app.include_router(search.router)
     app.include_router(tracking.router)

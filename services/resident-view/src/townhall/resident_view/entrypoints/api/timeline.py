@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Path, Query, Request
+from pydantic import BaseModel, Field
 
 from townhall.resident_view import audit, views
 from townhall.resident_view.entrypoints.api.dependencies import (
@@ -39,6 +40,20 @@ class Entry(BaseModel):
     audience: str
     view: Literal["detail", "summary"]
     data: dict[str, Any] | None
+    links: dict[str, str] = Field(
+        description="self: this entry; tracking: the request end to end; case: the request "
+        "in cases' own API (when its address is configured)."
+    )
+
+
+def _entry(row: dict[str, Any], resident: str, request: Request) -> Entry:
+    links = {"self": f"/residents/{resident}/timeline/{quote(row['event_id'], safe='')}"}
+    if reference := row["case_reference"]:
+        links["tracking"] = f"/tracking/{quote(reference, safe='')}"
+        cases = request.app.state.service_urls.get("cases")
+        if cases:
+            links["case"] = f"{cases.rstrip('/')}/cases/{quote(reference, safe='')}"
+    return Entry(**row, links=links)
 
 
 class Timeline(BaseModel):
@@ -56,6 +71,7 @@ async def _refuse(sessions: Sessions, viewer: Principal, resident: str, purpose:
 @router.get("/{resident_id}/timeline", response_model=Timeline)
 async def get_timeline(
     resident_id: UUID,
+    request: Request,
     viewer: CurrentPrincipal,
     purpose: Purpose,
     filters: TimelineFilters,
@@ -78,7 +94,7 @@ async def get_timeline(
         )
     return Timeline(
         resident_id=resident_id,
-        entries=[Entry(**row) for row in rows],
+        entries=[_entry(row, resident, request) for row in rows],
         next_cursor=following.encode() if following else None,
     )
 
@@ -86,6 +102,7 @@ async def get_timeline(
 @router.get("/{resident_id}/timeline/{event_id}", response_model=Entry)
 async def get_entry(
     resident_id: UUID,
+    request: Request,
     event_id: Annotated[str, Path(max_length=128)],
     viewer: CurrentPrincipal,
     purpose: Purpose,
@@ -105,4 +122,4 @@ async def get_entry(
         )
     if row is None:  # absent or not visible: existence itself is not disclosed
         raise NotFound("no such entry in this resident's history")
-    return Entry(**row)
+    return _entry(row, resident, request)
