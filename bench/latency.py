@@ -83,9 +83,14 @@ async def measure(platform: Platform, source_db: str, rate: float, seconds: floa
         await relay.stop()
         await epoch.stop()
         await engine.dispose()
-    latencies = sorted(stamps)
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    return Latency(offered, statistics.median(latencies), p99, latencies[-1])
+    p50, p99 = percentiles(stamps)
+    return Latency(offered, p50, p99, max(stamps))
+
+
+def percentiles(timings: list[float]) -> tuple[float, float]:
+    """(median, 99th percentile) of ``timings``."""
+    ordered = sorted(timings)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
 async def _offer(

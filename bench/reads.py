@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import random
-import statistics
 import time
 import uuid
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from typing import Any
 import httpx
 from sqlalchemy import insert
 
+from bench.latency import percentiles
 from townhall.resident_view import generations, views
 from townhall.resident_view.adapters.orm import timeline_entries
 from townhall.resident_view.config import ResidentViewSettings
@@ -51,11 +51,6 @@ class ReadLatency:
     #: the page's query alone, the policy applied in it
     query_p50_ms: float
     query_p99_ms: float
-
-
-def _percentiles(timings: list[float]) -> tuple[float, float]:
-    ordered = sorted(timings)
-    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
 def _rows(
@@ -153,4 +148,4 @@ async def timeline_read_latency(
                 began = time.perf_counter()
                 await views.timeline(session, scope, filters=views.Filters(), limit=50)
                 queries.append((time.perf_counter() - began) * 1000)
-    return ReadLatency(total, mine, visible, *_percentiles(timings), *_percentiles(queries))
+    return ReadLatency(total, mine, visible, *percentiles(timings), *percentiles(queries))

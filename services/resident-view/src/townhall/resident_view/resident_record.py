@@ -17,6 +17,7 @@ from typing import Any
 
 from townhall.resident_view import search_keys as keys
 from townhall.runtime.names import name_tokens
+from townhall.runtime.normal_forms import normalise_email, normalise_phone
 
 Place = tuple[str | None, str | None]  # (postcode, uprn)
 
@@ -143,7 +144,7 @@ def _places(items: list[Any]) -> tuple[Place, ...]:
 
 
 def _points(items: list[Any], kind: str) -> tuple[str, ...]:
-    normal = keys.email if kind == "email" else keys.phone
+    normal = normalise_email if kind == "email" else normalise_phone
     values = [
         normal(_text(item.get("value")))
         for item in items

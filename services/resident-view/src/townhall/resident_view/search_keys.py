@@ -19,6 +19,7 @@ from collections.abc import Iterable
 import jellyfish
 
 from townhall.runtime.names import canonical_given_name
+from townhall.runtime.normal_forms import normalise_postcode
 
 NAME = "name"
 DOB = "dob"
@@ -29,21 +30,9 @@ EMAIL = "email"
 PHONE = "phone"
 IDENTIFIER = "identifier"
 
-_POSTCODE = re.compile(
-    r"^(?:GIR0AA|(?:[A-PR-UWYZ][0-9][0-9A-HJKPSTUW]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9ABEHMNPRVWXY]?)"
-    r"[0-9][ABD-HJLNP-UW-Z]{2})$"
-)
 _OUTWARD = re.compile(r"^(?:[A-PR-UWYZ][0-9][0-9A-HJKPSTUW]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9A-Z]?)$")
 _UPRN = re.compile(r"^[0-9]{1,12}$")
 _MIN_DELETION_LENGTH = 4
-
-
-def postcode(text: str) -> str:
-    """A UK postcode in its normal form ("sw1a1aa" → "SW1A 1AA"); ValueError if it is not."""
-    compact = re.sub(r"\s+", "", text).upper()
-    if not _POSTCODE.match(compact):
-        raise ValueError(f"{text!r} is not a UK postcode")
-    return f"{compact[:-3]} {compact[-3:]}"
 
 
 def outward_code(text: str) -> str | None:
@@ -57,30 +46,13 @@ def stored_postcode(text: str | None) -> str | None:
     if not text or not text.strip():
         return None
     try:
-        return postcode(text)
+        return normalise_postcode(text)
     except ValueError:
         return re.sub(r"\s+", " ", text.strip().upper())[:10]
 
 
 def district(normal_postcode: str) -> str:
     return normal_postcode.split(" ")[0]
-
-
-def phone(text: str | None) -> str | None:
-    """Digits only, a +44 / 0044 / 44 prefix folded to a leading 0: "+44 7700 900123" →
-    "07700900123"."""
-    if text is None:
-        return None
-    digits = "".join(ch for ch in text if ch.isdigit())
-    for prefix in ("0044", "44"):
-        if digits.startswith(prefix) and len(digits) - len(prefix) in (9, 10):
-            digits = "0" + digits[len(prefix) :]
-            break
-    return digits or None
-
-
-def email(text: str | None) -> str | None:
-    return text.strip().lower() if text and text.strip() else None
 
 
 def uprn(text: str | None) -> str | None:

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import Select, and_, case, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from townhall.resident_view.adapters.orm import merges
 from townhall.resident_view.adapters.orm import timeline_entries as t
+from townhall.resident_view.identity_events import residents_of
 from townhall.resident_view.policy import Visibility
 
 
@@ -80,12 +80,7 @@ async def _whose(session: AsyncSession, scope: Scope) -> list[str]:
     (or a short IN list) lets the database walk the (generation, resident, time) index
     newest first and stop at the page, where an OR with a subquery made SQLite without
     statistics scan the whole generation (0.6 s against 10 ms on 200,000 entries)."""
-    query = (
-        select(merges.c.merged_id)
-        .where(merges.c.generation == scope.generation)
-        .where(merges.c.survivor_id == scope.resident_id)
-    )
-    return [scope.resident_id, *(await session.execute(query)).scalars()]
+    return await residents_of(session, scope.generation, scope.resident_id)
 
 
 def _select(scope: Scope, whose: list[str]) -> Select[Any]:

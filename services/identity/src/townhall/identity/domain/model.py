@@ -16,7 +16,7 @@ from townhall.identity.domain.exceptions import (
     UnknownDomainError,
 )
 from townhall.identity.domain.officers import ADMIN, DOMAINS
-from townhall.identity.domain.postcodes import normalise_postcode
+from townhall.runtime.normal_forms import normalise_postcode
 
 LANGUAGES = ("en", "cy")
 MAX_LOA = 3

@@ -9,6 +9,7 @@ from datetime import date
 
 from townhall.identity.linkage.record import Record
 from townhall.runtime.names import canonical_given_name
+from townhall.runtime.normal_forms import normalise_email, normalise_phone
 
 _UK_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
 _NOT_LETTERS = re.compile(r"[^a-z ]+")
@@ -103,22 +104,6 @@ def postcode_parts(postcode: str | None) -> tuple[str | None, str | None]:
     if len(postcode) < 3:
         return None, None
     return postcode[:-1], postcode[:-2]
-
-
-def normalise_email(email: str | None) -> str | None:
-    return email.strip().lower() if email and email.strip() else None
-
-
-def normalise_phone(phone: str | None) -> str | None:
-    """Digits only, with a +44 / 0044 / 44 international prefix folded to a leading 0."""
-    if phone is None:
-        return None
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    for prefix in ("0044", "44"):
-        if digits.startswith(prefix) and len(digits) - len(prefix) in (9, 10):
-            digits = "0" + digits[len(prefix) :]
-            break
-    return digits or None
 
 
 def _optional_name(value: str | None) -> str | None:

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from townhall.identity.domain.postcodes import normalise_postcode
+from townhall.runtime.normal_forms import normalise_postcode
 from townhall.schemas.envelope import Sensitivity
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]

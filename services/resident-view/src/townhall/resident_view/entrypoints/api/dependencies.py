@@ -15,6 +15,7 @@ from townhall.resident_view.resident_record import identifier_term
 from townhall.resident_view.views import BadCursorError, Cursor, Filters
 from townhall.runtime.auth import CurrentPrincipal, Principal
 from townhall.runtime.names import name_tokens
+from townhall.runtime.normal_forms import normalise_email, normalise_phone, normalise_postcode
 from townhall.runtime.problems import BadRequest, Forbidden
 from townhall.runtime.service import ServiceRuntime
 
@@ -81,7 +82,7 @@ def _tracking_purpose(
 
 def _postcode(text: str) -> str:
     try:
-        return search_keys.postcode(text)
+        return normalise_postcode(text)
     except ValueError:
         district = search_keys.outward_code(text)
         if district is None:
@@ -90,14 +91,14 @@ def _postcode(text: str) -> str:
 
 
 def _phone(text: str) -> str:
-    digits = search_keys.phone(text)
+    digits = normalise_phone(text)
     if digits is None or not 7 <= len(digits) <= 15:
         raise BadRequest("a phone number has 7 to 15 digits")
     return digits
 
 
 def _email(text: str) -> str:
-    value = search_keys.email(text)
+    value = normalise_email(text)
     if value is None or "@" not in value.strip("@"):
         raise BadRequest(f"{text!r} is not an email address")
     return value

@@ -1,0 +1,38 @@
+"""Normal forms of the contact details residents give, shared by every service that
+stores or compares them (identity's record and matching, resident-view's search)."""
+
+from __future__ import annotations
+
+import re
+
+_POSTCODE = re.compile(
+    r"^(?:GIR0AA|(?:[A-PR-UWYZ][0-9][0-9A-HJKPSTUW]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9ABEHMNPRVWXY]?)"
+    r"[0-9][ABD-HJLNP-UW-Z]{2})$"
+)
+
+
+def normalise_postcode(text: str) -> str:
+    """A UK postcode in upper case with one space before the inward code
+    ("sw1a1aa " → "SW1A 1AA"). Raises ValueError when ``text`` is not a valid one."""
+    compact = re.sub(r"\s+", "", text).upper()
+    if not _POSTCODE.match(compact):
+        raise ValueError(f"{text!r} is not a valid UK postcode")
+    return f"{compact[:-3]} {compact[-3:]}"
+
+
+def normalise_email(email: str | None) -> str | None:
+    """Trimmed and lower-cased; None when blank."""
+    return email.strip().lower() if email and email.strip() else None
+
+
+def normalise_phone(phone: str | None) -> str | None:
+    """Digits only, a +44 / 0044 / 44 international prefix folded to a leading 0:
+    "+44 7700 900123" → "07700900123"; None when there are no digits."""
+    if phone is None:
+        return None
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    for prefix in ("0044", "44"):
+        if digits.startswith(prefix) and len(digits) - len(prefix) in (9, 10):
+            digits = "0" + digits[len(prefix) :]
+            break
+    return digits or None
