@@ -16,6 +16,11 @@ from townhall.schemas.envelope import Envelope
 
 _FORMAT = JSONFormat()
 _FIELDS = frozenset(Envelope.model_fields) - {"data"}
+#: Header → attribute. Extensions this platform does not know (and the binding's
+#: partitionkey) are not in it, so they are ignored.
+_HEADER_ATTRIBUTES = {f"ce_{name}": name for name in _FIELDS} | {"content-type": "datacontenttype"}
+_REQUIRED = frozenset({"id", "type", "source", "specversion"})
+_validate_envelope = Envelope.__pydantic_validator__.validate_python
 Headers = Sequence[tuple[str, bytes]]
 
 
@@ -55,21 +60,22 @@ def from_record(key: bytes | None, value: bytes | None, headers: Headers) -> Env
     attributes: dict[str, Any] = {}
     try:
         for name, raw in headers:
-            if name.startswith("ce_"):
-                attributes[name[3:]] = raw.decode()
-            elif name == "content-type":
-                attributes["datacontenttype"] = raw.decode()
+            attribute = _HEADER_ATTRIBUTES.get(name)
+            if attribute is not None:
+                attributes[attribute] = raw.decode()
     except UnicodeDecodeError as exc:
         raise MalformedEventError(f"a CloudEvents header is not UTF-8: {exc}") from exc
-    missing = {"id", "type", "source", "specversion"} - attributes.keys()
-    if missing:
-        names = ", ".join(f"ce_{m}" for m in sorted(missing))
+    if not attributes.keys() >= _REQUIRED:
+        names = ", ".join(f"ce_{m}" for m in sorted(_REQUIRED - attributes.keys()))
         raise MalformedEventError(f"missing CloudEvents headers: {names}")
     try:
-        data = json.loads(value)
-    except ValueError as exc:
+        data = json.loads(value.decode())
+    except ValueError as exc:  # UnicodeDecodeError is a ValueError too
         raise MalformedEventError(f"event data is not JSON: {exc}") from exc
-    return _to_envelope(attributes, data)
+    if not isinstance(data, dict):
+        raise MalformedEventError("event data is not a JSON object")
+    attributes["data"] = data
+    return _validated(attributes)
 
 
 def from_record_sdk(key: bytes | None, value: bytes | None, headers: Headers) -> Envelope:
@@ -89,8 +95,13 @@ def _to_envelope(attributes: dict[str, Any], data: Any) -> Envelope:
         raise MalformedEventError("event data is not a JSON object")
     # Extensions this platform does not know (and the binding's partitionkey) are ignored.
     known = {name: value for name, value in attributes.items() if name in _FIELDS}
+    return _validated({**known, "data": data})
+
+
+def _validated(attributes: dict[str, Any]) -> Envelope:
     try:
-        return Envelope.model_validate({**known, "data": data})
+        envelope: Envelope = _validate_envelope(attributes)
+        return envelope
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
