@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from townhall.resident_view import progress
-from townhall.resident_view.adapters.orm import source_pending
+from townhall.resident_view.adapters.orm import source_progress
 from townhall.resident_view.entrypoints.api.app import MIGRATIONS
 from townhall.runtime.db import create_engine, session_factory
 from townhall.runtime.migrations import upgrade
@@ -38,6 +38,12 @@ def _expected(received: set[int]) -> tuple[int, int, int]:
     return watermark, max_seen, pending
 
 
+def _waiting(watermark: int, pending: str) -> set[int]:
+    """The sequences the stored bitmask says arrived above the watermark."""
+    bits = int(pending, 16) if pending else 0
+    return {watermark + 1 + i for i in range(bits.bit_length()) if bits >> i & 1}
+
+
 batches = st.lists(st.lists(st.integers(1, 40), min_size=1, max_size=15), min_size=1, max_size=8)
 
 
@@ -57,18 +63,16 @@ async def test_watermark_and_gap_follow_any_order_and_repetition(
         received |= set(batch)
         async with sessions() as session:
             [state] = await progress.report(session, generation)
-            stored = set(
-                (
-                    await session.execute(
-                        select(source_pending.c.sequence).where(
-                            source_pending.c.generation == generation
-                        )
+            stored = (
+                await session.execute(
+                    select(source_progress.c.watermark, source_progress.c.pending).where(
+                        source_progress.c.generation == generation
                     )
-                ).scalars()
-            )
+                )
+            ).one()
         watermark, max_seen, pending = _expected(received)
         assert (state.watermark, state.max_seen, state.pending) == (watermark, max_seen, pending)
-        assert stored == {s for s in received if s > watermark}
+        assert _waiting(*stored) == {s for s in received if s > watermark}
         assert state.missing == max_seen - watermark - pending
 
 
@@ -83,3 +87,55 @@ async def test_a_source_in_another_generation_does_not_count_as_pending(
     async with sessions() as session:
         [state] = await progress.report(session, new)
     assert (state.watermark, state.max_seen, state.pending, state.missing) == (2, 4, 1, 1)
+
+
+async def test_thousands_waiting_above_a_gap_are_counted_and_released_when_it_fills(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    generation = next(_generations)
+    source = "/townhall/test"
+    async with sessions.begin() as session:
+        await progress.advance(session, generation, [(source, s) for s in range(2, 5002)])
+    async with sessions() as session:
+        [state] = await progress.report(session, generation)
+    assert (state.watermark, state.pending, state.missing) == (0, 5000, 1)
+    async with sessions.begin() as session:
+        await progress.advance(session, generation, [(source, 1)])
+    async with sessions() as session:
+        [state] = await progress.report(session, generation)
+    assert (state.watermark, state.max_seen, state.pending, state.missing) == (5001, 5001, 0, 0)
+
+
+async def test_upgrading_folds_waiting_rows_into_the_bitmask(database_url: str) -> None:
+    await upgrade(database_url, MIGRATIONS, "0006")
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO source_progress (generation, source, watermark, max_seen) "
+                    "VALUES (7, '/townhall/cases', 3, 9)"
+                )
+            )
+            for sequence in (5, 6, 9):
+                await connection.execute(
+                    text(
+                        "INSERT INTO source_pending (generation, source, sequence) "
+                        "VALUES (7, '/townhall/cases', :s)"
+                    ),
+                    {"s": sequence},
+                )
+        await upgrade(database_url, MIGRATIONS)
+        async with session_factory(engine)() as session:
+            [state] = await progress.report(session, 7)
+            stored = (
+                await session.execute(
+                    select(source_progress.c.watermark, source_progress.c.pending).where(
+                        source_progress.c.generation == 7
+                    )
+                )
+            ).one()
+    finally:
+        await engine.dispose()
+    assert _waiting(*stored) == {5, 6, 9}
+    assert (state.watermark, state.max_seen, state.pending, state.missing) == (3, 9, 3, 3)

@@ -19,7 +19,6 @@ from townhall.resident_view.adapters.orm import (
     merges,
     residents,
     search_terms,
-    source_pending,
     source_progress,
     timeline_entries,
 )
@@ -34,7 +33,6 @@ GENERATIONAL = (
     residents,
     search_terms,
     source_progress,
-    source_pending,
 )
 
 

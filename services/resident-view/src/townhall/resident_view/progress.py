@@ -1,9 +1,15 @@
 """Completeness: per source, which sequence numbers have arrived and where the gaps are.
 
 Sources number their events 1, 2, 3… without gaps (townhall.runtime.outbox). The
-watermark is the highest sequence below which nothing is missing; sequences that
-arrive above it wait in ``source_pending`` until the gap closes. The gap is how many
-numbers between the watermark and the highest seen have not arrived.
+watermark is the highest sequence below which nothing is missing. What arrived above
+it (out of order, or past a gap) is kept as a bitmask beside the watermark: bit ``i``
+set means sequence ``watermark + 1 + i`` has arrived. The gap is how many numbers
+between the watermark and the highest seen have not arrived.
+
+A source's events are spread over partitions by resident, so they arrive interleaved
+and the watermark trails by about the skew between partitions. The bitmask keeps that
+to one row per source, read and written once per batch, however many sequences wait
+(a pending row per sequence cost more than storing the timeline entries).
 """
 
 from __future__ import annotations
@@ -13,13 +19,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from prometheus_client import Gauge
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from townhall.resident_view.adapters.orm import source_pending, source_progress
+from townhall.resident_view.adapters.orm import source_progress
 from townhall.runtime.db import insert_or_ignore
 
-_CHUNK = 5000
 MISSING = Gauge(
     "townhall_projection_missing_events",
     "Sequence numbers a source has used that the projection has not received",
@@ -39,112 +44,90 @@ class SourceProgress:
         return self.max_seen - self.watermark - self.pending
 
 
+@dataclass(frozen=True)
+class Arrivals:
+    """The gapless prefix (``watermark``) and what arrived beyond it (``above``)."""
+
+    watermark: int = 0
+    above: int = 0
+
+    def add(self, sequences: Iterable[int]) -> Arrivals:
+        """These arrivals too; repeats and sequences at or below the watermark change
+        nothing."""
+        offsets = [s - self.watermark - 1 for s in sequences if s > self.watermark]
+        if not offsets:
+            return self
+        bits = bytearray((max(offsets) >> 3) + 1)
+        for offset in offsets:
+            bits[offset >> 3] |= 1 << (offset & 7)
+        above = self.above | int.from_bytes(bits, "little")
+        run = (~above & (above + 1)).bit_length() - 1  # trailing ones: the gapless run
+        return Arrivals(self.watermark + run, above >> run)
+
+    @property
+    def pending(self) -> int:
+        return self.above.bit_count()
+
+    @property
+    def max_seen(self) -> int:
+        return self.watermark + self.above.bit_length()
+
+    def encode(self) -> str:
+        return format(self.above, "x") if self.above else ""
+
+    @classmethod
+    def decode(cls, watermark: int, pending: str) -> Arrivals:
+        return cls(watermark, int(pending, 16) if pending else 0)
+
+
 async def advance(session: AsyncSession, generation: int, seen: Iterable[tuple[str, int]]) -> None:
-    by_source: dict[str, set[int]] = defaultdict(set)
+    by_source: dict[str, list[int]] = defaultdict(list)
     for source, sequence in seen:
-        by_source[source].add(sequence)
+        by_source[source].append(sequence)
     for source, sequences in by_source.items():
-        state = await _advance_source(session, _Key(generation, source), sequences)
+        state = await _advance_source(session, generation, source, sequences)
         MISSING.labels(source).set(state.missing)
 
 
-@dataclass(frozen=True)
-class _Key:
-    generation: int
-    source: str
-
-
-async def _advance_source(session: AsyncSession, key: _Key, sequences: set[int]) -> SourceProgress:
-    """Events mostly arrive in order, so the watermark moves in memory over the batch's
-    own run of sequences and only what lies past a gap is written to ``source_pending``."""
-    source = key.source
-    where = (source_progress.c.source == source) & (source_progress.c.generation == key.generation)
+async def _advance_source(
+    session: AsyncSession, generation: int, source: str, sequences: list[int]
+) -> SourceProgress:
+    where = (source_progress.c.source == source) & (source_progress.c.generation == generation)
     row = (
         await session.execute(
-            select(source_progress.c.watermark, source_progress.c.max_seen).where(where)
+            select(
+                source_progress.c.watermark, source_progress.c.max_seen, source_progress.c.pending
+            ).where(where)
         )
     ).one_or_none()
     if row is None:
         await session.execute(
             insert_or_ignore(session, source_progress).values(
-                generation=key.generation, source=source, watermark=0, max_seen=0
+                generation=generation, source=source, watermark=0, max_seen=0, pending=""
             )
         )
-        watermark, max_seen = 0, 0
+        before, max_seen = Arrivals(), 0
     else:
-        watermark, max_seen = row
-    settled = watermark
-    had_pending = max_seen > watermark  # anything above the watermark is waiting
-    fresh = sorted(s for s in sequences if s > watermark)
-    run = 0
-    while run < len(fresh) and fresh[run] == watermark + 1:
-        watermark, run = fresh[run], run + 1
-    mine = (source_pending.c.source == source) & (source_pending.c.generation == key.generation)
-    if run < len(fresh):
-        await session.execute(
-            insert_or_ignore(session, source_pending),
-            [{"generation": key.generation, "source": source, "sequence": s} for s in fresh[run:]],
-        )
-    if had_pending or run < len(fresh):
-        watermark = await _contiguous(session, mine, watermark, settled)
-    max_seen = max(max_seen, *sequences)
+        before, max_seen = Arrivals.decode(row.watermark, row.pending), row.max_seen
+    after = before.add(sequences)
+    max_seen = max(max_seen, after.max_seen)
     await session.execute(
-        update(source_progress).where(where).values(watermark=watermark, max_seen=max_seen)
+        update(source_progress)
+        .where(where)
+        .values(watermark=after.watermark, max_seen=max_seen, pending=after.encode())
     )
-    pending = 0
-    if max_seen > watermark:
-        query = select(func.count()).select_from(source_pending).where(mine)
-        pending = int((await session.execute(query)).scalar_one())
-    return SourceProgress(source, watermark, max_seen, pending)
-
-
-async def _contiguous(
-    session: AsyncSession, mine: ColumnElement[bool], watermark: int, settled: int
-) -> int:
-    """Move the watermark over pending sequences that follow it without a gap, and drop
-    the pending rows it passed (``settled`` is where the stored watermark stood)."""
-    while True:
-        chunk = list(
-            (
-                await session.execute(
-                    select(source_pending.c.sequence)
-                    .where(mine)
-                    .where(source_pending.c.sequence > watermark)
-                    .order_by(source_pending.c.sequence)
-                    .limit(_CHUNK)
-                )
-            ).scalars()
-        )
-        start = watermark
-        for sequence in chunk:
-            if sequence != watermark + 1:
-                break
-            watermark = sequence
-        if watermark - start < _CHUNK:
-            break
-    if watermark > settled:
-        await session.execute(
-            delete(source_pending).where(mine).where(source_pending.c.sequence <= watermark)
-        )
-    return watermark
+    return SourceProgress(source, after.watermark, max_seen, after.pending)
 
 
 async def report(session: AsyncSession, generation: int) -> list[SourceProgress]:
-    pending = (
-        select(source_pending.c.source, func.count().label("n"))
-        .where(source_pending.c.generation == generation)
-        .group_by(source_pending.c.source)
-        .subquery()
-    )
-    query = (
-        select(
-            source_progress.c.source,
-            source_progress.c.watermark,
-            source_progress.c.max_seen,
-            func.coalesce(pending.c.n, 0),
-        )
-        .outerjoin(pending, pending.c.source == source_progress.c.source)
-        .where(source_progress.c.generation == generation)
-    )
+    query = select(
+        source_progress.c.source,
+        source_progress.c.watermark,
+        source_progress.c.max_seen,
+        source_progress.c.pending,
+    ).where(source_progress.c.generation == generation)
     rows = (await session.execute(query)).all()
-    return [SourceProgress(s, w, m, int(p)) for s, w, m, p in rows]
+    return [
+        SourceProgress(source, watermark, max_seen, Arrivals.decode(watermark, pending).pending)
+        for source, watermark, max_seen, pending in rows
+    ]

@@ -19,9 +19,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.resident_view import identity_events, progress
-from townhall.resident_view.adapters.orm import timeline_entries
+from townhall.resident_view.adapters import entry_writer
 from townhall.resident_view.residents import ResidentIndex
-from townhall.runtime.db import insert_or_ignore
 from townhall.schemas.envelope import Envelope
 from townhall.schemas.events.cases import CaseStatusChanged, CaseSubmitted, ContactLogged
 from townhall.schemas.events.identity import ResidentRegistered
@@ -139,9 +138,9 @@ def entry(envelope: Envelope, generation: int = 1) -> Row | None:
 class Projector:
     """The consumer handler for one generation of the projection.
 
-    It deduplicates by itself: the entry's key is (generation, event id), so inserting
-    with ON CONFLICT DO NOTHING and reading back what was inserted tells which events
-    are new, without a second table to write (the consumer runs it with
+    It deduplicates by itself: the entry's key is (generation, event id), and the
+    entry writer (adapters.entry_writer) reports which events it stored for the first
+    time, without a second table to write (the consumer runs it with
     ``handler_dedupes``). Only new events have effects beyond their entry.
     """
 
@@ -156,12 +155,7 @@ class Projector:
         recorded_at = datetime.now(UTC)
         for row in rows:
             row["recorded_at"] = recorded_at
-        inserted: set[str] = set()
-        if rows:
-            statement = insert_or_ignore(session, timeline_entries).returning(
-                timeline_entries.c.event_id
-            )
-            inserted = set((await session.execute(statement, rows)).scalars())
+        inserted = await entry_writer.insert_new(session, self.generation, rows)
         applied = 0
         for envelope in envelopes:
             # an event about no resident has no entry and no effect, only progress

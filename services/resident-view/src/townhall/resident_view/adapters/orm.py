@@ -76,7 +76,8 @@ access_audit = Table(
     Index("ix_access_audit_viewer", "viewer", "at"),
 )
 
-#: Completeness per source: every sequence up to ``watermark`` has arrived.
+#: Completeness per source: every sequence up to ``watermark`` has arrived; ``pending``
+#: is a bitmask (hex) of those that arrived above it (see townhall.resident_view.progress).
 source_progress = Table(
     "source_progress",
     metadata,
@@ -84,16 +85,7 @@ source_progress = Table(
     Column("source", String(200), primary_key=True),
     Column("watermark", BigInteger, nullable=False),
     Column("max_seen", BigInteger, nullable=False),
-)
-
-#: Sequences that arrived above a source's watermark (out of order or past a gap).
-source_pending = Table(
-    "source_pending",
-    metadata,
-    Column("generation", Integer, nullable=False),
-    Column("source", String(200), nullable=False),
-    Column("sequence", BigInteger, nullable=False),
-    PrimaryKeyConstraint("generation", "source", "sequence"),
+    Column("pending", Text, nullable=False, server_default=""),
 )
 
 #: Residents identity merged into another: their history shows under the survivor.
