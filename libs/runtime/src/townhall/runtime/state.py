@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.runtime.tables import runtime_state
@@ -16,8 +17,16 @@ async def get_value(session: AsyncSession, name: str) -> str | None:
 
 
 async def set_value(session: AsyncSession, name: str, value: str) -> None:
-    await session.execute(delete(runtime_state).where(runtime_state.c.name == name))
-    await session.execute(insert(runtime_state).values(name=name, value=value))
+    """Set ``name`` (and clear any lease expiry), in one statement: two processes that
+    set the same name at once (say, two consumers in one group recording the broker's
+    epoch) both succeed, the later one's value standing."""
+    dialect = session.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(runtime_state)
+    await session.execute(
+        statement.values(name=name, value=value, expires_at=None).on_conflict_do_update(
+            index_elements=[runtime_state.c.name], set_={"value": value, "expires_at": None}
+        )
+    )
 
 
 async def try_lease(
