@@ -54,6 +54,8 @@ BatchHandler = Callable[[AsyncSession, Sequence[Envelope]], Awaitable[int | None
 Validator = Callable[[Envelope], object]
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 CONFLICT_ATTEMPTS = 5
+#: Records decoded between two turns of the event loop (see _decode_all)
+DECODE_SLICE = 50
 
 
 def validate_registered(envelope: Envelope) -> object:
@@ -181,7 +183,7 @@ class IdempotentConsumer:
                 self.ready = True
                 if batches:
                     fetched.append(batches)
-                    deliveries = [self._decode(r) for records in batches.values() for r in records]
+                    deliveries = await self._decode_all(batches)
                     await self.settle()
                     del fetched[:-1]
                     self._inflight = asyncio.create_task(self._process(batches, deliveries))
@@ -229,6 +231,22 @@ class IdempotentConsumer:
         if valid:
             await self._apply(valid)
         await self._commit({tp: records[-1].offset + 1 for tp, records in batches.items()})
+
+    async def _decode_all(self, batches: dict[TopicPartition, list[Record]]) -> list[Delivery]:
+        """Decode a fetch, giving the write in flight a turn every so often.
+
+        A write is a string of steps (statements, a commit), each handed to the driver's
+        thread or to the server; the next step starts only when this loop gets a turn.
+        Decoding a whole fetch in one go would hold each step back until the end, so
+        the write and the decoding would take turns rather than overlap.
+        """
+        deliveries: list[Delivery] = []
+        for records in batches.values():
+            for record in records:
+                deliveries.append(self._decode(record))
+                if len(deliveries) % DECODE_SLICE == 0:
+                    await asyncio.sleep(0)
+        return deliveries
 
     def _decode(self, record: Record) -> Delivery:
         try:

@@ -7,6 +7,12 @@ class ResidentViewSettings(ServiceSettings):
     service_name: str = "resident-view"
     port: int = 8006
     database_url: str = "sqlite+aiosqlite:///var/resident-view.db"
+    #: Up to this many events per transaction. The projection's work per batch (a
+    #: transaction, progress, an offset commit) is fixed, so larger batches cost less per
+    #: event while it catches up; at live rates batches are as small as what arrived.
+    #: 2,000 rather than the platform's 500 made it 1.5x faster with two processes
+    #: (`make bench`); 5,000 gained nothing more.
+    consumer_batch_size: int = 2000
     #: Identity's base URL, to fetch residents' data keys (names for search). Unset: the
     #: projection runs without names and search finds residents by case reference only.
     identity_url: OptionalText = None

@@ -27,6 +27,8 @@ from townhall.schemas.events.identity import ResidentRegistered
 from townhall.schemas.registry import EVENT_TYPES, parse_event
 
 Row = dict[str, Any]
+#: One encoder for every row: ``json.dumps`` with any option builds a new one per call.
+_compact_json = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def _words(value: str) -> str:
@@ -128,7 +130,7 @@ def entry(envelope: Envelope, generation: int = 1) -> Row | None:
         "sequence": envelope.sequence,
         "subject": envelope.subject,
         "correlation_id": envelope.correlationid,
-        "data": json.dumps(data, separators=(",", ":")),
+        "data": _compact_json(data),
         "audience": _audience(data),
         "case_reference": _case_reference(envelope),
         "channel": _text(data, "channel", 32),
