@@ -1,4 +1,9 @@
-"""`python -m townhall.resident_view [serve|rebuild]`."""
+"""`python -m townhall.resident_view [serve|project|rebuild]`.
+
+``serve``: the timeline API and the live projection. ``project``: the projection only
+(health and metrics on PORT), one more process sharing the partitions. ``rebuild``:
+a new generation from the beginning of the topics, swapped in when it has caught up.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from townhall.resident_view.entrypoints.api.app import create
 from townhall.resident_view.rebuild import rebuild
 from townhall.runtime.service import serve
 
-USAGE = "usage: python -m townhall.resident_view [serve|rebuild]"
+USAGE = "usage: python -m townhall.resident_view [serve|project|rebuild]"
 
 
 def run_rebuild(settings: ResidentViewSettings) -> None:
@@ -32,6 +37,8 @@ def main(argv: list[str]) -> int:
     command = argv[1] if len(argv) > 1 else "serve"
     if command == "serve":
         serve(create(settings), settings)
+    elif command == "project":
+        serve(create(settings, api=False), settings)
     elif command == "rebuild":
         run_rebuild(settings)
     else:

@@ -78,3 +78,9 @@ async def discard(session: AsyncSession, number: int) -> None:
     """Delete every row of generation ``number``."""
     for table in GENERATIONAL:
         await session.execute(delete(table).where(table.c.generation == number))
+
+
+async def discard_older(session: AsyncSession, number: int) -> None:
+    """Delete every row of the generations before ``number``."""
+    for table in GENERATIONAL:
+        await session.execute(delete(table).where(table.c.generation < number))

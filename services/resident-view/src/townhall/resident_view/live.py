@@ -3,7 +3,8 @@
 On start it serves the active generation (the first, if none was ever activated) and
 runs that generation's consumer. Every few seconds it looks whether a rebuild has
 activated a newer generation; if so it starts the new generation's consumer (which
-resumes where the rebuild left off), stops the old one and discards the old rows.
+resumes where the rebuild left off), stops the old one and discards the rows of older
+generations.
 """
 
 from __future__ import annotations
@@ -86,12 +87,14 @@ class LiveProjection:
             active = await generations.active(session)
         if active == self.generation:
             return
-        previous, old_consumer = self.generation, self.consumer
+        old_consumer = self.consumer
         self.consumer = self.runtime.make_consumer(consumer_spec(active, self.residents))
         await self.consumer.start()
         self.generation = active
         if old_consumer:
             await old_consumer.stop()
         async with self.runtime.sessions.begin() as session:
-            await generations.discard(session, previous.number)
+            # older than the active one, not just the previous: another process that
+            # projects beside this one may have written to it until it switched too
+            await generations.discard_older(session, active.number)
         log.info("now serving a rebuilt generation", extra={"generation": active.number})

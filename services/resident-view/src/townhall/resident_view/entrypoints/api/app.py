@@ -40,8 +40,17 @@ def create(
     settings: ResidentViewSettings | None = None,
     *,
     identity_transport: httpx.AsyncBaseTransport | None = None,
+    api: bool = True,
 ) -> FastAPI:
-    """The app; ``identity_transport`` carries the calls to identity (tests: ASGI)."""
+    """The app; ``identity_transport`` carries the calls to identity (tests: ASGI).
+
+    With ``api=False`` it only projects (``python -m townhall.resident_view project``):
+    /healthz, /readyz and /metrics, no timeline. The projection scales out by partition:
+    every process projecting the active generation joins its consumer group, and Kafka
+    shares the topics' partitions among them, so each event is still applied by one
+    process, in order per resident. Run up to one process per partition
+    (``TOPIC_PARTITIONS``), beside the one that serves.
+    """
     settings = settings or ResidentViewSettings()
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS, produces=False)
     residents = resident_index(settings, identity_transport)
@@ -62,6 +71,8 @@ def create(
     )
     app.state.live = live
     app.state.service_urls = settings.service_urls
+    if not api:
+        return app
     app.include_router(timeline.router)
     app.include_router(search.router)
     app.include_router(tracking.router)
