@@ -2,7 +2,7 @@
 
 The projection does, per event: decode the binary binding into an Envelope, validate
 the data against its contract, shape the timeline row, and write it (the projection's
-INSERT … ON CONFLICT DO NOTHING RETURNING, SQLAlchemy over aiosqlite). Each stage is
+the entry writer's probe and executemany over aiosqlite). Each stage is
 timed on its own over the same records, so the sum shows the ceiling one process can
 reach before any overlap.
 """
@@ -12,14 +12,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from townhall.resident_view.adapters.orm import timeline_entries
+from townhall.resident_view.adapters import entry_writer
 from townhall.resident_view.entrypoints.api.app import MIGRATIONS
 from townhall.resident_view.projection import entry, validate
 from townhall.runtime.binding import KafkaRecord, from_record
-from townhall.runtime.db import create_engine, insert_or_ignore, session_factory
+from townhall.runtime.db import create_engine, session_factory
 from townhall.runtime.migrations import upgrade
 
 CHUNK = 2000
@@ -51,12 +52,11 @@ async def stage_costs(records: list[KafkaRecord], workdir: Path) -> list[Stage]:
     began = time.perf_counter()
     for start in range(0, count, CHUNK):
         async with sessions.begin() as session:
-            # the projection's own statement: keyed by event id, reading back what was new
-            statement = insert_or_ignore(session, timeline_entries).returning(
-                timeline_entries.c.event_id
-            )
-            await session.execute(statement, rows[start : start + CHUNK])
-    stages.append(Stage("insert (SQLAlchemy, SQLite)", (time.perf_counter() - began) / count * 1e6))
+            # the projection's own writer: keyed by event id, telling which were new
+            await entry_writer.insert_new(session, 1, rows[start : start + CHUNK])
+    stages.append(
+        Stage("insert (entry writer, SQLite)", (time.perf_counter() - began) / count * 1e6)
+    )
     await engine.dispose()
     return stages
 
@@ -72,4 +72,5 @@ def _check(envelopes: list[Any]) -> None:
 
 def _shape(envelopes: list[Any], rows: list[dict[str, Any]]) -> None:
     rows.clear()
-    rows.extend(row for e in envelopes if (row := entry(e)) is not None)
+    recorded_at = datetime.now(UTC)
+    rows.extend({**row, "recorded_at": recorded_at} for e in envelopes if (row := entry(e)))

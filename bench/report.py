@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass, field
 
 from rich.console import Console
@@ -16,13 +17,16 @@ from bench.reads import ReadLatency
 class Report:
     console: Console
     base: tuple[str, float] | None = None
+    base_runs: list[float] = field(default_factory=list)
     rates: list[tuple[str, float]] = field(default_factory=list)
     latencies: list[tuple[str, Latency]] = field(default_factory=list)
     read_latencies: list[tuple[str, ReadLatency]] = field(default_factory=list)
     costs: list[Stage] = field(default_factory=list)
 
-    def baseline(self, name: str, per_second: float) -> None:
-        self.base = (name, per_second)
+    def baseline(self, name: str, runs: list[float]) -> None:
+        """The baseline is the median of ``runs``; the others are shown beside it."""
+        self.base = (name, statistics.median(runs))
+        self.base_runs = sorted(runs)
 
     def rate(self, name: str, per_second: float) -> None:
         self.rates.append((name, per_second))
@@ -39,7 +43,11 @@ class Report:
     def show(self) -> None:
         assert self.base is not None, "no baseline measured"
         base_name, base_rate = self.base
-        table = Table(title=f"Throughput, as a share of the baseline ({base_name})")
+        runs = ", ".join(f"{r:,.0f}" for r in self.base_runs)
+        table = Table(
+            title=f"Throughput, as a share of the baseline ({base_name})",
+            caption=f"baseline runs: {runs} events/s; goal: projection ≥ 25%",
+        )
         for column in ("what", "events/s", "ratio", ""):
             table.add_column(column, justify="left" if column in ("what", "") else "right")
         for name, rate in [self.base, *self.rates]:
