@@ -58,6 +58,7 @@ __all__ = [
     "get_verifier",
     "principal_from_claims",
     "require_loa",
+    "verifier_of",
 ]
 
 Kind = Literal["resident", "officer", "service"]
@@ -330,12 +331,18 @@ def _find_key(keys: KeySet | None, kid: str | None) -> Key | None:
         return None
 
 
-def get_verifier(request: Request) -> TokenVerifier:
+def verifier_of(request: Request) -> TokenVerifier:
     """The verifier kept on ``app.state.verifier``."""
     verifier = getattr(request.app.state, "verifier", None)
     if verifier is None:
         raise RuntimeError("no token verifier: set app.state.verifier at start-up")
     return cast(TokenVerifier, verifier)
+
+
+async def get_verifier(request: Request) -> TokenVerifier:
+    """The dependency form of :func:`verifier_of` (async: FastAPI runs a plain function
+    in its thread pool, a hand-over each way on every request)."""
+    return verifier_of(request)
 
 
 _bearer_scheme = HTTPBearer(auto_error=False)

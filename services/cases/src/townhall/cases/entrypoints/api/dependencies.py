@@ -1,4 +1,8 @@
-"""FastAPI dependencies, as Annotated aliases (the only place Depends appears)."""
+"""FastAPI dependencies, as Annotated aliases (the only place Depends appears).
+
+Every dependency is ``async def``: FastAPI runs a plain ``def`` one in its thread pool,
+a hand-over each way per dependency per request, for work that never blocks.
+"""
 
 from __future__ import annotations
 
@@ -10,24 +14,24 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from townhall.cases.domain.catalogue import Catalogue
 from townhall.cases.domain.commands import Actor
 from townhall.cases.service_layer.messagebus import MessageBus
-from townhall.runtime.auth import AuthenticationError, Principal, get_verifier
+from townhall.runtime.auth import AuthenticationError, Principal, verifier_of
 from townhall.runtime.logging import get_correlation_id, new_correlation_id
 from townhall.runtime.outbox import EventContext
 
 _bearer = HTTPBearer(auto_error=False)
 
 
-def _bus(request: Request) -> MessageBus:
+async def _bus(request: Request) -> MessageBus:
     bus: MessageBus = request.app.state.bus
     return bus
 
 
-def _catalogue(request: Request) -> Catalogue:
+async def _catalogue(request: Request) -> Catalogue:
     catalogue: Catalogue = request.app.state.catalogue
     return catalogue
 
 
-def _context() -> EventContext:
+async def _context() -> EventContext:
     return EventContext(correlation_id=get_correlation_id() or new_correlation_id())
 
 
@@ -45,7 +49,7 @@ async def _maybe_actor(
     """The signed-in caller, or an anonymous one (residents need no account)."""
     if credentials is None:
         return Actor("anonymous", "anonymous")
-    return actor_of(await get_verifier(request).verify(credentials.credentials))
+    return actor_of(await verifier_of(request).verify(credentials.credentials))
 
 
 async def _signed_in(actor: Annotated[Actor, Depends(_maybe_actor)]) -> Actor:

@@ -1,4 +1,8 @@
-"""FastAPI dependencies, as Annotated aliases (the only place Depends appears)."""
+"""FastAPI dependencies, as Annotated aliases (the only place Depends appears).
+
+Every dependency is ``async def``: FastAPI runs a plain ``def`` one in its thread pool,
+a hand-over each way per dependency per request, for work that never blocks.
+"""
 
 from __future__ import annotations
 
@@ -21,25 +25,25 @@ PII_READ = "pii:read"
 MATCH = "residents:match"
 
 
-def _bus(request: Request) -> MessageBus:
+async def _bus(request: Request) -> MessageBus:
     bus: MessageBus = request.app.state.bus
     return bus
 
 
-def _tokens(request: Request) -> TokenIssuer:
+async def _tokens(request: Request) -> TokenIssuer:
     tokens: TokenIssuer = request.app.state.tokens
     return tokens
 
 
-def _client_address(request: Request) -> str:
+async def _client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _context() -> EventContext:
+async def _context() -> EventContext:
     return EventContext(correlation_id=get_correlation_id() or new_correlation_id())
 
 
-def _own_verifier(request: Request) -> TokenVerifier:
+async def _own_verifier(request: Request) -> TokenVerifier:
     verifier: TokenVerifier = request.app.state.identity_verifier
     return verifier
 
@@ -48,33 +52,37 @@ _principal = bearer_principal(_own_verifier)
 Caller = Annotated[Principal, Depends(_principal)]
 
 
-def _admin(principal: Caller) -> Principal:
+async def _admin(principal: Caller) -> Principal:
     if principal.kind != "officer" or not principal.clearances(ADMIN):
         raise Forbidden("an administrator's token is required")
     return principal
 
 
-def _record_officer(principal: Caller) -> Principal:
+async def _record_officer(principal: Caller) -> Principal:
+    return _require_record_officer(principal)
+
+
+def _require_record_officer(principal: Principal) -> Principal:
     if principal.kind != "officer" or not any(principal.clearances(d) for d in RECORD_DOMAINS):
         raise Forbidden("an officer with a role in identity or the contact centre is required")
     return principal
 
 
-def _resident_or_officer(resident_id: uuid.UUID, principal: Caller) -> Principal:
+async def _resident_or_officer(resident_id: uuid.UUID, principal: Caller) -> Principal:
     """The resident themself, or an officer who may work on residents' records."""
     if principal.kind == "resident" and principal.subject == str(resident_id):
         return principal
-    return _record_officer(principal)
+    return _require_record_officer(principal)
 
 
-def _record_source(principal: Caller) -> Principal:
+async def _record_source(principal: Caller) -> Principal:
     """An officer who works on records, or a service allowed to submit records to match."""
     if principal.kind == "service" and principal.has_scope(MATCH):
         return principal
-    return _record_officer(principal)
+    return _require_record_officer(principal)
 
 
-def _pii_reader(principal: Caller) -> Principal:
+async def _pii_reader(principal: Caller) -> Principal:
     if principal.kind != "service" or not principal.has_scope(PII_READ):
         raise Forbidden(f"a service token with scope {PII_READ} is required")
     return principal

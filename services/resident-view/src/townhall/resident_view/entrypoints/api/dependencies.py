@@ -1,4 +1,8 @@
-"""FastAPI dependencies as Annotated aliases (the only place Depends appears)."""
+"""FastAPI dependencies as Annotated aliases (the only place Depends appears).
+
+Every dependency is ``async def``: FastAPI runs a plain ``def`` one in its thread
+pool, a hand-over each way per dependency per request, for work that never blocks.
+"""
 
 from __future__ import annotations
 
@@ -22,22 +26,26 @@ from townhall.runtime.service import ServiceRuntime
 ADMIN = "admin"
 
 
-def _sessions(request: Request) -> async_sessionmaker[AsyncSession]:
+async def _sessions(request: Request) -> async_sessionmaker[AsyncSession]:
     runtime: ServiceRuntime = request.app.state.runtime
     return runtime.sessions
 
 
-def _served(request: Request) -> int:
+async def _served(request: Request) -> int:
     """The generation of the store the live projection serves right now."""
     live: LiveProjection = request.app.state.live
     return live.generation.number
 
 
-def _purpose(
+async def _purpose(
     viewer: CurrentPrincipal,
     purpose: Annotated[str | None, Query(max_length=500, description="Why you are looking")] = None,
 ) -> str:
     """Officers state why they look (it goes into the audit); residents look at their own."""
+    return _stated_purpose(viewer, purpose)
+
+
+def _stated_purpose(viewer: Principal, purpose: str | None) -> str:
     if viewer.kind == "resident":
         return purpose or "own history"
     if not purpose or len(purpose.strip()) < 3:
@@ -45,7 +53,7 @@ def _purpose(
     return purpose.strip()
 
 
-def _filters(
+async def _filters(
     domain: Annotated[list[str] | None, Query(max_length=64)] = None,
     type: Annotated[list[str] | None, Query(max_length=200)] = None,
     case: Annotated[str | None, Query(max_length=64)] = None,
@@ -61,7 +69,7 @@ def _filters(
     return Filters(tuple(domain or ()), tuple(type or ()), case, since, until, q)
 
 
-def _cursor(cursor: Annotated[str | None, Query(max_length=400)] = None) -> Cursor | None:
+async def _cursor(cursor: Annotated[str | None, Query(max_length=400)] = None) -> Cursor | None:
     if cursor is None:
         return None
     try:
@@ -70,13 +78,13 @@ def _cursor(cursor: Annotated[str | None, Query(max_length=400)] = None) -> Curs
         raise BadRequest(str(exc)) from exc
 
 
-def _tracking_purpose(
+async def _tracking_purpose(
     viewer: CurrentPrincipal,
     purpose: Annotated[str | None, Query(max_length=500, description="Why you are looking")] = None,
 ) -> str:
     """Officers state why they look; the resident (or code holder) follows their request."""
     if viewer.kind == "officer":
-        return _purpose(viewer, purpose)
+        return _stated_purpose(viewer, purpose)
     return purpose or "following the request"
 
 
@@ -111,7 +119,7 @@ def _name(text: str) -> tuple[str, ...]:
     return words
 
 
-def _criteria(
+async def _criteria(
     name: Annotated[str | None, Query(min_length=2, max_length=100)] = None,
     date_of_birth: date | None = None,
     postcode: Annotated[str | None, Query(min_length=2, max_length=10)] = None,
@@ -141,7 +149,7 @@ def _criteria(
     return criteria
 
 
-def _administrator(viewer: CurrentPrincipal) -> Principal:
+async def _administrator(viewer: CurrentPrincipal) -> Principal:
     if viewer.kind != "officer" or ADMIN not in {role.domain for role in viewer.roles}:
         raise Forbidden("only administrators may read the access audit")
     return viewer
