@@ -57,6 +57,7 @@ async def measure(report: Report, kafka_bootstrap: str, workdir: Path) -> None:
                 report.rate(f"projection → PostgreSQL, {one_each}", rate)
         with console.status("the projection's stages, one at a time"):
             report.stages(await stage_costs(records[:20_000], workdir))
+        await postgres.drop_all()  # idle stores still get autovacuum's visits: not now
         for kind in ("SQLite", "PostgreSQL"):
             if kind == "SQLite":
                 url = f"sqlite+aiosqlite:///{workdir / 'reads.db'}"
