@@ -7,9 +7,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from townhall.resident_view.config import ResidentViewSettings
-from townhall.resident_view.entrypoints.api.app import create
+from townhall.resident_view.entrypoints.api.app import MIGRATIONS, create
 from townhall.resident_view.testing_identity import (
     CLIENT_ID,
     SECRET,
@@ -17,8 +18,19 @@ from townhall.resident_view.testing_identity import (
     KeyServer,
     Searchable,
 )
+from townhall.runtime.db import create_engine, session_factory
+from townhall.runtime.migrations import upgrade
 from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.testkit.tokens import TestIssuer
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on a migrated store, without the service around it."""
+    await upgrade(database_url, MIGRATIONS)
+    engine = create_engine(database_url)
+    yield session_factory(engine)
+    await engine.dispose()
 
 
 @pytest.fixture

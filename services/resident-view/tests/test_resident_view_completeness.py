@@ -4,9 +4,7 @@ watermark is the end of the gapless prefix and the gap is what has not arrived."
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
@@ -19,14 +17,6 @@ from townhall.runtime.db import create_engine, session_factory
 from townhall.runtime.migrations import upgrade
 
 _generations = itertools.count(1000)
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    await upgrade(database_url, MIGRATIONS)
-    engine = create_engine(database_url)
-    yield session_factory(engine)
-    await engine.dispose()
 
 
 def _expected(received: set[int]) -> tuple[int, int, int]:

@@ -4,7 +4,6 @@ databases, and what it stores reads back exactly as the projection shaped it."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,23 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from townhall.resident_view.adapters import entry_writer
 from townhall.resident_view.adapters.orm import timeline_entries
-from townhall.resident_view.entrypoints.api.app import MIGRATIONS
 from townhall.resident_view.projection import entry
 from townhall.resident_view.testing import Spec, envelope
-from townhall.runtime.db import create_engine, session_factory
-from townhall.runtime.migrations import upgrade
 from townhall.schemas.envelope import Sensitivity
 
 CASES = Spec("pest_control", Sensitivity.PERSONAL)
 RECORDED = datetime(2026, 11, 2, 8, 30, 15, 123456, tzinfo=UTC)
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    await upgrade(database_url, MIGRATIONS)
-    engine = create_engine(database_url)
-    yield session_factory(engine)
-    await engine.dispose()
 
 
 def rows(count: int, generation: int = 1) -> list[dict[str, Any]]:
