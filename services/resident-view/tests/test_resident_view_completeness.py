@@ -96,6 +96,22 @@ async def test_thousands_waiting_above_a_gap_are_counted_and_released_when_it_fi
     assert (state.watermark, state.max_seen, state.pending, state.missing) == (5001, 5001, 0, 0)
 
 
+async def test_a_sequence_absurdly_far_ahead_shows_as_a_gap_and_takes_no_memory(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    generation = next(_generations)
+    source = "/legacy/broken"
+    far = 10**15  # a bitmask reaching it would need more memory than any machine has
+    async with sessions.begin() as session:
+        await progress.advance(session, generation, [(source, 1), (source, far), (source, 3)])
+    async with sessions.begin() as session:
+        await progress.advance(session, generation, [(source, 2)])
+    async with sessions() as session:
+        [state] = await progress.report(session, generation)
+    assert (state.watermark, state.max_seen, state.pending) == (3, far, 0)
+    assert state.missing == far - 3, "the far one is counted missing: it was not remembered"
+
+
 async def test_upgrading_folds_waiting_rows_into_the_bitmask(database_url: str) -> None:
     await upgrade(database_url, MIGRATIONS, "0006")
     engine = create_engine(database_url)
@@ -104,10 +120,10 @@ async def test_upgrading_folds_waiting_rows_into_the_bitmask(database_url: str) 
             await connection.execute(
                 text(
                     "INSERT INTO source_progress (generation, source, watermark, max_seen) "
-                    "VALUES (7, '/townhall/cases', 3, 9)"
+                    "VALUES (7, '/townhall/cases', 3, 1000000000000000)"
                 )
             )
-            for sequence in (5, 6, 9):
+            for sequence in (5, 6, 9, 10**15):  # the last one too far ahead to remember
                 await connection.execute(
                     text(
                         "INSERT INTO source_pending (generation, source, sequence) "
@@ -128,4 +144,4 @@ async def test_upgrading_folds_waiting_rows_into_the_bitmask(database_url: str) 
     finally:
         await engine.dispose()
     assert _waiting(*stored) == {5, 6, 9}
-    assert (state.watermark, state.max_seen, state.pending, state.missing) == (3, 9, 3, 3)
+    assert (state.watermark, state.max_seen, state.pending) == (3, 10**15, 3)

@@ -25,6 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from townhall.resident_view.adapters.orm import source_progress
 from townhall.runtime.db import insert_or_ignore
 
+#: How far above the watermark arrivals are remembered one by one: a bitmask of at most
+#: 128 KiB. A sequence further ahead still raises the highest seen, so the gap shows,
+#: but is not remembered: a source that far ahead of what arrived is broken, or its
+#: history is gone, and remembering it would let one bad number take the memory.
+SPAN = 1 << 20
 MISSING = Gauge(
     "townhall_projection_missing_events",
     "Sequence numbers a source has used that the projection has not received",
@@ -52,9 +57,13 @@ class Arrivals:
     above: int = 0
 
     def add(self, sequences: Iterable[int]) -> Arrivals:
-        """These arrivals too; repeats and sequences at or below the watermark change
-        nothing."""
-        offsets = [s - self.watermark - 1 for s in sequences if s > self.watermark]
+        """These arrivals too; repeats, sequences at or below the watermark and those
+        :data:`SPAN` or more above it change nothing."""
+        offsets = [
+            offset
+            for s in sequences
+            if s > self.watermark and (offset := s - self.watermark - 1) < SPAN
+        ]
         if not offsets:
             return self
         bits = bytearray((max(offsets) >> 3) + 1)
@@ -110,7 +119,7 @@ async def _advance_source(
     else:
         before, max_seen = Arrivals.decode(row.watermark, row.pending), row.max_seen
     after = before.add(sequences)
-    max_seen = max(max_seen, after.max_seen)
+    max_seen = max(max_seen, after.max_seen, *sequences)
     await session.execute(
         update(source_progress)
         .where(where)

@@ -18,6 +18,10 @@ revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
+#: As townhall.resident_view.progress.SPAN when this revision was written: a sequence
+#: this far or further above the watermark is not remembered (it stays counted in
+#: max_seen, so the gap shows).
+SPAN = 1 << 20
 
 
 def upgrade() -> None:
@@ -36,7 +40,7 @@ def upgrade() -> None:
         ).scalar_one()
         bits = 0
         for sequence in sequences:
-            if sequence > watermark:
+            if 0 <= sequence - watermark - 1 < SPAN:
                 bits |= 1 << (sequence - watermark - 1)
         connection.execute(
             sa.text(f"UPDATE source_progress SET pending = :pending {where}"),
