@@ -1,5 +1,6 @@
 """The projection scales out by partition: a `project` process beside the one that
-serves shares the topics' partitions, and every event still reaches the timeline once."""
+serves shares the topics' partitions, and every event still reaches the timeline once.
+`python -m townhall.resident_view project` starts such a process."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
+from townhall.resident_view import __main__ as resident_view_main
 from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.entrypoints.api.app import create
 from townhall.resident_view.live import LiveProjection
@@ -80,3 +83,20 @@ async def _entries_per_resident(
         assert response.status_code == 200, response.text
         counts.append(len(response.json()["entries"]))
     return counts
+
+
+def test_the_project_command_serves_the_projection_without_the_timeline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    served: list[FastAPI] = []
+    monkeypatch.setattr(resident_view_main, "serve", lambda app, _settings: served.append(app))
+    assert resident_view_main.main(["townhall.resident_view", "project"]) == 0
+    assert resident_view_main.main(["townhall.resident_view", "serve"]) == 0
+    projecting, serving = (set(app.openapi()["paths"]) for app in served)
+    assert "/residents/{resident_id}/timeline" in serving
+    assert projecting == set(), "health, readiness and metrics only (kept out of the schema)"
+
+
+def test_an_unknown_command_is_refused_with_the_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    assert resident_view_main.main(["townhall.resident_view", "projekt"]) == 2
+    assert "serve|project|rebuild" in capsys.readouterr().err
