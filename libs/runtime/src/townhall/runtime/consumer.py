@@ -17,9 +17,8 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeAlias
+from typing import NamedTuple, TypeAlias
 
 from aiokafka import (
     AIOKafkaConsumer,
@@ -63,8 +62,9 @@ def validate_registered(envelope: Envelope) -> object:
     return parse_event(envelope.type, envelope.data)
 
 
-@dataclass(frozen=True)
-class Delivery:
+class Delivery(NamedTuple):
+    """One record as decoded (a tuple: one is made per record on the hot path)."""
+
     record: Record
     envelope: Envelope | None
     error: str | None

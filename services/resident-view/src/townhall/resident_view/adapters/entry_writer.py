@@ -73,11 +73,19 @@ def _values(rows: Sequence[Mapping[str, Any]], dialect: Dialect) -> list[tuple[A
     processors = _bind_processors(dialect)
     if not processors:
         return [_row_values(row) for row in rows]
+    # a value the row before had too (the batch's recorded_at) is processed once
+    last: dict[int, tuple[Any, Any]] = {}
     shaped = []
     for row in rows:
         values = list(_row_values(row))
         for index, process in processors:
-            values[index] = process(values[index])
+            raw = values[index]
+            seen = last.get(index)
+            if seen is not None and seen[0] is raw:
+                values[index] = seen[1]
+            else:
+                values[index] = process(raw)
+                last[index] = (raw, values[index])
         shaped.append(tuple(values))
     return shaped
 
