@@ -6,7 +6,6 @@ import uuid
 from datetime import UTC, datetime
 
 from townhall.runtime.binding import KafkaRecord, to_record
-from townhall.schemas.envelope import Envelope, Sensitivity
 from townhall.schemas.events.identity import ResidentRegistered
 
 
@@ -16,18 +15,6 @@ def registered_records(count: int, residents: int = 1000) -> list[KafkaRecord]:
     for n in range(count):
         resident = ids[n % residents]
         event = ResidentRegistered(resident_id=resident, channel="online")
-        envelope = Envelope(
-            id=str(uuid.uuid4()),
-            source=ResidentRegistered.SOURCE,
-            type=ResidentRegistered.TYPE,
-            time=datetime.now(UTC),
-            subject=event.subject,
-            residentid=str(resident),
-            correlationid="bench",
-            sensitivity=Sensitivity.PERSONAL,
-            domain=ResidentRegistered.DOMAIN,
-            sequence=n + 1,
-            data=event.model_dump(mode="json"),
-        )
+        envelope = event.to_envelope(sequence=n + 1, time=datetime.now(UTC), correlation_id="bench")
         records.append(to_record(envelope))
     return records

@@ -21,20 +21,7 @@ sequence = iter(range(1, 10**6))
 
 
 def identity_event(event: DomainEvent) -> Envelope:
-    resident = event.envelope_residentid()
-    return Envelope(
-        id=str(uuid.uuid4()),
-        source=event.SOURCE,
-        type=event.TYPE,
-        time=datetime.now(UTC),
-        subject=event.subject,
-        residentid=resident,
-        correlationid="test",
-        sensitivity=event.envelope_sensitivity(),
-        domain=event.envelope_domain(),
-        sequence=next(sequence),
-        data=event.model_dump(mode="json"),
-    )
+    return event.to_envelope(sequence=next(sequence), time=datetime.now(UTC), correlation_id="test")
 
 
 async def shown(client: httpx.AsyncClient, resident: str, token: str) -> list[dict]:  # type: ignore[type-arg]

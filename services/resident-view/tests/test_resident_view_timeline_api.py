@@ -16,7 +16,7 @@ from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.testkit.tokens import TestIssuer
 from townhall.runtime.testkit.topics import publish
 from townhall.runtime.testkit.waiting import eventually
-from townhall.schemas.envelope import Envelope, Sensitivity
+from townhall.schemas.envelope import Envelope
 from townhall.schemas.events.identity import ResidentRegistered
 
 
@@ -41,19 +41,7 @@ async def client(
 
 def registered(resident_id: str, sequence: int = 1) -> Envelope:
     event = ResidentRegistered(resident_id=uuid.UUID(resident_id), channel="phone")
-    return Envelope(
-        id=str(uuid.uuid4()),
-        source=ResidentRegistered.SOURCE,
-        type=ResidentRegistered.TYPE,
-        time=datetime.now(UTC),
-        subject=event.subject,
-        residentid=resident_id,
-        correlationid="test",
-        sensitivity=Sensitivity.PERSONAL,
-        domain=ResidentRegistered.DOMAIN,
-        sequence=sequence,
-        data=event.model_dump(mode="json"),
-    )
+    return event.to_envelope(sequence=sequence, time=datetime.now(UTC), correlation_id="test")
 
 
 async def entries(

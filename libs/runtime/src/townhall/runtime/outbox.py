@@ -7,7 +7,6 @@ events to :meth:`Outbox.add` before it commits; the relay publishes them afterwa
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -80,19 +79,11 @@ class Outbox:
     ) -> Envelope:
         if self.source != event.SOURCE:
             raise ValueError(f"{event.TYPE} belongs to {event.SOURCE}, not {self.source}")
-        return Envelope(
-            id=str(uuid.uuid4()),
-            source=self.source,
-            type=event.TYPE,
-            time=time,
-            subject=event.subject,
-            residentid=event.envelope_residentid(),
-            correlationid=context.correlation_id,
-            causationid=context.causation_id,
-            sensitivity=event.envelope_sensitivity(),
-            domain=event.envelope_domain(),
+        return event.to_envelope(
             sequence=sequence,
-            data=event.model_dump(mode="json"),
+            time=time,
+            correlation_id=context.correlation_id,
+            causation_id=context.causation_id,
         )
 
     async def _reserve(self, session: AsyncSession, count: int) -> int:

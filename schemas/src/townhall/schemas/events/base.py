@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from townhall.schemas.envelope import Sensitivity
+from townhall.schemas.envelope import Envelope, Sensitivity
 
 
 class DomainEvent(BaseModel):
@@ -41,3 +43,27 @@ class DomainEvent(BaseModel):
         """The resident this event concerns: its ``resident_id`` field, if it has one."""
         value = getattr(self, "resident_id", None)
         return None if value is None else str(value)
+
+    def to_envelope(
+        self,
+        *,
+        sequence: int,
+        time: datetime,
+        correlation_id: str,
+        causation_id: str | None = None,
+    ) -> Envelope:
+        """This event in its envelope, with a new id, as its source publishes it."""
+        return Envelope(
+            id=str(uuid.uuid4()),
+            source=self.SOURCE,
+            type=self.TYPE,
+            time=time,
+            subject=self.subject,
+            residentid=self.envelope_residentid(),
+            correlationid=correlation_id,
+            causationid=causation_id,
+            sensitivity=self.envelope_sensitivity(),
+            domain=self.envelope_domain(),
+            sequence=sequence,
+            data=self.model_dump(mode="json"),
+        )

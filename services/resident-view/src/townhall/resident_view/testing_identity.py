@@ -142,18 +142,8 @@ class IdentityEvents:
         self._sequence: Iterator[int] = iter(range(1, 10**9))
 
     def envelope(self, event: DomainEvent) -> Envelope:
-        return Envelope(
-            id=str(uuid.uuid4()),
-            source=event.SOURCE,
-            type=event.TYPE,
-            time=datetime.now(UTC),
-            subject=event.subject,
-            residentid=event.envelope_residentid(),
-            correlationid="test",
-            sensitivity=event.envelope_sensitivity(),
-            domain=event.envelope_domain(),
-            sequence=next(self._sequence),
-            data=event.model_dump(mode="json"),
+        return event.to_envelope(
+            sequence=next(self._sequence), time=datetime.now(UTC), correlation_id="test"
         )
 
     def _seal(self, resident_id: str, personal: dict[str, Any]) -> str:
