@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from townhall.runtime.db import dialect_insert
 from townhall.runtime.tables import runtime_state
 
 
@@ -20,10 +20,10 @@ async def set_value(session: AsyncSession, name: str, value: str) -> None:
     """Set ``name`` (and clear any lease expiry), in one statement: two processes that
     set the same name at once (say, two consumers in one group recording the broker's
     epoch) both succeed, the later one's value standing."""
-    dialect = session.get_bind().dialect.name
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(runtime_state)
     await session.execute(
-        statement.values(name=name, value=value, expires_at=None).on_conflict_do_update(
+        dialect_insert(session, runtime_state)
+        .values(name=name, value=value, expires_at=None)
+        .on_conflict_do_update(
             index_elements=[runtime_state.c.name], set_={"value": value, "expires_at": None}
         )
     )
