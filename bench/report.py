@@ -44,12 +44,11 @@ class Report:
         assert self.base is not None, "no baseline measured"
         base_name, base_rate = self.base
         runs = ", ".join(f"{r:,.0f}" for r in self.base_runs)
-        table = Table(
-            title=f"Throughput, as a share of the baseline ({base_name})",
-            caption=f"baseline runs: {runs} events/s; goal: projection ≥ 25%",
+        table = _table(
+            f"Throughput, as a share of the baseline ({base_name})",
+            f"baseline runs: {runs} events/s; goal: projection ≥ 25%",
+            ("what", "events/s", "ratio"),
         )
-        for column in ("what", "events/s", "ratio", ""):
-            table.add_column(column, justify="left" if column in ("what", "") else "right")
         for name, rate in [self.base, *self.rates]:
             ratio = rate / base_rate
             bar = "█" * max(1, round(ratio * 40))
@@ -63,10 +62,11 @@ class Report:
             self.console.print(self._reads_table())
 
     def _latency_table(self) -> Table:
-        title = "End-to-end latency: outbox commit → visible in resident-view"
-        table = Table(title=title, caption="█ up to p50, ░ from p50 to p99; goal p99 < 100 ms")
-        for column in ("what", "offered/s", "p50 ms", "p99 ms", "max ms", ""):
-            table.add_column(column, justify="left" if column in ("what", "") else "right")
+        table = _table(
+            "End-to-end latency: outbox commit → visible in resident-view",
+            "█ up to p50, ░ from p50 to p99; goal p99 < 100 ms",
+            ("what", "offered/s", "p50 ms", "p99 ms", "max ms"),
+        )
         scale = 40 / max(m.p99_ms for _, m in self.latencies)
         for name, m in self.latencies:
             bar = _spread(m.p50_ms, m.p99_ms, scale)
@@ -81,12 +81,11 @@ class Report:
         return table
 
     def _reads_table(self) -> Table:
-        title = "Timeline read through the API (token, policy in SQL, audit write)"
-        caption = "request: █ up to p50, ░ to p99; query: the page's SQL alone; goal p99 < 10 ms"
-        table = Table(title=title, caption=caption)
-        columns = ("what", "store", "resident's", "shown", "p50 ms", "p99 ms", "query p50", "p99")
-        for column in (*columns, ""):
-            table.add_column(column, justify="left" if column in ("what", "") else "right")
+        table = _table(
+            "Timeline read through the API (token, policy in SQL, audit write)",
+            "request: █ up to p50, ░ to p99; query: the page's SQL alone; goal p99 < 10 ms",
+            ("what", "store", "resident's", "shown", "p50 ms", "p99 ms", "query p50", "p99"),
+        )
         scale = 40 / max(m.p99_ms for _, m in self.read_latencies)
         for name, m in self.read_latencies:
             bar = _spread(m.p50_ms, m.p99_ms, scale)
@@ -106,21 +105,29 @@ class Report:
     def _costs_table(self, base_rate: float) -> Table:
         total = sum(stage.us_per_event for stage in self.costs)
         ceiling = 1e6 / total
-        table = Table(
-            title="Where the projection's time goes (each stage alone, µs per event)",
-            caption=(
-                f"sum {total:.0f} µs: {ceiling:,.0f} events/s, {ceiling / base_rate:.1%} of the "
-                "baseline, before the database thread overlaps the rest"
-            ),
+        table = _table(
+            "Where the projection's time goes (each stage alone, µs per event)",
+            f"sum {total:.0f} µs: {ceiling:,.0f} events/s, {ceiling / base_rate:.1%} of the "
+            "baseline, before the database thread overlaps the rest",
+            ("stage", "µs/event", "share"),
         )
-        for column in ("stage", "µs/event", "share", ""):
-            table.add_column(column, justify="left" if column in ("stage", "") else "right")
         for stage in self.costs:
             share = stage.us_per_event / total
             table.add_row(
                 stage.name, f"{stage.us_per_event:.1f}", f"{share:.0%}", "█" * round(share * 40)
             )
         return table
+
+
+def _table(title: str, caption: str, columns: tuple[str, ...]) -> Table:
+    """A table whose first column names the row, the figures in between are right-aligned
+    and an unnamed last column holds the bar."""
+    table = Table(title=title, caption=caption)
+    table.add_column(columns[0])
+    for column in columns[1:]:
+        table.add_column(column, justify="right")
+    table.add_column("")
+    return table
 
 
 def _spread(p50: float, p99: float, scale: float) -> str:
