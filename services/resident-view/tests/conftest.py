@@ -12,11 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.entrypoints.api.app import MIGRATIONS, create
 from townhall.resident_view.testing_identity import (
-    CLIENT_ID,
-    SECRET,
     IdentityEvents,
     KeyServer,
     Searchable,
+    with_identity,
 )
 from townhall.runtime.db import create_engine, session_factory
 from townhall.runtime.migrations import upgrade
@@ -61,15 +60,7 @@ async def searchable(
     database_url: str, kafka_settings: KafkaSettings, tmp_path: Path, key_server: KeyServer
 ) -> AsyncIterator[Searchable]:
     issuer = TestIssuer(tmp_path)
-    settings = ResidentViewSettings(
-        database_url=database_url,
-        kafka=kafka_settings,
-        auth_jwks_url=issuer.jwks_url,
-        identity_url=key_server.url,
-        identity_client_id=CLIENT_ID,
-        identity_client_secret=SECRET,
-    )
-    app = create(settings)
+    app = create(with_identity(database_url, kafka_settings, issuer, key_server))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://rv") as client:

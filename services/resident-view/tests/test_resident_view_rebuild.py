@@ -13,17 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.resident_view.adapters.orm import residents as residents_table
 from townhall.resident_view.adapters.orm import search_terms, timeline_entries
-from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.entrypoints.api.app import create
 from townhall.resident_view.live import LiveProjection
 from townhall.resident_view.rebuild import rebuild
 from townhall.resident_view.testing import Spec, envelope
 from townhall.resident_view.testing_identity import (
-    CLIENT_ID,
-    SECRET,
     IdentityEvents,
     KeyServer,
     address,
+    with_identity,
 )
 from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.testkit.tokens import TestIssuer
@@ -60,14 +58,7 @@ async def test_a_rebuild_equals_the_live_projection_and_is_swapped_in(
     database_url: str, kafka_settings: KafkaSettings, tmp_path: Path, key_server: KeyServer
 ) -> None:
     issuer = TestIssuer(tmp_path)
-    settings = ResidentViewSettings(
-        database_url=database_url,
-        kafka=kafka_settings,
-        auth_jwks_url=issuer.jwks_url,
-        identity_url=key_server.url,
-        identity_client_id=CLIENT_ID,
-        identity_client_secret=SECRET,
-    )
+    settings = with_identity(database_url, kafka_settings, issuer, key_server)
     residents = [str(uuid.uuid4()) for _ in range(3)]
     events = [
         envelope(r, Spec("waste", Sensitivity.PERSONAL), n) for n in range(5) for r in residents

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import httpx
 
-from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.entrypoints.api.app import create
 from townhall.resident_view.live import LiveProjection
-from townhall.resident_view.testing_identity import CLIENT_ID, SECRET, IdentityEvents, KeyServer
+from townhall.resident_view.testing_identity import IdentityEvents, KeyServer, with_identity
 from townhall.runtime import metrics
 from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.testkit.tokens import TestIssuer
@@ -28,15 +27,7 @@ async def test_with_identity_down_the_projection_retries_and_loses_no_name(
     database_url: str, kafka_settings: KafkaSettings, tmp_path: Path
 ) -> None:
     issuer, keys = TestIssuer(tmp_path), KeyServer()  # not started yet: identity is down
-    settings = ResidentViewSettings(
-        database_url=database_url,
-        kafka=kafka_settings,
-        auth_jwks_url=issuer.jwks_url,
-        identity_url=keys.url,
-        identity_client_id=CLIENT_ID,
-        identity_client_secret=SECRET,
-        identity_timeout_s=0.5,
-    )
+    settings = with_identity(database_url, kafka_settings, issuer, keys, identity_timeout_s=0.5)
     resident = str(uuid.uuid4())
     registered = IdentityEvents(keys).registered(
         resident, "Nia", "Griffiths", date_of_birth=date(1990, 1, 2)

@@ -22,11 +22,13 @@ import uvicorn
 from fastapi import FastAPI, Header, HTTPException
 from pydantic import BaseModel, SecretStr
 
+from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.live import LiveProjection
 from townhall.resident_view.projection import Projector
 from townhall.runtime.broker import free_port
 from townhall.runtime.crypto import encode_key, generate_key, seal
 from townhall.runtime.service import ServiceRuntime
+from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.testkit.tokens import TestIssuer
 from townhall.runtime.testkit.waiting import eventually
 from townhall.schemas.envelope import Envelope
@@ -132,6 +134,22 @@ def address(postcode: str, uprn: str | None = None, moved_out: str | None = None
         "moved_in": None,
         "moved_out": moved_out,
     }
+
+
+def with_identity(
+    database_url: str, kafka: KafkaSettings, issuer: TestIssuer, keys: KeyServer, **more: Any
+) -> ResidentViewSettings:
+    """resident-view's settings for a test: its tokens from ``issuer``, residents' data
+    keys from ``keys`` as identity's client (``more`` adds or overrides settings)."""
+    return ResidentViewSettings(
+        database_url=database_url,
+        kafka=kafka,
+        auth_jwks_url=issuer.jwks_url,
+        identity_url=keys.url,
+        identity_client_id=CLIENT_ID,
+        identity_client_secret=SECRET,
+        **more,
+    )
 
 
 class IdentityEvents:
