@@ -9,8 +9,10 @@ import httpx
 import pytest
 
 from townhall.cases.bootstrap import bootstrap
-from townhall.cases.entrypoints.sla import SlaMonitor
-from townhall.cases.testing import MISSED_BIN, bearer, counts, envelopes, runtime_of
+from townhall.cases.entrypoints.api.dependencies import services_of
+from townhall.cases.service_layer.unit_of_work import UnitOfWork
+from townhall.cases.testing import MISSED_BIN, bearer, counts, envelopes
+from townhall.runtime.clock import ManualClock
 from townhall.runtime.testkit.tokens import TestIssuer
 
 
@@ -90,20 +92,20 @@ async def test_bad_contacts_are_refused_and_change_nothing(
 async def test_an_sla_breach_is_emitted_once(client: httpx.AsyncClient, issuer: TestIssuer) -> None:
     reference = await _case_for(client, issuer, str(uuid.uuid4()))
     await _case_for(client, issuer, str(uuid.uuid4()))
-    runtime = runtime_of(client)
-    assert runtime.outbox is not None
-    later = datetime.now(UTC) + timedelta(days=3)
-    bus = bootstrap(
-        sessions=runtime.sessions,
-        outbox=runtime.outbox,
-        catalogue=client.app.state.catalogue,  # type: ignore[attr-defined]
-        clock=lambda: later,
+    running = services_of(client.app)  # type: ignore[attr-defined]
+    outbox = running.runtime.outbox
+    assert outbox is not None
+    later = ManualClock(datetime.now(UTC) + timedelta(days=3))
+    three_days_on = bootstrap(
+        running.settings,
+        catalogue=running.catalogue,
+        uow=lambda: UnitOfWork(running.runtime.sessions, outbox, running.catalogue, clock=later),
+        clock=later,
     )
     officer = bearer(issuer.officer(("waste", "personal")))
     await client.post(f"/cases/{reference}/transitions", json={"to": "rejected"}, headers=officer)
-    monitor = SlaMonitor(bus, interval_s=0)
-    await monitor.check_once()
-    await monitor.check_once()
+    await three_days_on.sla.check_once()
+    await three_days_on.sla.check_once()
     breaches = [e for e in await envelopes(client) if e.type.endswith("sla_breached.v1")]
     assert len(breaches) == 1, "one open overdue case, one breach, however often we look"
     assert breaches[0].data["reference"] != reference, "a finished case never breaches"

@@ -5,7 +5,7 @@ import asyncio
 from alembic import command
 
 from townhall.cases.adapters.orm import metadata
-from townhall.cases.entrypoints.api.app import MIGRATIONS
+from townhall.cases.bootstrap import MIGRATIONS
 from townhall.runtime.migrations import alembic_config, upgrade
 from townhall.runtime.testkit.migrations import schema_drift, single_head
 

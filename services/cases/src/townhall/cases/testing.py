@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from townhall.cases.adapters.orm import case_notes, cases, contacts
 from townhall.cases.config import CasesSettings
+from townhall.cases.entrypoints.api.dependencies import services_of
 from townhall.runtime.service import ServiceRuntime
 from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.tables import outbox
@@ -33,8 +35,8 @@ def settings_for(database_url: str, issuer: TestIssuer, **overrides: Any) -> Cas
 
 
 def runtime_of(client: httpx.AsyncClient) -> ServiceRuntime:
-    runtime: ServiceRuntime = client.app.state.runtime  # type: ignore[attr-defined]
-    return runtime
+    app: FastAPI = client.app  # type: ignore[attr-defined]
+    return services_of(app).runtime
 
 
 async def counts(client: httpx.AsyncClient) -> dict[str, int]:

@@ -13,12 +13,10 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.cases.domain import commands
-from townhall.cases.domain.catalogue import Catalogue
 from townhall.cases.domain.exceptions import CasesError, ConcurrentUpdateError
-from townhall.cases.service_layer.messagebus import MessageBus
-from townhall.cases.service_layer.unit_of_work import SessionUnitOfWork
+from townhall.cases.service_layer.unit_of_work import Bus
 from townhall.runtime.errors import PoisonMessageError, RetryableError
-from townhall.runtime.outbox import EventContext, Outbox
+from townhall.runtime.outbox import EventContext
 from townhall.runtime.service import ConsumerSpec
 from townhall.schemas.envelope import Envelope
 
@@ -71,24 +69,21 @@ def validate(envelope: Envelope) -> Any:
 
 
 class Reactions:
-    """The consumer's batch handler; bound to the bus once the runtime exists."""
+    """The consumer's batch handler: each reaction runs through the bus in the
+    consumer's transaction, so its effect and the dedupe record commit together."""
 
-    def __init__(self) -> None:
-        self._bound: tuple[MessageBus, Outbox, Catalogue] | None = None
-
-    def bind(self, bus: MessageBus, outbox: Outbox, catalogue: Catalogue) -> None:
-        self._bound = (bus, outbox, catalogue)
+    def __init__(self, bus: Bus):
+        self.bus = bus
 
     async def __call__(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
-        assert self._bound is not None, "Reactions.bind() is called at start-up"
-        bus, outbox, catalogue = self._bound
         for envelope in envelopes:
             command = to_command(envelope)
             if command is None:
                 continue  # an event of another kind: cases does not react to it
             context = EventContext(envelope.correlationid, causation_id=envelope.id)
+            uow = self.bus.uow_factory().joining(session)
             try:
-                await bus.handle(command, context, SessionUnitOfWork(session, outbox, catalogue))
+                await self.bus.handle(command, context, uow)
             except ConcurrentUpdateError as exc:
                 raise RetryableError(str(exc)) from exc
             except CasesError as exc:

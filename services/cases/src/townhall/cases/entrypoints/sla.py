@@ -12,14 +12,14 @@ import contextlib
 import logging
 
 from townhall.cases.domain.commands import CheckSla
-from townhall.cases.service_layer.messagebus import MessageBus
+from townhall.cases.service_layer.unit_of_work import Bus
 from townhall.runtime.outbox import EventContext
 
 log = logging.getLogger(__name__)
 
 
 class SlaMonitor:
-    def __init__(self, bus: MessageBus, interval_s: float):
+    def __init__(self, bus: Bus, interval_s: float):
         self.bus = bus
         self.interval_s = interval_s
         self._task: asyncio.Task[None] | None = None

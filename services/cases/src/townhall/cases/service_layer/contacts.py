@@ -7,9 +7,10 @@ import uuid
 from townhall.cases.domain import commands
 from townhall.cases.domain.contacts import CONTACT_DOMAIN, CaseRef, Contact
 from townhall.cases.domain.exceptions import NotPermittedError
-from townhall.cases.service_layer.handlers import Clock, load
+from townhall.cases.service_layer.handlers import load
 from townhall.cases.service_layer.permissions import actor_label, may_work
 from townhall.cases.service_layer.unit_of_work import UnitOfWork
+from townhall.runtime.clock import Clock
 
 
 def _check_officer(actor: commands.Actor, domain: str, sensitivity: str) -> None:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from townhall.cases.domain import commands
 from townhall.cases.domain.catalogue import ServiceType
@@ -26,8 +24,7 @@ from townhall.cases.service_layer.permissions import (
     resident_id_of,
 )
 from townhall.cases.service_layer.unit_of_work import UnitOfWork
-
-Clock = Callable[[], datetime]
+from townhall.runtime.clock import Clock
 
 
 @dataclass(frozen=True)

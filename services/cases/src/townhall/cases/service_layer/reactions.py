@@ -9,8 +9,9 @@ from __future__ import annotations
 from townhall.cases.domain import commands
 from townhall.cases.domain.catalogue import FINISHED_STATES
 from townhall.cases.domain.model import Case
-from townhall.cases.service_layer.handlers import Clock, load
+from townhall.cases.service_layer.handlers import load
 from townhall.cases.service_layer.unit_of_work import UnitOfWork
+from townhall.runtime.clock import Clock
 
 
 def _note(case: Case, text: str, *, public: bool, by: str, clock: Clock) -> None:

@@ -1,8 +1,9 @@
-"""One business transaction: state changes and their outbox rows commit together."""
+"""The cases unit of work: the runtime's, with cases' repositories and event mapping."""
 
 from __future__ import annotations
 
-from types import TracebackType
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -11,78 +12,38 @@ from townhall.cases.adapters.repository import CaseRepository, ContactRepository
 from townhall.cases.domain.catalogue import Catalogue
 from townhall.cases.domain.contacts import Contact
 from townhall.cases.domain.model import Case
-from townhall.runtime.outbox import EventContext, Outbox
+from townhall.runtime import unit_of_work
+from townhall.runtime.clock import Clock, utc_now
+from townhall.runtime.messagebus import MessageBus
+from townhall.runtime.outbox import Outbox
+from townhall.schemas.events.base import DomainEvent as Contract
 
 
-class UnitOfWork:
+class UnitOfWork(unit_of_work.UnitOfWork):
     cases: CaseRepository
     contacts: ContactRepository
-    session: AsyncSession
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], outbox: Outbox, catalogue: Catalogue
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        outbox: Outbox,
+        catalogue: Catalogue,
+        *,
+        clock: Clock = utc_now,
     ):
-        self.sessions = sessions
-        self.outbox = outbox
+        super().__init__(sessions, outbox, clock=clock)
         self.catalogue = catalogue
-        self.context = EventContext(correlation_id="unknown")
 
-    async def __aenter__(self) -> UnitOfWork:
-        self._open(self.sessions())
-        return self
-
-    def _open(self, session: AsyncSession) -> None:
-        self.session = session
+    def open_repositories(self, session: AsyncSession) -> None:
         self.cases = CaseRepository(session, self.catalogue)
         self.contacts = ContactRepository(session)
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.session.rollback()
-        await self.session.close()
+    def aggregates(self) -> list[Case | Contact]:
+        return [*self.cases.seen, *self.contacts.seen]
 
-    async def commit(self) -> None:
-        """Write the new events to the outbox in this transaction, then commit."""
-        added = await self.publish()
-        await self.session.commit()
-        if added:
-            self.outbox.committed()
-
-    async def publish(self) -> int:
-        """Hand every new domain event to the outbox (in this transaction)."""
-        aggregates: list[Case | Contact] = [*self.cases.seen, *self.contacts.seen]
-        events = [to_contract(e) for a in aggregates for e in a.events]
-        await self.outbox.add(self.session, events, self.context)
-        for aggregate in aggregates:
-            aggregate.events.clear()
-        return len(events)
+    async def to_contracts(self, events: Sequence[Any]) -> list[Contract]:
+        return [to_contract(event) for event in events]
 
 
-class SessionUnitOfWork(UnitOfWork):
-    """A unit of work inside a transaction someone else owns (the idempotent consumer's).
-
-    ``commit`` writes the outbox rows; the owner commits them with its dedupe records.
-    """
-
-    def __init__(self, session: AsyncSession, outbox: Outbox, catalogue: Catalogue):
-        super().__init__(async_sessionmaker(), outbox, catalogue)
-        self._open(session)
-
-    async def __aenter__(self) -> UnitOfWork:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
-
-    async def commit(self) -> None:
-        await self.publish()
-        await self.session.flush()
+#: The cases service's bus: commands about cases and contacts, in a cases unit of work.
+Bus = MessageBus[UnitOfWork]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
 from townhall.cases import views
 from townhall.cases.domain import commands
@@ -12,6 +12,7 @@ from townhall.cases.entrypoints.api.dependencies import (
     CatalogueDep,
     Context,
     MaybeActor,
+    Session,
     SignedIn,
 )
 from townhall.cases.entrypoints.api.schemas import (
@@ -25,7 +26,6 @@ from townhall.cases.entrypoints.api.schemas import (
     SubmitCaseRequest,
     TransitionRequest,
 )
-from townhall.runtime.service import ServiceRuntime
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -52,12 +52,10 @@ async def submit_case(
 
 @router.get("/{reference}", response_model=CaseOut, response_model_exclude_none=True)
 async def show_case(
-    reference: str, request: Request, catalogue: CatalogueDep, actor: MaybeActor
+    reference: str, session: Session, catalogue: CatalogueDep, actor: MaybeActor
 ) -> CaseOut:
     """Track a case by its reference; what is shown depends on who asks."""
-    runtime: ServiceRuntime = request.app.state.runtime
-    async with runtime.sessions() as session:
-        view = await views.case_view(session, catalogue, reference, actor)
+    view = await views.case_view(session, catalogue, reference, actor)
     if view is None:
         raise CaseNotFoundError(reference)
     return CaseOut.model_validate(view)

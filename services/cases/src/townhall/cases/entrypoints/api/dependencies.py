@@ -6,29 +6,63 @@ a hand-over each way per dependency per request, for work that never blocks.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from townhall.cases.bootstrap import Cases
+from townhall.cases.config import CasesSettings
 from townhall.cases.domain.catalogue import Catalogue
 from townhall.cases.domain.commands import Actor
-from townhall.cases.service_layer.messagebus import MessageBus
+from townhall.cases.service_layer.unit_of_work import Bus as CasesBus
 from townhall.runtime.auth import AuthenticationError, Principal, verifier_of
+from townhall.runtime.clock import Clock
 from townhall.runtime.logging import get_correlation_id, new_correlation_id
 from townhall.runtime.outbox import EventContext
 
 _bearer = HTTPBearer(auto_error=False)
 
 
-async def _bus(request: Request) -> MessageBus:
-    bus: MessageBus = request.app.state.bus
-    return bus
+def install_services(app: FastAPI, services: Cases) -> None:
+    """Keep what bootstrap built on the app: the one thing the dependencies below read."""
+    app.state.cases = services
 
 
-async def _catalogue(request: Request) -> Catalogue:
-    catalogue: Catalogue = request.app.state.catalogue
-    return catalogue
+def services_of(app: FastAPI) -> Cases:
+    services: Cases = app.state.cases
+    return services
+
+
+async def _services(request: Request) -> Cases:
+    return services_of(request.app)
+
+
+ServicesDep = Annotated[Cases, Depends(_services)]
+
+
+async def _bus(services: ServicesDep) -> CasesBus:
+    return services.bus
+
+
+async def _catalogue(services: ServicesDep) -> Catalogue:
+    return services.catalogue
+
+
+async def _settings(services: ServicesDep) -> CasesSettings:
+    return services.settings
+
+
+async def _clock(services: ServicesDep) -> Clock:
+    return services.clock
+
+
+async def _session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
+    """A read-only session for the read side (views, Open311 queries)."""
+    async with services.runtime.sessions() as session:
+        yield session
 
 
 async def _context() -> EventContext:
@@ -58,8 +92,11 @@ async def _signed_in(actor: Annotated[Actor, Depends(_maybe_actor)]) -> Actor:
     return actor
 
 
-Bus = Annotated[MessageBus, Depends(_bus)]
+Bus = Annotated[CasesBus, Depends(_bus)]
 CatalogueDep = Annotated[Catalogue, Depends(_catalogue)]
+SettingsDep = Annotated[CasesSettings, Depends(_settings)]
+ClockDep = Annotated[Clock, Depends(_clock)]
+Session = Annotated[AsyncSession, Depends(_session)]
 Context = Annotated[EventContext, Depends(_context)]
 MaybeActor = Annotated[Actor, Depends(_maybe_actor)]
 SignedIn = Annotated[Actor, Depends(_signed_in)]

@@ -17,12 +17,17 @@ from fastapi.responses import Response
 from townhall.cases.config import CasesSettings
 from townhall.cases.domain.catalogue import Catalogue, ServiceType
 from townhall.cases.domain.exceptions import CasesError, InvalidDetailsError
+from townhall.cases.entrypoints.api.dependencies import (
+    Bus,
+    CatalogueDep,
+    ClockDep,
+    Context,
+    Session,
+    SettingsDep,
+)
 from townhall.cases.entrypoints.open311 import definitions, queries
 from townhall.cases.entrypoints.open311.posting import to_command
 from townhall.cases.entrypoints.open311.render import FORMATS, errors, respond
-from townhall.runtime.logging import get_correlation_id, new_correlation_id
-from townhall.runtime.outbox import EventContext
-from townhall.runtime.service import ServiceRuntime
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-01-01T00:00:00+00:00"
@@ -45,17 +50,15 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Open311Error, _on_error)
 
 
-def _checked(request: Request, fmt: str, jurisdiction_id: str | None) -> CasesSettings:
+def _checked(settings: CasesSettings, fmt: str, jurisdiction_id: str | None) -> CasesSettings:
     if fmt not in FORMATS:
         raise Open311Error(404, [f"unknown format {fmt!r}: use .xml or .json"])
-    settings: CasesSettings = request.app.state.settings
     if jurisdiction_id and jurisdiction_id != settings.open311_jurisdiction_id:
         raise Open311Error(404, [f"jurisdiction_id {jurisdiction_id!r} is not served here"], fmt)
     return settings
 
 
-def _offered(request: Request, code: str, fmt: str, status: int = 404) -> ServiceType:
-    catalogue: Catalogue = request.app.state.catalogue
+def _offered(catalogue: Catalogue, code: str, fmt: str, status: int = 404) -> ServiceType:
     found = catalogue.get(code)
     if found is None or found.open311 is None:
         raise Open311Error(status, [f"service_code {code!r} not found"], fmt)
@@ -63,8 +66,8 @@ def _offered(request: Request, code: str, fmt: str, status: int = 404) -> Servic
 
 
 @router.get("/discovery.{fmt}")
-async def discovery(request: Request, fmt: str) -> Response:
-    settings = _checked(request, fmt, None)
+async def discovery(request: Request, fmt: str, settings: SettingsDep) -> Response:
+    _checked(settings, fmt, None)
     endpoint = {
         "specification": SPECIFICATION,
         "url": str(request.url_for("service_list", fmt="json")).rsplit("/", 1)[0],
@@ -82,37 +85,48 @@ async def discovery(request: Request, fmt: str) -> Response:
 
 
 @router.get("/services.{fmt}", name="service_list")
-async def service_list(request: Request, fmt: str, jurisdiction_id: str | None = None) -> Response:
-    _checked(request, fmt, jurisdiction_id)
-    catalogue: Catalogue = request.app.state.catalogue
+async def service_list(
+    fmt: str, settings: SettingsDep, catalogue: CatalogueDep, jurisdiction_id: str | None = None
+) -> Response:
+    _checked(settings, fmt, jurisdiction_id)
     services = [definitions.service(t) for t in catalogue if t.open311 is not None]
     return respond(fmt, "services", services)
 
 
 @router.get("/services/{service_code}.{fmt}")
 async def service_definition(
-    request: Request, service_code: str, fmt: str, jurisdiction_id: str | None = None
+    service_code: str,
+    fmt: str,
+    settings: SettingsDep,
+    catalogue: CatalogueDep,
+    jurisdiction_id: str | None = None,
 ) -> Response:
-    _checked(request, fmt, jurisdiction_id)
-    service_type = _offered(request, service_code, fmt)
+    _checked(settings, fmt, jurisdiction_id)
+    service_type = _offered(catalogue, service_code, fmt)
     return respond(fmt, "service_definition", definitions.definition(service_type))
 
 
 @router.post("/requests.{fmt}")
-async def post_request(request: Request, fmt: str) -> Response:
+async def post_request(
+    request: Request,
+    fmt: str,
+    settings: SettingsDep,
+    catalogue: CatalogueDep,
+    bus: Bus,
+    context: Context,
+) -> Response:
     """Form-encoded, as the spec says; ``api_key`` is required."""
     fields = await _form(request, fmt)
-    settings = _checked(request, fmt, _one(fields, "jurisdiction_id"))
+    _checked(settings, fmt, _one(fields, "jurisdiction_id"))
     if _one(fields, "api_key") not in settings.open311_api_keys:
         raise Open311Error(403, ["invalid api_key"], fmt)
     code = _one(fields, "service_code")
     if not code:
         raise Open311Error(400, ["service_code is required"], fmt)
-    service_type = _offered(request, code, fmt, status=400)
+    service_type = _offered(catalogue, code, fmt, status=400)
     try:
         command = to_command(service_type, fields)
-        context = EventContext(correlation_id=get_correlation_id() or new_correlation_id())
-        submitted = await request.app.state.bus.handle(command, context)
+        submitted = await bus.handle(command, context)
     except InvalidDetailsError as exc:
         raise Open311Error(400, [f"{p or 'request'}: {m}" for p, m in exc.problems], fmt) from exc
     except (CasesError, ValueError) as exc:
@@ -129,8 +143,11 @@ async def post_request(request: Request, fmt: str) -> Response:
 
 @router.get("/requests.{fmt}")
 async def get_requests(
-    request: Request,
     fmt: str,
+    settings: SettingsDep,
+    catalogue: CatalogueDep,
+    session: Session,
+    clock: ClockDep,
     jurisdiction_id: str | None = None,
     service_request_id: str | None = None,
     service_code: str | None = None,
@@ -138,25 +155,30 @@ async def get_requests(
     end_date: str | None = None,
     status: str | None = None,
 ) -> Response:
-    _checked(request, fmt, jurisdiction_id)
+    _checked(settings, fmt, jurisdiction_id)
     if service_request_id:  # the spec: other parameters are then ignored
         filters = queries.Filters(ids=_listed(service_request_id))
     else:
-        start, end = _window(start_date, end_date, fmt)
+        start, end = _window(start_date, end_date, fmt, clock())
         statuses = sorted(set(_listed(status or "")))
         if set(statuses) - {"open", "closed"}:
             raise Open311Error(400, ["status must be open, closed or both"], fmt)
         codes = _listed(service_code or "")
         filters = queries.Filters((), codes, start, end, statuses)
-    return respond(fmt, "service_requests", await _find(request, filters))
+    return respond(fmt, "service_requests", await queries.find(session, catalogue, filters))
 
 
 @router.get("/requests/{service_request_id}.{fmt}")
 async def get_request(
-    request: Request, service_request_id: str, fmt: str, jurisdiction_id: str | None = None
+    service_request_id: str,
+    fmt: str,
+    settings: SettingsDep,
+    catalogue: CatalogueDep,
+    session: Session,
+    jurisdiction_id: str | None = None,
 ) -> Response:
-    _checked(request, fmt, jurisdiction_id)
-    found = await _find(request, queries.Filters(ids=[service_request_id]))
+    _checked(settings, fmt, jurisdiction_id)
+    found = await queries.find(session, catalogue, queries.Filters(ids=[service_request_id]))
     if not found:
         raise Open311Error(404, [f"service_request_id {service_request_id!r} not found"], fmt)
     return respond(fmt, "service_requests", found)
@@ -164,21 +186,17 @@ async def get_request(
 
 @router.get("/tokens/{token}.{fmt}")
 async def get_token(
-    request: Request, token: str, fmt: str, jurisdiction_id: str | None = None
+    token: str,
+    fmt: str,
+    settings: SettingsDep,
+    session: Session,
+    jurisdiction_id: str | None = None,
 ) -> Response:
-    _checked(request, fmt, jurisdiction_id)
-    runtime: ServiceRuntime = request.app.state.runtime
-    async with runtime.sessions() as session:
-        reference = await queries.by_token(session, token)
+    _checked(settings, fmt, jurisdiction_id)
+    reference = await queries.by_token(session, token)
     if reference is None:
         raise Open311Error(404, [f"token {token!r} not found"], fmt)
     return respond(fmt, "service_requests", [{"service_request_id": reference, "token": token}])
-
-
-async def _find(request: Request, filters: queries.Filters) -> list[dict[str, Any]]:
-    runtime: ServiceRuntime = request.app.state.runtime
-    async with runtime.sessions() as session:
-        return await queries.find(session, request.app.state.catalogue, filters)
 
 
 async def _form(request: Request, fmt: str) -> list[tuple[str, str]]:
@@ -199,10 +217,12 @@ def _listed(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
-def _window(start: str | None, end: str | None, fmt: str) -> tuple[datetime, datetime]:
+def _window(
+    start: str | None, end: str | None, fmt: str, now: datetime
+) -> tuple[datetime, datetime]:
     """The dates asked for; by default the last 90 days (the spec's default window)."""
     try:
-        end_at = _parse(end) if end else datetime.now(UTC)
+        end_at = _parse(end) if end else now
         start_at = _parse(start) if start else end_at - DEFAULT_WINDOW
     except ValueError as exc:
         raise Open311Error(400, [f"dates must be W3C date-times: {exc}"], fmt) from exc
