@@ -1,0 +1,138 @@
+"""An in-memory cases unit of work, for handler tests that need no database.
+
+:class:`FakeUnitOfWork` subclasses the real :class:`UnitOfWork`; only the repositories
+differ, and ``tests/test_cases_repository_contract.py`` runs the same behaviours on the
+fake and the real repositories so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from townhall.cases.adapters.repository import CaseRepository, ContactRepository
+from townhall.cases.domain.catalogue import Catalogue
+from townhall.cases.domain.contacts import Contact
+from townhall.cases.domain.exceptions import ConcurrentUpdateError
+from townhall.cases.domain.model import Case
+from townhall.cases.service_layer.unit_of_work import UnitOfWork
+from townhall.runtime.clock import Clock, utc_now
+from townhall.runtime.testkit.fakes import FakeOutbox, fake_session_of, fake_sessions
+
+
+@dataclass
+class CasesStore:
+    """What the fake repositories have committed."""
+
+    cases: dict[str, Case] = field(default_factory=dict)
+    contacts: list[Contact] = field(default_factory=list)
+    counters: dict[tuple[str, int], int] = field(default_factory=dict)
+    tokens: dict[str, uuid.UUID] = field(default_factory=dict)
+
+
+def _stored(case: Case) -> Case:
+    """The case as a database would keep it: no events, no unsaved children."""
+    kept = copy.deepcopy(case)
+    kept.events.clear()
+    kept.new_notes.clear()
+    kept.new_attachments.clear()
+    return kept
+
+
+class FakeCaseRepository(CaseRepository):
+    def __init__(self, session: AsyncSession, catalogue: Catalogue, store: CasesStore):
+        super().__init__(session, catalogue)
+        self.fake = fake_session_of(session)
+        self.store = store
+        #: Numbers taken in this unit of work, not yet committed.
+        self.numbers: dict[tuple[str, int], int] = {}
+
+    async def next_number(self, prefix: str, year: int) -> int:
+        key = (prefix, year)
+        number = self.numbers.get(key, self.store.counters.get(key, 0)) + 1
+        self.numbers[key] = number
+        self.fake.on_commit(lambda: self.store.counters.__setitem__((prefix, year), number))
+        return number
+
+    async def add(self, case: Case) -> None:
+        case.version = 1
+        self._write(case)
+        self.seen.append(case)
+
+    async def add_token(self, case_id: uuid.UUID) -> str:
+        token = f"token-{uuid.uuid4().hex}"
+        self.fake.on_commit(lambda: self.store.tokens.__setitem__(token, case_id))
+        return token
+
+    async def save(self, case: Case) -> None:
+        kept = self.store.cases.get(case.reference)
+        if kept is None or kept.version != case.version:
+            raise ConcurrentUpdateError(case.reference)
+        case.version += 1
+        self._write(case)
+        if case not in self.seen:
+            self.seen.append(case)
+
+    async def get(self, reference: str) -> Case | None:
+        kept = self.store.cases.get(reference)
+        return None if kept is None else copy.deepcopy(kept)
+
+    async def get_by_id(self, case_id: uuid.UUID) -> Case | None:
+        for kept in self.store.cases.values():
+            if kept.id == case_id:
+                return copy.deepcopy(kept)
+        return None
+
+    async def overdue(self, now: datetime, finished: Sequence[str], limit: int) -> list[Case]:
+        due = [
+            c
+            for c in self.store.cases.values()
+            if c.due_at <= now and c.breached_at is None and c.status not in finished
+        ]
+        due.sort(key=lambda c: c.due_at)
+        return [copy.deepcopy(c) for c in itertools.islice(due, limit)]
+
+    def _write(self, case: Case) -> None:
+        kept = _stored(case)
+        self.fake.on_commit(lambda: self.store.cases.__setitem__(kept.reference, kept))
+        case.new_notes.clear()
+        case.new_attachments.clear()
+
+
+class FakeContactRepository(ContactRepository):
+    def __init__(self, session: AsyncSession, store: CasesStore):
+        super().__init__(session)
+        self.fake = fake_session_of(session)
+        self.store = store
+
+    async def add(self, contact: Contact) -> None:
+        kept = copy.deepcopy(contact)
+        kept.events.clear()
+        self.fake.on_commit(lambda: self.store.contacts.append(kept))
+        self.seen.append(contact)
+
+
+class FakeUnitOfWork(UnitOfWork):
+    """The real cases unit of work over in-memory repositories and a list for an outbox."""
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        store: CasesStore | None = None,
+        outbox: FakeOutbox | None = None,
+        *,
+        clock: Clock = utc_now,
+    ):
+        self.store = store or CasesStore()
+        self.fake_outbox = outbox or FakeOutbox("cases", clock)
+        super().__init__(fake_sessions(), self.fake_outbox, catalogue, clock=clock)
+
+    def open_repositories(self, session: AsyncSession) -> None:
+        self.cases = FakeCaseRepository(session, self.catalogue, self.store)
+        self.contacts = FakeContactRepository(session, self.store)
