@@ -27,11 +27,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.latency import percentiles
-from townhall.resident_view import generations, views
+from townhall.resident_view import views
 from townhall.resident_view.adapters.orm import timeline_entries
 from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.entrypoints.api.app import create
 from townhall.resident_view.policy import visibility
+from townhall.resident_view.projection import generations
 from townhall.runtime.auth import Principal, Role
 from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.testkit.tokens import TestIssuer

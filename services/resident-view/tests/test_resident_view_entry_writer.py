@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from townhall.resident_view.adapters import entry_writer
 from townhall.resident_view.adapters.orm import timeline_entries
-from townhall.resident_view.projection import entry
+from townhall.resident_view.projection.entries import entry
 from townhall.resident_view.testing import Spec, envelope
 from townhall.schemas.envelope import Sensitivity
 

@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import case, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from townhall.resident_view.adapters.merges import residents_of
 from townhall.resident_view.adapters.orm import timeline_entries as t
-from townhall.resident_view.identity_events import residents_of
 from townhall.resident_view.policy import Visibility
 
 CASES = "/townhall/cases"

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import Select, and_, case, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from townhall.resident_view.adapters.merges import residents_of
 from townhall.resident_view.adapters.orm import timeline_entries as t
-from townhall.resident_view.identity_events import residents_of
 from townhall.resident_view.policy import Visibility
 
 

@@ -22,7 +22,8 @@ metadata = MetaData()
 timeline_entries = Table(
     "timeline_entries",
     metadata,
-    #: Which build of the projection the row belongs to (see townhall.resident_view.rebuild)
+    #: Which build of the projection the row belongs to
+    #: (see townhall.resident_view.projection.rebuild)
     Column("generation", Integer, primary_key=True, autoincrement=False),
     Column("event_id", String(128), primary_key=True),
     Column("resident_id", String(64), nullable=False),
@@ -77,7 +78,8 @@ access_audit = Table(
 )
 
 #: Completeness per source: every sequence up to ``watermark`` has arrived; ``pending``
-#: is a bitmask (hex) of those that arrived above it (see townhall.resident_view.progress).
+#: is a bitmask (hex) of those that arrived above it
+#: (see townhall.resident_view.projection.completeness).
 source_progress = Table(
     "source_progress",
     metadata,

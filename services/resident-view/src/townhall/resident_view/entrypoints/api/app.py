@@ -12,8 +12,8 @@ from fastapi import FastAPI
 from townhall.resident_view.adapters.data_keys import data_keys
 from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.entrypoints.api import access, search, timeline, tracking
-from townhall.resident_view.live import LiveProjection
-from townhall.resident_view.residents import ResidentIndex
+from townhall.resident_view.projection.live import LiveProjection
+from townhall.resident_view.projection.resident_index import ResidentIndex
 from townhall.runtime.service import ServiceRuntime
 from townhall.runtime.web import create_app
 
