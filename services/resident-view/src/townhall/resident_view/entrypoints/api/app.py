@@ -11,7 +11,12 @@ from fastapi import FastAPI
 
 from townhall.resident_view.adapters.data_keys import data_keys
 from townhall.resident_view.config import ResidentViewSettings
-from townhall.resident_view.entrypoints.api import access, search, timeline, tracking
+from townhall.resident_view.entrypoints.api import (
+    audit_routes,
+    search_routes,
+    timeline_routes,
+    tracking_routes,
+)
 from townhall.resident_view.projection.live import LiveProjection
 from townhall.resident_view.projection.resident_index import ResidentIndex
 from townhall.runtime.service import ServiceRuntime
@@ -73,8 +78,8 @@ def create(
     app.state.service_urls = settings.service_urls
     if not api:
         return app
-    app.include_router(timeline.router)
-    app.include_router(search.router)
-    app.include_router(tracking.router)
-    app.include_router(access.router)
+    app.include_router(timeline_routes.router)
+    app.include_router(search_routes.router)
+    app.include_router(tracking_routes.router)
+    app.include_router(audit_routes.router)
     return app
