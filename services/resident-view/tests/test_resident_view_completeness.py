@@ -10,8 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from townhall.resident_view.adapters.orm import source_progress
-from townhall.resident_view.entrypoints.api.app import MIGRATIONS
+from townhall.resident_view.adapters.orm import MIGRATIONS, source_progress
 from townhall.resident_view.projection import completeness
 from townhall.runtime.db import create_engine, session_factory
 from townhall.runtime.migrations import upgrade

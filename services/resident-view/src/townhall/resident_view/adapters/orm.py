@@ -1,5 +1,7 @@
 """resident-view's tables: the timeline store, consents, residents for search, the
-access and look-up audits, progress."""
+access and look-up audits, progress; and where the migrations that create them are."""
+
+from pathlib import Path
 
 from sqlalchemy import (
     BigInteger,
@@ -16,6 +18,8 @@ from sqlalchemy import (
 
 from townhall.runtime.types import UtcDateTime
 
+#: The Alembic migrations of these tables, run by every process at start.
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 metadata = MetaData()
 
 #: One row per event the projection applied.

@@ -15,11 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from townhall.resident_view.adapters import generation_rows
+from townhall.resident_view.adapters.orm import MIGRATIONS
 from townhall.resident_view.config import ResidentViewSettings
-from townhall.resident_view.entrypoints.api.app import MIGRATIONS, resident_index
 from townhall.resident_view.projection import generations
 from townhall.resident_view.projection.generations import Generation
 from townhall.resident_view.projection.live import consumer_spec
+from townhall.resident_view.projection.resident_index import ResidentIndex
 from townhall.runtime.consumer import IdempotentConsumer
 from townhall.runtime.service import ServiceRuntime
 
@@ -42,7 +43,7 @@ async def rebuild(
             serving = await generations.active(session)
             target = Generation.new(max(serving.number, await generation_rows.newest(session)) + 1)
             await generation_rows.discard(session, target.number)
-        residents = resident_index(settings)
+        residents = ResidentIndex.configured(settings)
         consumer = runtime.make_consumer(consumer_spec(target, residents))
         await consumer.start()
         try:

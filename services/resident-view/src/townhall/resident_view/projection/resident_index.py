@@ -18,11 +18,13 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+import httpx
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.resident_view.adapters import merges, resident_store
-from townhall.resident_view.adapters.data_keys import DataKeys
+from townhall.resident_view.adapters.data_keys import DataKeys, data_keys
+from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.residents.record import ResidentRecord
 from townhall.runtime.crypto import DecryptionError, open_sealed
 from townhall.schemas.envelope import Envelope
@@ -59,6 +61,23 @@ class ResidentIndex:
 
     def __init__(self, keys: DataKeys | None = None):
         self.keys = keys
+
+    @classmethod
+    def configured(
+        cls, settings: ResidentViewSettings, transport: httpx.AsyncBaseTransport | None = None
+    ) -> ResidentIndex:
+        """Opened with identity's data keys where configured; ``transport`` carries the
+        calls to identity (tests: ASGI)."""
+        keys = data_keys(
+            settings.identity_url,
+            settings.identity_client_id,
+            settings.identity_client_secret,
+            timeout_s=settings.identity_timeout_s,
+            cache_size=settings.data_key_cache_size,
+            cache_ttl_s=settings.data_key_cache_ttl_s,
+            transport=transport,
+        )
+        return cls(keys)
 
     async def open(self, envelopes: Sequence[Envelope]) -> Opened:
         """event id → the personal data it carried, for every blob that opens."""

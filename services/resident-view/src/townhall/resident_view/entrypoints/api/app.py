@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
 
-from townhall.resident_view.adapters.data_keys import data_keys
+from townhall.resident_view.adapters.orm import MIGRATIONS
 from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.entrypoints.api import (
     audit_routes,
@@ -21,24 +20,6 @@ from townhall.resident_view.projection.live import LiveProjection
 from townhall.resident_view.projection.resident_index import ResidentIndex
 from townhall.runtime.service import ServiceRuntime
 from townhall.runtime.web import create_app
-
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
-
-
-def resident_index(
-    settings: ResidentViewSettings, transport: httpx.AsyncBaseTransport | None = None
-) -> ResidentIndex:
-    """The residents for search, opened with identity's data keys where configured."""
-    keys = data_keys(
-        settings.identity_url,
-        settings.identity_client_id,
-        settings.identity_client_secret,
-        timeout_s=settings.identity_timeout_s,
-        cache_size=settings.data_key_cache_size,
-        cache_ttl_s=settings.data_key_cache_ttl_s,
-        transport=transport,
-    )
-    return ResidentIndex(keys)
 
 
 def create(
@@ -58,7 +39,7 @@ def create(
     """
     settings = settings or ResidentViewSettings()
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS, produces=False)
-    residents = resident_index(settings, identity_transport)
+    residents = ResidentIndex.configured(settings, identity_transport)
     live = LiveProjection(runtime, residents=residents)
     runtime.add(live)
 
