@@ -9,7 +9,6 @@ transaction; what each event changes is in :mod:`.entries` (its timeline entry),
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +16,7 @@ from townhall.resident_view.adapters import entry_writer
 from townhall.resident_view.projection import completeness, identity_effects
 from townhall.resident_view.projection.entries import entry
 from townhall.resident_view.projection.resident_index import ResidentIndex
+from townhall.runtime.clock import Clock, utc_now
 from townhall.schemas.envelope import Envelope
 from townhall.schemas.registry import EVENT_TYPES, parse_event
 
@@ -37,15 +37,18 @@ class Projector:
     ``handler_dedupes``). Only new events have effects beyond their entry.
     """
 
-    def __init__(self, generation: int, residents: ResidentIndex | None = None):
+    def __init__(
+        self, generation: int, residents: ResidentIndex | None = None, clock: Clock = utc_now
+    ):
         self.generation = generation
         self.residents = residents or ResidentIndex()
+        self.clock = clock
 
     async def __call__(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> int:
         """Entries, effects and progress in the consumer's transaction; how many were new."""
         personal = await self.residents.open(envelopes)  # network only: before any write
         rows = [row for e in envelopes if (row := entry(e, self.generation)) is not None]
-        recorded_at = datetime.now(UTC)
+        recorded_at = self.clock()
         for row in rows:
             row["recorded_at"] = recorded_at
         inserted = await entry_writer.insert_new(session, self.generation, rows)
