@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from townhall.resident_view.adapters import entry_writer
-from townhall.resident_view.entrypoints.api.app import MIGRATIONS
-from townhall.resident_view.projection import entry, validate
+from townhall.resident_view.adapters.orm import MIGRATIONS
+from townhall.resident_view.projection.entries import entry
+from townhall.resident_view.projection.projector import validate
 from townhall.runtime.binding import KafkaRecord, from_record
 from townhall.runtime.db import create_engine, session_factory
 from townhall.runtime.migrations import upgrade

@@ -27,11 +27,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.latency import percentiles
-from townhall.resident_view import generations, views
 from townhall.resident_view.adapters.orm import timeline_entries
 from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.entrypoints.api.app import create
-from townhall.resident_view.policy import visibility
+from townhall.resident_view.projection import generations
+from townhall.resident_view.reads import timeline
+from townhall.resident_view.reads.policy import visibility
 from townhall.runtime.auth import Principal, Role
 from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.testkit.tokens import TestIssuer
@@ -163,11 +164,11 @@ async def timeline_read_latency(
                 response.raise_for_status()
                 visible = len(response.json()["entries"])
         viewer = Principal("bench-officer", "officer", roles=tuple(Role(*r) for r in roles))
-        scope = views.Scope(generation, resident, visibility(viewer, resident))
+        scope = timeline.Scope(generation, resident, visibility(viewer, resident))
         queries = []
         async with sessions() as session:
             for _ in range(reads):
                 began = time.perf_counter()
-                await views.timeline(session, scope, filters=views.Filters(), limit=50)
+                await timeline.page(session, scope, filters=timeline.Filters(), limit=50)
                 queries.append((time.perf_counter() - began) * 1000)
     return ReadLatency(total, mine, visible, *percentiles(timings), *percentiles(queries))

@@ -12,11 +12,10 @@ from typing import Any
 from aiokafka import TopicPartition
 from sqlalchemy import func, select
 
-from townhall.resident_view.adapters.orm import timeline_entries
+from townhall.resident_view.adapters.orm import MIGRATIONS, timeline_entries
 from townhall.resident_view.config import ResidentViewSettings
-from townhall.resident_view.entrypoints.api.app import MIGRATIONS
-from townhall.resident_view.generations import Generation
-from townhall.resident_view.live import consumer_spec
+from townhall.resident_view.projection.generations import Generation
+from townhall.resident_view.projection.live import consumer_spec
 from townhall.runtime.binding import KafkaRecord
 from townhall.runtime.db import create_engine
 from townhall.runtime.kafka import client_id, ensure_topics, make_consumer, make_producer

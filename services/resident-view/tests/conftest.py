@@ -9,8 +9,9 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from townhall.resident_view.adapters.orm import MIGRATIONS
 from townhall.resident_view.config import ResidentViewSettings
-from townhall.resident_view.entrypoints.api.app import MIGRATIONS, create
+from townhall.resident_view.entrypoints.api.app import create
 from townhall.resident_view.testing_identity import (
     IdentityEvents,
     KeyServer,

@@ -10,9 +10,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from townhall.resident_view import progress
-from townhall.resident_view.adapters.orm import source_progress
-from townhall.resident_view.entrypoints.api.app import MIGRATIONS
+from townhall.resident_view.adapters.orm import MIGRATIONS, source_progress
+from townhall.resident_view.projection import completeness
 from townhall.runtime.db import create_engine, session_factory
 from townhall.runtime.migrations import upgrade
 
@@ -49,10 +48,10 @@ async def test_watermark_and_gap_follow_any_order_and_repetition(
     received: set[int] = set()
     for batch in batches:
         async with sessions.begin() as session:
-            await progress.advance(session, generation, [(source, s) for s in batch])
+            await completeness.advance(session, generation, [(source, s) for s in batch])
         received |= set(batch)
         async with sessions() as session:
-            [state] = await progress.report(session, generation)
+            [state] = await completeness.report(session, generation)
             stored = (
                 await session.execute(
                     select(source_progress.c.watermark, source_progress.c.pending).where(
@@ -71,11 +70,11 @@ async def test_a_source_in_another_generation_does_not_count_as_pending(
 ) -> None:
     old, new = next(_generations), next(_generations)
     async with sessions.begin() as session:
-        await progress.advance(session, old, [("/townhall/test", 5)])
+        await completeness.advance(session, old, [("/townhall/test", 5)])
     async with sessions.begin() as session:
-        await progress.advance(session, new, [("/townhall/test", s) for s in (1, 2, 4)])
+        await completeness.advance(session, new, [("/townhall/test", s) for s in (1, 2, 4)])
     async with sessions() as session:
-        [state] = await progress.report(session, new)
+        [state] = await completeness.report(session, new)
     assert (state.watermark, state.max_seen, state.pending, state.missing) == (2, 4, 1, 1)
 
 
@@ -85,14 +84,14 @@ async def test_thousands_waiting_above_a_gap_are_counted_and_released_when_it_fi
     generation = next(_generations)
     source = "/townhall/test"
     async with sessions.begin() as session:
-        await progress.advance(session, generation, [(source, s) for s in range(2, 5002)])
+        await completeness.advance(session, generation, [(source, s) for s in range(2, 5002)])
     async with sessions() as session:
-        [state] = await progress.report(session, generation)
+        [state] = await completeness.report(session, generation)
     assert (state.watermark, state.pending, state.missing) == (0, 5000, 1)
     async with sessions.begin() as session:
-        await progress.advance(session, generation, [(source, 1)])
+        await completeness.advance(session, generation, [(source, 1)])
     async with sessions() as session:
-        [state] = await progress.report(session, generation)
+        [state] = await completeness.report(session, generation)
     assert (state.watermark, state.max_seen, state.pending, state.missing) == (5001, 5001, 0, 0)
 
 
@@ -103,11 +102,11 @@ async def test_a_sequence_absurdly_far_ahead_shows_as_a_gap_and_takes_no_memory(
     source = "/legacy/broken"
     far = 10**15  # a bitmask reaching it would need more memory than any machine has
     async with sessions.begin() as session:
-        await progress.advance(session, generation, [(source, 1), (source, far), (source, 3)])
+        await completeness.advance(session, generation, [(source, 1), (source, far), (source, 3)])
     async with sessions.begin() as session:
-        await progress.advance(session, generation, [(source, 2)])
+        await completeness.advance(session, generation, [(source, 2)])
     async with sessions() as session:
-        [state] = await progress.report(session, generation)
+        [state] = await completeness.report(session, generation)
     assert (state.watermark, state.max_seen, state.pending) == (3, far, 0)
     assert state.missing == far - 3, "the far one is counted missing: it was not remembered"
 
@@ -133,7 +132,7 @@ async def test_upgrading_folds_waiting_rows_into_the_bitmask(database_url: str) 
                 )
         await upgrade(database_url, MIGRATIONS)
         async with session_factory(engine)() as session:
-            [state] = await progress.report(session, 7)
+            [state] = await completeness.report(session, 7)
             stored = (
                 await session.execute(
                     select(source_progress.c.watermark, source_progress.c.pending).where(

@@ -13,8 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from townhall.resident_view.adapters import entry_writer
 from townhall.resident_view.adapters.orm import timeline_entries
-from townhall.resident_view.projection import entry
+from townhall.resident_view.projection.entries import entry
+from townhall.resident_view.projection.projector import Projector
 from townhall.resident_view.testing import Spec, envelope
+from townhall.runtime.clock import ManualClock
 from townhall.schemas.envelope import Sensitivity
 
 CASES = Spec("pest_control", Sensitivity.PERSONAL)
@@ -107,3 +109,16 @@ async def test_ids_already_stored_are_found_across_several_lookups(
         new = await entry_writer.insert_new(session, 1, batch)
     assert new == {r["event_id"] for r in batch[:5] + batch[7:]}
     assert await stored(sessions) == 8
+
+
+async def test_the_projector_stamps_entries_with_the_time_its_clock_gives(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    projector = Projector(1, clock=ManualClock(RECORDED))
+    event = envelope(str(uuid.uuid4()), CASES, 1)
+    async with sessions.begin() as session:
+        assert await projector(session, [event]) == 1
+    async with sessions() as session:
+        query = select(timeline_entries.c.recorded_at)
+        query = query.where(timeline_entries.c.event_id == event.id)
+        assert (await session.execute(query)).scalar_one() == RECORDED

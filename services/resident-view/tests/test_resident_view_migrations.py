@@ -1,7 +1,6 @@
 """Migrations are ordered and produce exactly the tables the code expects."""
 
-from townhall.resident_view.adapters.orm import metadata
-from townhall.resident_view.entrypoints.api.app import MIGRATIONS
+from townhall.resident_view.adapters.orm import MIGRATIONS, metadata
 from townhall.runtime.testkit.migrations import schema_drift, single_head
 
 

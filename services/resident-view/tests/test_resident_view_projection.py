@@ -10,7 +10,7 @@ import httpx
 
 from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.entrypoints.api.app import create
-from townhall.resident_view.projection import humanise
+from townhall.resident_view.projection.entries import humanise
 from townhall.resident_view.testing import Spec, envelope
 from townhall.runtime.kafka import ensure_topics
 from townhall.runtime.settings import KafkaSettings

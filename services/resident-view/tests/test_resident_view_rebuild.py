@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from townhall.resident_view.adapters.orm import residents as residents_table
 from townhall.resident_view.adapters.orm import search_terms, timeline_entries
 from townhall.resident_view.entrypoints.api.app import create
-from townhall.resident_view.live import LiveProjection
-from townhall.resident_view.rebuild import rebuild
+from townhall.resident_view.projection.live import LiveProjection
+from townhall.resident_view.projection.rebuild import rebuild
 from townhall.resident_view.testing import Spec, envelope
 from townhall.resident_view.testing_identity import (
     IdentityEvents,

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 
 from townhall.resident_view.entrypoints.api.app import create
-from townhall.resident_view.live import LiveProjection
+from townhall.resident_view.projection.live import LiveProjection
 from townhall.resident_view.testing_identity import IdentityEvents, KeyServer, with_identity
 from townhall.runtime import metrics
 from townhall.runtime.settings import KafkaSettings

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from townhall.resident_view import __main__ as resident_view_main
 from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.entrypoints.api.app import create
-from townhall.resident_view.live import LiveProjection
+from townhall.resident_view.projection.live import LiveProjection
 from townhall.resident_view.testing import Spec, envelope
 from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.testkit.tokens import TestIssuer

@@ -8,8 +8,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from townhall.resident_view.reads.request_state import state
 from townhall.resident_view.testing_identity import Searchable
-from townhall.resident_view.tracking import state
 from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.testkit.topics import publish
 from townhall.runtime.testkit.waiting import eventually

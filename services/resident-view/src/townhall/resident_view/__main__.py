@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 
 from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.entrypoints.api.app import create
-from townhall.resident_view.rebuild import rebuild
+from townhall.resident_view.projection.rebuild import rebuild
 from townhall.runtime.service import serve
 
 USAGE = "usage: python -m townhall.resident_view [serve|project|rebuild]"

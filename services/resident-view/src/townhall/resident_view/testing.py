@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.resident_view.adapters.orm import access_audit, consents
 from townhall.resident_view.adapters.orm import timeline_entries as t
-from townhall.resident_view.projection import entry
+from townhall.resident_view.projection.entries import entry
 from townhall.schemas.envelope import Envelope, Sensitivity
 
 BASE_TIME = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)

@@ -23,8 +23,8 @@ from fastapi import FastAPI, Header, HTTPException
 from pydantic import BaseModel, SecretStr
 
 from townhall.resident_view.config import ResidentViewSettings
-from townhall.resident_view.live import LiveProjection
-from townhall.resident_view.projection import Projector
+from townhall.resident_view.projection.live import LiveProjection
+from townhall.resident_view.projection.projector import Projector
 from townhall.runtime.broker import free_port
 from townhall.runtime.crypto import encode_key, generate_key, seal
 from townhall.runtime.service import ServiceRuntime

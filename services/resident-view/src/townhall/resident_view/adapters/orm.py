@@ -1,5 +1,7 @@
 """resident-view's tables: the timeline store, consents, residents for search, the
-access and look-up audits, progress."""
+access and look-up audits, progress; and where the migrations that create them are."""
+
+from pathlib import Path
 
 from sqlalchemy import (
     BigInteger,
@@ -16,13 +18,16 @@ from sqlalchemy import (
 
 from townhall.runtime.types import UtcDateTime
 
+#: The Alembic migrations of these tables, run by every process at start.
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 metadata = MetaData()
 
 #: One row per event the projection applied.
 timeline_entries = Table(
     "timeline_entries",
     metadata,
-    #: Which build of the projection the row belongs to (see townhall.resident_view.rebuild)
+    #: Which build of the projection the row belongs to
+    #: (see townhall.resident_view.projection.rebuild)
     Column("generation", Integer, primary_key=True, autoincrement=False),
     Column("event_id", String(128), primary_key=True),
     Column("resident_id", String(64), nullable=False),
@@ -77,7 +82,8 @@ access_audit = Table(
 )
 
 #: Completeness per source: every sequence up to ``watermark`` has arrived; ``pending``
-#: is a bitmask (hex) of those that arrived above it (see townhall.resident_view.progress).
+#: is a bitmask (hex) of those that arrived above it
+#: (see townhall.resident_view.projection.completeness).
 source_progress = Table(
     "source_progress",
     metadata,

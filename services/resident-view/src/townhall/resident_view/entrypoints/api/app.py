@@ -4,36 +4,22 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
 
-from townhall.resident_view.adapters.data_keys import data_keys
+from townhall.resident_view.adapters.orm import MIGRATIONS
 from townhall.resident_view.config import ResidentViewSettings
-from townhall.resident_view.entrypoints.api import access, search, timeline, tracking
-from townhall.resident_view.live import LiveProjection
-from townhall.resident_view.residents import ResidentIndex
+from townhall.resident_view.entrypoints.api import (
+    audit_routes,
+    search_routes,
+    timeline_routes,
+    tracking_routes,
+)
+from townhall.resident_view.projection.live import LiveProjection
+from townhall.resident_view.projection.resident_index import ResidentIndex
 from townhall.runtime.service import ServiceRuntime
 from townhall.runtime.web import create_app
-
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
-
-
-def resident_index(
-    settings: ResidentViewSettings, transport: httpx.AsyncBaseTransport | None = None
-) -> ResidentIndex:
-    """The residents for search, opened with identity's data keys where configured."""
-    keys = data_keys(
-        settings.identity_url,
-        settings.identity_client_id,
-        settings.identity_client_secret,
-        timeout_s=settings.identity_timeout_s,
-        cache_size=settings.data_key_cache_size,
-        cache_ttl_s=settings.data_key_cache_ttl_s,
-        transport=transport,
-    )
-    return ResidentIndex(keys)
 
 
 def create(
@@ -53,7 +39,7 @@ def create(
     """
     settings = settings or ResidentViewSettings()
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS, produces=False)
-    residents = resident_index(settings, identity_transport)
+    residents = ResidentIndex.configured(settings, identity_transport)
     live = LiveProjection(runtime, residents=residents)
     runtime.add(live)
 
@@ -73,8 +59,8 @@ def create(
     app.state.service_urls = settings.service_urls
     if not api:
         return app
-    app.include_router(timeline.router)
-    app.include_router(search.router)
-    app.include_router(tracking.router)
-    app.include_router(access.router)
+    app.include_router(timeline_routes.router)
+    app.include_router(search_routes.router)
+    app.include_router(tracking_routes.router)
+    app.include_router(audit_routes.router)
     return app

@@ -12,11 +12,11 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from townhall.resident_view import search_keys
-from townhall.resident_view.live import LiveProjection
-from townhall.resident_view.ranking import Criteria
-from townhall.resident_view.resident_record import identifier_term
-from townhall.resident_view.views import BadCursorError, Cursor, Filters
+from townhall.resident_view.projection.live import LiveProjection
+from townhall.resident_view.reads.ranking import Criteria
+from townhall.resident_view.reads.timeline import BadCursorError, Cursor, Filters
+from townhall.resident_view.residents import search_keys
+from townhall.resident_view.residents.record import identifier_term
 from townhall.runtime.auth import CurrentPrincipal, Principal
 from townhall.runtime.names import name_tokens
 from townhall.runtime.normal_forms import normalise_email, normalise_phone, normalise_postcode

@@ -8,15 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from townhall.resident_view import audit
 from townhall.resident_view.entrypoints.api.dependencies import (
     Purpose,
     SearchCriteria,
     Served,
     Sessions,
 )
-from townhall.resident_view.policy import may_search, officer_visibility
-from townhall.resident_view.search import search
+from townhall.resident_view.reads import audit_trail
+from townhall.resident_view.reads.policy import may_search, officer_visibility
+from townhall.resident_view.reads.search import search
 from townhall.runtime.auth import CurrentPrincipal
 from townhall.runtime.problems import Forbidden
 
@@ -55,13 +55,13 @@ async def search_residents(
     fields = criteria.given()
     if not may_search(viewer):
         async with sessions.begin() as session:
-            await audit.record_lookup(
+            await audit_trail.record_lookup(
                 session, viewer, "search", purpose=purpose, query=",".join(fields), outcome="denied"
             )
         raise Forbidden("only officers with a role may search for residents")
     async with sessions.begin() as session:
         found = await search(session, generation, criteria, officer_visibility(viewer), limit)
-        await audit.record_lookup(
+        await audit_trail.record_lookup(
             session,
             viewer,
             "search",

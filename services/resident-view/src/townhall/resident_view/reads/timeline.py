@@ -1,4 +1,4 @@
-"""Read side: a resident's timeline, newest first, with the policy inside the query."""
+"""A resident's timeline, newest first, a page at a time, with the policy inside the query."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import Select, and_, case, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from townhall.resident_view.adapters.merges import residents_of
 from townhall.resident_view.adapters.orm import timeline_entries as t
-from townhall.resident_view.identity_events import residents_of
-from townhall.resident_view.policy import Visibility
+from townhall.resident_view.reads.policy import Visibility
 
 
 class BadCursorError(ValueError):
@@ -118,7 +118,7 @@ def _row(row: Any) -> dict[str, Any]:
     return entry
 
 
-async def timeline(
+async def page(
     session: AsyncSession,
     scope: Scope,
     *,
@@ -134,9 +134,9 @@ async def timeline(
         )
     query = query.order_by(t.c.time.desc(), t.c.event_id.desc()).limit(limit + 1)
     rows = [_row(r) for r in (await session.execute(query)).all()]
-    page, more = rows[:limit], len(rows) > limit
-    last = page[-1] if page else None
-    return page, Cursor(last["time"], last["event_id"]) if more and last else None
+    shown, more = rows[:limit], len(rows) > limit
+    last = shown[-1] if shown else None
+    return shown, Cursor(last["time"], last["event_id"]) if more and last else None
 
 
 async def entry(session: AsyncSession, scope: Scope, event_id: str) -> dict[str, Any] | None:

@@ -16,8 +16,8 @@ from datetime import date
 
 from rapidfuzz.distance import JaroWinkler
 
-from townhall.resident_view import search_keys as keys
-from townhall.resident_view.resident_record import PersonName, ResidentRecord, identifier_term
+from townhall.resident_view.residents import search_keys as keys
+from townhall.resident_view.residents.record import PersonName, ResidentRecord, identifier_term
 from townhall.runtime.names import canonical_given_name
 
 WEIGHTS = {

@@ -14,9 +14,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
-from townhall.resident_view import audit, tracking
 from townhall.resident_view.entrypoints.api.dependencies import Served, Sessions, TrackingPurpose
-from townhall.resident_view.policy import NOTHING, tracking_visibility
+from townhall.resident_view.reads import audit_trail, request_state, tracking
+from townhall.resident_view.reads.policy import NOTHING, tracking_visibility
 from townhall.runtime.auth import CurrentPrincipal, Principal
 from townhall.runtime.problems import Forbidden, NotFound
 
@@ -61,7 +61,7 @@ async def _audit(
     reference, owners = found
     outcome, ids = shown
     async with sessions.begin() as session:
-        await audit.record_lookup(
+        await audit_trail.record_lookup(
             session,
             viewer,
             "tracking",
@@ -71,7 +71,7 @@ async def _audit(
             resident_ids=owners,
         )
         for owner in owners:
-            await audit.record(
+            await audit_trail.record(
                 session, viewer, owner, purpose=purpose, outcome=outcome, entry_ids=ids
             )
 
@@ -100,7 +100,7 @@ async def track_request(
         raise Forbidden("you may not follow requests")
     if not steps:
         raise NotFound("no request with this reference that you may follow")
-    current = tracking.state(steps, datetime.now(UTC))
+    current = request_state.state(steps, datetime.now(UTC))
     return Tracking(
         reference=reference,
         status=current.status,

@@ -2,7 +2,8 @@
 
 A rebuild fills generation N+1 from the beginning of the topics with its own consumer
 group while generation N keeps serving; when it has caught up it is activated, and the
-live service switches its readers and its consumer to it (see :mod:`.live`).
+live service switches its readers and its consumer to it (see :mod:`.live`). Finding
+and discarding a generation's rows is townhall.resident_view.adapters.generation_rows.
 """
 
 from __future__ import annotations
@@ -11,29 +12,12 @@ import json
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from townhall.resident_view.adapters.orm import (
-    consents,
-    merges,
-    residents,
-    search_terms,
-    source_progress,
-    timeline_entries,
-)
 from townhall.runtime.state import get_value, set_value
 
 STATE = "resident-view.active"
 GROUP_PREFIX = "resident-view-g"
-GENERATIONAL = (
-    timeline_entries,
-    consents,
-    merges,
-    residents,
-    search_terms,
-    source_progress,
-)
 
 
 @dataclass(frozen=True)
@@ -66,21 +50,3 @@ async def active(session: AsyncSession) -> Generation:
 async def activate(session: AsyncSession, generation: Generation) -> None:
     state = {"generation": generation.number, "group": generation.group}
     await set_value(session, STATE, json.dumps(state))
-
-
-async def newest(session: AsyncSession) -> int:
-    """The highest generation with any rows (a failed rebuild may have left some)."""
-    query = select(func.max(timeline_entries.c.generation))
-    return int((await session.execute(query)).scalar_one_or_none() or 0)
-
-
-async def discard(session: AsyncSession, number: int) -> None:
-    """Delete every row of generation ``number``."""
-    for table in GENERATIONAL:
-        await session.execute(delete(table).where(table.c.generation == number))
-
-
-async def discard_older(session: AsyncSession, number: int) -> None:
-    """Delete every row of the generations before ``number``."""
-    for table in GENERATIONAL:
-        await session.execute(delete(table).where(table.c.generation < number))

@@ -13,10 +13,11 @@ import asyncio
 import contextlib
 import logging
 
-from townhall.resident_view import generations
-from townhall.resident_view.generations import Generation
-from townhall.resident_view.projection import Projector, validate
-from townhall.resident_view.residents import ResidentIndex
+from townhall.resident_view.adapters import generation_rows
+from townhall.resident_view.projection import generations
+from townhall.resident_view.projection.generations import Generation
+from townhall.resident_view.projection.projector import Projector, validate
+from townhall.resident_view.projection.resident_index import ResidentIndex
 from townhall.runtime.consumer import IdempotentConsumer
 from townhall.runtime.service import ConsumerSpec, ServiceRuntime
 from townhall.schemas.topics import DOMAIN_TOPICS, LEGACY_TOPIC_PATTERN, dlq_topic
@@ -96,5 +97,5 @@ class LiveProjection:
         async with self.runtime.sessions.begin() as session:
             # older than the active one, not just the previous: another process that
             # projects beside this one may have written to it until it switched too
-            await generations.discard_older(session, active.number)
+            await generation_rows.discard_older(session, active.number)
         log.info("now serving a rebuilt generation", extra={"generation": active.number})

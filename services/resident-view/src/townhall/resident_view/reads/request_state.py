@@ -1,26 +1,16 @@
-"""Read side of tracking: one request's steps across services, its state, what happens next.
+"""A request's state and what happens next, read from its steps (see :mod:`.tracking`).
 
-The steps are the timeline entries that carry the request's reference, whichever
-service published them (cases, payments, booking, notifications…), oldest first, with
-the viewer's policy inside the query. The state is read from them: the latest status
-cases published, the date it aims for, and whether a fee or a visit is outstanding.
+The state is the latest status cases published, the date it aims for, and whether a
+fee or a visit is outstanding; what happens next is said in words a resident reads.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from sqlalchemy import case, literal, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from townhall.resident_view.adapters.orm import timeline_entries as t
-from townhall.resident_view.identity_events import residents_of
-from townhall.resident_view.policy import Visibility
 
 CASES = "/townhall/cases"
 #: The payments and booking events cases itself reacts to (their contracts, as read here).
@@ -33,56 +23,6 @@ try:
     LOCAL: ZoneInfo | None = ZoneInfo("Europe/London")
 except ZoneInfoNotFoundError:  # pragma: no cover - a system without time zone data
     LOCAL = None
-
-
-async def owners(session: AsyncSession, generation: int, reference: str) -> list[str]:
-    """The residents whose entries carry ``reference`` (usually one)."""
-    query = (
-        select(t.c.resident_id)
-        .distinct()
-        .where(t.c.generation == generation)
-        .where(t.c.case_reference == reference)
-    )
-    return sorted((await session.execute(query)).scalars())
-
-
-async def own_residents(session: AsyncSession, generation: int, resident_id: str) -> list[str]:
-    """The resident and everyone merged into them: whose requests are theirs."""
-    return await residents_of(session, generation, resident_id)
-
-
-async def steps(
-    session: AsyncSession,
-    generation: int,
-    reference: str,
-    seen: Visibility,
-    whose: list[str] | None = None,
-) -> list[dict[str, Any]]:
-    """The request's entries the viewer may see (of ``whose`` residents only, if given),
-    oldest first. ``data`` is the entry's whole data (to read the state from); ``view``
-    says whether the viewer may see it."""
-    view = case((seen.detail, literal("detail")), else_=literal("summary")).label("view")
-    query = (
-        select(
-            t.c.event_id, t.c.time, t.c.type, t.c.domain, t.c.source, t.c.summary, view, t.c.data
-        )
-        .where(t.c.generation == generation)
-        .where(t.c.case_reference == reference)
-        .where(seen.any)
-        .order_by(t.c.time, t.c.source, t.c.sequence, t.c.event_id)
-    )
-    if whose is not None:
-        query = query.where(t.c.resident_id.in_(whose))
-    rows = (await session.execute(query)).mappings().all()
-    return [
-        {
-            **row,
-            "time": row["time"],
-            "service": row["source"].rstrip("/").rsplit("/", 1)[-1],
-            "data": json.loads(row["data"]),
-        }
-        for row in rows
-    ]
 
 
 @dataclass(frozen=True)

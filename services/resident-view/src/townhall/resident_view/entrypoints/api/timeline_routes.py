@@ -10,7 +10,6 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
-from townhall.resident_view import audit, views
 from townhall.resident_view.entrypoints.api.dependencies import (
     PageCursor,
     Purpose,
@@ -18,7 +17,8 @@ from townhall.resident_view.entrypoints.api.dependencies import (
     Sessions,
     TimelineFilters,
 )
-from townhall.resident_view.policy import may_view_resident, visibility
+from townhall.resident_view.reads import audit_trail, timeline
+from townhall.resident_view.reads.policy import may_view_resident, visibility
 from townhall.runtime.auth import CurrentPrincipal, Principal
 from townhall.runtime.problems import Forbidden, NotFound
 
@@ -64,7 +64,7 @@ class Timeline(BaseModel):
 
 async def _refuse(sessions: Sessions, viewer: Principal, resident: str, purpose: str) -> None:
     async with sessions.begin() as session:
-        await audit.record(session, viewer, resident, purpose=purpose, outcome="denied")
+        await audit_trail.record(session, viewer, resident, purpose=purpose, outcome="denied")
     raise Forbidden("you may not see this resident's history")
 
 
@@ -84,12 +84,12 @@ async def get_timeline(
     if not may_view_resident(viewer, resident):
         await _refuse(sessions, viewer, resident, purpose)
     async with sessions.begin() as session:
-        scope = views.Scope(generation, resident, visibility(viewer, resident))
-        rows, following = await views.timeline(
+        scope = timeline.Scope(generation, resident, visibility(viewer, resident))
+        rows, following = await timeline.page(
             session, scope, filters=filters, limit=limit, after=cursor
         )
         ids = [row["event_id"] for row in rows]
-        await audit.record(
+        await audit_trail.record(
             session, viewer, resident, purpose=purpose, outcome="shown", entry_ids=ids
         )
     return Timeline(
@@ -113,11 +113,11 @@ async def get_entry(
     if not may_view_resident(viewer, resident):
         await _refuse(sessions, viewer, resident, purpose)
     async with sessions.begin() as session:
-        scope = views.Scope(generation, resident, visibility(viewer, resident))
-        row = await views.entry(session, scope, event_id)
+        scope = timeline.Scope(generation, resident, visibility(viewer, resident))
+        row = await timeline.entry(session, scope, event_id)
         outcome = "shown" if row else "not_found"
         shown = [event_id] if row else []
-        await audit.record(
+        await audit_trail.record(
             session, viewer, resident, purpose=purpose, outcome=outcome, entry_ids=shown
         )
     if row is None:  # absent or not visible: existence itself is not disclosed

@@ -14,11 +14,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from townhall.resident_view import generations
+from townhall.resident_view.adapters import generation_rows
+from townhall.resident_view.adapters.orm import MIGRATIONS
 from townhall.resident_view.config import ResidentViewSettings
-from townhall.resident_view.entrypoints.api.app import MIGRATIONS, resident_index
-from townhall.resident_view.generations import Generation
-from townhall.resident_view.live import consumer_spec
+from townhall.resident_view.projection import generations
+from townhall.resident_view.projection.generations import Generation
+from townhall.resident_view.projection.live import consumer_spec
+from townhall.resident_view.projection.resident_index import ResidentIndex
 from townhall.runtime.consumer import IdempotentConsumer
 from townhall.runtime.service import ServiceRuntime
 
@@ -39,9 +41,9 @@ async def rebuild(
     try:
         async with runtime.sessions.begin() as session:
             serving = await generations.active(session)
-            target = Generation.new(max(serving.number, await generations.newest(session)) + 1)
-            await generations.discard(session, target.number)
-        residents = resident_index(settings)
+            target = Generation.new(max(serving.number, await generation_rows.newest(session)) + 1)
+            await generation_rows.discard(session, target.number)
+        residents = ResidentIndex.configured(settings)
         consumer = runtime.make_consumer(consumer_spec(target, residents))
         await consumer.start()
         try:

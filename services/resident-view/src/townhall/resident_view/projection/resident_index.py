@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
+import httpx
 import structlog
-from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from townhall.resident_view.adapters.data_keys import DataKeys
-from townhall.resident_view.adapters.orm import residents, search_terms
-from townhall.resident_view.identity_events import residents_of
-from townhall.resident_view.resident_record import ResidentRecord
+from townhall.resident_view.adapters import merges, resident_store
+from townhall.resident_view.adapters.data_keys import DataKeys, data_keys
+from townhall.resident_view.config import ResidentViewSettings
+from townhall.resident_view.residents.record import ResidentRecord
 from townhall.runtime.crypto import DecryptionError, open_sealed
 from townhall.schemas.envelope import Envelope
 from townhall.schemas.events import identity as contracts
@@ -62,6 +61,23 @@ class ResidentIndex:
 
     def __init__(self, keys: DataKeys | None = None):
         self.keys = keys
+
+    @classmethod
+    def configured(
+        cls, settings: ResidentViewSettings, transport: httpx.AsyncBaseTransport | None = None
+    ) -> ResidentIndex:
+        """Opened with identity's data keys where configured; ``transport`` carries the
+        calls to identity (tests: ASGI)."""
+        keys = data_keys(
+            settings.identity_url,
+            settings.identity_client_id,
+            settings.identity_client_secret,
+            timeout_s=settings.identity_timeout_s,
+            cache_size=settings.data_key_cache_size,
+            cache_ttl_s=settings.data_key_cache_ttl_s,
+            transport=transport,
+        )
+        return cls(keys)
 
     async def open(self, envelopes: Sequence[Envelope]) -> Opened:
         """event id → the personal data it carried, for every blob that opens."""
@@ -102,46 +118,27 @@ class ResidentIndex:
         personal = opened.get(envelope.id)
         if personal is None:
             return
-        system = envelope.data.get("system")
-        resident_id = str(envelope.data["resident_id"])
-        await _save(session, generation, resident_id, envelope.time, personal, system=system)
+        await self._save(session, generation, envelope, personal)
 
     async def _erase(self, session: AsyncSession, generation: int, resident_id: str) -> None:
-        whose = await residents_of(session, generation, resident_id)
-        for table in (residents, search_terms):
-            await session.execute(
-                delete(table)
-                .where(table.c.generation == generation)
-                .where(table.c.resident_id.in_(whose))
-            )
+        whose = await merges.residents_of(session, generation, resident_id)
+        await resident_store.remove(session, generation, whose)
         if self.keys is not None:
             for erased in whose:
                 self.keys.forget(erased)
 
-
-async def _save(
-    session: AsyncSession,
-    generation: int,
-    resident_id: str,
-    at: datetime,
-    personal: dict[str, Any],
-    *,
-    system: object,
-) -> None:
-    mine = (residents.c.generation == generation) & (residents.c.resident_id == resident_id)
-    row = (await session.execute(select(residents).where(mine))).mappings().first()
-    record = ResidentRecord.from_row(row) if row else ResidentRecord(resident_id)
-    record = record.updated(personal, system if isinstance(system, str) else None)
-    await session.execute(delete(residents).where(mine))
-    await session.execute(insert(residents).values(record.row(generation, at)))
-    await session.execute(
-        delete(search_terms)
-        .where(search_terms.c.generation == generation)
-        .where(search_terms.c.resident_id == resident_id)
-    )
-    terms = [
-        {"generation": generation, "kind": kind, "term": term, "resident_id": resident_id}
-        for kind, term in sorted(record.terms())
-    ]
-    if terms:
-        await session.execute(insert(search_terms), terms)
+    async def _save(
+        self,
+        session: AsyncSession,
+        generation: int,
+        envelope: Envelope,
+        personal: dict[str, Any],
+    ) -> None:
+        """Fold the event's personal data into the resident's record and store it."""
+        resident_id = str(envelope.data["resident_id"])
+        system = envelope.data.get("system")
+        stored = await resident_store.load(session, generation, resident_id)
+        record = (stored or ResidentRecord(resident_id)).updated(
+            personal, system if isinstance(system, str) else None
+        )
+        await resident_store.save(session, generation, record, envelope.time)

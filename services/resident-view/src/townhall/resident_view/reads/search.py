@@ -14,12 +14,12 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from townhall.resident_view import search_keys as keys
 from townhall.resident_view.adapters.orm import merges, residents, search_terms
 from townhall.resident_view.adapters.orm import timeline_entries as t
-from townhall.resident_view.policy import Visibility
-from townhall.resident_view.ranking import MIN_SCORE, Criteria, Score, score
-from townhall.resident_view.resident_record import ResidentRecord, identifier_term
+from townhall.resident_view.reads.policy import Visibility
+from townhall.resident_view.reads.ranking import MIN_SCORE, Criteria, Score, score
+from townhall.resident_view.residents import search_keys as keys
+from townhall.resident_view.residents.record import ResidentRecord, identifier_term
 
 #: At most this many candidates per field: a common surname must not read everyone.
 CANDIDATES_PER_FIELD = 300

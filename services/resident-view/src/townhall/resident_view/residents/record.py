@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from townhall.resident_view import search_keys as keys
+from townhall.resident_view.residents import search_keys as keys
 from townhall.runtime.names import name_tokens
 from townhall.runtime.normal_forms import normalise_email, normalise_phone
 

@@ -1,30 +1,23 @@
-"""The projection: events → timeline entries, consents and per-source progress.
+"""An event → its timeline entry.
 
 A generic mapping puts any well-formed event on the timeline, so a new service's
 events appear without code here as long as they carry the envelope attributes; its
 data may add ``case_reference`` (or ``reference`` on a ``case/…`` subject),
 ``channel``, ``summary``, and ``audience: officers`` or ``visibility: internal`` for
 officer-internal notes that residents never see. Known types may shape a better
-summary in :data:`SUMMARIES`. The consumer (townhall.runtime.consumer) supplies
-idempotence, batching and progress.
+summary in :data:`SUMMARIES`, the dispatch table of this module.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from townhall.resident_view import identity_events, progress
-from townhall.resident_view.adapters import entry_writer
-from townhall.resident_view.residents import ResidentIndex
 from townhall.schemas.envelope import Envelope
 from townhall.schemas.events.cases import CaseStatusChanged, CaseSubmitted, ContactLogged
 from townhall.schemas.events.identity import ResidentRegistered
-from townhall.schemas.registry import EVENT_TYPES, parse_event
+from townhall.schemas.registry import EVENT_TYPES
 
 Row = dict[str, Any]
 #: One encoder for every row: ``json.dumps`` with any option builds a new one per call.
@@ -63,13 +56,6 @@ SUMMARIES: dict[str, Callable[[Envelope], str]] = {
     CaseStatusChanged.TYPE: _case_status_changed,
     ContactLogged.TYPE: _contact_logged,
 }
-
-
-def validate(envelope: Envelope) -> object:
-    """Registered types must match their contract; unknown types are kept as generic."""
-    if envelope.type in EVENT_TYPES:
-        return parse_event(envelope.type, envelope.data)
-    return None
 
 
 def humanise(event_type: str) -> str:
@@ -135,37 +121,3 @@ def entry(envelope: Envelope, generation: int = 1) -> Row | None:
         "case_reference": _case_reference(envelope),
         "channel": _text(data, "channel", 32),
     }
-
-
-class Projector:
-    """The consumer handler for one generation of the projection.
-
-    It deduplicates by itself: the entry's key is (generation, event id), and the
-    entry writer (adapters.entry_writer) reports which events it stored for the first
-    time, without a second table to write (the consumer runs it with
-    ``handler_dedupes``). Only new events have effects beyond their entry.
-    """
-
-    def __init__(self, generation: int, residents: ResidentIndex | None = None):
-        self.generation = generation
-        self.residents = residents or ResidentIndex()
-
-    async def __call__(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> int:
-        """Entries, effects and progress in the consumer's transaction; how many were new."""
-        personal = await self.residents.open(envelopes)  # network only: before any write
-        rows = [row for e in envelopes if (row := entry(e, self.generation)) is not None]
-        recorded_at = datetime.now(UTC)
-        for row in rows:
-            row["recorded_at"] = recorded_at
-        inserted = await entry_writer.insert_new(session, self.generation, rows)
-        applied = 0
-        for envelope in envelopes:
-            # an event about no resident has no entry and no effect, only progress
-            if envelope.residentid is None or envelope.id in inserted:
-                inserted.discard(envelope.id)  # a repeat within the batch is not new
-                applied += 1
-                await identity_events.apply(session, self.generation, envelope)
-                await self.residents.apply(session, self.generation, envelope, personal)
-        seen = [(e.source, e.sequence) for e in envelopes]
-        await progress.advance(session, self.generation, seen)
-        return applied

@@ -9,8 +9,8 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from townhall.resident_view import audit
 from townhall.resident_view.entrypoints.api.dependencies import Administrator, Sessions
+from townhall.resident_view.reads import audit_trail
 from townhall.runtime.auth import CurrentPrincipal
 from townhall.runtime.problems import Forbidden
 
@@ -36,7 +36,7 @@ async def query_audit(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[Access]:
     async with sessions() as session:
-        rows = await audit.trail(
+        rows = await audit_trail.trail(
             session,
             resident_id=str(resident_id) if resident_id else None,
             viewer=viewer,
@@ -66,7 +66,7 @@ async def query_lookups(
 ) -> list[Lookup]:
     """Every search and tracking look-up: who, why, by what fields, whom it returned."""
     async with sessions() as session:
-        rows = await audit.lookups(session, viewer=viewer, action=action, limit=limit)
+        rows = await audit_trail.lookups(session, viewer=viewer, action=action, limit=limit)
     return [Lookup(**row) for row in rows]
 
 
@@ -80,5 +80,5 @@ async def own_access_log(
     if viewer.kind != "resident" or viewer.subject != str(resident_id):
         raise Forbidden("residents see who looked at their own history")
     async with sessions() as session:
-        rows = await audit.trail(session, resident_id=str(resident_id), limit=limit)
+        rows = await audit_trail.trail(session, resident_id=str(resident_id), limit=limit)
     return [Access(**row) for row in rows]

@@ -19,11 +19,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from prometheus_client import Gauge
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from townhall.resident_view.adapters.orm import source_progress
-from townhall.runtime.db import insert_or_ignore
+from townhall.resident_view.adapters import progress_rows
+from townhall.resident_view.adapters.progress_rows import ProgressRow
 
 #: How far above the watermark arrivals are remembered one by one: a bitmask of at most
 #: 128 KiB. A sequence further ahead still raises the highest seen, so the gap shows,
@@ -101,41 +100,17 @@ async def advance(session: AsyncSession, generation: int, seen: Iterable[tuple[s
 async def _advance_source(
     session: AsyncSession, generation: int, source: str, sequences: list[int]
 ) -> SourceProgress:
-    where = (source_progress.c.source == source) & (source_progress.c.generation == generation)
-    row = (
-        await session.execute(
-            select(
-                source_progress.c.watermark, source_progress.c.max_seen, source_progress.c.pending
-            ).where(where)
-        )
-    ).one_or_none()
-    if row is None:
-        await session.execute(
-            insert_or_ignore(session, source_progress).values(
-                generation=generation, source=source, watermark=0, max_seen=0, pending=""
-            )
-        )
-        before, max_seen = Arrivals(), 0
-    else:
-        before, max_seen = Arrivals.decode(row.watermark, row.pending), row.max_seen
+    row = await progress_rows.get_or_create(session, generation, source)
+    before, max_seen = Arrivals.decode(row.watermark, row.pending), row.max_seen
     after = before.add(sequences)
     max_seen = max(max_seen, after.max_seen, *sequences)
-    await session.execute(
-        update(source_progress)
-        .where(where)
-        .values(watermark=after.watermark, max_seen=max_seen, pending=after.encode())
-    )
+    saved = ProgressRow(source, after.watermark, max_seen, after.encode())
+    await progress_rows.save(session, generation, saved)
     return SourceProgress(source, after.watermark, max_seen, after.pending)
 
 
 async def report(session: AsyncSession, generation: int) -> list[SourceProgress]:
-    query = select(
-        source_progress.c.source,
-        source_progress.c.watermark,
-        source_progress.c.max_seen,
-        source_progress.c.pending,
-    ).where(source_progress.c.generation == generation)
-    rows = (await session.execute(query)).all()
+    rows = await progress_rows.every_source(session, generation)
     return [
         SourceProgress(source, watermark, max_seen, Arrivals.decode(watermark, pending).pending)
         for source, watermark, max_seen, pending in rows
