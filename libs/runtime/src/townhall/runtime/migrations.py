@@ -59,7 +59,12 @@ def run_env(target_metadata: MetaData) -> None:
 
 #: The runtime tables every service's first migration creates; later ones are created
 #: one by one in migrations of their own, so an old migration never changes meaning.
-FIRST_RUNTIME_TABLES = ("th_outbox", "th_outbox_sequence", "th_processed_events", "th_runtime_state")
+FIRST_RUNTIME_TABLES = (
+    "th_outbox",
+    "th_outbox_sequence",
+    "th_processed_events",
+    "th_runtime_state",
+)
 
 
 def create_runtime_tables() -> None:
