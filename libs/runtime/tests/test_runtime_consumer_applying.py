@@ -226,7 +226,7 @@ async def test_dedupe_records_past_their_retention_are_forgotten(
     clock.advance(timedelta(days=10))
     await consumer.apply(delivered(("recent", 1)))
     clock.advance(timedelta(days=5))
-    await consumer.forget_before(timedelta(days=14))
+    await consumer.forget_older_than(timedelta(days=14))
     async with sessions() as session:
         left = (await session.execute(select(func.count()).select_from(processed_events))).scalar()
     assert left == 1

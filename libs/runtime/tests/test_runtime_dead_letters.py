@@ -1,6 +1,6 @@
 """Dead letters are kept in the consuming service's database and can be replayed once.
 
-The first tests drive the store directly (no broker); the last parks a poison record
+The first tests drive the store directly (no broker); the last dead-letters a poison record
 on a broker of its own, resets that broker, and replays the record after the fix.
 """
 
@@ -58,7 +58,7 @@ class Topics:
         self.sent.append((topic, value, key, list(headers)))
 
 
-async def park(sessions: async_sessionmaker[AsyncSession], group: str = "g") -> int:
+async def kept_letter(sessions: async_sessionmaker[AsyncSession], group: str = "g") -> int:
     record = envelope_record(note_envelope("r", -1), offset=3)
     async with sessions.begin() as session:
         return await dead_letters.keep(
@@ -81,7 +81,7 @@ async def marks(sessions: async_sessionmaker[AsyncSession]) -> list[tuple[str, s
 async def test_replaying_sends_the_kept_record_back_and_lifts_the_groups_mark(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    letter_id = await park(sessions)
+    letter_id = await kept_letter(sessions)
     async with sessions.begin() as session:
         await session.execute(
             insert(processed_events).values(
@@ -102,7 +102,7 @@ async def test_replaying_sends_the_kept_record_back_and_lifts_the_groups_mark(
 async def test_a_dead_letter_is_replayed_once_and_an_unknown_one_not_at_all(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    letter_id = await park(sessions)
+    letter_id = await kept_letter(sessions)
     topics = Topics()
     await dead_letters.replay(sessions, topics.send, letter_id, at=NOON)
     with pytest.raises(dead_letters.ReplayRefusedError, match="replayed already"):
@@ -115,7 +115,7 @@ async def test_a_dead_letter_is_replayed_once_and_an_unknown_one_not_at_all(
 async def test_a_replay_the_broker_refused_leaves_the_dead_letter_waiting(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    letter_id = await park(sessions)
+    letter_id = await kept_letter(sessions)
     with pytest.raises(ConnectionError):
         await dead_letters.replay(sessions, Topics(refuse=True).send, letter_id, at=NOON)
     async with sessions() as session:
@@ -126,8 +126,8 @@ async def test_a_replay_the_broker_refused_leaves_the_dead_letter_waiting(
 async def test_the_summary_counts_per_group_and_names_the_latest_waiting(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    first, latest = await park(sessions, "a"), await park(sessions, "a")
-    replayed = await park(sessions, "b")
+    first, latest = await kept_letter(sessions, "a"), await kept_letter(sessions, "a")
+    replayed = await kept_letter(sessions, "b")
     await dead_letters.replay(sessions, Topics().send, replayed, at=NOON)
     async with sessions() as session:
         summary = await dead_letters.summarise(session)

@@ -7,7 +7,8 @@ that cannot be applied is dead-lettered: kept in ``th_dead_letters`` with its re
 its event marked as dead-lettered, in one transaction (see townhall.runtime.dead_letters).
 When a batch fails, the failure decides: a passing one (the database restarting) is
 retried with backoff; a conflict a few times, then it counts as poison; a poison
-record is isolated by applying the batch one record at a time, so only it is parked.
+record is isolated by applying the batch one record at a time, so only it is
+dead-lettered.
 
 Nothing here reads from or commits to Kafka: :class:`Applier` is driven with decoded
 deliveries, by the fetch loop (townhall.runtime.consumer.pipeline) or by a test.
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 CONFLICT_ATTEMPTS = 5
 #: Longest wait between two tries of a batch that failed in passing.
 MAX_BACKOFF_S = 5.0
-#: Parks one record with the reason it cannot be applied.
+#: Dead-letters one record with the reason it cannot be applied.
 DeadLetterStep = Callable[[Record, str, Envelope | None], Awaitable[None]]
 #: Copies a dead letter to the group's dead-letter topic: (record, reason, when).
 PublishDeadLetter = Callable[[Record, str, datetime], Awaitable[None]]
@@ -64,13 +65,14 @@ class Applier:
         self.sessions = sessions
         self.handler_dedupes = handler_dedupes
         self.publish_dead_letter = publish_dead_letter
-        #: The step that parks a record: :meth:`park` unless the owner puts one in front.
-        self.dead_letter = dead_letter or self.park
+        #: The step that dead-letters a record: :meth:`keep_dead_letter` unless the owner
+        #: puts a step of its own in front of it.
+        self.dead_letter = dead_letter or self.keep_dead_letter
         self.clock = clock
         self.sleep = sleep
 
     async def apply(self, deliveries: Sequence[Delivery]) -> None:
-        """Apply what can be applied, in order; park the rest with their reasons."""
+        """Apply what can be applied, in order; dead-letter the rest with their reasons."""
         for delivery in deliveries:
             if delivery.error is not None:
                 await self.dead_letter(delivery.record, delivery.error, delivery.envelope)
@@ -158,7 +160,9 @@ class Applier:
             ],
         )
 
-    async def park(self, record: Record, reason: str, envelope: Envelope | None) -> None:
+    async def keep_dead_letter(
+        self, record: Record, reason: str, envelope: Envelope | None
+    ) -> None:
         """Dead-letter ``record``: keep it and mark its event in one transaction, which
         commits only once the copy on the dead-letter topic (if any) is acknowledged."""
         now = self.clock()
@@ -183,9 +187,9 @@ class Applier:
                 },
             )
 
-    async def forget_before(self, retention: timedelta) -> None:
-        """Drop dedupe records older than ``retention``: a repeat that late is not expected."""
-        cutoff = self.clock() - retention
+    async def forget_older_than(self, age: timedelta) -> None:
+        """Drop dedupe records older than ``age``: a repeat that late is not expected."""
+        cutoff = self.clock() - age
         async with self.sessions.begin() as session:
             await session.execute(
                 delete(processed_events)

@@ -80,8 +80,8 @@ class IdempotentConsumer:
             group=group,
             handler=handler,
             sessions=sessions,
-            #: The handler's own writes are keyed by event id (e.g. INSERT … ON CONFLICT
-            #: DO NOTHING), so the processed-events table would only repeat them.
+            # the handler's writes are keyed by event id (e.g. INSERT … ON CONFLICT DO
+            # NOTHING), so the processed-events table would only repeat them
             handler_dedupes=handler_dedupes,
             publish_dead_letter=self._publish_dead_letter,
             # looked up at each call, so a test can put a step in front of it
@@ -225,7 +225,7 @@ class IdempotentConsumer:
         return deliveries
 
     async def _dead_letter(self, record: Record, reason: str, envelope: Envelope | None) -> None:
-        await self.applier.park(record, reason, envelope)
+        await self.applier.keep_dead_letter(record, reason, envelope)
 
     async def _publish_dead_letter(self, record: Record, reason: str, at: datetime) -> None:
         """Copy a dead letter to the group's dead-letter topic, with where it came from."""
@@ -284,7 +284,7 @@ class IdempotentConsumer:
         if time.monotonic() < self._next_housekeeping:
             return
         self._next_housekeeping = time.monotonic() + 60.0
-        await self.applier.forget_before(self.retention)
+        await self.applier.forget_older_than(self.retention)
 
 
 def _with_topics(pattern: str, topics: Sequence[str]) -> str:
