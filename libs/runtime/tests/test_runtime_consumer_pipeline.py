@@ -11,7 +11,7 @@ from aiokafka import TopicPartition
 from prometheus_client import REGISTRY
 
 from townhall.runtime.consumer import Delivery, IdempotentConsumer, Record
-from townhall.runtime.consumer.pipeline import _with_topics
+from townhall.runtime.consumer.subscription import with_topics
 from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.testkit.probe import apply_notes, validate_probe
 from townhall.runtime.testkit.records import envelope_record, note_envelope, raw_record
@@ -158,5 +158,5 @@ async def test_a_record_that_is_no_event_is_decoded_into_its_reason() -> None:
 
 
 def test_named_topics_and_a_pattern_make_one_expression() -> None:
-    assert _with_topics(r"^legacy\..*$", ["a.b", "c"]) == r"^(?:a\.b|c)$|^legacy\..*$"
-    assert _with_topics(r"^legacy\..*$", []) == r"^legacy\..*$"
+    assert with_topics(r"^legacy\..*$", ["a.b", "c"]) == r"^(?:a\.b|c)$|^legacy\..*$"
+    assert with_topics(r"^legacy\..*$", []) == r"^legacy\..*$"

@@ -6,7 +6,9 @@
   failures. :mod:`~townhall.runtime.consumer.epochs` notices a broker that lost its
   data, so the group reads everything again and its dedupe drops the repeats.
 - :mod:`~townhall.runtime.consumer.pipeline` makes it fast: fetching, decoding and
-  writing overlap, offsets are committed in order, lag is measured.
+  writing overlap, offsets are committed in order, lag is measured;
+  :mod:`~townhall.runtime.consumer.subscription` says what it subscribes to and what
+  a rebalance does.
 
 The consumer never crashes on a message and never skips one silently.
 """

@@ -14,12 +14,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -35,6 +34,7 @@ from townhall.runtime.consumer.delivery import (
     validate_registered,
 )
 from townhall.runtime.consumer.epochs import EpochFollower
+from townhall.runtime.consumer.subscription import RewindOnAssign, with_topics
 from townhall.runtime.epoch import BrokerEpoch
 from townhall.runtime.kafka import client_id, ensure_topics, make_consumer, make_producer
 from townhall.runtime.settings import KafkaSettings
@@ -49,6 +49,8 @@ Fetch = dict[TopicPartition, list[Record]]
 
 
 class IdempotentConsumer:
+    """One consumer group on ``topics``: fetches here, applies through its :class:`Applier`."""
+
     def __init__(
         self,
         *,
@@ -128,10 +130,10 @@ class IdempotentConsumer:
             self.kafka, group_id=self.group, client_id=client_id(self.group)
         )
         await self._consumer.start()
-        listener = _RewindOnAssign(self)
+        listener = RewindOnAssign(self)
         if self.pattern is not None:
             self._consumer.subscribe(
-                pattern=_with_topics(self.pattern, self.topics), listener=listener
+                pattern=with_topics(self.pattern, self.topics), listener=listener
             )
         else:
             self._consumer.subscribe(self.topics, listener=listener)
@@ -183,6 +185,11 @@ class IdempotentConsumer:
         await self.settle()
         del fetched[:-1]
         self._inflight = asyncio.create_task(self._process(batches, deliveries))
+
+    @property
+    def inflight(self) -> asyncio.Task[None] | None:
+        """The write in flight, if any."""
+        return self._inflight
 
     async def settle(self) -> None:
         """Wait for the write in flight, if any; its failure is raised here."""
@@ -285,25 +292,3 @@ class IdempotentConsumer:
             return
         self._next_housekeeping = time.monotonic() + 60.0
         await self.applier.forget_older_than(self.retention)
-
-
-def _with_topics(pattern: str, topics: Sequence[str]) -> str:
-    """One expression for the named topics and the pattern (aiokafka takes one or the other)."""
-    named = "|".join(re.escape(topic) for topic in topics)
-    return f"^(?:{named})$|{pattern}" if named else pattern
-
-
-class _RewindOnAssign(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self, consumer: IdempotentConsumer):
-        self.consumer = consumer
-
-    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        """Finish the write in flight so its offsets are committed before handing over."""
-        inflight = self.consumer._inflight
-        if inflight is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.shield(inflight)
-
-    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        if self.consumer.rewind_pending and assigned:
-            await self.consumer.rewind_partitions(assigned)
