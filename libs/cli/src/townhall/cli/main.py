@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import signal
+from collections.abc import Mapping
 from typing import Annotated
 
 import typer
@@ -15,15 +16,18 @@ from rich.panel import Panel
 from rich.table import Table
 
 from townhall.cli import config
+from townhall.cli.dlq import waiting_counts
+from townhall.cli.dlq_command import dlq_app
 from townhall.cli.launcher import Platform, PlatformError
 from townhall.cli.services import BROKER, BROKER_DEFAULT_PORT, FRONT_DOOR, SERVICES
-from townhall.cli.status import collect_status, status_json, status_table
+from townhall.cli.status import PlatformStatus, collect_status, status_json, status_table
 
 app = typer.Typer(
     help="Townhall: start, supervise and inspect the platform.",
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(dlq_app, name="dlq")
 console = Console()
 errors = Console(stderr=True)
 
@@ -58,14 +62,24 @@ def _banner(platform: Platform) -> Panel:
 
 
 def _print_status(platform: Platform) -> None:
-    status = asyncio.run(
-        collect_status(
+    async def collect() -> PlatformStatus:
+        return await collect_status(
             platform.urls,
             bootstrap_servers=platform.bootstrap_servers,
             processes=platform.running(),
+            dead_letters=await waiting_counts(platform.database_urls),
         )
-    )
-    console.print(status_table(status))
+
+    console.print(status_table(asyncio.run(collect())))
+
+
+def _databases(env: Mapping[str, str]) -> dict[str, str]:
+    """Each service's database, or none when the environment names them wrongly
+    (``townhall status`` then shows the processes' own dead-letter counts)."""
+    try:
+        return config.resolve_database_urls(env, SERVICES, config.resolve_var_dir(env))
+    except config.ConfigError:
+        return {}
 
 
 @app.command()
@@ -109,9 +123,16 @@ def status(
     env = os.environ
     ports = config.resolve_ports(env)
     urls = config.service_urls(ports, SERVICES)
-    found = asyncio.run(
-        collect_status(urls, bootstrap_servers=config.bootstrap_servers(env), timeout_s=timeout)
-    )
+
+    async def collect() -> PlatformStatus:
+        return await collect_status(
+            urls,
+            bootstrap_servers=config.bootstrap_servers(env),
+            dead_letters=await waiting_counts(_databases(env)),
+            timeout_s=timeout,
+        )
+
+    found = asyncio.run(collect())
     if as_json:
         typer.echo(json.dumps(status_json(found), indent=2))
     else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -71,6 +71,8 @@ class ServiceStatus:
     not_ready: list[str] = field(default_factory=list)
     metrics: Metrics | None = None
     error: str | None = None
+    #: Dead letters waiting in the service's database (None: it keeps none there).
+    dead_letters: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -165,20 +167,27 @@ async def collect_status(
     *,
     bootstrap_servers: str | None = None,
     processes: Mapping[str, bool] | None = None,
+    dead_letters: Mapping[str, int] | None = None,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> PlatformStatus:
-    """Ask every service (and, when given, the broker) concurrently."""
+    """Ask every service (and, when given, the broker) concurrently. ``dead_letters``
+    are the counts kept in the services' databases (townhall.cli.dlq.waiting_counts):
+    they survive restarts, which the processes' own counters do not."""
     known = processes or {}
     async with httpx.AsyncClient(timeout=timeout_s, transport=transport, trust_env=False) as client:
         services = asyncio.gather(
             *(service_status(client, name, url, known.get(name)) for name, url in urls.items())
         )
         if bootstrap_servers is None:
-            return PlatformStatus(list(await services))
-        broker = broker_status(bootstrap_servers, known.get(BROKER))
-        found, broker_found = await asyncio.gather(services, broker)
-    return PlatformStatus(list(found), broker_found)
+            found, broker_found = list(await services), None
+        else:
+            broker = broker_status(bootstrap_servers, known.get(BROKER))
+            answered, broker_found = await asyncio.gather(services, broker)
+            found = list(answered)
+    kept = dead_letters or {}
+    found = [replace(service, dead_letters=kept.get(service.name)) for service in found]
+    return PlatformStatus(found, broker_found)
 
 
 def status_json(status: PlatformStatus) -> dict[str, Any]:
@@ -223,13 +232,15 @@ def _readiness_cell(service: ServiceStatus) -> Text:
 FIGURES = ("outbox", "lag", "dead-lettered", "resets", "missing")
 
 
-def _figures(metrics: Metrics | None) -> list[Text | str]:
+def _figures(service: ServiceStatus) -> list[Text | str]:
+    metrics = service.metrics
     if metrics is None:
         return ["-"] * len(FIGURES)
+    dead = metrics.dead_lettered if service.dead_letters is None else service.dead_letters
     return [
         _number(metrics.outbox_backlog),
         _lag(metrics),
-        _number(metrics.dead_lettered),
+        _number(dead),
         _number(metrics.broker_resets),
         _number(metrics.missing_events),
     ]
@@ -245,7 +256,7 @@ def _service_row(service: ServiceStatus) -> list[Text | str]:
         port,
         health,
         _readiness_cell(service),
-        *_figures(service.metrics),
+        *_figures(service),
     ]
 
 

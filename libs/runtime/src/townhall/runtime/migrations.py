@@ -57,14 +57,31 @@ def run_env(target_metadata: MetaData) -> None:
     asyncio.run(main())
 
 
+#: The runtime tables every service's first migration creates; later ones are created
+#: one by one in migrations of their own, so an old migration never changes meaning.
+FIRST_RUNTIME_TABLES = (
+    "th_outbox",
+    "th_outbox_sequence",
+    "th_processed_events",
+    "th_runtime_state",
+)
+
+
 def create_runtime_tables() -> None:
     """Create the outbox, sequence, dedupe and state tables (inside a migration)."""
-    bind = op.get_bind()
-    for table in runtime_metadata.sorted_tables:
-        table.create(bind)
+    for name in FIRST_RUNTIME_TABLES:
+        create_runtime_table(name)
 
 
 def drop_runtime_tables() -> None:
-    bind = op.get_bind()
-    for table in reversed(runtime_metadata.sorted_tables):
-        table.drop(bind)
+    for name in reversed(FIRST_RUNTIME_TABLES):
+        drop_runtime_table(name)
+
+
+def create_runtime_table(name: str) -> None:
+    """Create the runtime table ``name`` as :mod:`townhall.runtime.tables` defines it."""
+    runtime_metadata.tables[name].create(op.get_bind())
+
+
+def drop_runtime_table(name: str) -> None:
+    runtime_metadata.tables[name].drop(op.get_bind())

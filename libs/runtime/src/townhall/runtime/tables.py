@@ -1,7 +1,8 @@
 """Tables the runtime keeps in every service's own database.
 
-Services create them in their first Alembic migration with
-``townhall.runtime.migrations.create_runtime_tables()``.
+Services create the first four in their first Alembic migration with
+``townhall.runtime.migrations.create_runtime_tables()``, and each later one in a
+migration of its own with ``create_runtime_table(name)``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from sqlalchemy import (
     Column,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -71,4 +73,26 @@ runtime_state = Table(
     Column("name", String(200), primary_key=True),
     Column("value", String(500), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=True),
+)
+
+#: Records a consumer group could not apply, kept with the reason until replayed. The
+#: dead-letter topic holds them too, but on the embedded broker only until it restarts.
+dead_letters = Table(
+    "th_dead_letters",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("consumer_group", String(200), nullable=False),
+    Column("source_topic", String(249), nullable=False),
+    Column("source_partition", Integer, nullable=False),
+    Column("source_offset", BigInteger, nullable=False),
+    Column("key", LargeBinary, nullable=True),
+    Column("value", LargeBinary, nullable=True),
+    #: The record's headers as a JSON list of [name, base64 value] pairs.
+    Column("headers", Text, nullable=False),
+    #: None when the record was too malformed to read an event id from.
+    Column("event_id", String(128), nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("dead_lettered_at", UtcDateTime(), nullable=False),
+    Column("replayed_at", UtcDateTime(), nullable=True),
+    Index("ix_th_dead_letters_group", "consumer_group", "dead_lettered_at"),
 )
