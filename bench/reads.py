@@ -30,6 +30,7 @@ from bench.latency import percentiles
 from townhall.resident_view.adapters.orm import timeline_entries
 from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.entrypoints.api.app import create
+from townhall.resident_view.entrypoints.api.dependencies import services_of
 from townhall.resident_view.projection import generations
 from townhall.resident_view.reads import timeline
 from townhall.resident_view.reads.policy import visibility
@@ -127,7 +128,7 @@ async def timeline_read_latency(
     resident = str(uuid.uuid4())
     start = datetime(2024, 1, 1, tzinfo=UTC)
     async with app.router.lifespan_context(app):
-        sessions = app.state.runtime.sessions
+        sessions = services_of(app).runtime.sessions
         async with sessions.begin() as session:
             generation = (await generations.active(session)).number
         others = [str(uuid.uuid4()) for _ in range(max(1, (total - mine) // 100))]
@@ -147,7 +148,7 @@ async def timeline_read_latency(
                 await session.execute(insert(timeline_entries), rows)
             written += len(rows)
             progress(written, total)
-        await _settle(app.state.runtime.engine)
+        await _settle(services_of(app).runtime.engine)
         roles = (("pest_control", "sensitive"), ("waste", "personal"))
         officer = issuer.officer(*roles)
         headers = {"Authorization": f"Bearer {officer}"}

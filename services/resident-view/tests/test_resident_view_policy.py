@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.entrypoints.api.app import create
+from townhall.resident_view.entrypoints.api.dependencies import services_of
 from townhall.resident_view.testing import Spec, consent, envelope, reset, write
 from townhall.runtime.service import ServiceRuntime
 from townhall.runtime.settings import KafkaSettings
@@ -87,8 +88,7 @@ class Harness:
 
     @property
     def runtime(self) -> ServiceRuntime:
-        runtime: ServiceRuntime = self.app.state.runtime
-        return runtime
+        return services_of(self.app).runtime
 
     def close(self) -> None:
         self.runner.run(self.client.aclose())

@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.entrypoints.api.app import create
+from townhall.resident_view.entrypoints.api.dependencies import services_of
 from townhall.resident_view.testing import Spec, access_audit, envelope, write
 from townhall.runtime.service import ServiceRuntime
 from townhall.runtime.settings import KafkaSettings
@@ -59,7 +60,7 @@ async def reader(
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://rv") as client:
-            yield Reader(client, app.state.runtime, issuer, str(uuid.uuid4()))
+            yield Reader(client, services_of(app).runtime, issuer, str(uuid.uuid4()))
 
 
 async def test_pages_walk_the_whole_timeline_newest_first_without_repeats(reader: Reader) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from townhall.resident_view.adapters.orm import residents as residents_table
 from townhall.resident_view.adapters.orm import search_terms, timeline_entries
 from townhall.resident_view.entrypoints.api.app import create
-from townhall.resident_view.projection.live import LiveProjection
+from townhall.resident_view.entrypoints.api.dependencies import services_of
 from townhall.resident_view.projection.rebuild import rebuild
 from townhall.resident_view.testing import Spec, envelope
 from townhall.resident_view.testing_identity import (
@@ -65,7 +65,7 @@ async def test_a_rebuild_equals_the_live_projection_and_is_swapped_in(
     ]
     officer = {"Authorization": f"Bearer {issuer.officer(('waste', 'personal'))}"}
     app = create(settings)
-    live: LiveProjection = app.state.live
+    live = services_of(app).live
 
     async with app.router.lifespan_context(app):
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rv")

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 
 from townhall.resident_view.entrypoints.api.app import create
-from townhall.resident_view.projection.live import LiveProjection
+from townhall.resident_view.entrypoints.api.dependencies import services_of
 from townhall.resident_view.testing_identity import IdentityEvents, KeyServer, with_identity
 from townhall.runtime import metrics
 from townhall.runtime.settings import KafkaSettings
@@ -34,7 +34,7 @@ async def test_with_identity_down_the_projection_retries_and_loses_no_name(
     )
     officer = bearer(issuer.officer(("identity", "personal")))
     app = create(settings)
-    live: LiveProjection = app.state.live
+    live = services_of(app).live
     async with app.router.lifespan_context(app):
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rv")
 

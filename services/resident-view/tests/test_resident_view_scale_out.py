@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from townhall.resident_view import __main__ as resident_view_main
 from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.entrypoints.api.app import create
-from townhall.resident_view.projection.live import LiveProjection
+from townhall.resident_view.entrypoints.api.dependencies import services_of
 from townhall.resident_view.testing import Spec, envelope
 from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.testkit.tokens import TestIssuer
@@ -26,7 +26,7 @@ WASTE = Spec("waste", Sensitivity.PERSONAL)
 
 
 def assigned(app: FastAPI) -> int:
-    live: LiveProjection = app.state.live
+    live = services_of(app).live
     consumer = live.consumer._consumer if live.consumer else None
     return len(consumer.assignment()) if consumer else 0
 

@@ -23,7 +23,7 @@ from fastapi import FastAPI, Header, HTTPException
 from pydantic import BaseModel, SecretStr
 
 from townhall.resident_view.config import ResidentViewSettings
-from townhall.resident_view.projection.live import LiveProjection
+from townhall.resident_view.entrypoints.api.dependencies import services_of
 from townhall.resident_view.projection.projector import Projector
 from townhall.runtime.broker import free_port
 from townhall.runtime.crypto import encode_key, generate_key, seal
@@ -249,12 +249,11 @@ class Searchable:
 
     @property
     def runtime(self) -> ServiceRuntime:
-        runtime: ServiceRuntime = self.app.state.runtime
-        return runtime
+        return services_of(self.app).runtime
 
     async def project(self, *envelopes: Envelope) -> None:
         """Apply events through the live projection's handler, as its consumer would."""
-        live: LiveProjection = self.app.state.live
+        live = services_of(self.app).live
         async with self.runtime.sessions.begin() as session:
             await Projector(live.generation.number, live.residents)(session, list(envelopes))
 

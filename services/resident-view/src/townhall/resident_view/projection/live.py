@@ -18,6 +18,7 @@ from townhall.resident_view.projection import generations
 from townhall.resident_view.projection.generations import Generation
 from townhall.resident_view.projection.projector import Projector, validate
 from townhall.resident_view.projection.resident_index import ResidentIndex
+from townhall.runtime.clock import Clock, utc_now
 from townhall.runtime.consumer import IdempotentConsumer
 from townhall.runtime.service import ConsumerSpec, ServiceRuntime
 from townhall.schemas.topics import DOMAIN_TOPICS, LEGACY_TOPIC_PATTERN, dlq_topic
@@ -27,11 +28,13 @@ TOPICS = sorted(DOMAIN_TOPICS.values())
 SERVICE = "resident-view"
 
 
-def consumer_spec(generation: Generation, residents: ResidentIndex | None = None) -> ConsumerSpec:
+def consumer_spec(
+    generation: Generation, residents: ResidentIndex | None = None, clock: Clock = utc_now
+) -> ConsumerSpec:
     return ConsumerSpec(
         group=generation.group,
         topics=TOPICS,
-        handler=Projector(generation.number, residents),
+        handler=Projector(generation.number, residents, clock),
         validate=validate,
         dead_letter_topic=dlq_topic(SERVICE),
         handler_dedupes=True,
@@ -48,9 +51,11 @@ class LiveProjection:
         runtime: ServiceRuntime,
         watch_interval_s: float = 2.0,
         residents: ResidentIndex | None = None,
+        clock: Clock = utc_now,
     ):
         self.runtime = runtime
         self.residents = residents
+        self.clock = clock
         self.watch_interval_s = watch_interval_s
         self.generation = generations.Generation(0, "")
         self.consumer: IdempotentConsumer | None = None
@@ -63,9 +68,14 @@ class LiveProjection:
     async def start(self) -> None:
         async with self.runtime.sessions.begin() as session:
             self.generation = await generations.active(session)
-        self.consumer = self.runtime.make_consumer(consumer_spec(self.generation, self.residents))
+        self.consumer = self.runtime.make_consumer(
+            consumer_spec(self.generation, self.residents, self.clock)
+        )
         await self.consumer.start()
         self._watch = asyncio.create_task(self._follow(), name="projection-activations")
+
+    def _spec(self, generation: Generation) -> ConsumerSpec:
+        return consumer_spec(generation, self.residents, self.clock)
 
     async def stop(self) -> None:
         if self._watch:
@@ -89,7 +99,9 @@ class LiveProjection:
         if active == self.generation:
             return
         old_consumer = self.consumer
-        self.consumer = self.runtime.make_consumer(consumer_spec(active, self.residents))
+        self.consumer = self.runtime.make_consumer(
+            consumer_spec(active, self.residents, self.clock)
+        )
         await self.consumer.start()
         self.generation = active
         if old_consumer:

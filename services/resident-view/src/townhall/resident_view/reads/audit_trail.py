@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -22,13 +22,14 @@ async def record(
     viewer: Principal,
     resident_id: str,
     *,
+    at: datetime,
     purpose: str,
     outcome: str,
     entry_ids: Sequence[str] = (),
 ) -> None:
     await session.execute(
         insert(a).values(
-            at=datetime.now(UTC),
+            at=at,
             viewer=viewer.subject,
             viewer_kind=viewer.kind,
             resident_id=resident_id,
@@ -61,6 +62,7 @@ async def record_lookup(
     viewer: Principal,
     action: str,
     *,
+    at: datetime,
     purpose: str,
     query: str,
     outcome: str,
@@ -70,7 +72,7 @@ async def record_lookup(
     look-up (``query``: the reference), and the residents it concerned."""
     await session.execute(
         insert(la).values(
-            at=datetime.now(UTC),
+            at=at,
             viewer=viewer.subject,
             viewer_kind=viewer.kind,
             action=action,

@@ -1,4 +1,4 @@
-"""resident-view's HTTP application and its live projection."""
+"""resident-view's HTTP application: HTTP wired to what bootstrap built."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 from fastapi import FastAPI
 
-from townhall.resident_view.adapters.orm import MIGRATIONS
+from townhall.resident_view.bootstrap import ResidentView, bootstrap
 from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.entrypoints.api import (
     audit_routes,
@@ -16,9 +16,7 @@ from townhall.resident_view.entrypoints.api import (
     timeline_routes,
     tracking_routes,
 )
-from townhall.resident_view.projection.live import LiveProjection
-from townhall.resident_view.projection.resident_index import ResidentIndex
-from townhall.runtime.service import ServiceRuntime
+from townhall.resident_view.entrypoints.api.dependencies import install_services
 from townhall.runtime.web import create_app
 
 
@@ -27,8 +25,9 @@ def create(
     *,
     identity_transport: httpx.AsyncBaseTransport | None = None,
     api: bool = True,
+    services: ResidentView | None = None,
 ) -> FastAPI:
-    """The app; ``identity_transport`` carries the calls to identity (tests: ASGI).
+    """The app over ``services`` (default: what ``bootstrap(settings)`` builds).
 
     With ``api=False`` it only projects (``python -m townhall.resident_view project``):
     /healthz, /readyz and /metrics, no timeline. The projection scales out by partition:
@@ -37,26 +36,19 @@ def create(
     process, in order per resident. Run up to one process per partition
     (``TOPIC_PARTITIONS``), beside the one that serves.
     """
-    settings = settings or ResidentViewSettings()
-    runtime = ServiceRuntime(settings, migrations=MIGRATIONS, produces=False)
-    residents = ResidentIndex.configured(settings, identity_transport)
-    live = LiveProjection(runtime, residents=residents)
-    runtime.add(live)
+    built = services or bootstrap(settings, identity_transport=identity_transport)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        try:
-            async with runtime.lifespan(app):
-                yield
-        finally:
-            if residents.keys is not None:
-                await residents.keys.aclose()
+        async with built.background(), built.runtime.lifespan(app):
+            yield
 
     app = create_app(
-        service=settings.service_name, lifespan=lifespan, readiness=runtime.readiness()
+        service=built.settings.service_name,
+        lifespan=lifespan,
+        readiness=built.runtime.readiness(),
     )
-    app.state.live = live
-    app.state.service_urls = settings.service_urls
+    install_services(app, built)
     if not api:
         return app
     app.include_router(timeline_routes.router)

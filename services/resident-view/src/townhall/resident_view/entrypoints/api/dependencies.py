@@ -6,35 +6,59 @@ pool, a hand-over each way per dependency per request, for work that never block
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from townhall.resident_view.projection.live import LiveProjection
+from townhall.resident_view.bootstrap import ResidentView
 from townhall.resident_view.reads.ranking import Criteria
 from townhall.resident_view.reads.timeline import BadCursorError, Cursor, Filters
 from townhall.resident_view.residents import search_keys
 from townhall.resident_view.residents.record import identifier_term
 from townhall.runtime.auth import CurrentPrincipal, Principal
+from townhall.runtime.clock import Clock
 from townhall.runtime.names import name_tokens
 from townhall.runtime.normal_forms import normalise_email, normalise_phone, normalise_postcode
 from townhall.runtime.problems import BadRequest, Forbidden
-from townhall.runtime.service import ServiceRuntime
 
 ADMIN = "admin"
 
 
-async def _sessions(request: Request) -> async_sessionmaker[AsyncSession]:
-    runtime: ServiceRuntime = request.app.state.runtime
-    return runtime.sessions
+def install_services(app: FastAPI, services: ResidentView) -> None:
+    """Keep what bootstrap built on the app: the one thing the dependencies below read."""
+    app.state.resident_view = services
 
 
-async def _served(request: Request) -> int:
+def services_of(app: FastAPI) -> ResidentView:
+    services: ResidentView = app.state.resident_view
+    return services
+
+
+async def _services(request: Request) -> ResidentView:
+    return services_of(request.app)
+
+
+ServicesDep = Annotated[ResidentView, Depends(_services)]
+
+
+async def _sessions(services: ServicesDep) -> async_sessionmaker[AsyncSession]:
+    return services.runtime.sessions
+
+
+async def _served(services: ServicesDep) -> int:
     """The generation of the store the live projection serves right now."""
-    live: LiveProjection = request.app.state.live
-    return live.generation.number
+    return services.live.generation.number
+
+
+async def _clock(services: ServicesDep) -> Clock:
+    return services.clock
+
+
+async def _service_urls(services: ServicesDep) -> Mapping[str, str]:
+    return services.service_urls
 
 
 async def _purpose(
@@ -120,6 +144,7 @@ def _name(text: str) -> tuple[str, ...]:
 
 
 async def _criteria(
+    clock: Annotated[Clock, Depends(_clock)],
     name: Annotated[str | None, Query(min_length=2, max_length=100)] = None,
     date_of_birth: date | None = None,
     postcode: Annotated[str | None, Query(min_length=2, max_length=10)] = None,
@@ -129,7 +154,7 @@ async def _criteria(
     identifier: Annotated[str | None, Query(min_length=2, max_length=64)] = None,
     case: Annotated[str | None, Query(min_length=2, max_length=64)] = None,
 ) -> Criteria:
-    if date_of_birth and date_of_birth > datetime.now(UTC).date():
+    if date_of_birth and date_of_birth > clock().date():
         raise BadRequest("the date of birth is in the future")
     criteria = Criteria(
         name=_name(name) if name else (),
@@ -160,6 +185,8 @@ Purpose = Annotated[str, Depends(_purpose)]
 TrackingPurpose = Annotated[str, Depends(_tracking_purpose)]
 SearchCriteria = Annotated[Criteria, Depends(_criteria)]
 Served = Annotated[int, Depends(_served)]
+ClockDep = Annotated[Clock, Depends(_clock)]
+ServiceUrls = Annotated[Mapping[str, str], Depends(_service_urls)]
 TimelineFilters = Annotated[Filters, Depends(_filters)]
 PageCursor = Annotated[Cursor | None, Depends(_cursor)]
 Administrator = Annotated[Principal, Depends(_administrator)]

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from townhall.resident_view.entrypoints.api.dependencies import (
+    ClockDep,
     Purpose,
     SearchCriteria,
     Served,
@@ -50,13 +51,20 @@ async def search_residents(
     criteria: SearchCriteria,
     sessions: Sessions,
     generation: Served,
+    clock: ClockDep,
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> SearchResults:
     fields = criteria.given()
     if not may_search(viewer):
         async with sessions.begin() as session:
             await audit_trail.record_lookup(
-                session, viewer, "search", purpose=purpose, query=",".join(fields), outcome="denied"
+                session,
+                viewer,
+                "search",
+                at=clock(),
+                purpose=purpose,
+                query=",".join(fields),
+                outcome="denied",
             )
         raise Forbidden("only officers with a role may search for residents")
     async with sessions.begin() as session:
@@ -65,6 +73,7 @@ async def search_residents(
             session,
             viewer,
             "search",
+            at=clock(),
             purpose=purpose,
             query=",".join(fields),
             outcome="shown" if found else "none_found",

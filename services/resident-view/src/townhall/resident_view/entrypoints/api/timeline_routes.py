@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from townhall.resident_view.entrypoints.api.dependencies import (
+    ClockDep,
     PageCursor,
     Purpose,
     Served,
+    ServiceUrls,
     Sessions,
     TimelineFilters,
 )
 from townhall.resident_view.reads import audit_trail, timeline
 from townhall.resident_view.reads.policy import may_view_resident, visibility
 from townhall.runtime.auth import CurrentPrincipal, Principal
+from townhall.runtime.clock import Clock
 from townhall.runtime.problems import Forbidden, NotFound
 
 router = APIRouter(prefix="/residents", tags=["timeline"])
@@ -46,11 +50,11 @@ class Entry(BaseModel):
     )
 
 
-def _entry(row: dict[str, Any], resident: str, request: Request) -> Entry:
+def _entry(row: dict[str, Any], resident: str, urls: Mapping[str, str]) -> Entry:
     links = {"self": f"/residents/{resident}/timeline/{quote(row['event_id'], safe='')}"}
     if reference := row["case_reference"]:
         links["tracking"] = f"/tracking/{quote(reference, safe='')}"
-        cases = request.app.state.service_urls.get("cases")
+        cases = urls.get("cases")
         if cases:
             links["case"] = f"{cases.rstrip('/')}/cases/{quote(reference, safe='')}"
     return Entry(**row, links=links)
@@ -62,16 +66,21 @@ class Timeline(BaseModel):
     next_cursor: str | None
 
 
-async def _refuse(sessions: Sessions, viewer: Principal, resident: str, purpose: str) -> None:
+async def _refuse(
+    sessions: Sessions, viewer: Principal, resident: str, purpose: str, clock: Clock
+) -> None:
     async with sessions.begin() as session:
-        await audit_trail.record(session, viewer, resident, purpose=purpose, outcome="denied")
+        await audit_trail.record(
+            session, viewer, resident, at=clock(), purpose=purpose, outcome="denied"
+        )
     raise Forbidden("you may not see this resident's history")
 
 
 @router.get("/{resident_id}/timeline", response_model=Timeline)
 async def get_timeline(
     resident_id: UUID,
-    request: Request,
+    urls: ServiceUrls,
+    clock: ClockDep,
     viewer: CurrentPrincipal,
     purpose: Purpose,
     filters: TimelineFilters,
@@ -82,7 +91,7 @@ async def get_timeline(
 ) -> Timeline:
     resident = str(resident_id)
     if not may_view_resident(viewer, resident):
-        await _refuse(sessions, viewer, resident, purpose)
+        await _refuse(sessions, viewer, resident, purpose, clock)
     async with sessions.begin() as session:
         scope = timeline.Scope(generation, resident, visibility(viewer, resident))
         rows, following = await timeline.page(
@@ -90,11 +99,11 @@ async def get_timeline(
         )
         ids = [row["event_id"] for row in rows]
         await audit_trail.record(
-            session, viewer, resident, purpose=purpose, outcome="shown", entry_ids=ids
+            session, viewer, resident, at=clock(), purpose=purpose, outcome="shown", entry_ids=ids
         )
     return Timeline(
         resident_id=resident_id,
-        entries=[_entry(row, resident, request) for row in rows],
+        entries=[_entry(row, resident, urls) for row in rows],
         next_cursor=following.encode() if following else None,
     )
 
@@ -102,7 +111,8 @@ async def get_timeline(
 @router.get("/{resident_id}/timeline/{event_id}", response_model=Entry)
 async def get_entry(
     resident_id: UUID,
-    request: Request,
+    urls: ServiceUrls,
+    clock: ClockDep,
     event_id: Annotated[str, Path(max_length=128)],
     viewer: CurrentPrincipal,
     purpose: Purpose,
@@ -111,15 +121,15 @@ async def get_entry(
 ) -> Entry:
     resident = str(resident_id)
     if not may_view_resident(viewer, resident):
-        await _refuse(sessions, viewer, resident, purpose)
+        await _refuse(sessions, viewer, resident, purpose, clock)
     async with sessions.begin() as session:
         scope = timeline.Scope(generation, resident, visibility(viewer, resident))
         row = await timeline.entry(session, scope, event_id)
         outcome = "shown" if row else "not_found"
         shown = [event_id] if row else []
         await audit_trail.record(
-            session, viewer, resident, purpose=purpose, outcome=outcome, entry_ids=shown
+            session, viewer, resident, at=clock(), purpose=purpose, outcome=outcome, entry_ids=shown
         )
     if row is None:  # absent or not visible: existence itself is not disclosed
         raise NotFound("no such entry in this resident's history")
-    return _entry(row, resident, request)
+    return _entry(row, resident, urls)

@@ -8,13 +8,18 @@ does not exist: whether it exists is itself not disclosed. Every attempt is audi
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
-from townhall.resident_view.entrypoints.api.dependencies import Served, Sessions, TrackingPurpose
+from townhall.resident_view.entrypoints.api.dependencies import (
+    ClockDep,
+    Served,
+    Sessions,
+    TrackingPurpose,
+)
 from townhall.resident_view.reads import audit_trail, request_state, tracking
 from townhall.resident_view.reads.policy import NOTHING, tracking_visibility
 from townhall.runtime.auth import CurrentPrincipal, Principal
@@ -56,6 +61,7 @@ async def _audit(
     found: tuple[str, list[str]],
     purpose: str,
     shown: tuple[str, list[str]],
+    at: datetime,
 ) -> None:
     """The look-up, and a read (or refusal) of each owner's history."""
     reference, owners = found
@@ -65,6 +71,7 @@ async def _audit(
             session,
             viewer,
             "tracking",
+            at=at,
             purpose=purpose,
             query=reference,
             outcome=outcome,
@@ -72,7 +79,7 @@ async def _audit(
         )
         for owner in owners:
             await audit_trail.record(
-                session, viewer, owner, purpose=purpose, outcome=outcome, entry_ids=ids
+                session, viewer, owner, at=at, purpose=purpose, outcome=outcome, entry_ids=ids
             )
 
 
@@ -83,6 +90,7 @@ async def track_request(
     purpose: TrackingPurpose,
     sessions: Sessions,
     generation: Served,
+    clock: ClockDep,
 ) -> Tracking:
     async with sessions() as session:
         owners = await tracking.owners(session, generation, reference)
@@ -95,12 +103,13 @@ async def track_request(
             steps = await tracking.steps(session, generation, reference, seen, mine)
     outcome = "shown" if steps else "denied" if owners and seen is NOTHING else "not_found"
     ids = [step["event_id"] for step in steps]
-    await _audit(sessions, viewer, (reference, owners), purpose, (outcome, ids))
+    now = clock()
+    await _audit(sessions, viewer, (reference, owners), purpose, (outcome, ids), now)
     if seen is NOTHING and viewer.kind != "resident":
         raise Forbidden("you may not follow requests")
     if not steps:
         raise NotFound("no request with this reference that you may follow")
-    current = request_state.state(steps, datetime.now(UTC))
+    current = request_state.state(steps, now)
     return Tracking(
         reference=reference,
         status=current.status,
