@@ -10,8 +10,7 @@ class ResidentViewSettings(ServiceSettings):
     #: Up to this many events per transaction. The projection's work per batch (a
     #: transaction, progress, an offset commit) is fixed, so larger batches cost less per
     #: event while it catches up; at live rates batches are as small as what arrived.
-    #: 2,000 rather than the platform's 500 made it 1.5x faster with two processes
-    #: (`make bench`); 5,000 gained nothing more.
+    #: (README, Performance: why 2,000 rather than the platform's 500.)
     consumer_batch_size: int = 2000
     #: Identity's base URL, to fetch residents' data keys (names for search). Unset: the
     #: projection runs without names and search finds residents by case reference only.
