@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from functools import partial
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -26,10 +28,12 @@ from townhall.identity.service_layer.matching import (
     Matcher,
     Thresholds,
 )
-from townhall.identity.service_layer.messagebus import Handler, MessageBus
 from townhall.identity.service_layer.session_handlers import SessionPolicy
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
+from townhall.runtime.messagebus import MessageBus
 from townhall.runtime.outbox import Outbox
+
+Handler = Callable[..., Awaitable[Any]]
 
 
 def _resident_handlers() -> dict[type, Handler]:
@@ -107,7 +111,7 @@ def bootstrap(
     thresholds: Thresholds | None = None,
     hash_password: officer_handlers.Hash = passwords.hash_password,
     verify_password: officer_handlers.Verify = passwords.verify_password,
-) -> MessageBus:
+) -> MessageBus[UnitOfWork]:
     code_hasher = CodeHasher(master_keys)
     access = Access(
         code_hash=code_hasher,
@@ -128,5 +132,5 @@ def bootstrap(
         uow_factory=lambda: UnitOfWork(
             sessions, outbox, master_keys, residents_changed=matcher.residents_changed
         ),
-        handlers=command_handlers,
+        commands=command_handlers,
     )

@@ -22,14 +22,15 @@ from townhall.identity.domain.exceptions import IdentityError
 from townhall.identity.entrypoints.api.app import MIGRATIONS, create
 from townhall.identity.seed import seed_demo
 from townhall.identity.service_layer.client_handlers import SCOPES, RegisterServiceClient
-from townhall.identity.service_layer.messagebus import MessageBus
+from townhall.identity.service_layer.unit_of_work import UnitOfWork
 from townhall.runtime.crypto import decode_key
+from townhall.runtime.messagebus import MessageBus
 from townhall.runtime.outbox import EventContext
 from townhall.runtime.service import ServiceRuntime, serve
 
 PASSWORD_ENV = "IDENTITY_ADMIN_PASSWORD"
 Command = Callable[
-    [argparse.Namespace, MessageBus, ServiceRuntime, IdentitySettings], Awaitable[str]
+    [argparse.Namespace, MessageBus[UnitOfWork], ServiceRuntime, IdentitySettings], Awaitable[str]
 ]
 
 
@@ -62,7 +63,7 @@ def _context(args: argparse.Namespace) -> EventContext:
     return EventContext(correlation_id=f"cli-{args.command}")
 
 
-async def _create_admin(args: argparse.Namespace, bus: MessageBus, *_: object) -> str:
+async def _create_admin(args: argparse.Namespace, bus: MessageBus[UnitOfWork], *_: object) -> str:
     password = os.environ.get(PASSWORD_ENV) or getpass.getpass("Password (12+ characters): ")
     if len(password) < 12:
         raise SystemExit("the password must have at least 12 characters")
@@ -70,12 +71,15 @@ async def _create_admin(args: argparse.Namespace, bus: MessageBus, *_: object) -
     return f"administrator {await bus.handle(command, _context(args))} created"
 
 
-async def _seed(args: argparse.Namespace, bus: MessageBus, *_: object) -> str:
+async def _seed(args: argparse.Namespace, bus: MessageBus[UnitOfWork], *_: object) -> str:
     return "demo officers: " + ", ".join(await seed_demo(bus))
 
 
 async def _rotate(
-    args: argparse.Namespace, bus: MessageBus, runtime: ServiceRuntime, settings: IdentitySettings
+    args: argparse.Namespace,
+    bus: MessageBus[UnitOfWork],
+    runtime: ServiceRuntime,
+    settings: IdentitySettings,
 ) -> str:
     keys = SigningKeys(
         runtime.sessions,
@@ -88,7 +92,7 @@ async def _rotate(
     return f"key {record.kid} published; signs from {record.activates_at.isoformat()}"
 
 
-async def _add_client(args: argparse.Namespace, bus: MessageBus, *_: object) -> str:
+async def _add_client(args: argparse.Namespace, bus: MessageBus[UnitOfWork], *_: object) -> str:
     command = RegisterServiceClient(args.client_id, tuple(args.scope))
     client = await bus.handle(command, _context(args))
     return f"client_id={client.client_id} client_secret={client.secret} (shown once)"
@@ -107,7 +111,10 @@ def _target_key(args: argparse.Namespace, settings: IdentitySettings) -> bytes:
 
 
 async def _rewrap(
-    args: argparse.Namespace, bus: MessageBus, runtime: ServiceRuntime, settings: IdentitySettings
+    args: argparse.Namespace,
+    bus: MessageBus[UnitOfWork],
+    runtime: ServiceRuntime,
+    settings: IdentitySettings,
 ) -> str:
     target = _target_key(args, settings)
     rewrap = Rewrap(runtime.sessions, settings.master_keys(), target, batch_size=args.batch_size)

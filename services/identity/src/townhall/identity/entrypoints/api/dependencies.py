@@ -13,9 +13,10 @@ from fastapi import Depends, Request
 
 from townhall.identity.adapters.tokens import TokenIssuer
 from townhall.identity.domain.officers import ADMIN
-from townhall.identity.service_layer.messagebus import MessageBus
+from townhall.identity.service_layer.unit_of_work import UnitOfWork
 from townhall.runtime.auth import Principal, TokenVerifier, bearer_principal
 from townhall.runtime.logging import get_correlation_id, new_correlation_id
+from townhall.runtime.messagebus import MessageBus
 from townhall.runtime.outbox import EventContext
 from townhall.runtime.problems import Forbidden
 
@@ -25,8 +26,8 @@ PII_READ = "pii:read"
 MATCH = "residents:match"
 
 
-async def _bus(request: Request) -> MessageBus:
-    bus: MessageBus = request.app.state.bus
+async def _bus(request: Request) -> MessageBus[UnitOfWork]:
+    bus: MessageBus[UnitOfWork] = request.app.state.bus
     return bus
 
 
@@ -92,7 +93,7 @@ def actor_id(principal: Principal) -> uuid.UUID:
     return uuid.UUID(principal.subject)
 
 
-Bus = Annotated[MessageBus, Depends(_bus)]
+Bus = Annotated[MessageBus[UnitOfWork], Depends(_bus)]
 Tokens = Annotated[TokenIssuer, Depends(_tokens)]
 Context = Annotated[EventContext, Depends(_context)]
 ClientAddress = Annotated[str, Depends(_client_address)]
