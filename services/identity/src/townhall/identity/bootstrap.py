@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -30,73 +29,44 @@ from townhall.identity.service_layer.matching import (
 )
 from townhall.identity.service_layer.session_handlers import SessionPolicy
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
+from townhall.runtime.clock import Clock, utc_now
 from townhall.runtime.messagebus import MessageBus
 from townhall.runtime.outbox import Outbox
 
 Handler = Callable[..., Awaitable[Any]]
 
 
-def _resident_handlers() -> dict[type, Handler]:
-    return {
-        commands.RegisterResident: handlers.register_resident,
-        commands.ChangeName: handlers.change_name,
-        commands.SetPreferredLanguage: handlers.set_preferred_language,
-        commands.MoveResident: handlers.move_resident,
-        commands.AddContactPoint: handlers.add_contact_point,
-        commands.LinkIdentifier: handlers.link_identifier,
-        commands.RaiseAssurance: handlers.raise_assurance,
-        commands.ChangeConsent: handlers.change_consent,
-        commands.EraseResident: handlers.erase_resident,
-    }
-
-
-def _access_handlers(access: Access) -> dict[type, Handler]:
-    return {
-        commands.CreateOfficer: partial(
-            officer_handlers.create_officer, hash_=access.hash_password
-        ),
-        commands.GrantRole: officer_handlers.grant_role,
-        commands.RevokeRole: officer_handlers.revoke_role,
-        commands.AuthenticateOfficer: partial(
-            officer_handlers.authenticate_officer,
-            verify=access.verify_password,
-            throttle=access.throttle,
-        ),
-        commands.StartTracking: partial(access_handlers.start_tracking, access=access),
-        commands.SignUp: partial(access_handlers.sign_up, access=access),
-        commands.RedeemCode: partial(access_handlers.redeem_code, access=access),
-        commands.AuthenticateResident: partial(
-            access_handlers.authenticate_resident, access=access
-        ),
-        client_handlers.RegisterServiceClient: partial(
-            client_handlers.register_client, access=access
-        ),
-        client_handlers.AuthenticateServiceClient: partial(
-            client_handlers.authenticate_client, access=access
-        ),
-    }
-
-
-def _session_handlers(policy: SessionPolicy) -> dict[type, Handler]:
-    return {
-        commands.StartSession: partial(session_handlers.start_session, policy=policy),
-        commands.RefreshSession: partial(session_handlers.refresh_session, policy=policy),
-        commands.EndSession: partial(session_handlers.end_session, policy=policy),
-        commands.RevokeOfficerSessions: partial(
-            session_handlers.revoke_officer_sessions, policy=policy
-        ),
-    }
-
-
-def _matching_handlers(matcher: Matcher, thresholds: Thresholds) -> dict[type, Handler]:
-    return {
-        IncomingRecord: partial(
-            matching_handlers.match_record, matcher=matcher, thresholds=thresholds
-        ),
-        commands.DecideReview: matching_handlers.decide_review,
-        commands.MergeResidents: matching_handlers.merge_residents,
-        commands.UnmergeResidents: matching_handlers.unmerge_residents,
-    }
+#: Every command and the one handler that answers it. A handler names what else it
+#: needs (``clock``, ``access``, ``policy``...); the bus passes it from ``bootstrap``.
+COMMANDS: dict[type, Handler] = {
+    commands.RegisterResident: handlers.register_resident,
+    commands.ChangeName: handlers.change_name,
+    commands.SetPreferredLanguage: handlers.set_preferred_language,
+    commands.MoveResident: handlers.move_resident,
+    commands.AddContactPoint: handlers.add_contact_point,
+    commands.LinkIdentifier: handlers.link_identifier,
+    commands.RaiseAssurance: handlers.raise_assurance,
+    commands.ChangeConsent: handlers.change_consent,
+    commands.EraseResident: handlers.erase_resident,
+    commands.CreateOfficer: officer_handlers.create_officer,
+    commands.GrantRole: officer_handlers.grant_role,
+    commands.RevokeRole: officer_handlers.revoke_role,
+    commands.AuthenticateOfficer: officer_handlers.authenticate_officer,
+    commands.StartTracking: access_handlers.start_tracking,
+    commands.SignUp: access_handlers.sign_up,
+    commands.RedeemCode: access_handlers.redeem_code,
+    commands.AuthenticateResident: access_handlers.authenticate_resident,
+    client_handlers.RegisterServiceClient: client_handlers.register_client,
+    client_handlers.AuthenticateServiceClient: client_handlers.authenticate_client,
+    commands.StartSession: session_handlers.start_session,
+    commands.RefreshSession: session_handlers.refresh_session,
+    commands.EndSession: session_handlers.end_session,
+    commands.RevokeOfficerSessions: session_handlers.revoke_officer_sessions,
+    IncomingRecord: matching_handlers.match_record,
+    commands.DecideReview: matching_handlers.decide_review,
+    commands.MergeResidents: matching_handlers.merge_residents,
+    commands.UnmergeResidents: matching_handlers.unmerge_residents,
+}
 
 
 def bootstrap(
@@ -111,6 +81,7 @@ def bootstrap(
     thresholds: Thresholds | None = None,
     hash_password: officer_handlers.Hash = passwords.hash_password,
     verify_password: officer_handlers.Verify = passwords.verify_password,
+    clock: Clock = utc_now,
 ) -> MessageBus[UnitOfWork]:
     code_hasher = CodeHasher(master_keys)
     access = Access(
@@ -122,15 +93,20 @@ def bootstrap(
         verify_password=verify_password,
     )
     matcher = matcher or LinkageMatcher()
-    command_handlers = {
-        **_resident_handlers(),
-        **_access_handlers(access),
-        **_session_handlers(session_policy or SessionPolicy()),
-        **_matching_handlers(matcher, thresholds or Thresholds()),
+    dependencies = {
+        "clock": clock,
+        "access": access,
+        "policy": session_policy or SessionPolicy(),
+        "matcher": matcher,
+        "thresholds": thresholds or Thresholds(),
+        "hash_": hash_password,
+        "verify": verify_password,
+        "throttle": access.throttle,
     }
     return MessageBus(
         uow_factory=lambda: UnitOfWork(
-            sessions, outbox, master_keys, residents_changed=matcher.residents_changed
+            sessions, outbox, master_keys, clock=clock, residents_changed=matcher.residents_changed
         ),
-        commands=command_handlers,
+        commands=COMMANDS,
+        dependencies=dependencies,
     )

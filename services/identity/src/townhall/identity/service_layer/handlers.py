@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 from townhall.identity.domain import commands
 from townhall.identity.domain.exceptions import (
@@ -14,6 +13,7 @@ from townhall.identity.domain.exceptions import (
 from townhall.identity.domain.model import Resident
 from townhall.identity.domain.sessions import RESIDENT
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
+from townhall.runtime.clock import Clock
 
 
 async def register_resident(command: commands.RegisterResident, uow: UnitOfWork) -> uuid.UUID:
@@ -92,10 +92,10 @@ async def change_consent(command: commands.ChangeConsent, uow: UnitOfWork) -> No
         await uow.commit()
 
 
-async def erase_resident(command: commands.EraseResident, uow: UnitOfWork) -> None:
+async def erase_resident(command: commands.EraseResident, uow: UnitOfWork, clock: Clock) -> None:
     """Destroy the personal data and the data keys in one transaction (crypto-shredding):
     the resident's, and those of every record merged into theirs; end their sessions."""
-    now = datetime.now(UTC)
+    now = clock()
     async with uow:
         survivor = await _resident(uow, command.resident_id)
         for resident in [survivor, *await uow.residents.merged_into(survivor.id)]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from townhall.identity.adapters.throttle import Throttle
 from townhall.identity.domain import commands
@@ -13,6 +12,7 @@ from townhall.identity.domain.exceptions import InvalidCredentialsError, NotFoun
 from townhall.identity.domain.officers import Officer
 from townhall.identity.domain.sessions import OFFICER
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
+from townhall.runtime.clock import Clock
 
 Hash = Callable[[str], str]
 Verify = Callable[[str | None, str], bool]
@@ -52,14 +52,14 @@ async def grant_role(command: commands.GrantRole, uow: UnitOfWork) -> None:
         await uow.commit()
 
 
-async def revoke_role(command: commands.RevokeRole, uow: UnitOfWork) -> None:
+async def revoke_role(command: commands.RevokeRole, uow: UnitOfWork, clock: Clock) -> None:
     """Take a role away, and every session of the officer with it: their current access
     token lapses within minutes and no refresh renews it; they sign in again."""
     async with uow:
         officer = await _officer(uow, command.officer_id)
         officer.revoke(command.domain, command.actor)
         await uow.officers.save_roles(officer)
-        await uow.refresh_tokens.revoke_subject(OFFICER, officer.id, datetime.now(UTC))
+        await uow.refresh_tokens.revoke_subject(OFFICER, officer.id, clock())
         await uow.commit()
 
 

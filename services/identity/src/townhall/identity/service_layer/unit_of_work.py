@@ -62,9 +62,9 @@ class UnitOfWork(unit_of_work.UnitOfWork):
     def open_repositories(self, session: AsyncSession) -> None:
         self.residents = ResidentRepository(session)
         self.officers = OfficerRepository(session)
-        self.data_keys = DataKeyStore(session, self.master_keys)
+        self.data_keys = DataKeyStore(session, self.master_keys, clock=self.clock)
         self.codes = CodeRepository(session)
-        self.reviews = ReviewRepository(session)
+        self.reviews = ReviewRepository(session, clock=self.clock)
         self.refresh_tokens = RefreshTokenRepository(session)
 
     def aggregates(self) -> list[Resident | Officer]:
