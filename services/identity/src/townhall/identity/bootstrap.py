@@ -142,9 +142,9 @@ def bootstrap(
             "thresholds": Thresholds(
                 settings.identity_match_link_threshold, settings.identity_match_review_threshold
             ),
-            "hash_": hash_password,
-            "verify": verify_password,
-            "throttle": access.throttle,
+            "hash_password": hash_password,
+            "verify_password": verify_password,
+            "login_throttle": access.throttle,
         },
     )
     keys = SigningKeys(

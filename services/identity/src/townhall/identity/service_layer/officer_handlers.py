@@ -25,9 +25,10 @@ class AuthenticatedOfficer:
 
 
 async def create_officer(
-    command: commands.CreateOfficer, uow: UnitOfWork, hash_: Hash
+    command: commands.CreateOfficer, uow: UnitOfWork, hash_password: Hash
 ) -> uuid.UUID:
-    officer = Officer.create(command.email, command.display_name, hash_(command.password))
+    password_hash = hash_password(command.password)
+    officer = Officer.create(command.email, command.display_name, password_hash)
     actor = command.created_by or officer.id
     for domain, clearance in command.roles:
         officer.grant(domain, clearance, actor)
@@ -64,16 +65,19 @@ async def revoke_role(command: commands.RevokeRole, uow: UnitOfWork, clock: Cloc
 
 
 async def authenticate_officer(
-    command: commands.AuthenticateOfficer, uow: UnitOfWork, verify: Verify, throttle: Throttle
+    command: commands.AuthenticateOfficer,
+    uow: UnitOfWork,
+    verify_password: Verify,
+    login_throttle: Throttle,
 ) -> AuthenticatedOfficer:
     key = f"officer:{command.email.strip().lower()}"
-    throttle.check(key)
+    login_throttle.check(key)
     async with uow:
         officer = await uow.officers.by_email(command.email)
-    if officer is None or not verify(officer.password_hash, command.password):
+    if officer is None or not verify_password(officer.password_hash, command.password):
         if officer is None:
-            verify(None, command.password)  # same work either way: timing reveals nothing
-        throttle.failed(key)
+            verify_password(None, command.password)  # same work either way: timing reveals nothing
+        login_throttle.failed(key)
         raise InvalidCredentialsError()
-    throttle.succeeded(key)
+    login_throttle.succeeded(key)
     return AuthenticatedOfficer(officer.id, tuple(sorted(officer.roles.items())))
