@@ -22,6 +22,7 @@ from townhall.identity.adapters.officer_repository import OfficerRepository
 from townhall.identity.adapters.refresh_tokens import RefreshTokenRepository
 from townhall.identity.adapters.repository import ResidentRepository
 from townhall.identity.adapters.review_repository import ReviewRepository
+from townhall.identity.adapters.service_clients import ServiceClientRepository
 from townhall.identity.domain.model import Resident
 from townhall.identity.domain.officers import Officer
 from townhall.runtime import unit_of_work
@@ -45,6 +46,7 @@ class UnitOfWork(unit_of_work.UnitOfWork):
     codes: CodeRepository
     reviews: ReviewRepository
     refresh_tokens: RefreshTokenRepository
+    service_clients: ServiceClientRepository
 
     def __init__(
         self,
@@ -66,6 +68,7 @@ class UnitOfWork(unit_of_work.UnitOfWork):
         self.codes = CodeRepository(session)
         self.reviews = ReviewRepository(session, clock=self.clock)
         self.refresh_tokens = RefreshTokenRepository(session)
+        self.service_clients = ServiceClientRepository(session)
 
     def aggregates(self) -> list[Resident | Officer]:
         return [*self.residents.seen, *self.officers.seen]
