@@ -134,18 +134,7 @@ def bootstrap(
     bus = MessageBus(
         uow or _units_of_work(runtime, master_keys, matcher, clock),
         commands=COMMANDS,
-        dependencies={
-            "clock": clock,
-            "access": access,
-            "policy": _session_policy(settings),
-            "matcher": matcher,
-            "thresholds": Thresholds(
-                settings.identity_match_link_threshold, settings.identity_match_review_threshold
-            ),
-            "hash_password": hash_password,
-            "verify_password": verify_password,
-            "login_throttle": access.throttle,
-        },
+        dependencies={**_dependencies(settings, access, matcher), "clock": clock},
     )
     keys = SigningKeys(
         runtime.sessions,
@@ -155,24 +144,32 @@ def bootstrap(
         clock=clock,
     )
     issuer, audience = settings.identity_issuer, settings.identity_audience
-    return Identity(
-        settings=settings,
-        runtime=runtime,
-        bus=bus,
+    tokens = TokenIssuer(
+        keys,
+        issuer=issuer,
+        audience=audience,
+        ttl_s=settings.identity_access_token_ttl_s,
         clock=clock,
-        master_keys=master_keys,
-        signing_keys=keys,
-        tokens=TokenIssuer(
-            keys,
-            issuer=issuer,
-            audience=audience,
-            ttl_s=settings.identity_access_token_ttl_s,
-            clock=clock,
-        ),
-        verifier=OwnKeysVerifier(keys, issuer=issuer, audience=audience),
-        matcher=matcher,
-        mailbox=mailbox,
     )
+    verifier = OwnKeysVerifier(keys, issuer=issuer, audience=audience)
+    return Identity(
+        settings, runtime, bus, clock, master_keys, keys, tokens, verifier, matcher, mailbox
+    )
+
+
+def _dependencies(settings: IdentitySettings, access: Access, matcher: Matcher) -> dict[str, Any]:
+    """What the handlers name besides the command and the unit of work (and the clock)."""
+    return {
+        "access": access,
+        "policy": _session_policy(settings),
+        "matcher": matcher,
+        "thresholds": Thresholds(
+            settings.identity_match_link_threshold, settings.identity_match_review_threshold
+        ),
+        "hash_password": access.hash_password,
+        "verify_password": access.verify_password,
+        "login_throttle": access.throttle,
+    }
 
 
 def _units_of_work(
