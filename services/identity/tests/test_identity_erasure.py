@@ -14,7 +14,7 @@ async def test_the_data_key_is_served_only_to_services_with_pii_read(identity: H
     url = f"/residents/{rid}/data-key"
     officer = await identity.officer_token("boss@example.org", ("admin", "special"))
     no_scope = await identity.service_token("cases")
-    resident = (await identity.app.state.tokens.issue(rid, "resident", loa=3)).access_token
+    resident = (await identity.services.tokens.issue(rid, "resident", loa=3)).access_token
     assert (await identity.http.get(url)).status_code == 401
     for token in (officer, no_scope, resident):
         assert (await identity.http.get(url, headers=bearer(token))).status_code == 403

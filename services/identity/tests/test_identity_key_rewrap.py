@@ -109,7 +109,7 @@ async def test_after_a_rewrap_every_key_opens_with_only_the_new_master_key(
         signed_in = await identity.login(ADMIN_EMAIL)
         assert signed_in.status_code == 200, "the signing key opens with the new key alone"
         token = signed_in.json()["access_token"]
-        assert (await identity.app.state.identity_verifier.verify(token)).kind == "officer"
+        assert (await identity.services.verifier.verify(token)).kind == "officer"
         assert (await identity.http.post("/keys/rotate", headers=bearer(token))).status_code == 201
         assert set(await _wrapped_by(identity)) == {key_id(NEW)}, "new keys wrapped under it"
 
@@ -122,9 +122,7 @@ async def test_an_interrupted_rewrap_resumes_where_it_stopped(
         async with identity.runtime.sessions() as session:  # rows from before ids were kept
             await session.execute(update(resident_data_keys).values(master_key_id=None))
             await session.commit()
-        rewrap = Rewrap(
-            identity.runtime.sessions, identity.app.state.master_keys, NEW, batch_size=2
-        )
+        rewrap = Rewrap(identity.runtime.sessions, identity.services.master_keys, NEW, batch_size=2)
         total = await rewrap.pending()
 
         def stop(done: int, of: int) -> None:

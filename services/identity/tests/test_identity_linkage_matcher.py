@@ -10,6 +10,7 @@ import pytest
 from townhall.identity.adapters.linkage_matcher import LinkageMatcher
 from townhall.identity.config import IdentitySettings
 from townhall.identity.entrypoints.api.app import create
+from townhall.identity.entrypoints.api.dependencies import services_of
 from townhall.identity.testing import Harness, bearer
 
 
@@ -27,7 +28,7 @@ async def _match(identity: Harness, headers: dict[str, str], **record: str) -> d
 
 
 def _matcher(identity: Harness) -> LinkageMatcher:
-    matcher = identity.app.state.matcher
+    matcher = identity.services.matcher
     assert isinstance(matcher, LinkageMatcher)
     return matcher
 
@@ -164,7 +165,7 @@ async def test_the_index_is_loaded_from_the_database_at_start(
     ids = await _household(identity, headers)
     app = create(identity_settings)
     async with app.router.lifespan_context(app):
-        matcher = app.state.matcher
+        matcher = services_of(app).matcher
         assert isinstance(matcher, LinkageMatcher)
         assert set(matcher.engine.index) == set(ids.values())
 
@@ -175,7 +176,7 @@ async def test_a_population_too_small_to_train_on_falls_back_to_the_synthetic_mo
     ids = await _household(identity, headers)
     app = create(identity_settings.model_copy(update={"identity_linkage_min_population": 5}))
     async with app.router.lifespan_context(app):
-        matcher = app.state.matcher
+        matcher = services_of(app).matcher
         assert isinstance(matcher, LinkageMatcher)
         assert matcher.trained_on == "synthetic", "Splink needs at least 50 records"
         assert len(matcher.engine) == len(ids)

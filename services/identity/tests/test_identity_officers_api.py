@@ -29,7 +29,7 @@ async def test_an_administrator_grants_and_revokes_roles_as_events(identity: Har
     shown = await identity.http.get(f"/officers/{officer_id}", headers=admin)
     assert shown.json()["roles"] == {"housing": "sensitive"}
     token = (await identity.login(NEW["email"])).json()["access_token"]
-    principal = await identity.app.state.identity_verifier.verify(token)
+    principal = await identity.services.verifier.verify(token)
     assert principal.clearances("housing") == ("sensitive",)
     revoke = await identity.http.delete(f"/officers/{officer_id}/roles/housing", headers=admin)
     assert revoke.status_code == 204
@@ -117,9 +117,9 @@ async def test_wrong_passwords_lock_the_account_out_even_for_the_right_one(
 
 
 async def test_demo_seeding_is_idempotent_and_its_officers_can_sign_in(identity: Harness) -> None:
-    logins = await seed_demo(identity.app.state.bus)
+    logins = await seed_demo(identity.services.bus)
     count = await identity.count(officers)
-    await seed_demo(identity.app.state.bus)
+    await seed_demo(identity.services.bus)
     assert await identity.count(officers) == count == len(DEMO_OFFICERS)
     response = await identity.login(logins[0], DEMO_PASSWORD)
     assert response.status_code == 200

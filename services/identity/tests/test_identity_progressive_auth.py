@@ -50,7 +50,7 @@ async def test_a_tracking_code_gives_a_level_0_token_once(identity: Harness) -> 
         "/auth/codes/redeem", json={"reference": reference, "code": code}
     )
     assert response.status_code == 200, response.text
-    principal = await identity.app.state.identity_verifier.verify(response.json()["access_token"])
+    principal = await identity.services.verifier.verify(response.json()["access_token"])
     assert (principal.kind, principal.loa, principal.claims["ref"]) == ("resident", 0, reference)
     assert await _redeem(identity, reference, code) == 401, "a replayed code is refused"
 
@@ -94,7 +94,7 @@ async def test_an_account_signs_in_only_after_its_email_is_verified(identity: Ha
     assert await _redeem(identity, reference, await _code(identity, reference)) == 200
     response = await identity.http.post("/auth/resident-token", json=login)
     assert response.status_code == 200
-    principal = await identity.app.state.identity_verifier.verify(response.json()["access_token"])
+    principal = await identity.services.verifier.verify(response.json()["access_token"])
     assert (principal.subject, principal.loa) == (created.json()["id"], 1)
     wrong = {**login, "password": "not the password"}
     assert (await identity.http.post("/auth/resident-token", json=wrong)).status_code == 401

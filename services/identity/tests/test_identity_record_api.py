@@ -93,7 +93,7 @@ async def test_an_identifier_belongs_to_one_resident_per_system(identity: Harnes
 
 async def test_a_resident_sees_their_own_record_but_not_anothers(identity: Harness) -> None:
     mine, theirs = await identity.register(), await identity.register(given_name="Bob")
-    tokens = identity.app.state.tokens
+    tokens = identity.services.tokens
     token = (await tokens.issue(mine, "resident", loa=1)).access_token
     assert (await identity.http.get(f"/residents/{mine}", headers=bearer(token))).status_code == 200
     other = await identity.http.get(f"/residents/{theirs}", headers=bearer(token))
@@ -103,7 +103,7 @@ async def test_a_resident_sees_their_own_record_but_not_anothers(identity: Harne
 
 async def test_consent_is_granted_withdrawn_and_queryable(identity: Harness) -> None:
     rid = await identity.register()
-    token = (await identity.app.state.tokens.issue(rid, "resident", loa=1)).access_token
+    token = (await identity.services.tokens.issue(rid, "resident", loa=1)).access_token
     headers, url = bearer(token), f"/residents/{rid}/consents"
     for domain in ("housing", "*"):
         assert (await identity.http.put(f"{url}/{domain}", headers=headers)).status_code == 204

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 import warnings
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +17,7 @@ from townhall.identity.adapters.signing_keys import SigningKeys
 from townhall.identity.adapters.tokens import TokenIssuer
 from townhall.identity.testing import Harness, bearer
 from townhall.runtime.auth import AuthenticationError, JWKSVerifier, Role
+from townhall.runtime.clock import ManualClock
 
 ISSUER, AUDIENCE = "townhall-identity", "townhall"
 
@@ -82,10 +82,9 @@ async def test_forged_tokens_are_refused(identity: Harness) -> None:
 
 
 async def test_an_expired_token_is_refused(identity: Harness) -> None:
-    keys: SigningKeys = identity.app.state.signing_keys
-    past = TokenIssuer(
-        keys, issuer=ISSUER, audience=AUDIENCE, ttl_s=900, clock=lambda: time.time() - 3600
-    )
+    keys: SigningKeys = identity.services.signing_keys
+    an_hour_ago = ManualClock(datetime.now(UTC) - timedelta(hours=1))
+    past = TokenIssuer(keys, issuer=ISSUER, audience=AUDIENCE, ttl_s=900, clock=an_hour_ago)
     token = (await past.issue("someone", "officer", roles=[("admin", "special")])).access_token
     with pytest.raises(AuthenticationError, match="expired"):
         await _verifier(identity).verify(token)
@@ -99,7 +98,7 @@ async def test_rotation_publishes_a_key_before_it_signs_and_keeps_the_old_one_un
     clock = [now]
     keys = SigningKeys(
         identity.runtime.sessions,
-        identity.app.state.master_keys,
+        identity.services.master_keys,
         token_ttl_s=900,
         grace_s=600,
         clock=lambda: clock[0],

@@ -1,16 +1,30 @@
-"""The composition root: every adapter is an argument with a production default."""
+"""The composition root: everything one identity process runs, built once.
+
+:func:`bootstrap` takes the settings and, as keyword arguments with production
+defaults, every adapter a test may want to replace (the clock, the unit of work, the
+mailbox, the matcher, password hashing). It returns one typed :class:`Identity`: the
+runtime (database, outbox, relay), the message bus with its handlers' dependencies, the
+signing keys, the token issuer and identity's own verifier. The API's ``create()`` only
+wires HTTP to it; the command line runs its commands on it.
+"""
 
 from __future__ import annotations
 
-from functools import partial
-
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 from townhall.identity.adapters import passwords
-from townhall.identity.adapters.codes import CodeHasher, Mailbox
+from townhall.identity.adapters.codes import CodeHasher, DevMailbox, Mailbox
 from townhall.identity.adapters.linkage_matcher import LinkageMatcher
 from townhall.identity.adapters.master_keys import MasterKeys
+from townhall.identity.adapters.rewrap import key_ids_in_use
+from townhall.identity.adapters.signing_keys import SigningKeys
 from townhall.identity.adapters.throttle import Throttle
+from townhall.identity.adapters.tokens import OwnKeysVerifier, TokenIssuer
+from townhall.identity.config import IdentitySettings
 from townhall.identity.domain import commands
 from townhall.identity.service_layer import (
     access_handlers,
@@ -22,111 +36,187 @@ from townhall.identity.service_layer import (
 )
 from townhall.identity.service_layer.access_handlers import Access
 from townhall.identity.service_layer.matching import (
+    ExactMatchPlaceholder,
     IncomingRecord,
     Matcher,
     Thresholds,
 )
-from townhall.identity.service_layer.messagebus import Handler, MessageBus
 from townhall.identity.service_layer.session_handlers import SessionPolicy
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
-from townhall.runtime.outbox import Outbox
+from townhall.runtime.clock import Clock, utc_now
+from townhall.runtime.messagebus import MessageBus
+from townhall.runtime.service import ServiceRuntime
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+Handler = Callable[..., Awaitable[Any]]
+
+#: Every command and the one handler that answers it. A handler names what else it
+#: needs (``clock``, ``access``, ``policy``...); the bus passes it from ``bootstrap``.
+COMMANDS: dict[type, Handler] = {
+    commands.RegisterResident: handlers.register_resident,
+    commands.ChangeName: handlers.change_name,
+    commands.SetPreferredLanguage: handlers.set_preferred_language,
+    commands.MoveResident: handlers.move_resident,
+    commands.AddContactPoint: handlers.add_contact_point,
+    commands.LinkIdentifier: handlers.link_identifier,
+    commands.RaiseAssurance: handlers.raise_assurance,
+    commands.ChangeConsent: handlers.change_consent,
+    commands.EraseResident: handlers.erase_resident,
+    commands.CreateOfficer: officer_handlers.create_officer,
+    commands.GrantRole: officer_handlers.grant_role,
+    commands.RevokeRole: officer_handlers.revoke_role,
+    commands.AuthenticateOfficer: officer_handlers.authenticate_officer,
+    commands.StartTracking: access_handlers.start_tracking,
+    commands.SignUp: access_handlers.sign_up,
+    commands.RedeemCode: access_handlers.redeem_code,
+    commands.AuthenticateResident: access_handlers.authenticate_resident,
+    client_handlers.RegisterServiceClient: client_handlers.register_client,
+    client_handlers.AuthenticateServiceClient: client_handlers.authenticate_client,
+    commands.StartSession: session_handlers.start_session,
+    commands.RefreshSession: session_handlers.refresh_session,
+    commands.EndSession: session_handlers.end_session,
+    commands.RevokeOfficerSessions: session_handlers.revoke_officer_sessions,
+    IncomingRecord: matching_handlers.match_record,
+    commands.DecideReview: matching_handlers.decide_review,
+    commands.MergeResidents: matching_handlers.merge_residents,
+    commands.UnmergeResidents: matching_handlers.unmerge_residents,
+}
 
 
-def _resident_handlers() -> dict[type, Handler]:
-    return {
-        commands.RegisterResident: handlers.register_resident,
-        commands.ChangeName: handlers.change_name,
-        commands.SetPreferredLanguage: handlers.set_preferred_language,
-        commands.MoveResident: handlers.move_resident,
-        commands.AddContactPoint: handlers.add_contact_point,
-        commands.LinkIdentifier: handlers.link_identifier,
-        commands.RaiseAssurance: handlers.raise_assurance,
-        commands.ChangeConsent: handlers.change_consent,
-        commands.EraseResident: handlers.erase_resident,
-    }
+@dataclass(frozen=True)
+class Identity:
+    """Everything one identity process runs, as :func:`bootstrap` built it."""
 
+    settings: IdentitySettings
+    runtime: ServiceRuntime
+    bus: MessageBus[UnitOfWork]
+    clock: Clock
+    master_keys: MasterKeys
+    signing_keys: SigningKeys
+    tokens: TokenIssuer
+    #: Identity verifies its own tokens from its key store, never over HTTP to itself.
+    verifier: OwnKeysVerifier
+    matcher: Matcher
+    mailbox: Mailbox
 
-def _access_handlers(access: Access) -> dict[type, Handler]:
-    return {
-        commands.CreateOfficer: partial(
-            officer_handlers.create_officer, hash_=access.hash_password
-        ),
-        commands.GrantRole: officer_handlers.grant_role,
-        commands.RevokeRole: officer_handlers.revoke_role,
-        commands.AuthenticateOfficer: partial(
-            officer_handlers.authenticate_officer,
-            verify=access.verify_password,
-            throttle=access.throttle,
-        ),
-        commands.StartTracking: partial(access_handlers.start_tracking, access=access),
-        commands.SignUp: partial(access_handlers.sign_up, access=access),
-        commands.RedeemCode: partial(access_handlers.redeem_code, access=access),
-        commands.AuthenticateResident: partial(
-            access_handlers.authenticate_resident, access=access
-        ),
-        client_handlers.RegisterServiceClient: partial(
-            client_handlers.register_client, access=access
-        ),
-        client_handlers.AuthenticateServiceClient: partial(
-            client_handlers.authenticate_client, access=access
-        ),
-    }
-
-
-def _session_handlers(policy: SessionPolicy) -> dict[type, Handler]:
-    return {
-        commands.StartSession: partial(session_handlers.start_session, policy=policy),
-        commands.RefreshSession: partial(session_handlers.refresh_session, policy=policy),
-        commands.EndSession: partial(session_handlers.end_session, policy=policy),
-        commands.RevokeOfficerSessions: partial(
-            session_handlers.revoke_officer_sessions, policy=policy
-        ),
-    }
-
-
-def _matching_handlers(matcher: Matcher, thresholds: Thresholds) -> dict[type, Handler]:
-    return {
-        IncomingRecord: partial(
-            matching_handlers.match_record, matcher=matcher, thresholds=thresholds
-        ),
-        commands.DecideReview: matching_handlers.decide_review,
-        commands.MergeResidents: matching_handlers.merge_residents,
-        commands.UnmergeResidents: matching_handlers.unmerge_residents,
-    }
+    async def start(self) -> None:
+        """Once the runtime has started (the schema is current): refuse master keys
+        that are not configured, make the first signing key, index the residents."""
+        missing = await key_ids_in_use(self.runtime.sessions) - self.master_keys.ids
+        if missing:
+            raise RuntimeError(
+                f"keys are stored wrapped under master key(s) {', '.join(sorted(missing))}, "
+                "which are not configured: add them to IDENTITY_KEY_ENCRYPTION_KEYS_PREVIOUS"
+            )
+        await self.signing_keys.ensure()
+        if isinstance(self.matcher, LinkageMatcher):
+            await self.matcher.start(self.runtime.sessions)
 
 
 def bootstrap(
+    settings: IdentitySettings,
     *,
-    sessions: async_sessionmaker[AsyncSession],
-    outbox: Outbox,
-    master_keys: MasterKeys,
-    throttle: Throttle | None = None,
-    session_policy: SessionPolicy | None = None,
+    clock: Clock = utc_now,
+    uow: Callable[[], UnitOfWork] | None = None,
     mailbox: Mailbox | None = None,
     matcher: Matcher | None = None,
-    thresholds: Thresholds | None = None,
     hash_password: officer_handlers.Hash = passwords.hash_password,
     verify_password: officer_handlers.Verify = passwords.verify_password,
-) -> MessageBus:
+) -> Identity:
+    # The runtime verifies nobody's tokens over HTTP here: identity holds the keys.
+    runtime = ServiceRuntime(
+        settings.model_copy(update={"auth_jwks_url": None}), migrations=MIGRATIONS
+    )
+    master_keys = settings.master_keys()
+    matcher = matcher or _matcher(settings)
+    mailbox = mailbox or (DevMailbox() if settings.identity_dev_mailbox else Mailbox())
+    access = _access(settings, master_keys, mailbox, hash_password, verify_password)
+    bus = MessageBus(
+        uow or _units_of_work(runtime, master_keys, matcher, clock),
+        commands=COMMANDS,
+        dependencies={**_dependencies(settings, access, matcher), "clock": clock},
+    )
+    keys = SigningKeys(
+        runtime.sessions,
+        master_keys,
+        token_ttl_s=settings.identity_access_token_ttl_s,
+        grace_s=settings.identity_key_grace_s,
+        clock=clock,
+    )
+    issuer, audience = settings.identity_issuer, settings.identity_audience
+    tokens = TokenIssuer(
+        keys,
+        issuer=issuer,
+        audience=audience,
+        ttl_s=settings.identity_access_token_ttl_s,
+        clock=clock,
+    )
+    verifier = OwnKeysVerifier(keys, issuer=issuer, audience=audience)
+    return Identity(
+        settings, runtime, bus, clock, master_keys, keys, tokens, verifier, matcher, mailbox
+    )
+
+
+def _dependencies(settings: IdentitySettings, access: Access, matcher: Matcher) -> dict[str, Any]:
+    """What the handlers name besides the command and the unit of work (and the clock)."""
+    return {
+        "access": access,
+        "policy": _session_policy(settings),
+        "matcher": matcher,
+        "thresholds": Thresholds(
+            settings.identity_match_link_threshold, settings.identity_match_review_threshold
+        ),
+        "hash_password": access.hash_password,
+        "verify_password": access.verify_password,
+        "login_throttle": access.throttle,
+    }
+
+
+def _units_of_work(
+    runtime: ServiceRuntime, master_keys: MasterKeys, matcher: Matcher, clock: Clock
+) -> Callable[[], UnitOfWork]:
+    assert runtime.outbox is not None
+    outbox = runtime.outbox
+
+    def unit_of_work() -> UnitOfWork:
+        return UnitOfWork(
+            runtime.sessions,
+            outbox,
+            master_keys,
+            clock=clock,
+            residents_changed=matcher.residents_changed,
+        )
+
+    return unit_of_work
+
+
+def _access(
+    settings: IdentitySettings,
+    master_keys: MasterKeys,
+    mailbox: Mailbox,
+    hash_password: officer_handlers.Hash,
+    verify_password: officer_handlers.Verify,
+) -> Access:
     code_hasher = CodeHasher(master_keys)
-    access = Access(
+    return Access(
         code_hash=code_hasher,
         code_hashes=code_hasher.candidates,
-        mailbox=mailbox or Mailbox(),
-        throttle=throttle or Throttle(),
+        mailbox=mailbox,
+        throttle=Throttle(settings.identity_rate_limit_storage, settings.identity_login_limit),
         hash_password=hash_password,
         verify_password=verify_password,
     )
-    matcher = matcher or LinkageMatcher()
-    command_handlers = {
-        **_resident_handlers(),
-        **_access_handlers(access),
-        **_session_handlers(session_policy or SessionPolicy()),
-        **_matching_handlers(matcher, thresholds or Thresholds()),
-    }
-    return MessageBus(
-        uow_factory=lambda: UnitOfWork(
-            sessions, outbox, master_keys, residents_changed=matcher.residents_changed
-        ),
-        handlers=command_handlers,
+
+
+def _matcher(settings: IdentitySettings) -> Matcher:
+    if settings.identity_matcher == "exact":
+        return ExactMatchPlaceholder()
+    return LinkageMatcher(min_population=settings.identity_linkage_min_population)
+
+
+def _session_policy(settings: IdentitySettings) -> SessionPolicy:
+    return SessionPolicy(
+        officer_lifetime=timedelta(seconds=settings.identity_officer_session_ttl_s),
+        resident_lifetime=timedelta(seconds=settings.identity_resident_session_ttl_s),
+        throttle=Throttle(settings.identity_rate_limit_storage, settings.identity_refresh_limit),
     )

@@ -14,23 +14,19 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 
 from townhall.identity.adapters.master_keys import key_id
 from townhall.identity.adapters.rewrap import Rewrap
-from townhall.identity.adapters.signing_keys import SigningKeys
-from townhall.identity.bootstrap import bootstrap
+from townhall.identity.bootstrap import Identity, bootstrap
 from townhall.identity.config import IdentitySettings
 from townhall.identity.domain.commands import CreateOfficer
 from townhall.identity.domain.exceptions import IdentityError
-from townhall.identity.entrypoints.api.app import MIGRATIONS, create
+from townhall.identity.entrypoints.api.app import create
 from townhall.identity.seed import seed_demo
 from townhall.identity.service_layer.client_handlers import SCOPES, RegisterServiceClient
-from townhall.identity.service_layer.messagebus import MessageBus
 from townhall.runtime.crypto import decode_key
 from townhall.runtime.outbox import EventContext
-from townhall.runtime.service import ServiceRuntime, serve
+from townhall.runtime.service import serve
 
 PASSWORD_ENV = "IDENTITY_ADMIN_PASSWORD"
-Command = Callable[
-    [argparse.Namespace, MessageBus, ServiceRuntime, IdentitySettings], Awaitable[str]
-]
+Command = Callable[[argparse.Namespace, Identity], Awaitable[str]]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,35 +58,27 @@ def _context(args: argparse.Namespace) -> EventContext:
     return EventContext(correlation_id=f"cli-{args.command}")
 
 
-async def _create_admin(args: argparse.Namespace, bus: MessageBus, *_: object) -> str:
+async def _create_admin(args: argparse.Namespace, identity: Identity) -> str:
     password = os.environ.get(PASSWORD_ENV) or getpass.getpass("Password (12+ characters): ")
     if len(password) < 12:
         raise SystemExit("the password must have at least 12 characters")
     command = CreateOfficer(args.email, args.name, password, roles=(("admin", "special"),))
-    return f"administrator {await bus.handle(command, _context(args))} created"
+    return f"administrator {await identity.bus.handle(command, _context(args))} created"
 
 
-async def _seed(args: argparse.Namespace, bus: MessageBus, *_: object) -> str:
-    return "demo officers: " + ", ".join(await seed_demo(bus))
+async def _seed(args: argparse.Namespace, identity: Identity) -> str:
+    return "demo officers: " + ", ".join(await seed_demo(identity.bus))
 
 
-async def _rotate(
-    args: argparse.Namespace, bus: MessageBus, runtime: ServiceRuntime, settings: IdentitySettings
-) -> str:
-    keys = SigningKeys(
-        runtime.sessions,
-        settings.master_keys(),
-        token_ttl_s=settings.identity_access_token_ttl_s,
-        grace_s=settings.identity_key_grace_s,
-    )
-    await keys.ensure()
-    record = await keys.rotate()
+async def _rotate(args: argparse.Namespace, identity: Identity) -> str:
+    await identity.signing_keys.ensure()
+    record = await identity.signing_keys.rotate()
     return f"key {record.kid} published; signs from {record.activates_at.isoformat()}"
 
 
-async def _add_client(args: argparse.Namespace, bus: MessageBus, *_: object) -> str:
+async def _add_client(args: argparse.Namespace, identity: Identity) -> str:
     command = RegisterServiceClient(args.client_id, tuple(args.scope))
-    client = await bus.handle(command, _context(args))
+    client = await identity.bus.handle(command, _context(args))
     return f"client_id={client.client_id} client_secret={client.secret} (shown once)"
 
 
@@ -106,11 +94,10 @@ def _target_key(args: argparse.Namespace, settings: IdentitySettings) -> bytes:
         raise SystemExit(f"error: {args.new_key_env}: {exc}") from exc
 
 
-async def _rewrap(
-    args: argparse.Namespace, bus: MessageBus, runtime: ServiceRuntime, settings: IdentitySettings
-) -> str:
-    target = _target_key(args, settings)
-    rewrap = Rewrap(runtime.sessions, settings.master_keys(), target, batch_size=args.batch_size)
+async def _rewrap(args: argparse.Namespace, identity: Identity) -> str:
+    target = _target_key(args, identity.settings)
+    sessions, master_keys = identity.runtime.sessions, identity.master_keys
+    rewrap = Rewrap(sessions, master_keys, target, batch_size=args.batch_size)
     columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
     with Progress(*columns, TimeRemainingColumn(), transient=True) as bar:
         task = bar.add_task("rewrapping keys", total=None)
@@ -128,17 +115,12 @@ _COMMANDS: dict[str, Command] = {
 
 
 async def _run(settings: IdentitySettings, args: argparse.Namespace) -> str:
-    quiet = settings.model_copy(update={"relay_enabled": False})
-    runtime = ServiceRuntime(quiet, migrations=MIGRATIONS)
-    await runtime.start()
+    identity = bootstrap(settings.model_copy(update={"relay_enabled": False}))
+    await identity.runtime.start()
     try:
-        assert runtime.outbox is not None
-        bus = bootstrap(
-            sessions=runtime.sessions, outbox=runtime.outbox, master_keys=settings.master_keys()
-        )
-        return await _COMMANDS[args.command](args, bus, runtime, settings)
+        return await _COMMANDS[args.command](args, identity)
     finally:
-        await runtime.stop()
+        await identity.runtime.stop()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -9,7 +9,8 @@ import structlog
 from townhall.identity.domain.commands import CreateOfficer, RegisterResident
 from townhall.identity.domain.exceptions import AlreadyExistsError, DuplicateEmailError
 from townhall.identity.service_layer.client_handlers import RegisterServiceClient
-from townhall.identity.service_layer.messagebus import MessageBus
+from townhall.identity.service_layer.unit_of_work import UnitOfWork
+from townhall.runtime.messagebus import MessageBus
 from townhall.runtime.outbox import EventContext
 
 _log = structlog.get_logger(__name__)
@@ -41,7 +42,7 @@ DEMO_RESIDENTS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-async def seed_demo(bus: MessageBus, service_secret: str | None = None) -> list[str]:
+async def seed_demo(bus: MessageBus[UnitOfWork], service_secret: str | None = None) -> list[str]:
     """Create the demo accounts that do not exist yet; return the officer logins.
 
     With ``service_secret`` (``townhall up`` generates one per var folder) the cases

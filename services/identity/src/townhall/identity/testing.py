@@ -11,7 +11,9 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.sql.schema import Table
 
+from townhall.identity.bootstrap import Identity
 from townhall.identity.domain.commands import CreateOfficer
+from townhall.identity.entrypoints.api.dependencies import services_of
 from townhall.runtime.outbox import EventContext
 from townhall.runtime.service import ServiceRuntime
 from townhall.runtime.tables import outbox
@@ -32,13 +34,17 @@ class Harness:
     http: httpx.AsyncClient
 
     @property
+    def services(self) -> Identity:
+        """What ``bootstrap`` built for the app: its bus, runtime, keys, tokens..."""
+        return services_of(self.app)
+
+    @property
     def runtime(self) -> ServiceRuntime:
-        runtime: ServiceRuntime = self.app.state.runtime
-        return runtime
+        return self.services.runtime
 
     async def create_officer(self, email: str, *roles: tuple[str, str]) -> str:
         command = CreateOfficer(email, "Test Officer", PASSWORD, roles=roles)
-        return str(await self.app.state.bus.handle(command, EventContext("test")))
+        return str(await self.services.bus.handle(command, EventContext("test")))
 
     async def login(self, email: str, password: str = PASSWORD) -> httpx.Response:
         return await self.http.post(
@@ -56,7 +62,7 @@ class Harness:
         return await self.officer_token(ADMIN_EMAIL, ("admin", "special"))
 
     async def service_token(self, service: str, *scopes: str) -> str:
-        issued = await self.app.state.tokens.issue(f"service:{service}", "service", scopes=scopes)
+        issued = await self.services.tokens.issue(f"service:{service}", "service", scopes=scopes)
         token: str = issued.access_token
         return token
 

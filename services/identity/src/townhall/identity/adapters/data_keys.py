@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.identity.adapters.master_keys import MasterKeys
 from townhall.identity.adapters.orm import resident_data_keys
+from townhall.runtime.clock import Clock, utc_now
 from townhall.runtime.crypto import generate_key
 
 
 class DataKeyStore:
-    def __init__(self, session: AsyncSession, master_keys: MasterKeys):
+    def __init__(self, session: AsyncSession, master_keys: MasterKeys, *, clock: Clock = utc_now):
         self.session = session
         self.master_keys = master_keys
+        self.clock = clock
 
     async def get(self, resident_id: uuid.UUID) -> bytes | None:
         table = resident_data_keys
@@ -37,7 +38,7 @@ class DataKeyStore:
                 resident_id=resident_id,
                 wrapped_key=wrapped,
                 master_key_id=master_key_id,
-                created_at=datetime.now(UTC),
+                created_at=self.clock(),
             )
         )
         return key

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Table, delete, insert, select, update
@@ -140,6 +141,15 @@ class ResidentRepository:
     async def email_taken(self, email: str) -> bool:
         query = select(residents.c.id).where(residents.c.email == email.lower())
         return (await self.session.execute(query)).first() is not None
+
+    async def born_on(self, family_name: str, date_of_birth: date) -> list[uuid.UUID]:
+        """Residents not erased with this family name, born on this day."""
+        query = select(residents.c.id).where(
+            residents.c.family_name == family_name,
+            residents.c.date_of_birth == date_of_birth,
+            residents.c.erased.is_(False),
+        )
+        return list((await self.session.execute(query)).scalars())
 
     async def identifier_owner(self, system: str, value: str) -> uuid.UUID | None:
         query = select(resident_identifiers.c.resident_id).where(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.identity.adapters.orm import review_items
 from townhall.identity.domain.review import ReviewItem
+from townhall.runtime.clock import Clock, utc_now
 
 
 def _item(row: dict[str, object]) -> ReviewItem:
@@ -17,8 +17,9 @@ def _item(row: dict[str, object]) -> ReviewItem:
 
 
 class ReviewRepository:
-    def __init__(self, session: AsyncSession):
+    def __init__(self, session: AsyncSession, *, clock: Clock = utc_now):
         self.session = session
+        self.clock = clock
 
     async def add(self, item: ReviewItem) -> None:
         await self.session.execute(insert(review_items).values(**vars(item)))
@@ -32,7 +33,7 @@ class ReviewRepository:
         values = {
             "status": item.status,
             "decided_by": item.decided_by,
-            "decided_at": item.decided_at or datetime.now(UTC),
+            "decided_at": item.decided_at or self.clock(),
             "created_resident_id": item.created_resident_id,
         }
         await self.session.execute(

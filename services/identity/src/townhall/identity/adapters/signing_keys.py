@@ -9,9 +9,8 @@ stays published until the last token it signed has expired, then it is deleted.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from joserfc.jwk import OKPKey
@@ -20,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from townhall.identity.adapters.master_keys import MasterKeys
 from townhall.identity.adapters.orm import signing_keys
+from townhall.runtime.clock import Clock, utc_now
 
 ALGORITHM = "EdDSA"
 _LEEWAY = timedelta(seconds=60)
@@ -42,7 +42,7 @@ class SigningKeys:
         *,
         token_ttl_s: int,
         grace_s: int,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
     ):
         self.sessions = sessions
         self.master_keys = master_keys

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import time
 import uuid
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +14,7 @@ from joserfc.errors import SecurityWarning
 
 from townhall.identity.adapters.signing_keys import ALGORITHM, SigningKeys
 from townhall.runtime.auth import JWKSVerifier
+from townhall.runtime.clock import Clock, utc_now
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class TokenIssuer:
         issuer: str,
         audience: str,
         ttl_s: int,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = utc_now,
     ):
         self.keys = keys
         self.issuer = issuer
@@ -51,7 +51,7 @@ class TokenIssuer:
         extra: Mapping[str, Any] | None = None,
     ) -> IssuedToken:
         key = await self.keys.current()
-        now = int(self.clock())
+        now = int(self.clock().timestamp())
         claims = {
             "iss": self.issuer,
             "aud": self.audience,

@@ -16,7 +16,6 @@ from townhall.identity.domain.exceptions import (
     UnknownDomainError,
 )
 from townhall.identity.domain.officers import ADMIN, DOMAINS
-from townhall.runtime.normal_forms import normalise_postcode
 
 LANGUAGES = ("en", "cy")
 MAX_LOA = 3
@@ -124,13 +123,15 @@ class Resident:
             self._details_changed(["preferred_language"])
 
     def move(self, command: MoveResident) -> None:
+        """Move to a new address (its postcode already in normal form, see handlers)."""
         self._refuse_if_erased()
-        try:
-            postcode = normalise_postcode(command.postcode)
-        except ValueError as exc:
-            raise InvalidChangeError(str(exc)) from exc
         new = Address(
-            command.line1, command.line2, command.town, postcode, command.uprn, command.moved_in
+            command.line1,
+            command.line2,
+            command.town,
+            command.postcode,
+            command.uprn,
+            command.moved_in,
         )
         history = self.addresses
         if history and history[0].moved_in and command.moved_in < history[0].moved_in:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from townhall.identity.adapters.codes import new_code, new_reference
@@ -21,6 +21,7 @@ from townhall.identity.domain.exceptions import (
 )
 from townhall.identity.domain.model import Resident
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
+from townhall.runtime.clock import Clock
 
 
 class Mailbox(Protocol):
@@ -38,7 +39,6 @@ class Access:
     throttle: Throttle
     hash_password: Callable[[str], str]
     verify_password: Callable[[str | None, str], bool]
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class Granted:
 
 
 async def _issue_code(
-    uow: UnitOfWork, access: Access, resident: Resident, purpose: str, kind: str
+    uow: UnitOfWork, access: Access, resident: Resident, purpose: str, kind: str, now: datetime
 ) -> tuple[OneTimeCode, str]:
     contact = resident.contact(kind)
     assert contact is not None
@@ -66,14 +66,16 @@ async def _issue_code(
         channel,
         contact.value,
         access.code_hash(reference, code),
-        access.clock() + LIFETIME,
+        now + LIFETIME,
     )
     await uow.codes.add(stored)
     resident.code_issued(reference, channel, contact.value, code)
     return stored, code
 
 
-async def start_tracking(command: commands.StartTracking, uow: UnitOfWork, access: Access) -> str:
+async def start_tracking(
+    command: commands.StartTracking, uow: UnitOfWork, access: Access, clock: Clock
+) -> str:
     kind, value = ("email", command.email) if command.email else ("phone", command.phone)
     assert value is not None
     async with uow:
@@ -90,13 +92,15 @@ async def start_tracking(command: commands.StartTracking, uow: UnitOfWork, acces
             )
             resident = Resident.register(register)
             await uow.residents.add(resident)
-        stored, code = await _issue_code(uow, access, resident, "track", kind)
+        stored, code = await _issue_code(uow, access, resident, "track", kind, clock())
         await uow.commit()
     access.mailbox.deliver(stored.reference, stored.channel, stored.destination, code)
     return stored.reference
 
 
-async def sign_up(command: commands.SignUp, uow: UnitOfWork, access: Access) -> Granted:
+async def sign_up(
+    command: commands.SignUp, uow: UnitOfWork, access: Access, clock: Clock
+) -> Granted:
     async with uow:
         if await uow.residents.email_taken(command.email):
             raise DuplicateEmailError(command.email)
@@ -110,13 +114,15 @@ async def sign_up(command: commands.SignUp, uow: UnitOfWork, access: Access) -> 
         resident = Resident.register(register)
         resident.password_hash = access.hash_password(command.password)
         await uow.residents.add(resident)
-        stored, code = await _issue_code(uow, access, resident, "verify_email", "email")
+        stored, code = await _issue_code(uow, access, resident, "verify_email", "email", clock())
         await uow.commit()
     access.mailbox.deliver(stored.reference, stored.channel, stored.destination, code)
     return Granted(resident.id, resident.loa, stored.reference)
 
 
-async def redeem_code(command: commands.RedeemCode, uow: UnitOfWork, access: Access) -> Granted:
+async def redeem_code(
+    command: commands.RedeemCode, uow: UnitOfWork, access: Access, clock: Clock
+) -> Granted:
     """Redeem a one-time code for a short access token.
 
     Redeeming a sign-up's ``verify_email`` code completes the account: it opens a
@@ -134,7 +140,7 @@ async def redeem_code(command: commands.RedeemCode, uow: UnitOfWork, access: Acc
             access.throttle.failed(key)
             raise InvalidCodeError()
         try:
-            stored.redeem(access.code_hashes(command.reference, command.code), access.clock())
+            stored.redeem(access.code_hashes(command.reference, command.code), clock())
         except InvalidCodeError:
             await uow.codes.save(stored)  # the failed attempt counts, whatever happens next
             await uow.commit()

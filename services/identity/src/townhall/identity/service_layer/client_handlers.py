@@ -5,15 +5,8 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
-
-from townhall.identity.adapters.orm import service_clients
-from townhall.identity.domain.exceptions import (
-    AlreadyExistsError,
-    InvalidChangeError,
-    InvalidCredentialsError,
-)
+from townhall.identity.adapters.service_clients import StoredClient
+from townhall.identity.domain.exceptions import InvalidChangeError, InvalidCredentialsError
 from townhall.identity.service_layer.access_handlers import Access
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
 
@@ -50,18 +43,13 @@ async def register_client(
     if unknown:
         raise InvalidChangeError(f"unknown scopes: {sorted(unknown)}")
     secret = command.secret or secrets.token_urlsafe(32)
-    values = {
-        "client_id": command.client_id,
-        "secret_hash": access.hash_password(secret),
-        "scopes": " ".join(sorted(set(command.scopes))),
-    }
+    scopes = tuple(sorted(set(command.scopes)))
     async with uow:
-        try:
-            await uow.session.execute(insert(service_clients).values(**values))
-        except IntegrityError as exc:
-            raise AlreadyExistsError(f"service client {command.client_id!r} exists") from exc
+        await uow.service_clients.add(
+            StoredClient(command.client_id, scopes, access.hash_password(secret))
+        )
         await uow.commit()
-    return ServiceClient(command.client_id, tuple(sorted(set(command.scopes))), secret)
+    return ServiceClient(command.client_id, scopes, secret)
 
 
 async def authenticate_client(
@@ -70,10 +58,10 @@ async def authenticate_client(
     key = f"client:{command.client_id}"
     access.throttle.check(key)
     async with uow:
-        query = select(service_clients).where(service_clients.c.client_id == command.client_id)
-        row = (await uow.session.execute(query)).one_or_none()
-    if not access.verify_password(row.secret_hash if row else None, command.secret) or not row:
+        stored = await uow.service_clients.get(command.client_id)
+    hashed = stored.secret_hash if stored else None
+    if not access.verify_password(hashed, command.secret) or stored is None:
         access.throttle.failed(key)
         raise InvalidCredentialsError()
     access.throttle.succeeded(key)
-    return ServiceClient(row.client_id, tuple(row.scopes.split()))
+    return ServiceClient(stored.client_id, stored.scopes)

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from dataclasses import replace
 
 from townhall.identity.domain import commands
 from townhall.identity.domain.exceptions import (
     DuplicateEmailError,
     DuplicateIdentifierError,
+    InvalidChangeError,
     NotFoundError,
 )
 from townhall.identity.domain.model import Resident
 from townhall.identity.domain.sessions import RESIDENT
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
+from townhall.runtime.clock import Clock
+from townhall.runtime.normal_forms import normalise_postcode
 
 
 async def register_resident(command: commands.RegisterResident, uow: UnitOfWork) -> uuid.UUID:
@@ -50,9 +53,14 @@ async def set_preferred_language(command: commands.SetPreferredLanguage, uow: Un
 
 
 async def move_resident(command: commands.MoveResident, uow: UnitOfWork) -> None:
+    """Move a resident; the postcode is put in normal form here, before the domain sees it."""
+    try:
+        postcode = normalise_postcode(command.postcode)
+    except ValueError as exc:
+        raise InvalidChangeError(str(exc)) from exc
     async with uow:
         resident = await _resident(uow, command.resident_id)
-        resident.move(command)
+        resident.move(replace(command, postcode=postcode))
         await uow.residents.save(resident)
         await uow.commit()
 
@@ -92,10 +100,10 @@ async def change_consent(command: commands.ChangeConsent, uow: UnitOfWork) -> No
         await uow.commit()
 
 
-async def erase_resident(command: commands.EraseResident, uow: UnitOfWork) -> None:
+async def erase_resident(command: commands.EraseResident, uow: UnitOfWork, clock: Clock) -> None:
     """Destroy the personal data and the data keys in one transaction (crypto-shredding):
     the resident's, and those of every record merged into theirs; end their sessions."""
-    now = datetime.now(UTC)
+    now = clock()
     async with uow:
         survivor = await _resident(uow, command.resident_id)
         for resident in [survivor, *await uow.residents.merged_into(survivor.id)]:

@@ -15,9 +15,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from sqlalchemy import select
-
-from townhall.identity.adapters.orm import residents
 from townhall.identity.domain.model import Resident
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
 
@@ -122,12 +119,8 @@ class ExactMatchPlaceholder:
                 found = await uow.residents.find_by_contact(kind, value.lower())
                 ids |= {found.id} if found else set()
         if record.date_of_birth:
-            query = select(residents.c.id).where(
-                residents.c.family_name == record.family_name,
-                residents.c.date_of_birth == record.date_of_birth,
-                residents.c.erased.is_(False),
-            )
-            ids |= set((await uow.residents.session.execute(query)).scalars())
+            born = await uow.residents.born_on(record.family_name, record.date_of_birth)
+            ids |= set(born)
         found_candidates = []
         for resident_id in ids:
             resident = await uow.residents.get(resident_id)

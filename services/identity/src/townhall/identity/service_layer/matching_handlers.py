@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 from townhall.identity.domain import commands
 from townhall.identity.domain.exceptions import NotFoundError
@@ -12,6 +12,7 @@ from townhall.identity.domain.model import Resident
 from townhall.identity.domain.review import ReviewItem
 from townhall.identity.service_layer.matching import IncomingRecord, Matcher, Thresholds
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
+from townhall.runtime.clock import Clock
 
 
 @dataclass(frozen=True)
@@ -79,12 +80,14 @@ async def match_record(
     return result
 
 
-async def decide_review(command: commands.DecideReview, uow: UnitOfWork) -> MatchResult:
+async def decide_review(
+    command: commands.DecideReview, uow: UnitOfWork, clock: Clock
+) -> MatchResult:
     async with uow:
         item = await uow.reviews.get(command.review_id)
         if item is None:
             raise NotFoundError("review item", command.review_id)
-        item.decide(command.accept, command.officer_id, datetime.now(UTC))
+        item.decide(command.accept, command.officer_id, clock())
         record = _record(item.record)
         if command.accept:
             resident = await _get(uow, item.resident_id)

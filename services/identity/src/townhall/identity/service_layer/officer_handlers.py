@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from townhall.identity.adapters.throttle import Throttle
 from townhall.identity.domain import commands
@@ -13,6 +12,7 @@ from townhall.identity.domain.exceptions import InvalidCredentialsError, NotFoun
 from townhall.identity.domain.officers import Officer
 from townhall.identity.domain.sessions import OFFICER
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
+from townhall.runtime.clock import Clock
 
 Hash = Callable[[str], str]
 Verify = Callable[[str | None, str], bool]
@@ -25,9 +25,10 @@ class AuthenticatedOfficer:
 
 
 async def create_officer(
-    command: commands.CreateOfficer, uow: UnitOfWork, hash_: Hash
+    command: commands.CreateOfficer, uow: UnitOfWork, hash_password: Hash
 ) -> uuid.UUID:
-    officer = Officer.create(command.email, command.display_name, hash_(command.password))
+    password_hash = hash_password(command.password)
+    officer = Officer.create(command.email, command.display_name, password_hash)
     actor = command.created_by or officer.id
     for domain, clearance in command.roles:
         officer.grant(domain, clearance, actor)
@@ -52,28 +53,31 @@ async def grant_role(command: commands.GrantRole, uow: UnitOfWork) -> None:
         await uow.commit()
 
 
-async def revoke_role(command: commands.RevokeRole, uow: UnitOfWork) -> None:
+async def revoke_role(command: commands.RevokeRole, uow: UnitOfWork, clock: Clock) -> None:
     """Take a role away, and every session of the officer with it: their current access
     token lapses within minutes and no refresh renews it; they sign in again."""
     async with uow:
         officer = await _officer(uow, command.officer_id)
         officer.revoke(command.domain, command.actor)
         await uow.officers.save_roles(officer)
-        await uow.refresh_tokens.revoke_subject(OFFICER, officer.id, datetime.now(UTC))
+        await uow.refresh_tokens.revoke_subject(OFFICER, officer.id, clock())
         await uow.commit()
 
 
 async def authenticate_officer(
-    command: commands.AuthenticateOfficer, uow: UnitOfWork, verify: Verify, throttle: Throttle
+    command: commands.AuthenticateOfficer,
+    uow: UnitOfWork,
+    verify_password: Verify,
+    login_throttle: Throttle,
 ) -> AuthenticatedOfficer:
     key = f"officer:{command.email.strip().lower()}"
-    throttle.check(key)
+    login_throttle.check(key)
     async with uow:
         officer = await uow.officers.by_email(command.email)
-    if officer is None or not verify(officer.password_hash, command.password):
+    if officer is None or not verify_password(officer.password_hash, command.password):
         if officer is None:
-            verify(None, command.password)  # same work either way: timing reveals nothing
-        throttle.failed(key)
+            verify_password(None, command.password)  # same work either way: timing reveals nothing
+        login_throttle.failed(key)
         raise InvalidCredentialsError()
-    throttle.succeeded(key)
+    login_throttle.succeeded(key)
     return AuthenticatedOfficer(officer.id, tuple(sorted(officer.roles.items())))

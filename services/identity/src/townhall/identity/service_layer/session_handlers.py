@@ -9,9 +9,8 @@ roles and the resident's level of assurance are read again from the database.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import structlog
 
@@ -26,6 +25,7 @@ from townhall.identity.domain.exceptions import (
 from townhall.identity.domain.officers import OFFICER_LOA
 from townhall.identity.domain.sessions import OFFICER, RefreshToken, SessionFamily
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
+from townhall.runtime.clock import Clock
 
 _log = structlog.get_logger(__name__)
 #: Families are forgotten this long after they expire (nothing can still write to them).
@@ -40,7 +40,6 @@ class SessionPolicy:
     officer_lifetime: timedelta = timedelta(hours=12)
     resident_lifetime: timedelta = timedelta(days=30)
     throttle: Throttle = field(default_factory=lambda: Throttle(limit="20/15 minutes"))
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def lifetime(self, kind: str) -> timedelta:
         return self.officer_lifetime if kind == OFFICER else self.resident_lifetime
@@ -68,9 +67,9 @@ def _grant(token: str, family: SessionFamily, now: datetime) -> SessionGrant:
 
 
 async def start_session(
-    command: commands.StartSession, uow: UnitOfWork, policy: SessionPolicy
+    command: commands.StartSession, uow: UnitOfWork, policy: SessionPolicy, clock: Clock
 ) -> SessionGrant:
-    now = policy.clock()
+    now = clock()
     token = new_refresh_token()
     family = SessionFamily.start(
         command.kind, command.subject_id, now, policy.lifetime(command.kind)
@@ -85,12 +84,12 @@ async def start_session(
 
 
 async def refresh_session(
-    command: commands.RefreshSession, uow: UnitOfWork, policy: SessionPolicy
+    command: commands.RefreshSession, uow: UnitOfWork, policy: SessionPolicy, clock: Clock
 ) -> Renewed:
     key = f"refresh:{command.client_address}"
     policy.throttle.check(key)
     try:
-        return await _rotate(command.token, uow, policy.clock())
+        return await _rotate(command.token, uow, clock())
     except InvalidRefreshTokenError:
         policy.throttle.failed(key)
         raise
@@ -142,23 +141,21 @@ async def _revoke(uow: UnitOfWork, family: SessionFamily, now: datetime) -> None
     await uow.commit()
 
 
-async def end_session(command: commands.EndSession, uow: UnitOfWork, policy: SessionPolicy) -> None:
+async def end_session(command: commands.EndSession, uow: UnitOfWork, clock: Clock) -> None:
     """Sign out: revoke the token's family. Unknown tokens are ignored (idempotent)."""
     async with uow:
         found = await uow.refresh_tokens.find(hash_refresh_token(command.token))
         if found is not None:
-            await _revoke(uow, found[1], policy.clock())
+            await _revoke(uow, found[1], clock())
 
 
 async def revoke_officer_sessions(
-    command: commands.RevokeOfficerSessions, uow: UnitOfWork, policy: SessionPolicy
+    command: commands.RevokeOfficerSessions, uow: UnitOfWork, clock: Clock
 ) -> None:
     async with uow:
         if await uow.officers.get(command.officer_id) is None:
             raise NotFoundError("officer", command.officer_id)
-        revoked = await uow.refresh_tokens.revoke_subject(
-            OFFICER, command.officer_id, policy.clock()
-        )
+        revoked = await uow.refresh_tokens.revoke_subject(OFFICER, command.officer_id, clock())
         await uow.commit()
     _log.info(
         "officer_sessions_revoked",

@@ -1,9 +1,14 @@
-"""One business transaction: state changes and their outbox rows commit together."""
+"""Identity's unit of work: the runtime's, with identity's repositories and sealing.
+
+The runtime's :class:`~townhall.runtime.unit_of_work.UnitOfWork` owns the session, the
+outbox and the order of a commit. Identity adds its repositories, seals each event's
+personal data under its resident's data key on the way to the outbox, and tells the
+matcher which residents changed once the commit is done.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from types import TracebackType
 from typing import Any
 from uuid import UUID
 
@@ -17,11 +22,14 @@ from townhall.identity.adapters.officer_repository import OfficerRepository
 from townhall.identity.adapters.refresh_tokens import RefreshTokenRepository
 from townhall.identity.adapters.repository import ResidentRepository
 from townhall.identity.adapters.review_repository import ReviewRepository
-from townhall.identity.domain.events import DomainEvent
+from townhall.identity.adapters.service_clients import ServiceClientRepository
 from townhall.identity.domain.model import Resident
 from townhall.identity.domain.officers import Officer
+from townhall.runtime import unit_of_work
+from townhall.runtime.clock import Clock, utc_now
 from townhall.runtime.crypto import seal
-from townhall.runtime.outbox import EventContext, Outbox
+from townhall.runtime.outbox import Outbox
+from townhall.schemas.events.base import DomainEvent as Contract
 
 #: Told, after each commit, which residents changed (keeps the matcher's index current).
 ResidentsChanged = Callable[[Sequence[Resident]], None]
@@ -31,58 +39,45 @@ def _ignore(changed: Sequence[Resident]) -> None:
     return None
 
 
-class UnitOfWork:
+class UnitOfWork(unit_of_work.UnitOfWork):
     residents: ResidentRepository
     officers: OfficerRepository
     data_keys: DataKeyStore
     codes: CodeRepository
     reviews: ReviewRepository
     refresh_tokens: RefreshTokenRepository
+    service_clients: ServiceClientRepository
 
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
         outbox: Outbox,
         master_keys: MasterKeys,
+        *,
+        clock: Clock = utc_now,
         residents_changed: ResidentsChanged = _ignore,
     ):
-        self.sessions = sessions
-        self.residents_changed = residents_changed
-        self.outbox = outbox
+        super().__init__(sessions, outbox, clock=clock)
         self.master_keys = master_keys
-        self.context = EventContext(correlation_id="unknown")
+        self.residents_changed = residents_changed
 
-    async def __aenter__(self) -> UnitOfWork:
-        self.session = self.sessions()
-        self.residents = ResidentRepository(self.session)
-        self.officers = OfficerRepository(self.session)
-        self.data_keys = DataKeyStore(self.session, self.master_keys)
-        self.codes = CodeRepository(self.session)
-        self.reviews = ReviewRepository(self.session)
-        self.refresh_tokens = RefreshTokenRepository(self.session)
-        return self
+    def open_repositories(self, session: AsyncSession) -> None:
+        self.residents = ResidentRepository(session)
+        self.officers = OfficerRepository(session)
+        self.data_keys = DataKeyStore(session, self.master_keys, clock=self.clock)
+        self.codes = CodeRepository(session)
+        self.reviews = ReviewRepository(session, clock=self.clock)
+        self.refresh_tokens = RefreshTokenRepository(session)
+        self.service_clients = ServiceClientRepository(session)
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.session.rollback()
-        await self.session.close()
-
-    def _aggregates(self) -> list[Resident | Officer]:
+    def aggregates(self) -> list[Resident | Officer]:
         return [*self.residents.seen, *self.officers.seen]
 
-    def _new_events(self) -> list[DomainEvent]:
-        return [event for aggregate in self._aggregates() for event in aggregate.events]
-
-    async def commit(self) -> None:
-        """Seal and write the new events to the outbox in this transaction, then commit;
-        then tell ``residents_changed`` which residents changed."""
-        new = self._new_events()
+    async def to_contracts(self, events: Sequence[Any]) -> list[Contract]:
+        """Each event as its contract, personal data sealed under its resident's key
+        (created here, in this transaction, for a resident who has none yet)."""
         keys: dict[UUID, bytes] = {}
-        for event in new:
+        for event in events:
             resident_id = needs_key(event)
             if resident_id is not None and resident_id not in keys:
                 keys[resident_id] = await self.data_keys.get_or_create(resident_id)
@@ -90,13 +85,9 @@ class UnitOfWork:
         def sealer(resident_id: UUID, fields: Mapping[str, Any]) -> str:
             return seal(fields, keys[resident_id], context=f"resident/{resident_id}")
 
-        contracts = [to_contract(e, sealer) for e in new]
-        await self.outbox.add(self.session, contracts, self.context)
-        await self.session.commit()
-        changed = [r for r in self.residents.seen if r.events]
-        for aggregate in self._aggregates():
-            aggregate.events.clear()
-        if changed:
-            self.residents_changed(changed)
-        if contracts:
-            self.outbox.committed()
+        return [to_contract(event, sealer) for event in events]
+
+    def committed(self, changed: Sequence[unit_of_work.Aggregate]) -> None:
+        residents = [a for a in changed if isinstance(a, Resident)]
+        if residents:
+            self.residents_changed(residents)

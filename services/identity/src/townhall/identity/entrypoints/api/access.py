@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
 from townhall.identity.domain import commands
 from townhall.identity.domain.codes import LIFETIME
 from townhall.identity.domain.sessions import RESIDENT
-from townhall.identity.entrypoints.api.dependencies import Bus, Context, Tokens
+from townhall.identity.entrypoints.api.dependencies import Bus, Context, MailboxDep, Tokens
 from townhall.identity.entrypoints.api.schemas import (
     RedeemRequest,
     ResidentLoginRequest,
@@ -88,6 +88,6 @@ async def resident_token(
 
 
 @mailbox_router.get("/dev/mailbox")
-async def dev_mailbox(request: Request) -> dict[str, Any]:
+async def dev_mailbox(mailbox: MailboxDep) -> dict[str, Any]:
     """Codes as they would be delivered: mounted only with IDENTITY_DEV_MAILBOX=1."""
-    return {"messages": request.app.state.mailbox.messages()}
+    return {"messages": mailbox.messages()}

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
-from townhall.identity.adapters.signing_keys import SigningKeys
 from townhall.identity.domain.commands import AuthenticateOfficer
 from townhall.identity.domain.officers import OFFICER_LOA
 from townhall.identity.domain.sessions import OFFICER
-from townhall.identity.entrypoints.api.dependencies import Admin, Bus, Context, Tokens
+from townhall.identity.entrypoints.api.dependencies import (
+    Admin,
+    Bus,
+    Context,
+    SigningKeysDep,
+    Tokens,
+)
 from townhall.identity.entrypoints.api.schemas import (
     OfficerLoginRequest,
     RotatedKey,
@@ -29,8 +34,7 @@ router = APIRouter(tags=["tokens"])
 
 
 @router.get("/.well-known/jwks.json")
-async def jwks(request: Request, response: Response) -> dict[str, Any]:
-    keys: SigningKeys = request.app.state.signing_keys
+async def jwks(keys: SigningKeysDep, response: Response) -> dict[str, Any]:
     response.headers["Cache-Control"] = "public, max-age=300"
     return await keys.jwks()
 
@@ -54,8 +58,7 @@ async def officer_token(
 
 
 @router.post("/keys/rotate", response_model=RotatedKey, status_code=201)
-async def rotate_keys(request: Request, _admin: Admin) -> RotatedKey:
-    keys: SigningKeys = request.app.state.signing_keys
+async def rotate_keys(keys: SigningKeysDep, _admin: Admin) -> RotatedKey:
     record = await keys.rotate()
     return RotatedKey(kid=record.kid, activates_at=record.activates_at.isoformat())
 

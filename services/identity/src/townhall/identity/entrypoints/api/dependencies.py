@@ -9,13 +9,19 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from townhall.identity.adapters.codes import Mailbox
+from townhall.identity.adapters.master_keys import MasterKeys
+from townhall.identity.adapters.signing_keys import SigningKeys
 from townhall.identity.adapters.tokens import TokenIssuer
+from townhall.identity.bootstrap import Identity
 from townhall.identity.domain.officers import ADMIN
-from townhall.identity.service_layer.messagebus import MessageBus
+from townhall.identity.service_layer.unit_of_work import UnitOfWork
 from townhall.runtime.auth import Principal, TokenVerifier, bearer_principal
 from townhall.runtime.logging import get_correlation_id, new_correlation_id
+from townhall.runtime.messagebus import MessageBus
 from townhall.runtime.outbox import EventContext
 from townhall.runtime.problems import Forbidden
 
@@ -25,14 +31,46 @@ PII_READ = "pii:read"
 MATCH = "residents:match"
 
 
-async def _bus(request: Request) -> MessageBus:
-    bus: MessageBus = request.app.state.bus
-    return bus
+def install(app: FastAPI, services: Identity) -> None:
+    """Keep what ``bootstrap`` built on ``app``: the one object routes reach it through."""
+    app.state.services = services
 
 
-async def _tokens(request: Request) -> TokenIssuer:
-    tokens: TokenIssuer = request.app.state.tokens
-    return tokens
+def services_of(app: FastAPI) -> Identity:
+    services: Identity = app.state.services
+    return services
+
+
+async def _services(request: Request) -> Identity:
+    return services_of(request.app)
+
+
+Services = Annotated[Identity, Depends(_services)]
+
+
+async def _bus(services: Services) -> MessageBus[UnitOfWork]:
+    return services.bus
+
+
+async def _tokens(services: Services) -> TokenIssuer:
+    return services.tokens
+
+
+async def _sessions(services: Services) -> async_sessionmaker[AsyncSession]:
+    """Sessions for the read side (views); every write goes through the bus."""
+    return services.runtime.sessions
+
+
+async def _signing_keys(services: Services) -> SigningKeys:
+    return services.signing_keys
+
+
+async def _master_keys(services: Services) -> MasterKeys:
+    return services.master_keys
+
+
+async def _mailbox(services: Services) -> Mailbox:
+    return services.mailbox
 
 
 async def _client_address(request: Request) -> str:
@@ -43,9 +81,8 @@ async def _context() -> EventContext:
     return EventContext(correlation_id=get_correlation_id() or new_correlation_id())
 
 
-async def _own_verifier(request: Request) -> TokenVerifier:
-    verifier: TokenVerifier = request.app.state.identity_verifier
-    return verifier
+async def _own_verifier(services: Services) -> TokenVerifier:
+    return services.verifier
 
 
 _principal = bearer_principal(_own_verifier)
@@ -92,8 +129,12 @@ def actor_id(principal: Principal) -> uuid.UUID:
     return uuid.UUID(principal.subject)
 
 
-Bus = Annotated[MessageBus, Depends(_bus)]
+Bus = Annotated[MessageBus[UnitOfWork], Depends(_bus)]
 Tokens = Annotated[TokenIssuer, Depends(_tokens)]
+Sessions = Annotated[async_sessionmaker[AsyncSession], Depends(_sessions)]
+SigningKeysDep = Annotated[SigningKeys, Depends(_signing_keys)]
+MasterKeysDep = Annotated[MasterKeys, Depends(_master_keys)]
+MailboxDep = Annotated[Mailbox, Depends(_mailbox)]
 Context = Annotated[EventContext, Depends(_context)]
 ClientAddress = Annotated[str, Depends(_client_address)]
 Admin = Annotated[Principal, Depends(_admin)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from townhall.identity.adapters.review_repository import ReviewRepository
 from townhall.identity.domain import commands
@@ -14,6 +14,7 @@ from townhall.identity.entrypoints.api.dependencies import (
     Context,
     RecordOfficer,
     RecordSource,
+    Sessions,
     actor_id,
 )
 from townhall.identity.entrypoints.api.schemas import (
@@ -23,7 +24,6 @@ from townhall.identity.entrypoints.api.schemas import (
     ReviewItemOut,
 )
 from townhall.identity.service_layer.matching import IncomingRecord
-from townhall.runtime.service import ServiceRuntime
 
 router = APIRouter(tags=["matching"])
 
@@ -39,12 +39,11 @@ async def match_record(
 @router.get("/review-items", response_model=list[ReviewItemOut])
 async def list_review_items(
     _officer: RecordOfficer,
-    request: Request,
+    sessions: Sessions,
     status: Literal["open", "accepted", "rejected"] = "open",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[ReviewItemOut]:
-    runtime: ServiceRuntime = request.app.state.runtime
-    async with runtime.sessions() as session:
+    async with sessions() as session:
         items = await ReviewRepository(session).list(status, limit)
     return [ReviewItemOut.model_validate(vars(item)) for item in items]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
 from townhall.identity.adapters.officer_repository import OfficerRepository
 from townhall.identity.domain.commands import (
@@ -14,14 +14,19 @@ from townhall.identity.domain.commands import (
     RevokeRole,
 )
 from townhall.identity.domain.exceptions import NotFoundError
-from townhall.identity.entrypoints.api.dependencies import Admin, Bus, Context, actor_id
+from townhall.identity.entrypoints.api.dependencies import (
+    Admin,
+    Bus,
+    Context,
+    Sessions,
+    actor_id,
+)
 from townhall.identity.entrypoints.api.schemas import (
     CreateOfficerRequest,
     OfficerOut,
     ResidentCreated,
     RoleRequest,
 )
-from townhall.runtime.service import ServiceRuntime
 
 router = APIRouter(prefix="/officers", tags=["officers"])
 
@@ -39,9 +44,8 @@ async def create_officer(
 
 
 @router.get("/{officer_id}", response_model=OfficerOut)
-async def show_officer(officer_id: UUID, _admin: Admin, request: Request) -> OfficerOut:
-    runtime: ServiceRuntime = request.app.state.runtime
-    async with runtime.sessions() as session:
+async def show_officer(officer_id: UUID, _admin: Admin, sessions: Sessions) -> OfficerOut:
+    async with sessions() as session:
         officer = await OfficerRepository(session).get(officer_id)
     if officer is None:
         raise NotFoundError("officer", officer_id)

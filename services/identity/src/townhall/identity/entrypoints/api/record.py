@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from townhall.identity import views
 from townhall.identity.domain import commands
@@ -14,6 +14,7 @@ from townhall.identity.entrypoints.api.dependencies import (
     Context,
     RecordOfficer,
     ResidentOrOfficer,
+    Sessions,
     actor_id,
 )
 from townhall.identity.entrypoints.api.schemas import (
@@ -27,7 +28,6 @@ from townhall.identity.entrypoints.api.schemas import (
     MoveRequest,
 )
 from townhall.runtime.problems import UnprocessableContent
-from townhall.runtime.service import ServiceRuntime
 
 router = APIRouter(prefix="/residents/{resident_id}", tags=["residents"])
 
@@ -86,9 +86,10 @@ async def raise_assurance(
 
 
 @router.get("/consents", response_model=ConsentsOut)
-async def show_consents(resident_id: UUID, _c: ResidentOrOfficer, request: Request) -> ConsentsOut:
-    runtime: ServiceRuntime = request.app.state.runtime
-    async with runtime.sessions() as session:
+async def show_consents(
+    resident_id: UUID, _c: ResidentOrOfficer, sessions: Sessions
+) -> ConsentsOut:
+    async with sessions() as session:
         domains = await views.consents(session, resident_id)
     return ConsentsOut(resident_id=resident_id, domains=domains)
 

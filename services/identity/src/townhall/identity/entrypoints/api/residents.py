@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
 from townhall.identity import views
 from townhall.identity.domain.commands import EraseResident, RegisterResident
@@ -13,8 +13,10 @@ from townhall.identity.entrypoints.api.dependencies import (
     Admin,
     Bus,
     Context,
+    MasterKeysDep,
     PiiReader,
     ResidentOrOfficer,
+    Sessions,
 )
 from townhall.identity.entrypoints.api.schemas import (
     DataKeyOut,
@@ -22,14 +24,8 @@ from townhall.identity.entrypoints.api.schemas import (
     ResidentCreated,
 )
 from townhall.runtime.crypto import encode_key
-from townhall.runtime.service import ServiceRuntime
 
 router = APIRouter(prefix="/residents", tags=["residents"])
-
-
-def _runtime(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
-    return runtime
 
 
 @router.post("", status_code=201, response_model=ResidentCreated)
@@ -43,18 +39,22 @@ async def register_resident(
 
 @router.get("/{resident_id}")
 async def show_resident(
-    resident_id: UUID, _caller: ResidentOrOfficer, request: Request
+    resident_id: UUID, _caller: ResidentOrOfficer, sessions: Sessions
 ) -> dict[str, Any]:
-    async with _runtime(request).sessions() as session:
+    async with sessions() as session:
         return await views.resident_record(session, resident_id)
 
 
 @router.get("/{resident_id}/data-key", response_model=DataKeyOut)
 async def data_key(
-    resident_id: UUID, _service: PiiReader, request: Request, response: Response
+    resident_id: UUID,
+    _service: PiiReader,
+    sessions: Sessions,
+    master_keys: MasterKeysDep,
+    response: Response,
 ) -> DataKeyOut:
-    async with _runtime(request).sessions() as session:
-        key = await views.data_key(session, resident_id, request.app.state.master_keys)
+    async with sessions() as session:
+        key = await views.data_key(session, resident_id, master_keys)
     response.headers["Cache-Control"] = "no-store"
     return DataKeyOut(
         resident_id=resident_id, key=encode_key(key), context=f"resident/{resident_id}"
