@@ -213,11 +213,6 @@ async def test_renaming_an_unknown_resident_is_refused(services: Identity) -> No
 
 
 # The contract: the fake residents repository answers as the real one does.
-SQLITE_SAVEPOINTS = (
-    "on SQLite the savepoint add() opens is the transaction's first statement, so pysqlite "
-    "never sent BEGIN and releasing the savepoint commits: the runtime's SQLite engine "
-    "needs SQLAlchemy's documented begin/savepoint recipe"
-)
 
 
 class Repositories:
@@ -279,11 +274,7 @@ class TestResidentRepositoryContract:
             assert await repository.email_taken("ADA@example.org")
             assert await repository.find_by_contact("email", "bea@example.org") is None
 
-    async def test_a_rolled_back_resident_is_not_kept(
-        self, repositories: Repositories, request: pytest.FixtureRequest
-    ) -> None:
-        if repositories.sessions is not None:  # found by this contract; see SQLITE_SAVEPOINTS
-            request.applymarker(pytest.mark.xfail(reason=SQLITE_SAVEPOINTS, strict=True))
+    async def test_a_rolled_back_resident_is_not_kept(self, repositories: Repositories) -> None:
         resident = _resident()
         async with repositories.open() as (repository, session):
             await repository.add(resident)

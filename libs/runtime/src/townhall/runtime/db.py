@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Insert, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -32,6 +32,12 @@ def is_sqlite(url: str) -> bool:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The driver begins a transaction only before a data-changing statement, so a
+    # SAVEPOINT that comes first starts one of its own, and releasing it commits: a
+    # nested write would outlive the rollback of its unit of work (and its outbox
+    # rows). Turn the driver's own BEGIN off; _begin emits it when SQLAlchemy starts
+    # a transaction (SQLAlchemy's documented recipe for pysqlite and aiosqlite).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -44,6 +50,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # written by many commits is copied back once, and the fsyncs are a tenth as many.
     cursor.execute("PRAGMA wal_autocheckpoint=10000")
     cursor.close()
+
+
+def _begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -61,6 +71,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("pool_timeout", 60)
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _begin)
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("pool_pre_ping", True)
