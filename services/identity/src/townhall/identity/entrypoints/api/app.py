@@ -33,7 +33,7 @@ def create(settings: IdentitySettings | None = None) -> FastAPI:
         lifespan=_lifespan(identity),
         readiness=identity.runtime.readiness(),
     )
-    dependencies.install(app, identity)
+    dependencies.install_services(app, identity)
     install_error_handlers(app)
     for module in (auth, sessions, access, officers, residents, record, matching):
         app.include_router(module.router)

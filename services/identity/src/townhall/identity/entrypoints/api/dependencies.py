@@ -31,7 +31,7 @@ PII_READ = "pii:read"
 MATCH = "residents:match"
 
 
-def install(app: FastAPI, services: Identity) -> None:
+def install_services(app: FastAPI, services: Identity) -> None:
     """Keep what ``bootstrap`` built on ``app``: the one object routes reach it through."""
     app.state.services = services
 
