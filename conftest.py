@@ -1,3 +1,7 @@
-"""Fixtures shared by every package's tests live in the runtime's testing module."""
+"""Fixtures and marks shared by every package's tests live in the runtime's test kit."""
 
-pytest_plugins = ["townhall.runtime.testkit.fixtures"]
+pytest_plugins = [
+    "pytester",
+    "townhall.runtime.testkit.fixtures",
+    "townhall.runtime.testkit.markers",
+]

@@ -10,7 +10,6 @@ their own process on the embedded broker with the demo wiring `townhall up` give
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +19,9 @@ import pytest
 from townhall.cli.launcher import Platform
 from townhall.identity.seed import DEMO_PASSWORD
 from townhall.runtime.broker import free_port
+from townhall.runtime.testkit.fixtures import Processes
 from townhall.runtime.testkit.waiting import eventually
 
-pytestmark = pytest.mark.e2e
 SERVICES = ("identity", "cases", "resident-view")
 EMAIL = "rita.ratcatcher@example.org"
 SUBMITTED = "townhall.cases.case.submitted.v1"
@@ -31,17 +30,14 @@ NOTE = "townhall.cases.case.internal_note_added.v1"
 
 
 @pytest.fixture
-def platform(tmp_path: Path) -> Iterator[Platform]:
-    running = Platform(
-        var_dir=tmp_path / "var",
-        services=SERVICES,
-        ports={name: free_port() for name in (*SERVICES, "broker")},
+def platform(tmp_path: Path, processes: Processes) -> Platform:
+    return processes.start(
+        Platform(
+            var_dir=tmp_path / "var",
+            services=SERVICES,
+            ports={name: free_port() for name in (*SERVICES, "broker")},
+        )
     )
-    running.start()
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -16,21 +15,21 @@ import pytest
 
 from townhall.cli.launcher import Platform
 from townhall.runtime.broker import free_port
-from townhall.runtime.testkit.fixtures import PostgresDatabases
+from townhall.runtime.testkit.fixtures import PostgresDatabases, Processes
 from townhall.runtime.testkit.tokens import TestIssuer
 from townhall.runtime.testkit.waiting import eventually
 
-pytestmark = pytest.mark.e2e
 SERVICES = ("identity", "resident-view")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def platform(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres: PostgresDatabases
-) -> Iterator[tuple[Platform, TestIssuer]]:
+    request: pytest.FixtureRequest, tmp_path: Path, processes: Processes
+) -> tuple[Platform, TestIssuer]:
     issuer = TestIssuer(tmp_path)
     databases = None
     if request.param == "postgresql":
+        postgres: PostgresDatabases = request.getfixturevalue("postgres")
         databases = {name: asyncio.run(postgres.create()) for name in SERVICES}
     running = Platform(
         var_dir=tmp_path / "var",
@@ -39,11 +38,7 @@ def platform(
         database_urls=databases,
         extra_env={"AUTH_JWKS_URL": issuer.jwks_url},
     )
-    running.start()
-    try:
-        yield running, issuer
-    finally:
-        running.stop()
+    return processes.start(running), issuer
 
 
 async def register(client: httpx.AsyncClient, platform: Platform, n: int) -> str:

@@ -19,11 +19,12 @@ from townhall.runtime.testkit.tokens import TestIssuer
 
 @pytest.fixture
 async def identity_database_url(
-    database_url: str, tmp_path: Path, postgres: PostgresDatabases
+    database_url: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> str:
     """A second fresh database, of the same kind as ``database_url`` (which cases uses)."""
     if database_url.startswith("sqlite"):
         return f"sqlite+aiosqlite:///{tmp_path / 'identity.db'}"
+    postgres: PostgresDatabases = request.getfixturevalue("postgres")
     return await postgres.create()
 
 

@@ -37,9 +37,12 @@ class Published:
 
 
 @pytest.fixture
-async def resident_view_url(database_url: str, tmp_path: Path, postgres: PostgresDatabases) -> str:
+async def resident_view_url(
+    database_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> str:
     if database_url.startswith("sqlite"):
         return f"sqlite+aiosqlite:///{tmp_path / 'resident-view.db'}"
+    postgres: PostgresDatabases = request.getfixturevalue("postgres")
     return await postgres.create()
 
 

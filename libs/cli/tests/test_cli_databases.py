@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator
 
@@ -13,15 +12,11 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from townhall.cli.config import per_service_database_url
 from townhall.cli.databases import ensure_databases
-from townhall.runtime.testkit.fixtures import DEFAULT_POSTGRES
-
-pytestmark = pytest.mark.postgres
-
-SERVER = os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES)
+from townhall.runtime.testkit.fixtures import PostgresDatabases
 
 
-async def _admin(statement: str) -> None:
-    engine = create_async_engine(SERVER, isolation_level="AUTOCOMMIT")
+async def _admin(server: str, statement: str) -> None:
+    engine = create_async_engine(server, isolation_level="AUTOCOMMIT")
     try:
         async with engine.connect() as connection:
             await connection.execute(text(statement))
@@ -30,13 +25,14 @@ async def _admin(statement: str) -> None:
 
 
 @pytest.fixture
-async def server_url() -> AsyncIterator[str]:
+async def server_url(postgres: PostgresDatabases) -> AsyncIterator[str]:
     """A plain postgresql:// server URL naming a database that does not exist."""
     name = f"townhall_cli_test_{uuid.uuid4().hex[:8]}"
-    url = make_url(SERVER).set(drivername="postgresql", database=name)
+    url = make_url(postgres.server_url).set(drivername="postgresql", database=name)
     yield url.render_as_string(hide_password=False)
     for service in ("cases", "resident_view"):
-        await _admin(f'DROP DATABASE IF EXISTS "{name}_{service}" WITH (FORCE)')
+        drop = f'DROP DATABASE IF EXISTS "{name}_{service}" WITH (FORCE)'
+        await _admin(postgres.server_url, drop)
 
 
 async def _can_connect(url: str) -> bool:

@@ -7,7 +7,7 @@ import json
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -19,8 +19,7 @@ from townhall.cli.services import BROKER, ServiceSpec
 from townhall.cli.status import collect_status
 from townhall.cli.supervision import RestartPolicy
 from townhall.runtime.broker import free_port, port_is_open
-
-pytestmark = pytest.mark.e2e
+from townhall.runtime.testkit.fixtures import Processes
 
 PROBE = "probe"
 QUICK_RESTARTS = RestartPolicy(initial_delay_s=0.05, max_delay_s=1.0)
@@ -38,11 +37,8 @@ def _platform(tmp_path: Path, module: str = "townhall.cli.testing_service") -> P
 
 
 @pytest.fixture
-def platform(tmp_path: Path) -> Iterator[Platform]:
-    started = _platform(tmp_path)
-    started.start()
-    yield started
-    started.stop()
+def platform(tmp_path: Path, processes: Processes) -> Platform:
+    return processes.start(_platform(tmp_path))
 
 
 def _gone(pid: int) -> bool:
@@ -90,9 +86,10 @@ def test_status_of_a_running_platform_is_healthy(platform: Platform) -> None:
     assert status.services[0].metrics is not None
 
 
-def test_stop_leaves_nothing_running_and_can_be_repeated(tmp_path: Path) -> None:
-    platform = _platform(tmp_path)
-    platform.start()
+def test_stop_leaves_nothing_running_and_can_be_repeated(
+    tmp_path: Path, processes: Processes
+) -> None:
+    platform = processes.start(_platform(tmp_path))
     pids = {name: process.pid for name, process in platform.processes.items()}
     assert set(pids) == {PROBE, BROKER}
     platform.stop()
@@ -123,9 +120,11 @@ def test_a_crashed_broker_is_restarted_and_the_service_recovers(platform: Platfo
     assert platform.restarts[PROBE] == 0
 
 
-def test_a_service_that_dies_at_start_is_named_with_its_log(tmp_path: Path) -> None:
+def test_a_service_that_dies_at_start_is_named_with_its_log(
+    tmp_path: Path, processes: Processes
+) -> None:
     platform = _platform(tmp_path, module="townhall.cli.no_such_service")
     with pytest.raises(PlatformError, match=r"probe exited with code 1(.|\n)*No module named"):
-        platform.start()
+        processes.start(platform)
     assert all(_gone(process.pid) for process in platform.processes.values())
     assert not platform.running()[BROKER]

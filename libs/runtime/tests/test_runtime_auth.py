@@ -23,6 +23,7 @@ from townhall.runtime.auth import (
     require_loa,
 )
 from townhall.runtime.problems import ServiceUnavailable
+from townhall.runtime.testkit.waiting import eventually
 from townhall.runtime.web import create_app
 
 ISSUER = "https://identity.townhall.test"
@@ -299,6 +300,29 @@ async def test_an_unreachable_jwks_is_a_503(verifier: JWKSVerifier, identity: Fa
 
     with pytest.raises(ServiceUnavailable):
         await verifier.verify(sign(ed25519_key("ed-1")))
+
+
+async def test_a_started_verifier_is_ready_only_once_identity_serves_its_key_set(
+    verifier: JWKSVerifier, identity: FakeIdentity, ed_key: OKPKey
+) -> None:
+    async def fetches() -> int:
+        return identity.fetches
+
+    async def ready() -> bool:
+        return verifier.ready
+
+    identity.failing = True
+    await verifier.start()
+    try:
+        await eventually(fetches, lambda n: n >= 2)  # it keeps trying on its own
+        assert not verifier.ready
+        identity.failing = False
+        await eventually(ready, bool)
+        principal = await verifier.verify(sign(ed_key))
+    finally:
+        await verifier.stop()
+
+    assert principal.subject == "resident-123"
 
 
 async def test_a_stale_key_set_is_used_while_identity_is_down(

@@ -15,10 +15,11 @@ from townhall.runtime.settings import KafkaSettings
 
 
 @pytest.fixture
-def identity_settings(database_url: str, kafka_settings: KafkaSettings) -> IdentitySettings:
+def identity_settings(database_url: str) -> IdentitySettings:
+    """Identity with its relay off, so it needs no broker: a test that does asks for one."""
     return IdentitySettings(
         database_url=database_url,
-        kafka=kafka_settings,
+        kafka=KafkaSettings(),
         relay_enabled=False,
         identity_key_encryption_key=encode_key(generate_key()),
     )

@@ -15,8 +15,10 @@ from townhall.runtime.testkit.waiting import eventually
 
 
 @pytest.fixture
-def identity_settings(identity_settings: IdentitySettings) -> IdentitySettings:
-    return identity_settings.model_copy(update={"relay_enabled": True})
+def identity_settings(
+    identity_settings: IdentitySettings, kafka_settings: KafkaSettings
+) -> IdentitySettings:
+    return identity_settings.model_copy(update={"relay_enabled": True, "kafka": kafka_settings})
 
 
 async def test_merge_and_unmerge_reach_a_consumer_keyed_by_the_surviving_id(

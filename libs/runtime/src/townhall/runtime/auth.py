@@ -14,6 +14,7 @@ A unit test may put any object with ``async verify(token) -> Principal`` on
 """
 
 import asyncio
+import contextlib
 import json
 import time
 import urllib.parse
@@ -187,7 +188,13 @@ class JWKSVerifier:
     triggers one refetch (key rotation), at most every ``min_refetch_seconds``, so a
     flood of made-up kids cannot hammer identity. ``none`` and HMAC algorithms are
     never accepted.
+
+    It is also a start-up component of its service: :meth:`start` loads the key set in
+    the background, retrying until identity answers, and the service is not
+    :attr:`ready` (its ``/readyz`` says why) until a token could be verified.
     """
+
+    name = "identity key set"
 
     def __init__(
         self,
@@ -202,6 +209,7 @@ class JWKSVerifier:
         timeout_seconds: float = 5,
         http_client: httpx.AsyncClient | None = None,
         clock: Callable[[], float] = time.time,
+        retry_seconds: tuple[float, float] = (0.05, 2.0),
     ) -> None:
         self.jwks_url = jwks_url
         self.issuer = issuer
@@ -216,6 +224,8 @@ class JWKSVerifier:
         self._fetched_at = float("-inf")
         self._attempted_at = float("-inf")
         self._lock = asyncio.Lock()
+        self._retry_seconds = retry_seconds
+        self._loading: asyncio.Task[None] | None = None
         self._claims_registry = jwt.JWTClaimsRegistry(
             now=lambda: int(self._clock()),
             leeway=leeway_seconds,
@@ -241,6 +251,32 @@ class JWKSVerifier:
         async with self._lock:
             await self._fetch_and_store()
 
+    @property
+    def ready(self) -> bool:
+        """True once a key set has been loaded, so tokens can be verified."""
+        return self._keys is not None
+
+    async def start(self) -> None:
+        """Begin loading the key set in the background; :attr:`ready` says when it is."""
+        if self._loading is None:
+            self._loading = asyncio.create_task(self._load(), name="jwks-load")
+
+    async def stop(self) -> None:
+        if self._loading is not None:
+            self._loading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loading
+            self._loading = None
+
+    async def _load(self) -> None:
+        """Fetch until a key set arrives, waiting longer after each failure (capped)."""
+        delay, cap = self._retry_seconds
+        await self.refresh()
+        while self._keys is None:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, cap)
+            await self.refresh()
+
     async def _key_for(self, kid: object, alg: str) -> Key:
         if kid is not None and not isinstance(kid, str):
             raise AuthenticationError("malformed token")
@@ -255,8 +291,8 @@ class JWKSVerifier:
         return key
 
     async def _current_keys(self) -> KeySet:
-        if self._needs_fetch():
-            async with self._lock:
+        if self._needs_fetch() or self._keys is None:
+            async with self._lock:  # also waits for a fetch in flight (e.g. the start-up one)
                 if self._needs_fetch():
                     await self._fetch_and_store()
         if self._keys is None:

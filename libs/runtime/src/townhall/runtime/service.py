@@ -88,6 +88,8 @@ class ServiceRuntime:
             if settings.auth_jwks_url
             else None
         )
+        if self.verifier is not None:  # not ready until tokens can be verified
+            self.add(self.verifier)
 
     def _relay(self) -> OutboxRelay:
         assert self.outbox is not None

@@ -2,7 +2,9 @@
 
 Loaded from the repository's root ``conftest.py``. PostgreSQL comes from
 ``TEST_POSTGRES_URL`` (default: the server at 127.0.0.1:5432, user postgres); every test
-session creates fresh databases there and drops them at the end.
+session creates fresh databases there and drops them at the end. A test is marked by the
+fixtures it takes (see :mod:`townhall.runtime.testkit.markers`): ``broker``,
+``postgres`` and ``processes`` are the ones that need something.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import pytest
 from sqlalchemy import text
@@ -87,11 +90,47 @@ def postgres() -> Iterator[PostgresDatabases]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def database_url(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres: PostgresDatabases
-) -> AsyncIterator[str]:
-    """A fresh, empty database: each test using it runs on SQLite and on PostgreSQL."""
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, empty database: each test using it runs on SQLite and on PostgreSQL.
+
+    Only the PostgreSQL run takes the server, so the SQLite one needs nothing.
+    """
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
     else:
+        postgres: PostgresDatabases = request.getfixturevalue("postgres")
         yield await postgres.create()
+
+
+class Startable(Protocol):
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+S = TypeVar("S", bound=Startable)
+
+
+class Processes:
+    """What one test starts as OS processes (a platform, a worker), stopped at its end."""
+
+    def __init__(self) -> None:
+        self._started: list[Startable] = []
+
+    def start(self, processes: S) -> S:
+        """Start ``processes``; they are stopped when the test ends, even if start fails."""
+        self._started.append(processes)
+        processes.start()
+        return processes
+
+    def stop_all(self) -> None:
+        for processes in reversed(self._started):
+            processes.stop()
+
+
+@pytest.fixture
+def processes() -> Iterator[Processes]:
+    """The one way a test starts service processes: taking it marks the test ``processes``."""
+    started = Processes()
+    yield started
+    started.stop_all()

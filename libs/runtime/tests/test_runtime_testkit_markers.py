@@ -1,0 +1,128 @@
+"""Tests are marked by the fixtures they take, so a mark cannot say what a test does not do."""
+
+from __future__ import annotations
+
+import pytest
+
+from townhall.runtime.testkit.markers import needs
+
+PLUGIN = ("-p", "townhall.runtime.testkit.markers", "-p", "no:asyncio")
+
+SUITE = """
+import pytest
+
+
+@pytest.fixture(scope="session")
+def broker():
+    return "a broker"
+
+
+@pytest.fixture
+def kafka_settings(broker):
+    return broker
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    return "a server"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request):
+    return request.param
+
+
+@pytest.fixture
+def processes():
+    return "a launcher"
+
+
+@pytest.fixture
+def platform(processes, kafka_settings):
+    return processes
+
+
+def test_a_unit():
+    pass
+
+
+def test_through_kafka(kafka_settings):
+    pass
+
+
+def test_on_each_database(database_url):
+    pass
+
+
+def test_on_the_server(postgres):
+    pass
+
+
+def test_a_journey(platform):
+    pass
+"""
+
+
+def _marks(pytester: pytest.Pytester) -> dict[str, set[str]]:
+    items, _ = pytester.inline_genitems(*PLUGIN)
+    kinds = {"broker", "postgres", "processes", "browser"}
+    return {item.name: {m.name for m in item.iter_markers()} & kinds for item in items}
+
+
+def test_a_test_needs_what_its_fixture_closure_includes() -> None:
+    assert needs({"tmp_path"}, {}) == set()
+    assert needs({"kafka_settings", "broker"}, {}) == {"broker"}
+    assert needs({"own_broker"}, {}) == {"broker"}
+    assert needs({"processes", "broker"}, {}) == {"processes", "broker"}
+
+
+def test_only_the_postgresql_run_of_a_parametrised_database_needs_postgres() -> None:
+    assert needs({"database_url"}, {"database_url": "sqlite"}) == set()
+    assert needs({"database_url"}, {"database_url": "postgresql"}) == {"postgres"}
+
+
+def test_marks_follow_the_fixtures_through_fixtures_that_use_them(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(SUITE)
+    assert _marks(pytester) == {
+        "test_a_unit": set(),
+        "test_through_kafka": {"broker"},
+        "test_on_each_database[sqlite]": set(),
+        "test_on_each_database[postgresql]": {"postgres"},
+        "test_on_the_server": {"postgres"},
+        "test_a_journey": {"processes", "broker"},
+    }
+
+
+def test_a_hand_written_mark_the_fixtures_do_not_bear_out_fails_collection(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.broker
+        def test_claims_a_broker():
+            pass
+        """
+    )
+    result = pytester.runpytest(*PLUGIN, "--collect-only")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*test_claims_a_broker is marked broker but uses no fixture*"])
+
+
+def test_a_test_that_starts_a_process_without_the_fixture_fails_naming_it(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import subprocess
+
+        def test_sneaks_a_process():
+            subprocess.run(["true"], check=True)
+        """
+    )
+    result = pytester.runpytest(*PLUGIN)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*starts a process*without the `processes` fixture*"])
