@@ -34,7 +34,7 @@ test: setup
 
 # Marks come from the fixtures a test takes (runtime/testkit/markers.py), so they cannot lie.
 test-fast: setup
-	$(RUN) pytest -q -m "not broker and not postgres and not processes" $(PYTEST_ARGS)
+	$(RUN) pytest -q -n auto -m "not broker and not postgres and not processes" $(PYTEST_ARGS)
 
 lint: setup
 	$(RUN) ruff check .

@@ -35,6 +35,7 @@ async def identity(identity_database_url: str) -> AsyncIterator[Harness]:
         kafka=KafkaSettings(),
         relay_enabled=False,
         identity_key_encryption_key=encode_key(generate_key()),
+        identity_password_hashing="cheapest-for-tests",
     )
     app = create_identity(settings)
     async with app.router.lifespan_context(app):

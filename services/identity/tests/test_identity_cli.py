@@ -18,6 +18,7 @@ def test_create_admin_then_seed_and_rotate(
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'identity.db'}")
     monkeypatch.setenv("IDENTITY_ADMIN_PASSWORD", "a long enough password")
+    monkeypatch.setenv("IDENTITY_PASSWORD_HASHING", "cheapest-for-tests")
     main(["create-admin", "--email", "first.admin@example.org"])
     assert "administrator" in capsys.readouterr().out
     assert (tmp_path / "identity-master.key").exists(), "development key beside the database"

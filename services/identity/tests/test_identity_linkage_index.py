@@ -8,16 +8,9 @@ from typing import Any
 
 import pytest
 
-from townhall.identity.linkage import Matcher, Model, Record, UnknownResidentError, train
+from townhall.identity.linkage import Matcher, Model, Record, UnknownResidentError
 from townhall.identity.linkage.features import features_of
 from townhall.identity.linkage.index import BlockingIndex
-from townhall.identity.linkage.synthetic import generate
-
-
-@pytest.fixture(scope="module")
-def model() -> Model:
-    return train(generate(300, seed=5).population)
-
 
 ADA = Record(
     given_name="Ada", family_name="Testperson", resident_id="A1",

@@ -5,16 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-import pytest
-
-from townhall.identity.linkage import Matcher, Model, Outcome, Record, train
-from townhall.identity.linkage.synthetic import generate
-
-
-@pytest.fixture(scope="module")
-def model() -> Model:
-    return train(generate(300, seed=5).population)
-
+from townhall.identity.linkage import Matcher, Model, Outcome, Record
 
 JOSHUA = Record(
     given_name="Joshua", family_name="Campbell", resident_id="J1",

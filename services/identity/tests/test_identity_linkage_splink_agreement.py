@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from splink import DuckDBAPI, Linker
 
-from townhall.identity.linkage import Model, Record, train
+from townhall.identity.linkage import Model, Record
 from townhall.identity.linkage.features import Features, features_of
 from townhall.identity.linkage.model import probability
 from townhall.identity.linkage.synthetic import generate, legacy_copy
@@ -44,11 +44,6 @@ HANDMADE = [
     Record(given_name="William", family_name="Hartly", date_of_birth=date(1980, 5, 4)),
     Record(given_name="Ali", family_name="Hartley", postcode="ZX12AB", uprn="000000000123"),
 ]
-
-
-@pytest.fixture(scope="module")
-def model() -> Model:
-    return train(generate(300, seed=5).population)
 
 
 @pytest.fixture(scope="module")

@@ -41,8 +41,15 @@ dlq_app = typer.Typer(
     invoke_without_command=True,
     no_args_is_help=False,
 )
-console = Console()
-errors = Console(stderr=True)
+
+
+def console() -> Console:
+    """Made per use, so it takes the terminal's width when the command runs."""
+    return Console()
+
+
+def errors() -> Console:
+    return Console(stderr=True)
 
 
 def _databases() -> dict[str, str]:
@@ -60,7 +67,7 @@ def _run(work: Callable[[list[Store]], Awaitable[T]]) -> T:
     try:
         return asyncio.run(main())
     except (DlqError, config.ConfigError) as error:
-        errors.print(f"[bold red]townhall dlq:[/bold red] {error}")
+        errors().print(f"[bold red]townhall dlq:[/bold red] {error}")
         raise typer.Exit(2) from error
 
 
@@ -86,7 +93,7 @@ def dlq(ctx: typer.Context) -> None:
                 else "-",
                 latest.reason[:80] if latest else "",
             )
-    console.print(table if table.row_count else "No dead letters.")
+    console().print(table if table.row_count else "No dead letters.")
 
 
 @dlq_app.command()
@@ -112,7 +119,7 @@ def show(name: Annotated[str, typer.Argument(help="<service>:<id>, or the id alo
         ("value", _text(letter.value)),
     ]
     for label, value in lines:
-        console.print(f"[bold]{label}:[/bold] {value}", highlight=False, markup=True)
+        console().print(f"[bold]{label}:[/bold] {value}", highlight=False, markup=True)
 
 
 def _text(value: bytes | None) -> str:
@@ -143,7 +150,7 @@ def replay_command(
 ) -> None:
     """Put dead letters back through their group's consumer, once each, after a fix."""
     if bool(names) == every or (group is not None and not every):
-        errors.print("[bold red]townhall dlq replay:[/bold red] name dead letters, or give --all")
+        errors().print("[bold red]townhall dlq replay:[/bold red] name dead letters, or give --all")
         raise typer.Exit(2)
 
     async def work(stores: list[Store]) -> list[Found]:
@@ -158,6 +165,6 @@ def replay_command(
 
     replayed = _run(work)
     for found in replayed:
-        console.print(f"replayed {found.name} to {found.letter.source_topic}", highlight=False)
+        console().print(f"replayed {found.name} to {found.letter.source_topic}", highlight=False)
     if not replayed:
-        console.print("Nothing to replay.")
+        console().print("Nothing to replay.")

@@ -16,10 +16,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from townhall.identity.adapters import passwords
 from townhall.identity.adapters.codes import CodeHasher, DevMailbox, Mailbox
 from townhall.identity.adapters.linkage_matcher import LinkageMatcher
 from townhall.identity.adapters.master_keys import MasterKeys
+from townhall.identity.adapters.passwords import Passwords
 from townhall.identity.adapters.rewrap import key_ids_in_use
 from townhall.identity.adapters.signing_keys import SigningKeys
 from townhall.identity.adapters.throttle import Throttle
@@ -120,8 +120,8 @@ def bootstrap(
     uow: Callable[[], UnitOfWork] | None = None,
     mailbox: Mailbox | None = None,
     matcher: Matcher | None = None,
-    hash_password: officer_handlers.Hash = passwords.hash_password,
-    verify_password: officer_handlers.Verify = passwords.verify_password,
+    hash_password: officer_handlers.Hash | None = None,
+    verify_password: officer_handlers.Verify | None = None,
 ) -> Identity:
     # The runtime verifies nobody's tokens over HTTP here: identity holds the keys.
     runtime = ServiceRuntime(
@@ -130,7 +130,14 @@ def bootstrap(
     master_keys = settings.master_keys()
     matcher = matcher or _matcher(settings)
     mailbox = mailbox or (DevMailbox() if settings.identity_dev_mailbox else Mailbox())
-    access = _access(settings, master_keys, mailbox, hash_password, verify_password)
+    hasher = Passwords(settings.identity_password_hashing)
+    access = _access(
+        settings,
+        master_keys,
+        mailbox,
+        hash_password or hasher.hash,
+        verify_password or hasher.verify,
+    )
     bus = MessageBus(
         uow or _units_of_work(runtime, master_keys, matcher, clock),
         commands=COMMANDS,

@@ -11,6 +11,7 @@ from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
 from townhall.identity.adapters.master_keys import MasterKeys
+from townhall.identity.adapters.passwords import Profile
 from townhall.runtime.crypto import decode_key, encode_key, generate_key
 from townhall.runtime.db import is_sqlite
 from townhall.runtime.settings import ServiceSettings
@@ -30,6 +31,9 @@ class IdentitySettings(ServiceSettings):
     #: Former master keys, comma-separated: they only unwrap, while ``rewrap-keys`` moves
     #: every wrapped key to the current one (README: "Identity: sessions and the master key").
     identity_key_encryption_keys_previous: SecretStr | None = None
+    #: argon2id's cost: ``standard`` (RFC 9106, low memory), or ``cheapest-for-tests``,
+    #: which test suites set and a council never should.
+    identity_password_hashing: Profile = "standard"
     identity_issuer: str = "townhall-identity"
     identity_audience: str = "townhall"
     identity_access_token_ttl_s: int = 900
