@@ -38,6 +38,7 @@ from townhall.runtime.outbox import EventContext, Outbox
 from townhall.runtime.relay import OutboxRelay
 from townhall.runtime.settings import embedded_kafka_settings
 from townhall.runtime.tables import metadata as runtime_metadata
+from townhall.runtime.testkit.tokens import TestIssuer
 from townhall.schemas.events.identity import ResidentRegistered
 
 SERVICES = ("resident-view",)
@@ -53,11 +54,16 @@ class Latency:
 
 
 def start_platform(var_dir: Path, databases: dict[str, str] | None) -> Platform:
+    """resident-view and the broker; a stand-in key set, since identity is not started
+    (resident-view is ready only once it can verify tokens)."""
+    var_dir.mkdir(parents=True, exist_ok=True)
+    issuer = TestIssuer(var_dir)
     platform = Platform(
         var_dir=var_dir,
         services=SERVICES,
         ports={name: free_port() for name in (*SERVICES, "broker")},
         database_urls=databases,
+        extra_env={"AUTH_JWKS_URL": issuer.jwks_url},
     )
     platform.start()
     return platform

@@ -37,6 +37,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # nested write would outlive the rollback of its unit of work (and its outbox
     # rows). Turn the driver's own BEGIN off; _begin emits it when SQLAlchemy starts
     # a transaction (SQLAlchemy's documented recipe for pysqlite and aiosqlite).
+    # IMMEDIATE takes the write lock at the start: a transaction reads, then writes,
+    # and a deferred one whose snapshot another process has since written past could
+    # not upgrade (SQLITE_BUSY at once, no waiting); this way the second writer waits
+    # its turn under busy_timeout instead. One connection per process serialises a
+    # process's own transactions anyway.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -53,7 +58,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
