@@ -2,13 +2,14 @@
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
+from typing import Annotated
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from townhall.runtime import web
-from townhall.runtime.web import ReadinessCheck, create_app
+from townhall.runtime.web import Composition, ReadinessCheck, create_app
 
 
 async def database() -> str | None:
@@ -117,3 +118,22 @@ async def test_openapi_documents_the_service(client: httpx.AsyncClient) -> None:
     assert document["info"] == {"title": "web-test", "version": "1.2.3"}
     assert "/items/{item_id}" in document["paths"]
     assert "/healthz" not in document["paths"]
+
+
+async def test_routes_reach_what_bootstrap_built_through_one_typed_dependency() -> None:
+    class Built:
+        greeting = "hello"
+
+    composition = Composition(Built)
+    app = create_app(service="kit")
+    with pytest.raises(LookupError, match="holds no Built"):
+        composition.of(app)
+    composition.install(app, Built())
+
+    @app.get("/greeting")
+    async def greeting(built: Annotated[Built, Depends(composition.dependency)]) -> str:
+        return built.greeting
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://kit") as client:
+        assert (await client.get("/greeting")).json() == "hello"

@@ -8,10 +8,10 @@ errors, correlation ids, request metrics, ``/healthz``, ``/readyz``, ``/metrics`
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import structlog
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.routing import APIRouter
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Lifespan, Message, Receive, Scope, Send
@@ -22,11 +22,13 @@ from townhall.runtime.problems import ServiceUnavailable, install_problem_handle
 __all__ = [
     "HTTP_REQUESTS",
     "HTTP_REQUEST_DURATION",
+    "Composition",
     "ReadinessCheck",
     "RequestMetricsMiddleware",
     "create_app",
 ]
 
+T = TypeVar("T")
 ReadinessCheck = Callable[[], Awaitable[str | None]]
 """Returns None when the dependency is fine, or a short reason why it is not."""
 
@@ -138,3 +140,27 @@ def create_app(
     app.add_middleware(CorrelationIdMiddleware)
     app.include_router(_operations_router(service, tuple(readiness)))
     return app
+
+
+class Composition(Generic[T]):
+    """What a service's ``bootstrap`` built, kept once on its app and read through one
+    typed dependency, so routes never reach into untyped ``app.state`` attributes.
+
+    A service's ``dependencies.py``: ``composition = Composition(Cases)``, then
+    ``Services = Annotated[Cases, Depends(composition.dependency)]``.
+    """
+
+    def __init__(self, kind: type[T]):
+        self.kind = kind
+
+    def install(self, app: FastAPI, services: T) -> None:
+        app.state.services = services
+
+    def of(self, app: FastAPI) -> T:
+        services = getattr(app.state, "services", None)
+        if not isinstance(services, self.kind):
+            raise LookupError(f"this app holds no {self.kind.__name__}: install it first")
+        return services
+
+    async def dependency(self, request: Request) -> T:
+        return self.of(request.app)

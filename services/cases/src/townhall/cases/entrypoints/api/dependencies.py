@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,25 +22,16 @@ from townhall.runtime.auth import AuthenticationError, Principal, verifier_of
 from townhall.runtime.clock import Clock
 from townhall.runtime.logging import get_correlation_id, new_correlation_id
 from townhall.runtime.outbox import EventContext
+from townhall.runtime.web import Composition
 
 _bearer = HTTPBearer(auto_error=False)
 
 
-def install_services(app: FastAPI, services: Cases) -> None:
-    """Keep what bootstrap built on the app: the one thing the dependencies below read."""
-    app.state.cases = services
-
-
-def services_of(app: FastAPI) -> Cases:
-    services: Cases = app.state.cases
-    return services
-
-
-async def _services(request: Request) -> Cases:
-    return services_of(request.app)
-
-
-ServicesDep = Annotated[Cases, Depends(_services)]
+_composition = Composition(Cases)
+#: Keep what bootstrap built on the app: the one thing the dependencies below read.
+install_services = _composition.install
+services_of = _composition.of
+ServicesDep = Annotated[Cases, Depends(_composition.dependency)]
 
 
 async def _bus(services: ServicesDep) -> CasesBus:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from townhall.identity.adapters.codes import Mailbox
@@ -24,6 +24,7 @@ from townhall.runtime.logging import get_correlation_id, new_correlation_id
 from townhall.runtime.messagebus import MessageBus
 from townhall.runtime.outbox import EventContext
 from townhall.runtime.problems import Forbidden
+from townhall.runtime.web import Composition
 
 #: Officers with a role in these domains may read and change any resident's record.
 RECORD_DOMAINS = frozenset({ADMIN, "identity", "contact_centre"})
@@ -31,21 +32,11 @@ PII_READ = "pii:read"
 MATCH = "residents:match"
 
 
-def install_services(app: FastAPI, services: Identity) -> None:
-    """Keep what ``bootstrap`` built on ``app``: the one object routes reach it through."""
-    app.state.services = services
-
-
-def services_of(app: FastAPI) -> Identity:
-    services: Identity = app.state.services
-    return services
-
-
-async def _services(request: Request) -> Identity:
-    return services_of(request.app)
-
-
-Services = Annotated[Identity, Depends(_services)]
+_composition = Composition(Identity)
+#: Keep what bootstrap built on the app: the one thing the dependencies below read.
+install_services = _composition.install
+services_of = _composition.of
+Services = Annotated[Identity, Depends(_composition.dependency)]
 
 
 async def _bus(services: Services) -> MessageBus[UnitOfWork]:

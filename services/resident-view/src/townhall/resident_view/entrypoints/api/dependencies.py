@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from townhall.resident_view.bootstrap import ResidentView
@@ -23,25 +23,16 @@ from townhall.runtime.clock import Clock
 from townhall.runtime.names import name_tokens
 from townhall.runtime.normal_forms import normalise_email, normalise_phone, normalise_postcode
 from townhall.runtime.problems import BadRequest, Forbidden
+from townhall.runtime.web import Composition
 
 ADMIN = "admin"
 
 
-def install_services(app: FastAPI, services: ResidentView) -> None:
-    """Keep what bootstrap built on the app: the one thing the dependencies below read."""
-    app.state.resident_view = services
-
-
-def services_of(app: FastAPI) -> ResidentView:
-    services: ResidentView = app.state.resident_view
-    return services
-
-
-async def _services(request: Request) -> ResidentView:
-    return services_of(request.app)
-
-
-ServicesDep = Annotated[ResidentView, Depends(_services)]
+_composition = Composition(ResidentView)
+#: Keep what bootstrap built on the app: the one thing the dependencies below read.
+install_services = _composition.install
+services_of = _composition.of
+ServicesDep = Annotated[ResidentView, Depends(_composition.dependency)]
 
 
 async def _sessions(services: ServicesDep) -> async_sessionmaker[AsyncSession]:
