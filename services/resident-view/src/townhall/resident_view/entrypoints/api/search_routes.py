@@ -55,20 +55,11 @@ async def search_residents(
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> SearchResults:
     fields = criteria.given()
-    if not may_search(viewer):
-        async with sessions.begin() as session:
-            await audit_trail.record_lookup(
-                session,
-                viewer,
-                "search",
-                at=clock(),
-                purpose=purpose,
-                query=",".join(fields),
-                outcome="denied",
-            )
-        raise Forbidden("only officers with a role may search for residents")
+    allowed = may_search(viewer)
     async with sessions.begin() as session:
-        found = await search(session, generation, criteria, officer_visibility(viewer), limit)
+        found = []  # a refused search looks nothing up, but is audited all the same
+        if allowed:
+            found = await search(session, generation, criteria, officer_visibility(viewer), limit)
         await audit_trail.record_lookup(
             session,
             viewer,
@@ -76,9 +67,11 @@ async def search_residents(
             at=clock(),
             purpose=purpose,
             query=",".join(fields),
-            outcome="shown" if found else "none_found",
+            outcome="denied" if not allowed else "shown" if found else "none_found",
             resident_ids=[f.resident_id for f in found],
         )
+    if not allowed:
+        raise Forbidden("only officers with a role may search for residents")
     return SearchResults(
         searched_by=fields,
         results=[
