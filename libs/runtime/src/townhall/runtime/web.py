@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram,
 from starlette.types import ASGIApp, Lifespan, Message, Receive, Scope, Send
 
 from townhall.runtime.logging import CorrelationIdMiddleware
+from townhall.runtime.openapi import document_problems
 from townhall.runtime.problems import ServiceUnavailable, install_problem_handlers
 
 __all__ = [
@@ -136,6 +137,7 @@ def create_app(
     app = FastAPI(title=service, version=version, lifespan=lifespan, **fastapi_options)
     app.state.service = service
     install_problem_handlers(app)
+    document_problems(app)
     app.add_middleware(RequestMetricsMiddleware)
     app.add_middleware(CorrelationIdMiddleware)
     app.include_router(_operations_router(service, tuple(readiness)))

@@ -58,3 +58,10 @@ class TestIssuer:
 
     def resident(self, resident_id: str, loa: int = 1) -> str:
         return self.token(resident_id, "resident", loa=loa)
+
+    def tracking(self, resident_id: str, reference: str) -> str:
+        """What redeeming a tracking code gives: level 0, good for one request."""
+        return self.token(resident_id, "resident", loa=0, ref=reference)
+
+    def service(self, name: str, *scopes: str) -> str:
+        return self.token(name, "service", scope=" ".join(sorted(scopes)))
