@@ -71,6 +71,24 @@ class CaseSubmitted(_CaseEvent):
     submitted_by: Literal["resident", "officer", "service", "anonymous"]
     due_at: datetime = Field(description="When the service level agreement falls due.")
     fee_pence: int | None = Field(default=None, description="The fee to pay, if any.")
+    reporter_claimed: bool = Field(
+        default=False,
+        description=(
+            "True when who reported it is only what the reporter said: an anonymous "
+            "reporter's name and email or phone, matched to ``resident_id`` by identity "
+            "but not proven. The timeline shows it as reported by someone giving that "
+            "name until the resident confirms it (``case.reporter_confirmed``)."
+        ),
+    )
+
+
+class CaseReporterConfirmed(_CaseEvent):
+    """The resident confirmed that a request reported in their name was theirs."""
+
+    TYPE: ClassVar[str] = "townhall.cases.case.reporter_confirmed.v1"
+    SUMMARY: ClassVar[str] = "You confirmed this request is yours"
+
+    confirmed_by: str = Field(description="resident:<id>, or officer:<id> on their behalf.")
 
 
 class CaseStatusChanged(_CaseEvent):
