@@ -1,8 +1,9 @@
 """The FastAPI application every Townhall service starts from.
 
 :func:`create_app` gives each service the same operational surface: problem-details
-errors, correlation ids, request metrics, ``/healthz``, ``/readyz``, ``/metrics`` and
-``/openapi.json``. Services add their routers to the app it returns.
+errors, correlation ids, request metrics, ``/healthz``, ``/readyz``, ``/metrics`` (to
+the peers in ``METRICS_ALLOW`` only) and ``/openapi.json``. Services add their routers
+to the app it returns.
 """
 
 import asyncio
@@ -16,8 +17,16 @@ from fastapi.routing import APIRouter
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Lifespan, Message, Receive, Scope, Send
 
+from townhall.runtime.addresses import (
+    Network,
+    forwarded_client,
+    is_within,
+    parse_networks,
+    peer_address,
+)
 from townhall.runtime.logging import CorrelationIdMiddleware
-from townhall.runtime.problems import ServiceUnavailable, install_problem_handlers
+from townhall.runtime.problems import NotFound, ServiceUnavailable, install_problem_handlers
+from townhall.runtime.settings import ServiceSettings
 
 __all__ = [
     "HTTP_REQUESTS",
@@ -25,6 +34,7 @@ __all__ = [
     "Composition",
     "ReadinessCheck",
     "RequestMetricsMiddleware",
+    "client_address",
     "create_app",
 ]
 
@@ -98,7 +108,9 @@ async def _not_ready_reasons(checks: Sequence[ReadinessCheck]) -> list[str]:
     return [reason for reason in results if reason is not None]
 
 
-def _operations_router(service: str, checks: Sequence[ReadinessCheck]) -> APIRouter:
+def _operations_router(
+    service: str, checks: Sequence[ReadinessCheck], metrics_allow: Sequence[Network]
+) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     @router.get("/healthz")
@@ -113,7 +125,9 @@ def _operations_router(service: str, checks: Sequence[ReadinessCheck]) -> APIRou
         return {"status": "ready", "service": service}
 
     @router.get("/metrics")
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        if not is_within(peer_address(request.scope), metrics_allow):
+            raise NotFound()  # the same answer as a path that does not exist
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     return router
@@ -125,21 +139,35 @@ def create_app(
     version: str = "0.1.0",
     lifespan: Lifespan[FastAPI] | None = None,
     readiness: Sequence[ReadinessCheck] = (),
+    settings: ServiceSettings | None = None,
     **fastapi_options: Any,
 ) -> FastAPI:
     """A FastAPI app with Townhall's errors, correlation ids, metrics and probes.
+
+    ``settings`` supplies ``metrics_allow`` and ``trusted_proxies``; without it, the
+    production defaults.
 
     ``readiness`` checks run concurrently on each ``GET /readyz`` (each limited to
     ``READINESS_TIMEOUT_SECONDS``). Middleware, outermost first: correlation id,
     request metrics, unhandled-error guard.
     """
+    settings = settings or ServiceSettings.model_construct()
     app = FastAPI(title=service, version=version, lifespan=lifespan, **fastapi_options)
     app.state.service = service
+    app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     install_problem_handlers(app)
     app.add_middleware(RequestMetricsMiddleware)
     app.add_middleware(CorrelationIdMiddleware)
-    app.include_router(_operations_router(service, tuple(readiness)))
+    metrics_allow = parse_networks(settings.metrics_allow)
+    app.include_router(_operations_router(service, tuple(readiness), metrics_allow))
     return app
+
+
+def client_address(request: Request) -> str:
+    """The client's IP address, e.g. to throttle logins per address: the TCP peer, or
+    behind a proxy in ``TRUSTED_PROXIES`` the address it forwarded in X-Forwarded-For."""
+    trusted: tuple[Network, ...] = getattr(request.app.state, "trusted_proxies", ())
+    return forwarded_client(request.scope, trusted)
 
 
 class Composition(Generic[T]):

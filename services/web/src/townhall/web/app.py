@@ -22,7 +22,7 @@ h1{{font-size:2em}}a{{color:#1d70b8}}li{{margin:.4em 0}}</style></head>
 
 def create(settings: WebSettings | None = None) -> FastAPI:
     settings = settings or WebSettings()
-    app = create_app(service=settings.service_name)
+    app = create_app(service=settings.service_name, settings=settings)
     items = "".join(
         f'<li><a href="{escape(url)}/docs">{escape(name)}</a> '
         f'(<a href="{escape(url)}/healthz">health</a>)</li>'
