@@ -1,9 +1,10 @@
 """The FastAPI application every Townhall service starts from.
 
 :func:`create_app` gives each service the same operational surface: problem-details
-errors, correlation ids, request metrics, ``/healthz``, ``/readyz``, ``/metrics`` (to
-the peers in ``METRICS_ALLOW`` only) and ``/openapi.json``. Services add their routers
-to the app it returns.
+errors, correlation ids, request metrics, security headers, a limit
+on request bodies, ``/healthz``, ``/readyz``, ``/metrics`` (to the peers in
+``METRICS_ALLOW`` only) and ``/openapi.json``. Services add their routers to the app
+it returns.
 """
 
 import asyncio
@@ -23,6 +24,11 @@ from townhall.runtime.addresses import (
     is_within,
     parse_networks,
     peer_address,
+)
+from townhall.runtime.hardening import (
+    API_CONTENT_SECURITY_POLICY,
+    BodyLimitMiddleware,
+    SecurityHeadersMiddleware,
 )
 from townhall.runtime.logging import CorrelationIdMiddleware
 from townhall.runtime.problems import NotFound, ServiceUnavailable, install_problem_handlers
@@ -140,27 +146,46 @@ def create_app(
     lifespan: Lifespan[FastAPI] | None = None,
     readiness: Sequence[ReadinessCheck] = (),
     settings: ServiceSettings | None = None,
+    max_body_bytes: int | None = None,
+    content_security_policy: str = API_CONTENT_SECURITY_POLICY,
     **fastapi_options: Any,
 ) -> FastAPI:
-    """A FastAPI app with Townhall's errors, correlation ids, metrics and probes.
+    """A FastAPI app with Townhall's errors, correlation ids, metrics, probes and hardening.
 
-    ``settings`` supplies ``metrics_allow`` and ``trusted_proxies``; without it, the
-    production defaults.
+    ``settings`` supplies ``http_max_body_bytes``, ``metrics_allow`` and
+    ``trusted_proxies``; without it, the production defaults. ``max_body_bytes``
+    overrides it.
+    ``content_security_policy`` is for a service that serves HTML pages.
 
     ``readiness`` checks run concurrently on each ``GET /readyz`` (each limited to
     ``READINESS_TIMEOUT_SECONDS``). Middleware, outermost first: correlation id,
-    request metrics, unhandled-error guard.
+    request metrics, security headers, body limit, unhandled-error guard.
     """
     settings = settings or ServiceSettings.model_construct()
     app = FastAPI(title=service, version=version, lifespan=lifespan, **fastapi_options)
     app.state.service = service
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     install_problem_handlers(app)
+    limit = settings.http_max_body_bytes if max_body_bytes is None else max_body_bytes
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=limit)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        content_security_policy=content_security_policy,
+        docs_paths=_docs_paths(app),
+        trusted_proxies=app.state.trusted_proxies,
+    )
     app.add_middleware(RequestMetricsMiddleware)
     app.add_middleware(CorrelationIdMiddleware)
     metrics_allow = parse_networks(settings.metrics_allow)
     app.include_router(_operations_router(service, tuple(readiness), metrics_allow))
     return app
+
+
+def _docs_paths(app: FastAPI) -> list[str]:
+    if app.openapi_url is None:
+        return []
+    pages = (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)
+    return [page for page in pages if page]
 
 
 def client_address(request: Request) -> str:
