@@ -1,4 +1,5 @@
-"""What every app gets from create_app to face the internet: security headers."""
+"""What every app gets from create_app to face the internet: security headers, and the
+API documentation only in development."""
 
 from collections.abc import AsyncIterator
 from typing import Any
@@ -7,10 +8,12 @@ import httpx
 import pytest
 from fastapi import FastAPI, Response
 
+from townhall.runtime.hardening import API_CONTENT_SECURITY_POLICY
 from townhall.runtime.settings import ServiceSettings
 from townhall.runtime.web import create_app
 
 PRODUCTION = ServiceSettings()
+DEVELOPMENT = ServiceSettings(environment="development")
 
 
 def build_app(settings: ServiceSettings = PRODUCTION, **options: Any) -> FastAPI:
@@ -103,3 +106,35 @@ async def test_a_service_serving_pages_sets_its_own_policy() -> None:
         response = await http.get("/healthz")
 
     assert response.headers["content-security-policy"] == policy
+
+
+# -- environments -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect"])
+async def test_production_serves_no_api_documentation(client: httpx.AsyncClient, path: str) -> None:
+    assert (await client.get(path)).status_code == 404
+
+
+async def test_development_serves_the_docs_under_a_policy_they_work_with() -> None:
+    async with client_for(build_app(DEVELOPMENT)) as http:
+        docs = await http.get("/docs")
+        redoc = await http.get("/redoc")
+        openapi = await http.get("/openapi.json")
+
+    assert docs.status_code == redoc.status_code == openapi.status_code == 200
+    assert "https://cdn.jsdelivr.net" in docs.text
+    policy = docs.headers["content-security-policy"]
+    assert "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net" in policy
+    assert "https://cdn.jsdelivr.net" in policy.split("style-src")[1].split(";")[0]
+    assert "connect-src 'self'" in policy
+    assert redoc.headers["content-security-policy"] == policy
+    assert openapi.headers["content-security-policy"] == API_CONTENT_SECURITY_POLICY
+    assert "/residents/{resident_id}" in openapi.json()["paths"]
+
+
+async def test_docs_can_be_asked_for_outright() -> None:
+    async with client_for(build_app(PRODUCTION, docs=True)) as http:
+        assert (await http.get("/openapi.json")).status_code == 200
+    async with client_for(build_app(DEVELOPMENT, docs=False)) as http:
+        assert (await http.get("/openapi.json")).status_code == 404

@@ -2,9 +2,9 @@
 
 :func:`create_app` gives each service the same operational surface: problem-details
 errors, correlation ids, request metrics, security headers, a limit
-on request bodies, ``/healthz``, ``/readyz``, ``/metrics`` (to the peers in
-``METRICS_ALLOW`` only) and ``/openapi.json``. Services add their routers to the app
-it returns.
+on request bodies, ``/healthz``, ``/readyz`` and ``/metrics`` (to the peers in
+``METRICS_ALLOW`` only); in development also ``/docs``, ``/redoc`` and
+``/openapi.json``. Services add their routers to the app it returns.
 """
 
 import asyncio
@@ -146,15 +146,16 @@ def create_app(
     lifespan: Lifespan[FastAPI] | None = None,
     readiness: Sequence[ReadinessCheck] = (),
     settings: ServiceSettings | None = None,
+    docs: bool | None = None,
     max_body_bytes: int | None = None,
     content_security_policy: str = API_CONTENT_SECURITY_POLICY,
     **fastapi_options: Any,
 ) -> FastAPI:
     """A FastAPI app with Townhall's errors, correlation ids, metrics, probes and hardening.
 
-    ``settings`` supplies ``http_max_body_bytes``, ``metrics_allow`` and
-    ``trusted_proxies``; without it, the production defaults. ``max_body_bytes``
-    overrides it.
+    ``settings`` supplies the environment (``docs`` in development only),
+    ``http_max_body_bytes``, ``metrics_allow`` and ``trusted_proxies``; without it, the
+    production defaults. ``docs`` and ``max_body_bytes`` override it.
     ``content_security_policy`` is for a service that serves HTML pages.
 
     ``readiness`` checks run concurrently on each ``GET /readyz`` (each limited to
@@ -162,6 +163,8 @@ def create_app(
     request metrics, security headers, body limit, unhandled-error guard.
     """
     settings = settings or ServiceSettings.model_construct()
+    if not (settings.development if docs is None else docs):
+        fastapi_options.update(openapi_url=None, docs_url=None, redoc_url=None)
     app = FastAPI(title=service, version=version, lifespan=lifespan, **fastapi_options)
     app.state.service = service
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
