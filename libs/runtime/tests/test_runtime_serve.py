@@ -1,4 +1,4 @@
-"""How serve() runs uvicorn, proved on a real socket: the app sees the real peer."""
+"""How serve() runs uvicorn, proved on a real socket: no banner, the real peer."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -28,6 +28,18 @@ async def served() -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
+
+
+async def test_a_served_response_names_no_server_and_carries_the_security_headers(
+    served: str,
+) -> None:
+    async with httpx.AsyncClient(base_url=served, trust_env=False) as http:
+        response = await http.get("/healthz")
+
+    assert response.status_code == 200
+    assert "server" not in response.headers
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-store"
 
 
 async def test_the_app_sees_the_real_peer_not_a_forwarded_address(served: str) -> None:
