@@ -177,15 +177,18 @@ def health_only_app(settings: ServiceSettings) -> FastAPI:
 def server_config(app: FastAPI, settings: ServiceSettings) -> uvicorn.Config:
     """How uvicorn runs every service.
 
-    No ``Server`` banner; no proxy headers, so the app sees the real peer and decides
-    what to believe from ``TRUSTED_PROXIES`` itself (:mod:`townhall.runtime.addresses`);
-    ``log_config=None`` keeps :func:`configure_logging`'s JSON lines.
+    No ``Server`` banner; no access log of its own (it would log query strings: the
+    runtime logs each request without them); no proxy headers, so the app sees the
+    real peer and decides what to believe from ``TRUSTED_PROXIES`` itself
+    (:mod:`townhall.runtime.addresses`); ``log_config=None`` keeps
+    :func:`configure_logging`'s JSON lines.
     """
     return uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
         log_config=None,
+        access_log=False,
         server_header=False,
         proxy_headers=False,
     )

@@ -1,7 +1,7 @@
 """The FastAPI application every Townhall service starts from.
 
 :func:`create_app` gives each service the same operational surface: problem-details
-errors, correlation ids, request metrics, security headers, a limit
+errors, correlation ids, request metrics and an access log, security headers, a limit
 on request bodies, ``/healthz``, ``/readyz`` and ``/metrics`` (to the peers in
 ``METRICS_ALLOW`` only); in development also ``/docs``, ``/redoc`` and
 ``/openapi.json``. Services add their routers to the app it returns.
@@ -51,6 +51,7 @@ ReadinessCheck = Callable[[], Awaitable[str | None]]
 READINESS_TIMEOUT_SECONDS = 2.0
 _UNMATCHED_ROUTE = "<unmatched>"
 _log = structlog.get_logger(__name__)
+_access_log = structlog.get_logger("townhall.access")
 
 # Module level: created once per process however many apps a test session builds.
 HTTP_REQUESTS = Counter(
@@ -72,7 +73,12 @@ def _route_template(scope: Scope) -> str:
 
 
 class RequestMetricsMiddleware:
-    """Count and time HTTP requests, labelled by route template (not raw path)."""
+    """Count, time and log HTTP requests, labelled by route template (not raw path).
+
+    It writes the access log (uvicorn's is off): one ``http_request`` line per request
+    with the method, the path without its query string (where search terms such as a
+    name or an email address would be), the route template, status and duration.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -93,9 +99,18 @@ class RequestMetricsMiddleware:
         try:
             await self.app(scope, receive, send_recording_status)
         finally:
-            labels = (scope["method"], _route_template(scope), str(status))
-            HTTP_REQUESTS.labels(*labels).inc()
-            HTTP_REQUEST_DURATION.labels(*labels).observe(time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            method, route = scope["method"], _route_template(scope)
+            HTTP_REQUESTS.labels(method, route, str(status)).inc()
+            HTTP_REQUEST_DURATION.labels(method, route, str(status)).observe(elapsed)
+            _access_log.info(
+                "http_request",
+                method=method,
+                path=scope.get("path", ""),
+                route=route,
+                status=status,
+                duration_ms=round(elapsed * 1000, 1),
+            )
 
 
 async def _run_check(check: ReadinessCheck) -> str | None:
@@ -160,7 +175,7 @@ def create_app(
 
     ``readiness`` checks run concurrently on each ``GET /readyz`` (each limited to
     ``READINESS_TIMEOUT_SECONDS``). Middleware, outermost first: correlation id,
-    request metrics, security headers, body limit, unhandled-error guard.
+    request metrics and access log, security headers, body limit, unhandled-error guard.
     """
     settings = settings or ServiceSettings.model_construct()
     if not (settings.development if docs is None else docs):
