@@ -6,6 +6,7 @@ Every call takes the format as the path's extension (.xml or .json) and an optio
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,6 +32,8 @@ from townhall.cases.entrypoints.open311.render import FORMATS, errors, respond
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-01-01T00:00:00+00:00"
+#: "When not specified, the range defaults to most recent 90 days" and a range "may not
+#: span more than 90 days" (GeoReport v2, GET Service Requests).
 DEFAULT_WINDOW = timedelta(days=90)
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 
@@ -56,6 +59,21 @@ def _checked(settings: CasesSettings, fmt: str, jurisdiction_id: str | None) -> 
     if jurisdiction_id and jurisdiction_id != settings.open311_jurisdiction_id:
         raise Open311Error(404, [f"jurisdiction_id {jurisdiction_id!r} is not served here"], fmt)
     return settings
+
+
+def _keyed(settings: CasesSettings, api_key: str | None, fmt: str) -> bool:
+    """Whether the caller holds an Open311 key; a key that is wrong is refused, never
+    taken as no key (it would hide a misconfigured integrator behind public answers)."""
+    if api_key is None:
+        return False
+    if not _valid_key(settings, api_key):
+        raise Open311Error(403, ["invalid api_key"], fmt)
+    return True
+
+
+def _valid_key(settings: CasesSettings, api_key: str | None) -> bool:
+    given = (api_key or "").encode()
+    return any(hmac.compare_digest(given, key.encode()) for key in settings.open311_api_keys)
 
 
 def _offered(catalogue: Catalogue, code: str, fmt: str, status: int = 404) -> ServiceType:
@@ -118,7 +136,7 @@ async def post_request(
     """Form-encoded, as the spec says; ``api_key`` is required."""
     fields = await _form(request, fmt)
     _checked(settings, fmt, _one(fields, "jurisdiction_id"))
-    if _one(fields, "api_key") not in settings.open311_api_keys:
+    if not _valid_key(settings, _one(fields, "api_key")):
         raise Open311Error(403, ["invalid api_key"], fmt)
     code = _one(fields, "service_code")
     if not code:
@@ -149,6 +167,7 @@ async def get_requests(
     session: Session,
     clock: ClockDep,
     jurisdiction_id: str | None = None,
+    api_key: str | None = None,
     service_request_id: str | None = None,
     service_code: str | None = None,
     start_date: str | None = None,
@@ -156,6 +175,7 @@ async def get_requests(
     status: str | None = None,
 ) -> Response:
     _checked(settings, fmt, jurisdiction_id)
+    keyed = _keyed(settings, api_key, fmt)
     if service_request_id:  # the spec: other parameters are then ignored
         filters = queries.Filters(ids=_listed(service_request_id))
     else:
@@ -165,7 +185,8 @@ async def get_requests(
             raise Open311Error(400, ["status must be open, closed or both"], fmt)
         codes = _listed(service_code or "")
         filters = queries.Filters((), codes, start, end, statuses)
-    return respond(fmt, "service_requests", await queries.find(session, catalogue, filters))
+    found = await queries.find(session, catalogue, filters, keyed=keyed)
+    return respond(fmt, "service_requests", found)
 
 
 @router.get("/requests/{service_request_id}.{fmt}")
@@ -176,9 +197,12 @@ async def get_request(
     catalogue: CatalogueDep,
     session: Session,
     jurisdiction_id: str | None = None,
+    api_key: str | None = None,
 ) -> Response:
     _checked(settings, fmt, jurisdiction_id)
-    found = await queries.find(session, catalogue, queries.Filters(ids=[service_request_id]))
+    keyed = _keyed(settings, api_key, fmt)
+    filters = queries.Filters(ids=[service_request_id])
+    found = await queries.find(session, catalogue, filters, keyed=keyed)
     if not found:
         raise Open311Error(404, [f"service_request_id {service_request_id!r} not found"], fmt)
     return respond(fmt, "service_requests", found)
@@ -228,6 +252,8 @@ def _window(
         raise Open311Error(400, [f"dates must be W3C date-times: {exc}"], fmt) from exc
     if start_at > end_at:
         raise Open311Error(400, ["start_date is after end_date"], fmt)
+    if end_at - start_at > DEFAULT_WINDOW:
+        raise Open311Error(400, ["start_date to end_date may not span more than 90 days"], fmt)
     return start_at, end_at
 
 
