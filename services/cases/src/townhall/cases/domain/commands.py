@@ -27,11 +27,16 @@ class Location:
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is acting: a resident, an officer, a service, or nobody signed in."""
+    """Who is acting: a resident, an officer, a service, or nobody signed in.
+
+    ``loa`` is a resident's level of assurance (0: a tracking code, good for one request;
+    1: an account; 2: verified), as the token says.
+    """
 
     subject: str
     kind: str  # "resident" | "officer" | "service" | "anonymous"
     clearances: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    loa: int = 0
 
 
 @dataclass(frozen=True)

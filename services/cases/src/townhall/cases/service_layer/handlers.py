@@ -19,8 +19,8 @@ from townhall.cases.service_layer.forms import check_details
 from townhall.cases.service_layer.matching import ResidentMatcher
 from townhall.cases.service_layer.permissions import (
     actor_label,
-    is_owner,
     require_officer,
+    require_visible,
     resident_id_of,
 )
 from townhall.cases.service_layer.unit_of_work import UnitOfWork
@@ -115,8 +115,8 @@ async def submit_case(
 async def change_status(cmd: commands.ChangeStatus, uow: UnitOfWork, *, clock: Clock) -> str:
     async with uow:
         case = await load(uow, cmd.reference)
-        resident_cancelling = cmd.to_status == "cancelled" and is_owner(cmd.actor, case)
-        if not resident_cancelling:
+        seen_as = require_visible(cmd.actor, case)
+        if not (cmd.to_status == "cancelled" and seen_as == "resident"):
             require_officer(cmd.actor, case.service_type)
         case.move_to(cmd.to_status, reason=cmd.reason, by=actor_label(cmd.actor), now=clock())
         await uow.cases.save(case)
@@ -127,6 +127,7 @@ async def change_status(cmd: commands.ChangeStatus, uow: UnitOfWork, *, clock: C
 async def assign_case(cmd: commands.AssignCase, uow: UnitOfWork, *, clock: Clock) -> None:
     async with uow:
         case = await load(uow, cmd.reference)
+        require_visible(cmd.actor, case)
         require_officer(cmd.actor, case.service_type)
         case.assign(team=cmd.team, officer=cmd.officer, by=actor_label(cmd.actor), now=clock())
         await uow.cases.save(case)
@@ -136,6 +137,7 @@ async def assign_case(cmd: commands.AssignCase, uow: UnitOfWork, *, clock: Clock
 async def add_note(cmd: commands.AddNote, uow: UnitOfWork, *, clock: Clock) -> uuid.UUID:
     async with uow:
         case = await load(uow, cmd.reference)
+        require_visible(cmd.actor, case)
         require_officer(cmd.actor, case.service_type)
         note = case.add_note(
             text=cmd.text, public=cmd.public, by=actor_label(cmd.actor), now=clock()
@@ -150,7 +152,7 @@ async def add_attachment(
 ) -> uuid.UUID:
     async with uow:
         case = await load(uow, cmd.reference)
-        if not is_owner(cmd.actor, case):
+        if require_visible(cmd.actor, case) != "resident":
             require_officer(cmd.actor, case.service_type)
         attachment = case.add_attachment(
             filename=cmd.filename,

@@ -23,6 +23,10 @@ from townhall.cases.entrypoints.api.dependencies import (
     CatalogueDep,
     ClockDep,
     Context,
+    Open311Discovers,
+    Open311Reads,
+    Open311ReadsToken,
+    Open311Submits,
     Session,
     SettingsDep,
 )
@@ -84,7 +88,9 @@ def _offered(catalogue: Catalogue, code: str, fmt: str, status: int = 404) -> Se
 
 
 @router.get("/discovery.{fmt}")
-async def discovery(request: Request, fmt: str, settings: SettingsDep) -> Response:
+async def discovery(
+    request: Request, fmt: str, settings: SettingsDep, _: Open311Discovers
+) -> Response:
     _checked(settings, fmt, None)
     endpoint = {
         "specification": SPECIFICATION,
@@ -104,7 +110,11 @@ async def discovery(request: Request, fmt: str, settings: SettingsDep) -> Respon
 
 @router.get("/services.{fmt}", name="service_list")
 async def service_list(
-    fmt: str, settings: SettingsDep, catalogue: CatalogueDep, jurisdiction_id: str | None = None
+    fmt: str,
+    settings: SettingsDep,
+    catalogue: CatalogueDep,
+    _: Open311Discovers,
+    jurisdiction_id: str | None = None,
 ) -> Response:
     _checked(settings, fmt, jurisdiction_id)
     services = [definitions.service(t) for t in catalogue if t.open311 is not None]
@@ -117,6 +127,7 @@ async def service_definition(
     fmt: str,
     settings: SettingsDep,
     catalogue: CatalogueDep,
+    _: Open311Discovers,
     jurisdiction_id: str | None = None,
 ) -> Response:
     _checked(settings, fmt, jurisdiction_id)
@@ -132,6 +143,7 @@ async def post_request(
     catalogue: CatalogueDep,
     bus: Bus,
     context: Context,
+    _: Open311Submits,
 ) -> Response:
     """Form-encoded, as the spec says; ``api_key`` is required."""
     fields = await _form(request, fmt)
@@ -166,6 +178,7 @@ async def get_requests(
     catalogue: CatalogueDep,
     session: Session,
     clock: ClockDep,
+    _: Open311Reads,
     jurisdiction_id: str | None = None,
     api_key: str | None = None,
     service_request_id: str | None = None,
@@ -196,6 +209,7 @@ async def get_request(
     settings: SettingsDep,
     catalogue: CatalogueDep,
     session: Session,
+    _: Open311Reads,
     jurisdiction_id: str | None = None,
     api_key: str | None = None,
 ) -> Response:
@@ -214,6 +228,7 @@ async def get_token(
     fmt: str,
     settings: SettingsDep,
     session: Session,
+    _: Open311ReadsToken,
     jurisdiction_id: str | None = None,
 ) -> Response:
     _checked(settings, fmt, jurisdiction_id)
