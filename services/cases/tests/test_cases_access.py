@@ -75,6 +75,7 @@ def _request(action: str, reference: str) -> tuple[str, str, dict[str, Any]]:
         "case.update": ("POST", f"{case}/updates", {"json": {"text": "On our way"}}),
         "case.note": ("POST", f"{case}/notes", {"json": {"text": "Gate code 1234"}}),
         "case.attach": ("POST", f"{case}/attachments", {"json": attachment}),
+        "case.confirm_reporter": ("POST", f"{case}/confirm", {}),
         "contact.log": ("POST", "/contacts", {"json": contact}),
         "open311.discover": ("GET", f"{open311}/services.json", {}),
         "open311.submit": (

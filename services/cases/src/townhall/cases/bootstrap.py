@@ -35,6 +35,7 @@ log = structlog.get_logger(__name__)
 COMMANDS: dict[type, Callable[..., Awaitable[Any]]] = {
     commands.SubmitCase: handlers.submit_case,
     commands.ChangeStatus: handlers.change_status,
+    commands.ConfirmReporter: handlers.confirm_reporter,
     commands.AssignCase: handlers.assign_case,
     commands.AddNote: handlers.add_note,
     commands.AddAttachment: handlers.add_attachment,

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.cases.adapters.repository import CaseRepository, ContactRepository
 from townhall.cases.domain.catalogue import Catalogue
+from townhall.cases.domain.commands import Location, Reporter
 from townhall.cases.domain.contacts import Contact
 from townhall.cases.domain.exceptions import ConcurrentUpdateError
 from townhall.cases.domain.model import Case
@@ -136,3 +137,17 @@ class FakeUnitOfWork(UnitOfWork):
     def open_repositories(self, session: AsyncSession) -> None:
         self.cases = FakeCaseRepository(session, self.catalogue, self.store)
         self.contacts = FakeContactRepository(session, self.store)
+
+
+class FakeResidentMatcher:
+    """Identity's matcher as a directory of email addresses; it records each question."""
+
+    def __init__(self, residents: dict[str, uuid.UUID] | None = None):
+        self.residents = dict(residents or {})
+        self.asked: list[Reporter] = []
+
+    async def match(
+        self, reporter: Reporter, location: Location | None, reference: str
+    ) -> uuid.UUID | None:
+        self.asked.append(reporter)
+        return self.residents.get(reporter.email or "")

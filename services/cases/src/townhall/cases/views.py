@@ -20,15 +20,17 @@ async def case_view(
     """The case as ``viewer`` may see it, or None when it is not theirs to see (the same
     answer as for a case that does not exist).
 
-    Everyone who sees it at all: status, dates and public updates (officers' names as
-    "council"). Its resident at their level, and service clients: also the details and
-    description they gave. Officers of its area: everything, internal notes included.
+    Everyone who sees it at all: status, dates, public updates (officers' names as
+    "council") and whether who reported it is only a claim. Its resident at their level
+    (once they have confirmed a claim), and service clients: also the details and
+    description given. Officers of its area: everything, internal notes included.
     """
     row = (await session.execute(select(cases).where(cases.c.reference == reference))).first()
     service_type = catalogue.get(row.service_code) if row else None
     if row is None or service_type is None:
         return None
-    seen_as = audience(viewer, service_type, row.resident_id)
+    pending = row.reporter_claimed and row.reporter_confirmed_at is None
+    seen_as = audience(viewer, service_type, row.resident_id, claim_pending=pending)
     if seen_as is None:
         return None
     officer = seen_as == "officer"
@@ -45,8 +47,10 @@ async def case_view(
         "due_at": row.due_at,
         "allowed_transitions": sorted(service_type.lifecycle.transitions.get(row.status, ())),
         "updates": [_update(n, officer) for n in updates],
+        "reporter_claimed": row.reporter_claimed,
+        "reporter_confirmed_at": row.reporter_confirmed_at,
     }
-    if seen_as != "tracker":
+    if seen_as not in ("tracker", "claimant"):
         view |= {"details": row.details, "description": row.description}
         view |= {"resident_id": row.resident_id, "team": row.team}
     if officer:

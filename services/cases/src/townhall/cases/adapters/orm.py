@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    false,
 )
 
 from townhall.runtime.types import UtcDateTime
@@ -44,6 +45,8 @@ cases = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("due_at", UtcDateTime(), nullable=False),
     Column("breached_at", UtcDateTime(), nullable=True),
+    Column("reporter_claimed", Boolean, nullable=False, server_default=false()),
+    Column("reporter_confirmed_at", UtcDateTime(), nullable=True),
     Column("version", Integer, nullable=False),
     Index("ix_cases_resident_id", "resident_id"),
     Index("ix_cases_due_at", "due_at"),

@@ -131,6 +131,8 @@ class CaseRepository:
             officer=row.officer,
             breached_at=row.breached_at,
             updated_at=row.updated_at,
+            reporter_claimed=row.reporter_claimed,
+            reporter_confirmed_at=row.reporter_confirmed_at,
             version=row.version,
         )
 
@@ -160,6 +162,8 @@ def _row(case: Case) -> dict[str, Any]:
         "updated_at": case.updated_at or case.created_at,
         "due_at": case.due_at,
         "breached_at": case.breached_at,
+        "reporter_claimed": case.reporter_claimed,
+        "reporter_confirmed_at": case.reporter_confirmed_at,
     }
 
 

@@ -53,6 +53,14 @@ class SubmitCase:
 
 
 @dataclass(frozen=True)
+class ConfirmReporter:
+    """The resident says a request reported in their name is theirs."""
+
+    reference: str
+    actor: Actor
+
+
+@dataclass(frozen=True)
 class ChangeStatus:
     reference: str
     to_status: str

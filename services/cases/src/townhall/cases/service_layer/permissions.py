@@ -9,6 +9,9 @@ assurance; here: whether this case is the caller's to see at all, and in what ro
 * its resident, at ``ACCOUNT`` (``VERIFIED`` for special-category types), sees their
   case; below that (a tracking token) only its status and public updates, and only for
   types that are trackable (public, personal);
+* a case matched to them only by what an unproven reporter said (a claim) is not yet
+  their own: until they confirm it, they see what a tracking token sees and may only
+  confirm it;
 * anyone else does not see it: answered as if it did not exist (404).
 """
 
@@ -25,7 +28,7 @@ from townhall.runtime.access import ACCOUNT, VERIFIED
 
 #: Sensitivities whose status a tracking token may follow.
 TRACKABLE = ("public", "personal")
-Audience = Literal["officer", "service", "resident", "tracker"]
+Audience = Literal["officer", "service", "resident", "claimant", "tracker"]
 
 
 def _rank(level: str) -> int:
@@ -53,7 +56,11 @@ def resident_level(service_type: ServiceType) -> int:
 
 
 def audience(
-    actor: Actor, service_type: ServiceType, resident_id: uuid.UUID | None
+    actor: Actor,
+    service_type: ServiceType,
+    resident_id: uuid.UUID | None,
+    *,
+    claim_pending: bool = False,
 ) -> Audience | None:
     """As whom ``actor`` sees a case of ``service_type`` (None: not theirs to see)."""
     if may_work(actor, service_type.domain, service_type.sensitivity):
@@ -63,13 +70,13 @@ def audience(
     if actor.kind != "resident" or resident_id is None or str(resident_id) != actor.subject:
         return None
     if actor.loa >= resident_level(service_type):
-        return "resident"
+        return "claimant" if claim_pending else "resident"
     return "tracker" if service_type.sensitivity in TRACKABLE else None
 
 
 def require_visible(actor: Actor, case: Case) -> Audience:
     """The caller's audience of ``case``; 404 when it is not theirs to see."""
-    found = audience(actor, case.service_type, case.resident_id)
+    found = audience(actor, case.service_type, case.resident_id, claim_pending=case.claim_pending)
     if found is None:
         raise CaseNotFoundError(case.reference)
     return found

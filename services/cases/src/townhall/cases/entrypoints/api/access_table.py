@@ -53,6 +53,12 @@ ACCESS = AccessTable(
             residents=ACCOUNT,
             officers=True,
         ),
+        "case.confirm_reporter": Rule(
+            "Confirm that a request reported in your name is yours: its resident, or an "
+            "officer of its area on their behalf",
+            residents=ACCOUNT,
+            officers=True,
+        ),
         "contact.log": Rule("Log a contact with a resident: officers", officers=True),
         "open311.discover": Rule(
             "Open311 discovery, service list and definitions", anonymous=True, officers=True

@@ -13,6 +13,7 @@ from townhall.cases.entrypoints.api.dependencies import (
     AttachesFile,
     Bus,
     CatalogueDep,
+    ConfirmsReporter,
     Context,
     MovesCase,
     PostsUpdate,
@@ -27,6 +28,7 @@ from townhall.cases.entrypoints.api.schemas import (
     CaseOut,
     Created,
     NoteRequest,
+    ReporterConfirmed,
     StatusOut,
     SubmitCaseRequest,
     TransitionRequest,
@@ -132,3 +134,13 @@ async def add_attachment(
         reference, body.filename, body.content_type, body.size_bytes, actor
     )
     return Created(id=await bus.handle(command, context))
+
+
+@router.post("/{reference}/confirm", response_model=ReporterConfirmed, responses=problems(404, 409))
+async def confirm_reporter(
+    reference: str, bus: Bus, context: Context, actor: ConfirmsReporter
+) -> ReporterConfirmed:
+    """Its resident confirms that a request reported in their name is theirs; until then
+    it is only a claim. Confirming again answers the same and publishes nothing."""
+    confirmed_at = await bus.handle(commands.ConfirmReporter(reference, actor), context)
+    return ReporterConfirmed(reference=reference, confirmed_at=confirmed_at)

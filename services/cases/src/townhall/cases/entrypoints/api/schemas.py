@@ -39,7 +39,14 @@ class SubmitCaseRequest(_Body):
     description: Annotated[str, StringConstraints(max_length=4000)] = ""
     reporter: ReporterIn = Field(default_factory=ReporterIn)
     location: LocationIn | None = None
-    resident_id: UUID | None = Field(default=None, description="Officers: on whose behalf.")
+    resident_id: UUID | None = Field(
+        default=None,
+        description=(
+            "Officers and service clients: on whose behalf. Refused (403) from residents, "
+            "whose requests are their own, and from anonymous callers, whose reporter "
+            "details are matched by identity as a claim."
+        ),
+    )
     channel: Literal["online", "phone", "face_to_face", "email", "webchat", "letter"] = "online"
 
 
@@ -102,6 +109,17 @@ class CaseOut(BaseModel):
     team: str | None = None
     officer: str | None = None
     breached_at: datetime | None = None
+    reporter_claimed: bool = Field(
+        description="Who reported it is only what the reporter said, matched by identity."
+    )
+    reporter_confirmed_at: datetime | None = Field(
+        default=None, description="When its resident confirmed the claim."
+    )
+
+
+class ReporterConfirmed(BaseModel):
+    reference: str
+    confirmed_at: datetime
 
 
 class LogContactRequest(_Body):
