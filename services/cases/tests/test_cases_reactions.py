@@ -3,44 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 
-from townhall.cases.entrypoints.api.app import create
-from townhall.cases.testing import PEST_CONTROL, bearer, envelopes, settings_for
+from townhall.cases.testing import PEST_CONTROL, bearer, envelopes
 from townhall.runtime.binding import to_record
-from townhall.runtime.service import ServiceRuntime
 from townhall.runtime.settings import KafkaSettings
-from townhall.runtime.testkit.tokens import TestIssuer
 from townhall.runtime.testkit.topics import send_raw
 from townhall.runtime.testkit.waiting import eventually
 from townhall.schemas.envelope import Envelope, Sensitivity
 
 pytestmark = pytest.mark.broker
-
-
-@pytest.fixture
-async def live(
-    database_url: str, kafka_settings: KafkaSettings, issuer: TestIssuer
-) -> AsyncIterator[httpx.AsyncClient]:
-    settings = settings_for(database_url, issuer, kafka=kafka_settings, consumers_enabled=True)
-    app = create(settings)
-    async with app.router.lifespan_context(app):
-        runtime: ServiceRuntime = app.state.runtime
-        await eventually(lambda: _ready(runtime), bool, timeout_s=60)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://cases") as http:
-            http.app = app  # type: ignore[attr-defined]
-            http.issuer = issuer  # type: ignore[attr-defined]
-            yield http
-
-
-async def _ready(runtime: ServiceRuntime) -> bool:
-    return all(c.ready for c in runtime.components)
 
 
 def _event(kind: str, reference: str, **data: object) -> Envelope:

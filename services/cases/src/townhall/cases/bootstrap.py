@@ -23,7 +23,7 @@ from townhall.cases.domain import commands
 from townhall.cases.domain.catalogue import Catalogue
 from townhall.cases.entrypoints.consumer import Reactions
 from townhall.cases.entrypoints.sla import SlaMonitor
-from townhall.cases.service_layer import contacts, handlers, reactions
+from townhall.cases.service_layer import contacts, erasure, handlers, reactions
 from townhall.cases.service_layer.matching import NoMatcher, ResidentMatcher
 from townhall.cases.service_layer.unit_of_work import Bus, UnitOfWork
 from townhall.runtime.clock import Clock, utc_now
@@ -43,6 +43,8 @@ COMMANDS: dict[type, Callable[..., Awaitable[Any]]] = {
     commands.RecordPayment: reactions.record_payment,
     commands.RecordAppointment: reactions.record_appointment,
     commands.CheckSla: reactions.check_sla,
+    commands.EraseResidentData: erasure.erase_resident_data,
+    commands.SweepErasures: erasure.sweep_erasures,
 }
 
 

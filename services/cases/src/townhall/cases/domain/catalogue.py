@@ -109,6 +109,21 @@ class ServiceType:
     def needs_payment(self) -> bool:
         return self.fee_pence is not None
 
+    def kept_on_erasure(self, details: Mapping[str, Any]) -> dict[str, Any]:
+        """The details an erasure keeps: answers picked from the form's closed lists
+        (``enum``, yes/no) say what the work was, not who it was for. Anything typed in
+        (text, numbers, dates, registrations, photos' addresses) may be personal: dropped.
+        """
+        properties = self.form.get("properties", {})
+        return {k: v for k, v in details.items() if _closed_choice(properties.get(k, {}))}
+
+
+def _closed_choice(schema: Mapping[str, Any]) -> bool:
+    if "enum" in schema or "const" in schema or schema.get("type") == "boolean":
+        return True
+    items = schema.get("items")
+    return schema.get("type") == "array" and isinstance(items, Mapping) and "enum" in items
+
 
 class Catalogue:
     """Every service type the council offers, by code."""

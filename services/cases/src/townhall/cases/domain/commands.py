@@ -125,6 +125,22 @@ class RecordAppointment:
 
 
 @dataclass(frozen=True)
+class EraseResidentData:
+    """Identity erased a resident: blank their personal data in every case of theirs,
+    now and in any that arrives later."""
+
+    resident_id: UUID
+
+
+@dataclass(frozen=True)
+class SweepErasures:
+    """Blank cases of erased residents that were committed while their erasure was
+    being applied (a race between two transactions); normally there are none."""
+
+    limit: int = 200
+
+
+@dataclass(frozen=True)
 class CheckSla:
     """Emit a breach for every open case past its due date (once per case)."""
 

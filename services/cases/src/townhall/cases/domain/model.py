@@ -63,6 +63,8 @@ class Case:
     #: Matched to ``resident_id`` only by what an unproven reporter said (a claim).
     reporter_claimed: bool = False
     reporter_confirmed_at: datetime | None = None
+    #: When its resident's personal data was erased (the record of work stays).
+    erased_at: datetime | None = None
     version: int = 0
     new_notes: list[Note] = field(default_factory=list, repr=False, compare=False)
     new_attachments: list[Attachment] = field(default_factory=list, repr=False, compare=False)
@@ -178,6 +180,22 @@ class Case:
             )
         )
         return attachment
+
+    def erase_personal_data(self, now: datetime) -> bool:
+        """Blank everything that could identify its resident (GDPR erasure): who
+        reported it and how to reach them, where, what they wrote, what they typed into
+        the form. Kept, because the council must keep a record of work done: reference,
+        type, status, dates, SLA, team, the answers chosen from closed lists.
+
+        No event: nothing personal was ever published, so there is nothing to correct.
+        Once only (False when it already was).
+        """
+        if self.erased_at is not None:
+            return False
+        self.reporter, self.location, self.description = Reporter(), None, ""
+        self.details = self.service_type.kept_on_erasure(self.details)
+        self.erased_at = now
+        return True
 
     def sla_breached(self, now: datetime) -> bool:
         """Record the breach of the SLA once, if it has passed while the case is open."""

@@ -117,6 +117,8 @@ async def submit_case(
             reporter=cmd.reporter,
             location=cmd.location,
         )
+        if resident_id is not None and await uow.erasures.contains(resident_id):
+            case.erase_personal_data(now)  # erased before the case reached us
         if service_type.fee_pence is not None:
             fee = f"£{service_type.fee_pence / 100:.2f}"
             case.move_to(
