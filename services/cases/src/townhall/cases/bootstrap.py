@@ -28,6 +28,7 @@ from townhall.cases.service_layer.matching import NoMatcher, ResidentMatcher
 from townhall.cases.service_layer.unit_of_work import Bus, UnitOfWork
 from townhall.runtime.clock import Clock, utc_now
 from townhall.runtime.service import ServiceRuntime
+from townhall.runtime.throttling import RateLimit
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 log = structlog.get_logger(__name__)
@@ -49,6 +50,22 @@ COMMANDS: dict[type, Callable[..., Awaitable[Any]]] = {
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Look-ups a caller could sweep with, throttled (429 with Retry-After over the limit)."""
+
+    case_lookups: RateLimit
+    open311_lookups: RateLimit
+
+    @classmethod
+    def of(cls, settings: CasesSettings) -> Limits:
+        storage = settings.rate_limit_storage
+        return cls(
+            RateLimit("cases-case-lookups", settings.case_lookup_limit, storage),
+            RateLimit("cases-open311-lookups", settings.open311_lookup_limit, storage),
+        )
+
+
+@dataclass(frozen=True)
 class Cases:
     """What one cases process runs; the API reads it through typed dependencies."""
 
@@ -59,6 +76,7 @@ class Cases:
     sla: SlaMonitor
     matcher: ResidentMatcher
     clock: Clock
+    limits: Limits
 
     @contextlib.asynccontextmanager
     async def background(self) -> AsyncIterator[None]:
@@ -117,4 +135,4 @@ def bootstrap(
     if settings.consumers_enabled:
         runtime.add(runtime.make_consumer(Reactions(bus).spec()))
     sla = SlaMonitor(bus, settings.sla_check_interval_s)
-    return Cases(settings, catalogue, runtime, bus, sla, matcher, clock)
+    return Cases(settings, catalogue, runtime, bus, sla, matcher, clock, Limits.of(settings))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.cases.bootstrap import Cases
@@ -22,7 +22,7 @@ from townhall.runtime.auth import Principal
 from townhall.runtime.clock import Clock
 from townhall.runtime.logging import get_correlation_id, new_correlation_id
 from townhall.runtime.outbox import EventContext
-from townhall.runtime.web import Composition
+from townhall.runtime.web import Composition, client_address
 
 _composition = Composition(Cases)
 #: Keep what bootstrap built on the app: the one thing the dependencies below read.
@@ -78,6 +78,21 @@ def _acting(action: str) -> Callable[..., Awaitable[Actor]]:
     return actor
 
 
+_reads_case = _acting("case.read")
+
+
+async def _case_lookup(services: ServicesDep, actor: Actor = Depends(_reads_case)) -> Actor:  # noqa: B008
+    """A caller allowed to read a case, counted: references are sequential, so reading
+    many is a sweep (429 over ``CASE_LOOKUP_LIMIT``, per caller)."""
+    await services.limits.case_lookups.ahit(f"{actor.kind}:{actor.subject}")
+    return actor
+
+
+async def _open311_lookup(request: Request, services: ServicesDep) -> None:
+    """Open311 look-ups, counted per client address (429 over ``OPEN311_LOOKUP_LIMIT``)."""
+    await services.limits.open311_lookups.ahit(f"address:{client_address(request)}")
+
+
 def _guard(action: str) -> Callable[..., Awaitable[Principal | None]]:
     return ACCESS.require(action)
 
@@ -93,7 +108,7 @@ Context = Annotated[EventContext, Depends(_context)]
 # that names what it does.
 ReadsCatalogue = Annotated[Actor, Depends(_acting("catalogue.read"))]
 SubmitsCase = Annotated[Actor, Depends(_acting("case.submit"))]
-ReadsCase = Annotated[Actor, Depends(_acting("case.read"))]
+ReadsCase = Annotated[Actor, Depends(_case_lookup)]
 MovesCase = Annotated[Actor, Depends(_acting("case.transition"))]
 AssignsCase = Annotated[Actor, Depends(_acting("case.assign"))]
 PostsUpdate = Annotated[Actor, Depends(_acting("case.update"))]
@@ -105,3 +120,4 @@ Open311Discovers = Annotated[Principal | None, Depends(_guard("open311.discover"
 Open311Submits = Annotated[Principal | None, Depends(_guard("open311.submit"))]
 Open311Reads = Annotated[Principal | None, Depends(_guard("open311.requests"))]
 Open311ReadsToken = Annotated[Principal | None, Depends(_guard("open311.token"))]
+Open311Lookup = Annotated[None, Depends(_open311_lookup)]

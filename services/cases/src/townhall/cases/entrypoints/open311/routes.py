@@ -24,6 +24,7 @@ from townhall.cases.entrypoints.api.dependencies import (
     ClockDep,
     Context,
     Open311Discovers,
+    Open311Lookup,
     Open311Reads,
     Open311ReadsToken,
     Open311Submits,
@@ -179,6 +180,7 @@ async def get_requests(
     session: Session,
     clock: ClockDep,
     _: Open311Reads,
+    __: Open311Lookup,
     jurisdiction_id: str | None = None,
     api_key: str | None = None,
     service_request_id: str | None = None,
@@ -210,6 +212,7 @@ async def get_request(
     catalogue: CatalogueDep,
     session: Session,
     _: Open311Reads,
+    __: Open311Lookup,
     jurisdiction_id: str | None = None,
     api_key: str | None = None,
 ) -> Response:
@@ -229,6 +232,7 @@ async def get_token(
     settings: SettingsDep,
     session: Session,
     _: Open311ReadsToken,
+    __: Open311Lookup,
     jurisdiction_id: str | None = None,
 ) -> Response:
     _checked(settings, fmt, jurisdiction_id)
