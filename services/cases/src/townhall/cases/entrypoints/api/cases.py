@@ -12,6 +12,7 @@ from townhall.cases.entrypoints.api.dependencies import (
     AssignsCase,
     AttachesFile,
     Bus,
+    CaseReference,
     CatalogueDep,
     ConfirmsReporter,
     Context,
@@ -62,10 +63,10 @@ async def submit_case(
     "/{reference}",
     response_model=CaseOut,
     response_model_exclude_none=True,
-    responses=problems(404),
+    responses=problems(404, 429),
 )
 async def show_case(
-    reference: str, session: Session, catalogue: CatalogueDep, actor: ReadsCase
+    reference: CaseReference, session: Session, catalogue: CatalogueDep, actor: ReadsCase
 ) -> CaseOut:
     """Track a case by its reference; what is shown depends on who asks. A case that is
     not the caller's to see is 404, as one that does not exist."""
@@ -79,7 +80,7 @@ async def show_case(
     "/{reference}/transitions", response_model=StatusOut, responses=problems(400, 404, 409, 422)
 )
 async def change_status(
-    reference: str, body: TransitionRequest, bus: Bus, context: Context, actor: MovesCase
+    reference: CaseReference, body: TransitionRequest, bus: Bus, context: Context, actor: MovesCase
 ) -> StatusOut:
     command = commands.ChangeStatus(reference, body.to, body.reason, actor)
     return StatusOut(reference=reference, status=await bus.handle(command, context))
@@ -87,7 +88,11 @@ async def change_status(
 
 @router.put("/{reference}/assignment", status_code=204, responses=problems(400, 404, 409, 422))
 async def assign_case(
-    reference: str, body: AssignmentRequest, bus: Bus, context: Context, actor: AssignsCase
+    reference: CaseReference,
+    body: AssignmentRequest,
+    bus: Bus,
+    context: Context,
+    actor: AssignsCase,
 ) -> None:
     await bus.handle(commands.AssignCase(reference, body.team, body.officer, actor), context)
 
@@ -99,7 +104,7 @@ async def assign_case(
     responses=problems(400, 404, 409, 422),
 )
 async def post_update(
-    reference: str, body: NoteRequest, bus: Bus, context: Context, actor: PostsUpdate
+    reference: CaseReference, body: NoteRequest, bus: Bus, context: Context, actor: PostsUpdate
 ) -> Created:
     """A public update: the resident sees it."""
     note_id = await bus.handle(commands.AddNote(reference, body.text, True, actor), context)
@@ -113,7 +118,7 @@ async def post_update(
     responses=problems(400, 404, 409, 422),
 )
 async def add_internal_note(
-    reference: str, body: NoteRequest, bus: Bus, context: Context, actor: AddsNote
+    reference: CaseReference, body: NoteRequest, bus: Bus, context: Context, actor: AddsNote
 ) -> Created:
     """An internal note: officers only, never shown to the resident."""
     note_id = await bus.handle(commands.AddNote(reference, body.text, False, actor), context)
@@ -127,7 +132,11 @@ async def add_internal_note(
     responses=problems(400, 404, 409, 422),
 )
 async def add_attachment(
-    reference: str, body: AttachmentRequest, bus: Bus, context: Context, actor: AttachesFile
+    reference: CaseReference,
+    body: AttachmentRequest,
+    bus: Bus,
+    context: Context,
+    actor: AttachesFile,
 ) -> Created:
     """An attachment's metadata (the file itself is stored elsewhere)."""
     command = commands.AddAttachment(
@@ -138,7 +147,7 @@ async def add_attachment(
 
 @router.post("/{reference}/confirm", response_model=ReporterConfirmed, responses=problems(404, 409))
 async def confirm_reporter(
-    reference: str, bus: Bus, context: Context, actor: ConfirmsReporter
+    reference: CaseReference, bus: Bus, context: Context, actor: ConfirmsReporter
 ) -> ReporterConfirmed:
     """Its resident confirms that a request reported in their name is theirs; until then
     it is only a claim. Confirming again answers the same and publishes nothing."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.cases.bootstrap import Cases
@@ -17,6 +17,7 @@ from townhall.cases.config import CasesSettings
 from townhall.cases.domain.catalogue import Catalogue
 from townhall.cases.domain.commands import Actor
 from townhall.cases.entrypoints.api.access_table import ACCESS
+from townhall.cases.entrypoints.api.schemas import REFERENCE_PATTERN
 from townhall.cases.service_layer.unit_of_work import Bus as CasesBus
 from townhall.runtime.auth import Principal
 from townhall.runtime.clock import Clock
@@ -97,6 +98,8 @@ def _guard(action: str) -> Callable[..., Awaitable[Principal | None]]:
     return ACCESS.require(action)
 
 
+#: The ``{reference}`` path parameter of a case's routes.
+CaseReference = Annotated[str, Path(pattern=REFERENCE_PATTERN, examples=["PC-2026-000123"])]
 Bus = Annotated[CasesBus, Depends(_bus)]
 CatalogueDep = Annotated[Catalogue, Depends(_catalogue)]
 SettingsDep = Annotated[CasesSettings, Depends(_settings)]
