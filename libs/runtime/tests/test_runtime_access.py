@@ -8,7 +8,7 @@ from typing import Annotated
 
 import httpx
 import pytest
-from fastapi import Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from townhall.runtime.access import ACCOUNT, VERIFIED, AccessTable, Rule
 from townhall.runtime.auth import JWKSVerifier, Principal
@@ -76,6 +76,14 @@ def build_app(issuer: TestIssuer) -> FastAPI:
 
     @app.get("/unguarded")
     async def unguarded() -> dict[str, str]:
+        return {}
+
+    own_errors = {"description": "An API's own error list", "content": {"text/xml": {}}}
+
+    @app.get("/own-format", responses={404: own_errors})
+    async def own_format(
+        caller: Annotated[Principal | None, Depends(ACCESS.require("catalogue.read"))],
+    ) -> dict[str, str]:
         return {}
 
     return app
@@ -166,6 +174,29 @@ def test_routes_are_found_by_the_action_they_enforce(issuer: TestIssuer) -> None
     assert unguarded_routes(app) == [("GET", "/unguarded")]
 
 
+def test_routes_of_an_included_router_are_found_and_documented(issuer: TestIssuer) -> None:
+    """FastAPI keeps an included router as one entry of ``app.routes``."""
+    app = build_app(issuer)
+    router = APIRouter(prefix="/included")
+
+    @router.get("/{reference}")
+    async def read(
+        reference: str, caller: Annotated[Principal, Depends(ACCESS.require("request.read"))]
+    ) -> dict[str, str]:
+        return {}
+
+    @router.get("/open/list")
+    async def unguarded() -> list[str]:
+        return []
+
+    app.include_router(router)
+
+    assert ("GET", "/included/{reference}") in routes_by_action(app)["request.read"]
+    assert ("GET", "/included/open/list") in unguarded_routes(app)
+    operation = app.openapi()["paths"]["/included/{reference}"]["get"]
+    assert operation["x-townhall-access"]["action"] == "request.read"
+
+
 def test_the_openapi_document_shows_each_rule_and_its_problems(issuer: TestIssuer) -> None:
     document = build_app(issuer).openapi()
 
@@ -175,6 +206,9 @@ def test_the_openapi_document_shows_each_rule_and_its_problems(issuer: TestIssue
     assert {"401", "403", "404", "422"} <= set(read["responses"])
     for status in ("401", "403", "404", "422"):
         assert list(read["responses"][status]["content"]) == ["application/problem+json"]
+    own = document["paths"]["/own-format"]["get"]["responses"]
+    assert list(own["404"]["content"]) == ["text/xml"], "an API's own error format stays"
+    assert list(own["401"]["content"]) == ["application/problem+json"]
     submit = document["paths"]["/requests"]["post"]
     assert "413" in submit["responses"]
     assert "HTTPValidationError" not in document["components"]["schemas"]
