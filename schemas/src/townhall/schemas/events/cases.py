@@ -3,6 +3,23 @@
 Service types come from configuration, so a case event's ``domain`` (pest_control,
 parking…) and ``sensitivity`` are those of its type: each event carries them as fields
 and the envelope takes them from there (``envelope_domain``/``envelope_sensitivity``).
+
+What people write about a resident is sealed. Topics are append-only, so free text an
+erasure must reach cannot travel in clear: on a case with a ``resident_id``, the free
+text fields an event lists in ``SEALED_FIELDS`` (update and note ``text``, status change
+``reason``, attachment ``filename``) travel in ``sealed``, a blob sealed with
+``townhall.runtime.crypto`` under the resident's data key (context
+``resident/<resident_id>``) holding a JSON object of those fields, and the clear fields
+are blank. Consumers with scope ``pii:read`` fetch the key from identity and open it;
+erasing the resident destroys the key, so the text becomes unreadable in every copy.
+
+Limits: an unmatched case (no ``resident_id``: an anonymous report identity could not
+match) has no key to seal under, so its text travels in clear, as before; it is about no
+known resident, and erasure of a resident matched later cannot reach what was already
+published. A case whose resident was already erased (no key any more) publishes those
+fields blank with no ``sealed``. Who assigned, posted or attached (``officer:<id>``,
+``resident:<id>``) and a case's ``team`` and ``officer`` are the council's own
+identifiers, not the resident's personal data: they travel in clear.
 """
 
 from __future__ import annotations
@@ -47,7 +64,21 @@ class _ServiceAreaEvent(DomainEvent):
         return self.sensitivity
 
 
+def _sealed(*fields: str) -> str:
+    listed = ", ".join(f"``{name}``" for name in fields)
+    return (
+        f"{listed} sealed under the resident's data key (townhall.runtime.crypto, context "
+        "'resident/<resident_id>'): a JSON object of those fields. When present, those "
+        "fields are blank here. Absent when the case has no resident_id (an unmatched "
+        "case's text stays in clear), when the text is empty, and when the resident was "
+        "already erased (then the fields are blank). Unreadable once the resident is erased."
+    )
+
+
 class _CaseEvent(_ServiceAreaEvent):
+    #: The free-text fields that travel in ``sealed`` on a case with a resident.
+    SEALED_FIELDS: ClassVar[tuple[str, ...]] = ()
+
     case_id: UUID = Field(description="The case's id.")
     reference: str = Field(description="The human-friendly reference, e.g. PC-2026-000123.")
     service_code: str = Field(description="The service type, e.g. pest_control.")
@@ -94,14 +125,22 @@ class CaseReporterConfirmed(_CaseEvent):
 class CaseStatusChanged(_CaseEvent):
     TYPE: ClassVar[str] = "townhall.cases.case.status_changed.v1"
     SUMMARY: ClassVar[str] = "Request status changed"
+    SEALED_FIELDS: ClassVar[tuple[str, ...]] = ("reason",)
 
     from_status: Status
     to_status: Status
-    reason: str = Field(default="", description="Why, in words the resident may read.")
+    reason: str = Field(
+        default="",
+        description="Why, in words the resident may read; blank when it is in ``sealed``.",
+    )
     changed_by: str = Field(description="officer:<id>, resident:<id>, or system:<cause>.")
+    sealed: str | None = Field(default=None, description=_sealed("reason"))
 
 
 class CaseAssigned(_CaseEvent):
+    """A team (and maybe an officer) took the case on. Nothing here is sealed: the team's
+    name and the officer's id are the council's, not the resident's personal data."""
+
     TYPE: ClassVar[str] = "townhall.cases.case.assigned.v1"
     SUMMARY: ClassVar[str] = "Request assigned"
 
@@ -115,10 +154,12 @@ class CaseUpdatePosted(_CaseEvent):
 
     TYPE: ClassVar[str] = "townhall.cases.case.update_posted.v1"
     SUMMARY: ClassVar[str] = "Update on your request"
+    SEALED_FIELDS: ClassVar[tuple[str, ...]] = ("text",)
 
     note_id: UUID
-    text: str
+    text: str = Field(description="The update; blank when it is in ``sealed``.")
     author: str
+    sealed: str | None = Field(default=None, description=_sealed("text"))
 
 
 class CaseInternalNoteAdded(_CaseEvent):
@@ -126,11 +167,13 @@ class CaseInternalNoteAdded(_CaseEvent):
 
     TYPE: ClassVar[str] = "townhall.cases.case.internal_note_added.v1"
     SUMMARY: ClassVar[str] = "Internal note added"
+    SEALED_FIELDS: ClassVar[tuple[str, ...]] = ("text",)
 
     note_id: UUID
-    text: str
+    text: str = Field(description="The note; blank when it is in ``sealed``.")
     author: str
     visibility: Literal["internal"] = "internal"
+    sealed: str | None = Field(default=None, description=_sealed("text"))
 
 
 class CaseAttachmentAdded(_CaseEvent):
@@ -138,12 +181,16 @@ class CaseAttachmentAdded(_CaseEvent):
 
     TYPE: ClassVar[str] = "townhall.cases.case.attachment_added.v1"
     SUMMARY: ClassVar[str] = "Attachment added"
+    SEALED_FIELDS: ClassVar[tuple[str, ...]] = ("filename",)
 
     attachment_id: UUID
-    filename: str
+    filename: str = Field(
+        description="The file's name as the resident gave it; blank when it is in ``sealed``."
+    )
     content_type: str
     size_bytes: int = Field(ge=0)
     added_by: str
+    sealed: str | None = Field(default=None, description=_sealed("filename"))
 
 
 class CaseSlaBreached(_CaseEvent):
