@@ -163,8 +163,9 @@ DEMO_SECRET_FILE = "demo-service-client.secret"
 
 
 def demo_service_secret(var_dir: Path) -> str:
-    """The development secret with which cases asks identity to match residents: made
-    once per var folder (mode 0600), so identity's seeded client and cases agree."""
+    """The development secret with which cases and resident-view call identity (to match
+    residents, and read their data keys): made once per var folder (mode 0600), so
+    identity's seeded clients (townhall.identity.seed) and the services agree."""
     path = var_dir / DEMO_SECRET_FILE
     if not path.exists():
         var_dir.mkdir(parents=True, exist_ok=True)
@@ -174,8 +175,9 @@ def demo_service_secret(var_dir: Path) -> str:
 
 
 def demo_matching_environment(name: str, secret: str, urls: Mapping[str, str]) -> dict[str, str]:
-    """On the embedded default, wire cases to identity's matcher and resident-view to
-    residents' data keys, each with its demo client."""
+    """On the embedded default, wire cases to identity's matcher and residents' data keys
+    (it seals what is written about them) and resident-view to the data keys (it opens
+    them), each with its demo client."""
     if name == "identity":
         return {"IDENTITY_DEMO_SERVICE_SECRET": secret}
     if name in ("cases", "resident-view") and "identity" in urls:

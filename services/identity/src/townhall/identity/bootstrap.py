@@ -72,6 +72,7 @@ COMMANDS: dict[type, Handler] = {
     commands.AuthenticateResident: access_handlers.authenticate_resident,
     client_handlers.RegisterServiceClient: client_handlers.register_client,
     client_handlers.AuthenticateServiceClient: client_handlers.authenticate_client,
+    client_handlers.GrantServiceClientScopes: client_handlers.grant_scopes,
     commands.StartSession: session_handlers.start_session,
     commands.RefreshSession: session_handlers.refresh_session,
     commands.EndSession: session_handlers.end_session,

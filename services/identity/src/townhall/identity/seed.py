@@ -8,7 +8,10 @@ import structlog
 
 from townhall.identity.domain.commands import CreateOfficer, RegisterResident
 from townhall.identity.domain.exceptions import AlreadyExistsError, DuplicateEmailError
-from townhall.identity.service_layer.client_handlers import RegisterServiceClient
+from townhall.identity.service_layer.client_handlers import (
+    GrantServiceClientScopes,
+    RegisterServiceClient,
+)
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
 from townhall.runtime.messagebus import MessageBus
 from townhall.runtime.outbox import EventContext
@@ -32,7 +35,12 @@ DEMO_OFFICERS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
 )
 
 #: The services ``townhall up`` wires to identity with the demo secret, and their scope.
-DEMO_SERVICE_CLIENTS = (("cases", "residents:match"), ("resident-view", "pii:read"))
+DEMO_SERVICE_CLIENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    # cases matches reporters to residents, and seals what is written about them
+    ("cases", ("residents:match", "pii:read")),
+    # resident-view opens residents' sealed data (names for search, case text)
+    ("resident-view", ("pii:read",)),
+)
 
 DEMO_RESIDENTS: tuple[tuple[str, str, str], ...] = (
     ("Testy", "McTestface", "testy.mctestface@example.org"),
@@ -46,15 +54,19 @@ async def seed_demo(bus: MessageBus[UnitOfWork], service_secret: str | None = No
     """Create the demo accounts that do not exist yet; return the officer logins.
 
     With ``service_secret`` (``townhall up`` generates one per var folder) the cases
-    service is registered as a client that may ask identity to match residents, and
-    resident-view as one that may read residents' data keys (names for search).
+    service is registered as a client that may ask identity to match residents and read
+    their data keys (to seal what is written about them), and resident-view as one that
+    may read residents' data keys (names for search, case text). A client registered by
+    an earlier version is given the scopes it lacks.
     """
     context = EventContext(correlation_id="seed-demo")
     if service_secret:
-        for client_id, scope in DEMO_SERVICE_CLIENTS:
-            client = RegisterServiceClient(client_id, (scope,), secret=service_secret)
-            with contextlib.suppress(AlreadyExistsError):
+        for client_id, scopes in DEMO_SERVICE_CLIENTS:
+            client = RegisterServiceClient(client_id, scopes, secret=service_secret)
+            try:
                 await bus.handle(client, context)
+            except AlreadyExistsError:
+                await bus.handle(GrantServiceClientScopes(client_id, scopes), context)
     for email, name, roles in DEMO_OFFICERS:
         with contextlib.suppress(DuplicateEmailError):
             await bus.handle(CreateOfficer(email, name, DEMO_PASSWORD, roles=roles), context)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +33,10 @@ class ServiceClientRepository:
             await self.session.execute(insert(service_clients).values(**values))
         except IntegrityError as exc:
             raise AlreadyExistsError(f"service client {client.client_id!r} exists") from exc
+
+    async def set_scopes(self, client_id: str, scopes: tuple[str, ...]) -> None:
+        query = update(service_clients).where(service_clients.c.client_id == client_id)
+        await self.session.execute(query.values(scopes=" ".join(scopes)))
 
     async def get(self, client_id: str) -> StoredClient | None:
         query = select(service_clients).where(service_clients.c.client_id == client_id)

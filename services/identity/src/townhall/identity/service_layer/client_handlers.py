@@ -6,7 +6,11 @@ import secrets
 from dataclasses import dataclass, field
 
 from townhall.identity.adapters.service_clients import StoredClient
-from townhall.identity.domain.exceptions import InvalidChangeError, InvalidCredentialsError
+from townhall.identity.domain.exceptions import (
+    InvalidChangeError,
+    InvalidCredentialsError,
+    NotFoundError,
+)
 from townhall.identity.service_layer.access_handlers import Access
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
 
@@ -21,6 +25,14 @@ class RegisterServiceClient:
     #: Normally generated; the development platform hands one in so it can configure
     #: the calling service too (see townhall.identity.seed).
     secret: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class GrantServiceClientScopes:
+    """Add scopes to a registered client (what it already holds stays)."""
+
+    client_id: str
+    scopes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,22 @@ async def register_client(
         )
         await uow.commit()
     return ServiceClient(command.client_id, scopes, secret)
+
+
+async def grant_scopes(command: GrantServiceClientScopes, uow: UnitOfWork) -> tuple[str, ...]:
+    """The client's scopes once ``command.scopes`` are added; unchanged if it had them."""
+    unknown = set(command.scopes) - SCOPES
+    if unknown:
+        raise InvalidChangeError(f"unknown scopes: {sorted(unknown)}")
+    async with uow:
+        stored = await uow.service_clients.get(command.client_id)
+        if stored is None:
+            raise NotFoundError("service client", command.client_id)
+        scopes = tuple(sorted({*stored.scopes, *command.scopes}))
+        if scopes != stored.scopes:
+            await uow.service_clients.set_scopes(command.client_id, scopes)
+            await uow.commit()
+    return scopes
 
 
 async def authenticate_client(
