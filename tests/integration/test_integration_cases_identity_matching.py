@@ -1,4 +1,5 @@
-"""A case reported without a resident id is linked to the resident through identity."""
+"""A case reported without a resident id is linked to the resident through identity, and
+what is written on it is sealed under the key identity holds for that resident."""
 
 from __future__ import annotations
 
@@ -11,19 +12,25 @@ import pytest
 from fastapi import FastAPI
 
 from townhall.cases.entrypoints.api.app import create as create_cases
-from townhall.cases.testing import PEST_CONTROL, envelopes, settings_for
-from townhall.identity.testing import Harness, bearer
+from townhall.cases.testing import PEST_CONTROL, bearer, counts, envelopes, settings_for
+from townhall.identity.testing import Harness
 from townhall.runtime.broker import free_port
+from townhall.runtime.crypto import decode_key, open_sealed
+from townhall.runtime.data_keys import resident_context
 from townhall.runtime.testkit.tokens import TestIssuer
 
 CasesFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 ADA = {"given_name": "Ada", "family_name": "Example", "email": "ada@example.org"}
 
 
-async def register_cases_client(identity: Harness, scope: str = "residents:match") -> str:
+async def register_cases_client(
+    identity: Harness,
+    scopes: tuple[str, ...] = ("residents:match", "pii:read"),
+    admin: dict[str, str] | None = None,
+) -> str:
     """Registers cases as identity's service client, as an administrator would."""
-    admin = bearer(await identity.admin_token())
-    body = {"client_id": "cases", "scopes": [scope]}
+    admin = admin or bearer(await identity.admin_token())
+    body = {"client_id": "cases", "scopes": list(scopes)}
     response = await identity.http.post("/service-clients", json=body, headers=admin)
     assert response.status_code == 201, response.text
     secret: str = response.json()["client_secret"]
@@ -85,7 +92,7 @@ async def test_with_identity_unreachable_the_case_is_still_recorded(
 async def test_without_the_match_scope_the_case_is_recorded_unlinked(
     identity: Harness, cases_app: CasesFactory
 ) -> None:
-    secret = await register_cases_client(identity, scope="pii:read")
+    secret = await register_cases_client(identity, scopes=("pii:read",))
     await identity.register(**ADA)
     transport = httpx.ASGITransport(app=identity.app)
     settings = {"identity_url": "http://identity", "identity_client_secret": secret}
@@ -93,3 +100,52 @@ async def test_without_the_match_scope_the_case_is_recorded_unlinked(
         created = await cases.post("/cases", json={**PEST_CONTROL, "reporter": ADA})
         assert created.status_code == 201, created.text
         assert (await envelopes(cases))[0].residentid is None
+
+
+async def _data_key(identity: Harness, resident_id: str) -> httpx.Response:
+    reader = bearer(await identity.service_token("auditor", "pii:read"))
+    return await identity.http.get(f"/residents/{resident_id}/data-key", headers=reader)
+
+
+async def test_an_update_is_sealed_under_the_residents_key_and_erasure_shreds_it(
+    identity: Harness, cases_app: CasesFactory, issuer: TestIssuer
+) -> None:
+    admin = bearer(await identity.admin_token())
+    secret = await register_cases_client(identity, admin=admin)
+    resident_id = await identity.register(**ADA)
+    transport = httpx.ASGITransport(app=identity.app)
+    settings = {"identity_url": "http://identity", "identity_client_secret": secret}
+    officer = bearer(issuer.officer(("pest_control", "personal")))
+    async with cases_app(transport, **settings) as cases:
+        reference = (await cases.post("/cases", json={**PEST_CONTROL, "reporter": ADA})).json()[
+            "reference"
+        ]
+        text = "Ada Example says the rats are back"
+        posted = await cases.post(
+            f"/cases/{reference}/updates", json={"text": text}, headers=officer
+        )
+        assert posted.status_code == 201, posted.text
+        update = (await envelopes(cases))[-1]
+
+    assert str(update.residentid) == resident_id and update.data["text"] == ""
+    key = decode_key((await _data_key(identity, resident_id)).json()["key"])
+    context = resident_context(resident_id)
+    assert open_sealed(update.data["sealed"], key, context=context) == {"text": text}
+    erased = await identity.http.delete(f"/residents/{resident_id}", headers=admin)
+    assert erased.status_code == 204
+    assert (await _data_key(identity, resident_id)).status_code == 410, (
+        "the key is gone, and with it the only way to read the update"
+    )
+
+
+async def test_without_the_data_key_scope_a_write_about_a_resident_is_refused(
+    identity: Harness, cases_app: CasesFactory, issuer: TestIssuer
+) -> None:
+    secret = await register_cases_client(identity, scopes=("residents:match",))
+    await identity.register(**ADA)
+    transport = httpx.ASGITransport(app=identity.app)
+    settings = {"identity_url": "http://identity", "identity_client_secret": secret}
+    async with cases_app(transport, **settings) as cases:
+        refused = await cases.post("/cases", json={**PEST_CONTROL, "reporter": ADA})
+        assert refused.status_code == 503, "its fee's reason would be written about Ada"
+        assert set((await counts(cases)).values()) == {0}

@@ -1,5 +1,5 @@
-"""Fixtures for the cases tests: the app on a fresh database, a token issuer, and the
-app with its consumer on the embedded broker."""
+"""Fixtures for the cases tests: the app on a fresh database, a token issuer, residents'
+data keys in memory, and the app with its consumer on the embedded broker."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from townhall.cases.entrypoints.api.app import create
 from townhall.cases.testing import settings_for
 from townhall.runtime.service import ServiceRuntime
 from townhall.runtime.settings import KafkaSettings
+from townhall.runtime.testkit.data_keys import FakeDataKeys
 from townhall.runtime.testkit.tokens import TestIssuer
 from townhall.runtime.testkit.waiting import eventually
 
@@ -23,8 +24,16 @@ def issuer(tmp_path: Path) -> TestIssuer:
 
 
 @pytest.fixture
-async def client(database_url: str, issuer: TestIssuer) -> AsyncIterator[httpx.AsyncClient]:
-    app = create(settings_for(database_url, issuer))
+def data_keys() -> FakeDataKeys:
+    """Identity's residents' data keys, in memory (the test may erase or take it down)."""
+    return FakeDataKeys()
+
+
+@pytest.fixture
+async def client(
+    database_url: str, issuer: TestIssuer, data_keys: FakeDataKeys
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create(settings_for(database_url, issuer), data_keys=data_keys)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://cases") as http:
@@ -34,11 +43,11 @@ async def client(database_url: str, issuer: TestIssuer) -> AsyncIterator[httpx.A
 
 @pytest.fixture
 async def live(
-    database_url: str, kafka_settings: KafkaSettings, issuer: TestIssuer
+    database_url: str, kafka_settings: KafkaSettings, issuer: TestIssuer, data_keys: FakeDataKeys
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The app with its consumer running on the embedded broker, once it has joined."""
     settings = settings_for(database_url, issuer, kafka=kafka_settings, consumers_enabled=True)
-    app = create(settings)
+    app = create(settings, data_keys=data_keys)
     async with app.router.lifespan_context(app):
         runtime: ServiceRuntime = app.state.runtime
         await eventually(lambda: _ready(runtime), bool, timeout_s=60)

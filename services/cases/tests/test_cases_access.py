@@ -29,6 +29,7 @@ from townhall.runtime.testkit.access import (
     routes_by_action,
     unguarded_routes,
 )
+from townhall.runtime.testkit.data_keys import FakeDataKeys
 from townhall.runtime.testkit.tokens import TestIssuer
 
 RESIDENT = str(uuid.uuid4())
@@ -38,7 +39,8 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 @pytest.fixture
 async def http(tmp_path: Path, issuer: TestIssuer) -> AsyncIterator[httpx.AsyncClient]:
-    app = create(settings_for(f"sqlite+aiosqlite:///{tmp_path / 'cases.db'}", issuer))
+    database = f"sqlite+aiosqlite:///{tmp_path / 'cases.db'}"
+    app = create(settings_for(database, issuer), data_keys=FakeDataKeys())
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://cases") as client:

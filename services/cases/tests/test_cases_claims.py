@@ -17,6 +17,7 @@ from townhall.cases.bootstrap import bootstrap
 from townhall.cases.entrypoints.api.app import create
 from townhall.cases.fakes import FakeResidentMatcher
 from townhall.cases.testing import API_KEY, MISSED_BIN, bearer, counts, envelopes, settings_for
+from townhall.runtime.testkit.data_keys import FakeDataKeys
 from townhall.runtime.testkit.tokens import TestIssuer
 
 ADA = uuid.uuid4()
@@ -33,9 +34,10 @@ def matcher() -> FakeResidentMatcher:
 
 @pytest.fixture
 async def client(
-    database_url: str, issuer: TestIssuer, matcher: FakeResidentMatcher
+    database_url: str, issuer: TestIssuer, matcher: FakeResidentMatcher, data_keys: FakeDataKeys
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create(services=bootstrap(settings_for(database_url, issuer), matcher=matcher))
+    services = bootstrap(settings_for(database_url, issuer), matcher=matcher, data_keys=data_keys)
+    app = create(services=services)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://cases") as http:

@@ -99,7 +99,13 @@ async def test_an_sla_breach_is_emitted_once(client: httpx.AsyncClient, issuer: 
     three_days_on = bootstrap(
         running.settings,
         catalogue=running.catalogue,
-        uow=lambda: UnitOfWork(running.runtime.sessions, outbox, running.catalogue, clock=later),
+        uow=lambda: UnitOfWork(
+            running.runtime.sessions,
+            outbox,
+            running.catalogue,
+            data_keys=running.data_keys,
+            clock=later,
+        ),
         clock=later,
     )
     officer = bearer(issuer.officer(("waste", "personal")))

@@ -14,6 +14,7 @@ from townhall.cases.adapters.orm import cases, erased_residents
 from townhall.cases.testing import bearer, envelopes, rows_holding, runtime_of
 from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.tables import dead_letters
+from townhall.runtime.testkit.data_keys import FakeDataKeys
 from townhall.runtime.testkit.topics import publish
 from townhall.runtime.testkit.waiting import eventually
 from townhall.schemas.envelope import Envelope, Sensitivity
@@ -89,7 +90,7 @@ async def _dead_letters(client: httpx.AsyncClient) -> list[object]:
 
 
 async def test_an_erased_residents_cases_keep_the_record_of_work_and_nothing_personal(
-    live: httpx.AsyncClient, kafka_settings: KafkaSettings
+    live: httpx.AsyncClient, kafka_settings: KafkaSettings, data_keys: FakeDataKeys
 ) -> None:
     issuer = live.issuer  # type: ignore[attr-defined]
     grace = str(uuid.uuid4())
@@ -104,14 +105,16 @@ async def test_an_erased_residents_cases_keep_the_record_of_work_and_nothing_per
     assert await rows_holding(live, *PERSONAL), "the sweep finds what is there"
 
     erasure = _erased(grace)
+    data_keys.erase(grace)  # identity destroys the key as it publishes the erasure
     await publish(kafka_settings, "identity.events", erasure, erasure)  # delivered twice
     await eventually(lambda: _erased_at(live, reference), lambda at: at is not None)
 
     assert await rows_holding(live, *PERSONAL) == [], "events never carried any of it"
-    assert await rows_holding(live, "Spoke to her") == ["th_outbox: Spoke to her"], (
-        "the officer's words are blanked in the case; the event that published them is "
-        "not cases' to rewrite (see README: officers' free text in events)"
+    assert await rows_holding(live, "Spoke to her") == [], (
+        "the officer's words are blanked in the case, and the event that published them "
+        "(kept in the outbox) carried them sealed under the resident's destroyed key"
     )
+    assert grace in data_keys.forgotten, "cases no longer holds the resident's key"
     seen = (await live.get(f"/cases/{reference}", headers=officer)).json()
     assert (seen["reference"], seen["status"]) == (reference, "awaiting_payment")
     assert seen["due_at"] and seen["details"] == {"pest": "rats"} and seen["description"] == ""

@@ -22,22 +22,24 @@ OPEN311 = ["application/json", "text/xml"]
 #: a path parameter the server does not accept.
 GUARDED = {"401", "403"}
 BODY = {"400", "413", "422"}
+#: Writes that seal what is written about a resident answer 503 when identity cannot
+#: give the resident's data key (nothing is saved, nothing published in clear).
 STATUSES: dict[tuple[str, str], set[str]] = {
     ("get", "/service-types"): {"200"} | GUARDED,
     ("get", "/service-types/{code}"): {"200", "404", "422"} | GUARDED,
-    ("post", "/cases"): {"201"} | BODY | GUARDED,
+    ("post", "/cases"): {"201", "503"} | BODY | GUARDED,
     ("get", "/cases/{reference}"): {"200", "404", "422", "429"} | GUARDED,
-    ("post", "/cases/{reference}/transitions"): {"200", "404", "409"} | BODY | GUARDED,
+    ("post", "/cases/{reference}/transitions"): {"200", "404", "409", "503"} | BODY | GUARDED,
     ("put", "/cases/{reference}/assignment"): {"204", "404", "409"} | BODY | GUARDED,
-    ("post", "/cases/{reference}/updates"): {"201", "404", "409"} | BODY | GUARDED,
-    ("post", "/cases/{reference}/notes"): {"201", "404", "409"} | BODY | GUARDED,
-    ("post", "/cases/{reference}/attachments"): {"201", "404", "409"} | BODY | GUARDED,
+    ("post", "/cases/{reference}/updates"): {"201", "404", "409", "503"} | BODY | GUARDED,
+    ("post", "/cases/{reference}/notes"): {"201", "404", "409", "503"} | BODY | GUARDED,
+    ("post", "/cases/{reference}/attachments"): {"201", "404", "409", "503"} | BODY | GUARDED,
     ("post", "/cases/{reference}/confirm"): {"200", "404", "409", "422"} | GUARDED,
     ("post", "/contacts"): {"201", "404"} | BODY | GUARDED,
     ("get", "/open311/v2/discovery.{fmt}"): {"200", "422"} | GUARDED,
     ("get", "/open311/v2/services.{fmt}"): {"200", "404", "422"} | GUARDED,
     ("get", "/open311/v2/services/{service_code}.{fmt}"): {"200", "404", "422"} | GUARDED,
-    ("post", "/open311/v2/requests.{fmt}"): {"201", "404"} | BODY | GUARDED,
+    ("post", "/open311/v2/requests.{fmt}"): {"201", "404", "503"} | BODY | GUARDED,
     ("get", "/open311/v2/requests.{fmt}"): {"200", "400", "404", "422", "429"} | GUARDED,
     ("get", "/open311/v2/requests/{service_request_id}.{fmt}"): {"200", "404", "422", "429"}
     | GUARDED,

@@ -24,6 +24,7 @@ from townhall.runtime.db import create_engine, session_factory
 from townhall.runtime.migrations import upgrade
 from townhall.runtime.outbox import Outbox
 from townhall.runtime.tables import outbox as outbox_table
+from townhall.runtime.testkit.data_keys import FakeDataKeys
 
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 CATALOGUE: Catalogue = load_catalogue(BUNDLED)
@@ -181,7 +182,7 @@ class TestCaseRepository(CaseRepositoryContract):
         await upgrade(database_url, MIGRATIONS)
         engine = create_engine(database_url)
         sessions, outbox = session_factory(engine), Outbox("cases")
-        yield lambda: UnitOfWork(sessions, outbox, CATALOGUE)
+        yield lambda: UnitOfWork(sessions, outbox, CATALOGUE, data_keys=FakeDataKeys())
         await engine.dispose()
 
     async def published_types(self, make_uow: MakeUow) -> list[str]:

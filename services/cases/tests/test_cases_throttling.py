@@ -14,6 +14,7 @@ import pytest
 
 from townhall.cases.entrypoints.api.app import create
 from townhall.cases.testing import MISSED_BIN, bearer, settings_for
+from townhall.runtime.testkit.data_keys import FakeDataKeys
 from townhall.runtime.testkit.tokens import TestIssuer
 
 
@@ -25,7 +26,7 @@ async def http(tmp_path: Path, issuer: TestIssuer) -> AsyncIterator[httpx.AsyncC
         case_lookup_limit="3/minute",
         open311_lookup_limit="2/minute",
     )
-    app = create(settings)
+    app = create(settings, data_keys=FakeDataKeys())
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://cases") as client:

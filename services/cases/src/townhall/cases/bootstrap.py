@@ -27,6 +27,7 @@ from townhall.cases.service_layer import contacts, erasure, handlers, reactions
 from townhall.cases.service_layer.matching import NoMatcher, ResidentMatcher
 from townhall.cases.service_layer.unit_of_work import Bus, UnitOfWork
 from townhall.runtime.clock import Clock, utc_now
+from townhall.runtime.data_keys import DataKeys, UnavailableDataKeys, data_keys
 from townhall.runtime.service import ServiceRuntime
 from townhall.runtime.throttling import RateLimit
 
@@ -75,12 +76,13 @@ class Cases:
     bus: Bus
     sla: SlaMonitor
     matcher: ResidentMatcher
+    data_keys: DataKeys
     clock: Clock
     limits: Limits
 
     @contextlib.asynccontextmanager
     async def background(self) -> AsyncIterator[None]:
-        """The SLA monitor and the client of identity, inside the runtime's lifespan."""
+        """The SLA monitor and the clients of identity, inside the runtime's lifespan."""
         await self.sla.start()
         try:
             yield
@@ -88,6 +90,7 @@ class Cases:
             await self.sla.stop()
             if isinstance(self.matcher, HttpResidentMatcher):
                 await self.matcher.aclose()
+            await self.data_keys.aclose()
 
 
 def resident_matcher(
@@ -108,18 +111,38 @@ def resident_matcher(
     )
 
 
+def resident_data_keys(
+    settings: CasesSettings, transport: httpx.AsyncBaseTransport | None = None
+) -> DataKeys:
+    """Residents' data keys from identity (scope ``pii:read``), to seal what is written
+    about them; without identity configured every key is unavailable, so such writes
+    are refused (503) rather than published in clear."""
+    return data_keys(
+        settings.identity_url,
+        settings.identity_client_id,
+        settings.identity_client_secret,
+        timeout_s=settings.identity_timeout_s,
+        cache_size=settings.data_key_cache_size,
+        cache_ttl_s=settings.data_key_cache_ttl_s,
+        transport=transport,
+        unconfigured=UnavailableDataKeys,
+    )
+
+
 def bootstrap(
     settings: CasesSettings | None = None,
     *,
     catalogue: Catalogue | None = None,
     uow: Callable[[], UnitOfWork] | None = None,
     matcher: ResidentMatcher | None = None,
+    data_keys: DataKeys | None = None,
     clock: Clock = utc_now,
     identity_transport: httpx.AsyncBaseTransport | None = None,
 ) -> Cases:
     """Build the cases service; a bad catalogue file stops it here, naming file and field.
 
     ``identity_transport`` carries the calls to identity (tests: an ASGI transport).
+    A ``uow`` factory passed in brings its own data keys (the fake's are in memory).
     """
     settings = settings or CasesSettings()
     catalogue = catalogue or load_catalogue(settings.catalogue_dir or BUNDLED)
@@ -127,12 +150,18 @@ def bootstrap(
     outbox = runtime.outbox
     assert outbox is not None
     matcher = matcher or resident_matcher(settings, identity_transport)
+    keys = data_keys or resident_data_keys(settings, identity_transport)
+
+    def unit_of_work() -> UnitOfWork:
+        return UnitOfWork(runtime.sessions, outbox, catalogue, data_keys=keys, clock=clock)
+
     bus = Bus(
-        uow or (lambda: UnitOfWork(runtime.sessions, outbox, catalogue, clock=clock)),
+        uow or unit_of_work,
         commands=COMMANDS,
         dependencies={"clock": clock, "matcher": matcher},
     )
     if settings.consumers_enabled:
         runtime.add(runtime.make_consumer(Reactions(bus).spec()))
     sla = SlaMonitor(bus, settings.sla_check_interval_s)
-    return Cases(settings, catalogue, runtime, bus, sla, matcher, clock, Limits.of(settings))
+    limits = Limits.of(settings)
+    return Cases(settings, catalogue, runtime, bus, sla, matcher, keys, clock, limits)

@@ -13,14 +13,22 @@ class CasesSettings(ServiceSettings):
     database_url: str = "sqlite+aiosqlite:///var/cases.db"
     #: Folder of service type files (``*.yaml``); the bundled catalogue when unset.
     catalogue_dir: Path | None = None
-    #: Identity's base URL, for resident matching; unset: cases keep the details given.
+    #: Identity's base URL, for resident matching and residents' data keys; unset: cases
+    #: keep the details given, and refuse (503) to publish free text about a resident,
+    #: which it could not seal.
     identity_url: OptionalText = None
-    #: This service's client of identity (scope ``residents:match``), registered with
-    #: ``python -m townhall.identity add-service-client --client-id cases --scope ...``.
+    #: This service's client of identity (scopes ``residents:match`` and ``pii:read``),
+    #: registered with ``python -m townhall.identity add-service-client --client-id cases
+    #: --scope residents:match --scope pii:read``.
     identity_client_id: str = "cases"
     identity_client_secret: OptionalSecret = None
-    #: How long a case submission waits for identity before recording no resident id.
+    #: How long a case submission waits for identity before recording no resident id,
+    #: and a write waits for a resident's data key before answering 503.
     identity_timeout_s: float = 2.0
+    #: Residents' data keys kept in memory: how many, and for how long (a resident's is
+    #: dropped at once when their erasure reaches cases).
+    data_key_cache_size: int = 10_000
+    data_key_cache_ttl_s: float = 300.0
     #: React to payments and booking events (consumer group "cases").
     consumers_enabled: bool = True
     #: How often to look for cases past their SLA (0 turns the check off).

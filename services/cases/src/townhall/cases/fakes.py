@@ -28,6 +28,8 @@ from townhall.cases.domain.exceptions import ConcurrentUpdateError
 from townhall.cases.domain.model import Case
 from townhall.cases.service_layer.unit_of_work import UnitOfWork
 from townhall.runtime.clock import Clock, utc_now
+from townhall.runtime.data_keys import DataKeys
+from townhall.runtime.testkit.data_keys import FakeDataKeys
 from townhall.runtime.testkit.fakes import FakeOutbox, fake_session_of, fake_sessions
 
 
@@ -162,7 +164,8 @@ class FakeErasureRepository(ErasureRepository):
 
 
 class FakeUnitOfWork(UnitOfWork):
-    """The real cases unit of work over in-memory repositories and a list for an outbox."""
+    """The real cases unit of work over in-memory repositories and a list for an outbox;
+    residents' data keys from memory unless ``data_keys`` says otherwise."""
 
     def __init__(
         self,
@@ -170,11 +173,13 @@ class FakeUnitOfWork(UnitOfWork):
         store: CasesStore | None = None,
         outbox: FakeOutbox | None = None,
         *,
+        data_keys: DataKeys | None = None,
         clock: Clock = utc_now,
     ):
         self.store = store or CasesStore()
         self.fake_outbox = outbox or FakeOutbox("cases", clock)
-        super().__init__(fake_sessions(), self.fake_outbox, catalogue, clock=clock)
+        keys = data_keys or FakeDataKeys()
+        super().__init__(fake_sessions(), self.fake_outbox, catalogue, data_keys=keys, clock=clock)
 
     def open_repositories(self, session: AsyncSession) -> None:
         self.cases = FakeCaseRepository(session, self.catalogue, self.store)

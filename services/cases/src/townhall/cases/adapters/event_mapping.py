@@ -1,12 +1,26 @@
-"""Domain events → published contracts (townhall.schemas)."""
+"""Domain events → published contracts (townhall.schemas), a resident's free text sealed.
+
+Topics are append-only, so what people write on a resident's case (update and note
+text, a status change's reason, an attachment's file name) is published sealed under
+the resident's data key, the clear fields blank: erasing the resident destroys the key
+and the text with it, in every copy (see :mod:`townhall.schemas.events.cases`). An
+unmatched case (no resident) has no key to seal under; its text is published as given.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
+from typing import Any
+from uuid import UUID
 
 from townhall.cases.domain import events
 from townhall.schemas.events import cases as contracts
 from townhall.schemas.events.base import DomainEvent as Contract
+
+#: Seals a resident's fields into the blob a contract carries; None when the resident
+#: has no key any more (erased): then the fields are published blank, never in clear.
+Sealer = Callable[[UUID, Mapping[str, Any]], str | None]
 
 _CONTRACTS: dict[type, type[Contract]] = {
     events.CaseSubmitted: contracts.CaseSubmitted,
@@ -21,9 +35,36 @@ _CONTRACTS: dict[type, type[Contract]] = {
 }
 
 
-def to_contract(event: events.DomainEvent) -> Contract:
-    """The published form of a domain event (same field names, validated)."""
+def _contract_of(event: events.DomainEvent) -> type[Contract]:
     contract = _CONTRACTS.get(type(event))
     if contract is None:
         raise TypeError(f"no contract for {type(event).__name__}")
-    return contract.model_validate(asdict(event))
+    return contract
+
+
+def sealed_fields(event: events.DomainEvent) -> dict[str, Any]:
+    """The free text this event must carry sealed: none unless the case has a resident
+    and something was written."""
+    names: tuple[str, ...] = getattr(_contract_of(event), "SEALED_FIELDS", ())
+    if not names or getattr(event, "resident_id", None) is None:
+        return {}
+    fields = {name: getattr(event, name) for name in names}
+    return fields if any(fields.values()) else {}
+
+
+def needs_key(event: events.DomainEvent) -> UUID | None:
+    """The resident whose data key must seal this event, if it carries their text."""
+    return event.resident_id if sealed_fields(event) else None
+
+
+def to_contract(event: events.DomainEvent, seal: Sealer) -> Contract:
+    """The published form of a domain event (same field names, validated), with the
+    resident's free text sealed by ``seal`` and blank in clear."""
+    contract = _contract_of(event)
+    fields = asdict(event)
+    personal = sealed_fields(event)
+    if personal:
+        resident_id = fields["resident_id"]
+        fields.update(dict.fromkeys(personal, ""))
+        fields["sealed"] = seal(resident_id, personal)
+    return contract.model_validate(fields)

@@ -4,7 +4,9 @@ The case record stays (the council must keep a record of work done), anonymised:
 :meth:`townhall.cases.domain.model.Case.erase_personal_data`. The erasure is kept, so a
 case of theirs that arrives later (events from different topics arrive in no particular
 order; a request in flight when they were erased) is blanked on arrival, and the SLA
-monitor's pass sweeps up any committed while an erasure was being applied.
+monitor's pass sweeps up any committed while an erasure was being applied. The
+resident's data key leaves cases' cache: identity has destroyed it, and what cases
+publishes about them from now on is blank.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ async def erase_resident_data(
         theirs = await uow.cases.of_resident(cmd.resident_id)
         count = sum([await erase(uow, case, clock) for case in theirs])
         await uow.commit()
+    uow.data_keys.forget(cmd.resident_id)
     return count
 
 

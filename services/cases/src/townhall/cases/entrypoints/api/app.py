@@ -15,6 +15,7 @@ from townhall.cases.entrypoints.api.dependencies import install_services
 from townhall.cases.entrypoints.api.errors import install_error_handlers
 from townhall.cases.entrypoints.open311 import routes as open311
 from townhall.cases.entrypoints.open311.parameters import install as install_open311_errors
+from townhall.runtime.data_keys import DataKeys
 from townhall.runtime.web import create_app
 
 
@@ -22,10 +23,14 @@ def create(
     settings: CasesSettings | None = None,
     *,
     identity_transport: httpx.AsyncBaseTransport | None = None,
+    data_keys: DataKeys | None = None,
     services: Cases | None = None,
 ) -> FastAPI:
-    """The app over ``services`` (default: what ``bootstrap(settings)`` builds)."""
-    built = services or bootstrap(settings, identity_transport=identity_transport)
+    """The app over ``services`` (default: what ``bootstrap(settings)`` builds, with
+    ``data_keys`` if given: tests pass in-memory keys)."""
+    built = services or bootstrap(
+        settings, identity_transport=identity_transport, data_keys=data_keys
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

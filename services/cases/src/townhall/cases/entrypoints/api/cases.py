@@ -39,11 +39,15 @@ from townhall.runtime.openapi import problems
 router = APIRouter(prefix="/cases", tags=["cases"])
 
 
-@router.post("", status_code=201, response_model=CaseCreated, responses=problems(400, 422))
+@router.post("", status_code=201, response_model=CaseCreated, responses=problems(400, 422, 503))
 async def submit_case(
     body: SubmitCaseRequest, bus: Bus, context: Context, actor: SubmitsCase, response: Response
 ) -> CaseCreated:
-    """Residents (signed in or not), and officers or service clients on their behalf."""
+    """Residents (signed in or not), and officers or service clients on their behalf.
+
+    Writes that carry what was written about a resident (here: a fee's reason; on a
+    case: updates, notes, reasons, file names) are sealed under the resident's data
+    key: 503 when identity cannot give it, and nothing is saved."""
     command = commands.SubmitCase(
         service_code=body.service_code,
         details=body.details,
@@ -77,7 +81,9 @@ async def show_case(
 
 
 @router.post(
-    "/{reference}/transitions", response_model=StatusOut, responses=problems(400, 404, 409, 422)
+    "/{reference}/transitions",
+    response_model=StatusOut,
+    responses=problems(400, 404, 409, 422, 503),
 )
 async def change_status(
     reference: CaseReference, body: TransitionRequest, bus: Bus, context: Context, actor: MovesCase
@@ -101,7 +107,7 @@ async def assign_case(
     "/{reference}/updates",
     status_code=201,
     response_model=Created,
-    responses=problems(400, 404, 409, 422),
+    responses=problems(400, 404, 409, 422, 503),
 )
 async def post_update(
     reference: CaseReference, body: NoteRequest, bus: Bus, context: Context, actor: PostsUpdate
@@ -115,7 +121,7 @@ async def post_update(
     "/{reference}/notes",
     status_code=201,
     response_model=Created,
-    responses=problems(400, 404, 409, 422),
+    responses=problems(400, 404, 409, 422, 503),
 )
 async def add_internal_note(
     reference: CaseReference, body: NoteRequest, bus: Bus, context: Context, actor: AddsNote
@@ -129,7 +135,7 @@ async def add_internal_note(
     "/{reference}/attachments",
     status_code=201,
     response_model=Created,
-    responses=problems(400, 404, 409, 422),
+    responses=problems(400, 404, 409, 422, 503),
 )
 async def add_attachment(
     reference: CaseReference,

@@ -6,17 +6,21 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from townhall.cases.domain import exceptions as ex
+from townhall.runtime.data_keys import DataKeyUnavailableError
 from townhall.runtime.problems import (
     Conflict,
     FieldError,
     Forbidden,
     NotFound,
     ProblemError,
+    ServiceUnavailable,
     UnprocessableContent,
     problem_response,
 )
 
 PROBLEMS = "https://townhall.example/problems/"
+#: When a write that must seal a resident's text may be tried again (seconds).
+KEY_RETRY_AFTER_S = 5
 
 
 def to_problem(exc: ex.CasesError) -> ProblemError:
@@ -54,5 +58,18 @@ async def _on_cases_error(request: Request, exc: Exception) -> Response:
     return problem_response(problem.to_problem(request.url.path), problem.headers)
 
 
+async def _on_key_unavailable(request: Request, exc: Exception) -> Response:
+    """A resident's text could not be sealed (identity did not give their data key):
+    nothing was written, and nothing is published in clear instead."""
+    problem = ServiceUnavailable(
+        "what was written about the resident cannot be sealed now; nothing was saved, "
+        "try again shortly",
+        type_=f"{PROBLEMS}data-key-unavailable",
+        headers={"Retry-After": str(KEY_RETRY_AFTER_S)},
+    )
+    return problem_response(problem.to_problem(request.url.path), problem.headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ex.CasesError, _on_cases_error)
+    app.add_exception_handler(DataKeyUnavailableError, _on_key_unavailable)

@@ -139,6 +139,7 @@ async def service_definition(
     responses={
         201: doc.answer(list[doc.Created], "The request was opened"),
         **doc.errors(400, 403, 404, problem_too=(403,)),
+        **problems(503),
     },
     openapi_extra=doc.POST_FORM,
 )
