@@ -1,9 +1,9 @@
 """Following one request end to end by its reference: steps, state, what happens next.
 
-Allowed to the resident it concerns, to whoever holds a token for the reference (the
-``ref`` claim of a token redeemed with identity's one-time code), and to officers by
-the policy. Residents and code holders without a right get 404, as for a reference that
-does not exist: whether it exists is itself not disclosed. Every attempt is audited.
+Allowed to the resident it concerns (with an account, or with a tracking token whose
+``ref`` names this request: identity's one-time code), and to officers by the policy.
+Residents without a right get 404, as for a reference that does not exist: whether it
+exists is itself not disclosed. Every attempt is audited.
 """
 
 from __future__ import annotations
@@ -95,11 +95,11 @@ async def track_request(
     async with sessions() as session:
         owners = await tracking.owners(session, generation, reference)
         mine = None
-        if viewer.kind == "resident" and viewer.claims.get("ref") != reference:
+        if viewer.kind == "resident":
             mine = await tracking.own_residents(session, generation, viewer.subject)
         seen = tracking_visibility(viewer, reference, owns=bool(set(mine or ()) & set(owners)))
         steps = []
-        if seen is not NOTHING:  # a resident sees their own entries; a code holder, all
+        if seen is not NOTHING:  # a resident (with a token or not) sees their own entries
             steps = await tracking.steps(session, generation, reference, seen, mine)
     outcome = "shown" if steps else "denied" if owners and seen is NOTHING else "not_found"
     ids = [step["event_id"] for step in steps]
