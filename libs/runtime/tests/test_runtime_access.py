@@ -8,7 +8,7 @@ from typing import Annotated
 
 import httpx
 import pytest
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 
 from townhall.runtime.access import ACCOUNT, VERIFIED, AccessTable, Rule
 from townhall.runtime.auth import JWKSVerifier, Principal
@@ -179,3 +179,34 @@ def test_the_openapi_document_shows_each_rule_and_its_problems(issuer: TestIssue
     assert "413" in submit["responses"]
     assert "HTTPValidationError" not in document["components"]["schemas"]
     assert "Problem" in document["components"]["schemas"]
+
+
+async def _heard(request: Request, principal: Principal, action: str) -> None:
+    request.app.state.heard.append((request.url.path, principal.subject, action))
+
+
+AUDITED = ACCESS.require("history.sensitive", on_refusal=_heard)
+
+
+async def test_a_service_hears_of_each_refusal_of_a_signed_in_caller_before_it_is_answered(
+    issuer: TestIssuer,
+) -> None:
+    app = create_app(service="access-test")
+    app.state.verifier = JWKSVerifier(issuer.jwks_url, issuer=ISSUER, audience=AUDIENCE)
+    app.state.heard = []
+
+    @app.get("/history")
+    async def sensitive(caller: Annotated[Principal, Depends(AUDITED)]) -> dict[str, str]:
+        return {"caller": caller.subject}
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        answers = []
+        for loa in (1, 2):
+            token = issuer.resident(RESIDENT, loa=loa)
+            response = await http.get("/history", headers={"Authorization": f"Bearer {token}"})
+            answers.append(response.status_code)
+        answers.append((await http.get("/history")).status_code)
+
+    assert answers == [403, 200, 401]
+    assert app.state.heard == [("/history", RESIDENT, "history.sensitive")], "the refusal only"

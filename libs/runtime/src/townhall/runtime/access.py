@@ -30,7 +30,7 @@ OpenAPI document shows it on each operation (``x-townhall-access``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -46,6 +46,7 @@ __all__ = [
     "VERIFIED",
     "AccessDeniedError",
     "AccessTable",
+    "OnRefusal",
     "Rule",
     "action_of",
     "tracking_reference",
@@ -59,6 +60,8 @@ VERIFIED = 2
 REFERENCE_PARAMETER = "reference"
 _ACTION_ATTRIBUTE = "__townhall_action__"
 _bearer = HTTPBearer(auto_error=False)
+#: Called with (request, principal, action) before a signed-in caller is refused.
+OnRefusal = Callable[[Request, Principal, str], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,13 +157,14 @@ class AccessTable(Mapping[str, Rule]):
             extensions |= {"required_loa": rule.residents, "loa": principal.loa}
         raise AccessDeniedError(reason, extensions=extensions)
 
-    def require(self, action: str) -> Callable[..., Any]:
+    def require(self, action: str, *, on_refusal: OnRefusal | None = None) -> Callable[..., Any]:
         """A dependency returning the caller allowed to attempt ``action``.
 
         It returns ``None`` for an anonymous caller where the rule allows one. A token
         that is present is always verified, even where none is needed (a bad token is
         401, never silently anonymous). The request's ``reference`` path parameter, if
-        any, is what a tracking token's ``ref`` must name.
+        any, is what a tracking token's ``ref`` must name. ``on_refusal`` is awaited
+        before a signed-in caller is refused (a service that audits every attempt).
         """
         if action not in self._rules:
             raise KeyError(f"{self.service}: no rule for action {action!r}")
@@ -175,6 +179,9 @@ class AccessTable(Mapping[str, Rule]):
                 else await verifier_of(request).verify(credentials.credentials)
             )
             reference = request.path_params.get(REFERENCE_PARAMETER)
+            refused = self.refusal(principal, action, reference=reference) is not None
+            if refused and principal is not None and on_refusal is not None:
+                await on_refusal(request, principal, action)
             self.check(principal, action, reference=reference)
             return principal
 
