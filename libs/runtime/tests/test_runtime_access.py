@@ -8,7 +8,7 @@ from typing import Annotated
 
 import httpx
 import pytest
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 
 from townhall.runtime.access import ACCOUNT, VERIFIED, AccessTable, Rule
 from townhall.runtime.auth import JWKSVerifier, Principal
@@ -179,6 +179,32 @@ def test_the_openapi_document_shows_each_rule_and_its_problems(issuer: TestIssue
     assert "413" in submit["responses"]
     assert "HTTPValidationError" not in document["components"]["schemas"]
     assert "Problem" in document["components"]["schemas"]
+
+
+def test_routes_of_an_included_router_are_found_and_documented_with_its_prefix(
+    issuer: TestIssuer,
+) -> None:
+    app = build_app(issuer)
+    router = APIRouter(prefix="/archive")
+
+    @router.get("/{reference}")
+    async def archived(
+        reference: str, caller: Annotated[Principal, Depends(ACCESS.require("request.read"))]
+    ) -> dict[str, str]:
+        return {}
+
+    @router.get("/open")
+    async def open_shelf() -> dict[str, str]:
+        return {}
+
+    app.include_router(router)
+    document = app.openapi()
+
+    assert ("GET", "/archive/{reference}") in routes_by_action(app)["request.read"]
+    assert ("GET", "/archive/open") in unguarded_routes(app)
+    archived_operation = document["paths"]["/archive/{reference}"]["get"]
+    assert archived_operation["x-townhall-access"]["action"] == "request.read"
+    assert {"401", "403"} <= set(archived_operation["responses"])
 
 
 async def _heard(request: Request, principal: Principal, action: str) -> None:

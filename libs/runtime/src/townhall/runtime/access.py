@@ -32,9 +32,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from townhall.runtime.auth import AuthenticationError, Principal, verifier_of
@@ -47,8 +49,10 @@ __all__ = [
     "AccessDeniedError",
     "AccessTable",
     "OnRefusal",
+    "Operation",
     "Rule",
     "action_of",
+    "operations",
     "tracking_reference",
 ]
 
@@ -210,3 +214,31 @@ def action_of(dependency: Callable[..., Any]) -> tuple[AccessTable, str] | None:
     """The (table, action) a dependency made by :meth:`AccessTable.require` enforces."""
     found = getattr(dependency, _ACTION_ATTRIBUTE, None)
     return found if isinstance(found, tuple) else None
+
+
+class Operation(NamedTuple):
+    """One API route as served: its full path (router prefixes included), methods,
+    whether it is documented, and its dependencies."""
+
+    path: str
+    methods: frozenset[str]
+    documented: bool
+    dependant: Dependant
+
+
+def operations(app: FastAPI) -> Iterator[Operation]:
+    """Every API route of ``app``, those of included routers too.
+
+    FastAPI 0.165 keeps an included router as one entry of ``app.routes``; its routes
+    are read through ``iter_route_contexts`` (earlier versions copied them in).
+    """
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # pragma: no cover - FastAPI before lazily included routers
+        found: Iterator[Any] = iter(app.routes)
+    else:
+        found = iter_route_contexts(app.routes)
+    for route in found:
+        if isinstance(getattr(route, "original_route", route), APIRoute):
+            methods = frozenset(route.methods or ())
+            yield Operation(route.path_format, methods, route.include_in_schema, route.dependant)

@@ -20,9 +20,9 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
 
 from townhall.runtime.access import action_of
+from townhall.runtime.access import operations as api_operations
 from townhall.runtime.problems import PROBLEM_MEDIA_TYPE, Problem
 
 __all__ = ["document_problems", "problems"]
@@ -60,15 +60,15 @@ def _dependencies(dependant: Dependant) -> Iterator[Callable[..., Any]]:
 
 def _access_rules(app: FastAPI) -> dict[tuple[str, str], dict[str, Any]]:
     rules: dict[tuple[str, str], dict[str, Any]] = {}
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or not route.include_in_schema:
+    for route in api_operations(app):
+        if not route.documented:
             continue
         for call in _dependencies(route.dependant):
             found = action_of(call)
             if found is not None:
                 table, action = found
-                for method in route.methods or ():
-                    rules[(route.path_format, method.lower())] = table.describe(action)
+                for method in route.methods:
+                    rules[(route.path, method.lower())] = table.describe(action)
     return rules
 
 
