@@ -40,7 +40,7 @@ allowed, so the filter runs in the database, never on fetched rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 
@@ -64,8 +64,8 @@ VERIFIED_ONLY = Sensitivity.SENSITIVE.rank
 class Visibility:
     detail: ColumnElement[bool]
     summary: ColumnElement[bool]
-    #: What the viewer would see at a higher level of assurance, and does not now.
-    withheld: ColumnElement[bool] = field(default_factory=false)
+    #: What the viewer would see at a higher level of assurance (None: nothing).
+    withheld: ColumnElement[bool] | None = None
 
     @property
     def any(self) -> ColumnElement[bool]:
