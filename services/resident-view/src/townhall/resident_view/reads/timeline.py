@@ -63,6 +63,7 @@ COLUMNS = (
     t.c.case_reference,
     t.c.channel,
     t.c.audience,
+    t.c.claimed,
 )
 
 

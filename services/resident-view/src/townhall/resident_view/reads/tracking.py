@@ -51,7 +51,15 @@ async def steps(
     view = case((seen.detail, literal("detail")), else_=literal("summary")).label("view")
     query = (
         select(
-            t.c.event_id, t.c.time, t.c.type, t.c.domain, t.c.source, t.c.summary, view, t.c.data
+            t.c.event_id,
+            t.c.time,
+            t.c.type,
+            t.c.domain,
+            t.c.source,
+            t.c.summary,
+            t.c.claimed,
+            view,
+            t.c.data,
         )
         .where(t.c.generation == generation)
         .where(t.c.case_reference == reference)

@@ -31,6 +31,11 @@ from townhall.runtime.openapi import problems
 from townhall.runtime.problems import Forbidden, NotFound
 
 router = APIRouter(prefix="/residents", tags=["timeline"])
+CLAIMED = (
+    "True for a report made in the resident's name by someone who only gave their name "
+    "and email or phone, until the resident confirms it was theirs: never the resident's "
+    "own act before then."
+)
 
 
 class Entry(BaseModel):
@@ -46,6 +51,7 @@ class Entry(BaseModel):
     case_reference: str | None
     channel: str | None
     audience: str
+    claimed: bool = Field(description=CLAIMED)
     view: Literal["detail", "summary"]
     data: dict[str, Any] | None
     links: dict[str, str] = Field(

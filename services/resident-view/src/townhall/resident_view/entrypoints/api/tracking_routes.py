@@ -23,6 +23,7 @@ from townhall.resident_view.entrypoints.api.dependencies import (
     TrackingPurpose,
     TrackingViewer,
 )
+from townhall.resident_view.entrypoints.api.timeline_routes import CLAIMED
 from townhall.resident_view.reads import request_state, tracking
 from townhall.resident_view.reads.access_table import SENSITIVE
 from townhall.resident_view.reads.policy import NOTHING, tracking_visibility
@@ -40,6 +41,7 @@ class Step(BaseModel):
     domain: str
     service: str
     summary: str
+    claimed: bool = Field(description=CLAIMED)
     view: Literal["detail", "summary"]
     data: dict[str, Any] | None
 
