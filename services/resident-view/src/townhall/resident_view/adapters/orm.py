@@ -110,6 +110,16 @@ merges = Table(
     Index("ix_merges_survivor", "generation", "survivor_id"),
 )
 
+#: Residents erased (and everyone merged into them when they were): entries that
+#: arrive about them afterwards (another topic, a rebuild) are stored blank.
+erased_residents = Table(
+    "erased_residents",
+    metadata,
+    Column("generation", Integer, nullable=False),
+    Column("resident_id", String(64), nullable=False),
+    PrimaryKeyConstraint("generation", "resident_id"),
+)
+
 #: Residents as identity last described them (opened from sealed personal data), for
 #: search. Former names and addresses, emails, phones and identifiers are JSON lists.
 residents = Table(

@@ -53,6 +53,7 @@ class Projector:
         for row in rows:
             row["recorded_at"] = recorded_at
         await claims.settle(session, self.generation, rows)
+        await identity_effects.blank_erased(session, self.generation, rows)
         inserted = await entry_writer.insert_new(session, self.generation, rows)
         applied = 0
         for envelope in envelopes:
