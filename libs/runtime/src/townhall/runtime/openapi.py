@@ -5,7 +5,8 @@ Errors are RFC 9457 problems served as ``application/problem+json``
 its own validation-error schema. :func:`document_problems` rewrites the document
 ``create_app`` serves so that every error response is a problem, every operation
 guarded by an :class:`~townhall.runtime.access.AccessTable` rule lists 401 and 403 and
-shows its rule (``x-townhall-access``), and every operation that takes a body lists 413.
+shows its rule (``x-townhall-access``), every operation that reads a bearer token lists
+401, and every operation that takes a body lists 400 (not JSON) and 413 (too large).
 Routes declare the other errors they raise with :func:`problems`::
 
     @router.get("/cases/{reference}", responses=problems(404))
@@ -29,7 +30,7 @@ __all__ = ["document_problems", "problems"]
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _DESCRIPTIONS = {
-    400: "The request is malformed",
+    400: "The request is malformed (e.g. a body that is not JSON)",
     401: "No acceptable bearer token",
     403: "The caller may not do this",
     404: "Not found, or not yours to see",
@@ -99,9 +100,11 @@ def document_problems(app: FastAPI) -> None:
                 rule = rules.get((path, method))
                 if rule is not None:
                     operation["x-townhall-access"] = rule
-                    responses.setdefault("401", _problem_response(401))
                     responses.setdefault("403", _problem_response(403))
+                if rule is not None or operation.get("security"):
+                    responses.setdefault("401", _problem_response(401))
                 if "requestBody" in operation:
+                    responses.setdefault("400", _problem_response(400))
                     responses.setdefault("413", _problem_response(413))
                 _as_problems(responses)
         for unused in ("HTTPValidationError", "ValidationError"):
