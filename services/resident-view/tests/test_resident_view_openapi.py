@@ -10,13 +10,13 @@ from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.entrypoints.api.app import create
 
 #: Beyond 200: 400 (a purpose or filter the server refuses), 401/403 (the access
-#: table), 404 (not there, or not yours), 422 (parameters),
+#: table), 404 (not there, or not yours), 422 (parameters), 429 (an officer's limit),
 #: 503 (identity's key set unavailable, so no token can be verified).
 ANSWERS = {
-    ("get", "/residents/{resident_id}/timeline"): {400, 401, 403, 422, 503},
-    ("get", "/residents/{resident_id}/timeline/{event_id}"): {400, 401, 403, 404, 422, 503},
-    ("get", "/residents/search"): {400, 401, 403, 422, 503},
-    ("get", "/tracking/{reference}"): {400, 401, 403, 404, 422, 503},
+    ("get", "/residents/{resident_id}/timeline"): {400, 401, 403, 422, 429, 503},
+    ("get", "/residents/{resident_id}/timeline/{event_id}"): {400, 401, 403, 404, 422, 429, 503},
+    ("get", "/residents/search"): {400, 401, 403, 422, 429, 503},
+    ("get", "/tracking/{reference}"): {400, 401, 403, 404, 422, 429, 503},
     ("get", "/audit"): {401, 403, 422, 503},
     ("get", "/audit/lookups"): {401, 403, 422, 503},
     ("get", "/residents/{resident_id}/access-log"): {401, 403, 422, 503},

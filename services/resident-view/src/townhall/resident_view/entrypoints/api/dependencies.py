@@ -122,6 +122,38 @@ async def _search_purpose(
     return purpose.strip()
 
 
+async def _look_up(services: ResidentView, viewer: Principal, *, search: bool = False) -> None:
+    """Count an officer's look-up against their limit (429 beyond it); residents read
+    their own history, unlimited here."""
+    if viewer.kind == "officer":
+        limit = services.limits.searches if search else services.limits.lookups
+        await limit.ahit(f"officer:{viewer.subject}")
+
+
+async def _timeline_allowance(
+    services: ServicesDep, viewer: Annotated[Principal, Depends(_timeline)]
+) -> None:
+    await _look_up(services, viewer)
+
+
+async def _entry_allowance(
+    services: ServicesDep, viewer: Annotated[Principal, Depends(_entry)]
+) -> None:
+    await _look_up(services, viewer)
+
+
+async def _tracking_allowance(
+    services: ServicesDep, viewer: Annotated[Principal, Depends(_tracking)]
+) -> None:
+    await _look_up(services, viewer)
+
+
+async def _search_allowance(
+    services: ServicesDep, viewer: Annotated[Principal, Depends(_search)]
+) -> None:
+    await _look_up(services, viewer, search=True)
+
+
 async def _filters(
     domain: Annotated[list[str] | None, Query(max_length=64)] = None,
     type: Annotated[list[str] | None, Query(max_length=200)] = None,
@@ -244,3 +276,9 @@ TrackingPurpose = Annotated[str, Depends(_tracking_purpose)]
 AccessLogReader = Annotated[Principal, Depends(_access_log)]
 AuditReader = Annotated[Principal, Depends(_audit_reader)]
 LookupsReader = Annotated[Principal, Depends(_lookups_reader)]
+
+# Each officer's look-ups counted against their limit, for a route's ``dependencies=``.
+TimelineAllowance = Depends(_timeline_allowance)
+EntryAllowance = Depends(_entry_allowance)
+TrackingAllowance = Depends(_tracking_allowance)
+SearchAllowance = Depends(_search_allowance)

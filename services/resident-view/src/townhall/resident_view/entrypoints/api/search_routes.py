@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from townhall.resident_view.entrypoints.api.dependencies import (
     ClockDep,
+    SearchAllowance,
     SearchCriteria,
     Searcher,
     SearchPurpose,
@@ -45,7 +46,12 @@ class SearchResults(BaseModel):
     results: list[ResidentFound]
 
 
-@router.get("/residents/search", response_model=SearchResults, responses=problems(400, 503))
+@router.get(
+    "/residents/search",
+    response_model=SearchResults,
+    responses=problems(400, 429, 503),
+    dependencies=[SearchAllowance],
+)
 async def search_residents(
     viewer: Searcher,
     purpose: SearchPurpose,

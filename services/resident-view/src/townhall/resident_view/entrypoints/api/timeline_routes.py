@@ -13,12 +13,14 @@ from pydantic import BaseModel, Field
 
 from townhall.resident_view.entrypoints.api.dependencies import (
     ClockDep,
+    EntryAllowance,
     EntryPurpose,
     EntryViewer,
     PageCursor,
     Served,
     ServiceUrls,
     Sessions,
+    TimelineAllowance,
     TimelineFilters,
     TimelinePurpose,
     TimelineViewer,
@@ -91,7 +93,12 @@ async def _refuse(
     raise Forbidden("you may not see this resident's history")
 
 
-@router.get("/{resident_id}/timeline", response_model=Timeline, responses=problems(400, 503))
+@router.get(
+    "/{resident_id}/timeline",
+    response_model=Timeline,
+    responses=problems(400, 429, 503),
+    dependencies=[TimelineAllowance],
+)
 async def get_timeline(
     resident_id: UUID,
     viewer: TimelineViewer,
@@ -126,7 +133,10 @@ async def get_timeline(
 
 
 @router.get(
-    "/{resident_id}/timeline/{event_id}", response_model=Entry, responses=problems(400, 404, 503)
+    "/{resident_id}/timeline/{event_id}",
+    response_model=Entry,
+    responses=problems(400, 404, 429, 503),
+    dependencies=[EntryAllowance],
 )
 async def get_entry(
     resident_id: UUID,

@@ -20,6 +20,7 @@ from townhall.resident_view.entrypoints.api.dependencies import (
     ClockDep,
     Served,
     ServicesDep,
+    TrackingAllowance,
     TrackingPurpose,
     TrackingViewer,
 )
@@ -70,7 +71,12 @@ def _step(row: dict[str, Any]) -> Step:
     return Step(**{**row, "data": data})
 
 
-@router.get("/tracking/{reference}", response_model=Tracking, responses=problems(400, 404, 503))
+@router.get(
+    "/tracking/{reference}",
+    response_model=Tracking,
+    responses=problems(400, 404, 429, 503),
+    dependencies=[TrackingAllowance],
+)
 async def track_request(
     reference: Annotated[str, Path(pattern=tracking.REFERENCE)],
     viewer: TrackingViewer,
