@@ -8,7 +8,7 @@ from typing import Annotated
 
 import httpx
 import pytest
-from fastapi import Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from townhall.runtime.access import ACCOUNT, VERIFIED, AccessTable, Rule
 from townhall.runtime.auth import JWKSVerifier, Principal
@@ -164,6 +164,29 @@ def test_routes_are_found_by_the_action_they_enforce(issuer: TestIssuer) -> None
 
     assert routes_by_action(app)["request.read"] == [("GET", "/requests/{reference}")]
     assert unguarded_routes(app) == [("GET", "/unguarded")]
+
+
+def test_routes_of_an_included_router_are_found_and_documented(issuer: TestIssuer) -> None:
+    """FastAPI keeps an included router as one entry of ``app.routes``."""
+    app = build_app(issuer)
+    router = APIRouter(prefix="/included")
+
+    @router.get("/{reference}")
+    async def read(
+        reference: str, caller: Annotated[Principal, Depends(ACCESS.require("request.read"))]
+    ) -> dict[str, str]:
+        return {}
+
+    @router.get("/open/list")
+    async def unguarded() -> list[str]:
+        return []
+
+    app.include_router(router)
+
+    assert ("GET", "/included/{reference}") in routes_by_action(app)["request.read"]
+    assert ("GET", "/included/open/list") in unguarded_routes(app)
+    operation = app.openapi()["paths"]["/included/{reference}"]["get"]
+    assert operation["x-townhall-access"]["action"] == "request.read"
 
 
 def test_the_openapi_document_shows_each_rule_and_its_problems(issuer: TestIssuer) -> None:
