@@ -110,10 +110,18 @@ def test_a_service_gets_its_port_database_broker_peers_and_jwks() -> None:
     assert env["DATABASE_URL"] == "sqlite+aiosqlite:///var/cases.db"
     assert env["KAFKA_BOOTSTRAP_SERVERS"] == "127.0.0.1:9092"
     assert env["AUTH_JWKS_URL"] == "http://127.0.0.1:9001/.well-known/jwks.json"
+    assert env["ENVIRONMENT"] == "development"  # /docs and /openapi.json are served
     peers = json.loads(env["SERVICE_URLS_JSON"])
     assert peers["web"] == "http://127.0.0.1:8000"
     assert peers["resident-view"] == "http://127.0.0.1:8006"
     assert set(peers) == set(SERVICES)
+
+
+def test_townhall_up_runs_development_unless_told_otherwise() -> None:
+    assert config.resolve_environment({}) == {}
+    assert config.resolve_environment({"ENVIRONMENT": "production"}) == {
+        "ENVIRONMENT": "production"
+    }
 
 
 def test_only_the_embedded_broker_gets_the_short_session_timeout() -> None:

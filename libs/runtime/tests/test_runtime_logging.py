@@ -168,3 +168,42 @@ async def test_error_responses_carry_the_id_too(client: httpx.AsyncClient) -> No
 
     assert response.status_code == 404
     assert response.headers["x-correlation-id"] == "req-404"
+
+
+@pytest.mark.usefixtures("restore_logging")
+async def test_no_log_line_keeps_the_personal_values_of_a_query_string(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging("resident-view")
+    app = create_app(service="resident-view")
+    identity = httpx.MockTransport(lambda request: httpx.Response(200, json=[]))
+
+    @app.get("/something")
+    async def something(email: str, name: str) -> list[str]:
+        async with httpx.AsyncClient(transport=identity) as client:
+            found = await client.get(
+                "http://identity.internal/residents", params={"email": email, "name": name}
+            )
+        results: list[str] = found.json()
+        return results
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        response = await http.get(
+            "/something?email=someone@example.org&name=Smith",
+            headers={"X-Correlation-ID": "req-search"},
+        )
+
+    assert response.status_code == 200
+    logged = capsys.readouterr()
+    lines = json_lines(logged.err)
+    [access] = [line for line in lines if line["event"] == "http_request"]
+    assert access["method"] == "GET"
+    assert (access["path"], access["route"], access["status"]) == ("/something", "/something", 200)
+    assert access["correlation_id"] == "req-search"
+    assert access["duration_ms"] >= 0
+    sent = [line["event"] for line in lines if line["logger"] == "httpx"]
+    assert any("GET http://identity.internal/residents " in event for event in sent)
+    assert any("GET http://test/something " in event for event in sent)
+    for value in ("someone@example.org", "someone%40example.org", "Smith"):
+        assert value not in logged.err + logged.out

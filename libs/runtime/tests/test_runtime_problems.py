@@ -9,8 +9,10 @@ from pydantic import BaseModel
 
 from townhall.runtime.problems import (
     Conflict,
+    ContentTooLarge,
     NotFound,
     ProblemError,
+    TooManyRequests,
     Unauthorized,
 )
 from townhall.runtime.web import create_app
@@ -164,3 +166,19 @@ async def test_an_unexpected_error_is_a_500_that_leaks_nothing(
     assert "hunter2" not in response.text
     assert "RuntimeError" not in response.text
     assert response.headers["x-correlation-id"]
+
+
+@pytest.mark.parametrize(("seconds", "header"), [(0.2, "1"), (59.1, "60"), (120, "120")])
+def test_too_many_requests_says_when_to_retry_in_whole_seconds(seconds: float, header: str) -> None:
+    refused = TooManyRequests("slow down", retry_after=seconds)
+
+    assert (refused.status, refused.title) == (429, "Too Many Requests")
+    assert refused.headers["Retry-After"] == header
+
+
+def test_too_many_requests_without_a_time_sends_no_retry_after() -> None:
+    assert "Retry-After" not in TooManyRequests().headers
+
+
+def test_content_too_large_is_a_413() -> None:
+    assert (ContentTooLarge().status, ContentTooLarge().title) == (413, "Content Too Large")

@@ -2,11 +2,12 @@
 
 import httpx
 
+from townhall.cases.config import CasesSettings
 from townhall.cases.entrypoints.api.app import create
 
 
 async def test_cases_reports_healthy_and_serves_its_openapi_document() -> None:
-    transport = httpx.ASGITransport(app=create())
+    transport = httpx.ASGITransport(app=create(CasesSettings(environment="development")))
     async with httpx.AsyncClient(transport=transport, base_url="http://cases") as client:
         health = await client.get("/healthz")
         openapi = await client.get("/openapi.json")

@@ -3,10 +3,11 @@
 import httpx
 
 from townhall.notifications.app import create
+from townhall.notifications.config import NotificationsSettings
 
 
 async def test_notifications_reports_healthy_and_serves_its_openapi_document() -> None:
-    transport = httpx.ASGITransport(app=create())
+    transport = httpx.ASGITransport(app=create(NotificationsSettings(environment="development")))
     async with httpx.AsyncClient(transport=transport, base_url="http://notifications") as client:
         health = await client.get("/healthz")
         openapi = await client.get("/openapi.json")

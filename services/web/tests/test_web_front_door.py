@@ -15,4 +15,5 @@ async def test_the_front_door_lists_every_other_service() -> None:
     assert page.status_code == 200
     assert 'href="http://127.0.0.1:8001/docs"' in page.text
     assert ">web<" not in page.text
+    assert "style-src 'unsafe-inline'" in page.headers["content-security-policy"]
     assert health.json()["service"] == "web"

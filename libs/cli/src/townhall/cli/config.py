@@ -119,6 +119,12 @@ def resolve_database_urls(
     return urls
 
 
+def resolve_environment(env: Mapping[str, str]) -> dict[str, str]:
+    """``ENVIRONMENT=production townhall up`` runs the services as in production (no
+    /docs); otherwise they run in development (:func:`service_environment`)."""
+    return {"ENVIRONMENT": env["ENVIRONMENT"]} if env.get("ENVIRONMENT") else {}
+
+
 def service_urls(ports: Mapping[str, int], names: Iterable[str]) -> dict[str, str]:
     return {name: base_url(ports[name]) for name in names}
 
@@ -144,6 +150,8 @@ def service_environment(
         "SERVICE_URLS_JSON": json.dumps(dict(urls), sort_keys=True),
         "AUTH_JWKS_URL": jwks_url(urls),
         "PYTHONUNBUFFERED": "1",
+        # townhall up is for a developer's machine: /docs and /openapi.json are served
+        "ENVIRONMENT": "development",
     }
     if embedded_broker:
         env.update(EMBEDDED_KAFKA_ENV)

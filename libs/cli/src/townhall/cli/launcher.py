@@ -103,6 +103,7 @@ class Platform:
             ports=config.resolve_ports(env, registry),
             database_urls=config.resolve_database_urls(env, names, var_dir),
             kafka_bootstrap=config.resolve_kafka_bootstrap(env),
+            extra_env=config.resolve_environment(env),
             registry=registry,
         )
 

@@ -52,7 +52,7 @@ def build_app() -> FastAPI:
 def main() -> None:
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ["PORT"])
-    uvicorn.run(build_app(), host=host, port=port, log_level="warning")
+    uvicorn.run(build_app(), host=host, port=port, log_level="warning", server_header=False)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,11 @@ The correlation id lives in a contextvar. HTTP requests bind it through
 :class:`CorrelationIdMiddleware`; consumers bind the event's ``correlationid`` with
 :func:`bind_correlation_id`. When running uvicorn, pass ``log_config=None`` so it keeps
 this configuration instead of installing its own.
+
+No log line carries a query string: the runtime's access log writes the path alone
+(:class:`townhall.runtime.web.RequestMetricsMiddleware`), uvicorn's access log is off,
+and httpx's ``HTTP Request: GET <url>`` lines lose the query (searches put names and
+email addresses there) through :class:`QueryStringFilter`.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import urllib.parse
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +38,7 @@ from structlog.typing import EventDict, Processor, WrappedLogger
 __all__ = [
     "CORRELATION_ID_HEADER",
     "CorrelationIdMiddleware",
+    "QueryStringFilter",
     "bind_correlation_id",
     "configure_logging",
     "get_correlation_id",
@@ -156,6 +163,37 @@ def _route_third_party_loggers() -> None:
         logger.propagate = True
 
 
+def _without_query(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]  # no user:password@
+    return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def _is_url(value: object) -> bool:
+    return str(value).startswith(("http://", "https://"))
+
+
+class QueryStringFilter(logging.Filter):
+    """Remove query strings, fragments and credentials from the URLs a record logs.
+
+    httpx logs every request it sends as ``HTTP Request: GET <url> "HTTP/1.1 200 OK"``
+    with the URL as an argument; this rewrites such arguments to scheme, host and path.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _without_query(str(arg)) if _is_url(arg) else arg for arg in record.args
+            )
+        return True
+
+
+def _mask_client_urls() -> None:
+    logger = logging.getLogger("httpx")
+    if not any(isinstance(f, QueryStringFilter) for f in logger.filters):
+        logger.addFilter(QueryStringFilter())
+
+
 def _numeric_level(level: str) -> int:
     levels = logging.getLevelNamesMapping()
     if level.upper() not in levels:
@@ -182,6 +220,7 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
     )
     _install_root_handler(_formatter(service, json), numeric_level)
     _route_third_party_loggers()
+    _mask_client_urls()
 
 
 def _header_value(scope: Scope) -> str | None:

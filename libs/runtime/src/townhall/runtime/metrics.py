@@ -34,3 +34,8 @@ BROKER_RESETS = Counter(
     "Times a component noticed the broker had lost its data",
     ["component"],
 )
+THROTTLED = Counter(
+    "townhall_throttled",
+    "Requests refused by a rate limit (townhall.runtime.throttling), by rule",
+    ["rule"],
+)

@@ -17,6 +17,7 @@ A service usually subclasses the generic errors to give its problems a stable ty
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -33,6 +34,7 @@ __all__ = [
     "PROBLEM_MEDIA_TYPE",
     "BadRequest",
     "Conflict",
+    "ContentTooLarge",
     "FieldError",
     "Forbidden",
     "NotFound",
@@ -40,6 +42,7 @@ __all__ = [
     "ProblemError",
     "ProblemResponse",
     "ServiceUnavailable",
+    "TooManyRequests",
     "Unauthorized",
     "UnhandledErrorMiddleware",
     "UnprocessableContent",
@@ -173,9 +176,41 @@ class Conflict(_FixedStatusError):  # noqa: N818 (HTTP status names)
     default_title = "Conflict"
 
 
+class ContentTooLarge(_FixedStatusError):  # noqa: N818 (HTTP status names)
+    status_code = 413
+    default_title = "Content Too Large"
+
+
 class UnprocessableContent(_FixedStatusError):  # noqa: N818 (HTTP status names)
     status_code = 422
     default_title = "Unprocessable Content"
+
+
+class TooManyRequests(_FixedStatusError):  # noqa: N818 (HTTP status names)
+    """429; ``retry_after`` (seconds, rounded up, at least 1) becomes ``Retry-After``."""
+
+    status_code = 429
+    default_title = "Too Many Requests"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        retry_after: float | None = None,
+        title: str | None = None,
+        type_: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        extensions: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.retry_after = None if retry_after is None else max(1, math.ceil(retry_after))
+        waiting = {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
+        super().__init__(
+            detail,
+            title=title,
+            type_=type_,
+            headers={**waiting, **(headers or {})},
+            extensions=extensions,
+        )
 
 
 class ServiceUnavailable(_FixedStatusError):  # noqa: N818 (HTTP status names)

@@ -8,6 +8,7 @@ whose issue has not landed yet use :func:`health_only_app`.
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,9 @@ from townhall.runtime.outbox import Outbox
 from townhall.runtime.relay import OutboxRelay
 from townhall.runtime.settings import ServiceSettings
 from townhall.runtime.web import ReadinessCheck, create_app
+
+#: The exit status uvicorn.run uses when the server never started.
+STARTUP_FAILURE = 3
 
 
 class Component(Protocol):
@@ -165,12 +169,36 @@ class ServiceRuntime:
         return [database, relay, components]
 
 
-def health_only_app(service: str) -> FastAPI:
+def health_only_app(settings: ServiceSettings) -> FastAPI:
     """A service whose issue has not landed yet: /healthz, /readyz, /metrics only."""
-    return create_app(service=service)
+    return create_app(service=settings.service_name, settings=settings)
+
+
+def server_config(app: FastAPI, settings: ServiceSettings) -> uvicorn.Config:
+    """How uvicorn runs every service.
+
+    No ``Server`` banner; no access log of its own (it would log query strings: the
+    runtime logs each request without them); no proxy headers, so the app sees the
+    real peer and decides what to believe from ``TRUSTED_PROXIES`` itself
+    (:mod:`townhall.runtime.addresses`); ``log_config=None`` keeps
+    :func:`configure_logging`'s JSON lines.
+    """
+    return uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        proxy_headers=False,
+    )
 
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
     """Run ``app`` with uvicorn on the configured host and port, logging as JSON."""
     configure_logging(settings.service_name, settings.log_level, json=settings.log_json)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
+    server = uvicorn.Server(server_config(app, settings))
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    if not server.started:  # as uvicorn.run: a port in use or a failed lifespan
+        sys.exit(STARTUP_FAILURE)

@@ -6,10 +6,12 @@ The embedded default and the scaled deployment differ only here: point
 
 from __future__ import annotations
 
-from typing import Annotated
+import ipaddress
+import json
+from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def _blank_is_unset(value: object) -> object:
@@ -20,6 +22,26 @@ def _blank_is_unset(value: object) -> object:
 #: .env templates write ``NAME=`` for settings an operator has yet to fill in).
 OptionalText = Annotated[str | None, BeforeValidator(_blank_is_unset)]
 OptionalSecret = Annotated[SecretStr | None, BeforeValidator(_blank_is_unset)]
+
+
+def _json_or_comma_separated(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    if value.strip().startswith("["):
+        return json.loads(value)
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _networks(values: list[str]) -> list[str]:
+    for value in values:
+        ipaddress.ip_network(value)  # strict: "10.1.2.3/8" is a mistake, not 10.0.0.0/8
+    return values
+
+
+#: Address ranges in CIDR form, from ``10.0.0.0/8,::1/128`` or a JSON list.
+Networks = Annotated[
+    list[str], NoDecode, BeforeValidator(_json_or_comma_separated), AfterValidator(_networks)
+]
 
 
 class KafkaSettings(BaseSettings):
@@ -71,6 +93,9 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     service_name: str = "service"
+    #: ``development`` serves /docs, /redoc and /openapi.json (``townhall up`` sets it);
+    #: production, the default, does not.
+    environment: Literal["development", "production"] = "production"
     host: str = "127.0.0.1"
     port: int = 8000
     database_url: str = "sqlite+aiosqlite:///var/service.db"
@@ -91,6 +116,16 @@ class ServiceSettings(BaseSettings):
     #: Base URL of every service by name (``townhall up`` sets SERVICE_URLS_JSON), for
     #: links from one service's pages and answers to another's.
     service_urls: dict[str, str] = Field(default_factory=dict, alias="SERVICE_URLS_JSON")
+    #: A request body larger than this is refused with 413 before the route runs.
+    http_max_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    #: Peers (the TCP address, never X-Forwarded-For) that may read /metrics; others get 404.
+    metrics_allow: Networks = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
+    #: Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (none by default).
+    trusted_proxies: Networks = Field(default_factory=list)
+
+    @property
+    def development(self) -> bool:
+        return self.environment == "development"
 
 
 #: What differs for the embedded broker; ``townhall up`` passes it on as KAFKA_* variables.

@@ -1,7 +1,9 @@
 """The FastAPI application every Townhall service starts from.
 
 :func:`create_app` gives each service the same operational surface: problem-details
-errors, correlation ids, request metrics, ``/healthz``, ``/readyz``, ``/metrics`` and
+errors, correlation ids, request metrics and an access log, security headers, a limit
+on request bodies, ``/healthz``, ``/readyz`` and ``/metrics`` (to the peers in
+``METRICS_ALLOW`` only); in development also ``/docs``, ``/redoc`` and
 ``/openapi.json``. Services add their routers to the app it returns.
 """
 
@@ -16,9 +18,22 @@ from fastapi.routing import APIRouter
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Lifespan, Message, Receive, Scope, Send
 
+from townhall.runtime.addresses import (
+    Network,
+    forwarded_client,
+    is_within,
+    parse_networks,
+    peer_address,
+)
+from townhall.runtime.hardening import (
+    API_CONTENT_SECURITY_POLICY,
+    BodyLimitMiddleware,
+    SecurityHeadersMiddleware,
+)
 from townhall.runtime.logging import CorrelationIdMiddleware
 from townhall.runtime.openapi import document_problems
-from townhall.runtime.problems import ServiceUnavailable, install_problem_handlers
+from townhall.runtime.problems import NotFound, ServiceUnavailable, install_problem_handlers
+from townhall.runtime.settings import ServiceSettings
 
 __all__ = [
     "HTTP_REQUESTS",
@@ -26,6 +41,7 @@ __all__ = [
     "Composition",
     "ReadinessCheck",
     "RequestMetricsMiddleware",
+    "client_address",
     "create_app",
 ]
 
@@ -36,6 +52,7 @@ ReadinessCheck = Callable[[], Awaitable[str | None]]
 READINESS_TIMEOUT_SECONDS = 2.0
 _UNMATCHED_ROUTE = "<unmatched>"
 _log = structlog.get_logger(__name__)
+_access_log = structlog.get_logger("townhall.access")
 
 # Module level: created once per process however many apps a test session builds.
 HTTP_REQUESTS = Counter(
@@ -57,7 +74,12 @@ def _route_template(scope: Scope) -> str:
 
 
 class RequestMetricsMiddleware:
-    """Count and time HTTP requests, labelled by route template (not raw path)."""
+    """Count, time and log HTTP requests, labelled by route template (not raw path).
+
+    It writes the access log (uvicorn's is off): one ``http_request`` line per request
+    with the method, the path without its query string (where search terms such as a
+    name or an email address would be), the route template, status and duration.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -78,9 +100,18 @@ class RequestMetricsMiddleware:
         try:
             await self.app(scope, receive, send_recording_status)
         finally:
-            labels = (scope["method"], _route_template(scope), str(status))
-            HTTP_REQUESTS.labels(*labels).inc()
-            HTTP_REQUEST_DURATION.labels(*labels).observe(time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            method, route = scope["method"], _route_template(scope)
+            HTTP_REQUESTS.labels(method, route, str(status)).inc()
+            HTTP_REQUEST_DURATION.labels(method, route, str(status)).observe(elapsed)
+            _access_log.info(
+                "http_request",
+                method=method,
+                path=scope.get("path", ""),
+                route=route,
+                status=status,
+                duration_ms=round(elapsed * 1000, 1),
+            )
 
 
 async def _run_check(check: ReadinessCheck) -> str | None:
@@ -99,7 +130,9 @@ async def _not_ready_reasons(checks: Sequence[ReadinessCheck]) -> list[str]:
     return [reason for reason in results if reason is not None]
 
 
-def _operations_router(service: str, checks: Sequence[ReadinessCheck]) -> APIRouter:
+def _operations_router(
+    service: str, checks: Sequence[ReadinessCheck], metrics_allow: Sequence[Network]
+) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     @router.get("/healthz")
@@ -114,7 +147,9 @@ def _operations_router(service: str, checks: Sequence[ReadinessCheck]) -> APIRou
         return {"status": "ready", "service": service}
 
     @router.get("/metrics")
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        if not is_within(peer_address(request.scope), metrics_allow):
+            raise NotFound()  # the same answer as a path that does not exist
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     return router
@@ -126,22 +161,58 @@ def create_app(
     version: str = "0.1.0",
     lifespan: Lifespan[FastAPI] | None = None,
     readiness: Sequence[ReadinessCheck] = (),
+    settings: ServiceSettings | None = None,
+    docs: bool | None = None,
+    max_body_bytes: int | None = None,
+    content_security_policy: str = API_CONTENT_SECURITY_POLICY,
     **fastapi_options: Any,
 ) -> FastAPI:
-    """A FastAPI app with Townhall's errors, correlation ids, metrics and probes.
+    """A FastAPI app with Townhall's errors, correlation ids, metrics, probes and hardening.
+
+    ``settings`` supplies the environment (``docs`` in development only),
+    ``http_max_body_bytes``, ``metrics_allow`` and ``trusted_proxies``; without it, the
+    production defaults. ``docs`` and ``max_body_bytes`` override it.
+    ``content_security_policy`` is for a service that serves HTML pages.
 
     ``readiness`` checks run concurrently on each ``GET /readyz`` (each limited to
     ``READINESS_TIMEOUT_SECONDS``). Middleware, outermost first: correlation id,
-    request metrics, unhandled-error guard.
+    request metrics and access log, security headers, body limit, unhandled-error guard.
     """
+    settings = settings or ServiceSettings.model_construct()
+    if not (settings.development if docs is None else docs):
+        fastapi_options.update(openapi_url=None, docs_url=None, redoc_url=None)
     app = FastAPI(title=service, version=version, lifespan=lifespan, **fastapi_options)
     app.state.service = service
+    app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     install_problem_handlers(app)
     document_problems(app)
+    limit = settings.http_max_body_bytes if max_body_bytes is None else max_body_bytes
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=limit)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        content_security_policy=content_security_policy,
+        docs_paths=_docs_paths(app),
+        trusted_proxies=app.state.trusted_proxies,
+    )
     app.add_middleware(RequestMetricsMiddleware)
     app.add_middleware(CorrelationIdMiddleware)
-    app.include_router(_operations_router(service, tuple(readiness)))
+    metrics_allow = parse_networks(settings.metrics_allow)
+    app.include_router(_operations_router(service, tuple(readiness), metrics_allow))
     return app
+
+
+def _docs_paths(app: FastAPI) -> list[str]:
+    if app.openapi_url is None:
+        return []
+    pages = (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)
+    return [page for page in pages if page]
+
+
+def client_address(request: Request) -> str:
+    """The client's IP address, e.g. to throttle logins per address: the TCP peer, or
+    behind a proxy in ``TRUSTED_PROXIES`` the address it forwarded in X-Forwarded-For."""
+    trusted: tuple[Network, ...] = getattr(request.app.state, "trusted_proxies", ())
+    return forwarded_client(request.scope, trusted)
 
 
 class Composition(Generic[T]):

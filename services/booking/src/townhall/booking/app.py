@@ -7,4 +7,4 @@ from townhall.runtime.service import health_only_app
 
 
 def create(settings: BookingSettings | None = None) -> FastAPI:
-    return health_only_app((settings or BookingSettings()).service_name)
+    return health_only_app(settings or BookingSettings())

@@ -97,7 +97,9 @@ class KeyServer:
         return app
 
     async def start(self) -> None:
-        config = uvicorn.Config(self.app(), host="127.0.0.1", port=self.port, log_level="warning")
+        config = uvicorn.Config(
+            self.app(), host="127.0.0.1", port=self.port, log_level="warning", server_header=False
+        )
         server = self._server = uvicorn.Server(config)
         self._task = asyncio.create_task(server.serve())
 

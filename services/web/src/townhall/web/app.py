@@ -18,11 +18,18 @@ h1{{font-size:2em}}a{{color:#1d70b8}}li{{margin:.4em 0}}</style></head>
 <body><h1>Townhall</h1>
 <p>Council services as events, joined into one timeline per resident.</p>
 <h2>Services</h2><ul>{items}</ul></body></html>"""
+#: The page's only resource is its inline style.
+PAGE_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
 
 
 def create(settings: WebSettings | None = None) -> FastAPI:
     settings = settings or WebSettings()
-    app = create_app(service=settings.service_name)
+    app = create_app(
+        service=settings.service_name, settings=settings, content_security_policy=PAGE_POLICY
+    )
     items = "".join(
         f'<li><a href="{escape(url)}/docs">{escape(name)}</a> '
         f'(<a href="{escape(url)}/healthz">health</a>)</li>'

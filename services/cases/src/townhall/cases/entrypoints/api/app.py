@@ -35,6 +35,7 @@ def create(
         service=built.settings.service_name,
         lifespan=lifespan,
         readiness=built.runtime.readiness(),
+        settings=built.settings,
     )
     install_services(app, built)
     install_error_handlers(app)

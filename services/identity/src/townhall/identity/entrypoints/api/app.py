@@ -32,6 +32,7 @@ def create(settings: IdentitySettings | None = None) -> FastAPI:
         service=identity.settings.service_name,
         lifespan=_lifespan(identity),
         readiness=identity.runtime.readiness(),
+        settings=identity.settings,
     )
     dependencies.install_services(app, identity)
     install_error_handlers(app)

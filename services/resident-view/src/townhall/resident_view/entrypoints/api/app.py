@@ -47,6 +47,7 @@ def create(
         service=built.settings.service_name,
         lifespan=lifespan,
         readiness=built.runtime.readiness(),
+        settings=built.settings,
     )
     install_services(app, built)
     if not api:
