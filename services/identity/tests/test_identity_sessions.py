@@ -22,7 +22,11 @@ OFFICER = "pest@example.org"
 @pytest.fixture
 def identity_settings(identity_settings: IdentitySettings) -> IdentitySettings:
     return identity_settings.model_copy(
-        update={"identity_dev_mailbox": True, "identity_refresh_limit": "8/15 minutes"}
+        update={
+            "identity_dev_mailbox": True,
+            "environment": "development",
+            "identity_refresh_limit": "8/15 minutes",
+        }
     )
 
 

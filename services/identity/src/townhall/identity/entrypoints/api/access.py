@@ -9,7 +9,13 @@ from fastapi import APIRouter, Response
 from townhall.identity.domain import commands
 from townhall.identity.domain.codes import LIFETIME
 from townhall.identity.domain.sessions import RESIDENT
-from townhall.identity.entrypoints.api.dependencies import Bus, Context, MailboxDep, Tokens
+from townhall.identity.entrypoints.api.dependencies import (
+    Bus,
+    Context,
+    MailboxDep,
+    Tokens,
+    allowed,
+)
 from townhall.identity.entrypoints.api.schemas import (
     RedeemRequest,
     ResidentLoginRequest,
@@ -21,6 +27,7 @@ from townhall.identity.entrypoints.api.schemas import (
 )
 from townhall.identity.entrypoints.api.sessions import signed_in
 from townhall.identity.service_layer.access_handlers import Granted
+from townhall.runtime.openapi import problems
 from townhall.runtime.problems import UnprocessableContent
 
 router = APIRouter(tags=["residents' access"])
@@ -45,7 +52,13 @@ async def _token(
     )
 
 
-@router.post("/auth/tracking", status_code=202, response_model=TrackingStarted)
+@router.post(
+    "/auth/tracking",
+    status_code=202,
+    response_model=TrackingStarted,
+    dependencies=[allowed("auth.tracking")],
+    responses=problems(429),
+)
 async def start_tracking(body: TrackingRequest, bus: Bus, context: Context) -> TrackingStarted:
     if (body.email is None) == (body.phone is None):
         raise UnprocessableContent("give exactly one of email or phone")
@@ -56,7 +69,13 @@ async def start_tracking(body: TrackingRequest, bus: Bus, context: Context) -> T
     return TrackingStarted(reference=reference, expires_in=int(LIFETIME.total_seconds()))
 
 
-@router.post("/auth/codes/redeem", response_model=TokenResponse, response_model_exclude_none=True)
+@router.post(
+    "/auth/codes/redeem",
+    response_model=TokenResponse,
+    response_model_exclude_none=True,
+    dependencies=[allowed("auth.redeem_code")],
+    responses=problems(401, 429),
+)
 async def redeem_code(
     body: RedeemRequest, bus: Bus, context: Context, tokens: Tokens, response: Response
 ) -> TokenResponse:
@@ -64,7 +83,13 @@ async def redeem_code(
     return await _token(bus, context, tokens, granted, response)
 
 
-@router.post("/accounts", status_code=201, response_model=SignedUp)
+@router.post(
+    "/accounts",
+    status_code=201,
+    response_model=SignedUp,
+    dependencies=[allowed("account.sign_up")],
+    responses=problems(409, 429),
+)
 async def sign_up(body: SignUpRequest, bus: Bus, context: Context) -> SignedUp:
     command = commands.SignUp(
         str(body.email),
@@ -77,7 +102,13 @@ async def sign_up(body: SignUpRequest, bus: Bus, context: Context) -> SignedUp:
     return SignedUp(id=granted.resident_id, reference=granted.reference)
 
 
-@router.post("/auth/resident-token", response_model=TokenResponse, response_model_exclude_none=True)
+@router.post(
+    "/auth/resident-token",
+    response_model=TokenResponse,
+    response_model_exclude_none=True,
+    dependencies=[allowed("auth.resident_token")],
+    responses=problems(401, 403, 429),
+)
 async def resident_token(
     body: ResidentLoginRequest, bus: Bus, context: Context, tokens: Tokens, response: Response
 ) -> TokenResponse:
@@ -87,7 +118,7 @@ async def resident_token(
     return await _token(bus, context, tokens, granted, response)
 
 
-@mailbox_router.get("/dev/mailbox")
+@mailbox_router.get("/dev/mailbox", dependencies=[allowed("dev.mailbox")])
 async def dev_mailbox(mailbox: MailboxDep) -> dict[str, Any]:
     """Codes as they would be delivered: mounted only with IDENTITY_DEV_MAILBOX=1."""
     return {"messages": mailbox.messages()}

@@ -35,6 +35,7 @@ def create(settings: IdentitySettings | None = None) -> FastAPI:
         settings=identity.settings,
     )
     dependencies.install_services(app, identity)
+    app.state.verifier = identity.verifier  # the access table verifies with identity's keys
     install_error_handlers(app)
     for module in (auth, sessions, access, officers, residents, record, matching):
         app.include_router(module.router)

@@ -7,7 +7,15 @@ from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from townhall.runtime.normal_forms import normalise_postcode
 from townhall.schemas.envelope import Sensitivity
@@ -79,8 +87,16 @@ class MoveRequest(_Body):
 
 
 class ContactPointRequest(_Body):
+    """Exactly one of ``email`` and ``phone``."""
+
     email: EmailStr | None = None
     phone: Phone | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ContactPointRequest:
+        if (self.email is None) == (self.phone is None):
+            raise ValueError("give exactly one of email or phone")
+        return self
 
 
 class IdentifierRequest(_Body):
