@@ -221,7 +221,8 @@ async def _account(identity: Harness) -> tuple[str, dict[str, Any]]:
         "/auth/codes/redeem", json={"reference": reference, "code": code}
     )
     assert redeemed.status_code == 200, redeemed.text
-    return created.json()["id"], redeemed.json()
+    resident = await _verify(identity, redeemed.json()["access_token"])
+    return resident.subject, redeemed.json()
 
 
 async def test_a_resident_session_carries_the_current_level_of_assurance(

@@ -83,11 +83,14 @@ class CodeRepository:
 
 
 class Mailbox:
-    """Where codes go in development. Production delivery is the notifications
+    """Where messages go in development. Production delivery is the notifications
     service, following ``one_time_code.issued.v1``; this one does nothing."""
 
     def deliver(self, reference: str, channel: str, destination: str, code: str) -> None:
-        return None
+        """A one-time code for ``destination``."""
+
+    def tell(self, channel: str, destination: str, text: str) -> None:
+        """A notice without a code (e.g. that someone signed up with this email again)."""
 
     def messages(self) -> list[dict[str, Any]]:
         return []
@@ -100,7 +103,14 @@ class DevMailbox(Mailbox):
         self._messages: deque[dict[str, Any]] = deque(maxlen=size)
 
     def deliver(self, reference: str, channel: str, destination: str, code: str) -> None:
-        message = {"reference": reference, "channel": channel, "to": destination, "code": code}
+        self._keep({"reference": reference, "channel": channel, "to": destination, "code": code})
+
+    def tell(self, channel: str, destination: str, text: str) -> None:
+        self._keep(
+            {"reference": None, "channel": channel, "to": destination, "code": None, "text": text}
+        )
+
+    def _keep(self, message: dict[str, Any]) -> None:
         self._messages.appendleft(message)
         _log.info("dev_mailbox", **message)
 

@@ -109,12 +109,14 @@ class AuthenticateOfficer:
 
 @dataclass(frozen=True)
 class StartTracking:
-    """Act without an account: a tracking reference and a code sent to a contact."""
+    """Act without an account: a code sent to a contact, to report (a new resident's
+    name needed) or to follow the request ``request_reference`` names."""
 
-    given_name: str
-    family_name: str
+    given_name: str | None
+    family_name: str | None
     email: str | None = None
     phone: str | None = None
+    request_reference: str | None = None
 
 
 @dataclass(frozen=True)

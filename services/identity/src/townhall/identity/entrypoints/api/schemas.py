@@ -160,16 +160,35 @@ class ConsentsOut(BaseModel):
     domains: list[str]
 
 
+#: A request's reference as the services that hold requests give it (``PC-2026-000001``).
+RequestReference = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$")]
+
+
 class TrackingRequest(_Body):
-    given_name: Name
-    family_name: Name
+    """Exactly one of ``email`` and ``phone``. To follow a request, its
+    ``request_reference`` and the contact given with it; to report without an account,
+    the reporter's name."""
+
+    given_name: Name | None = None
+    family_name: Name | None = None
     email: EmailStr | None = None
     phone: Phone | None = None
+    request_reference: RequestReference | None = None
+
+    @model_validator(mode="after")
+    def _one_contact_and_a_name_to_report(self) -> TrackingRequest:
+        if (self.email is None) == (self.phone is None):
+            raise ValueError("give exactly one of email or phone")
+        if self.request_reference is None and (self.given_name is None or self.family_name is None):
+            raise ValueError("give given_name and family_name, or a request_reference")
+        return self
 
 
-class TrackingStarted(BaseModel):
-    reference: str
-    expires_in: int
+class CodeSent(BaseModel):
+    """A one-time code is on its way (if it can be: the answer is the same either way)."""
+
+    reference: str = Field(description="Redeem it with the code at /auth/codes/redeem.")
+    expires_in: int = Field(description="Seconds the code stays valid.")
 
 
 class RedeemRequest(_Body):
@@ -183,11 +202,6 @@ class SignUpRequest(_Body):
     given_name: Name
     family_name: Name
     preferred_language: Language = "en"
-
-
-class SignedUp(BaseModel):
-    id: UUID
-    reference: str
 
 
 class ResidentLoginRequest(_Body):
