@@ -25,7 +25,8 @@ def identity_settings(identity_settings: IdentitySettings) -> IdentitySettings:
         update={
             "identity_dev_mailbox": True,
             "environment": "development",
-            "identity_refresh_limit": "8/15 minutes",
+            "identity_address_free_failures": 8,
+            "identity_backoff_first_s": 600,  # a delay no slow machine outlasts
         }
     )
 
@@ -195,14 +196,14 @@ async def test_bad_refresh_requests_are_refused_and_write_nothing(
     assert (await _refresh(identity, token)).status_code == 200, "the real token is untouched"
 
 
-async def test_failed_refreshes_are_throttled_like_logins(identity: Harness) -> None:
+async def test_an_address_guessing_refresh_tokens_is_made_to_wait(identity: Harness) -> None:
     await identity.create_officer(OFFICER)
     token = (await _sign_in(identity))["refresh_token"]
-    statuses = [(await _refresh(identity, f"guess-{n}")).status_code for n in range(8)]
-    assert statuses == [401] * 8
-    locked = await _refresh(identity, token)
-    assert locked.status_code == 429, "locked even for a good token"
-    assert int(locked.headers["Retry-After"]) > 0
+    statuses = [(await _refresh(identity, f"guess-{n}")).status_code for n in range(9)]
+    assert statuses == [401] * 9, "a few failures from one address cost nothing"
+    waiting = await _refresh(identity, token)
+    assert waiting.status_code == 429, "then the address waits, even with a good token"
+    assert int(waiting.headers["Retry-After"]) > 0
 
 
 async def _code(identity: Harness, reference: str) -> str:

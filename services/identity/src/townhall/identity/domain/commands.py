@@ -105,6 +105,8 @@ class RevokeRole:
 class AuthenticateOfficer:
     email: str
     password: str = field(repr=False)
+    #: Where the attempt came from: failures delay that address, not the account.
+    client_address: str = "unknown"
 
 
 @dataclass(frozen=True)
@@ -132,12 +134,14 @@ class SignUp:
 class RedeemCode:
     reference: str
     code: str = field(repr=False)
+    client_address: str = "unknown"
 
 
 @dataclass(frozen=True)
 class AuthenticateResident:
     email: str
     password: str = field(repr=False)
+    client_address: str = "unknown"
 
 
 @dataclass(frozen=True)
@@ -170,7 +174,7 @@ class StartSession:
 @dataclass(frozen=True)
 class RefreshSession:
     token: str = field(repr=False)
-    #: Where the request came from: failed refreshes are throttled per address.
+    #: Where the request came from: failed refreshes delay that address.
     client_address: str = "unknown"
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Protocol
 
 from townhall.identity.adapters.codes import new_code, new_reference
-from townhall.identity.adapters.throttle import Throttle
+from townhall.identity.adapters.throttle import SignInThrottle
 from townhall.identity.domain import commands
 from townhall.identity.domain.codes import LIFETIME, OneTimeCode
 from townhall.identity.domain.exceptions import (
@@ -19,8 +19,10 @@ from townhall.identity.domain.exceptions import (
     InvalidCredentialsError,
 )
 from townhall.identity.domain.model import Resident
+from townhall.identity.domain.sessions import RESIDENT
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
 from townhall.runtime.clock import Clock
+from townhall.runtime.throttling import RateLimit
 
 
 class Mailbox(Protocol):
@@ -37,7 +39,10 @@ class Access:
     code_hash: Callable[[str, str], str]
     code_hashes: Callable[[str, str], tuple[str, ...]]
     mailbox: Mailbox
-    throttle: Throttle
+    #: Delays after failed sign-ins, wrong codes and unknown refresh tokens.
+    sign_in: SignInThrottle
+    #: Codes (and notices) sent to one contact point.
+    codes_sent: RateLimit
     hash_password: Callable[[str], str]
     verify_password: Callable[[str | None, str], bool]
 
@@ -80,12 +85,10 @@ async def _issue_code(
     return stored, code
 
 
-def _limit_issuing(access: Access, kind: str, value: str) -> None:
+async def _limit_issuing(access: Access, kind: str, value: str) -> None:
     """Codes sent to one contact point are limited (no flooding a phone), counted
     whether or not the contact is a resident's: the limit reveals nothing either."""
-    key = f"issue:{kind}:{value}"
-    access.throttle.check(key)
-    access.throttle.failed(key)
+    await access.codes_sent.ahit(f"{kind}:{value}")
 
 
 async def start_tracking(
@@ -100,7 +103,7 @@ async def start_tracking(
     """
     kind, value = ("email", command.email.lower()) if command.email else ("phone", command.phone)
     assert value is not None
-    _limit_issuing(access, kind, value)
+    await _limit_issuing(access, kind, value)
     async with uow:
         resident = await uow.residents.find_by_contact(kind, value)
         if resident is None and command.request_reference is not None:
@@ -140,7 +143,7 @@ async def sign_up(command: commands.SignUp, uow: UnitOfWork, access: Access, clo
     never stored. The password is hashed either way, so time tells nothing either.
     """
     email = command.email.strip().lower()
-    _limit_issuing(access, "email", email)
+    await _limit_issuing(access, "email", email)
     password_hash = access.hash_password(command.password)
     async with uow:
         if await uow.residents.email_taken(email):
@@ -176,17 +179,20 @@ async def redeem_code(
     the request it was asked for (``ref``), if any: the one request it is good for.
 
     A code dies after a few wrong tries (``MAX_ATTEMPTS``); the resident asks for a new
-    one.
+    one. Wrong codes also delay their client address, as failed sign-ins do.
     """
+    await access.sign_in.check_address(command.client_address)
     async with uow:
         stored = await uow.codes.get(command.reference)
         if stored is None:
+            await access.sign_in.failed_from(command.client_address)
             raise InvalidCodeError()
         try:
             stored.redeem(access.code_hashes(command.reference, command.code), clock())
         except InvalidCodeError:
             await uow.codes.save(stored)  # the failed attempt counts, whatever happens next
             await uow.commit()
+            await access.sign_in.failed_from(command.client_address)
             raise
         await uow.codes.save(stored)
         resident = await uow.residents.get(stored.resident_id)
@@ -204,17 +210,16 @@ async def authenticate_resident(
     command: commands.AuthenticateResident, uow: UnitOfWork, access: Access
 ) -> Granted:
     """Sign in with email and password. An unknown address and a wrong password are
-    refused alike, after the same work."""
-    email = command.email.strip().lower()
-    key = f"resident:{email}"
-    access.throttle.check(key)
+    refused alike, after the same work, and count alike against the address."""
+    email, address = command.email.strip().lower(), command.client_address
+    await access.sign_in.check(RESIDENT, email, address)
     async with uow:
         resident = await uow.residents.find_by_contact("email", email)
     hashed = resident.password_hash if resident else None
     if not access.verify_password(hashed, command.password) or resident is None:
-        access.throttle.failed(key)
+        await access.sign_in.failed(RESIDENT, email, address)
         raise InvalidCredentialsError()
-    access.throttle.succeeded(key)
+    await access.sign_in.succeeded(RESIDENT, email, address)
     contact = resident.contact("email")
     if contact is None or not contact.verified:
         raise EmailNotVerifiedError()

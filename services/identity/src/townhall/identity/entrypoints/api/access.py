@@ -16,6 +16,7 @@ from townhall.identity.domain.codes import LIFETIME
 from townhall.identity.domain.sessions import RESIDENT
 from townhall.identity.entrypoints.api.dependencies import (
     Bus,
+    ClientAddress,
     Context,
     MailboxDep,
     Tokens,
@@ -88,10 +89,15 @@ async def start_tracking(body: TrackingRequest, bus: Bus, context: Context) -> C
     responses=problems(401, 429),
 )
 async def redeem_code(
-    body: RedeemRequest, bus: Bus, context: Context, tokens: Tokens, response: Response
+    body: RedeemRequest,
+    client: ClientAddress,
+    bus: Bus,
+    context: Context,
+    tokens: Tokens,
+    response: Response,
 ) -> TokenResponse:
     """A code works once, within its lifetime, and dies after a few wrong tries."""
-    command = commands.RedeemCode(body.reference, body.code)
+    command = commands.RedeemCode(body.reference, body.code, client)
     granted = await bus.handle(command, context)
     return await _token(bus, context, tokens, granted, response)
 
@@ -124,11 +130,16 @@ async def sign_up(body: SignUpRequest, bus: Bus, context: Context) -> CodeSent:
     responses=problems(401, 403, 429),
 )
 async def resident_token(
-    body: ResidentLoginRequest, bus: Bus, context: Context, tokens: Tokens, response: Response
+    body: ResidentLoginRequest,
+    client: ClientAddress,
+    bus: Bus,
+    context: Context,
+    tokens: Tokens,
+    response: Response,
 ) -> TokenResponse:
     """401 alike for an unknown email and a wrong password; 403 only after the right
     password, while the account's email is unverified."""
-    command = commands.AuthenticateResident(str(body.email), body.password)
+    command = commands.AuthenticateResident(str(body.email), body.password, client)
     granted = await bus.handle(command, context)
     return await _token(bus, context, tokens, granted, response)
 

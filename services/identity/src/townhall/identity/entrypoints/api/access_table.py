@@ -100,3 +100,5 @@ OFFICER_ROLES: dict[str, frozenset[str]] = {
     ),
     "resident.erase": frozenset({ADMIN}),
 }
+#: Look-ups of residents' data: limited per officer (``identity_officer_lookup_limit``).
+LOOKUPS = frozenset({"resident.read", "consent.read", "review.list", "record.match"})

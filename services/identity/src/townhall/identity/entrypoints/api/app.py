@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.types import Lifespan
@@ -26,8 +27,9 @@ from townhall.identity.seed import seed_demo
 from townhall.runtime.web import create_app
 
 
-def create(settings: IdentitySettings | None = None) -> FastAPI:
-    identity = bootstrap(settings or IdentitySettings())
+def create(settings: IdentitySettings | None = None, **adapters: Any) -> FastAPI:
+    """The app; ``adapters`` go to :func:`bootstrap` (tests hand in fakes there)."""
+    identity = bootstrap(settings or IdentitySettings(), **adapters)
     app = create_app(
         service=identity.settings.service_name,
         lifespan=_lifespan(identity),

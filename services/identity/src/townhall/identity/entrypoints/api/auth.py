@@ -11,6 +11,7 @@ from townhall.identity.domain.officers import OFFICER_LOA
 from townhall.identity.domain.sessions import OFFICER
 from townhall.identity.entrypoints.api.dependencies import (
     Bus,
+    ClientAddress,
     Context,
     SigningKeysDep,
     Tokens,
@@ -48,10 +49,17 @@ async def jwks(keys: SigningKeysDep, response: Response) -> dict[str, Any]:
     responses=problems(401, 429),
 )
 async def officer_token(
-    body: OfficerLoginRequest, bus: Bus, context: Context, tokens: Tokens, response: Response
+    body: OfficerLoginRequest,
+    client: ClientAddress,
+    bus: Bus,
+    context: Context,
+    tokens: Tokens,
+    response: Response,
 ) -> TokenResponse:
-    """Sign an officer in: an access token and a refresh token for one shift."""
-    officer = await bus.handle(AuthenticateOfficer(body.email, body.password), context)
+    """Sign an officer in: an access token and a refresh token for one shift. After a
+    failure, the next attempt from this address waits (429 with Retry-After)."""
+    command = AuthenticateOfficer(body.email, body.password, client)
+    officer = await bus.handle(command, context)
     return await signed_in(
         bus,
         context,
@@ -83,13 +91,19 @@ async def rotate_keys(keys: SigningKeysDep) -> RotatedKey:
     responses=problems(401, 429),
 )
 async def service_token(
-    body: ServiceTokenRequest, bus: Bus, context: Context, tokens: Tokens, response: Response
+    body: ServiceTokenRequest,
+    client: ClientAddress,
+    bus: Bus,
+    context: Context,
+    tokens: Tokens,
+    response: Response,
 ) -> TokenResponse:
     """OAuth 2.0 client-credentials grant (JSON body) for other services: no refresh
-    token, a service asks again with its credentials."""
-    command = AuthenticateServiceClient(body.client_id, body.client_secret)
-    client = await bus.handle(command, context)
-    issued = await tokens.issue(f"service:{client.client_id}", "service", scopes=client.scopes)
+    token, a service asks again with its credentials. A wrong secret delays only the
+    address it came from: nobody can lock a service out."""
+    command = AuthenticateServiceClient(body.client_id, body.client_secret, client)
+    found = await bus.handle(command, context)
+    issued = await tokens.issue(f"service:{found.client_id}", "service", scopes=found.scopes)
     return token_response(issued, None, response)
 
 

@@ -19,14 +19,14 @@ from townhall.identity.adapters.master_keys import MasterKeys
 from townhall.identity.adapters.signing_keys import SigningKeys
 from townhall.identity.adapters.tokens import TokenIssuer
 from townhall.identity.bootstrap import Identity
-from townhall.identity.entrypoints.api.access_table import ACCESS, OFFICER_ROLES
+from townhall.identity.entrypoints.api.access_table import ACCESS, LOOKUPS, OFFICER_ROLES
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
 from townhall.runtime.access import AccessDeniedError
 from townhall.runtime.auth import Principal
 from townhall.runtime.logging import get_correlation_id, new_correlation_id
 from townhall.runtime.messagebus import MessageBus
 from townhall.runtime.outbox import EventContext
-from townhall.runtime.web import Composition
+from townhall.runtime.web import Composition, client_address
 
 _composition = Composition(Identity)
 #: Keep what bootstrap built on the app: the one thing the dependencies below read.
@@ -61,7 +61,8 @@ async def _mailbox(services: Services) -> Mailbox:
 
 
 async def _client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address: behind a trusted proxy, the one it forwarded."""
+    return client_address(request) or "unknown"
 
 
 async def _context() -> EventContext:
@@ -70,12 +71,14 @@ async def _context() -> EventContext:
 
 def _guard(action: str) -> Callable[..., Awaitable[Principal | None]]:
     """The table's rule for ``action``, then identity's own checks (see access_table):
-    the officer's role and the resident's own record."""
+    the officer's role, the resident's own record, and officers' look-ups per minute."""
     roles = OFFICER_ROLES.get(action)
+    lookup = action in LOOKUPS
 
     async def guard(
         request: Request,
         principal: Annotated[Principal | None, Depends(ACCESS.require(action))],
+        services: Services,
     ) -> Principal | None:
         if principal is None:
             return None
@@ -85,6 +88,8 @@ def _guard(action: str) -> Callable[..., Awaitable[Principal | None]]:
             )
         if principal.kind == "resident" and not _owns(principal, request):
             raise AccessDeniedError("this is not your record", extensions={"action": action})
+        if principal.kind == "officer" and lookup:
+            await services.lookups.ahit(principal.subject)
         return principal
 
     guard.__name__ = f"guard_{action.replace('.', '_')}"
