@@ -133,7 +133,7 @@ def bootstrap(
     )
     master_keys = settings.master_keys()
     matcher = matcher or _matcher(settings)
-    mailbox = mailbox or (DevMailbox() if settings.identity_dev_mailbox else Mailbox())
+    mailbox = mailbox or (DevMailbox() if settings.dev_mailbox else Mailbox())
     hasher = Passwords(settings.identity_password_hashing)
     access = _access(
         settings,

@@ -97,7 +97,9 @@ class Mailbox:
 
 
 class DevMailbox(Mailbox):
-    """IDENTITY_DEV_MAILBOX=1: keeps the last messages in memory and logs them."""
+    """IDENTITY_DEV_MAILBOX=1 in development: keeps the last messages in memory, for
+    ``GET /dev/mailbox`` on loopback. It logs that a message arrived, never its code or
+    where it went."""
 
     def __init__(self, size: int = 100):
         self._messages: deque[dict[str, Any]] = deque(maxlen=size)
@@ -112,7 +114,7 @@ class DevMailbox(Mailbox):
 
     def _keep(self, message: dict[str, Any]) -> None:
         self._messages.appendleft(message)
-        _log.info("dev_mailbox", **message)
+        _log.info("dev_mailbox_message", reference=message["reference"], channel=message["channel"])
 
     def messages(self) -> list[dict[str, Any]]:
         return list(self._messages)

@@ -18,6 +18,7 @@ from townhall.identity.entrypoints.api.dependencies import (
     Bus,
     ClientAddress,
     Context,
+    Loopback,
     MailboxDep,
     Tokens,
     allowed,
@@ -144,7 +145,8 @@ async def resident_token(
     return await _token(bus, context, tokens, granted, response)
 
 
-@mailbox_router.get("/dev/mailbox", dependencies=[allowed("dev.mailbox")])
-async def dev_mailbox(mailbox: MailboxDep) -> dict[str, Any]:
-    """Codes as they would be delivered: mounted only with IDENTITY_DEV_MAILBOX=1."""
+@mailbox_router.get("/dev/mailbox", dependencies=[allowed("dev.mailbox")], responses=problems(404))
+async def dev_mailbox(mailbox: MailboxDep, _loopback: Loopback) -> dict[str, Any]:
+    """Messages as they would be delivered: only in development with
+    IDENTITY_DEV_MAILBOX=1, and only to a client on this machine (loopback)."""
     return {"messages": mailbox.messages()}

@@ -7,6 +7,7 @@ The module does without ``from __future__ import annotations``: FastAPI reads th
 annotations of the guards made in :func:`allowed`, which name the action's dependency.
 """
 
+import ipaddress
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
@@ -26,6 +27,7 @@ from townhall.runtime.auth import Principal
 from townhall.runtime.logging import get_correlation_id, new_correlation_id
 from townhall.runtime.messagebus import MessageBus
 from townhall.runtime.outbox import EventContext
+from townhall.runtime.problems import NotFound
 from townhall.runtime.web import Composition, client_address
 
 _composition = Composition(Identity)
@@ -63,6 +65,16 @@ async def _mailbox(services: Services) -> Mailbox:
 async def _client_address(request: Request) -> str:
     """The client's address: behind a trusted proxy, the one it forwarded."""
     return client_address(request) or "unknown"
+
+
+async def _loopback(address: Annotated[str, Depends(_client_address)]) -> None:
+    """Only a client on this machine; anyone else is told there is nothing here."""
+    try:
+        on_this_machine = ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        on_this_machine = False
+    if not on_this_machine:
+        raise NotFound("no such page")
 
 
 async def _context() -> EventContext:
@@ -129,3 +141,4 @@ MasterKeysDep = Annotated[MasterKeys, Depends(_master_keys)]
 MailboxDep = Annotated[Mailbox, Depends(_mailbox)]
 Context = Annotated[EventContext, Depends(_context)]
 ClientAddress = Annotated[str, Depends(_client_address)]
+Loopback = Annotated[None, Depends(_loopback)]
