@@ -26,6 +26,7 @@ from townhall.identity.entrypoints.api.schemas import (
     CreateOfficerRequest,
     OfficerOut,
     ResidentCreated,
+    RoleDomain,
     RoleRequest,
 )
 from townhall.runtime.auth import Principal
@@ -69,7 +70,7 @@ async def show_officer(officer_id: UUID, sessions: Sessions) -> OfficerOut:
 @router.put("/{officer_id}/roles/{domain}", status_code=204, responses=problems(404))
 async def grant_role(
     officer_id: UUID,
-    domain: str,
+    domain: RoleDomain,
     body: RoleRequest,
     admin: Annotated[Principal, allowed("officer.grant_role")],
     bus: Bus,
@@ -81,7 +82,7 @@ async def grant_role(
 @router.delete("/{officer_id}/roles/{domain}", status_code=204, responses=problems(404, 409))
 async def revoke_role(
     officer_id: UUID,
-    domain: str,
+    domain: RoleDomain,
     admin: Annotated[Principal, allowed("officer.revoke_role")],
     bus: Bus,
     context: Context,

@@ -20,6 +20,7 @@ from townhall.identity.entrypoints.api.dependencies import (
 from townhall.identity.entrypoints.api.schemas import (
     AssuranceRequest,
     ChangeNameRequest,
+    ConsentDomain,
     ConsentsOut,
     ContactPointRequest,
     Domain,
@@ -69,7 +70,7 @@ async def move(resident_id: UUID, body: MoveRequest, bus: Bus, context: Context)
     "/contact-points",
     status_code=204,
     dependencies=[allowed("resident.add_contact_point")],
-    responses=_CHANGE,
+    responses=problems(404, 409, 410),
 )
 async def add_contact_point(
     resident_id: UUID, body: ContactPointRequest, bus: Bus, context: Context
@@ -120,7 +121,9 @@ async def show_consents(resident_id: UUID, sessions: Sessions) -> ConsentsOut:
     dependencies=[allowed("consent.change")],
     responses=_CHANGE,
 )
-async def grant_consent(resident_id: UUID, domain: Domain, bus: Bus, context: Context) -> None:
+async def grant_consent(
+    resident_id: UUID, domain: ConsentDomain, bus: Bus, context: Context
+) -> None:
     await bus.handle(commands.ChangeConsent(resident_id, domain, granted=True), context)
 
 
@@ -130,5 +133,7 @@ async def grant_consent(resident_id: UUID, domain: Domain, bus: Bus, context: Co
     dependencies=[allowed("consent.change")],
     responses=_CHANGE,
 )
-async def withdraw_consent(resident_id: UUID, domain: Domain, bus: Bus, context: Context) -> None:
+async def withdraw_consent(
+    resident_id: UUID, domain: ConsentDomain, bus: Bus, context: Context
+) -> None:
     await bus.handle(commands.ChangeConsent(resident_id, domain, granted=False), context)

@@ -17,6 +17,8 @@ from pydantic import (
     model_validator,
 )
 
+from townhall.identity.domain.model import ALL_DOMAINS
+from townhall.identity.domain.officers import ADMIN, DOMAINS
 from townhall.runtime.normal_forms import normalise_postcode
 from townhall.schemas.envelope import Sensitivity
 
@@ -27,6 +29,18 @@ Password = Annotated[str, StringConstraints(min_length=12, max_length=256)]
 Secret = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 Domain = Annotated[str, StringConstraints(pattern=r"^(\*|[a-z][a-z0-9_]{0,63})$")]
+
+
+def _one_of(values: set[str]) -> str:
+    return "^(" + "|".join(re.escape(value) for value in sorted(values)) + ")$"
+
+
+#: A service domain an officer's role is scoped to.
+RoleDomain = Annotated[str, StringConstraints(pattern=_one_of(set(DOMAINS)))]
+#: A service domain a resident shares their history with ('*': every domain).
+ConsentDomain = Annotated[
+    str, StringConstraints(pattern=_one_of((set(DOMAINS) - {ADMIN}) | {ALL_DOMAINS}))
+]
 
 
 def _plausible_birth_date(value: date | None) -> date | None:
