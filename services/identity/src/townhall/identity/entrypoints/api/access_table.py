@@ -5,9 +5,10 @@ The table says which kind of caller, at which level of assurance (see
 ``dependencies.py``, what the table cannot know:
 
 * a resident acts only on their own record (``resident_id`` is the token's subject);
-* an officer on residents' records needs a role in ``admin``, ``identity`` or
-  ``contact_centre`` (:data:`RECORD_DOMAINS`); managing officers, service clients and
-  signing keys needs the ``admin`` role.
+* an officer needs one of the roles :data:`OFFICER_ROLES` names for the action: a role
+  in ``admin``, ``identity`` or ``contact_centre`` (:data:`RECORD_DOMAINS`) for
+  residents' records, ``admin`` for officers, service clients, signing keys and erasure;
+* an officer's look-ups of residents' data (:data:`LOOKUPS`) are limited per officer.
 
 Residents: a tracking-code token (level 0) is good for one request on the services that
 hold requests; here it is good for nothing beyond what anyone may do. Reading and
