@@ -78,6 +78,14 @@ def build_app(issuer: TestIssuer) -> FastAPI:
     async def unguarded() -> dict[str, str]:
         return {}
 
+    own_errors = {"description": "An API's own error list", "content": {"text/xml": {}}}
+
+    @app.get("/own-format", responses={404: own_errors})
+    async def own_format(
+        caller: Annotated[Principal | None, Depends(ACCESS.require("catalogue.read"))],
+    ) -> dict[str, str]:
+        return {}
+
     return app
 
 
@@ -198,6 +206,9 @@ def test_the_openapi_document_shows_each_rule_and_its_problems(issuer: TestIssue
     assert {"401", "403", "404", "422"} <= set(read["responses"])
     for status in ("401", "403", "404", "422"):
         assert list(read["responses"][status]["content"]) == ["application/problem+json"]
+    own = document["paths"]["/own-format"]["get"]["responses"]
+    assert list(own["404"]["content"]) == ["text/xml"], "an API's own error format stays"
+    assert list(own["401"]["content"]) == ["application/problem+json"]
     submit = document["paths"]["/requests"]["post"]
     assert "413" in submit["responses"]
     assert "HTTPValidationError" not in document["components"]["schemas"]

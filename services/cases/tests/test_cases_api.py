@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -14,16 +15,17 @@ from townhall.runtime.testkit.tokens import TestIssuer
 REFERENCE = re.compile(r"^PC-\d{4}-\d{6}$")
 
 
-async def test_a_resident_without_an_account_submits_and_tracks_a_case(
-    client: httpx.AsyncClient,
+async def test_a_resident_without_an_account_submits_a_case_that_only_a_token_reads(
+    client: httpx.AsyncClient, issuer: TestIssuer
 ) -> None:
     created = await client.post("/cases", json=PEST_CONTROL)
     assert created.status_code == 201, created.text
     reference = created.json()["reference"]
     assert REFERENCE.match(reference)
-    tracked = (await client.get(f"/cases/{reference}")).json()
+    assert (await client.get(f"/cases/{reference}")).status_code == 401, "a reference alone"
+    officer = bearer(issuer.officer(("pest_control", "personal")))
+    tracked = (await client.get(f"/cases/{reference}", headers=officer)).json()
     assert tracked["status"] == "awaiting_payment"
-    assert "details" not in tracked and "resident_id" not in tracked
     types = [e.type for e in await envelopes(client)]
     assert types == [
         "townhall.cases.case.submitted.v1",
@@ -114,7 +116,7 @@ async def test_officers_need_a_role_in_the_types_domain_and_clearance(
     assert events[0].sensitivity == "sensitive" and events[0].domain == "council_tax"
 
 
-async def test_sensitive_cases_are_not_trackable_by_reference_alone(
+async def test_sensitive_cases_are_not_trackable_with_a_tracking_code(
     client: httpx.AsyncClient, issuer: TestIssuer
 ) -> None:
     resident_id = str(uuid.uuid4())
@@ -126,8 +128,11 @@ async def test_sensitive_cases_are_not_trackable_by_reference_alone(
     assert anonymous.status_code == 403
     me = bearer(issuer.resident(resident_id))
     reference = (await client.post("/cases", json=spd, headers=me)).json()["reference"]
-    assert (await client.get(f"/cases/{reference}")).status_code == 404
-    assert (await client.get(f"/cases/{reference}", headers=me)).status_code == 200
+    path = f"/cases/{reference}"
+    assert (await client.get(path)).status_code == 401
+    tracking = bearer(issuer.tracking(resident_id, reference))
+    assert (await client.get(path, headers=tracking)).status_code == 404
+    assert (await client.get(path, headers=me)).status_code == 200
 
 
 def _without(key: str) -> dict[str, object]:
@@ -186,3 +191,59 @@ async def test_the_catalogue_lists_every_type_with_its_form(client: httpx.AsyncC
     assert pest["fee_pence"] == 6500 and pest["booking"] is True
     assert "pest" in pest["form"]["properties"]
     assert (await client.get("/service-types/dragons")).status_code == 404
+
+
+async def _own_case(client: httpx.AsyncClient, issuer: TestIssuer, resident_id: str) -> str:
+    me = bearer(issuer.resident(resident_id))
+    created = await client.post("/cases", json={**MISSED_BIN, "reporter": {}}, headers=me)
+    assert created.status_code == 201, created.text
+    return str(created.json()["reference"])
+
+
+async def test_a_case_that_is_not_yours_is_answered_as_one_that_does_not_exist(
+    client: httpx.AsyncClient, issuer: TestIssuer
+) -> None:
+    reference = await _own_case(client, issuer, str(uuid.uuid4()))
+    missing = reference[:-6] + "999999"
+    someone_else = str(uuid.uuid4())
+    strangers: dict[str, Callable[[str], str]] = {
+        "another resident": lambda ref: issuer.resident(someone_else),
+        "another resident's tracking code for it": lambda ref: issuer.tracking(someone_else, ref),
+        "an officer of another area": lambda ref: issuer.officer(("pest_control", "sensitive")),
+    }
+    for who, token in strangers.items():
+        answers = [
+            await client.get(f"/cases/{ref}", headers=bearer(token(ref)))
+            for ref in (reference, missing)
+        ]
+        assert [a.status_code for a in answers] == [404, 404], who
+        shown = [a.json() for a in answers]
+        assert shown[0]["detail"].replace(reference, "X") == shown[1]["detail"].replace(
+            missing, "X"
+        )
+    cancel = {"to": "cancelled"}
+    other = bearer(issuer.resident(someone_else))
+    walked = await client.post(f"/cases/{reference}/transitions", json=cancel, headers=other)
+    assert walked.status_code == 404
+
+
+async def test_a_tracking_code_shows_its_request_status_and_public_updates_only(
+    client: httpx.AsyncClient, issuer: TestIssuer
+) -> None:
+    resident_id = str(uuid.uuid4())
+    reference = await _own_case(client, issuer, resident_id)
+    officer = bearer(issuer.officer(("waste", "personal")))
+    await client.post(f"/cases/{reference}/updates", json={"text": "Crew sent"}, headers=officer)
+    await client.post(f"/cases/{reference}/notes", json={"text": "Gate code 1234"}, headers=officer)
+    tracking = bearer(issuer.tracking(resident_id, reference))
+
+    seen = await client.get(f"/cases/{reference}", headers=tracking)
+
+    assert seen.status_code == 200, seen.text
+    assert seen.json()["status"] == "submitted"
+    assert [u["text"] for u in seen.json()["updates"]] == ["Crew sent"]
+    assert not {"details", "description", "resident_id", "team"} & set(seen.json())
+    cancel = {"to": "cancelled"}
+    refused = await client.post(f"/cases/{reference}/transitions", json=cancel, headers=tracking)
+    assert refused.status_code == 403, "a tracking code never cancels"
+    assert refused.json()["required_loa"] == 1

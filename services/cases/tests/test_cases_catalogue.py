@@ -60,6 +60,17 @@ LIFE = yaml.safe_load((BUNDLED / "missed_bin.yaml").read_text())["lifecycle"]
         ({"fee_pence": 100}, None, "fee_pence needs state 'awaiting_payment'"),
         ({"code": "missed_bin"}, None, "code: 'missed_bin' is used by"),
         ({"unknown": 1}, None, "broken.yaml: unknown: Extra inputs are not permitted"),
+        (
+            {"open311": {"public": True, "show": ["uprn"]}},
+            None,
+            "broken.yaml: open311.show.0: Input should be 'description'",
+        ),
+        (
+            {"open311": {"show": ["address"]}},
+            None,
+            "broken.yaml: open311.show: Value error, lists what to show, but the type is not",
+        ),
+        ({"open311": {"public": "perhaps"}}, None, "broken.yaml: open311.public:"),
     ],
 )
 def test_a_bad_service_type_file_is_refused_naming_file_and_field(
@@ -72,6 +83,21 @@ def test_a_bad_service_type_file_is_refused_naming_file_and_field(
     with pytest.raises(CatalogueError) as raised:
         load_catalogue(tmp_path)
     assert message in str(raised.value)
+
+
+def test_only_public_realm_types_are_public_on_open311_by_default() -> None:
+    """The bundled catalogue's choices: what is about someone's home is never listed."""
+    offered = {t.code: t.open311 for t in load_catalogue() if t.open311 is not None}
+    public = {code: sorted(o.show) for code, o in offered.items() if o.public}
+    assert public == {"fly_tipping": ["address", "description", "location", "media", "updates"]}
+    assert {"missed_bin", "pest_control", "noise_complaint", "bulky_waste"} <= set(offered)
+
+
+def test_a_type_that_says_nothing_about_disclosure_is_not_public(tmp_path: Path) -> None:
+    _write(tmp_path, {"code": "graffiti", "prefix": "GR", "open311": {"type": "realtime"}})
+    graffiti = load_catalogue(tmp_path).get("graffiti")
+    assert graffiti is not None and graffiti.open311 is not None
+    assert not graffiti.open311.public and not graffiti.open311.shows("address")
 
 
 def test_invalid_yaml_is_named(tmp_path: Path) -> None:

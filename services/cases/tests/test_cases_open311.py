@@ -8,7 +8,8 @@ from xml.etree import ElementTree as ET
 import httpx
 import pytest
 
-from townhall.cases.testing import API_KEY, counts, envelopes
+from townhall.cases.testing import API_KEY, MISSED_BIN, bearer, counts, envelopes
+from townhall.runtime.testkit.tokens import TestIssuer
 
 BASE = "/open311/v2"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -115,7 +116,7 @@ async def test_fixmystreet_attributes_are_accepted(client: httpx.AsyncClient) ->
     [one] = (
         await client.get(f"{BASE}/requests/{response.json()[0]['service_request_id']}.json")
     ).json()
-    assert one["address_id"] == "100023336956"
+    assert one["address_id"] is None, "a UPRN is never listed"
 
 
 async def test_get_requests_filters_and_defaults(client: httpx.AsyncClient) -> None:
@@ -187,3 +188,113 @@ async def test_unknown_things_are_404_in_the_spec_format(client: httpx.AsyncClie
         assert _errors(response)[0]["code"] == 404
     bad_dates = await client.get(f"{BASE}/requests.json", params={"start_date": "yesterday"})
     assert bad_dates.status_code == 400
+
+
+# --- what the read side discloses ------------------------------------------------------
+
+
+async def _posted(client: httpx.AsyncClient, **form: str) -> str:
+    response = await _post(client, **form)
+    assert response.status_code == 201, response.text
+    return str(response.json()[0]["service_request_id"])
+
+
+def _missed_bin_form() -> dict[str, str]:
+    form = _post_form("missed_bin", address_string="12 Acacia Avenue", **{"attribute[uprn]": "1"})
+    form.pop("attribute[waste_type]")
+    return {**form, "attribute[bin_type]": "recycling", "description": "Left at my gate"}
+
+
+async def test_a_public_type_shows_what_its_catalogue_file_lists_and_nothing_personal(
+    client: httpx.AsyncClient, issuer: TestIssuer
+) -> None:
+    """fly_tipping shows description, address, location, updates and media; GeoReport v2
+    lists the reporter's ``email``, ``first_name``, ``last_name`` and ``phone`` among POST
+    arguments only, never among a request's fields."""
+    form = _post_form(address_string="Bus stop, High Street", **{"attribute[uprn]": "10001"})
+    request_id = await _posted(client, **form)
+    officer = bearer(issuer.officer(("street_cleaning", "personal")))
+    for kind, text in (("updates", "Cleared this morning"), ("notes", "Van reg AB12 CDE seen")):
+        posted = await client.post(
+            f"/cases/{request_id}/{kind}", json={"text": text}, headers=officer
+        )
+        assert posted.status_code == 201, posted.text
+
+    response = await client.get(f"{BASE}/requests/{request_id}.json")
+
+    [one] = response.json()
+    assert one["description"] == "Mattress dumped by the bus stop"
+    assert one["address"] == "Bus stop, High Street"
+    assert (one["lat"], one["long"]) == (pytest.approx(51.5072), pytest.approx(-0.1276))
+    assert one["status_notes"] == "Cleared this morning", "the public update, not the note"
+    assert one["address_id"] is None, "never the UPRN"
+    for personal in ("Ada", "Example", "reporter@example.org", "10001", "AB12 CDE"):
+        assert personal not in response.text
+
+
+async def test_a_type_about_someones_home_is_not_listed_without_a_key(
+    client: httpx.AsyncClient,
+) -> None:
+    missed = await _posted(client, **_missed_bin_form())
+    bins = await client.get(f"{BASE}/requests.json", params={"service_code": "missed_bin"})
+    assert bins.status_code == 200 and bins.json() == []
+    walked = await client.get(f"{BASE}/requests/{missed}.json")
+    unknown = await client.get(f"{BASE}/requests/MB-2026-999999.json")
+    assert walked.status_code == unknown.status_code == 404, "a reference cannot be walked"
+    assert _errors(walked)[0]["description"].replace(missed, "X") == _errors(unknown)[0][
+        "description"
+    ].replace("MB-2026-999999", "X")
+
+
+async def test_a_key_holder_follows_any_offered_request_by_its_status_only(
+    client: httpx.AsyncClient, issuer: TestIssuer
+) -> None:
+    missed = await _posted(client, **_missed_bin_form())
+    officer = bearer(issuer.officer(("waste", "personal")))
+    await client.post(f"/cases/{missed}/updates", json={"text": "Crew sent"}, headers=officer)
+
+    response = await client.get(f"{BASE}/requests/{missed}.json", params={"api_key": API_KEY})
+
+    [one] = response.json()
+    assert (one["service_request_id"], one["status"]) == (missed, "open")
+    shown = {k for k, v in one.items() if v is not None}
+    assert shown == {
+        "service_request_id",
+        "status",
+        "service_name",
+        "service_code",
+        "requested_datetime",
+        "updated_datetime",
+        "expected_datetime",
+    }
+    for personal in ("Acacia", "Left at my gate", "Crew sent", "reporter@example.org"):
+        assert personal not in response.text
+
+
+async def test_requests_posted_through_the_rest_api_follow_the_same_disclosure(
+    client: httpx.AsyncClient,
+) -> None:
+    created = await client.post("/cases", json=MISSED_BIN)
+    assert created.status_code == 201, created.text
+    listed = await client.get(f"{BASE}/requests.json", params={"api_key": API_KEY})
+    [one] = listed.json()
+    assert one["lat"] is None and one["description"] is None
+
+
+@pytest.mark.parametrize("path", ["requests.json", "requests/FT-2026-000001.json"])
+async def test_a_wrong_key_is_refused_not_taken_for_no_key(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    response = await client.get(f"{BASE}/{path}", params={"api_key": "guessed"})
+    assert response.status_code == 403
+    assert _errors(response)[0] == {"code": 403, "description": "invalid api_key"}
+
+
+async def test_a_date_range_may_not_span_more_than_90_days(client: httpx.AsyncClient) -> None:
+    """GeoReport v2: start_date "When provided with end_date, allows one to search for
+    requests which have a requested_datetime that matches a given range, but may not
+    span more than 90 days." """
+    wide = {"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00Z"}
+    response = await client.get(f"{BASE}/requests.json", params=wide)
+    assert response.status_code == 400
+    assert "90 days" in _errors(response)[0]["description"]

@@ -3,45 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from townhall.cases.entrypoints.api.app import create
-from townhall.cases.testing import PEST_CONTROL, envelopes, settings_for
+from townhall.cases.testing import PEST_CONTROL, bearer, envelopes
 from townhall.runtime.binding import to_record
-from townhall.runtime.service import ServiceRuntime
 from townhall.runtime.settings import KafkaSettings
-from townhall.runtime.testkit.tokens import TestIssuer
 from townhall.runtime.testkit.topics import send_raw
 from townhall.runtime.testkit.waiting import eventually
 from townhall.schemas.envelope import Envelope, Sensitivity
 
 pytestmark = pytest.mark.broker
-
-
-@pytest.fixture
-async def live(
-    database_url: str, kafka_settings: KafkaSettings, tmp_path: Path
-) -> AsyncIterator[httpx.AsyncClient]:
-    settings = settings_for(
-        database_url, TestIssuer(tmp_path), kafka=kafka_settings, consumers_enabled=True
-    )
-    app = create(settings)
-    async with app.router.lifespan_context(app):
-        runtime: ServiceRuntime = app.state.runtime
-        await eventually(lambda: _ready(runtime), bool, timeout_s=60)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://cases") as http:
-            http.app = app  # type: ignore[attr-defined]
-            yield http
-
-
-async def _ready(runtime: ServiceRuntime) -> bool:
-    return all(c.ready for c in runtime.components)
 
 
 def _event(kind: str, reference: str, **data: object) -> Envelope:
@@ -66,8 +41,15 @@ async def _publish(kafka: KafkaSettings, topic: str, envelope: Envelope) -> None
     await send_raw(kafka, topic, record.value, key=record.key, headers=record.headers)
 
 
+async def _case(client: httpx.AsyncClient, reference: str) -> dict[str, Any]:
+    """The case as a pest control officer sees it."""
+    officer = bearer(client.issuer.officer(("pest_control", "personal")))  # type: ignore[attr-defined]
+    found: dict[str, Any] = (await client.get(f"/cases/{reference}", headers=officer)).json()
+    return found
+
+
 async def _status(client: httpx.AsyncClient, reference: str) -> str:
-    return str((await client.get(f"/cases/{reference}")).json()["status"])
+    return str((await _case(client, reference))["status"])
 
 
 PAID = "payments:townhall.payments.payment.succeeded.v1"
@@ -103,5 +85,5 @@ async def test_payment_then_booking_move_the_case_on_once_each(
         ("triaged", "scheduled", booked.id),
         ("scheduled", "triaged", cancelled.id),
     ]
-    updates = (await live.get(f"/cases/{reference}")).json()["updates"]
+    updates = [u for u in (await _case(live, reference))["updates"] if u["public"]]
     assert [u["text"] for u in updates] == ["Your payment did not go through. Please try again."]

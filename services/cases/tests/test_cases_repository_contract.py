@@ -30,7 +30,13 @@ CATALOGUE: Catalogue = load_catalogue(BUNDLED)
 MakeUow = Callable[[], UnitOfWork]
 
 
-def _case(number: int, *, code: str = "pest_control", now: datetime = NOW) -> Case:
+def _case(
+    number: int,
+    *,
+    code: str = "pest_control",
+    now: datetime = NOW,
+    resident: uuid.UUID | None = None,
+) -> Case:
     service_type = CATALOGUE.get(code)
     assert service_type is not None
     return Case.submit(
@@ -41,7 +47,7 @@ def _case(number: int, *, code: str = "pest_control", now: datetime = NOW) -> Ca
         details={"pest": "rats", "rooms_affected": 1},
         now=now,
         description="",
-        resident_id=uuid.uuid4(),
+        resident_id=resident or uuid.uuid4(),
     )
 
 
@@ -127,6 +133,34 @@ class CaseRepositoryContract:
             first_only = await uow.cases.overdue(NOW, ["cancelled", "closed"], limit=1)
         assert [c.reference for c in overdue] == [early.reference, late.reference]
         assert [c.reference for c in first_only] == [early.reference]
+
+    async def test_a_residents_cases_are_found_until_their_personal_data_is_erased(
+        self, make_uow: MakeUow
+    ) -> None:
+        ada = uuid.uuid4()
+        first, second, other = _case(1, resident=ada), _case(2, resident=ada), _case(3)
+        await _add(make_uow, first, second, other)
+        async with make_uow() as uow:
+            for _ in range(2):  # recorded once, however often
+                await uow.erasures.add(ada, NOW)
+            await uow.commit()
+        async with make_uow() as uow:
+            found = [c.reference for c in await uow.cases.of_resident(ada)]
+            late = [c.reference for c in await uow.cases.of_erased_residents(limit=10)]
+            kept = await uow.cases.get(first.reference)
+            assert kept is not None and kept.erase_personal_data(NOW)
+            await uow.cases.save(kept)
+            await uow.commit()
+        assert found == late == [first.reference, second.reference]
+        async with make_uow() as uow:
+            assert [c.reference for c in await uow.cases.of_resident(ada)] == [second.reference]
+            assert [c.reference for c in await uow.cases.of_erased_residents(10)] == [
+                second.reference
+            ]
+            assert await uow.erasures.contains(ada)
+            assert not await uow.erasures.contains(other.resident_id or uuid.uuid4())
+            erased = await uow.cases.get(first.reference)
+        assert erased is not None and erased.erased_at == NOW and erased.details == {"pest": "rats"}
 
 
 class TestFakeCaseRepository(CaseRepositoryContract):

@@ -83,8 +83,13 @@ def _access_rules(app: FastAPI) -> dict[tuple[str, str], dict[str, Any]]:
 
 
 def _as_problems(responses: dict[str, Any]) -> None:
+    """Every error documented as FastAPI does (``application/json``, or nothing) becomes a
+    problem. One a route documented in media types of its own (an API with its own error
+    format, such as Open311's JSON and XML lists) is left as the route says."""
     for status, response in responses.items():
         if not status.isdigit() or int(status) < 400:
+            continue
+        if set(response.get("content", {})) - {"application/json"}:
             continue
         response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}}
         if int(status) == 422:

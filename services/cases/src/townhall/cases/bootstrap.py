@@ -23,11 +23,12 @@ from townhall.cases.domain import commands
 from townhall.cases.domain.catalogue import Catalogue
 from townhall.cases.entrypoints.consumer import Reactions
 from townhall.cases.entrypoints.sla import SlaMonitor
-from townhall.cases.service_layer import contacts, handlers, reactions
+from townhall.cases.service_layer import contacts, erasure, handlers, reactions
 from townhall.cases.service_layer.matching import NoMatcher, ResidentMatcher
 from townhall.cases.service_layer.unit_of_work import Bus, UnitOfWork
 from townhall.runtime.clock import Clock, utc_now
 from townhall.runtime.service import ServiceRuntime
+from townhall.runtime.throttling import RateLimit
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 log = structlog.get_logger(__name__)
@@ -35,6 +36,7 @@ log = structlog.get_logger(__name__)
 COMMANDS: dict[type, Callable[..., Awaitable[Any]]] = {
     commands.SubmitCase: handlers.submit_case,
     commands.ChangeStatus: handlers.change_status,
+    commands.ConfirmReporter: handlers.confirm_reporter,
     commands.AssignCase: handlers.assign_case,
     commands.AddNote: handlers.add_note,
     commands.AddAttachment: handlers.add_attachment,
@@ -42,7 +44,25 @@ COMMANDS: dict[type, Callable[..., Awaitable[Any]]] = {
     commands.RecordPayment: reactions.record_payment,
     commands.RecordAppointment: reactions.record_appointment,
     commands.CheckSla: reactions.check_sla,
+    commands.EraseResidentData: erasure.erase_resident_data,
+    commands.SweepErasures: erasure.sweep_erasures,
 }
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Look-ups a caller could sweep with, throttled (429 with Retry-After over the limit)."""
+
+    case_lookups: RateLimit
+    open311_lookups: RateLimit
+
+    @classmethod
+    def of(cls, settings: CasesSettings) -> Limits:
+        storage = settings.rate_limit_storage
+        return cls(
+            RateLimit("cases-case-lookups", settings.case_lookup_limit, storage),
+            RateLimit("cases-open311-lookups", settings.open311_lookup_limit, storage),
+        )
 
 
 @dataclass(frozen=True)
@@ -56,6 +76,7 @@ class Cases:
     sla: SlaMonitor
     matcher: ResidentMatcher
     clock: Clock
+    limits: Limits
 
     @contextlib.asynccontextmanager
     async def background(self) -> AsyncIterator[None]:
@@ -114,4 +135,4 @@ def bootstrap(
     if settings.consumers_enabled:
         runtime.add(runtime.make_consumer(Reactions(bus).spec()))
     sla = SlaMonitor(bus, settings.sla_check_interval_s)
-    return Cases(settings, catalogue, runtime, bus, sla, matcher, clock)
+    return Cases(settings, catalogue, runtime, bus, sla, matcher, clock, Limits.of(settings))

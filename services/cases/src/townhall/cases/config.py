@@ -29,3 +29,11 @@ class CasesSettings(ServiceSettings):
     open311_api_keys: list[str] = []
     open311_jurisdiction_id: str = "townhall.example"
     open311_contact: str = "Townhall council, contact@townhall.example"
+    #: Look-ups that could sweep (``limits`` notation, moving window): reading cases,
+    #: per caller (officer, resident, service client)…
+    case_lookup_limit: str = "120/minute"
+    #: … and Open311's requests and tokens, per client address.
+    open311_lookup_limit: str = "60/minute"
+    #: Where hits are counted: ``memory://`` (one process) or e.g. ``redis://host:6379``
+    #: shared by every replica.
+    rate_limit_storage: str = "memory://"

@@ -16,8 +16,13 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from townhall.cases.adapters.repository import CaseRepository, ContactRepository
+from townhall.cases.adapters.repository import (
+    CaseRepository,
+    ContactRepository,
+    ErasureRepository,
+)
 from townhall.cases.domain.catalogue import Catalogue
+from townhall.cases.domain.commands import Location, Reporter
 from townhall.cases.domain.contacts import Contact
 from townhall.cases.domain.exceptions import ConcurrentUpdateError
 from townhall.cases.domain.model import Case
@@ -34,6 +39,7 @@ class CasesStore:
     contacts: list[Contact] = field(default_factory=list)
     counters: dict[tuple[str, int], int] = field(default_factory=dict)
     tokens: dict[str, uuid.UUID] = field(default_factory=dict)
+    erased: dict[uuid.UUID, datetime] = field(default_factory=dict)
 
 
 def _stored(case: Case) -> Case:
@@ -89,6 +95,26 @@ class FakeCaseRepository(CaseRepository):
                 return copy.deepcopy(kept)
         return None
 
+    async def of_resident(self, resident_id: uuid.UUID) -> list[Case]:
+        found = [
+            c
+            for c in self.store.cases.values()
+            if c.resident_id == resident_id and c.erased_at is None
+        ]
+        return [copy.deepcopy(c) for c in sorted(found, key=lambda c: c.created_at)]
+
+    async def of_erased_residents(self, limit: int) -> list[Case]:
+        found = [
+            c
+            for c in self.store.cases.values()
+            if c.resident_id in self.store.erased and c.erased_at is None
+        ]
+        found.sort(key=lambda c: c.created_at)
+        return [copy.deepcopy(c) for c in itertools.islice(found, limit)]
+
+    async def blank_children(self, case: Case) -> None:
+        """Nothing to do: the fake keeps no notes or attachments once committed."""
+
     async def overdue(self, now: datetime, finished: Sequence[str], limit: int) -> list[Case]:
         due = [
             c
@@ -118,6 +144,23 @@ class FakeContactRepository(ContactRepository):
         self.seen.append(contact)
 
 
+class FakeErasureRepository(ErasureRepository):
+    def __init__(self, session: AsyncSession, store: CasesStore):
+        super().__init__(session)
+        self.fake = fake_session_of(session)
+        self.store = store
+        self.pending: set[uuid.UUID] = set()
+
+    async def add(self, resident_id: uuid.UUID, now: datetime) -> None:
+        if resident_id in self.store.erased or resident_id in self.pending:
+            return
+        self.pending.add(resident_id)
+        self.fake.on_commit(lambda: self.store.erased.__setitem__(resident_id, now))
+
+    async def contains(self, resident_id: uuid.UUID) -> bool:
+        return resident_id in self.store.erased or resident_id in self.pending
+
+
 class FakeUnitOfWork(UnitOfWork):
     """The real cases unit of work over in-memory repositories and a list for an outbox."""
 
@@ -136,3 +179,18 @@ class FakeUnitOfWork(UnitOfWork):
     def open_repositories(self, session: AsyncSession) -> None:
         self.cases = FakeCaseRepository(session, self.catalogue, self.store)
         self.contacts = FakeContactRepository(session, self.store)
+        self.erasures = FakeErasureRepository(session, self.store)
+
+
+class FakeResidentMatcher:
+    """Identity's matcher as a directory of email addresses; it records each question."""
+
+    def __init__(self, residents: dict[str, uuid.UUID] | None = None):
+        self.residents = dict(residents or {})
+        self.asked: list[Reporter] = []
+
+    async def match(
+        self, reporter: Reporter, location: Location | None, reference: str
+    ) -> uuid.UUID | None:
+        self.asked.append(reporter)
+        return self.residents.get(reporter.email or "")

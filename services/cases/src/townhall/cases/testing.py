@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select, text
 
 from townhall.cases.adapters.orm import case_notes, cases, contacts
 from townhall.cases.config import CasesSettings
@@ -53,6 +53,20 @@ async def envelopes(client: httpx.AsyncClient) -> list[Envelope]:
     async with runtime_of(client).sessions() as session:
         rows = (await session.execute(select(outbox.c.envelope).order_by(outbox.c.sequence))).all()
     return [Envelope.model_validate_json(r[0]) for r in rows]
+
+
+async def rows_holding(client: httpx.AsyncClient, *values: str) -> list[str]:
+    """Every row, in every table of cases' database, whose text holds one of ``values``
+    (case-insensitive): what an erasure must leave none of."""
+    found: list[str] = []
+    async with runtime_of(client).sessions() as session:
+        connection = await session.connection()
+        names = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+        for name in sorted(names):
+            for row in (await session.execute(text(f'SELECT * FROM "{name}"'))).all():
+                line = " | ".join(str(v) for v in row).lower()
+                found += [f"{name}: {v}" for v in values if v.lower() in line]
+    return found
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -11,23 +11,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from townhall.cases.adapters.orm import case_notes, cases
 from townhall.cases.domain.catalogue import Catalogue
 from townhall.cases.domain.commands import Actor
-from townhall.cases.service_layer.permissions import may_work
-
-TRACKABLE = ("public", "personal")
+from townhall.cases.service_layer.permissions import audience
 
 
 async def case_view(
     session: AsyncSession, catalogue: Catalogue, reference: str, viewer: Actor
 ) -> dict[str, Any] | None:
-    """The case as ``viewer`` may see it, or None when it does not exist for them."""
+    """The case as ``viewer`` may see it, or None when it is not theirs to see (the same
+    answer as for a case that does not exist).
+
+    Everyone who sees it at all: status, dates, public updates (officers' names as
+    "council") and whether who reported it is only a claim. Its resident at their level
+    (once they have confirmed a claim), and service clients: also the details and
+    description given. Officers of its area: everything, internal notes included.
+    """
     row = (await session.execute(select(cases).where(cases.c.reference == reference))).first()
     service_type = catalogue.get(row.service_code) if row else None
     if row is None or service_type is None:
         return None
-    officer = may_work(viewer, service_type.domain, service_type.sensitivity)
-    owner = viewer.kind == "resident" and str(row.resident_id) == viewer.subject
-    if not (officer or owner or service_type.sensitivity in TRACKABLE):
-        return None  # sensitive cases are not trackable by reference alone
+    pending = row.reporter_claimed and row.reporter_confirmed_at is None
+    seen_as = audience(viewer, service_type, row.resident_id, claim_pending=pending)
+    if seen_as is None:
+        return None
+    officer = seen_as == "officer"
     notes = select(case_notes).where(case_notes.c.case_id == row.id)
     notes = notes.where(true() if officer else case_notes.c.public.is_(True))
     updates = (await session.execute(notes.order_by(case_notes.c.created_at))).all()
@@ -41,8 +47,10 @@ async def case_view(
         "due_at": row.due_at,
         "allowed_transitions": sorted(service_type.lifecycle.transitions.get(row.status, ())),
         "updates": [_update(n, officer) for n in updates],
+        "reporter_claimed": row.reporter_claimed,
+        "reporter_confirmed_at": row.reporter_confirmed_at,
     }
-    if officer or owner:
+    if seen_as not in ("tracker", "claimant"):
         view |= {"details": row.details, "description": row.description}
         view |= {"resident_id": row.resident_id, "team": row.team}
     if officer:

@@ -13,13 +13,22 @@ from typing import Annotated, Any, Literal
 import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from townhall.cases.domain.catalogue import (
     INITIAL_STATE,
     STATES,
     TERMINAL_STATES,
     Catalogue,
+    Disclosure,
     Lifecycle,
     Open311Definition,
     ServiceType,
@@ -48,6 +57,19 @@ class Open311File(_Strict):
     type: Literal["realtime", "batch", "blackbox"] = "realtime"
     group: str = ""
     keywords: list[str] = []
+    #: Listed to anyone; unset: only to Open311 key holders, and only the status.
+    public: bool = False
+    #: What a public type's listing shows beyond status, type and dates.
+    show: list[Disclosure] = []
+
+    @field_validator("show")
+    @classmethod
+    def _shown_only_when_public(cls, show: list[str], info: ValidationInfo) -> list[str]:
+        if show and not info.data.get("public"):
+            raise ValueError("lists what to show, but the type is not public (public: true)")
+        if len(set(show)) != len(show):
+            raise ValueError("names a field twice")
+        return show
 
 
 class SlaFile(_Strict):
@@ -193,7 +215,13 @@ def _service_type(parsed: ServiceTypeFile, path: Path) -> ServiceType:
         evidence_required=parsed.evidence_required,
         location_required=parsed.location_required,
         open311=(
-            Open311Definition(open311.type, open311.group, tuple(open311.keywords))
+            Open311Definition(
+                open311.type,
+                open311.group,
+                tuple(open311.keywords),
+                public=open311.public,
+                show=frozenset(open311.show),
+            )
             if open311
             else None
         ),

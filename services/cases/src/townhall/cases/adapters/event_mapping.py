@@ -10,6 +10,7 @@ from townhall.schemas.events.base import DomainEvent as Contract
 
 _CONTRACTS: dict[type, type[Contract]] = {
     events.CaseSubmitted: contracts.CaseSubmitted,
+    events.CaseReporterConfirmed: contracts.CaseReporterConfirmed,
     events.CaseStatusChanged: contracts.CaseStatusChanged,
     events.CaseAssigned: contracts.CaseAssigned,
     events.CaseUpdatePosted: contracts.CaseUpdatePosted,

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    false,
 )
 
 from townhall.runtime.types import UtcDateTime
@@ -44,6 +45,9 @@ cases = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("due_at", UtcDateTime(), nullable=False),
     Column("breached_at", UtcDateTime(), nullable=True),
+    Column("reporter_claimed", Boolean, nullable=False, server_default=false()),
+    Column("reporter_confirmed_at", UtcDateTime(), nullable=True),
+    Column("erased_at", UtcDateTime(), nullable=True),
     Column("version", Integer, nullable=False),
     Index("ix_cases_resident_id", "resident_id"),
     Index("ix_cases_due_at", "due_at"),
@@ -87,6 +91,14 @@ open311_tokens = Table(
     metadata,
     Column("token", String(64), primary_key=True),
     Column("case_id", Uuid, ForeignKey("cases.id"), nullable=False, unique=True),
+)
+
+#: Residents identity erased: a case of theirs that arrives later is blanked on arrival.
+erased_residents = Table(
+    "erased_residents",
+    metadata,
+    Column("resident_id", Uuid, primary_key=True),
+    Column("erased_at", UtcDateTime(), nullable=False),
 )
 
 contacts = Table(

@@ -16,6 +16,7 @@ from townhall.cases.adapters.orm import (
     case_notes,
     cases,
     contacts,
+    erased_residents,
     open311_tokens,
     reference_counters,
 )
@@ -25,6 +26,9 @@ from townhall.cases.domain.contacts import Contact
 from townhall.cases.domain.exceptions import ConcurrentUpdateError
 from townhall.cases.domain.model import Case
 from townhall.runtime.db import insert_or_ignore
+
+#: What erased free text becomes (kept non-empty: the columns say something was there).
+ERASED = "[erased]"
 
 
 class CaseRepository:
@@ -83,6 +87,38 @@ class CaseRepository:
         row = (await self.session.execute(select(cases).where(cases.c.id == case_id))).one_or_none()
         return None if row is None else self._case(row)
 
+    async def of_resident(self, resident_id: uuid.UUID) -> list[Case]:
+        """The resident's cases whose personal data is not yet erased."""
+        query = (
+            select(cases)
+            .where(cases.c.resident_id == resident_id, cases.c.erased_at.is_(None))
+            .order_by(cases.c.created_at)
+        )
+        return [self._case(row) for row in (await self.session.execute(query)).all()]
+
+    async def of_erased_residents(self, limit: int) -> list[Case]:
+        """Cases of residents identity erased whose personal data is not yet erased."""
+        erased = select(erased_residents.c.resident_id)
+        query = (
+            select(cases)
+            .where(cases.c.resident_id.in_(erased), cases.c.erased_at.is_(None))
+            .order_by(cases.c.created_at)
+            .limit(limit)
+        )
+        return [self._case(row) for row in (await self.session.execute(query)).all()]
+
+    async def blank_children(self, case: Case) -> None:
+        """Blank what officers wrote on an erased case (notes may name or describe its
+        resident) and its attachments' file names; who wrote them and when stay."""
+        await self.session.execute(
+            update(case_notes).where(case_notes.c.case_id == case.id).values(text=ERASED)
+        )
+        await self.session.execute(
+            update(case_attachments)
+            .where(case_attachments.c.case_id == case.id)
+            .values(filename=ERASED)
+        )
+
     async def overdue(self, now: datetime, finished: Sequence[str], limit: int) -> list[Case]:
         query = (
             select(cases)
@@ -131,6 +167,9 @@ class CaseRepository:
             officer=row.officer,
             breached_at=row.breached_at,
             updated_at=row.updated_at,
+            reporter_claimed=row.reporter_claimed,
+            reporter_confirmed_at=row.reporter_confirmed_at,
+            erased_at=row.erased_at,
             version=row.version,
         )
 
@@ -160,7 +199,29 @@ def _row(case: Case) -> dict[str, Any]:
         "updated_at": case.updated_at or case.created_at,
         "due_at": case.due_at,
         "breached_at": case.breached_at,
+        "reporter_claimed": case.reporter_claimed,
+        "reporter_confirmed_at": case.reporter_confirmed_at,
+        "erased_at": case.erased_at,
     }
+
+
+class ErasureRepository:
+    """The residents identity erased, kept so that their cases arriving later are
+    blanked too (events from different topics arrive in no particular order)."""
+
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def add(self, resident_id: uuid.UUID, now: datetime) -> None:
+        """Record the erasure (once: a second one changes nothing)."""
+        row = {"resident_id": resident_id, "erased_at": now}
+        await self.session.execute(insert_or_ignore(self.session, erased_residents).values(row))
+
+    async def contains(self, resident_id: uuid.UUID) -> bool:
+        query = select(erased_residents.c.resident_id).where(
+            erased_residents.c.resident_id == resident_id
+        )
+        return (await self.session.execute(query)).first() is not None
 
 
 class ContactRepository:

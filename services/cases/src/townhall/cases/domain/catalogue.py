@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal, get_args
 
 #: Every state a case can be in; each service type uses a subset of them.
 STATES: tuple[str, ...] = (
@@ -29,6 +29,13 @@ TERMINAL_STATES = frozenset({"closed", "cancelled", "rejected"})
 #: States in which the council's work is done (the SLA clock stops, Open311 says closed).
 FINISHED_STATES = TERMINAL_STATES | {"resolved"}
 SENSITIVITIES = ("public", "personal", "sensitive", "special")
+#: What a public type's Open311 listing may show beyond status, type and dates; nothing
+#: else (reporter, UPRN, internal notes) is ever shown there.
+#: ``description``: the reporter's words; ``address``: the address text (never the UPRN);
+#: ``location``: latitude and longitude; ``updates``: the latest public update, in an
+#: officer's words; ``media``: the first photo's URL.
+Disclosure = Literal["description", "address", "location", "updates", "media"]
+DISCLOSABLE: tuple[str, ...] = get_args(Disclosure)
 
 
 @dataclass(frozen=True)
@@ -61,11 +68,22 @@ class Lifecycle:
 
 @dataclass(frozen=True)
 class Open311Definition:
-    """How the type appears on the Open311 GeoReport v2 API (absent: not offered)."""
+    """How the type appears on the Open311 GeoReport v2 API (absent: not offered).
+
+    ``public``: its requests are listed to anyone (``GET requests``) without a key;
+    otherwise only a client holding an Open311 key sees them, and only their status.
+    ``show``: what a listing of a public type shows (see :data:`DISCLOSABLE`).
+    The default is the safe one: not listed, nothing shown.
+    """
 
     type: str = "realtime"
     group: str = ""
     keywords: tuple[str, ...] = ()
+    public: bool = False
+    show: frozenset[str] = frozenset()
+
+    def shows(self, what: str) -> bool:
+        return self.public and what in self.show
 
 
 @dataclass(frozen=True)
@@ -90,6 +108,21 @@ class ServiceType:
     @property
     def needs_payment(self) -> bool:
         return self.fee_pence is not None
+
+    def kept_on_erasure(self, details: Mapping[str, Any]) -> dict[str, Any]:
+        """The details an erasure keeps: answers picked from the form's closed lists
+        (``enum``, yes/no) say what the work was, not who it was for. Anything typed in
+        (text, numbers, dates, registrations, photos' addresses) may be personal: dropped.
+        """
+        properties = self.form.get("properties", {})
+        return {k: v for k, v in details.items() if _closed_choice(properties.get(k, {}))}
+
+
+def _closed_choice(schema: Mapping[str, Any]) -> bool:
+    if "enum" in schema or "const" in schema or schema.get("type") == "boolean":
+        return True
+    items = schema.get("items")
+    return schema.get("type") == "array" and isinstance(items, Mapping) and "enum" in items
 
 
 class Catalogue:

@@ -27,11 +27,16 @@ class Location:
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is acting: a resident, an officer, a service, or nobody signed in."""
+    """Who is acting: a resident, an officer, a service, or nobody signed in.
+
+    ``loa`` is a resident's level of assurance (0: a tracking code, good for one request;
+    1: an account; 2: verified), as the token says.
+    """
 
     subject: str
     kind: str  # "resident" | "officer" | "service" | "anonymous"
     clearances: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    loa: int = 0
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,14 @@ class SubmitCase:
     location: Location | None = None
     description: str = ""
     open311_token: bool = False
+
+
+@dataclass(frozen=True)
+class ConfirmReporter:
+    """The resident says a request reported in their name is theirs."""
+
+    reference: str
+    actor: Actor
 
 
 @dataclass(frozen=True)
@@ -109,6 +122,22 @@ class RecordAppointment:
     appointment_id: str
     confirmed: bool
     starts_at: str | None = None
+
+
+@dataclass(frozen=True)
+class EraseResidentData:
+    """Identity erased a resident: blank their personal data in every case of theirs,
+    now and in any that arrives later."""
+
+    resident_id: UUID
+
+
+@dataclass(frozen=True)
+class SweepErasures:
+    """Blank cases of erased residents that were committed while their erasure was
+    being applied (a race between two transactions); normally there are none."""
+
+    limit: int = 200
 
 
 @dataclass(frozen=True)

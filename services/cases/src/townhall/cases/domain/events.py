@@ -24,6 +24,15 @@ class CaseSubmitted(CaseEvent):
     submitted_by: str
     due_at: datetime
     fee_pence: int | None
+    #: Who reported it is only what they said (matched by identity, not proven).
+    reporter_claimed: bool = False
+
+
+@dataclass(frozen=True)
+class CaseReporterConfirmed(CaseEvent):
+    """The resident confirmed a request reported in their name is theirs."""
+
+    confirmed_by: str
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,13 @@ class NotPermittedError(CasesError):
     """The caller may not do this to this case."""
 
 
+class NotAClaimError(CasesError):
+    """Confirming who reported a case that was never only a claim."""
+
+    def __init__(self, reference: str):
+        super().__init__(f"case {reference} was not reported as a claim: nothing to confirm")
+
+
 class ConcurrentUpdateError(CasesError):
     def __init__(self, reference: str):
         super().__init__(f"case {reference} was changed by someone else; try again")

@@ -15,7 +15,7 @@ from townhall.cases.domain.catalogue import (
     ServiceType,
 )
 from townhall.cases.domain.commands import Location, Reporter
-from townhall.cases.domain.exceptions import TransitionNotAllowedError
+from townhall.cases.domain.exceptions import NotAClaimError, TransitionNotAllowedError
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,11 @@ class Case:
     officer: str | None = None
     breached_at: datetime | None = None
     updated_at: datetime | None = None
+    #: Matched to ``resident_id`` only by what an unproven reporter said (a claim).
+    reporter_claimed: bool = False
+    reporter_confirmed_at: datetime | None = None
+    #: When its resident's personal data was erased (the record of work stays).
+    erased_at: datetime | None = None
     version: int = 0
     new_notes: list[Note] = field(default_factory=list, repr=False, compare=False)
     new_attachments: list[Attachment] = field(default_factory=list, repr=False, compare=False)
@@ -98,9 +103,25 @@ class Case:
                 submitted_by=submitted_by,
                 due_at=case.due_at,
                 fee_pence=service_type.fee_pence,
+                reporter_claimed=case.reporter_claimed,
             )
         )
         return case
+
+    @property
+    def claim_pending(self) -> bool:
+        """Reported in the resident's name by someone unproven, and not yet confirmed."""
+        return self.reporter_claimed and self.reporter_confirmed_at is None
+
+    def confirm_reporter(self, *, by: str, now: datetime) -> bool:
+        """The resident confirms the claim: once (False when it already was)."""
+        if not self.reporter_claimed:
+            raise NotAClaimError(self.reference)
+        if self.reporter_confirmed_at is not None:
+            return False
+        self.reporter_confirmed_at, self.updated_at = now, now
+        self.events.append(events.CaseReporterConfirmed(**self._identity(), confirmed_by=by))
+        return True
 
     @property
     def is_open(self) -> bool:
@@ -159,6 +180,22 @@ class Case:
             )
         )
         return attachment
+
+    def erase_personal_data(self, now: datetime) -> bool:
+        """Blank everything that could identify its resident (GDPR erasure): who
+        reported it and how to reach them, where, what they wrote, what they typed into
+        the form. Kept, because the council must keep a record of work done: reference,
+        type, status, dates, SLA, team, the answers chosen from closed lists.
+
+        No event: nothing personal was ever published, so there is nothing to correct.
+        Once only (False when it already was).
+        """
+        if self.erased_at is not None:
+            return False
+        self.reporter, self.location, self.description = Reporter(), None, ""
+        self.details = self.service_type.kept_on_erasure(self.details)
+        self.erased_at = now
+        return True
 
     def sla_breached(self, now: datetime) -> bool:
         """Record the breach of the SLA once, if it has passed while the case is open."""

@@ -1,13 +1,15 @@
-"""Reacting to payments and booking: the "cases" consumer group.
+"""Reacting to payments, booking and identity: the "cases" consumer group.
 
 Consumers never import producer code: these models are cases' own reading of the
-payments and booking contracts, parsing only the fields cases needs.
+payments, booking and identity contracts, parsing only the fields cases needs. From
+identity, only a resident's erasure matters here: cases blanks what it holds of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,11 +23,12 @@ from townhall.runtime.service import ConsumerSpec
 from townhall.schemas.envelope import Envelope
 
 GROUP = "cases"
-TOPICS = ("payments.events", "booking.events")
+TOPICS = ("payments.events", "booking.events", "identity.events")
 PAYMENT_SUCCEEDED = "townhall.payments.payment.succeeded.v1"
 PAYMENT_FAILED = "townhall.payments.payment.failed.v1"
 APPOINTMENT_CONFIRMED = "townhall.booking.appointment.confirmed.v1"
 APPOINTMENT_CANCELLED = "townhall.booking.appointment.cancelled.v1"
+RESIDENT_ERASED = "townhall.identity.resident.erased.v1"
 
 
 class _Reading(BaseModel):
@@ -45,6 +48,12 @@ class AppointmentOutcome(_Reading):
     starts_at: str | None = None
 
 
+class ResidentErased(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    resident_id: UUID
+
+
 def to_command(envelope: Envelope) -> object | None:
     """The command an event asks for; None for types cases does not react to."""
     data = envelope.data
@@ -60,6 +69,8 @@ def to_command(envelope: Envelope) -> object | None:
         return commands.RecordAppointment(
             slot.case_reference, slot.appointment_id, confirmed, slot.starts_at
         )
+    if envelope.type == RESIDENT_ERASED:
+        return commands.EraseResidentData(ResidentErased.model_validate(data).resident_id)
     return None
 
 

@@ -3,6 +3,9 @@
 Every pass runs :class:`CheckSla` through the bus; a case's breach is recorded with
 its ``breached_at`` and the event in one transaction, guarded by the case's version,
 so restarts, repeated passes and several replicas never emit a breach twice.
+
+The same pass runs :class:`SweepErasures`: a case of an erased resident committed
+while the erasure was being applied (two transactions racing) is blanked then.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 
-from townhall.cases.domain.commands import CheckSla
+from townhall.cases.domain.commands import CheckSla, SweepErasures
 from townhall.cases.service_layer.unit_of_work import Bus
 from townhall.runtime.outbox import EventContext
 
@@ -27,6 +30,10 @@ class SlaMonitor:
     async def check_once(self) -> int:
         return int(await self.bus.handle(CheckSla(), EventContext(correlation_id="sla-monitor")))
 
+    async def sweep_once(self) -> int:
+        context = EventContext(correlation_id="erasure-sweep")
+        return int(await self.bus.handle(SweepErasures(), context))
+
     async def start(self) -> None:
         if self.interval_s > 0:
             self._task = asyncio.create_task(self._run(), name="cases-sla-monitor")
@@ -41,6 +48,7 @@ class SlaMonitor:
         while True:
             try:
                 await self.check_once()
+                await self.sweep_once()
             except asyncio.CancelledError:
                 raise
             except Exception:

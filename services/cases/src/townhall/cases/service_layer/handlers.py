@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from townhall.cases.domain import commands
 from townhall.cases.domain.catalogue import ServiceType
@@ -19,8 +20,8 @@ from townhall.cases.service_layer.forms import check_details
 from townhall.cases.service_layer.matching import ResidentMatcher
 from townhall.cases.service_layer.permissions import (
     actor_label,
-    is_owner,
     require_officer,
+    require_visible,
     resident_id_of,
 )
 from townhall.cases.service_layer.unit_of_work import UnitOfWork
@@ -48,7 +49,17 @@ async def load(uow: UnitOfWork, reference: str) -> Case:
     return case
 
 
+#: Who may say whose request it is (``resident_id``): everyone else's report is their
+#: own (residents) or only a claim matched by identity (anonymous, Open311).
+NAMES_RESIDENT = ("officer", "service")
+
+
 def _check_submission(cmd: commands.SubmitCase, service_type: ServiceType) -> None:
+    if cmd.resident_id is not None and cmd.actor.kind not in NAMES_RESIDENT:
+        raise NotPermittedError(
+            "only officers and service clients may name a resident_id: "
+            "a signed-in resident's request is their own"
+        )
     if service_type.location_required and cmd.location is None:
         raise InvalidDetailsError(service_type.code, [("location", "a location is required")])
     check_details(service_type, cmd.details)
@@ -60,22 +71,26 @@ def _check_submission(cmd: commands.SubmitCase, service_type: ServiceType) -> No
     reporter = cmd.reporter
     named = bool(reporter.given_name and reporter.family_name)
     reachable = bool(reporter.email or reporter.phone)
-    needs_reporter = actor.kind in ("anonymous", "officer") and cmd.resident_id is None
+    needs_reporter = actor.kind != "resident" and cmd.resident_id is None
     if needs_reporter and cmd.channel != "open311" and not (named and reachable):
         raise MissingReporterError()
 
 
 async def _resident(
     cmd: commands.SubmitCase, matcher: ResidentMatcher, case_id: uuid.UUID
-) -> uuid.UUID | None:
+) -> tuple[uuid.UUID | None, bool]:
+    """Whose request it is, and whether that is only a claim.
+
+    A signed-in resident's (at any level: they proved the token) is theirs. One an
+    officer or service client names is that resident's. Otherwise it is what the
+    reporter said about who they are, matched by identity: a claim until confirmed.
+    """
     if cmd.actor.kind == "resident":
-        own = resident_id_of(cmd.actor)
-        if cmd.resident_id not in (None, own):
-            raise NotPermittedError("a resident may only submit requests for themselves")
-        return own
-    if cmd.actor.kind == "officer" and cmd.resident_id is not None:
-        return cmd.resident_id
-    return await matcher.match(cmd.reporter, cmd.location, str(case_id))
+        return resident_id_of(cmd.actor), False
+    if cmd.resident_id is not None:
+        return cmd.resident_id, False
+    matched = await matcher.match(cmd.reporter, cmd.location, str(case_id))
+    return matched, matched is not None
 
 
 async def submit_case(
@@ -84,7 +99,7 @@ async def submit_case(
     service_type = service_type_of(uow, cmd.service_code)
     _check_submission(cmd, service_type)
     case_id = uuid.uuid4()
-    resident_id = await _resident(cmd, matcher, case_id)
+    resident_id, claimed = await _resident(cmd, matcher, case_id)
     now = clock()
     async with uow:
         number = await uow.cases.next_number(service_type.prefix, now.year)
@@ -98,9 +113,12 @@ async def submit_case(
             now=now,
             description=cmd.description,
             resident_id=resident_id,
+            reporter_claimed=claimed,
             reporter=cmd.reporter,
             location=cmd.location,
         )
+        if resident_id is not None and await uow.erasures.contains(resident_id):
+            case.erase_personal_data(now)  # erased before the case reached us
         if service_type.fee_pence is not None:
             fee = f"£{service_type.fee_pence / 100:.2f}"
             case.move_to(
@@ -115,8 +133,8 @@ async def submit_case(
 async def change_status(cmd: commands.ChangeStatus, uow: UnitOfWork, *, clock: Clock) -> str:
     async with uow:
         case = await load(uow, cmd.reference)
-        resident_cancelling = cmd.to_status == "cancelled" and is_owner(cmd.actor, case)
-        if not resident_cancelling:
+        seen_as = require_visible(cmd.actor, case)
+        if not (cmd.to_status == "cancelled" and seen_as == "resident"):
             require_officer(cmd.actor, case.service_type)
         case.move_to(cmd.to_status, reason=cmd.reason, by=actor_label(cmd.actor), now=clock())
         await uow.cases.save(case)
@@ -124,9 +142,26 @@ async def change_status(cmd: commands.ChangeStatus, uow: UnitOfWork, *, clock: C
     return case.status
 
 
+async def confirm_reporter(
+    cmd: commands.ConfirmReporter, uow: UnitOfWork, *, clock: Clock
+) -> datetime:
+    """The resident (or an officer of its area, on their behalf) confirms that a request
+    reported in their name is theirs; confirming again changes nothing."""
+    async with uow:
+        case = await load(uow, cmd.reference)
+        if require_visible(cmd.actor, case) not in ("claimant", "resident", "officer"):
+            raise NotPermittedError("only the resident confirms a request is theirs")
+        if case.confirm_reporter(by=actor_label(cmd.actor), now=clock()):
+            await uow.cases.save(case)
+        await uow.commit()
+    assert case.reporter_confirmed_at is not None
+    return case.reporter_confirmed_at
+
+
 async def assign_case(cmd: commands.AssignCase, uow: UnitOfWork, *, clock: Clock) -> None:
     async with uow:
         case = await load(uow, cmd.reference)
+        require_visible(cmd.actor, case)
         require_officer(cmd.actor, case.service_type)
         case.assign(team=cmd.team, officer=cmd.officer, by=actor_label(cmd.actor), now=clock())
         await uow.cases.save(case)
@@ -136,6 +171,7 @@ async def assign_case(cmd: commands.AssignCase, uow: UnitOfWork, *, clock: Clock
 async def add_note(cmd: commands.AddNote, uow: UnitOfWork, *, clock: Clock) -> uuid.UUID:
     async with uow:
         case = await load(uow, cmd.reference)
+        require_visible(cmd.actor, case)
         require_officer(cmd.actor, case.service_type)
         note = case.add_note(
             text=cmd.text, public=cmd.public, by=actor_label(cmd.actor), now=clock()
@@ -150,7 +186,7 @@ async def add_attachment(
 ) -> uuid.UUID:
     async with uow:
         case = await load(uow, cmd.reference)
-        if not is_owner(cmd.actor, case):
+        if require_visible(cmd.actor, case) != "resident":
             require_officer(cmd.actor, case.service_type)
         attachment = case.add_attachment(
             filename=cmd.filename,

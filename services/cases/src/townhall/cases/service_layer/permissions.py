@@ -1,13 +1,34 @@
-"""Who may do what to a case: officers need a clearance in the type's domain."""
+"""Who may do what to a case: the checks the access table leaves to the service.
+
+The table (``entrypoints/api/access_table.py``) admits a kind of caller at a level of
+assurance; here: whether this case is the caller's to see at all, and in what role.
+
+* an officer holding a clearance in the type's domain, at least the type's sensitivity,
+  works it and sees all of it;
+* a service client the table admitted (with the read scope) reads it as its resident;
+* its resident, at ``ACCOUNT`` (``VERIFIED`` for special-category types), sees their
+  case; below that (a tracking token) only its status and public updates, and only for
+  types that are trackable (public, personal);
+* a case matched to them only by what an unproven reporter said (a claim) is not yet
+  their own: until they confirm it, they see what a tracking token sees and may only
+  confirm it;
+* anyone else does not see it: answered as if it did not exist (404).
+"""
 
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from townhall.cases.domain.catalogue import SENSITIVITIES, ServiceType
 from townhall.cases.domain.commands import Actor
-from townhall.cases.domain.exceptions import NotPermittedError
+from townhall.cases.domain.exceptions import CaseNotFoundError, NotPermittedError
 from townhall.cases.domain.model import Case
+from townhall.runtime.access import ACCOUNT, VERIFIED
+
+#: Sensitivities whose status a tracking token may follow.
+TRACKABLE = ("public", "personal")
+Audience = Literal["officer", "service", "resident", "claimant", "tracker"]
 
 
 def _rank(level: str) -> int:
@@ -29,12 +50,36 @@ def require_officer(actor: Actor, service_type: ServiceType) -> None:
         )
 
 
-def is_owner(actor: Actor, case: Case) -> bool:
-    return (
-        actor.kind == "resident"
-        and case.resident_id is not None
-        and (str(case.resident_id) == actor.subject)
-    )
+def resident_level(service_type: ServiceType) -> int:
+    """The level of assurance a resident needs to see their case of this type in full."""
+    return VERIFIED if service_type.sensitivity == "special" else ACCOUNT
+
+
+def audience(
+    actor: Actor,
+    service_type: ServiceType,
+    resident_id: uuid.UUID | None,
+    *,
+    claim_pending: bool = False,
+) -> Audience | None:
+    """As whom ``actor`` sees a case of ``service_type`` (None: not theirs to see)."""
+    if may_work(actor, service_type.domain, service_type.sensitivity):
+        return "officer"
+    if actor.kind == "service":
+        return "service"
+    if actor.kind != "resident" or resident_id is None or str(resident_id) != actor.subject:
+        return None
+    if actor.loa >= resident_level(service_type):
+        return "claimant" if claim_pending else "resident"
+    return "tracker" if service_type.sensitivity in TRACKABLE else None
+
+
+def require_visible(actor: Actor, case: Case) -> Audience:
+    """The caller's audience of ``case``; 404 when it is not theirs to see."""
+    found = audience(actor, case.service_type, case.resident_id, claim_pending=case.claim_pending)
+    if found is None:
+        raise CaseNotFoundError(case.reference)
+    return found
 
 
 def resident_id_of(actor: Actor) -> uuid.UUID:

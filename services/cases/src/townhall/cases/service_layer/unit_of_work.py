@@ -8,7 +8,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from townhall.cases.adapters.event_mapping import to_contract
-from townhall.cases.adapters.repository import CaseRepository, ContactRepository
+from townhall.cases.adapters.repository import (
+    CaseRepository,
+    ContactRepository,
+    ErasureRepository,
+)
 from townhall.cases.domain.catalogue import Catalogue
 from townhall.cases.domain.contacts import Contact
 from townhall.cases.domain.model import Case
@@ -22,6 +26,7 @@ from townhall.schemas.events.base import DomainEvent as Contract
 class UnitOfWork(unit_of_work.UnitOfWork):
     cases: CaseRepository
     contacts: ContactRepository
+    erasures: ErasureRepository
 
     def __init__(
         self,
@@ -37,6 +42,7 @@ class UnitOfWork(unit_of_work.UnitOfWork):
     def open_repositories(self, session: AsyncSession) -> None:
         self.cases = CaseRepository(session, self.catalogue)
         self.contacts = ContactRepository(session)
+        self.erasures = ErasureRepository(session)
 
     def aggregates(self) -> list[Case | Contact]:
         return [*self.cases.seen, *self.contacts.seen]

@@ -14,6 +14,7 @@ from townhall.cases.entrypoints.api import cases, catalogue, contacts
 from townhall.cases.entrypoints.api.dependencies import install_services
 from townhall.cases.entrypoints.api.errors import install_error_handlers
 from townhall.cases.entrypoints.open311 import routes as open311
+from townhall.cases.entrypoints.open311.parameters import install as install_open311_errors
 from townhall.runtime.web import create_app
 
 
@@ -39,7 +40,7 @@ def create(
     )
     install_services(app, built)
     install_error_handlers(app)
-    open311.install(app)
+    install_open311_errors(app)
     for router in (catalogue.router, cases.router, contacts.router, open311.router):
         app.include_router(router)
     return app

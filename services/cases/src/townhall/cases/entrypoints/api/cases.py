@@ -8,12 +8,19 @@ from townhall.cases import views
 from townhall.cases.domain import commands
 from townhall.cases.domain.exceptions import CaseNotFoundError
 from townhall.cases.entrypoints.api.dependencies import (
+    AddsNote,
+    AssignsCase,
+    AttachesFile,
     Bus,
+    CaseReference,
     CatalogueDep,
+    ConfirmsReporter,
     Context,
-    MaybeActor,
+    MovesCase,
+    PostsUpdate,
+    ReadsCase,
     Session,
-    SignedIn,
+    SubmitsCase,
 )
 from townhall.cases.entrypoints.api.schemas import (
     AssignmentRequest,
@@ -22,19 +29,21 @@ from townhall.cases.entrypoints.api.schemas import (
     CaseOut,
     Created,
     NoteRequest,
+    ReporterConfirmed,
     StatusOut,
     SubmitCaseRequest,
     TransitionRequest,
 )
+from townhall.runtime.openapi import problems
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
 
-@router.post("", status_code=201, response_model=CaseCreated)
+@router.post("", status_code=201, response_model=CaseCreated, responses=problems(400, 422))
 async def submit_case(
-    body: SubmitCaseRequest, bus: Bus, context: Context, actor: MaybeActor, response: Response
+    body: SubmitCaseRequest, bus: Bus, context: Context, actor: SubmitsCase, response: Response
 ) -> CaseCreated:
-    """Residents (signed in or not), and officers on a resident's behalf."""
+    """Residents (signed in or not), and officers or service clients on their behalf."""
     command = commands.SubmitCase(
         service_code=body.service_code,
         details=body.details,
@@ -50,56 +59,97 @@ async def submit_case(
     return CaseCreated(id=submitted.case_id, reference=submitted.reference)
 
 
-@router.get("/{reference}", response_model=CaseOut, response_model_exclude_none=True)
+@router.get(
+    "/{reference}",
+    response_model=CaseOut,
+    response_model_exclude_none=True,
+    responses=problems(404, 429),
+)
 async def show_case(
-    reference: str, session: Session, catalogue: CatalogueDep, actor: MaybeActor
+    reference: CaseReference, session: Session, catalogue: CatalogueDep, actor: ReadsCase
 ) -> CaseOut:
-    """Track a case by its reference; what is shown depends on who asks."""
+    """Track a case by its reference; what is shown depends on who asks. A case that is
+    not the caller's to see is 404, as one that does not exist."""
     view = await views.case_view(session, catalogue, reference, actor)
     if view is None:
         raise CaseNotFoundError(reference)
     return CaseOut.model_validate(view)
 
 
-@router.post("/{reference}/transitions", response_model=StatusOut)
+@router.post(
+    "/{reference}/transitions", response_model=StatusOut, responses=problems(400, 404, 409, 422)
+)
 async def change_status(
-    reference: str, body: TransitionRequest, bus: Bus, context: Context, actor: SignedIn
+    reference: CaseReference, body: TransitionRequest, bus: Bus, context: Context, actor: MovesCase
 ) -> StatusOut:
     command = commands.ChangeStatus(reference, body.to, body.reason, actor)
     return StatusOut(reference=reference, status=await bus.handle(command, context))
 
 
-@router.put("/{reference}/assignment", status_code=204)
+@router.put("/{reference}/assignment", status_code=204, responses=problems(400, 404, 409, 422))
 async def assign_case(
-    reference: str, body: AssignmentRequest, bus: Bus, context: Context, actor: SignedIn
+    reference: CaseReference,
+    body: AssignmentRequest,
+    bus: Bus,
+    context: Context,
+    actor: AssignsCase,
 ) -> None:
     await bus.handle(commands.AssignCase(reference, body.team, body.officer, actor), context)
 
 
-@router.post("/{reference}/updates", status_code=201, response_model=Created)
+@router.post(
+    "/{reference}/updates",
+    status_code=201,
+    response_model=Created,
+    responses=problems(400, 404, 409, 422),
+)
 async def post_update(
-    reference: str, body: NoteRequest, bus: Bus, context: Context, actor: SignedIn
+    reference: CaseReference, body: NoteRequest, bus: Bus, context: Context, actor: PostsUpdate
 ) -> Created:
     """A public update: the resident sees it."""
     note_id = await bus.handle(commands.AddNote(reference, body.text, True, actor), context)
     return Created(id=note_id)
 
 
-@router.post("/{reference}/notes", status_code=201, response_model=Created)
+@router.post(
+    "/{reference}/notes",
+    status_code=201,
+    response_model=Created,
+    responses=problems(400, 404, 409, 422),
+)
 async def add_internal_note(
-    reference: str, body: NoteRequest, bus: Bus, context: Context, actor: SignedIn
+    reference: CaseReference, body: NoteRequest, bus: Bus, context: Context, actor: AddsNote
 ) -> Created:
     """An internal note: officers only, never shown to the resident."""
     note_id = await bus.handle(commands.AddNote(reference, body.text, False, actor), context)
     return Created(id=note_id)
 
 
-@router.post("/{reference}/attachments", status_code=201, response_model=Created)
+@router.post(
+    "/{reference}/attachments",
+    status_code=201,
+    response_model=Created,
+    responses=problems(400, 404, 409, 422),
+)
 async def add_attachment(
-    reference: str, body: AttachmentRequest, bus: Bus, context: Context, actor: SignedIn
+    reference: CaseReference,
+    body: AttachmentRequest,
+    bus: Bus,
+    context: Context,
+    actor: AttachesFile,
 ) -> Created:
     """An attachment's metadata (the file itself is stored elsewhere)."""
     command = commands.AddAttachment(
         reference, body.filename, body.content_type, body.size_bytes, actor
     )
     return Created(id=await bus.handle(command, context))
+
+
+@router.post("/{reference}/confirm", response_model=ReporterConfirmed, responses=problems(404, 409))
+async def confirm_reporter(
+    reference: CaseReference, bus: Bus, context: Context, actor: ConfirmsReporter
+) -> ReporterConfirmed:
+    """Its resident confirms that a request reported in their name is theirs; until then
+    it is only a claim. Confirming again answers the same and publishes nothing."""
+    confirmed_at = await bus.handle(commands.ConfirmReporter(reference, actor), context)
+    return ReporterConfirmed(reference=reference, confirmed_at=confirmed_at)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from townhall.cases.domain.catalogue import ServiceType
-from townhall.cases.entrypoints.api.dependencies import CatalogueDep
+from townhall.cases.entrypoints.api.dependencies import CatalogueDep, ReadsCatalogue
 from townhall.cases.entrypoints.api.schemas import ServiceTypeOut
+from townhall.runtime.openapi import problems
 from townhall.runtime.problems import NotFound
 
 router = APIRouter(prefix="/service-types", tags=["catalogue"])
@@ -30,12 +31,14 @@ def _out(service_type: ServiceType) -> ServiceTypeOut:
 
 
 @router.get("", response_model=list[ServiceTypeOut])
-async def list_service_types(catalogue: CatalogueDep) -> list[ServiceTypeOut]:
+async def list_service_types(catalogue: CatalogueDep, _: ReadsCatalogue) -> list[ServiceTypeOut]:
     return [_out(t) for t in catalogue]
 
 
-@router.get("/{code}", response_model=ServiceTypeOut)
-async def show_service_type(code: str, catalogue: CatalogueDep) -> ServiceTypeOut:
+@router.get("/{code}", response_model=ServiceTypeOut, responses=problems(404))
+async def show_service_type(
+    code: str, catalogue: CatalogueDep, _: ReadsCatalogue
+) -> ServiceTypeOut:
     service_type = catalogue.get(code)
     if service_type is None:
         raise NotFound(f"no service type with code {code!r}", title="Unknown service type")

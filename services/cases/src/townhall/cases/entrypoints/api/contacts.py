@@ -5,15 +5,16 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from townhall.cases.domain.commands import LogContact
-from townhall.cases.entrypoints.api.dependencies import Bus, Context, SignedIn
+from townhall.cases.entrypoints.api.dependencies import Bus, Context, LogsContact
 from townhall.cases.entrypoints.api.schemas import Created, LogContactRequest
+from townhall.runtime.openapi import problems
 
 router = APIRouter(prefix="/contacts", tags=["contacts"])
 
 
-@router.post("", status_code=201, response_model=Created)
+@router.post("", status_code=201, response_model=Created, responses=problems(400, 404, 422))
 async def log_contact(
-    body: LogContactRequest, bus: Bus, context: Context, actor: SignedIn
+    body: LogContactRequest, bus: Bus, context: Context, actor: LogsContact
 ) -> Created:
     command = LogContact(
         resident_id=body.resident_id,

@@ -6,26 +6,24 @@ a hand-over each way per dependency per request, for work that never blocks.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.cases.bootstrap import Cases
 from townhall.cases.config import CasesSettings
 from townhall.cases.domain.catalogue import Catalogue
 from townhall.cases.domain.commands import Actor
+from townhall.cases.entrypoints.api.access_table import ACCESS
+from townhall.cases.entrypoints.api.schemas import REFERENCE_PATTERN
 from townhall.cases.service_layer.unit_of_work import Bus as CasesBus
-from townhall.runtime.auth import AuthenticationError, Principal, verifier_of
+from townhall.runtime.auth import Principal
 from townhall.runtime.clock import Clock
 from townhall.runtime.logging import get_correlation_id, new_correlation_id
 from townhall.runtime.outbox import EventContext
-from townhall.runtime.web import Composition
-
-_bearer = HTTPBearer(auto_error=False)
-
+from townhall.runtime.web import Composition, client_address
 
 _composition = Composition(Cases)
 #: Keep what bootstrap built on the app: the one thing the dependencies below read.
@@ -60,34 +58,69 @@ async def _context() -> EventContext:
     return EventContext(correlation_id=get_correlation_id() or new_correlation_id())
 
 
-def actor_of(principal: Principal) -> Actor:
+def actor_of(principal: Principal | None) -> Actor:
+    """The domain's reading of a verified caller (None: nobody signed in)."""
+    if principal is None:
+        return Actor("anonymous", "anonymous")
     clearances: dict[str, tuple[str, ...]] = {}
     for role in principal.roles:
         clearances[role.domain] = (*clearances.get(role.domain, ()), role.clearance)
-    return Actor(principal.subject, principal.kind, clearances)
+    return Actor(principal.subject, principal.kind, clearances, principal.loa)
 
 
-async def _maybe_actor(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Actor:
-    """The signed-in caller, or an anonymous one (residents need no account)."""
-    if credentials is None:
-        return Actor("anonymous", "anonymous")
-    return actor_of(await verifier_of(request).verify(credentials.credentials))
+def _acting(action: str) -> Callable[..., Awaitable[Actor]]:
+    """The caller the access table lets attempt ``action``, as the domain's Actor."""
+    allowed = ACCESS.require(action)
 
+    async def actor(principal: Principal | None = Depends(allowed)) -> Actor:  # noqa: B008
+        return actor_of(principal)
 
-async def _signed_in(actor: Annotated[Actor, Depends(_maybe_actor)]) -> Actor:
-    if actor.kind == "anonymous":
-        raise AuthenticationError("missing bearer token", invalid_token=False)
+    actor.__name__ = f"acting_{action.replace('.', '_')}"
     return actor
 
 
+_reads_case = _acting("case.read")
+
+
+async def _case_lookup(services: ServicesDep, actor: Actor = Depends(_reads_case)) -> Actor:  # noqa: B008
+    """A caller allowed to read a case, counted: references are sequential, so reading
+    many is a sweep (429 over ``CASE_LOOKUP_LIMIT``, per caller)."""
+    await services.limits.case_lookups.ahit(f"{actor.kind}:{actor.subject}")
+    return actor
+
+
+async def _open311_lookup(request: Request, services: ServicesDep) -> None:
+    """Open311 look-ups, counted per client address (429 over ``OPEN311_LOOKUP_LIMIT``)."""
+    await services.limits.open311_lookups.ahit(f"address:{client_address(request)}")
+
+
+def _guard(action: str) -> Callable[..., Awaitable[Principal | None]]:
+    return ACCESS.require(action)
+
+
+#: The ``{reference}`` path parameter of a case's routes.
+CaseReference = Annotated[str, Path(pattern=REFERENCE_PATTERN, examples=["PC-2026-000123"])]
 Bus = Annotated[CasesBus, Depends(_bus)]
 CatalogueDep = Annotated[Catalogue, Depends(_catalogue)]
 SettingsDep = Annotated[CasesSettings, Depends(_settings)]
 ClockDep = Annotated[Clock, Depends(_clock)]
 Session = Annotated[AsyncSession, Depends(_session)]
 Context = Annotated[EventContext, Depends(_context)]
-MaybeActor = Annotated[Actor, Depends(_maybe_actor)]
-SignedIn = Annotated[Actor, Depends(_signed_in)]
+
+# One alias per action of the access table (access_table.py): a route takes the one
+# that names what it does.
+ReadsCatalogue = Annotated[Actor, Depends(_acting("catalogue.read"))]
+SubmitsCase = Annotated[Actor, Depends(_acting("case.submit"))]
+ReadsCase = Annotated[Actor, Depends(_case_lookup)]
+MovesCase = Annotated[Actor, Depends(_acting("case.transition"))]
+AssignsCase = Annotated[Actor, Depends(_acting("case.assign"))]
+PostsUpdate = Annotated[Actor, Depends(_acting("case.update"))]
+AddsNote = Annotated[Actor, Depends(_acting("case.note"))]
+AttachesFile = Annotated[Actor, Depends(_acting("case.attach"))]
+ConfirmsReporter = Annotated[Actor, Depends(_acting("case.confirm_reporter"))]
+LogsContact = Annotated[Actor, Depends(_acting("contact.log"))]
+Open311Discovers = Annotated[Principal | None, Depends(_guard("open311.discover"))]
+Open311Submits = Annotated[Principal | None, Depends(_guard("open311.submit"))]
+Open311Reads = Annotated[Principal | None, Depends(_guard("open311.requests"))]
+Open311ReadsToken = Annotated[Principal | None, Depends(_guard("open311.token"))]
+Open311Lookup = Annotated[None, Depends(_open311_lookup)]

@@ -39,6 +39,8 @@ def to_problem(exc: ex.CasesError) -> ProblemError:
             return NotFound(str(exc), title="Case not found", type_=f"{PROBLEMS}case-not-found")
         case ex.TransitionNotAllowedError():
             return Conflict(str(exc), title="Transition not allowed")
+        case ex.NotAClaimError():
+            return Conflict(str(exc), title="Not a claim")
         case ex.ConcurrentUpdateError():
             return Conflict(str(exc), title="Changed meanwhile")
         case ex.NotPermittedError():

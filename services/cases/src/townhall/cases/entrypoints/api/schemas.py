@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from townhall.schemas.events.cases import Status
 
+#: A case's reference, e.g. ``PC-2026-000123`` (prefix, year, number).
+REFERENCE_PATTERN = r"^[A-Z]{2,4}-[0-9]{4}-[0-9]{6,9}$"
+Reference = Annotated[str, StringConstraints(pattern=REFERENCE_PATTERN)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{6,20}$")]
@@ -34,12 +37,19 @@ class LocationIn(_Body):
 
 
 class SubmitCaseRequest(_Body):
-    service_code: str = Field(max_length=64)
+    service_code: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
     details: dict[str, Any] = Field(default_factory=dict)
     description: Annotated[str, StringConstraints(max_length=4000)] = ""
     reporter: ReporterIn = Field(default_factory=ReporterIn)
     location: LocationIn | None = None
-    resident_id: UUID | None = Field(default=None, description="Officers: on whose behalf.")
+    resident_id: UUID | None = Field(
+        default=None,
+        description=(
+            "Officers and service clients: on whose behalf. Refused (403) from residents, "
+            "whose requests are their own, and from anonymous callers, whose reporter "
+            "details are matched by identity as a claim."
+        ),
+    )
     channel: Literal["online", "phone", "face_to_face", "email", "webchat", "letter"] = "online"
 
 
@@ -102,11 +112,22 @@ class CaseOut(BaseModel):
     team: str | None = None
     officer: str | None = None
     breached_at: datetime | None = None
+    reporter_claimed: bool = Field(
+        description="Who reported it is only what the reporter said, matched by identity."
+    )
+    reporter_confirmed_at: datetime | None = Field(
+        default=None, description="When its resident confirmed the claim."
+    )
+
+
+class ReporterConfirmed(BaseModel):
+    reference: str
+    confirmed_at: datetime
 
 
 class LogContactRequest(_Body):
     resident_id: UUID
-    case_reference: Annotated[str, StringConstraints(max_length=32)] | None = None
+    case_reference: Reference | None = None
     channel: Literal["phone", "face_to_face", "email", "webchat", "letter"]
     reason: Literal[
         "new_request", "progress_chase", "complaint", "information", "payment", "booking", "other"

@@ -1,7 +1,11 @@
-"""Open311's read side: public service requests, with no personal data.
+"""Open311's read side: service requests, showing only what the council made public.
 
-Requests of types with personal sensitivity show status, type and dates only; their
-location and description stay private. Only types offered on Open311 are listed.
+Each type's catalogue file says whether its requests are public and what their
+listing shows (``open311: {public, show}``, see
+:class:`~townhall.cases.domain.catalogue.Open311Definition`). Without an Open311 key only
+public types are listed; a key holder (an integrator such as FixMyStreet following the
+requests it sent) also sees the other offered types, with status, type and dates only.
+Never shown to anyone here: the reporter, the UPRN, officers' internal notes.
 """
 
 from __future__ import annotations
@@ -30,12 +34,15 @@ class Filters:
     statuses: Sequence[str] = ()
 
 
-def _offered(catalogue: Catalogue) -> list[str]:
-    return [t.code for t in catalogue if t.open311 is not None]
+def listed_types(catalogue: Catalogue, *, keyed: bool) -> list[str]:
+    """The types whose requests this caller may see: public ones, or every offered one."""
+    return [t.code for t in catalogue if t.open311 and (keyed or t.open311.public)]
 
 
-async def find(session: AsyncSession, catalogue: Catalogue, f: Filters) -> list[dict[str, Any]]:
-    query = select(cases).where(cases.c.service_code.in_(_offered(catalogue)))
+async def find(
+    session: AsyncSession, catalogue: Catalogue, f: Filters, *, keyed: bool = False
+) -> list[dict[str, Any]]:
+    query = select(cases).where(cases.c.service_code.in_(listed_types(catalogue, keyed=keyed)))
     if f.ids:
         query = query.where(cases.c.reference.in_(list(f.ids)))
     else:
@@ -75,27 +82,30 @@ async def _latest_update(session: AsyncSession, case_id: Any) -> str | None:
 
 
 async def _request(session: AsyncSession, catalogue: Catalogue, row: Any) -> dict[str, Any]:
+    """One request as its type's disclosure allows: absent fields are null, as the spec's
+    optional fields may be. ``address_id`` (the UPRN) and ``agency_responsible`` (an
+    officer's free text) are never filled in."""
     service_type = catalogue.get(row.service_code)
-    assert service_type is not None
-    public = service_type.sensitivity == "public"
+    assert service_type is not None and service_type.open311 is not None
+    shows = service_type.open311.shows
     return {
         "service_request_id": row.reference,
         "status": "closed" if row.status in FINISHED_STATES else "open",
-        "status_notes": await _latest_update(session, row.id),
+        "status_notes": await _latest_update(session, row.id) if shows("updates") else None,
         "service_name": service_type.name,
         "service_code": row.service_code,
-        "description": row.description if public else None,
-        "agency_responsible": row.team,
+        "description": (row.description or None) if shows("description") else None,
+        "agency_responsible": None,
         "service_notice": None,
         "requested_datetime": w3c(row.created_at),
         "updated_datetime": w3c(row.updated_at),
         "expected_datetime": w3c(row.due_at),
-        "address": row.address if public else None,
-        "address_id": row.uprn if public else None,
+        "address": row.address if shows("address") else None,
+        "address_id": None,
         "zipcode": None,
-        "lat": row.latitude if public else None,
-        "long": row.longitude if public else None,
-        "media_url": _media(row.details) if public else None,
+        "lat": row.latitude if shows("location") else None,
+        "long": row.longitude if shows("location") else None,
+        "media_url": _media(row.details) if shows("media") else None,
     }
 
 

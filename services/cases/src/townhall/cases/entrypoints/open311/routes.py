@@ -1,17 +1,16 @@
 """Open311 GeoReport v2 under /open311/v2/: Open311 requests become ordinary cases.
 
 Every call takes the format as the path's extension (.xml or .json) and an optional
-``jurisdiction_id``; errors are the spec's list of code and description.
+``jurisdiction_id``; errors are the spec's list of code and description
+(:mod:`.parameters`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+import hmac
 from typing import Any
-from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from townhall.cases.config import CasesSettings
@@ -22,40 +21,51 @@ from townhall.cases.entrypoints.api.dependencies import (
     CatalogueDep,
     ClockDep,
     Context,
+    Open311Discovers,
+    Open311Lookup,
+    Open311Reads,
+    Open311ReadsToken,
+    Open311Submits,
     Session,
     SettingsDep,
 )
 from townhall.cases.entrypoints.open311 import definitions, queries
+from townhall.cases.entrypoints.open311 import documents as doc
+from townhall.cases.entrypoints.open311.parameters import (
+    Open311Error,
+    form_fields,
+    listed,
+    one,
+    window,
+)
 from townhall.cases.entrypoints.open311.posting import to_command
-from townhall.cases.entrypoints.open311.render import FORMATS, errors, respond
+from townhall.cases.entrypoints.open311.render import respond
+from townhall.runtime.openapi import problems
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-01-01T00:00:00+00:00"
-DEFAULT_WINDOW = timedelta(days=90)
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 
 
-class Open311Error(Exception):
-    def __init__(self, status: int, descriptions: Sequence[str], fmt: str = "json"):
-        super().__init__("; ".join(descriptions))
-        self.status, self.descriptions, self.fmt = status, list(descriptions), fmt
-
-
-async def _on_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, Open311Error)
-    return errors(exc.fmt, exc.status, exc.descriptions)
-
-
-def install(app: FastAPI) -> None:
-    app.add_exception_handler(Open311Error, _on_error)
-
-
 def _checked(settings: CasesSettings, fmt: str, jurisdiction_id: str | None) -> CasesSettings:
-    if fmt not in FORMATS:
-        raise Open311Error(404, [f"unknown format {fmt!r}: use .xml or .json"])
     if jurisdiction_id and jurisdiction_id != settings.open311_jurisdiction_id:
         raise Open311Error(404, [f"jurisdiction_id {jurisdiction_id!r} is not served here"], fmt)
     return settings
+
+
+def _keyed(settings: CasesSettings, api_key: str | None, fmt: str) -> bool:
+    """Whether the caller holds an Open311 key; a key that is wrong is refused, never
+    taken as no key (it would hide a misconfigured integrator behind public answers)."""
+    if api_key is None:
+        return False
+    if not _valid_key(settings, api_key):
+        raise Open311Error(403, ["invalid api_key"], fmt)
+    return True
+
+
+def _valid_key(settings: CasesSettings, api_key: str | None) -> bool:
+    given = (api_key or "").encode()
+    return any(hmac.compare_digest(given, key.encode()) for key in settings.open311_api_keys)
 
 
 def _offered(catalogue: Catalogue, code: str, fmt: str, status: int = 404) -> ServiceType:
@@ -65,8 +75,10 @@ def _offered(catalogue: Catalogue, code: str, fmt: str, status: int = 404) -> Se
     return found
 
 
-@router.get("/discovery.{fmt}")
-async def discovery(request: Request, fmt: str, settings: SettingsDep) -> Response:
+@router.get("/discovery.{fmt}", responses={200: doc.answer(doc.Discovery, "Discovery")})
+async def discovery(
+    request: Request, fmt: doc.Format, settings: SettingsDep, _: Open311Discovers
+) -> Response:
     _checked(settings, fmt, None)
     endpoint = {
         "specification": SPECIFICATION,
@@ -84,21 +96,36 @@ async def discovery(request: Request, fmt: str, settings: SettingsDep) -> Respon
     return respond(fmt, "discovery", document)
 
 
-@router.get("/services.{fmt}", name="service_list")
+@router.get(
+    "/services.{fmt}",
+    name="service_list",
+    responses={200: doc.answer(list[doc.Service], "Services offered"), **doc.errors(404)},
+)
 async def service_list(
-    fmt: str, settings: SettingsDep, catalogue: CatalogueDep, jurisdiction_id: str | None = None
+    fmt: doc.Format,
+    settings: SettingsDep,
+    catalogue: CatalogueDep,
+    _: Open311Discovers,
+    jurisdiction_id: str | None = None,
 ) -> Response:
     _checked(settings, fmt, jurisdiction_id)
     services = [definitions.service(t) for t in catalogue if t.open311 is not None]
     return respond(fmt, "services", services)
 
 
-@router.get("/services/{service_code}.{fmt}")
+@router.get(
+    "/services/{service_code}.{fmt}",
+    responses={
+        200: doc.answer(doc.ServiceDefinition, "The type's attributes"),
+        **doc.errors(404),
+    },
+)
 async def service_definition(
     service_code: str,
-    fmt: str,
+    fmt: doc.Format,
     settings: SettingsDep,
     catalogue: CatalogueDep,
+    _: Open311Discovers,
     jurisdiction_id: str | None = None,
 ) -> Response:
     _checked(settings, fmt, jurisdiction_id)
@@ -106,21 +133,30 @@ async def service_definition(
     return respond(fmt, "service_definition", definitions.definition(service_type))
 
 
-@router.post("/requests.{fmt}")
+@router.post(
+    "/requests.{fmt}",
+    status_code=201,
+    responses={
+        201: doc.answer(list[doc.Created], "The request was opened"),
+        **doc.errors(400, 403, 404, problem_too=(403,)),
+    },
+    openapi_extra=doc.POST_FORM,
+)
 async def post_request(
     request: Request,
-    fmt: str,
+    fmt: doc.Format,
     settings: SettingsDep,
     catalogue: CatalogueDep,
     bus: Bus,
     context: Context,
+    _: Open311Submits,
 ) -> Response:
     """Form-encoded, as the spec says; ``api_key`` is required."""
-    fields = await _form(request, fmt)
-    _checked(settings, fmt, _one(fields, "jurisdiction_id"))
-    if _one(fields, "api_key") not in settings.open311_api_keys:
+    fields = await form_fields(request, fmt)
+    _checked(settings, fmt, one(fields, "jurisdiction_id"))
+    if not _valid_key(settings, one(fields, "api_key")):
         raise Open311Error(403, ["invalid api_key"], fmt)
-    code = _one(fields, "service_code")
+    code = one(fields, "service_code")
     if not code:
         raise Open311Error(400, ["service_code is required"], fmt)
     service_type = _offered(catalogue, code, fmt, status=400)
@@ -141,14 +177,24 @@ async def post_request(
     return respond(fmt, "service_requests", [created], status=201)
 
 
-@router.get("/requests.{fmt}")
+@router.get(
+    "/requests.{fmt}",
+    responses={
+        200: doc.answer(list[doc.ServiceRequest], "Requests this caller may see"),
+        **doc.errors(400, 403, 404, problem_too=(403,)),
+        **problems(429),
+    },
+)
 async def get_requests(
-    fmt: str,
+    fmt: doc.Format,
     settings: SettingsDep,
     catalogue: CatalogueDep,
     session: Session,
     clock: ClockDep,
+    _: Open311Reads,
+    __: Open311Lookup,
     jurisdiction_id: str | None = None,
+    api_key: str | None = None,
     service_request_id: str | None = None,
     service_code: str | None = None,
     start_date: str | None = None,
@@ -156,40 +202,63 @@ async def get_requests(
     status: str | None = None,
 ) -> Response:
     _checked(settings, fmt, jurisdiction_id)
+    keyed = _keyed(settings, api_key, fmt)
     if service_request_id:  # the spec: other parameters are then ignored
-        filters = queries.Filters(ids=_listed(service_request_id))
+        filters = queries.Filters(ids=listed(service_request_id))
     else:
-        start, end = _window(start_date, end_date, fmt, clock())
-        statuses = sorted(set(_listed(status or "")))
+        start, end = window(start_date, end_date, fmt, clock())
+        statuses = sorted(set(listed(status or "")))
         if set(statuses) - {"open", "closed"}:
             raise Open311Error(400, ["status must be open, closed or both"], fmt)
-        codes = _listed(service_code or "")
+        codes = listed(service_code or "")
         filters = queries.Filters((), codes, start, end, statuses)
-    return respond(fmt, "service_requests", await queries.find(session, catalogue, filters))
+    found = await queries.find(session, catalogue, filters, keyed=keyed)
+    return respond(fmt, "service_requests", found)
 
 
-@router.get("/requests/{service_request_id}.{fmt}")
+@router.get(
+    "/requests/{service_request_id}.{fmt}",
+    responses={
+        200: doc.answer(list[doc.ServiceRequest], "The request, if this caller may see it"),
+        **doc.errors(403, 404, problem_too=(403,)),
+        **problems(429),
+    },
+)
 async def get_request(
     service_request_id: str,
-    fmt: str,
+    fmt: doc.Format,
     settings: SettingsDep,
     catalogue: CatalogueDep,
     session: Session,
+    _: Open311Reads,
+    __: Open311Lookup,
     jurisdiction_id: str | None = None,
+    api_key: str | None = None,
 ) -> Response:
     _checked(settings, fmt, jurisdiction_id)
-    found = await queries.find(session, catalogue, queries.Filters(ids=[service_request_id]))
+    keyed = _keyed(settings, api_key, fmt)
+    filters = queries.Filters(ids=[service_request_id])
+    found = await queries.find(session, catalogue, filters, keyed=keyed)
     if not found:
         raise Open311Error(404, [f"service_request_id {service_request_id!r} not found"], fmt)
     return respond(fmt, "service_requests", found)
 
 
-@router.get("/tokens/{token}.{fmt}")
+@router.get(
+    "/tokens/{token}.{fmt}",
+    responses={
+        200: doc.answer(list[doc.TokenResolved], "The request the token became"),
+        **doc.errors(404),
+        **problems(429),
+    },
+)
 async def get_token(
     token: str,
-    fmt: str,
+    fmt: doc.Format,
     settings: SettingsDep,
     session: Session,
+    _: Open311ReadsToken,
+    __: Open311Lookup,
     jurisdiction_id: str | None = None,
 ) -> Response:
     _checked(settings, fmt, jurisdiction_id)
@@ -197,40 +266,3 @@ async def get_token(
     if reference is None:
         raise Open311Error(404, [f"token {token!r} not found"], fmt)
     return respond(fmt, "service_requests", [{"service_request_id": reference, "token": token}])
-
-
-async def _form(request: Request, fmt: str) -> list[tuple[str, str]]:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip()
-    if content_type != "application/x-www-form-urlencoded":
-        raise Open311Error(400, ["send the request form-encoded"], fmt)
-    try:
-        return parse_qsl((await request.body()).decode(), keep_blank_values=True)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise Open311Error(400, [f"unreadable form: {exc}"], fmt) from exc
-
-
-def _one(fields: list[tuple[str, str]], name: str) -> str | None:
-    return next((v for k, v in fields if k == name), None)
-
-
-def _listed(value: str) -> list[str]:
-    return [v.strip() for v in value.split(",") if v.strip()]
-
-
-def _window(
-    start: str | None, end: str | None, fmt: str, now: datetime
-) -> tuple[datetime, datetime]:
-    """The dates asked for; by default the last 90 days (the spec's default window)."""
-    try:
-        end_at = _parse(end) if end else now
-        start_at = _parse(start) if start else end_at - DEFAULT_WINDOW
-    except ValueError as exc:
-        raise Open311Error(400, [f"dates must be W3C date-times: {exc}"], fmt) from exc
-    if start_at > end_at:
-        raise Open311Error(400, ["start_date is after end_date"], fmt)
-    return start_at, end_at
-
-
-def _parse(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
