@@ -121,10 +121,19 @@ async def test_a_resident_reports_rats_and_follows_the_request_end_to_end(
         def kinds(tracking: dict[str, Any]) -> list[str]:
             return [step["type"] for step in tracking.get("steps", [])]
 
-        seen_by_officer = await eventually(
-            lambda: tracked(pest), lambda t: NOTE in kinds(t), timeout_s=60
+        seen_by_officer = await eventually(  # officers' look-ups are limited per minute
+            lambda: tracked(pest), lambda t: NOTE in kinds(t), timeout_s=60, interval_s=0.2
         )
         journey = await tracked(follower)
+        reporting_only = await client.get(
+            f"{view}/tracking/{reference}",
+            params={"purpose": "following"},
+            headers=bearer(reporter),
+        )
+        status_by_follower = await client.get(
+            f"{cases}/cases/{reference}", headers=bearer(follower)
+        )
+        status_by_anyone = await client.get(f"{cases}/cases/{reference}")
         waste = await officer_token(client, identity, "demo.waste@example.org")
         refused = await client.get(
             f"{view}/tracking/{reference}", params={"purpose": "checking"}, headers=bearer(waste)
@@ -141,3 +150,6 @@ async def test_a_resident_reports_rats_and_follows_the_request_end_to_end(
     assert journey["status"] == "awaiting_payment"
     assert "pay" in journey["next_step"].lower(), journey["next_step"]
     assert refused.status_code == 404, "a waste officer cannot see a pest control request"
+    assert reporting_only.status_code in (401, 403), "a token that names no request follows none"
+    assert status_by_follower.status_code == 200, status_by_follower.text
+    assert status_by_anyone.status_code == 401, "nothing about a request without a token"
