@@ -1,15 +1,18 @@
 """The journey Townhall exists for, through real processes started as `make run` does.
 
 A resident with no account reports rats: identity sends them a one-time code, the code
-gets them a token, cases records the report (matched to them by identity), the pest
-control officer moves it on, and the resident follows it end to end in resident-view,
-where a waste officer cannot see it. identity, cases and resident-view each run as
+gets them a token that can only report, cases records the report (matched to them by
+identity), the pest control officer moves it on, and the resident asks identity for a
+code to follow that one request and follows it end to end in resident-view, where a
+waste officer cannot see it. identity, cases and resident-view each run as
 their own process on the embedded broker with the demo wiring `townhall up` gives them
 (identity's real tokens everywhere; cases and resident-view as identity's clients).
 """
 
 from __future__ import annotations
 
+import base64
+import json
 from pathlib import Path
 from typing import Any
 
@@ -44,10 +47,9 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def resident_token(client: httpx.AsyncClient, identity: str) -> str:
-    """No account: a tracking reference and the one-time code sent to their email."""
-    body = {"given_name": "Rita", "family_name": "Ratcatcher", "email": EMAIL}
-    started = await client.post(f"{identity}/auth/tracking", json=body)
+async def tracking_token(client: httpx.AsyncClient, identity: str, **body: str) -> str:
+    """No account: the one-time code identity sends to the email, redeemed for a token."""
+    started = await client.post(f"{identity}/auth/tracking", json={"email": EMAIL, **body})
     assert started.status_code == 202, started.text
     reference = started.json()["reference"]
     mailbox = (await client.get(f"{identity}/dev/mailbox")).json()["messages"]
@@ -58,6 +60,15 @@ async def resident_token(client: httpx.AsyncClient, identity: str) -> str:
     assert redeemed.status_code == 200, redeemed.text
     token: str = redeemed.json()["access_token"]
     return token
+
+
+def claims(token: str) -> dict[str, Any]:
+    """What a token says (as issued; every service verifies it against identity's keys)."""
+    payload = token.split(".")[1]
+    decoded: dict[str, Any] = json.loads(
+        base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    )
+    return decoded
 
 
 async def officer_token(client: httpx.AsyncClient, identity: str, email: str) -> str:
@@ -74,7 +85,9 @@ async def test_a_resident_reports_rats_and_follows_the_request_end_to_end(
 ) -> None:
     identity, cases, view = (platform.urls[n] for n in SERVICES)
     async with httpx.AsyncClient(timeout=15) as client:
-        resident = await resident_token(client, identity)
+        reporter = await tracking_token(
+            client, identity, given_name="Rita", family_name="Ratcatcher"
+        )
         report = {
             "service_code": "pest_control",
             "details": {"pest": "rats", "rooms_affected": 2},
@@ -82,9 +95,10 @@ async def test_a_resident_reports_rats_and_follows_the_request_end_to_end(
             "reporter": {"given_name": "Rita", "family_name": "Ratcatcher", "email": EMAIL},
             "location": {"address": "1 Example Street, Exampletown", "uprn": "000100023336"},
         }
-        submitted = await client.post(f"{cases}/cases", json=report, headers=bearer(resident))
+        submitted = await client.post(f"{cases}/cases", json=report, headers=bearer(reporter))
         assert submitted.status_code == 201, submitted.text
         reference = submitted.json()["reference"]
+        follower = await tracking_token(client, identity, request_reference=reference)
 
         pest = await officer_token(client, identity, "demo.pest@example.org")
         for path, text in (
@@ -107,15 +121,27 @@ async def test_a_resident_reports_rats_and_follows_the_request_end_to_end(
         def kinds(tracking: dict[str, Any]) -> list[str]:
             return [step["type"] for step in tracking.get("steps", [])]
 
-        seen_by_officer = await eventually(
-            lambda: tracked(pest), lambda t: NOTE in kinds(t), timeout_s=60
+        seen_by_officer = await eventually(  # officers' look-ups are limited per minute
+            lambda: tracked(pest), lambda t: NOTE in kinds(t), timeout_s=60, interval_s=0.2
         )
-        journey = await tracked(resident)
+        journey = await tracked(follower)
+        reporting_only = await client.get(
+            f"{view}/tracking/{reference}",
+            params={"purpose": "following"},
+            headers=bearer(reporter),
+        )
+        status_by_follower = await client.get(
+            f"{cases}/cases/{reference}", headers=bearer(follower)
+        )
+        status_by_anyone = await client.get(f"{cases}/cases/{reference}")
         waste = await officer_token(client, identity, "demo.waste@example.org")
         refused = await client.get(
             f"{view}/tracking/{reference}", params={"purpose": "checking"}, headers=bearer(waste)
         )
 
+    assert (claims(reporter)["loa"], claims(reporter).get("ref")) == (0, None), "only reports"
+    assert (claims(follower)["loa"], claims(follower)["ref"]) == (0, reference)
+    assert claims(follower)["sub"] == claims(reporter)["sub"], "the same resident follows it"
     assert kinds(journey)[0] == SUBMITTED, "every step, oldest first"
     assert UPDATE in kinds(journey)
     assert NOTE not in kinds(journey), "the officers' internal note never reaches the resident"
@@ -124,3 +150,6 @@ async def test_a_resident_reports_rats_and_follows_the_request_end_to_end(
     assert journey["status"] == "awaiting_payment"
     assert "pay" in journey["next_step"].lower(), journey["next_step"]
     assert refused.status_code == 404, "a waste officer cannot see a pest control request"
+    assert reporting_only.status_code in (401, 403), "a token that names no request follows none"
+    assert status_by_follower.status_code == 200, status_by_follower.text
+    assert status_by_anyone.status_code == 401, "nothing about a request without a token"

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from townhall.cli.launcher import Platform
+from townhall.identity.seed import DEMO_PASSWORD
 from townhall.runtime.broker import free_port
 from townhall.runtime.testkit.fixtures import PostgresDatabases, Processes
 from townhall.runtime.testkit.tokens import TestIssuer
@@ -41,10 +42,21 @@ def platform(
     return processes.start(running), issuer
 
 
-async def register(client: httpx.AsyncClient, platform: Platform, n: int) -> str:
+async def contact_centre(client: httpx.AsyncClient, platform: Platform) -> dict[str, str]:
+    """A contact-centre officer's token: residents never register anonymously."""
+    login = {"email": "demo.contact@example.org", "password": DEMO_PASSWORD}
+    signed_in = await client.post(f"{platform.urls['identity']}/auth/officer-token", json=login)
+    assert signed_in.status_code == 200, signed_in.text
+    return {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+
+
+async def register(
+    client: httpx.AsyncClient, platform: Platform, n: int, officer: dict[str, str]
+) -> str:
     response = await client.post(
         f"{platform.urls['identity']}/residents",
         json={"given_name": f"Resident{n}", "family_name": "Example", "channel": "phone"},
+        headers=officer,
     )
     assert response.status_code == 201, response.text
     resident_id: str = response.json()["id"]
@@ -72,7 +84,7 @@ async def test_a_resident_registered_in_identity_appears_in_their_timeline(
 ) -> None:
     running, issuer = platform
     async with httpx.AsyncClient(timeout=10) as client:
-        resident = await register(client, running, 1)
+        resident = await register(client, running, 1, await contact_centre(client, running))
         entries = await eventually(
             lambda: timeline(client, running, issuer, resident), lambda e: len(e) > 0
         )
@@ -85,9 +97,10 @@ async def test_the_timeline_converges_after_the_projection_is_killed_mid_stream(
 ) -> None:
     running, issuer = platform
     async with httpx.AsyncClient(timeout=10) as client:
-        residents = [await register(client, running, n) for n in range(15)]
+        officer = await contact_centre(client, running)
+        residents = [await register(client, running, n, officer) for n in range(15)]
         running.processes["resident-view"].send_signal(signal.SIGKILL)
-        residents += [await register(client, running, n) for n in range(15, 30)]
+        residents += [await register(client, running, n, officer) for n in range(15, 30)]
 
         async def restarted() -> bool:  # what `townhall up` does for a process that died
             running.supervise_once()

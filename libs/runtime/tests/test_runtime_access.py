@@ -8,7 +8,7 @@ from typing import Annotated
 
 import httpx
 import pytest
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
 
 from townhall.runtime.access import ACCOUNT, VERIFIED, AccessTable, Rule
 from townhall.runtime.auth import JWKSVerifier, Principal
@@ -174,29 +174,6 @@ def test_routes_are_found_by_the_action_they_enforce(issuer: TestIssuer) -> None
     assert unguarded_routes(app) == [("GET", "/unguarded")]
 
 
-def test_routes_of_an_included_router_are_found_and_documented(issuer: TestIssuer) -> None:
-    """FastAPI keeps an included router as one entry of ``app.routes``."""
-    app = build_app(issuer)
-    router = APIRouter(prefix="/included")
-
-    @router.get("/{reference}")
-    async def read(
-        reference: str, caller: Annotated[Principal, Depends(ACCESS.require("request.read"))]
-    ) -> dict[str, str]:
-        return {}
-
-    @router.get("/open/list")
-    async def unguarded() -> list[str]:
-        return []
-
-    app.include_router(router)
-
-    assert ("GET", "/included/{reference}") in routes_by_action(app)["request.read"]
-    assert ("GET", "/included/open/list") in unguarded_routes(app)
-    operation = app.openapi()["paths"]["/included/{reference}"]["get"]
-    assert operation["x-townhall-access"]["action"] == "request.read"
-
-
 def test_the_openapi_document_shows_each_rule_and_its_problems(issuer: TestIssuer) -> None:
     document = build_app(issuer).openapi()
 
@@ -213,3 +190,60 @@ def test_the_openapi_document_shows_each_rule_and_its_problems(issuer: TestIssue
     assert "413" in submit["responses"]
     assert "HTTPValidationError" not in document["components"]["schemas"]
     assert "Problem" in document["components"]["schemas"]
+
+
+def test_routes_of_an_included_router_are_found_and_documented_with_its_prefix(
+    issuer: TestIssuer,
+) -> None:
+    app = build_app(issuer)
+    router = APIRouter(prefix="/archive")
+
+    @router.get("/{reference}")
+    async def archived(
+        reference: str, caller: Annotated[Principal, Depends(ACCESS.require("request.read"))]
+    ) -> dict[str, str]:
+        return {}
+
+    @router.get("/open")
+    async def open_shelf() -> dict[str, str]:
+        return {}
+
+    app.include_router(router)
+    document = app.openapi()
+
+    assert ("GET", "/archive/{reference}") in routes_by_action(app)["request.read"]
+    assert ("GET", "/archive/open") in unguarded_routes(app)
+    archived_operation = document["paths"]["/archive/{reference}"]["get"]
+    assert archived_operation["x-townhall-access"]["action"] == "request.read"
+    assert {"401", "403"} <= set(archived_operation["responses"])
+
+
+async def _heard(request: Request, principal: Principal, action: str) -> None:
+    request.app.state.heard.append((request.url.path, principal.subject, action))
+
+
+AUDITED = ACCESS.require("history.sensitive", on_refusal=_heard)
+
+
+async def test_a_service_hears_of_each_refusal_of_a_signed_in_caller_before_it_is_answered(
+    issuer: TestIssuer,
+) -> None:
+    app = create_app(service="access-test")
+    app.state.verifier = JWKSVerifier(issuer.jwks_url, issuer=ISSUER, audience=AUDIENCE)
+    app.state.heard = []
+
+    @app.get("/history")
+    async def sensitive(caller: Annotated[Principal, Depends(AUDITED)]) -> dict[str, str]:
+        return {"caller": caller.subject}
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        answers = []
+        for loa in (1, 2):
+            token = issuer.resident(RESIDENT, loa=loa)
+            response = await http.get("/history", headers={"Authorization": f"Bearer {token}"})
+            answers.append(response.status_code)
+        answers.append((await http.get("/history")).status_code)
+
+    assert answers == [403, 200, 401]
+    assert app.state.heard == [("/history", RESIDENT, "history.sensitive")], "the refusal only"

@@ -37,6 +37,7 @@ def _keys(settings: IdentitySettings, current: bytes, *previous: bytes) -> Ident
             "identity_key_encryption_key": SecretStr(encode_key(current)),
             "identity_key_encryption_keys_previous": SecretStr(text) if text else None,
             "identity_dev_mailbox": True,
+            "environment": "development",
         }
     )
 

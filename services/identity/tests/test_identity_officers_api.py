@@ -104,18 +104,6 @@ async def test_a_short_password_is_refused(identity: Harness) -> None:
     assert response.status_code == 422
 
 
-async def test_wrong_passwords_lock_the_account_out_even_for_the_right_one(
-    identity: Harness,
-) -> None:
-    await identity.create_officer("target@example.org", ("waste", "personal"))
-    for _ in range(5):
-        assert (await identity.login("target@example.org", "wrong password")).status_code == 401
-    locked = await identity.login("target@example.org")
-    assert locked.status_code == 429
-    assert int(locked.headers["Retry-After"]) > 0
-    assert (await identity.login("nobody@example.org", "x")).status_code == 401
-
-
 async def test_demo_seeding_is_idempotent_and_its_officers_can_sign_in(identity: Harness) -> None:
     logins = await seed_demo(identity.services.bus)
     count = await identity.count(officers)

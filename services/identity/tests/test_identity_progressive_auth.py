@@ -1,8 +1,11 @@
-"""Progressive authentication: tracking codes, accounts, verified email, lockout."""
+"""Progressive authentication: tracking codes (to report, or to follow one request),
+accounts with a verified email, and answers that never tell whether an email is
+registered."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import update
@@ -10,6 +13,7 @@ from sqlalchemy import update
 from townhall.identity.adapters.orm import one_time_codes, residents
 from townhall.identity.config import IdentitySettings
 from townhall.identity.testing import PASSWORD, Harness
+from townhall.runtime.auth import Principal
 
 SIGN_UP = {
     "email": "ada@example.org",
@@ -17,25 +21,35 @@ SIGN_UP = {
     "given_name": "Ada",
     "family_name": "Example",
 }
+REQUEST = "PC-2026-000001"
 
 
 @pytest.fixture
 def identity_settings(identity_settings: IdentitySettings) -> IdentitySettings:
-    return identity_settings.model_copy(update={"identity_dev_mailbox": True})
+    return identity_settings.model_copy(
+        update={"identity_dev_mailbox": True, "environment": "development"}
+    )
+
+
+async def _mailbox(identity: Harness) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = (await identity.http.get("/dev/mailbox")).json()["messages"]
+    return messages
 
 
 async def _code(identity: Harness, reference: str) -> str:
-    messages = (await identity.http.get("/dev/mailbox")).json()["messages"]
-    code: str = next(m["code"] for m in messages if m["reference"] == reference)
+    code: str = next(m["code"] for m in await _mailbox(identity) if m["reference"] == reference)
     return code
 
 
-async def _track(identity: Harness, **contact: str) -> str:
-    body = {"given_name": "Ada", "family_name": "Example", **contact}
+async def _track(identity: Harness, **body: str) -> str:
     response = await identity.http.post("/auth/tracking", json=body)
     assert response.status_code == 202, response.text
     reference: str = response.json()["reference"]
     return reference
+
+
+async def _report(identity: Harness, **contact: str) -> str:
+    return await _track(identity, given_name="Ada", family_name="Example", **contact)
 
 
 async def _redeem(identity: Harness, reference: str, code: str) -> int:
@@ -43,20 +57,85 @@ async def _redeem(identity: Harness, reference: str, code: str) -> int:
     return (await identity.http.post("/auth/codes/redeem", json=body)).status_code
 
 
-async def test_a_tracking_code_gives_a_level_0_token_once(identity: Harness) -> None:
-    reference = await _track(identity, phone="07700 900123")
-    code = await _code(identity, reference)
-    response = await identity.http.post(
-        "/auth/codes/redeem", json={"reference": reference, "code": code}
-    )
+async def _token(identity: Harness, reference: str) -> Principal:
+    body = {"reference": reference, "code": await _code(identity, reference)}
+    response = await identity.http.post("/auth/codes/redeem", json=body)
     assert response.status_code == 200, response.text
-    principal = await identity.services.verifier.verify(response.json()["access_token"])
-    assert (principal.kind, principal.loa, principal.claims["ref"]) == ("resident", 0, reference)
+    return await identity.services.verifier.verify(response.json()["access_token"])
+
+
+async def _state(identity: Harness) -> tuple[int, int, int]:
+    return (
+        await identity.count(residents),
+        await identity.count(one_time_codes),
+        len(await identity.events()),
+    )
+
+
+async def test_a_code_to_report_gives_a_level_0_token_for_no_request_once(
+    identity: Harness,
+) -> None:
+    reference = await _report(identity, phone="07700 900123")
+    code = await _code(identity, reference)
+    principal = await _token(identity, reference)
+    assert (principal.kind, principal.loa) == ("resident", 0)
+    assert "ref" not in principal.claims, "it names no request: it can only report"
     assert await _redeem(identity, reference, code) == 401, "a replayed code is refused"
 
 
+async def test_a_code_to_follow_a_request_gives_a_token_for_that_request(
+    identity: Harness,
+) -> None:
+    reported = await _token(identity, await _report(identity, email="ada@example.org"))
+    reference = await _track(identity, email="ADA@example.org", request_reference=REQUEST)
+    principal = await _token(identity, reference)
+    assert (principal.subject, principal.loa) == (reported.subject, 0)
+    assert principal.claims["ref"] == REQUEST
+
+
+async def test_following_a_request_from_an_unknown_contact_sends_and_creates_nothing(
+    identity: Harness,
+) -> None:
+    await _report(identity, email="ada@example.org")
+    before, sent = await _state(identity), len(await _mailbox(identity))
+    response = await identity.http.post(
+        "/auth/tracking", json={"email": "bob@example.org", "request_reference": REQUEST}
+    )
+    assert response.status_code == 202
+    assert set(response.json()) == {"reference", "expires_in"}
+    assert (await _state(identity), len(await _mailbox(identity))) == (before, sent)
+    assert await _redeem(identity, response.json()["reference"], "123456") == 401
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "ada@example.org", "request_reference": "PC 2026 000001"},
+        {"email": "ada@example.org", "request_reference": "../cases/PC-2026-000001"},
+        {"email": "ada@example.org", "request_reference": "P" * 41},
+        {"email": "ada@example.org", "request_reference": ""},
+        {"email": "ada@example.org", "request_reference": "-PC-2026"},
+        {"email": "ada@example.org"},
+        {"given_name": "Ada", "family_name": "Example"},
+        {
+            "given_name": "Ada",
+            "family_name": "Example",
+            "email": "a@example.org",
+            "phone": "07700900123",
+        },
+    ],
+)
+async def test_bad_tracking_requests_are_refused_and_change_nothing(
+    identity: Harness, body: dict[str, str]
+) -> None:
+    response = await identity.http.post("/auth/tracking", json=body)
+    assert response.status_code == 422, response.text
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert await _state(identity) == (0, 0, 0)
+
+
 async def test_the_code_never_travels_or_rests_in_clear(identity: Harness) -> None:
-    reference = await _track(identity, email="ada@example.org")
+    reference = await _report(identity, email="ada@example.org")
     code = await _code(identity, reference)
     issued = (await identity.events())[-1]
     assert issued["type"] == "townhall.identity.one_time_code.issued.v1"
@@ -67,7 +146,7 @@ async def test_the_code_never_travels_or_rests_in_clear(identity: Harness) -> No
 
 
 async def test_an_expired_code_is_refused(identity: Harness) -> None:
-    reference = await _track(identity, email="ada@example.org")
+    reference = await _report(identity, email="ada@example.org")
     code = await _code(identity, reference)
     past = datetime.now(UTC) - timedelta(seconds=1)
     async with identity.runtime.sessions() as session:
@@ -76,36 +155,83 @@ async def test_an_expired_code_is_refused(identity: Harness) -> None:
     assert await _redeem(identity, reference, code) == 401
 
 
-async def test_wrong_codes_exhaust_the_reference(identity: Harness) -> None:
-    reference = await _track(identity, email="ada@example.org")
+async def test_a_code_dies_after_a_few_wrong_tries_and_a_new_one_works(
+    identity: Harness,
+) -> None:
+    reference = await _report(identity, email="ada@example.org")
     code = await _code(identity, reference)
     wrong = f"{(int(code) + 1) % 10**6:06d}"
     statuses = [await _redeem(identity, reference, wrong) for _ in range(5)]
     assert statuses == [401] * 5
-    assert await _redeem(identity, reference, code) == 429, "locked even for the right code"
+    assert await _redeem(identity, reference, code) == 401, "dead even for the right code"
+    fresh = await _report(identity, email="ada@example.org")
+    assert await _redeem(identity, fresh, await _code(identity, fresh)) == 200
+
+
+async def test_codes_sent_to_one_contact_are_limited_whether_or_not_it_is_a_residents(
+    identity: Harness,
+) -> None:
+    await _report(identity, email="ada@example.org")  # the first of ada's five codes
+
+    async def follow(email: str) -> int:
+        body = {"email": email, "request_reference": REQUEST}
+        return (await identity.http.post("/auth/tracking", json=body)).status_code
+
+    assert [await follow("ada@example.org") for _ in range(5)] == [202] * 4 + [429]
+    assert [await follow("bob@example.org") for _ in range(6)] == [202] * 5 + [429]
+    refused = await identity.http.post(
+        "/auth/tracking", json={"email": "bob@example.org", "request_reference": REQUEST}
+    )
+    assert int(refused.headers["Retry-After"]) > 0
 
 
 async def test_an_account_signs_in_only_after_its_email_is_verified(identity: Harness) -> None:
     created = await identity.http.post("/accounts", json=SIGN_UP)
-    assert created.status_code == 201, created.text
+    assert created.status_code == 202, created.text
     login = {"email": "ada@example.org", "password": PASSWORD}
     assert (await identity.http.post("/auth/resident-token", json=login)).status_code == 403
-    reference = created.json()["reference"]
-    assert await _redeem(identity, reference, await _code(identity, reference)) == 200
+    verified = await _token(identity, created.json()["reference"])
     response = await identity.http.post("/auth/resident-token", json=login)
     assert response.status_code == 200
     principal = await identity.services.verifier.verify(response.json()["access_token"])
-    assert (principal.subject, principal.loa) == (created.json()["id"], 1)
-    wrong = {**login, "password": "not the password"}
-    assert (await identity.http.post("/auth/resident-token", json=wrong)).status_code == 401
+    assert (principal.subject, principal.loa) == (verified.subject, 1)
+    assert "ref" not in principal.claims
 
 
-async def test_a_duplicate_sign_up_is_refused_and_changes_nothing(identity: Harness) -> None:
-    assert (await identity.http.post("/accounts", json=SIGN_UP)).status_code == 201
-    before = (await identity.count(residents), len(await identity.events()))
+async def test_signing_up_with_a_registered_email_tells_its_owner_and_creates_nothing(
+    identity: Harness,
+) -> None:
+    first = await identity.http.post("/accounts", json=SIGN_UP)
+    before = await _state(identity)
     again = await identity.http.post("/accounts", json={**SIGN_UP, "email": "ADA@example.org"})
-    assert again.status_code == 409
-    assert (await identity.count(residents), len(await identity.events())) == before
+    assert (again.status_code, set(again.json())) == (first.status_code, set(first.json()))
+    assert await _state(identity) == before
+    notice = (await _mailbox(identity))[0]
+    assert (notice["to"], notice["code"]) == ("ada@example.org", None)
+    assert "sign in" in notice["text"]
+    assert await _redeem(identity, again.json()["reference"], "123456") == 401
+
+
+async def test_no_answer_tells_whether_an_email_is_registered(identity: Harness) -> None:
+    created = await identity.http.post("/accounts", json=SIGN_UP)
+    await _token(identity, created.json()["reference"])
+
+    async def answers(email: str) -> list[tuple[int, Any]]:
+        sign_up = await identity.http.post("/accounts", json={**SIGN_UP, "email": email})
+        follow = await identity.http.post(
+            "/auth/tracking", json={"email": email, "request_reference": REQUEST}
+        )
+        login = await identity.http.post(
+            "/auth/resident-token", json={"email": email, "password": "not the password"}
+        )
+        problem = {k: v for k, v in login.json().items() if k != "instance"}
+        return [
+            (sign_up.status_code, sorted(sign_up.json())),
+            (follow.status_code, sorted(follow.json())),
+            (login.status_code, problem),
+        ]
+
+    assert await answers("ada@example.org") == await answers("nobody@example.org")
 
 
 @pytest.mark.parametrize(
@@ -136,12 +262,3 @@ async def test_unknown_or_malformed_codes_are_refused(
     response = await identity.http.post("/auth/codes/redeem", json=body)
     assert response.status_code in (401, 422)
     assert response.headers["Content-Type"] == "application/problem+json"
-
-
-async def test_the_dev_mailbox_exists_only_when_enabled(
-    identity_settings: IdentitySettings,
-) -> None:
-    from townhall.identity.entrypoints.api.app import create
-
-    app = create(identity_settings.model_copy(update={"identity_dev_mailbox": False}))
-    assert "/dev/mailbox" not in {getattr(r, "path", "") for r in app.routes}

@@ -1,4 +1,5 @@
-"""Registering a resident over HTTP: the record and its event commit together."""
+"""Registering a resident over HTTP: officers and services only; the record and its
+event commit together."""
 
 from __future__ import annotations
 
@@ -7,16 +8,21 @@ import pytest
 from sqlalchemy import func, select
 
 from townhall.identity.adapters.orm import residents
-from townhall.identity.testing import Harness
+from townhall.identity.testing import Harness, bearer
 from townhall.runtime.service import ServiceRuntime
 from townhall.runtime.tables import outbox
 from townhall.schemas.envelope import Envelope
 
+ADA_ID = "0f0c5cc6-0000-4000-8000-000000000001"
+ADA = {"given_name": "Ada", "family_name": "Example", "email": "ada@example.org"}
+
 
 @pytest.fixture
-def client(identity: Harness) -> httpx.AsyncClient:
+async def client(identity: Harness) -> httpx.AsyncClient:
+    """Identity's client, as a service that matches records (and so may register)."""
     client = identity.http
     client.app = identity.app  # type: ignore[attr-defined]
+    client.headers.update(bearer(await identity.service_token("cases", "residents:match")))
     return client
 
 
@@ -75,12 +81,38 @@ async def test_bad_registrations_get_a_problem_and_change_nothing(
     assert await _counts(client) == (0, 0)
 
 
+async def test_residents_are_registered_by_officers_and_services_never_anonymously(
+    identity: Harness,
+) -> None:
+    contact = await identity.officer_token("cc@example.org", ("contact_centre", "personal"))
+    waste = await identity.officer_token("waste@example.org", ("waste", "personal"))
+    no_scope = await identity.service_token("resident-view", "pii:read")
+    resident = (await identity.services.tokens.issue(ADA_ID, "resident", loa=2)).access_token
+    statuses = {
+        name: (await identity.http.post("/residents", json=ADA, headers=headers)).status_code
+        for name, headers in {
+            "anonymous": {},
+            "resident": bearer(resident),
+            "officer without a record role": bearer(waste),
+            "service without residents:match": bearer(no_scope),
+        }.items()
+    }
+    assert statuses == {
+        "anonymous": 401,
+        "resident": 403,
+        "officer without a record role": 403,
+        "service without residents:match": 403,
+    }
+    assert await identity.count(residents) == 0
+    created = await identity.http.post("/residents", json=ADA, headers=bearer(contact))
+    assert created.status_code == 201, created.text
+
+
 async def test_a_second_registration_with_the_same_email_is_refused(
     client: httpx.AsyncClient,
 ) -> None:
-    body = {"given_name": "Ada", "family_name": "Example", "email": "ada@example.org"}
-    assert (await client.post("/residents", json=body)).status_code == 201
-    again = await client.post("/residents", json={**body, "email": "ADA@example.org"})
+    assert (await client.post("/residents", json=ADA)).status_code == 201
+    again = await client.post("/residents", json={**ADA, "email": "ADA@example.org"})
     assert again.status_code == 409
     assert again.json()["title"] == "Already registered"
     assert await _counts(client) == (1, 1)

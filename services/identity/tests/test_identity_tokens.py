@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import warnings
 from datetime import UTC, datetime, timedelta
@@ -15,9 +16,12 @@ from sqlalchemy import select
 from townhall.identity.adapters.orm import signing_keys
 from townhall.identity.adapters.signing_keys import SigningKeys
 from townhall.identity.adapters.tokens import TokenIssuer
+from townhall.identity.domain.exceptions import InvalidChangeError
+from townhall.identity.service_layer.client_handlers import RegisterServiceClient
 from townhall.identity.testing import Harness, bearer
 from townhall.runtime.auth import AuthenticationError, JWKSVerifier, Role
 from townhall.runtime.clock import ManualClock
+from townhall.runtime.outbox import EventContext
 
 ISSUER, AUDIENCE = "townhall-identity", "townhall"
 
@@ -161,3 +165,14 @@ async def test_a_service_gets_a_scoped_token_with_its_client_credentials(
     assert principal.has_scope("pii:read")
     wrong = await identity.http.post("/auth/service-token", json={**grant, "client_secret": "x"})
     assert wrong.status_code == 401
+
+
+async def test_service_client_secrets_cannot_be_guessed(identity: Harness) -> None:
+    admin = bearer(await identity.admin_token())
+    body = {"client_id": "cases", "scopes": ["residents:match"]}
+    created = await identity.http.post("/service-clients", json=body, headers=admin)
+    secret = created.json()["client_secret"]
+    assert len(base64.urlsafe_b64decode(secret + "=" * (-len(secret) % 4))) * 8 >= 128
+    short = RegisterServiceClient("resident-view", ("pii:read",), secret="guessable")
+    with pytest.raises(InvalidChangeError, match="at least"):
+        await identity.services.bus.handle(short, EventContext("test"))

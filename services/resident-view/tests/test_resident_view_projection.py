@@ -24,10 +24,11 @@ WASTE = Spec("waste", Sensitivity.PERSONAL)
 
 
 async def entries(client: httpx.AsyncClient, issuer: TestIssuer, resident: str) -> list[dict]:  # type: ignore[type-arg]
+    """The whole timeline, as the resident sees it once verified (sensitive entries too)."""
     response = await client.get(
         f"/residents/{resident}/timeline",
         params={"limit": 200},
-        headers={"Authorization": f"Bearer {issuer.resident(resident)}"},
+        headers={"Authorization": f"Bearer {issuer.resident(resident, loa=2)}"},
     )
     assert response.status_code == 200, response.text
     result: list[dict] = response.json()["entries"]  # type: ignore[type-arg]

@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.entrypoints.api.app import create
 from townhall.resident_view.entrypoints.api.dependencies import services_of
-from townhall.resident_view.testing import Spec, access_audit, envelope, write
+from townhall.resident_view.testing import Spec, access_audit, consent, envelope, write
 from townhall.runtime.service import ServiceRuntime
 from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.testkit.tokens import TestIssuer
@@ -133,6 +133,23 @@ async def test_one_entry_is_shown_only_where_the_policy_allows(reader: Reader) -
     hidden = await reader.get(path, reader.officer(), purpose="duty call")
     assert allowed.status_code == 200 and allowed.json()["view"] == "detail"
     assert hidden.status_code == 404, "existence itself is not disclosed"
+
+
+async def test_an_administrator_without_a_domain_role_sees_nothing_even_with_consent(
+    reader: Reader,
+) -> None:
+    await reader.seed([envelope(reader.resident, WASTE, 1), envelope(reader.resident, PESTS, 2)])
+    async with reader.runtime.sessions.begin() as session:
+        await consent(session, reader.resident, ["*"])
+    admin = reader.issuer.officer(("admin", "special"))
+    also_waste = reader.issuer.officer(("admin", "special"), ("waste", "public"))
+
+    refused = await reader.get("/residents/{r}/timeline", admin, purpose="audit check")
+    shown = await reader.get("/residents/{r}/timeline", also_waste, purpose="audit check")
+
+    assert refused.status_code == 403, "the admin role is no domain role"
+    assert shown.status_code == 200
+    assert [e["view"] for e in shown.json()["entries"]] == [], "only up to its domain clearance"
 
 
 async def test_every_read_is_audited_and_the_resident_sees_who_looked(reader: Reader) -> None:

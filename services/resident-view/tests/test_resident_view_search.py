@@ -215,7 +215,8 @@ async def test_bad_search_parameters_get_a_problem(searchable: Searchable) -> No
         ({"phone": "12"}, 400),
         ({"name": "Ada", "limit": 0}, 422),
         ({"name": "Ada", "limit": 51}, 422),
-        ({"name": "Ada", "purpose": ""}, 400),
+        ({"name": "Ada", "purpose": ""}, 422),
+        ({"name": "Ada", "purpose": " ab "}, 422),
     ]
     for params, status in cases:
         response = await env.search(token, **params)

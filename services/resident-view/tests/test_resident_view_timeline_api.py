@@ -12,6 +12,7 @@ import pytest
 
 from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.entrypoints.api.app import create
+from townhall.resident_view.testing_identity import UNLIMITED
 from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.testkit.tokens import TestIssuer
 from townhall.runtime.testkit.topics import publish
@@ -30,7 +31,10 @@ async def client(
     database_url: str, kafka_settings: KafkaSettings, issuer: TestIssuer
 ) -> AsyncIterator[httpx.AsyncClient]:
     settings = ResidentViewSettings(
-        database_url=database_url, kafka=kafka_settings, auth_jwks_url=issuer.jwks_url
+        database_url=database_url,
+        kafka=kafka_settings,
+        auth_jwks_url=issuer.jwks_url,
+        officer_lookup_limit=UNLIMITED,  # an officer polls below until the entry is there
     )
     app = create(settings)
     async with app.router.lifespan_context(app):

@@ -155,18 +155,23 @@ async def test_the_resident_follows_every_step_across_services_in_order(
     assert body["steps"][-1]["summary"] == "We emailed you the visit details"
 
 
-async def test_whoever_holds_a_token_for_the_reference_sees_what_the_resident_sees(
+async def test_the_residents_tracking_token_sees_what_they_see_and_nobody_elses_does(
     searchable: Searchable,
 ) -> None:
     env = searchable
     resident = str(uuid.uuid4())
     request = Request(resident)
     await env.project(*journey(request))
-    holder = env.issuer.token(str(uuid.uuid4()), "resident", loa=0, ref=request.reference)
+    own_code = env.issuer.tracking(resident, request.reference)
+    someone_elses = env.issuer.tracking(str(uuid.uuid4()), request.reference)
+
     mine = (await track(env, request.reference, env.issuer.resident(resident))).json()
-    theirs = await track(env, request.reference, holder)
-    assert theirs.status_code == 200, theirs.text
-    assert theirs.json() == mine
+    with_code = await track(env, request.reference, own_code)
+    not_theirs = await track(env, request.reference, someone_elses)
+
+    assert with_code.status_code == 200, with_code.text
+    assert with_code.json() == mine
+    assert not_theirs.status_code == 404, "a ref names a request, it does not make it yours"
 
 
 async def test_a_resident_sees_only_their_own_entries_under_a_reference(
@@ -223,11 +228,11 @@ async def test_strangers_and_wrong_references_get_404_and_every_attempt_is_audit
     request = Request(resident)
     await env.project(*journey(request))
     stranger = env.issuer.resident(str(uuid.uuid4()))
-    other_ref = env.issuer.token(str(uuid.uuid4()), "resident", ref="PC-2026-000001")
+    other_ref = env.issuer.tracking(resident, "PC-2026-000001")
     owner = env.issuer.resident(resident)
     service = env.issuer.token("service:web", "service")
     assert (await track(env, request.reference, stranger)).status_code == 404
-    assert (await track(env, request.reference, other_ref)).status_code == 404
+    assert (await track(env, request.reference, other_ref)).status_code == 403, "not its ref"
     assert (await track(env, "PC-2026-999999", owner)).status_code == 404
     assert (await track(env, request.reference, service)).status_code == 403
     bad = await track(env, "not a reference!", owner)

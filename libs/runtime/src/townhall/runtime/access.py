@@ -30,11 +30,13 @@ OpenAPI document shows it on each operation (``x-townhall-access``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from townhall.runtime.auth import AuthenticationError, Principal, verifier_of
@@ -46,8 +48,11 @@ __all__ = [
     "VERIFIED",
     "AccessDeniedError",
     "AccessTable",
+    "OnRefusal",
+    "Operation",
     "Rule",
     "action_of",
+    "operations",
     "tracking_reference",
 ]
 
@@ -59,6 +64,8 @@ VERIFIED = 2
 REFERENCE_PARAMETER = "reference"
 _ACTION_ATTRIBUTE = "__townhall_action__"
 _bearer = HTTPBearer(auto_error=False)
+#: Called with (request, principal, action) before a signed-in caller is refused.
+OnRefusal = Callable[[Request, Principal, str], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,13 +161,14 @@ class AccessTable(Mapping[str, Rule]):
             extensions |= {"required_loa": rule.residents, "loa": principal.loa}
         raise AccessDeniedError(reason, extensions=extensions)
 
-    def require(self, action: str) -> Callable[..., Any]:
+    def require(self, action: str, *, on_refusal: OnRefusal | None = None) -> Callable[..., Any]:
         """A dependency returning the caller allowed to attempt ``action``.
 
         It returns ``None`` for an anonymous caller where the rule allows one. A token
         that is present is always verified, even where none is needed (a bad token is
         401, never silently anonymous). The request's ``reference`` path parameter, if
-        any, is what a tracking token's ``ref`` must name.
+        any, is what a tracking token's ``ref`` must name. ``on_refusal`` is awaited
+        before a signed-in caller is refused (a service that audits every attempt).
         """
         if action not in self._rules:
             raise KeyError(f"{self.service}: no rule for action {action!r}")
@@ -175,6 +183,9 @@ class AccessTable(Mapping[str, Rule]):
                 else await verifier_of(request).verify(credentials.credentials)
             )
             reference = request.path_params.get(REFERENCE_PARAMETER)
+            refused = self.refusal(principal, action, reference=reference) is not None
+            if refused and principal is not None and on_refusal is not None:
+                await on_refusal(request, principal, action)
             self.check(principal, action, reference=reference)
             return principal
 
@@ -203,3 +214,31 @@ def action_of(dependency: Callable[..., Any]) -> tuple[AccessTable, str] | None:
     """The (table, action) a dependency made by :meth:`AccessTable.require` enforces."""
     found = getattr(dependency, _ACTION_ATTRIBUTE, None)
     return found if isinstance(found, tuple) else None
+
+
+class Operation(NamedTuple):
+    """One API route as served: its full path (router prefixes included), methods,
+    whether it is documented, and its dependencies."""
+
+    path: str
+    methods: frozenset[str]
+    documented: bool
+    dependant: Dependant
+
+
+def operations(app: FastAPI) -> Iterator[Operation]:
+    """Every API route of ``app``, those of included routers too.
+
+    FastAPI 0.165 keeps an included router as one entry of ``app.routes``; its routes
+    are read through ``iter_route_contexts`` (earlier versions copied them in).
+    """
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # pragma: no cover - FastAPI before lazily included routers
+        found: Iterator[Any] = iter(app.routes)
+    else:
+        found = iter_route_contexts(app.routes)
+    for route in found:
+        if isinstance(getattr(route, "original_route", route), APIRoute):
+            methods = frozenset(route.methods or ())
+            yield Operation(route.path_format, methods, route.include_in_schema, route.dependant)

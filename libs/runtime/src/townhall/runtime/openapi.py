@@ -21,12 +21,12 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
 from townhall.runtime.access import action_of
+from townhall.runtime.access import operations as api_operations
 from townhall.runtime.problems import PROBLEM_MEDIA_TYPE, Problem
 
-__all__ = ["api_routes", "document_problems", "problems"]
+__all__ = ["document_problems", "problems"]
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _DESCRIPTIONS = {
@@ -52,15 +52,6 @@ def _problem_response(status: int) -> dict[str, Any]:
     return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}}}
 
 
-def api_routes(app: FastAPI) -> Iterator[RouteContext]:
-    """Every API route of ``app``, those of included routers too (FastAPI keeps an
-    included router as one entry of ``app.routes``); each has the route's ``path_format``,
-    ``methods``, ``dependant`` and ``include_in_schema``, with the router's prefix."""
-    for context in iter_route_contexts(app.routes):
-        if isinstance(context.original_route, APIRoute):
-            yield context
-
-
 def _dependencies(dependant: Dependant) -> Iterator[Callable[..., Any]]:
     for sub in dependant.dependencies:
         if sub.call is not None:
@@ -70,15 +61,15 @@ def _dependencies(dependant: Dependant) -> Iterator[Callable[..., Any]]:
 
 def _access_rules(app: FastAPI) -> dict[tuple[str, str], dict[str, Any]]:
     rules: dict[tuple[str, str], dict[str, Any]] = {}
-    for route in api_routes(app):
-        if not route.include_in_schema:
+    for route in api_operations(app):
+        if not route.documented:
             continue
         for call in _dependencies(route.dependant):
             found = action_of(call)
             if found is not None:
                 table, action = found
-                for method in route.methods or ():
-                    rules[(str(route.path_format), method.lower())] = table.describe(action)
+                for method in route.methods:
+                    rules[(route.path, method.lower())] = table.describe(action)
     return rules
 
 

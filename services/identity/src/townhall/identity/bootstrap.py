@@ -22,7 +22,7 @@ from townhall.identity.adapters.master_keys import MasterKeys
 from townhall.identity.adapters.passwords import Passwords
 from townhall.identity.adapters.rewrap import key_ids_in_use
 from townhall.identity.adapters.signing_keys import SigningKeys
-from townhall.identity.adapters.throttle import Throttle
+from townhall.identity.adapters.throttle import Backoff, SignInThrottle
 from townhall.identity.adapters.tokens import OwnKeysVerifier, TokenIssuer
 from townhall.identity.config import IdentitySettings
 from townhall.identity.domain import commands
@@ -46,6 +46,7 @@ from townhall.identity.service_layer.unit_of_work import UnitOfWork
 from townhall.runtime.clock import Clock, utc_now
 from townhall.runtime.messagebus import MessageBus
 from townhall.runtime.service import ServiceRuntime
+from townhall.runtime.throttling import RateLimit
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 Handler = Callable[..., Awaitable[Any]]
@@ -99,6 +100,8 @@ class Identity:
     verifier: OwnKeysVerifier
     matcher: Matcher
     mailbox: Mailbox
+    #: Look-ups of residents' data, per officer.
+    lookups: RateLimit
 
     async def start(self) -> None:
         """Once the runtime has started (the schema is current): refuse master keys
@@ -123,6 +126,7 @@ def bootstrap(
     matcher: Matcher | None = None,
     hash_password: officer_handlers.Hash | None = None,
     verify_password: officer_handlers.Verify | None = None,
+    sign_in: SignInThrottle | None = None,
 ) -> Identity:
     # The runtime verifies nobody's tokens over HTTP here: identity holds the keys.
     runtime = ServiceRuntime(
@@ -130,12 +134,13 @@ def bootstrap(
     )
     master_keys = settings.master_keys()
     matcher = matcher or _matcher(settings)
-    mailbox = mailbox or (DevMailbox() if settings.identity_dev_mailbox else Mailbox())
+    mailbox = mailbox or (DevMailbox() if settings.dev_mailbox else Mailbox())
     hasher = Passwords(settings.identity_password_hashing)
     access = _access(
         settings,
         master_keys,
         mailbox,
+        sign_in or sign_in_throttle(settings, clock),
         hash_password or hasher.hash,
         verify_password or hasher.verify,
     )
@@ -160,8 +165,38 @@ def bootstrap(
         clock=clock,
     )
     verifier = OwnKeysVerifier(keys, issuer=issuer, audience=audience)
+    lookups = RateLimit(
+        "identity-officer-lookups",
+        settings.identity_officer_lookup_limit,
+        settings.identity_rate_limit_storage,
+    )
     return Identity(
-        settings, runtime, bus, clock, master_keys, keys, tokens, verifier, matcher, mailbox
+        settings,
+        runtime,
+        bus,
+        clock,
+        master_keys,
+        keys,
+        tokens,
+        verifier,
+        matcher,
+        mailbox,
+        lookups,
+    )
+
+
+def sign_in_throttle(settings: IdentitySettings, clock: Clock = utc_now) -> SignInThrottle:
+    """Delays after failed sign-ins as the settings say (``adapters.throttle``)."""
+    storage = settings.identity_rate_limit_storage
+    first, cap = settings.identity_backoff_first_s, settings.identity_backoff_cap_s
+    free = settings.identity_address_free_failures
+    return SignInThrottle(
+        pairs=Backoff("identity-sign-in", storage, clock=clock, first=first, cap=cap),
+        addresses=Backoff(
+            "identity-sign-in-address", storage, clock=clock, first=first, cap=cap, free=free
+        ),
+        accounts=Backoff("identity-sign-in-account", storage, clock=clock, cap=0),
+        alarm_after=settings.identity_sign_in_alarm_after,
     )
 
 
@@ -169,14 +204,14 @@ def _dependencies(settings: IdentitySettings, access: Access, matcher: Matcher) 
     """What the handlers name besides the command and the unit of work (and the clock)."""
     return {
         "access": access,
-        "policy": _session_policy(settings),
+        "policy": _session_policy(settings, access.sign_in),
         "matcher": matcher,
         "thresholds": Thresholds(
             settings.identity_match_link_threshold, settings.identity_match_review_threshold
         ),
         "hash_password": access.hash_password,
         "verify_password": access.verify_password,
-        "login_throttle": access.throttle,
+        "sign_in": access.sign_in,
     }
 
 
@@ -202,6 +237,7 @@ def _access(
     settings: IdentitySettings,
     master_keys: MasterKeys,
     mailbox: Mailbox,
+    sign_in: SignInThrottle,
     hash_password: officer_handlers.Hash,
     verify_password: officer_handlers.Verify,
 ) -> Access:
@@ -210,7 +246,12 @@ def _access(
         code_hash=code_hasher,
         code_hashes=code_hasher.candidates,
         mailbox=mailbox,
-        throttle=Throttle(settings.identity_rate_limit_storage, settings.identity_login_limit),
+        sign_in=sign_in,
+        codes_sent=RateLimit(
+            "identity-codes-sent",
+            settings.identity_code_issue_limit,
+            settings.identity_rate_limit_storage,
+        ),
         hash_password=hash_password,
         verify_password=verify_password,
     )
@@ -222,9 +263,9 @@ def _matcher(settings: IdentitySettings) -> Matcher:
     return LinkageMatcher(min_population=settings.identity_linkage_min_population)
 
 
-def _session_policy(settings: IdentitySettings) -> SessionPolicy:
+def _session_policy(settings: IdentitySettings, sign_in: SignInThrottle) -> SessionPolicy:
     return SessionPolicy(
         officer_lifetime=timedelta(seconds=settings.identity_officer_session_ttl_s),
         resident_lifetime=timedelta(seconds=settings.identity_resident_session_ttl_s),
-        throttle=Throttle(settings.identity_rate_limit_storage, settings.identity_refresh_limit),
+        throttle=sign_in,
     )

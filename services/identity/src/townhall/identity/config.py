@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 import structlog
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from sqlalchemy.engine import make_url
 
 from townhall.identity.adapters.master_keys import MasterKeys
@@ -43,13 +43,25 @@ class IdentitySettings(ServiceSettings):
     identity_resident_session_ttl_s: int = 30 * 24 * 3600
     #: A new signing key is published this long before it signs (verifiers cache JWKS).
     identity_key_grace_s: int = 600
-    #: Storage URI for login/one-time-code throttling (``limits``): memory://, redis://…
+    #: Where throttling counts (``limits`` storage): ``memory://`` for one process,
+    #: ``redis://…`` shared when identity runs as several replicas.
     identity_rate_limit_storage: str = "memory://"
-    identity_login_limit: str = "5/15 minutes"
-    #: Failed refreshes per client address (a council office shares one). Behind a proxy
-    #: or the web front door, let uvicorn trust their X-Forwarded-For
-    #: (FORWARDED_ALLOW_IPS), or every client counts as the proxy.
-    identity_refresh_limit: str = "20/15 minutes"
+    #: After a failed sign-in (password, client secret, one-time code, refresh token)
+    #: the next attempt from that account and client address waits this long, doubling
+    #: with each failure up to the cap; a success clears it. Never a lockout: the right
+    #: password from another address works (README: "Identity: throttling").
+    identity_backoff_first_s: float = Field(default=1.0, gt=0)
+    identity_backoff_cap_s: float = Field(default=900.0, gt=0)
+    #: Failures from one client address (any account) before the address itself waits
+    #: (an office behind one address makes the odd typo). Behind a proxy, list it in
+    #: TRUSTED_PROXIES, or every client counts as the proxy.
+    identity_address_free_failures: int = Field(default=10, ge=0)
+    #: Failures of one account across addresses that raise an alarm (log and metric).
+    identity_sign_in_alarm_after: int = Field(default=20, gt=0)
+    #: One-time codes (and notices) sent to one email address or phone number.
+    identity_code_issue_limit: str = "5/15 minutes"
+    #: Look-ups of residents' records, consents, matches and the review queue, per officer.
+    identity_officer_lookup_limit: str = "120/minute"
     #: Match probability at or above which a record links by itself / goes to review.
     identity_match_link_threshold: float = 0.99
     identity_match_review_threshold: float = 0.50
@@ -62,7 +74,14 @@ class IdentitySettings(ServiceSettings):
     #: With the demo seed: the secret the cases service uses to ask identity to match
     #: residents (``townhall up`` generates it into the var folder).
     identity_demo_service_secret: SecretStr | None = None
+    #: Keep one-time codes in memory and show them at GET /dev/mailbox (to loopback
+    #: clients only): honoured only with ENVIRONMENT=development, as ``townhall up`` sets.
     identity_dev_mailbox: bool = False
+
+    @property
+    def dev_mailbox(self) -> bool:
+        """Whether the development mailbox is on: asked for, and in development."""
+        return self.identity_dev_mailbox and self.development
 
     def master_key(self) -> bytes:
         """The key-encryption key: from the environment, else the development key file."""

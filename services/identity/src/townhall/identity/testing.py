@@ -67,8 +67,10 @@ class Harness:
         return token
 
     async def register(self, **body: Any) -> str:
+        """Register a resident as a service that matches records may."""
         body = {"given_name": "Ada", "family_name": "Example", **body}
-        response = await self.http.post("/residents", json=body)
+        token = await self.service_token("cases", "residents:match")
+        response = await self.http.post("/residents", json=body, headers=bearer(token))
         assert response.status_code == 201, response.text
         resident_id: str = response.json()["id"]
         return resident_id

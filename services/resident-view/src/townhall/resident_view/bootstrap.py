@@ -2,8 +2,9 @@
 
 The runtime (database, migrations, consumers), the index of residents that search and
 the projection share (opened with identity's data keys where configured), the live
-projection and the clock. The API's ``create()`` only wires HTTP to what this returns;
-``python -m townhall.resident_view project`` runs the same thing without the routes.
+projection, the clock, and the limits on what one officer may look up. The API's
+``create()`` only wires HTTP to what this returns; ``python -m townhall.resident_view
+project`` runs the same thing without the routes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,23 @@ from townhall.resident_view.projection.live import LiveProjection
 from townhall.resident_view.projection.resident_index import ResidentIndex
 from townhall.runtime.clock import Clock, utc_now
 from townhall.runtime.service import ServiceRuntime
+from townhall.runtime.throttling import RateLimit
+
+
+@dataclass(frozen=True)
+class OfficerLimits:
+    """What one officer may look up per window (settings ``officer_*_limit``)."""
+
+    searches: RateLimit
+    lookups: RateLimit
+
+    @classmethod
+    def configured(cls, settings: ResidentViewSettings) -> OfficerLimits:
+        store = settings.rate_limit_storage_uri
+        return cls(
+            RateLimit("resident-view-officer-search", settings.officer_search_limit, store),
+            RateLimit("resident-view-officer-lookups", settings.officer_lookup_limit, store),
+        )
 
 
 @dataclass(frozen=True)
@@ -31,6 +49,7 @@ class ResidentView:
     residents: ResidentIndex
     live: LiveProjection
     clock: Clock
+    limits: OfficerLimits
 
     @property
     def service_urls(self) -> Mapping[str, str]:
@@ -59,4 +78,5 @@ def bootstrap(
     residents = ResidentIndex.configured(settings, identity_transport)
     live = LiveProjection(runtime, residents=residents, clock=clock)
     runtime.add(live)
-    return ResidentView(settings, runtime, residents, live, clock)
+    limits = OfficerLimits.configured(settings)
+    return ResidentView(settings, runtime, residents, live, clock, limits)

@@ -1,5 +1,8 @@
 """Settings of resident-view (environment variables, see townhall.runtime.settings)."""
 
+from limits import parse
+from pydantic import field_validator
+
 from townhall.runtime.settings import OptionalSecret, OptionalText, ServiceSettings
 
 
@@ -24,3 +27,18 @@ class ResidentViewSettings(ServiceSettings):
     #: Data keys kept in memory: how many, and for how long (an erasure evicts at once).
     data_key_cache_size: int = 10_000
     data_key_cache_ttl_s: float = 900.0
+    #: What one officer may look up, counted per officer over a moving window (a 429
+    #: with Retry-After beyond it, counted in townhall_throttled_total): searches for
+    #: residents, and reads of residents' timelines, entries and requests. Generous for
+    #: a contact centre's day; a script walking the records meets them in a minute.
+    officer_search_limit: str = "60/minute"
+    officer_lookup_limit: str = "600/minute"
+    #: Where the counts are kept: ``memory://`` for one process; a shared store such as
+    #: ``redis://host:6379`` when several processes serve the API.
+    rate_limit_storage_uri: str = "memory://"
+
+    @field_validator("officer_search_limit", "officer_lookup_limit")
+    @classmethod
+    def _a_limit(cls, value: str) -> str:
+        parse(value)  # "60/minute", "1000 per hour": raises ValueError otherwise
+        return value

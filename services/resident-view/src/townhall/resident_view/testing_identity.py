@@ -36,6 +36,8 @@ from townhall.schemas.events import identity as contracts
 from townhall.schemas.events.base import DomainEvent
 
 CLIENT_ID = "resident-view"
+#: A limit no test reaches.
+UNLIMITED = "1000000/minute"
 SECRET = SecretStr("stand-in-secret")
 
 
@@ -142,7 +144,12 @@ def with_identity(
     database_url: str, kafka: KafkaSettings, issuer: TestIssuer, keys: KeyServer, **more: Any
 ) -> ResidentViewSettings:
     """resident-view's settings for a test: its tokens from ``issuer``, residents' data
-    keys from ``keys`` as identity's client (``more`` adds or overrides settings)."""
+    keys from ``keys`` as identity's client (``more`` adds or overrides settings).
+
+    Officers' limits are lifted: a test polls as an officer every few milliseconds until
+    the projection catches up, far faster than anyone looks residents up.
+    """
+    lifted = {"officer_search_limit": UNLIMITED, "officer_lookup_limit": UNLIMITED}
     return ResidentViewSettings(
         database_url=database_url,
         kafka=kafka,
@@ -150,7 +157,7 @@ def with_identity(
         identity_url=keys.url,
         identity_client_id=CLIENT_ID,
         identity_client_secret=SECRET,
-        **more,
+        **(lifted | more),
     )
 
 

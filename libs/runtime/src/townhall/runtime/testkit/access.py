@@ -19,11 +19,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from fastapi import FastAPI
-from fastapi.routing import RouteContext
+from fastapi.dependencies.models import Dependant
 
-from townhall.runtime.access import AccessTable, action_of
+from townhall.runtime.access import AccessTable, action_of, operations
 from townhall.runtime.auth import Principal, principal_from_claims
-from townhall.runtime.openapi import api_routes
 from townhall.runtime.testkit.tokens import TestIssuer
 
 __all__ = ["REFUSED", "Caller", "allowed", "callers", "routes_by_action", "unguarded_routes"]
@@ -98,8 +97,8 @@ def allowed(table: AccessTable, action: str, caller: Caller, reference: str) -> 
     return table.refusal(caller.principal, action, reference=reference) is None
 
 
-def _guards(route: RouteContext) -> Iterator[tuple[AccessTable, str]]:
-    pending = list(route.dependant.dependencies)
+def _guards(dependant: Dependant) -> Iterator[tuple[AccessTable, str]]:
+    pending = list(dependant.dependencies)
     while pending:
         dependant = pending.pop()
         if dependant.call is not None and (found := action_of(dependant.call)) is not None:
@@ -110,18 +109,18 @@ def _guards(route: RouteContext) -> Iterator[tuple[AccessTable, str]]:
 def routes_by_action(app: FastAPI) -> dict[str, list[tuple[str, str]]]:
     """Each action the app's routes enforce, with the (method, path) of each route."""
     found: dict[str, list[tuple[str, str]]] = {}
-    for route in api_routes(app):
-        for _table, action in _guards(route):
-            for method in sorted(route.methods or ()):
-                found.setdefault(action, []).append((method, str(route.path)))
+    for route in operations(app):
+        for _table, action in _guards(route.dependant):
+            for method in sorted(route.methods):
+                found.setdefault(action, []).append((method, route.path))
     return found
 
 
 def unguarded_routes(app: FastAPI) -> list[tuple[str, str]]:
     """Documented routes that name no action: each should, or be in a public allow-list."""
     return [
-        (method, str(route.path))
-        for route in api_routes(app)
-        if route.include_in_schema and not any(_guards(route))
-        for method in sorted(route.methods or ())
+        (method, route.path)
+        for route in operations(app)
+        if route.documented and not any(_guards(route.dependant))
+        for method in sorted(route.methods)
     ]

@@ -83,26 +83,38 @@ class CodeRepository:
 
 
 class Mailbox:
-    """Where codes go in development. Production delivery is the notifications
+    """Where messages go in development. Production delivery is the notifications
     service, following ``one_time_code.issued.v1``; this one does nothing."""
 
     def deliver(self, reference: str, channel: str, destination: str, code: str) -> None:
-        return None
+        """A one-time code for ``destination``."""
+
+    def tell(self, channel: str, destination: str, text: str) -> None:
+        """A notice without a code (e.g. that someone signed up with this email again)."""
 
     def messages(self) -> list[dict[str, Any]]:
         return []
 
 
 class DevMailbox(Mailbox):
-    """IDENTITY_DEV_MAILBOX=1: keeps the last messages in memory and logs them."""
+    """IDENTITY_DEV_MAILBOX=1 in development: keeps the last messages in memory, for
+    ``GET /dev/mailbox`` on loopback. It logs that a message arrived, never its code or
+    where it went."""
 
     def __init__(self, size: int = 100):
         self._messages: deque[dict[str, Any]] = deque(maxlen=size)
 
     def deliver(self, reference: str, channel: str, destination: str, code: str) -> None:
-        message = {"reference": reference, "channel": channel, "to": destination, "code": code}
+        self._keep({"reference": reference, "channel": channel, "to": destination, "code": code})
+
+    def tell(self, channel: str, destination: str, text: str) -> None:
+        self._keep(
+            {"reference": None, "channel": channel, "to": destination, "code": None, "text": text}
+        )
+
+    def _keep(self, message: dict[str, Any]) -> None:
         self._messages.appendleft(message)
-        _log.info("dev_mailbox", **message)
+        _log.info("dev_mailbox_message", reference=message["reference"], channel=message["channel"])
 
     def messages(self) -> list[dict[str, Any]]:
         return list(self._messages)

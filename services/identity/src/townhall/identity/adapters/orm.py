@@ -156,6 +156,8 @@ one_time_codes = Table(
     Column("expires_at", UtcDateTime(), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("used_at", UtcDateTime(), nullable=True),
+    #: A tracking code's request (a case reference): its token is good for that one.
+    Column("request_reference", String(40), nullable=True),
 )
 
 #: Uncertain matches waiting for an officer, with the evidence field by field.

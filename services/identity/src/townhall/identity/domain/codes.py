@@ -27,6 +27,8 @@ class OneTimeCode:
     expires_at: datetime
     attempts: int = 0
     used_at: datetime | None = None
+    #: For a ``track`` code asked for to follow one request: that request's reference.
+    request_reference: str | None = None
 
     def redeem(self, code_hashes: Collection[str], now: datetime) -> None:
         """Accept the code once, or count a failed attempt and refuse.

@@ -105,16 +105,20 @@ class RevokeRole:
 class AuthenticateOfficer:
     email: str
     password: str = field(repr=False)
+    #: Where the attempt came from: failures delay that address, not the account.
+    client_address: str = "unknown"
 
 
 @dataclass(frozen=True)
 class StartTracking:
-    """Act without an account: a tracking reference and a code sent to a contact."""
+    """Act without an account: a code sent to a contact, to report (a new resident's
+    name needed) or to follow the request ``request_reference`` names."""
 
-    given_name: str
-    family_name: str
+    given_name: str | None
+    family_name: str | None
     email: str | None = None
     phone: str | None = None
+    request_reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,12 +134,14 @@ class SignUp:
 class RedeemCode:
     reference: str
     code: str = field(repr=False)
+    client_address: str = "unknown"
 
 
 @dataclass(frozen=True)
 class AuthenticateResident:
     email: str
     password: str = field(repr=False)
+    client_address: str = "unknown"
 
 
 @dataclass(frozen=True)
@@ -168,7 +174,7 @@ class StartSession:
 @dataclass(frozen=True)
 class RefreshSession:
     token: str = field(repr=False)
-    #: Where the request came from: failed refreshes are throttled per address.
+    #: Where the request came from: failed refreshes delay that address.
     client_address: str = "unknown"
 
 

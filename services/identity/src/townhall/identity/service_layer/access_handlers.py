@@ -10,22 +10,25 @@ from datetime import datetime
 from typing import Protocol
 
 from townhall.identity.adapters.codes import new_code, new_reference
-from townhall.identity.adapters.throttle import Throttle
+from townhall.identity.adapters.throttle import SignInThrottle
 from townhall.identity.domain import commands
 from townhall.identity.domain.codes import LIFETIME, OneTimeCode
 from townhall.identity.domain.exceptions import (
-    DuplicateEmailError,
     EmailNotVerifiedError,
     InvalidCodeError,
     InvalidCredentialsError,
 )
 from townhall.identity.domain.model import Resident
+from townhall.identity.domain.sessions import RESIDENT
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
 from townhall.runtime.clock import Clock
+from townhall.runtime.throttling import RateLimit
 
 
 class Mailbox(Protocol):
     def deliver(self, reference: str, channel: str, destination: str, code: str) -> None: ...
+
+    def tell(self, channel: str, destination: str, text: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,10 @@ class Access:
     code_hash: Callable[[str, str], str]
     code_hashes: Callable[[str, str], tuple[str, ...]]
     mailbox: Mailbox
-    throttle: Throttle
+    #: Delays after failed sign-ins, wrong codes and unknown refresh tokens.
+    sign_in: SignInThrottle
+    #: Codes (and notices) sent to one contact point.
+    codes_sent: RateLimit
     hash_password: Callable[[str], str]
     verify_password: Callable[[str | None, str], bool]
 
@@ -45,18 +51,23 @@ class Access:
 class Granted:
     resident_id: uuid.UUID
     loa: int
+    #: The one request a tracking token is good for (its ``ref`` claim), if any.
     reference: str | None = None
     #: Whether this sign-in also opens a session (a refresh token): account holders only.
     session: bool = False
 
 
 async def _issue_code(
-    uow: UnitOfWork, access: Access, resident: Resident, purpose: str, kind: str, now: datetime
+    uow: UnitOfWork,
+    access: Access,
+    resident: Resident,
+    purpose: str,
+    kind: str,
+    now: datetime,
+    request_reference: str | None = None,
 ) -> tuple[OneTimeCode, str]:
     contact = resident.contact(kind)
     assert contact is not None
-    access.throttle.check(f"issue:{contact.value}")
-    access.throttle.failed(f"issue:{contact.value}")  # counts issues: no flooding a phone
     reference, code = new_reference(), new_code()
     channel = "email" if kind == "email" else "sms"
     stored = OneTimeCode(
@@ -67,57 +78,91 @@ async def _issue_code(
         contact.value,
         access.code_hash(reference, code),
         now + LIFETIME,
+        request_reference=request_reference,
     )
     await uow.codes.add(stored)
     resident.code_issued(reference, channel, contact.value, code)
     return stored, code
 
 
+async def _limit_issuing(access: Access, kind: str, value: str) -> None:
+    """Codes sent to one contact point are limited (no flooding a phone), counted
+    whether or not the contact is a resident's: the limit reveals nothing either."""
+    await access.codes_sent.ahit(f"{kind}:{value}")
+
+
 async def start_tracking(
     command: commands.StartTracking, uow: UnitOfWork, access: Access, clock: Clock
 ) -> str:
-    kind, value = ("email", command.email) if command.email else ("phone", command.phone)
+    """Send a tracking code; return its reference (answered the same either way).
+
+    Without ``request_reference`` (reporting without an account) the contact's resident
+    is registered if new. With it (following a request) a code goes only to a contact
+    that is already a resident's, and nothing is created: otherwise the reference
+    returned is fresh and never stored, so no code can ever redeem it.
+    """
+    kind, value = ("email", command.email.lower()) if command.email else ("phone", command.phone)
     assert value is not None
+    await _limit_issuing(access, kind, value)
     async with uow:
-        resident = await uow.residents.find_by_contact(
-            kind, value.lower() if command.email else value
-        )
+        resident = await uow.residents.find_by_contact(kind, value)
+        if resident is None and command.request_reference is not None:
+            return new_reference()
         if resident is None:
-            register = commands.RegisterResident(
-                command.given_name,
-                command.family_name,
-                "online",
-                email=command.email,
-                phone=command.phone,
+            resident = Resident.register(
+                commands.RegisterResident(
+                    command.given_name or "",
+                    command.family_name or "",
+                    "online",
+                    email=command.email,
+                    phone=command.phone,
+                )
             )
-            resident = Resident.register(register)
             await uow.residents.add(resident)
-        stored, code = await _issue_code(uow, access, resident, "track", kind, clock())
+        now = clock()
+        stored, code = await _issue_code(
+            uow, access, resident, "track", kind, now, command.request_reference
+        )
         await uow.commit()
     access.mailbox.deliver(stored.reference, stored.channel, stored.destination, code)
     return stored.reference
 
 
-async def sign_up(
-    command: commands.SignUp, uow: UnitOfWork, access: Access, clock: Clock
-) -> Granted:
+#: What the owner of an email address is told when someone signs up with it again.
+ACCOUNT_EXISTS_NOTICE = (
+    "Someone tried to create a Townhall account with this email address, which already "
+    "has one. If it was you, sign in, or reset your password. If not, you need do nothing."
+)
+
+
+async def sign_up(command: commands.SignUp, uow: UnitOfWork, access: Access, clock: Clock) -> str:
+    """Create an account and send a code verifying its email; return the code's reference.
+
+    The answer never tells whether the email is registered: when it is, the owner is
+    told by email instead, nothing is created, and the reference returned is fresh and
+    never stored. The password is hashed either way, so time tells nothing either.
+    """
+    email = command.email.strip().lower()
+    await _limit_issuing(access, "email", email)
+    password_hash = access.hash_password(command.password)
     async with uow:
-        if await uow.residents.email_taken(command.email):
-            raise DuplicateEmailError(command.email)
+        if await uow.residents.email_taken(email):
+            access.mailbox.tell("email", email, ACCOUNT_EXISTS_NOTICE)
+            return new_reference()
         register = commands.RegisterResident(
             command.given_name,
             command.family_name,
             "online",
-            email=command.email,
+            email=email,
             preferred_language=command.preferred_language,
         )
         resident = Resident.register(register)
-        resident.password_hash = access.hash_password(command.password)
+        resident.password_hash = password_hash
         await uow.residents.add(resident)
         stored, code = await _issue_code(uow, access, resident, "verify_email", "email", clock())
         await uow.commit()
     access.mailbox.deliver(stored.reference, stored.channel, stored.destination, code)
-    return Granted(resident.id, resident.loa, stored.reference)
+    return stored.reference
 
 
 async def redeem_code(
@@ -128,23 +173,26 @@ async def redeem_code(
     Redeeming a sign-up's ``verify_email`` code completes the account: it opens a
     session like a password sign-in. A ``track`` code opens none: it proves only that
     someone could read one message sent to a contact point (a phone number may be
-    shared or passed on), grants level 0 for one reference, and belongs to a visit, not
-    an account the resident could review or sign out of. A long-lived credential would
-    outlast that thin proof by weeks; the next visit asks for a fresh code instead.
+    shared or passed on), grants level 0, and belongs to a visit, not an account the
+    resident could review or sign out of. A long-lived credential would outlast that
+    thin proof by weeks; the next visit asks for a fresh code instead. Its token names
+    the request it was asked for (``ref``), if any: the one request it is good for.
+
+    A code dies after a few wrong tries (``MAX_ATTEMPTS``); the resident asks for a new
+    one. Wrong codes also delay their client address, as failed sign-ins do.
     """
-    key = f"code:{command.reference}"
-    access.throttle.check(key)
+    await access.sign_in.check_address(command.client_address)
     async with uow:
         stored = await uow.codes.get(command.reference)
         if stored is None:
-            access.throttle.failed(key)
+            await access.sign_in.failed_from(command.client_address)
             raise InvalidCodeError()
         try:
             stored.redeem(access.code_hashes(command.reference, command.code), clock())
         except InvalidCodeError:
             await uow.codes.save(stored)  # the failed attempt counts, whatever happens next
             await uow.commit()
-            access.throttle.failed(key)
+            await access.sign_in.failed_from(command.client_address)
             raise
         await uow.codes.save(stored)
         resident = await uow.residents.get(stored.resident_id)
@@ -153,23 +201,26 @@ async def redeem_code(
             resident.verify_contact("email", stored.destination)
             await uow.residents.save(resident)
         await uow.commit()
-    account = stored.purpose == "verify_email"
-    return Granted(resident.id, resident.loa if account else 0, stored.reference, session=account)
+    if stored.purpose == "verify_email":
+        return Granted(resident.id, resident.loa, session=True)
+    return Granted(resident.id, 0, stored.request_reference)
 
 
 async def authenticate_resident(
     command: commands.AuthenticateResident, uow: UnitOfWork, access: Access
 ) -> Granted:
-    key = f"resident:{command.email.strip().lower()}"
-    access.throttle.check(key)
+    """Sign in with email and password. An unknown address and a wrong password are
+    refused alike, after the same work, and count alike against the address."""
+    email, address = command.email.strip().lower(), command.client_address
+    await access.sign_in.check(RESIDENT, email, address)
     async with uow:
-        resident = await uow.residents.find_by_contact("email", command.email.strip().lower())
+        resident = await uow.residents.find_by_contact("email", email)
     hashed = resident.password_hash if resident else None
     if not access.verify_password(hashed, command.password) or resident is None:
-        access.throttle.failed(key)
+        await access.sign_in.failed(RESIDENT, email, address)
         raise InvalidCredentialsError()
-    access.throttle.succeeded(key)
-    email = resident.contact("email")
-    if email is None or not email.verified:
+    await access.sign_in.succeeded(RESIDENT, email, address)
+    contact = resident.contact("email")
+    if contact is None or not contact.verified:
         raise EmailNotVerifiedError()
     return Granted(resident.id, resident.loa, session=True)

@@ -16,6 +16,11 @@ from townhall.identity.service_layer.unit_of_work import UnitOfWork
 
 #: Scopes a service client may hold.
 SCOPES = frozenset({"pii:read", "residents:match"})
+#: What a throttled client-credentials attempt counts as.
+CLIENT = "client"
+#: A secret handed in (the development platform's) is at least this long: generated
+#: ones are 43 characters of ``token_urlsafe(32)``, 256 bits.
+MIN_SECRET_LENGTH = 32
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,8 @@ class GrantServiceClientScopes:
 class AuthenticateServiceClient:
     client_id: str
     secret: str = field(repr=False)
+    #: Where the attempt came from: failures delay that address, never the client.
+    client_address: str = "unknown"
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,8 @@ async def register_client(
     unknown = set(command.scopes) - SCOPES
     if unknown:
         raise InvalidChangeError(f"unknown scopes: {sorted(unknown)}")
+    if command.secret is not None and len(command.secret) < MIN_SECRET_LENGTH:
+        raise InvalidChangeError(f"a client secret has at least {MIN_SECRET_LENGTH} characters")
     secret = command.secret or secrets.token_urlsafe(32)
     scopes = tuple(sorted(set(command.scopes)))
     async with uow:
@@ -83,13 +92,16 @@ async def grant_scopes(command: GrantServiceClientScopes, uow: UnitOfWork) -> tu
 async def authenticate_client(
     command: AuthenticateServiceClient, uow: UnitOfWork, access: Access
 ) -> ServiceClient:
-    key = f"client:{command.client_id}"
-    access.throttle.check(key)
+    """Check a client's secret (argon2: compared in constant time, and as slowly for an
+    unknown client). Nobody can lock a service out: a wrong secret delays only the
+    address it came from, so the real service keeps getting tokens from its own."""
+    client, address = command.client_id, command.client_address
+    await access.sign_in.check(CLIENT, client, address)
     async with uow:
-        stored = await uow.service_clients.get(command.client_id)
+        stored = await uow.service_clients.get(client)
     hashed = stored.secret_hash if stored else None
     if not access.verify_password(hashed, command.secret) or stored is None:
-        access.throttle.failed(key)
+        await access.sign_in.failed(CLIENT, client, address)
         raise InvalidCredentialsError()
-    access.throttle.succeeded(key)
+    await access.sign_in.succeeded(CLIENT, client, address)
     return ServiceClient(stored.client_id, stored.scopes)

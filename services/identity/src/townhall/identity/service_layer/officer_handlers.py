@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from townhall.identity.adapters.throttle import Throttle
+from townhall.identity.adapters.throttle import SignInThrottle
 from townhall.identity.domain import commands
 from townhall.identity.domain.exceptions import InvalidCredentialsError, NotFoundError
 from townhall.identity.domain.officers import Officer
@@ -68,16 +68,18 @@ async def authenticate_officer(
     command: commands.AuthenticateOfficer,
     uow: UnitOfWork,
     verify_password: Verify,
-    login_throttle: Throttle,
+    sign_in: SignInThrottle,
 ) -> AuthenticatedOfficer:
-    key = f"officer:{command.email.strip().lower()}"
-    login_throttle.check(key)
+    """Sign an officer in. Failures delay the address they come from (see
+    ``adapters.throttle``): the right password from elsewhere still works."""
+    email, address = command.email.strip().lower(), command.client_address
+    await sign_in.check(OFFICER, email, address)
     async with uow:
         officer = await uow.officers.by_email(command.email)
     if officer is None or not verify_password(officer.password_hash, command.password):
         if officer is None:
             verify_password(None, command.password)  # same work either way: timing reveals nothing
-        login_throttle.failed(key)
+        await sign_in.failed(OFFICER, email, address)
         raise InvalidCredentialsError()
-    login_throttle.succeeded(key)
+    await sign_in.succeeded(OFFICER, email, address)
     return AuthenticatedOfficer(officer.id, tuple(sorted(officer.roles.items())))

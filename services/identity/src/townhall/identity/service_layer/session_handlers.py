@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import structlog
 
 from townhall.identity.adapters.refresh_tokens import hash_refresh_token, new_refresh_token
-from townhall.identity.adapters.throttle import Throttle
+from townhall.identity.adapters.throttle import Backoff, SignInThrottle
 from townhall.identity.domain import commands
 from townhall.identity.domain.exceptions import (
     InvalidRefreshTokenError,
@@ -35,11 +35,16 @@ Roles = tuple[tuple[str, str], ...]
 
 @dataclass(frozen=True)
 class SessionPolicy:
-    """How long a sign-in lasts, per kind, and the throttle on failed refreshes."""
+    """How long a sign-in lasts, per kind, and the throttle unknown refresh tokens
+    count against (their client address)."""
 
     officer_lifetime: timedelta = timedelta(hours=12)
     resident_lifetime: timedelta = timedelta(days=30)
-    throttle: Throttle = field(default_factory=lambda: Throttle(limit="20/15 minutes"))
+    throttle: SignInThrottle = field(
+        default_factory=lambda: SignInThrottle(
+            Backoff("sign-in"), Backoff("sign-in-address", free=10), Backoff("account", cap=0)
+        )
+    )
 
     def lifetime(self, kind: str) -> timedelta:
         return self.officer_lifetime if kind == OFFICER else self.resident_lifetime
@@ -86,12 +91,11 @@ async def start_session(
 async def refresh_session(
     command: commands.RefreshSession, uow: UnitOfWork, policy: SessionPolicy, clock: Clock
 ) -> Renewed:
-    key = f"refresh:{command.client_address}"
-    policy.throttle.check(key)
+    await policy.throttle.check_address(command.client_address)
     try:
         return await _rotate(command.token, uow, clock())
     except InvalidRefreshTokenError:
-        policy.throttle.failed(key)
+        await policy.throttle.failed_from(command.client_address)
         raise
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.resident_view.adapters.orm import (
     consents,
+    erased_residents,
     merges,
     residents,
     search_terms,
@@ -18,6 +19,7 @@ from townhall.resident_view.adapters.orm import (
 GENERATIONAL = (
     timeline_entries,
     consents,
+    erased_residents,
     merges,
     residents,
     search_terms,

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     Index,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 from townhall.runtime.types import UtcDateTime
@@ -49,6 +51,9 @@ timeline_entries = Table(
     Column("audience", String(20), nullable=False, server_default="all"),
     Column("case_reference", String(64), nullable=True),
     Column("channel", String(32), nullable=True),
+    #: A report in the resident's name by someone who only gave it (an anonymous
+    #: reporter's claim), until the resident confirms it was theirs.
+    Column("claimed", Boolean, nullable=False, server_default=false()),
     Index("ix_timeline_resident_time", "generation", "resident_id", "time", "event_id"),
     Index("ix_timeline_case_reference", "generation", "case_reference"),
 )
@@ -103,6 +108,16 @@ merges = Table(
     Column("survivor_id", String(64), nullable=False),
     PrimaryKeyConstraint("generation", "merged_id"),
     Index("ix_merges_survivor", "generation", "survivor_id"),
+)
+
+#: Residents erased (and everyone merged into them when they were): entries that
+#: arrive about them afterwards (another topic, a rebuild) are stored blank.
+erased_residents = Table(
+    "erased_residents",
+    metadata,
+    Column("generation", Integer, nullable=False),
+    Column("resident_id", String(64), nullable=False),
+    PrimaryKeyConstraint("generation", "resident_id"),
 )
 
 #: Residents as identity last described them (opened from sealed personal data), for

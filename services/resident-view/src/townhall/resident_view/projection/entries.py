@@ -6,6 +6,11 @@ data may add ``case_reference`` (or ``reference`` on a ``case/…`` subject),
 ``channel``, ``summary``, and ``audience: officers`` or ``visibility: internal`` for
 officer-internal notes that residents never see. Known types may shape a better
 summary in :data:`SUMMARIES`, the dispatch table of this module.
+
+A report whose reporter is only claimed (``case.submitted`` with ``reporter_claimed``:
+an anonymous reporter gave this resident's name) is ``claimed`` and says so, never as
+the resident's own act, until the resident confirms it (:func:`confirmed`; see
+:mod:`.claims`).
 """
 
 from __future__ import annotations
@@ -15,7 +20,12 @@ from collections.abc import Callable
 from typing import Any
 
 from townhall.schemas.envelope import Envelope
-from townhall.schemas.events.cases import CaseStatusChanged, CaseSubmitted, ContactLogged
+from townhall.schemas.events.cases import (
+    CaseReporterConfirmed,
+    CaseStatusChanged,
+    CaseSubmitted,
+    ContactLogged,
+)
 from townhall.schemas.events.identity import ResidentRegistered
 from townhall.schemas.registry import EVENT_TYPES
 
@@ -33,9 +43,25 @@ def _resident_registered(envelope: Envelope) -> str:
     return f"{ResidentRegistered.SUMMARY} ({_words(envelope.data['channel'])})"
 
 
+#: How a claimed report reads until the resident confirms it.
+CLAIMED = "reported by someone giving this name and email or phone, not confirmed"
+
+
+def submitted(service_code: str, reference: str, *, claimed: bool = False) -> str:
+    """The summary of a submitted request (as only claimed, or as the resident's)."""
+    request = f"{_words(service_code).capitalize()} request {reference}"
+    return f"{request} {CLAIMED}" if claimed else f"{request} submitted"
+
+
 def _case_submitted(envelope: Envelope) -> str:
     data = envelope.data
-    return f"{_words(data['service_code']).capitalize()} request {data['reference']} submitted"
+    return submitted(data["service_code"], data["reference"], claimed=_claimed(envelope))
+
+
+def _reporter_confirmed(envelope: Envelope) -> str:
+    data = envelope.data
+    by = " by an officer on their behalf" if data["confirmed_by"].startswith("officer:") else ""
+    return f"Request {data['reference']} confirmed as reported by this resident{by}"
 
 
 def _case_status_changed(envelope: Envelope) -> str:
@@ -53,6 +79,7 @@ def _contact_logged(envelope: Envelope) -> str:
 SUMMARIES: dict[str, Callable[[Envelope], str]] = {
     ResidentRegistered.TYPE: _resident_registered,
     CaseSubmitted.TYPE: _case_submitted,
+    CaseReporterConfirmed.TYPE: _reporter_confirmed,
     CaseStatusChanged.TYPE: _case_status_changed,
     ContactLogged.TYPE: _contact_logged,
 }
@@ -89,6 +116,17 @@ def _audience(data: dict[str, Any]) -> str:
     return "all"
 
 
+def _claimed(envelope: Envelope) -> bool:
+    return envelope.type == CaseSubmitted.TYPE and envelope.data.get("reporter_claimed") is True
+
+
+def confirmed(row: Row) -> None:
+    """Make a claimed report's ``row`` read as the resident's own: they confirmed it."""
+    data = json.loads(row["data"])
+    row["claimed"] = False
+    row["summary"] = submitted(data["service_code"], data["reference"])
+
+
 def _case_reference(envelope: Envelope) -> str | None:
     """``case_reference`` in the data, or the ``reference`` of an event about a case."""
     reference = _text(envelope.data, "case_reference", 64)
@@ -120,4 +158,5 @@ def entry(envelope: Envelope, generation: int = 1) -> Row | None:
         "audience": _audience(data),
         "case_reference": _case_reference(envelope),
         "channel": _text(data, "channel", 32),
+        "claimed": _claimed(envelope),
     }

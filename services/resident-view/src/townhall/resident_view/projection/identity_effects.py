@@ -4,7 +4,8 @@
 * merged: the merged resident's history shows under the survivor; unmerged: it
   separates again (entries keep their own resident id, so nothing is rewritten);
 * erased: the resident's entries keep only what happened and when, their data and
-  summaries become unreadable (identity destroyed the key that sealed personal data).
+  summaries become unreadable (identity destroyed the key that sealed personal data),
+  and so do the entries about them that arrive later (:func:`blank_erased`).
 
 Each effect parses the event into its contract and calls one adapter; the SQL is in
 :mod:`townhall.resident_view.adapters`.
@@ -12,7 +13,8 @@ Each effect parses the event into its contract and calls one adapter; the SQL is
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -62,3 +64,14 @@ async def apply(session: AsyncSession, generation: int, envelope: Envelope) -> N
     effect = EFFECTS.get(envelope.type)
     if effect is not None:
         await effect(session, generation, envelope)
+
+
+async def blank_erased(
+    session: AsyncSession, generation: int, rows: Sequence[dict[str, Any]]
+) -> None:
+    """New entries about residents erased already are stored blank (but an erasure's)."""
+    about = {row["resident_id"] for row in rows if row["type"] != contracts.ResidentErased.TYPE}
+    gone = await erasure.erased_among(session, generation, about)
+    for row in rows:
+        if row["resident_id"] in gone and row["type"] != contracts.ResidentErased.TYPE:
+            row.update(erasure.BLANK)

@@ -1,9 +1,10 @@
 """The projection's consumer handler: events → timeline entries, identity's effects,
-the residents search reads, and per-source progress, in the consumer's transaction.
+claimed reports confirmed, the residents search reads, and per-source progress, in the
+consumer's transaction.
 
 The consumer (townhall.runtime.consumer) supplies idempotence, batching and the
 transaction; what each event changes is in :mod:`.entries` (its timeline entry),
-:mod:`.identity_effects` and :mod:`.resident_index`.
+:mod:`.identity_effects`, :mod:`.claims` and :mod:`.resident_index`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.resident_view.adapters import entry_writer
-from townhall.resident_view.projection import completeness, identity_effects
+from townhall.resident_view.projection import claims, completeness, identity_effects
 from townhall.resident_view.projection.entries import entry
 from townhall.resident_view.projection.resident_index import ResidentIndex
 from townhall.runtime.clock import Clock, utc_now
@@ -51,6 +52,8 @@ class Projector:
         recorded_at = self.clock()
         for row in rows:
             row["recorded_at"] = recorded_at
+        await claims.settle(session, self.generation, rows)
+        await identity_effects.blank_erased(session, self.generation, rows)
         inserted = await entry_writer.insert_new(session, self.generation, rows)
         applied = 0
         for envelope in envelopes:
@@ -59,6 +62,7 @@ class Projector:
                 inserted.discard(envelope.id)  # a repeat within the batch is not new
                 applied += 1
                 await identity_effects.apply(session, self.generation, envelope)
+                await claims.apply(session, self.generation, envelope)
                 await self.residents.apply(session, self.generation, envelope, personal)
         seen = [(e.source, e.sequence) for e in envelopes]
         await completeness.advance(session, self.generation, seen)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, literal, or_, select
+from sqlalchemy import Select, and_, case, exists, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.resident_view.adapters.merges import residents_of
@@ -63,6 +63,7 @@ COLUMNS = (
     t.c.case_reference,
     t.c.channel,
     t.c.audience,
+    t.c.claimed,
 )
 
 
@@ -143,3 +144,17 @@ async def entry(session: AsyncSession, scope: Scope, event_id: str) -> dict[str,
     query = _select(scope, await _whose(session, scope)).where(t.c.event_id == event_id)
     row = (await session.execute(query)).first()
     return _row(row) if row is not None else None
+
+
+async def withheld(session: AsyncSession, scope: Scope) -> bool:
+    """Whether the viewer's level of assurance withholds any of this history."""
+    if scope.seen.withheld is None:
+        return False
+    whose = await _whose(session, scope)
+    query = select(
+        exists()
+        .where(t.c.generation == scope.generation)
+        .where(t.c.resident_id.in_(whose))
+        .where(scope.seen.withheld)
+    )
+    return bool((await session.execute(query)).scalar())

@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import case, literal, select
+from sqlalchemy import case, exists, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.resident_view.adapters.merges import residents_of
 from townhall.resident_view.adapters.orm import timeline_entries as t
 from townhall.resident_view.reads.policy import Visibility
+
+#: What a request reference looks like, e.g. ``PC-2026-000123``.
+REFERENCE = r"^[A-Za-z0-9][A-Za-z0-9-]{1,63}$"
 
 
 async def owners(session: AsyncSession, generation: int, reference: str) -> list[str]:
@@ -48,7 +51,15 @@ async def steps(
     view = case((seen.detail, literal("detail")), else_=literal("summary")).label("view")
     query = (
         select(
-            t.c.event_id, t.c.time, t.c.type, t.c.domain, t.c.source, t.c.summary, view, t.c.data
+            t.c.event_id,
+            t.c.time,
+            t.c.type,
+            t.c.domain,
+            t.c.source,
+            t.c.summary,
+            t.c.claimed,
+            view,
+            t.c.data,
         )
         .where(t.c.generation == generation)
         .where(t.c.case_reference == reference)
@@ -67,3 +78,19 @@ async def steps(
         }
         for row in rows
     ]
+
+
+async def withheld(
+    session: AsyncSession, generation: int, reference: str, seen: Visibility, whose: list[str]
+) -> bool:
+    """Whether the viewer's level of assurance withholds any of the request's steps."""
+    if seen.withheld is None:
+        return False
+    query = select(
+        exists()
+        .where(t.c.generation == generation)
+        .where(t.c.case_reference == reference)
+        .where(t.c.resident_id.in_(whose))
+        .where(seen.withheld)
+    )
+    return bool((await session.execute(query)).scalar())

@@ -1,4 +1,9 @@
-"""Progressive authentication for residents, and the development mailbox."""
+"""Progressive authentication for residents, and the development mailbox.
+
+None of these answers tells whether an email address or phone number is a resident's:
+tracking and sign-up answer the same ``202`` either way, and signing in refuses an
+unknown address and a wrong password alike.
+"""
 
 from __future__ import annotations
 
@@ -9,22 +14,33 @@ from fastapi import APIRouter, Response
 from townhall.identity.domain import commands
 from townhall.identity.domain.codes import LIFETIME
 from townhall.identity.domain.sessions import RESIDENT
-from townhall.identity.entrypoints.api.dependencies import Bus, Context, MailboxDep, Tokens
+from townhall.identity.entrypoints.api.dependencies import (
+    Bus,
+    ClientAddress,
+    Context,
+    Loopback,
+    MailboxDep,
+    Tokens,
+    allowed,
+)
 from townhall.identity.entrypoints.api.schemas import (
+    CodeSent,
     RedeemRequest,
     ResidentLoginRequest,
-    SignedUp,
     SignUpRequest,
     TokenResponse,
     TrackingRequest,
-    TrackingStarted,
 )
 from townhall.identity.entrypoints.api.sessions import signed_in
 from townhall.identity.service_layer.access_handlers import Granted
-from townhall.runtime.problems import UnprocessableContent
+from townhall.runtime.openapi import problems
 
 router = APIRouter(tags=["residents' access"])
 mailbox_router = APIRouter(tags=["development"])
+
+
+def _code_sent(reference: str) -> CodeSent:
+    return CodeSent(reference=reference, expires_in=int(LIFETIME.total_seconds()))
 
 
 async def _token(
@@ -45,27 +61,58 @@ async def _token(
     )
 
 
-@router.post("/auth/tracking", status_code=202, response_model=TrackingStarted)
-async def start_tracking(body: TrackingRequest, bus: Bus, context: Context) -> TrackingStarted:
-    if (body.email is None) == (body.phone is None):
-        raise UnprocessableContent("give exactly one of email or phone")
+@router.post(
+    "/auth/tracking",
+    status_code=202,
+    response_model=CodeSent,
+    dependencies=[allowed("auth.tracking")],
+    responses=problems(429),
+)
+async def start_tracking(body: TrackingRequest, bus: Bus, context: Context) -> CodeSent:
+    """Send a one-time code to report without an account or, with
+    ``request_reference``, to follow that request. Following sends a code only to a
+    contact that is already a resident's; the answer is the same either way."""
     command = commands.StartTracking(
-        body.given_name, body.family_name, str(body.email) if body.email else None, body.phone
+        body.given_name,
+        body.family_name,
+        str(body.email) if body.email else None,
+        body.phone,
+        body.request_reference,
     )
-    reference = await bus.handle(command, context)
-    return TrackingStarted(reference=reference, expires_in=int(LIFETIME.total_seconds()))
+    return _code_sent(await bus.handle(command, context))
 
 
-@router.post("/auth/codes/redeem", response_model=TokenResponse, response_model_exclude_none=True)
+@router.post(
+    "/auth/codes/redeem",
+    response_model=TokenResponse,
+    response_model_exclude_none=True,
+    dependencies=[allowed("auth.redeem_code")],
+    responses=problems(401, 429),
+)
 async def redeem_code(
-    body: RedeemRequest, bus: Bus, context: Context, tokens: Tokens, response: Response
+    body: RedeemRequest,
+    client: ClientAddress,
+    bus: Bus,
+    context: Context,
+    tokens: Tokens,
+    response: Response,
 ) -> TokenResponse:
-    granted = await bus.handle(commands.RedeemCode(body.reference, body.code), context)
+    """A code works once, within its lifetime, and dies after a few wrong tries."""
+    command = commands.RedeemCode(body.reference, body.code, client)
+    granted = await bus.handle(command, context)
     return await _token(bus, context, tokens, granted, response)
 
 
-@router.post("/accounts", status_code=201, response_model=SignedUp)
-async def sign_up(body: SignUpRequest, bus: Bus, context: Context) -> SignedUp:
+@router.post(
+    "/accounts",
+    status_code=202,
+    response_model=CodeSent,
+    dependencies=[allowed("account.sign_up")],
+    responses=problems(429),
+)
+async def sign_up(body: SignUpRequest, bus: Bus, context: Context) -> CodeSent:
+    """Start an account: redeeming the code sent to the email completes it. If the
+    email has an account already, its owner is told instead; the answer is the same."""
     command = commands.SignUp(
         str(body.email),
         body.password,
@@ -73,21 +120,33 @@ async def sign_up(body: SignUpRequest, bus: Bus, context: Context) -> SignedUp:
         body.family_name,
         body.preferred_language,
     )
-    granted = await bus.handle(command, context)
-    return SignedUp(id=granted.resident_id, reference=granted.reference)
+    return _code_sent(await bus.handle(command, context))
 
 
-@router.post("/auth/resident-token", response_model=TokenResponse, response_model_exclude_none=True)
+@router.post(
+    "/auth/resident-token",
+    response_model=TokenResponse,
+    response_model_exclude_none=True,
+    dependencies=[allowed("auth.resident_token")],
+    responses=problems(401, 403, 429),
+)
 async def resident_token(
-    body: ResidentLoginRequest, bus: Bus, context: Context, tokens: Tokens, response: Response
+    body: ResidentLoginRequest,
+    client: ClientAddress,
+    bus: Bus,
+    context: Context,
+    tokens: Tokens,
+    response: Response,
 ) -> TokenResponse:
-    granted = await bus.handle(
-        commands.AuthenticateResident(str(body.email), body.password), context
-    )
+    """401 alike for an unknown email and a wrong password; 403 only after the right
+    password, while the account's email is unverified."""
+    command = commands.AuthenticateResident(str(body.email), body.password, client)
+    granted = await bus.handle(command, context)
     return await _token(bus, context, tokens, granted, response)
 
 
-@mailbox_router.get("/dev/mailbox")
-async def dev_mailbox(mailbox: MailboxDep) -> dict[str, Any]:
-    """Codes as they would be delivered: mounted only with IDENTITY_DEV_MAILBOX=1."""
+@mailbox_router.get("/dev/mailbox", dependencies=[allowed("dev.mailbox")], responses=problems(404))
+async def dev_mailbox(mailbox: MailboxDep, _loopback: Loopback) -> dict[str, Any]:
+    """Messages as they would be delivered: only in development with
+    IDENTITY_DEV_MAILBOX=1, and only to a client on this machine (loopback)."""
     return {"messages": mailbox.messages()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.types import Lifespan
@@ -26,8 +27,9 @@ from townhall.identity.seed import seed_demo
 from townhall.runtime.web import create_app
 
 
-def create(settings: IdentitySettings | None = None) -> FastAPI:
-    identity = bootstrap(settings or IdentitySettings())
+def create(settings: IdentitySettings | None = None, **adapters: Any) -> FastAPI:
+    """The app; ``adapters`` go to :func:`bootstrap` (tests hand in fakes there)."""
+    identity = bootstrap(settings or IdentitySettings(), **adapters)
     app = create_app(
         service=identity.settings.service_name,
         lifespan=_lifespan(identity),
@@ -35,10 +37,11 @@ def create(settings: IdentitySettings | None = None) -> FastAPI:
         settings=identity.settings,
     )
     dependencies.install_services(app, identity)
+    app.state.verifier = identity.verifier  # the access table verifies with identity's keys
     install_error_handlers(app)
     for module in (auth, sessions, access, officers, residents, record, matching):
         app.include_router(module.router)
-    if identity.settings.identity_dev_mailbox:
+    if identity.settings.dev_mailbox:
         app.include_router(access.mailbox_router)
     return app
 

@@ -2,12 +2,15 @@
 
 Every dependency is ``async def``: FastAPI runs a plain ``def`` one in its thread pool,
 a hand-over each way per dependency per request, for work that never blocks.
+
+The module does without ``from __future__ import annotations``: FastAPI reads the
+annotations of the guards made in :func:`allowed`, which name the action's dependency.
 """
 
-from __future__ import annotations
-
+import ipaddress
 import uuid
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -17,20 +20,15 @@ from townhall.identity.adapters.master_keys import MasterKeys
 from townhall.identity.adapters.signing_keys import SigningKeys
 from townhall.identity.adapters.tokens import TokenIssuer
 from townhall.identity.bootstrap import Identity
-from townhall.identity.domain.officers import ADMIN
+from townhall.identity.entrypoints.api.access_table import ACCESS, LOOKUPS, OFFICER_ROLES
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
-from townhall.runtime.auth import Principal, TokenVerifier, bearer_principal
+from townhall.runtime.access import AccessDeniedError
+from townhall.runtime.auth import Principal
 from townhall.runtime.logging import get_correlation_id, new_correlation_id
 from townhall.runtime.messagebus import MessageBus
 from townhall.runtime.outbox import EventContext
-from townhall.runtime.problems import Forbidden
-from townhall.runtime.web import Composition
-
-#: Officers with a role in these domains may read and change any resident's record.
-RECORD_DOMAINS = frozenset({ADMIN, "identity", "contact_centre"})
-PII_READ = "pii:read"
-MATCH = "residents:match"
-
+from townhall.runtime.problems import NotFound
+from townhall.runtime.web import Composition, client_address
 
 _composition = Composition(Identity)
 #: Keep what bootstrap built on the app: the one thing the dependencies below read.
@@ -65,55 +63,70 @@ async def _mailbox(services: Services) -> Mailbox:
 
 
 async def _client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address: behind a trusted proxy, the one it forwarded."""
+    return client_address(request) or "unknown"
+
+
+async def _loopback(address: Annotated[str, Depends(_client_address)]) -> None:
+    """Only a client on this machine; anyone else is told there is nothing here."""
+    try:
+        on_this_machine = ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        on_this_machine = False
+    if not on_this_machine:
+        raise NotFound("no such page")
 
 
 async def _context() -> EventContext:
     return EventContext(correlation_id=get_correlation_id() or new_correlation_id())
 
 
-async def _own_verifier(services: Services) -> TokenVerifier:
-    return services.verifier
+def _guard(action: str) -> Callable[..., Awaitable[Principal | None]]:
+    """The table's rule for ``action``, then identity's own checks (see access_table):
+    the officer's role, the resident's own record, and officers' look-ups per minute."""
+    roles = OFFICER_ROLES.get(action)
+    lookup = action in LOOKUPS
 
-
-_principal = bearer_principal(_own_verifier)
-Caller = Annotated[Principal, Depends(_principal)]
-
-
-async def _admin(principal: Caller) -> Principal:
-    if principal.kind != "officer" or not principal.clearances(ADMIN):
-        raise Forbidden("an administrator's token is required")
-    return principal
-
-
-async def _record_officer(principal: Caller) -> Principal:
-    return _require_record_officer(principal)
-
-
-def _require_record_officer(principal: Principal) -> Principal:
-    if principal.kind != "officer" or not any(principal.clearances(d) for d in RECORD_DOMAINS):
-        raise Forbidden("an officer with a role in identity or the contact centre is required")
-    return principal
-
-
-async def _resident_or_officer(resident_id: uuid.UUID, principal: Caller) -> Principal:
-    """The resident themself, or an officer who may work on residents' records."""
-    if principal.kind == "resident" and principal.subject == str(resident_id):
+    async def guard(
+        request: Request,
+        principal: Annotated[Principal | None, Depends(ACCESS.require(action))],
+        services: Services,
+    ) -> Principal | None:
+        if principal is None:
+            return None
+        if principal.kind == "officer" and roles and not _holds(principal, roles):
+            raise AccessDeniedError(
+                f"needs a role in {' or '.join(sorted(roles))}", extensions={"action": action}
+            )
+        if principal.kind == "resident" and not _owns(principal, request):
+            raise AccessDeniedError("this is not your record", extensions={"action": action})
+        if principal.kind == "officer" and lookup:
+            await services.lookups.ahit(principal.subject)
         return principal
-    return _require_record_officer(principal)
+
+    guard.__name__ = f"guard_{action.replace('.', '_')}"
+    return guard
 
 
-async def _record_source(principal: Caller) -> Principal:
-    """An officer who works on records, or a service allowed to submit records to match."""
-    if principal.kind == "service" and principal.has_scope(MATCH):
-        return principal
-    return _require_record_officer(principal)
+def _holds(principal: Principal, domains: frozenset[str]) -> bool:
+    return any(principal.clearances(domain) for domain in domains)
 
 
-async def _pii_reader(principal: Caller) -> Principal:
-    if principal.kind != "service" or not principal.has_scope(PII_READ):
-        raise Forbidden(f"a service token with scope {PII_READ} is required")
-    return principal
+def _owns(principal: Principal, request: Request) -> bool:
+    """Whether the resident acts on their own record (or on no record in particular)."""
+    resident_id = request.path_params.get("resident_id")
+    if resident_id is None:
+        return True
+    try:
+        return uuid.UUID(str(resident_id)) == uuid.UUID(principal.subject)
+    except ValueError:
+        return False
+
+
+def allowed(action: str) -> Any:
+    """``Annotated[Principal | None, allowed("resident.read")]``: the caller the table
+    and identity's own checks allow to attempt ``action`` (None: anonymous)."""
+    return Depends(_guard(action))
 
 
 def actor_id(principal: Principal) -> uuid.UUID:
@@ -128,8 +141,4 @@ MasterKeysDep = Annotated[MasterKeys, Depends(_master_keys)]
 MailboxDep = Annotated[Mailbox, Depends(_mailbox)]
 Context = Annotated[EventContext, Depends(_context)]
 ClientAddress = Annotated[str, Depends(_client_address)]
-Admin = Annotated[Principal, Depends(_admin)]
-RecordOfficer = Annotated[Principal, Depends(_record_officer)]
-ResidentOrOfficer = Annotated[Principal, Depends(_resident_or_officer)]
-PiiReader = Annotated[Principal, Depends(_pii_reader)]
-RecordSource = Annotated[Principal, Depends(_record_source)]
+Loopback = Annotated[None, Depends(_loopback)]

@@ -12,10 +12,9 @@ from townhall.identity.domain import commands
 from townhall.identity.entrypoints.api.dependencies import (
     Bus,
     Context,
-    RecordOfficer,
-    RecordSource,
     Sessions,
     actor_id,
+    allowed,
 )
 from townhall.identity.entrypoints.api.schemas import (
     IncomingRecordRequest,
@@ -24,21 +23,30 @@ from townhall.identity.entrypoints.api.schemas import (
     ReviewItemOut,
 )
 from townhall.identity.service_layer.matching import IncomingRecord
+from townhall.runtime.auth import Principal
+from townhall.runtime.openapi import problems
 
 router = APIRouter(tags=["matching"])
 
 
-@router.post("/records/match", response_model=MatchOut)
-async def match_record(
-    body: IncomingRecordRequest, _source: RecordSource, bus: Bus, context: Context
-) -> MatchOut:
+@router.post(
+    "/records/match",
+    response_model=MatchOut,
+    dependencies=[allowed("record.match")],
+    responses=problems(429),
+)
+async def match_record(body: IncomingRecordRequest, bus: Bus, context: Context) -> MatchOut:
     result = await bus.handle(IncomingRecord(**body.model_dump()), context)
     return MatchOut(**vars(result))
 
 
-@router.get("/review-items", response_model=list[ReviewItemOut])
+@router.get(
+    "/review-items",
+    response_model=list[ReviewItemOut],
+    dependencies=[allowed("review.list")],
+    responses=problems(429),
+)
 async def list_review_items(
-    _officer: RecordOfficer,
     sessions: Sessions,
     status: Literal["open", "accepted", "rejected"] = "open",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -48,11 +56,13 @@ async def list_review_items(
     return [ReviewItemOut.model_validate(vars(item)) for item in items]
 
 
-@router.post("/review-items/{review_id}/{decision}", response_model=MatchOut)
+@router.post(
+    "/review-items/{review_id}/{decision}", response_model=MatchOut, responses=problems(404, 409)
+)
 async def decide_review(
     review_id: UUID,
     decision: Literal["accept", "reject"],
-    officer: RecordOfficer,
+    officer: Annotated[Principal, allowed("review.decide")],
     bus: Bus,
     context: Context,
 ) -> MatchOut:
@@ -60,15 +70,21 @@ async def decide_review(
     return MatchOut(**vars(await bus.handle(command, context)))
 
 
-@router.post("/residents/{resident_id}/merge", status_code=204)
-async def merge(
-    resident_id: UUID, body: MergeRequest, _officer: RecordOfficer, bus: Bus, context: Context
-) -> None:
+@router.post(
+    "/residents/{resident_id}/merge",
+    status_code=204,
+    dependencies=[allowed("resident.merge")],
+    responses=problems(404, 410),
+)
+async def merge(resident_id: UUID, body: MergeRequest, bus: Bus, context: Context) -> None:
     await bus.handle(commands.MergeResidents(resident_id, body.merged_id), context)
 
 
-@router.post("/residents/{resident_id}/unmerge", status_code=204)
-async def unmerge(
-    resident_id: UUID, body: MergeRequest, _officer: RecordOfficer, bus: Bus, context: Context
-) -> None:
+@router.post(
+    "/residents/{resident_id}/unmerge",
+    status_code=204,
+    dependencies=[allowed("resident.unmerge")],
+    responses=problems(404, 410),
+)
+async def unmerge(resident_id: UUID, body: MergeRequest, bus: Bus, context: Context) -> None:
     await bus.handle(commands.UnmergeResidents(resident_id, body.merged_id), context)

@@ -7,8 +7,18 @@ from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
+from townhall.identity.domain.model import ALL_DOMAINS
+from townhall.identity.domain.officers import ADMIN, DOMAINS
 from townhall.runtime.normal_forms import normalise_postcode
 from townhall.schemas.envelope import Sensitivity
 
@@ -19,6 +29,18 @@ Password = Annotated[str, StringConstraints(min_length=12, max_length=256)]
 Secret = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 Domain = Annotated[str, StringConstraints(pattern=r"^(\*|[a-z][a-z0-9_]{0,63})$")]
+
+
+def _one_of(values: set[str]) -> str:
+    return "^(" + "|".join(re.escape(value) for value in sorted(values)) + ")$"
+
+
+#: A service domain an officer's role is scoped to.
+RoleDomain = Annotated[str, StringConstraints(pattern=_one_of(set(DOMAINS)))]
+#: A service domain a resident shares their history with ('*': every domain).
+ConsentDomain = Annotated[
+    str, StringConstraints(pattern=_one_of((set(DOMAINS) - {ADMIN}) | {ALL_DOMAINS}))
+]
 
 
 def _plausible_birth_date(value: date | None) -> date | None:
@@ -79,8 +101,16 @@ class MoveRequest(_Body):
 
 
 class ContactPointRequest(_Body):
+    """Exactly one of ``email`` and ``phone``."""
+
     email: EmailStr | None = None
     phone: Phone | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ContactPointRequest:
+        if (self.email is None) == (self.phone is None):
+            raise ValueError("give exactly one of email or phone")
+        return self
 
 
 class IdentifierRequest(_Body):
@@ -144,16 +174,35 @@ class ConsentsOut(BaseModel):
     domains: list[str]
 
 
+#: A request's reference as the services that hold requests give it (``PC-2026-000001``).
+RequestReference = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$")]
+
+
 class TrackingRequest(_Body):
-    given_name: Name
-    family_name: Name
+    """Exactly one of ``email`` and ``phone``. To follow a request, its
+    ``request_reference`` and the contact given with it; to report without an account,
+    the reporter's name."""
+
+    given_name: Name | None = None
+    family_name: Name | None = None
     email: EmailStr | None = None
     phone: Phone | None = None
+    request_reference: RequestReference | None = None
+
+    @model_validator(mode="after")
+    def _one_contact_and_a_name_to_report(self) -> TrackingRequest:
+        if (self.email is None) == (self.phone is None):
+            raise ValueError("give exactly one of email or phone")
+        if self.request_reference is None and (self.given_name is None or self.family_name is None):
+            raise ValueError("give given_name and family_name, or a request_reference")
+        return self
 
 
-class TrackingStarted(BaseModel):
-    reference: str
-    expires_in: int
+class CodeSent(BaseModel):
+    """A one-time code is on its way (if it can be: the answer is the same either way)."""
+
+    reference: str = Field(description="Redeem it with the code at /auth/codes/redeem.")
+    expires_in: int = Field(description="Seconds the code stays valid.")
 
 
 class RedeemRequest(_Body):
@@ -167,11 +216,6 @@ class SignUpRequest(_Body):
     given_name: Name
     family_name: Name
     preferred_language: Language = "en"
-
-
-class SignedUp(BaseModel):
-    id: UUID
-    reference: str
 
 
 class ResidentLoginRequest(_Body):

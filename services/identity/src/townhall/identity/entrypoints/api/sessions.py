@@ -10,9 +10,16 @@ from fastapi import APIRouter, Response
 
 from townhall.identity.adapters.tokens import IssuedToken
 from townhall.identity.domain.commands import EndSession, RefreshSession, StartSession
-from townhall.identity.entrypoints.api.dependencies import Bus, ClientAddress, Context, Tokens
+from townhall.identity.entrypoints.api.dependencies import (
+    Bus,
+    ClientAddress,
+    Context,
+    Tokens,
+    allowed,
+)
 from townhall.identity.entrypoints.api.schemas import RefreshRequest, TokenResponse
 from townhall.identity.service_layer.session_handlers import SessionGrant
+from townhall.runtime.openapi import problems
 
 router = APIRouter(tags=["tokens"])
 
@@ -48,7 +55,13 @@ async def signed_in(
     return token_response(issued, grant, response)
 
 
-@router.post("/auth/refresh", response_model=TokenResponse, response_model_exclude_none=True)
+@router.post(
+    "/auth/refresh",
+    response_model=TokenResponse,
+    response_model_exclude_none=True,
+    dependencies=[allowed("auth.refresh")],
+    responses=problems(401, 429),
+)
 async def refresh(
     body: RefreshRequest,
     client: ClientAddress,
@@ -69,7 +82,7 @@ async def refresh(
     return token_response(issued, renewed.session, response)
 
 
-@router.post("/auth/logout", status_code=204)
+@router.post("/auth/logout", status_code=204, dependencies=[allowed("auth.logout")])
 async def logout(body: RefreshRequest, bus: Bus, context: Context) -> None:
     """Sign out: the session's refresh tokens stop working (idempotent)."""
     await bus.handle(EndSession(body.refresh_token), context)

@@ -9,9 +9,14 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from townhall.resident_view.entrypoints.api.dependencies import Administrator, Sessions
+from townhall.resident_view.entrypoints.api.dependencies import (
+    AccessLogReader,
+    AuditReader,
+    LookupsReader,
+    Sessions,
+)
 from townhall.resident_view.reads import audit_trail
-from townhall.runtime.auth import CurrentPrincipal
+from townhall.runtime.openapi import problems
 from townhall.runtime.problems import Forbidden
 
 router = APIRouter(tags=["audit"])
@@ -27,9 +32,9 @@ class Access(BaseModel):
     entry_ids: list[str]
 
 
-@router.get("/audit", response_model=list[Access])
+@router.get("/audit", response_model=list[Access], responses=problems(503))
 async def query_audit(
-    _admin: Administrator,
+    _admin: AuditReader,
     sessions: Sessions,
     resident_id: UUID | None = None,
     viewer: Annotated[str | None, Query(max_length=200)] = None,
@@ -56,9 +61,9 @@ class Lookup(BaseModel):
     resident_ids: list[str]
 
 
-@router.get("/audit/lookups", response_model=list[Lookup])
+@router.get("/audit/lookups", response_model=list[Lookup], responses=problems(503))
 async def query_lookups(
-    _admin: Administrator,
+    _admin: LookupsReader,
     sessions: Sessions,
     viewer: Annotated[str | None, Query(max_length=200)] = None,
     action: Literal["search", "tracking"] | None = None,
@@ -70,14 +75,16 @@ async def query_lookups(
     return [Lookup(**row) for row in rows]
 
 
-@router.get("/residents/{resident_id}/access-log", response_model=list[Access])
+@router.get(
+    "/residents/{resident_id}/access-log", response_model=list[Access], responses=problems(503)
+)
 async def own_access_log(
     resident_id: UUID,
-    viewer: CurrentPrincipal,
+    viewer: AccessLogReader,
     sessions: Sessions,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[Access]:
-    if viewer.kind != "resident" or viewer.subject != str(resident_id):
+    if viewer.subject != str(resident_id):  # the table admits residents only
         raise Forbidden("residents see who looked at their own history")
     async with sessions() as session:
         rows = await audit_trail.trail(session, resident_id=str(resident_id), limit=limit)

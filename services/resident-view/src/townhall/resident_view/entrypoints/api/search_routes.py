@@ -10,15 +10,17 @@ from pydantic import BaseModel, Field
 
 from townhall.resident_view.entrypoints.api.dependencies import (
     ClockDep,
-    Purpose,
+    SearchAllowance,
     SearchCriteria,
+    Searcher,
+    SearchPurpose,
     Served,
     Sessions,
 )
 from townhall.resident_view.reads import audit_trail
 from townhall.resident_view.reads.policy import may_search, officer_visibility
 from townhall.resident_view.reads.search import search
-from townhall.runtime.auth import CurrentPrincipal
+from townhall.runtime.openapi import problems
 from townhall.runtime.problems import Forbidden
 
 router = APIRouter(tags=["search"])
@@ -44,10 +46,15 @@ class SearchResults(BaseModel):
     results: list[ResidentFound]
 
 
-@router.get("/residents/search", response_model=SearchResults)
+@router.get(
+    "/residents/search",
+    response_model=SearchResults,
+    responses=problems(400, 429, 503),
+    dependencies=[SearchAllowance],
+)
 async def search_residents(
-    viewer: CurrentPrincipal,
-    purpose: Purpose,
+    viewer: Searcher,
+    purpose: SearchPurpose,
     criteria: SearchCriteria,
     sessions: Sessions,
     generation: Served,
@@ -71,7 +78,7 @@ async def search_residents(
             resident_ids=[f.resident_id for f in found],
         )
     if not allowed:
-        raise Forbidden("only officers with a role may search for residents")
+        raise Forbidden("only officers with a domain role may search for residents")
     return SearchResults(
         searched_by=fields,
         results=[

@@ -13,20 +13,31 @@ from pydantic import BaseModel, Field
 
 from townhall.resident_view.entrypoints.api.dependencies import (
     ClockDep,
+    EntryAllowance,
+    EntryPurpose,
+    EntryViewer,
     PageCursor,
-    Purpose,
     Served,
     ServiceUrls,
     Sessions,
+    TimelineAllowance,
     TimelineFilters,
+    TimelinePurpose,
+    TimelineViewer,
 )
 from townhall.resident_view.reads import audit_trail, timeline
 from townhall.resident_view.reads.policy import may_view_resident, visibility
-from townhall.runtime.auth import CurrentPrincipal, Principal
+from townhall.runtime.auth import Principal
 from townhall.runtime.clock import Clock
+from townhall.runtime.openapi import problems
 from townhall.runtime.problems import Forbidden, NotFound
 
 router = APIRouter(prefix="/residents", tags=["timeline"])
+CLAIMED = (
+    "True for a report made in the resident's name by someone who only gave their name "
+    "and email or phone, until the resident confirms it was theirs: never the resident's "
+    "own act before then."
+)
 
 
 class Entry(BaseModel):
@@ -42,6 +53,7 @@ class Entry(BaseModel):
     case_reference: str | None
     channel: str | None
     audience: str
+    claimed: bool = Field(description=CLAIMED)
     view: Literal["detail", "summary"]
     data: dict[str, Any] | None
     links: dict[str, str] = Field(
@@ -64,6 +76,11 @@ class Timeline(BaseModel):
     resident_id: UUID
     entries: list[Entry]
     next_cursor: str | None
+    withheld_until_verified: bool = Field(
+        description="True when the resident's own sensitive or special-category entries "
+        "are withheld from this view until they verify their identity (level of "
+        "assurance 2)."
+    )
 
 
 async def _refuse(
@@ -76,13 +93,18 @@ async def _refuse(
     raise Forbidden("you may not see this resident's history")
 
 
-@router.get("/{resident_id}/timeline", response_model=Timeline)
+@router.get(
+    "/{resident_id}/timeline",
+    response_model=Timeline,
+    responses=problems(400, 429, 503),
+    dependencies=[TimelineAllowance],
+)
 async def get_timeline(
     resident_id: UUID,
+    viewer: TimelineViewer,
+    purpose: TimelinePurpose,
     urls: ServiceUrls,
     clock: ClockDep,
-    viewer: CurrentPrincipal,
-    purpose: Purpose,
     filters: TimelineFilters,
     cursor: PageCursor,
     sessions: Sessions,
@@ -97,6 +119,7 @@ async def get_timeline(
         rows, following = await timeline.page(
             session, scope, filters=filters, limit=limit, after=cursor
         )
+        held_back = await timeline.withheld(session, scope)
         ids = [row["event_id"] for row in rows]
         await audit_trail.record(
             session, viewer, resident, at=clock(), purpose=purpose, outcome="shown", entry_ids=ids
@@ -105,17 +128,23 @@ async def get_timeline(
         resident_id=resident_id,
         entries=[_entry(row, resident, urls) for row in rows],
         next_cursor=following.encode() if following else None,
+        withheld_until_verified=held_back,
     )
 
 
-@router.get("/{resident_id}/timeline/{event_id}", response_model=Entry)
+@router.get(
+    "/{resident_id}/timeline/{event_id}",
+    response_model=Entry,
+    responses=problems(400, 404, 429, 503),
+    dependencies=[EntryAllowance],
+)
 async def get_entry(
     resident_id: UUID,
+    event_id: Annotated[str, Path(max_length=128)],
+    viewer: EntryViewer,
+    purpose: EntryPurpose,
     urls: ServiceUrls,
     clock: ClockDep,
-    event_id: Annotated[str, Path(max_length=128)],
-    viewer: CurrentPrincipal,
-    purpose: Purpose,
     sessions: Sessions,
     generation: Served,
 ) -> Entry:

@@ -1,9 +1,10 @@
 """Following one request end to end by its reference: steps, state, what happens next.
 
-Allowed to the resident it concerns, to whoever holds a token for the reference (the
-``ref`` claim of a token redeemed with identity's one-time code), and to officers by
-the policy. Residents and code holders without a right get 404, as for a reference that
-does not exist: whether it exists is itself not disclosed. Every attempt is audited.
+Allowed to the resident it concerns (with an account, or with a tracking token whose
+``ref`` names this request: identity's one-time code), and to officers by the policy.
+Residents without a right get 404, as for a reference that does not exist: whether it
+exists is itself not disclosed. A resident whose level of assurance withholds every
+step (a sensitive request) is told which level would show it. Every attempt is audited.
 """
 
 from __future__ import annotations
@@ -12,21 +13,26 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from townhall.resident_view.entrypoints.api import audits
 from townhall.resident_view.entrypoints.api.dependencies import (
     ClockDep,
     Served,
-    Sessions,
+    ServicesDep,
+    TrackingAllowance,
     TrackingPurpose,
+    TrackingViewer,
 )
-from townhall.resident_view.reads import audit_trail, request_state, tracking
+from townhall.resident_view.entrypoints.api.timeline_routes import CLAIMED
+from townhall.resident_view.reads import request_state, tracking
+from townhall.resident_view.reads.access_table import SENSITIVE
 from townhall.resident_view.reads.policy import NOTHING, tracking_visibility
-from townhall.runtime.auth import CurrentPrincipal, Principal
+from townhall.runtime.access import VERIFIED, AccessDeniedError
+from townhall.runtime.openapi import problems
 from townhall.runtime.problems import Forbidden, NotFound
 
 router = APIRouter(tags=["tracking"])
-REFERENCE = r"^[A-Za-z0-9][A-Za-z0-9-]{1,63}$"
 
 
 class Step(BaseModel):
@@ -36,6 +42,7 @@ class Step(BaseModel):
     domain: str
     service: str
     summary: str
+    claimed: bool = Field(description=CLAIMED)
     view: Literal["detail", "summary"]
     data: dict[str, Any] | None
 
@@ -48,6 +55,15 @@ class Tracking(BaseModel):
     overdue: bool
     next_step: str
     steps: list[Step]
+    withheld_until_verified: bool = Field(
+        description="True when some steps are sensitive and withheld from the resident "
+        "until they verify their identity (level of assurance 2)."
+    )
+
+
+def _outcome(shown: bool, exists: bool, *, refused: bool) -> str:
+    """The audit's word: shown, denied (it exists and was not shown), or not_found."""
+    return "shown" if shown else "denied" if exists and refused else "not_found"
 
 
 def _step(row: dict[str, Any]) -> Step:
@@ -55,58 +71,41 @@ def _step(row: dict[str, Any]) -> Step:
     return Step(**{**row, "data": data})
 
 
-async def _audit(
-    sessions: Sessions,
-    viewer: Principal,
-    found: tuple[str, list[str]],
-    purpose: str,
-    shown: tuple[str, list[str]],
-    at: datetime,
-) -> None:
-    """The look-up, and a read (or refusal) of each owner's history."""
-    reference, owners = found
-    outcome, ids = shown
-    async with sessions.begin() as session:
-        await audit_trail.record_lookup(
-            session,
-            viewer,
-            "tracking",
-            at=at,
-            purpose=purpose,
-            query=reference,
-            outcome=outcome,
-            resident_ids=owners,
-        )
-        for owner in owners:
-            await audit_trail.record(
-                session, viewer, owner, at=at, purpose=purpose, outcome=outcome, entry_ids=ids
-            )
-
-
-@router.get("/tracking/{reference}", response_model=Tracking)
+@router.get(
+    "/tracking/{reference}",
+    response_model=Tracking,
+    responses=problems(400, 404, 429, 503),
+    dependencies=[TrackingAllowance],
+)
 async def track_request(
-    reference: Annotated[str, Path(pattern=REFERENCE)],
-    viewer: CurrentPrincipal,
+    reference: Annotated[str, Path(pattern=tracking.REFERENCE)],
+    viewer: TrackingViewer,
     purpose: TrackingPurpose,
-    sessions: Sessions,
+    services: ServicesDep,
     generation: Served,
     clock: ClockDep,
 ) -> Tracking:
-    async with sessions() as session:
+    async with services.runtime.sessions() as session:
         owners = await tracking.owners(session, generation, reference)
         mine = None
-        if viewer.kind == "resident" and viewer.claims.get("ref") != reference:
+        if viewer.kind == "resident":
             mine = await tracking.own_residents(session, generation, viewer.subject)
         seen = tracking_visibility(viewer, reference, owns=bool(set(mine or ()) & set(owners)))
-        steps = []
-        if seen is not NOTHING:  # a resident sees their own entries; a code holder, all
+        steps, held_back = [], False
+        if seen is not NOTHING:  # a resident (with a token or not) sees their own entries
             steps = await tracking.steps(session, generation, reference, seen, mine)
-    outcome = "shown" if steps else "denied" if owners and seen is NOTHING else "not_found"
+            held_back = await tracking.withheld(session, generation, reference, seen, mine or [])
+    outcome = _outcome(bool(steps), bool(owners), refused=seen is NOTHING or held_back)
     ids = [step["event_id"] for step in steps]
     now = clock()
-    await _audit(sessions, viewer, (reference, owners), purpose, (outcome, ids), now)
+    await audits.tracked(services, viewer, (reference, owners), purpose, (outcome, ids), now)
     if seen is NOTHING and viewer.kind != "resident":
-        raise Forbidden("you may not follow requests")
+        raise Forbidden("only officers with a domain role may follow requests")
+    if not steps and held_back:
+        raise AccessDeniedError(
+            "verify your identity to follow this request",
+            extensions={"action": SENSITIVE, "required_loa": VERIFIED, "loa": viewer.loa},
+        )
     if not steps:
         raise NotFound("no request with this reference that you may follow")
     current = request_state.state(steps, now)
@@ -118,4 +117,5 @@ async def track_request(
         overdue=current.overdue,
         next_step=current.next_step,
         steps=[_step(row) for row in steps],
+        withheld_until_verified=held_back,
     )
