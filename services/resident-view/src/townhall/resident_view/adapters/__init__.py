@@ -4,7 +4,8 @@
   insert of timeline entries), and one small module per table group the projection
   writes: :mod:`.consents`, :mod:`.merges`, :mod:`.erasure`, :mod:`.resident_store`,
   :mod:`.progress_rows`, :mod:`.generation_rows`;
-* identity: :mod:`.data_keys`, the client that fetches residents' data keys.
+* identity: residents' data keys come through the runtime's client
+  (:mod:`townhall.runtime.data_keys`), shared with every service that seals or opens.
 
 The read side's queries live beside it in townhall.resident_view.reads.
 """

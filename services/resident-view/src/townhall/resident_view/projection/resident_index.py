@@ -23,10 +23,10 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.resident_view.adapters import merges, resident_store
-from townhall.resident_view.adapters.data_keys import DataKeys, data_keys
 from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.residents.record import ResidentRecord
 from townhall.runtime.crypto import DecryptionError, open_sealed
+from townhall.runtime.data_keys import DataKeys, data_keys
 from townhall.schemas.envelope import Envelope
 from townhall.schemas.events import identity as contracts
 
