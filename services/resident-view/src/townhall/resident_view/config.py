@@ -15,8 +15,9 @@ class ResidentViewSettings(ServiceSettings):
     #: event while it catches up; at live rates batches are as small as what arrived.
     #: (README, Performance: why 2,000 rather than the platform's 500.)
     consumer_batch_size: int = 2000
-    #: Identity's base URL, to fetch residents' data keys (names for search). Unset: the
-    #: projection runs without names and search finds residents by case reference only.
+    #: Identity's base URL, to fetch residents' data keys (names for search, and what
+    #: cases wrote about them). Unset: the projection runs without names, search finds
+    #: residents by case reference only, and sealed case text stays blank.
     identity_url: OptionalText = None
     #: This service's client of identity (scope ``pii:read``), registered with
     #: ``python -m townhall.identity add-service-client --client-id resident-view ...``.

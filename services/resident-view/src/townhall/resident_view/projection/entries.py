@@ -11,14 +11,20 @@ A report whose reporter is only claimed (``case.submitted`` with ``reporter_clai
 an anonymous reporter gave this resident's name) is ``claimed`` and says so, never as
 the resident's own act, until the resident confirms it (:func:`confirmed`; see
 :mod:`.claims`).
+
+What was written about the resident and sealed under their key (cases' ``sealed``:
+update and note text, a status change's reason, an attachment's file name) is filled
+into the entry's data once opened (:mod:`.sealed`); the blob itself is not kept. If it
+did not open (the resident was erased) those fields stay blank and the entry lands.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from townhall.resident_view.projection.sealed import sealed_fields
 from townhall.schemas.envelope import Envelope
 from townhall.schemas.events.cases import (
     CaseReporterConfirmed,
@@ -135,11 +141,28 @@ def _case_reference(envelope: Envelope) -> str | None:
     return reference
 
 
-def entry(envelope: Envelope, generation: int = 1) -> Row | None:
-    """The timeline row for ``envelope``, or None when it concerns no resident."""
+def unsealed(envelope: Envelope, opened: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The event's data with what it carried sealed filled in: only the fields its
+    contract seals, only where they are blank in clear; without the blob."""
+    names = sealed_fields(envelope.type)
+    if not names or "sealed" not in envelope.data:
+        return envelope.data
+    data = {key: value for key, value in envelope.data.items() if key != "sealed"}
+    for name in names:
+        value = (opened or {}).get(name)
+        if isinstance(value, str) and not data.get(name):
+            data[name] = value
+    return data
+
+
+def entry(
+    envelope: Envelope, generation: int = 1, opened: Mapping[str, Any] | None = None
+) -> Row | None:
+    """The timeline row for ``envelope``, or None when it concerns no resident;
+    ``opened`` is what it carried sealed, if that opened."""
     if envelope.residentid is None:
         return None
-    data = envelope.data
+    data = unsealed(envelope, opened)
     return {
         "generation": generation,
         "event_id": envelope.id,

@@ -3,8 +3,9 @@ claimed reports confirmed, the residents search reads, and per-source progress, 
 consumer's transaction.
 
 The consumer (townhall.runtime.consumer) supplies idempotence, batching and the
-transaction; what each event changes is in :mod:`.entries` (its timeline entry),
-:mod:`.identity_effects`, :mod:`.claims` and :mod:`.resident_index`.
+transaction; what each event changes is in :mod:`.entries` (its timeline entry, with
+what it carried sealed opened by :mod:`.sealed`), :mod:`.identity_effects`,
+:mod:`.claims` and :mod:`.resident_index`.
 """
 
 from __future__ import annotations
@@ -47,8 +48,13 @@ class Projector:
 
     async def __call__(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> int:
         """Entries, effects and progress in the consumer's transaction; how many were new."""
-        personal = await self.residents.open(envelopes)  # network only: before any write
-        rows = [row for e in envelopes if (row := entry(e, self.generation)) is not None]
+        # network only, before any write: what identity and cases sealed, opened
+        personal = await self.residents.open(envelopes)
+        rows = [
+            row
+            for e in envelopes
+            if (row := entry(e, self.generation, personal.get(e.id))) is not None
+        ]
         recorded_at = self.clock()
         for row in rows:
             row["recorded_at"] = recorded_at

@@ -1,9 +1,10 @@
 """Residents for search: identity's sealed personal data, opened and kept current.
 
-For each batch the projector first calls :meth:`ResidentIndex.open`, which fetches the
-data keys it needs (concurrently, from cache where it can) and opens the sealed
-personal data, before anything is written; then :meth:`ResidentIndex.apply` per event,
-in order, which folds the opened data into the resident's row and search terms.
+For each batch the projector first calls :meth:`ResidentIndex.open`, which opens every
+blob sealed under a residents' key (:mod:`.sealed`: identity's records, and cases'
+text for the timeline entries) before anything is written; then
+:meth:`ResidentIndex.apply` per event, in order, which folds identity's opened data into
+the resident's row and search terms.
 
 * identity down: the key client raises RetryableError and the batch is retried later;
 * a key that is gone (the resident was erased): the data is skipped;
@@ -14,46 +15,19 @@ in order, which folds the opened data into the resident's row and search terms.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any
 
 import httpx
-import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.resident_view.adapters import merges, resident_store
 from townhall.resident_view.config import ResidentViewSettings
+from townhall.resident_view.projection.sealed import PERSONAL, Opened, open_batch
 from townhall.resident_view.residents.record import ResidentRecord
-from townhall.runtime.crypto import DecryptionError, open_sealed
 from townhall.runtime.data_keys import DataKeys, data_keys
 from townhall.schemas.envelope import Envelope
 from townhall.schemas.events import identity as contracts
-
-log = structlog.get_logger(__name__)
-
-#: Identity's events that carry (part of) the resident's record, sealed.
-PERSONAL = frozenset(
-    {
-        contracts.ResidentRegistered.TYPE,
-        contracts.ResidentDetailsChanged.TYPE,
-        contracts.ResidentMoved.TYPE,
-        contracts.ResidentContactPointsChanged.TYPE,
-        contracts.ResidentIdentifierLinked.TYPE,
-    }
-)
-CONCURRENT_FETCHES = 8
-Opened = dict[str, dict[str, Any]]
-
-
-def _sealed(envelope: Envelope) -> tuple[str, str] | None:
-    """(resident id, blob) of an identity event that carries sealed personal data."""
-    if envelope.type not in PERSONAL:
-        return None
-    blob, resident_id = envelope.data.get("personal_data"), envelope.data.get("resident_id")
-    if isinstance(blob, str) and isinstance(resident_id, str):
-        return resident_id, blob
-    return None
 
 
 class ResidentIndex:
@@ -80,34 +54,9 @@ class ResidentIndex:
         return cls(keys)
 
     async def open(self, envelopes: Sequence[Envelope]) -> Opened:
-        """event id → the personal data it carried, for every blob that opens."""
-        sealed = {e.id: found for e in envelopes if (found := _sealed(e)) is not None}
-        if not sealed or self.keys is None:
-            return {}
-        keys = await self._keys({resident_id for resident_id, _ in sealed.values()})
-        opened: Opened = {}
-        for event_id, (resident_id, blob) in sealed.items():
-            key = keys[resident_id]
-            if key is None:
-                continue
-            try:
-                opened[event_id] = open_sealed(blob, key, context=f"resident/{resident_id}")
-            except DecryptionError:
-                log.warning("personal_data_unreadable", event_id=event_id, resident_id=resident_id)
-        return opened
-
-    async def _keys(self, resident_ids: set[str]) -> dict[str, bytes | None]:
-        assert self.keys is not None
-        keys, limit = self.keys, asyncio.Semaphore(CONCURRENT_FETCHES)
-
-        async def one(resident_id: str) -> bytes | None:
-            async with limit:
-                return await keys.get(resident_id)
-
-        ordered = sorted(resident_ids)
-        # gather, not a TaskGroup: the first failure must reach the consumer as itself
-        # (RetryableError), not wrapped in an ExceptionGroup it would take for poison
-        return dict(zip(ordered, await asyncio.gather(*map(one, ordered)), strict=True))
+        """event id → what it carried sealed, for every blob in the batch that opens
+        (identity's records and cases' text alike: one fetch of each key)."""
+        return await open_batch(self.keys, envelopes)
 
     async def apply(
         self, session: AsyncSession, generation: int, envelope: Envelope, opened: Opened
@@ -115,7 +64,7 @@ class ResidentIndex:
         if envelope.type == contracts.ResidentErased.TYPE:
             await self._erase(session, generation, str(envelope.data["resident_id"]))
             return
-        personal = opened.get(envelope.id)
+        personal = opened.get(envelope.id) if envelope.type in PERSONAL else None
         if personal is None:
             return
         await self._save(session, generation, envelope, personal)
