@@ -30,6 +30,10 @@ EMAIL = "rita.ratcatcher@example.org"
 SUBMITTED = "townhall.cases.case.submitted.v1"
 UPDATE = "townhall.cases.case.update_posted.v1"
 NOTE = "townhall.cases.case.internal_note_added.v1"
+#: What the officer writes: cases publishes it sealed under the resident's data key,
+#: resident-view opens it with the key from identity.
+UPDATE_TEXT = "We treat within 10 days of payment"
+NOTE_TEXT = "Known rat hotspot; bring extra bait"
 
 
 @pytest.fixture
@@ -41,6 +45,11 @@ def platform(tmp_path: Path, processes: Processes) -> Platform:
             ports={name: free_port() for name in (*SERVICES, "broker")},
         )
     )
+
+
+def texts(tracking: dict[str, Any], kind: str) -> list[str | None]:
+    """The text of each step of ``kind``, as the viewer is shown it."""
+    return [(s["data"] or {}).get("text") for s in tracking["steps"] if s["type"] == kind]
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -101,10 +110,7 @@ async def test_a_resident_reports_rats_and_follows_the_request_end_to_end(
         follower = await tracking_token(client, identity, request_reference=reference)
 
         pest = await officer_token(client, identity, "demo.pest@example.org")
-        for path, text in (
-            ("updates", "We treat within 10 days of payment"),
-            ("notes", "Known rat hotspot; bring extra bait"),
-        ):
+        for path, text in (("updates", UPDATE_TEXT), ("notes", NOTE_TEXT)):
             posted = await client.post(
                 f"{cases}/cases/{reference}/{path}", json={"text": text}, headers=bearer(pest)
             )
@@ -146,6 +152,9 @@ async def test_a_resident_reports_rats_and_follows_the_request_end_to_end(
     assert UPDATE in kinds(journey)
     assert NOTE not in kinds(journey), "the officers' internal note never reaches the resident"
     assert NOTE in kinds(seen_by_officer)
+    assert texts(journey, UPDATE) == [UPDATE_TEXT], "the officer's update, opened for them"
+    assert NOTE_TEXT not in json.dumps(journey)
+    assert texts(seen_by_officer, NOTE) == [NOTE_TEXT]
     assert journey["reference"] == reference
     assert journey["status"] == "awaiting_payment"
     assert "pay" in journey["next_step"].lower(), journey["next_step"]
