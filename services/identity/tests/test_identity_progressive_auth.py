@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import update
 
 from townhall.identity.adapters.orm import one_time_codes, residents
+from townhall.identity.adapters.repository import ResidentRepository
 from townhall.identity.config import IdentitySettings
 from townhall.identity.testing import PASSWORD, Harness
 from townhall.runtime.auth import Principal
@@ -210,6 +211,23 @@ async def test_signing_up_with_a_registered_email_tells_its_owner_and_creates_no
     assert (notice["to"], notice["code"]) == ("ada@example.org", None)
     assert "sign in" in notice["text"]
     assert await _redeem(identity, again.json()["reference"], "123456") == 401
+
+
+async def test_a_sign_up_that_loses_a_race_for_its_email_answers_as_any_other(
+    identity: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = await identity.http.post("/accounts", json=SIGN_UP)
+    before = await _state(identity)
+
+    async def not_yet_taken(self: object, email: str) -> bool:
+        return False  # as if the first sign-up committed between the check and the insert
+
+    monkeypatch.setattr(ResidentRepository, "email_taken", not_yet_taken)
+    raced = await identity.http.post("/accounts", json=SIGN_UP)
+
+    assert (raced.status_code, set(raced.json())) == (first.status_code, set(first.json()))
+    assert await _state(identity) == before
+    assert (await _mailbox(identity))[0]["code"] is None, "the owner is told, no code sent"
 
 
 async def test_no_answer_tells_whether_an_email_is_registered(identity: Harness) -> None:

@@ -14,6 +14,7 @@ from townhall.identity.adapters.throttle import SignInThrottle
 from townhall.identity.domain import commands
 from townhall.identity.domain.codes import LIFETIME, OneTimeCode
 from townhall.identity.domain.exceptions import (
+    DuplicateEmailError,
     EmailNotVerifiedError,
     InvalidCodeError,
     InvalidCredentialsError,
@@ -158,7 +159,11 @@ async def sign_up(command: commands.SignUp, uow: UnitOfWork, access: Access, clo
         )
         resident = Resident.register(register)
         resident.password_hash = password_hash
-        await uow.residents.add(resident)
+        try:
+            await uow.residents.add(resident)
+        except DuplicateEmailError:  # another sign-up for it landed since the check
+            access.mailbox.tell("email", email, ACCOUNT_EXISTS_NOTICE)
+            return new_reference()
         stored, code = await _issue_code(uow, access, resident, "verify_email", "email", clock())
         await uow.commit()
     access.mailbox.deliver(stored.reference, stored.channel, stored.destination, code)
