@@ -31,8 +31,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from townhall.cli.services import SERVICES
 from townhall.cli.launcher import Platform
+from townhall.cli.services import SERVICES
 from townhall.identity.seed import DEMO_PASSWORD
 from townhall.runtime.broker import free_port
 from townhall.runtime.testkit.fixtures import Processes
