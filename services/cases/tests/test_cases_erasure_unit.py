@@ -11,6 +11,7 @@ from townhall.cases.adapters.catalogue import load_catalogue
 from townhall.cases.bootstrap import Cases, bootstrap
 from townhall.cases.config import CasesSettings
 from townhall.cases.domain import commands
+from townhall.cases.domain.exceptions import ResidentErasedError
 from townhall.cases.fakes import CasesStore, FakeUnitOfWork
 from townhall.runtime.clock import ManualClock
 from townhall.runtime.outbox import EventContext
@@ -126,3 +127,22 @@ def test_erasure_keeps_only_answers_chosen_from_closed_lists(service_type: objec
         closed = "enum" in schema or schema.get("type") == "boolean"
         closed |= "enum" in schema.get("items", {})
         assert (code in kept) == closed, f"{service_type.code}.{code}"
+
+
+async def test_nothing_more_is_written_about_an_erased_resident_but_their_case_still_moves(
+    world: World,
+) -> None:
+    reference = await world.report_rats(ADA)
+    await world.handle(commands.EraseResidentData(ADA))
+    officer = commands.Actor("officer-1", "officer", {"pest_control": ("personal",)})
+    published = len(world.outbox.envelopes)
+
+    with pytest.raises(ResidentErasedError):
+        await world.handle(commands.AddNote(reference, "Ada says thanks", False, officer))
+    with pytest.raises(ResidentErasedError):
+        await world.handle(commands.AddAttachment(reference, "ada.jpg", "image/jpeg", 9, officer))
+    await world.handle(commands.ChangeStatus(reference, "cancelled", "", officer))
+
+    assert world.store.cases[reference].status == "cancelled"
+    assert len(world.outbox.envelopes) == published + 1, "only the status change"
+    assert "Ada" not in world.held()

@@ -137,10 +137,10 @@ async def test_after_erasure_what_is_written_on_the_case_is_published_blank(
     await world.handle(commands.EraseResidentData(ADA))
     assert world.keys.forgotten == [str(ADA)], "the key leaves cases' cache"
 
-    await world.handle(commands.AddNote(reference, WORDS, True, OFFICER))
+    await world.handle(commands.ChangeStatus(reference, "triaged", WORDS, OFFICER))
 
     published = world.last()
-    assert (published.data["text"], published.data["sealed"]) == ("", None)
+    assert (published.data["reason"], published.data["sealed"]) == ("", None)
 
 
 async def test_nothing_is_sealed_where_nothing_about_the_resident_was_written(

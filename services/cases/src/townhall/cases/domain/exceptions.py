@@ -46,6 +46,16 @@ class NotAClaimError(CasesError):
         super().__init__(f"case {reference} was not reported as a claim: nothing to confirm")
 
 
+class ResidentErasedError(CasesError):
+    """Writing about a resident whose personal data was erased: nothing more is kept."""
+
+    def __init__(self, reference: str):
+        super().__init__(
+            f"the resident of case {reference} was erased: no notes or files are kept about "
+            "them; the case's status can still change"
+        )
+
+
 class ConcurrentUpdateError(CasesError):
     def __init__(self, reference: str):
         super().__init__(f"case {reference} was changed by someone else; try again")

@@ -15,7 +15,11 @@ from townhall.cases.domain.catalogue import (
     ServiceType,
 )
 from townhall.cases.domain.commands import Location, Reporter
-from townhall.cases.domain.exceptions import NotAClaimError, TransitionNotAllowedError
+from townhall.cases.domain.exceptions import (
+    NotAClaimError,
+    ResidentErasedError,
+    TransitionNotAllowedError,
+)
 
 
 @dataclass(frozen=True)
@@ -156,6 +160,7 @@ class Case:
         )
 
     def add_note(self, *, text: str, public: bool, by: str, now: datetime) -> Note:
+        self._refuse_if_erased()
         note = Note(uuid.uuid4(), public, text, by, now)
         self.new_notes.append(note)
         self.updated_at = now
@@ -166,6 +171,7 @@ class Case:
     def add_attachment(
         self, *, filename: str, content_type: str, size_bytes: int, by: str, now: datetime
     ) -> Attachment:
+        self._refuse_if_erased()
         attachment = Attachment(uuid.uuid4(), filename, content_type, size_bytes, by, now)
         self.new_attachments.append(attachment)
         self.updated_at = now
@@ -196,6 +202,12 @@ class Case:
         self.details = self.service_type.kept_on_erasure(self.details)
         self.erased_at = now
         return True
+
+    def _refuse_if_erased(self) -> None:
+        """What someone writes about an erased resident would be their personal data
+        again, in clear in cases' store (the published copy has no key to seal under)."""
+        if self.erased_at is not None:
+            raise ResidentErasedError(self.reference)
 
     def sla_breached(self, now: datetime) -> bool:
         """Record the breach of the SLA once, if it has passed while the case is open."""

@@ -45,6 +45,8 @@ def to_problem(exc: ex.CasesError) -> ProblemError:
             return Conflict(str(exc), title="Transition not allowed")
         case ex.NotAClaimError():
             return Conflict(str(exc), title="Not a claim")
+        case ex.ResidentErasedError():
+            return Conflict(str(exc), title="Resident erased")
         case ex.ConcurrentUpdateError():
             return Conflict(str(exc), title="Changed meanwhile")
         case ex.NotPermittedError():
