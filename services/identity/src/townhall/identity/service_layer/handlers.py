@@ -7,12 +7,13 @@ from dataclasses import replace
 
 from townhall.identity.domain import commands
 from townhall.identity.domain.exceptions import (
+    ContactPointTakenError,
     DuplicateEmailError,
     DuplicateIdentifierError,
     InvalidChangeError,
     NotFoundError,
 )
-from townhall.identity.domain.model import Resident
+from townhall.identity.domain.model import Resident, normal_contact
 from townhall.identity.domain.sessions import RESIDENT
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
 from townhall.runtime.clock import Clock
@@ -66,11 +67,27 @@ async def move_resident(command: commands.MoveResident, uow: UnitOfWork) -> None
 
 
 async def add_contact_point(command: commands.AddContactPoint, uow: UnitOfWork) -> None:
+    """An officer adds a contact point as the resident gave it (assisted digital).
+
+    One another resident holds is refused with a conflict: an officer may look any
+    resident up anyway, so the answer tells them nothing new, and a contact point
+    belongs to one record (codes sent to it must reach one resident); two records of
+    one person are merged instead. Residents add theirs through a code sent to it
+    (``access_handlers.request_contact_point``), whose answer never says this.
+    """
     async with uow:
         resident = await _resident(uow, command.resident_id)
+        if await held_by_another(uow, resident, command.kind, command.value):
+            raise ContactPointTakenError(command.kind)
         resident.add_contact_point(command.kind, command.value)
         await uow.residents.save(resident)
         await uow.commit()
+
+
+async def held_by_another(uow: UnitOfWork, resident: Resident, kind: str, value: str) -> bool:
+    """Whether a resident other than ``resident`` (merges followed) holds this contact."""
+    holder = await uow.residents.find_by_contact(kind, normal_contact(kind, value))
+    return holder is not None and holder.id != resident.id
 
 
 async def link_identifier(command: commands.LinkIdentifier, uow: UnitOfWork) -> None:
