@@ -29,6 +29,7 @@ from townhall.identity.domain import commands
 from townhall.identity.service_layer import (
     access_handlers,
     client_handlers,
+    contact_handlers,
     handlers,
     matching_handlers,
     officer_handlers,
@@ -59,6 +60,8 @@ COMMANDS: dict[type, Handler] = {
     commands.SetPreferredLanguage: handlers.set_preferred_language,
     commands.MoveResident: handlers.move_resident,
     commands.AddContactPoint: handlers.add_contact_point,
+    commands.RequestContactPoint: contact_handlers.request_contact_point,
+    commands.ConfirmContactPoint: contact_handlers.confirm_contact_point,
     commands.LinkIdentifier: handlers.link_identifier,
     commands.RaiseAssurance: handlers.raise_assurance,
     commands.ChangeConsent: handlers.change_consent,

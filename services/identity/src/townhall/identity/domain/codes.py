@@ -11,7 +11,17 @@ from townhall.identity.domain.exceptions import InvalidCodeError
 
 LIFETIME = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
-PURPOSES = ("track", "verify_email")
+#: Codes redeemed for a token at ``/auth/codes/redeem``: a tracking visit's, a sign-up's.
+SIGN_IN = ("track", "verify_email")
+#: A code sent to a contact point a resident asked to add to their record: it is stored
+#: once that resident gives the code back; it signs nobody in.
+VERIFY_CONTACT = "verify_contact"
+PURPOSES = (*SIGN_IN, VERIFY_CONTACT)
+
+
+def channel_for(kind: str) -> str:
+    """How a code reaches a contact point of this kind: ``email`` or ``sms``."""
+    return "email" if kind == "email" else "sms"
 
 
 @dataclass
@@ -29,6 +39,11 @@ class OneTimeCode:
     used_at: datetime | None = None
     #: For a ``track`` code asked for to follow one request: that request's reference.
     request_reference: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """The kind of contact point the code went to: ``email`` or ``phone``."""
+        return "email" if self.channel == "email" else "phone"
 
     def redeem(self, code_hashes: Collection[str], now: datetime) -> None:
         """Accept the code once, or count a failed attempt and refuse.

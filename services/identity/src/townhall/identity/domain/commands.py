@@ -51,6 +51,26 @@ class AddContactPoint:
 
 
 @dataclass(frozen=True)
+class RequestContactPoint:
+    """A resident asks to add an email or phone to their own record: a code goes there
+    first, and the contact point is stored only when they confirm it."""
+
+    resident_id: uuid.UUID
+    kind: str
+    value: str
+
+
+@dataclass(frozen=True)
+class ConfirmContactPoint:
+    """The resident gives back the code :class:`RequestContactPoint` sent."""
+
+    resident_id: uuid.UUID
+    reference: str
+    code: str = field(repr=False)
+    client_address: str = "unknown"
+
+
+@dataclass(frozen=True)
 class LinkIdentifier:
     resident_id: uuid.UUID
     system: str

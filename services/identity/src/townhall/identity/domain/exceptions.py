@@ -13,6 +13,14 @@ class DuplicateEmailError(IdentityError):
         self.email = email
 
 
+class ContactPointTakenError(IdentityError):
+    """Told only to officers, who may look residents up anyway (see ``handlers``)."""
+
+    def __init__(self, kind: str):
+        what = "email address" if kind == "email" else "phone number"
+        super().__init__(f"this {what} belongs to another resident")
+
+
 class NotFoundError(IdentityError):
     def __init__(self, what: str, ident: object):
         super().__init__(f"no {what} with id {ident}")

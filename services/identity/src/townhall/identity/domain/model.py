@@ -144,29 +144,33 @@ class Resident:
         )
 
     def add_contact_point(self, kind: str, value: str) -> None:
-        self._refuse_if_erased()
-        value = value.lower() if kind == "email" else value
-        if any(p.kind == kind and p.value == value for p in self.contact_points):
-            return
-        self.contact_points.append(ContactPoint(kind, value))
-        personal = {"contact_points": [vars(p) for p in self.contact_points]}
-        self.events.append(events.ResidentContactPointsChanged(self.id, personal))
+        """Add an email or phone as given (unverified): what an officer records."""
+        self._put_contact(ContactPoint(kind, normal_contact(kind, value)))
 
     def contact(self, kind: str) -> ContactPoint | None:
         return next((p for p in self.contact_points if p.kind == kind), None)
 
     def verify_contact(self, kind: str, value: str) -> None:
-        """The resident proved they receive messages there; a verified email gives LoA 1."""
-        self._refuse_if_erased()
-        self.contact_points = [
-            replace(p, verified=True) if (p.kind, p.value) == (kind, value) else p
-            for p in self.contact_points
-        ]
-        personal = {"contact_points": [vars(p) for p in self.contact_points]}
-        self.events.append(events.ResidentContactPointsChanged(self.id, personal))
+        """The resident proved they receive messages there (a code sent to it): the
+        contact point is added if new and marked verified; a verified email gives LoA 1."""
+        self._put_contact(ContactPoint(kind, normal_contact(kind, value), verified=True))
         if kind == "email" and self.loa < 1:
             self.loa = 1
             self.events.append(events.ResidentAssuranceRaised(self.id, 1, "verified_email", None))
+
+    def _put_contact(self, point: ContactPoint) -> None:
+        """Add ``point``, or mark the one held verified; a point never loses its proof."""
+        self._refuse_if_erased()
+        same = (point.kind, point.value)
+        held = next((p for p in self.contact_points if (p.kind, p.value) == same), None)
+        if held is not None and (held.verified or not point.verified):
+            return
+        if held is None:
+            self.contact_points.append(point)
+        else:
+            self.contact_points = [point if p is held else p for p in self.contact_points]
+        personal = {"contact_points": [vars(p) for p in self.contact_points]}
+        self.events.append(events.ResidentContactPointsChanged(self.id, personal))
 
     def code_issued(self, reference: str, channel: str, destination: str, code: str) -> None:
         """Record that a one-time code must be delivered (sealed: never in clear)."""
@@ -234,6 +238,11 @@ class Resident:
     def _refuse_if_erased(self) -> None:
         if self.erased:
             raise ResidentErasedError()
+
+
+def normal_contact(kind: str, value: str) -> str:
+    """Emails compare case-insensitively; phone numbers arrive in normal form."""
+    return value.strip().lower() if kind == "email" else value
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:

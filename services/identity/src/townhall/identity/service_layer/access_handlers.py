@@ -4,7 +4,8 @@ with a verified email and a password, and signing in to it."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -12,14 +13,14 @@ from typing import Protocol
 from townhall.identity.adapters.codes import new_code, new_reference
 from townhall.identity.adapters.throttle import SignInThrottle
 from townhall.identity.domain import commands
-from townhall.identity.domain.codes import LIFETIME, OneTimeCode
+from townhall.identity.domain.codes import LIFETIME, SIGN_IN, OneTimeCode, channel_for
 from townhall.identity.domain.exceptions import (
     DuplicateEmailError,
     EmailNotVerifiedError,
     InvalidCodeError,
     InvalidCredentialsError,
 )
-from townhall.identity.domain.model import Resident
+from townhall.identity.domain.model import ContactPoint, Resident
 from townhall.identity.domain.sessions import RESIDENT
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
 from townhall.runtime.clock import Clock
@@ -58,19 +59,18 @@ class Granted:
     session: bool = False
 
 
-async def _issue_code(
+async def issue_code(
     uow: UnitOfWork,
     access: Access,
     resident: Resident,
     purpose: str,
-    kind: str,
+    contact: ContactPoint,
     now: datetime,
     request_reference: str | None = None,
 ) -> tuple[OneTimeCode, str]:
-    contact = resident.contact(kind)
-    assert contact is not None
+    """Store a new code for ``resident`` sent to ``contact``; return it and the code."""
     reference, code = new_reference(), new_code()
-    channel = "email" if kind == "email" else "sms"
+    channel = channel_for(contact.kind)
     stored = OneTimeCode(
         reference,
         resident.id,
@@ -86,10 +86,49 @@ async def _issue_code(
     return stored, code
 
 
-async def _limit_issuing(access: Access, kind: str, value: str) -> None:
+async def limit_issuing(access: Access, kind: str, value: str) -> None:
     """Codes sent to one contact point are limited (no flooding a phone), counted
     whether or not the contact is a resident's: the limit reveals nothing either."""
     await access.codes_sent.ahit(f"{kind}:{value}")
+
+
+@asynccontextmanager
+async def counting_wrong_codes(access: Access, client_address: str) -> AsyncIterator[None]:
+    """Refuse a client address that has been failing; count a refused code against it."""
+    await access.sign_in.check_address(client_address)
+    try:
+        yield
+    except InvalidCodeError:
+        await access.sign_in.failed_from(client_address)
+        raise
+
+
+async def take_code(
+    uow: UnitOfWork,
+    access: Access,
+    reference: str,
+    code: str,
+    now: datetime,
+    fits: Callable[[OneTimeCode], bool],
+) -> OneTimeCode:
+    """The stored code ``reference`` names, redeemed with ``code`` in ``uow``.
+
+    One that does not exist, or does not ``fit`` where it is presented (another
+    purpose, another resident), is refused untouched, as an unknown reference is: it is
+    never compared, so trying it teaches nothing and spends none of its attempts. A
+    wrong code counts a failed attempt, committed whatever happens next.
+    """
+    stored = await uow.codes.get(reference)
+    if stored is None or not fits(stored):
+        raise InvalidCodeError()
+    try:
+        stored.redeem(access.code_hashes(reference, code), now)
+    except InvalidCodeError:
+        await uow.codes.save(stored)
+        await uow.commit()
+        raise
+    await uow.codes.save(stored)
+    return stored
 
 
 async def start_tracking(
@@ -104,7 +143,7 @@ async def start_tracking(
     """
     kind, value = ("email", command.email.lower()) if command.email else ("phone", command.phone)
     assert value is not None
-    await _limit_issuing(access, kind, value)
+    await limit_issuing(access, kind, value)
     async with uow:
         resident = await uow.residents.find_by_contact(kind, value)
         if resident is None and command.request_reference is not None:
@@ -121,8 +160,10 @@ async def start_tracking(
             )
             await uow.residents.add(resident)
         now = clock()
-        stored, code = await _issue_code(
-            uow, access, resident, "track", kind, now, command.request_reference
+        contact = resident.contact(kind)
+        assert contact is not None
+        stored, code = await issue_code(
+            uow, access, resident, "track", contact, now, command.request_reference
         )
         await uow.commit()
     access.mailbox.deliver(stored.reference, stored.channel, stored.destination, code)
@@ -144,7 +185,7 @@ async def sign_up(command: commands.SignUp, uow: UnitOfWork, access: Access, clo
     never stored. The password is hashed either way, so time tells nothing either.
     """
     email = command.email.strip().lower()
-    await _limit_issuing(access, "email", email)
+    await limit_issuing(access, "email", email)
     password_hash = access.hash_password(command.password)
     async with uow:
         if await uow.residents.email_taken(email):
@@ -164,7 +205,9 @@ async def sign_up(command: commands.SignUp, uow: UnitOfWork, access: Access, clo
         except DuplicateEmailError:  # another sign-up for it landed since the check
             access.mailbox.tell("email", email, ACCOUNT_EXISTS_NOTICE)
             return new_reference()
-        stored, code = await _issue_code(uow, access, resident, "verify_email", "email", clock())
+        contact = resident.contact("email")
+        assert contact is not None
+        stored, code = await issue_code(uow, access, resident, "verify_email", contact, clock())
         await uow.commit()
     access.mailbox.deliver(stored.reference, stored.channel, stored.destination, code)
     return stored.reference
@@ -184,22 +227,11 @@ async def redeem_code(
     the request it was asked for (``ref``), if any: the one request it is good for.
 
     A code dies after a few wrong tries (``MAX_ATTEMPTS``); the resident asks for a new
-    one. Wrong codes also delay their client address, as failed sign-ins do.
+    one. Wrong codes also delay their client address, as failed sign-ins do. A code sent
+    to verify a contact point signs nobody in: here it is refused as an unknown one.
     """
-    await access.sign_in.check_address(command.client_address)
-    async with uow:
-        stored = await uow.codes.get(command.reference)
-        if stored is None:
-            await access.sign_in.failed_from(command.client_address)
-            raise InvalidCodeError()
-        try:
-            stored.redeem(access.code_hashes(command.reference, command.code), clock())
-        except InvalidCodeError:
-            await uow.codes.save(stored)  # the failed attempt counts, whatever happens next
-            await uow.commit()
-            await access.sign_in.failed_from(command.client_address)
-            raise
-        await uow.codes.save(stored)
+    async with counting_wrong_codes(access, command.client_address), uow:
+        stored = await take_code(uow, access, command.reference, command.code, clock(), _signs_in)
         resident = await uow.residents.get(stored.resident_id)
         assert resident is not None
         if stored.purpose == "verify_email":
@@ -209,6 +241,10 @@ async def redeem_code(
     if stored.purpose == "verify_email":
         return Granted(resident.id, resident.loa, session=True)
     return Granted(resident.id, 0, stored.request_reference)
+
+
+def _signs_in(code: OneTimeCode) -> bool:
+    return code.purpose in SIGN_IN
 
 
 async def authenticate_resident(

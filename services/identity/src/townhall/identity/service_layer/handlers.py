@@ -7,12 +7,13 @@ from dataclasses import replace
 
 from townhall.identity.domain import commands
 from townhall.identity.domain.exceptions import (
+    ContactPointTakenError,
     DuplicateEmailError,
     DuplicateIdentifierError,
     InvalidChangeError,
     NotFoundError,
 )
-from townhall.identity.domain.model import Resident
+from townhall.identity.domain.model import Resident, normal_contact
 from townhall.identity.domain.sessions import RESIDENT
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
 from townhall.runtime.clock import Clock
@@ -29,7 +30,7 @@ async def register_resident(command: commands.RegisterResident, uow: UnitOfWork)
     return resident.id
 
 
-async def _resident(uow: UnitOfWork, resident_id: uuid.UUID) -> Resident:
+async def existing_resident(uow: UnitOfWork, resident_id: uuid.UUID) -> Resident:
     resident = await uow.residents.get(resident_id)
     if resident is None:
         raise NotFoundError("resident", resident_id)
@@ -38,7 +39,7 @@ async def _resident(uow: UnitOfWork, resident_id: uuid.UUID) -> Resident:
 
 async def change_name(command: commands.ChangeName, uow: UnitOfWork) -> None:
     async with uow:
-        resident = await _resident(uow, command.resident_id)
+        resident = await existing_resident(uow, command.resident_id)
         resident.change_name(command.given_name, command.family_name, command.since)
         await uow.residents.save(resident)
         await uow.commit()
@@ -46,7 +47,7 @@ async def change_name(command: commands.ChangeName, uow: UnitOfWork) -> None:
 
 async def set_preferred_language(command: commands.SetPreferredLanguage, uow: UnitOfWork) -> None:
     async with uow:
-        resident = await _resident(uow, command.resident_id)
+        resident = await existing_resident(uow, command.resident_id)
         resident.set_language(command.language)
         await uow.residents.save(resident)
         await uow.commit()
@@ -59,18 +60,34 @@ async def move_resident(command: commands.MoveResident, uow: UnitOfWork) -> None
     except ValueError as exc:
         raise InvalidChangeError(str(exc)) from exc
     async with uow:
-        resident = await _resident(uow, command.resident_id)
+        resident = await existing_resident(uow, command.resident_id)
         resident.move(replace(command, postcode=postcode))
         await uow.residents.save(resident)
         await uow.commit()
 
 
 async def add_contact_point(command: commands.AddContactPoint, uow: UnitOfWork) -> None:
+    """An officer adds a contact point as the resident gave it (assisted digital).
+
+    One another resident holds is refused with a conflict: an officer may look any
+    resident up anyway, so the answer tells them nothing new, and a contact point
+    belongs to one record (codes sent to it must reach one resident); two records of
+    one person are merged instead. Residents add theirs through a code sent to it
+    (``access_handlers.request_contact_point``), whose answer never says this.
+    """
     async with uow:
-        resident = await _resident(uow, command.resident_id)
+        resident = await existing_resident(uow, command.resident_id)
+        if await held_by_another(uow, resident, command.kind, command.value):
+            raise ContactPointTakenError(command.kind)
         resident.add_contact_point(command.kind, command.value)
         await uow.residents.save(resident)
         await uow.commit()
+
+
+async def held_by_another(uow: UnitOfWork, resident: Resident, kind: str, value: str) -> bool:
+    """Whether a resident other than ``resident`` (merges followed) holds this contact."""
+    holder = await uow.residents.find_by_contact(kind, normal_contact(kind, value))
+    return holder is not None and holder.id != resident.id
 
 
 async def link_identifier(command: commands.LinkIdentifier, uow: UnitOfWork) -> None:
@@ -78,7 +95,7 @@ async def link_identifier(command: commands.LinkIdentifier, uow: UnitOfWork) -> 
         owner = await uow.residents.identifier_owner(command.system, command.value)
         if owner is not None and owner != command.resident_id:
             raise DuplicateIdentifierError(command.system)
-        resident = await _resident(uow, command.resident_id)
+        resident = await existing_resident(uow, command.resident_id)
         resident.link_identifier(command.system, command.value)
         await uow.residents.save(resident)
         await uow.commit()
@@ -86,7 +103,7 @@ async def link_identifier(command: commands.LinkIdentifier, uow: UnitOfWork) -> 
 
 async def raise_assurance(command: commands.RaiseAssurance, uow: UnitOfWork) -> None:
     async with uow:
-        resident = await _resident(uow, command.resident_id)
+        resident = await existing_resident(uow, command.resident_id)
         resident.raise_assurance(command.loa, command.evidence, command.officer_id)
         await uow.residents.save(resident)
         await uow.commit()
@@ -94,7 +111,7 @@ async def raise_assurance(command: commands.RaiseAssurance, uow: UnitOfWork) -> 
 
 async def change_consent(command: commands.ChangeConsent, uow: UnitOfWork) -> None:
     async with uow:
-        resident = await _resident(uow, command.resident_id)
+        resident = await existing_resident(uow, command.resident_id)
         resident.change_consent(command.domain, command.granted)
         await uow.residents.save(resident)
         await uow.commit()
@@ -105,7 +122,7 @@ async def erase_resident(command: commands.EraseResident, uow: UnitOfWork, clock
     the resident's, and those of every record merged into theirs; end their sessions."""
     now = clock()
     async with uow:
-        survivor = await _resident(uow, command.resident_id)
+        survivor = await existing_resident(uow, command.resident_id)
         for resident in [survivor, *await uow.residents.merged_into(survivor.id)]:
             resident.erase()
             await uow.residents.save(resident)

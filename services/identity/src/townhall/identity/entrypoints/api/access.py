@@ -12,7 +12,6 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from townhall.identity.domain import commands
-from townhall.identity.domain.codes import LIFETIME
 from townhall.identity.domain.sessions import RESIDENT
 from townhall.identity.entrypoints.api.dependencies import (
     Bus,
@@ -30,6 +29,7 @@ from townhall.identity.entrypoints.api.schemas import (
     SignUpRequest,
     TokenResponse,
     TrackingRequest,
+    code_sent,
 )
 from townhall.identity.entrypoints.api.sessions import signed_in
 from townhall.identity.service_layer.access_handlers import Granted
@@ -37,10 +37,6 @@ from townhall.runtime.openapi import problems
 
 router = APIRouter(tags=["residents' access"])
 mailbox_router = APIRouter(tags=["development"])
-
-
-def _code_sent(reference: str) -> CodeSent:
-    return CodeSent(reference=reference, expires_in=int(LIFETIME.total_seconds()))
 
 
 async def _token(
@@ -79,7 +75,7 @@ async def start_tracking(body: TrackingRequest, bus: Bus, context: Context) -> C
         body.phone,
         body.request_reference,
     )
-    return _code_sent(await bus.handle(command, context))
+    return code_sent(await bus.handle(command, context))
 
 
 @router.post(
@@ -120,7 +116,7 @@ async def sign_up(body: SignUpRequest, bus: Bus, context: Context) -> CodeSent:
         body.family_name,
         body.preferred_language,
     )
-    return _code_sent(await bus.handle(command, context))
+    return code_sent(await bus.handle(command, context))
 
 
 @router.post(

@@ -12,9 +12,11 @@ The table says which kind of caller, at which level of assurance (see
 
 Residents: a tracking-code token (level 0) is good for one request on the services that
 hold requests; here it is good for nothing beyond what anyone may do. Reading and
-changing one's own record needs an account with a verified email (``ACCOUNT``);
-erasing it, which cannot be undone, needs identity checked (``VERIFIED``). Sign-in,
-sign-up, tracking codes and the key set are open to anyone (``anonymous``).
+changing one's own record needs an account with a verified email (``ACCOUNT``); a
+contact point a resident adds is stored once they confirm the code sent to it, which
+only they can (officers add contact points directly); erasing it, which cannot be
+undone, needs identity checked (``VERIFIED``). Sign-in, sign-up, tracking codes and the
+key set are open to anyone (``anonymous``).
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ _OWN_RECORD = {
     "resident.change_name": "Change a resident's name",
     "resident.set_language": "Set a resident's preferred language",
     "resident.move": "Record a resident's new address",
-    "resident.add_contact_point": "Add an email address or phone number",
+    "resident.add_contact_point": "Add an email or phone (a resident confirms theirs by code)",
     "consent.read": "Read the services a resident shares their history with",
     "consent.change": "Grant or withdraw consent to share with a service",
 }
@@ -81,6 +83,10 @@ ACCESS = AccessTable(
             "Register a resident (officers, or services that match records)",
             officers=True,
             scope=MATCH,
+        ),
+        "resident.verify_contact_point": Rule(
+            "Confirm an email address or phone number with the code sent to it",
+            residents=ACCOUNT,
         ),
         "resident.erase": Rule(
             "Erase a resident's personal data (crypto-shredding)",

@@ -21,6 +21,8 @@ def to_problem(exc: e.IdentityError) -> ProblemError:
     match exc:
         case e.DuplicateEmailError():
             return Conflict(str(exc), title="Already registered")
+        case e.ContactPointTakenError():
+            return Conflict(str(exc), title="Held by another resident")
         case e.DuplicateIdentifierError() | e.RoleNotHeldError() | e.AlreadyExistsError():
             return Conflict(str(exc))
         case e.NotFoundError():

@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from townhall.identity import views
 from townhall.identity.domain import commands
+from townhall.identity.domain.sessions import RESIDENT
 from townhall.identity.entrypoints.api.dependencies import (
     Bus,
+    ClientAddress,
     Context,
     Sessions,
     actor_id,
@@ -20,6 +22,8 @@ from townhall.identity.entrypoints.api.dependencies import (
 from townhall.identity.entrypoints.api.schemas import (
     AssuranceRequest,
     ChangeNameRequest,
+    CodeSent,
+    ConfirmContactPointRequest,
     ConsentDomain,
     ConsentsOut,
     ContactPointRequest,
@@ -27,6 +31,7 @@ from townhall.identity.entrypoints.api.schemas import (
     IdentifierRequest,
     LanguageRequest,
     MoveRequest,
+    code_sent,
 )
 from townhall.runtime.auth import Principal
 from townhall.runtime.openapi import problems
@@ -68,15 +73,47 @@ async def move(resident_id: UUID, body: MoveRequest, bus: Bus, context: Context)
 
 @router.post(
     "/contact-points",
-    status_code=204,
-    dependencies=[allowed("resident.add_contact_point")],
-    responses=problems(404, 409, 410),
+    status_code=202,
+    response_model=CodeSent,
+    responses={204: {"description": "Added (by an officer)"}, **problems(404, 409, 410, 429)},
 )
 async def add_contact_point(
-    resident_id: UUID, body: ContactPointRequest, bus: Bus, context: Context
-) -> None:
+    resident_id: UUID,
+    body: ContactPointRequest,
+    caller: Annotated[Principal, allowed("resident.add_contact_point")],
+    bus: Bus,
+    context: Context,
+) -> CodeSent | Response:
+    """A resident's own email or phone: a code goes to it (``202``, the same answer
+    whoever holds the value), and it is stored, verified, once they give the code back
+    at ``/contact-points/verify``. An officer adds one directly (``204``), and is told
+    ``409`` if another resident holds it: officers may look residents up anyway."""
     kind, value = ("email", str(body.email)) if body.email else ("phone", str(body.phone))
+    if caller.kind == RESIDENT:
+        command = commands.RequestContactPoint(resident_id, kind, value)
+        return code_sent(await bus.handle(command, context))
     await bus.handle(commands.AddContactPoint(resident_id, kind, value), context)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/contact-points/verify",
+    status_code=204,
+    dependencies=[allowed("resident.verify_contact_point")],
+    responses=problems(401, 404, 410, 429),
+)
+async def verify_contact_point(
+    resident_id: UUID,
+    body: ConfirmContactPointRequest,
+    client: ClientAddress,
+    bus: Bus,
+    context: Context,
+) -> None:
+    """Store the contact point the code went to, verified. A wrong, used or expired
+    code, another resident's, and a value another resident took meanwhile: all ``401``
+    alike. A code dies after a few wrong tries; ask for a new one."""
+    command = commands.ConfirmContactPoint(resident_id, body.reference, body.code, client)
+    await bus.handle(command, context)
 
 
 @router.put(

@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from townhall.identity.domain.codes import LIFETIME
 from townhall.identity.domain.model import ALL_DOMAINS
 from townhall.identity.domain.officers import ADMIN, DOMAINS
 from townhall.runtime.normal_forms import normalise_postcode
@@ -201,13 +202,24 @@ class TrackingRequest(_Body):
 class CodeSent(BaseModel):
     """A one-time code is on its way (if it can be: the answer is the same either way)."""
 
-    reference: str = Field(description="Redeem it with the code at /auth/codes/redeem.")
+    reference: str = Field(
+        description="Give it back with the code: at /auth/codes/redeem, or for a contact "
+        "point at its /contact-points/verify."
+    )
     expires_in: int = Field(description="Seconds the code stays valid.")
+
+
+def code_sent(reference: str) -> CodeSent:
+    return CodeSent(reference=reference, expires_in=int(LIFETIME.total_seconds()))
 
 
 class RedeemRequest(_Body):
     reference: Annotated[str, StringConstraints(pattern=r"^TH-[0-9A-Z]{8}$")]
     code: Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
+
+
+class ConfirmContactPointRequest(RedeemRequest):
+    """The reference adding the contact point answered, and the code sent to it."""
 
 
 class SignUpRequest(_Body):
