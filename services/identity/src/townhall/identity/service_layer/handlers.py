@@ -69,10 +69,11 @@ async def move_resident(command: commands.MoveResident, uow: UnitOfWork) -> None
 async def add_contact_point(command: commands.AddContactPoint, uow: UnitOfWork) -> None:
     """An officer adds a contact point as the resident gave it (assisted digital).
 
-    One another resident holds is refused with a conflict: an officer may look any
-    resident up anyway, so the answer tells them nothing new, and a contact point
-    belongs to one record (codes sent to it must reach one resident); two records of
-    one person are merged instead. Residents add theirs through a code sent to it
+    An email another resident holds is refused with a conflict: an officer may look
+    any resident up anyway, so the answer tells them nothing new, and an email belongs
+    to one record (it signs them in; codes sent to it must reach one resident); two
+    records of one person are merged instead. A phone may be on several records: a
+    household's landline is each of its residents'. Residents add theirs through a code sent to it
     (``access_handlers.request_contact_point``), whose answer never says this.
     """
     async with uow:
@@ -84,8 +85,16 @@ async def add_contact_point(command: commands.AddContactPoint, uow: UnitOfWork) 
         await uow.commit()
 
 
+#: Contact points that belong to one record. An email signs a resident in and receives
+#: their codes; a phone is often a household's landline, on each of its residents' records.
+ONE_RECORD_KINDS = frozenset({"email"})
+
+
 async def held_by_another(uow: UnitOfWork, resident: Resident, kind: str, value: str) -> bool:
-    """Whether a resident other than ``resident`` (merges followed) holds this contact."""
+    """Whether a resident other than ``resident`` (merges followed) holds this contact,
+    where it may belong to one record only (:data:`ONE_RECORD_KINDS`)."""
+    if kind not in ONE_RECORD_KINDS:
+        return False
     holder = await uow.residents.find_by_contact(kind, normal_contact(kind, value))
     return holder is not None and holder.id != resident.id
 
