@@ -174,9 +174,10 @@ def _payment_succeeded(reference: str) -> Envelope:
     )
 
 
-async def test_a_reaction_that_cannot_seal_is_retried_by_the_consumer_not_dead_lettered(
+async def test_the_councils_own_words_need_no_key_so_reports_and_payments_never_wait(
     world: World,
 ) -> None:
+    world.keys.down = True  # identity unreachable
     officer = commands.Actor("officer-2", "officer", {"pest_control": ("personal",)})
     command = commands.SubmitCase(
         service_code="pest_control",
@@ -187,11 +188,16 @@ async def test_a_reaction_that_cannot_seal_is_retried_by_the_consumer_not_dead_l
         location=commands.Location(address="1 High Street"),
     )
     reference = str((await world.handle(command)).reference)
-    assert world.store.cases[reference].status == "awaiting_payment"
-    world.keys.down = True
+    fee_due = world.last()
+    consumers_transaction = FakeSession()
+    await Reactions(world.cases.bus)(consumers_transaction, [_payment_succeeded(reference)])
+    await consumers_transaction.commit()
 
-    with pytest.raises(DataKeyUnavailableError) as raised:
-        await Reactions(world.cases.bus)(FakeSession(), [_payment_succeeded(reference)])
+    assert world.store.cases[reference].status != "awaiting_payment", "the payment moved it on"
+    assert (fee_due.data["to_status"], fee_due.data["sealed"]) == ("awaiting_payment", None)
+    assert fee_due.data["reason"].startswith("Pay "), "the council's words, in clear"
+    assert world.keys.asked == []
 
-    assert classify(raised.value) is Failure.TRANSIENT
-    assert world.store.cases[reference].status == "awaiting_payment"
+
+def test_a_missing_key_is_a_transient_failure_a_consumer_retries() -> None:
+    assert classify(DataKeyUnavailableError("identity unreachable")) is Failure.TRANSIENT

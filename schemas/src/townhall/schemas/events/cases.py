@@ -131,7 +131,11 @@ class CaseStatusChanged(_CaseEvent):
     to_status: Status
     reason: str = Field(
         default="",
-        description="Why, in words the resident may read; blank when it is in ``sealed``.",
+        description=(
+            "Why, in words the resident may read; blank when it is in ``sealed``. A change "
+            "the system makes (``changed_by`` system:…) gives the council's fixed words in "
+            "clear."
+        ),
     )
     changed_by: str = Field(description="officer:<id>, resident:<id>, or system:<cause>.")
     sealed: str | None = Field(default=None, description=_sealed("reason"))

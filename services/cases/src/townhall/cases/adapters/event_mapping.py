@@ -5,6 +5,9 @@ text, a status change's reason, an attachment's file name) is published sealed u
 the resident's data key, the clear fields blank: erasing the resident destroys the key
 and the text with it, in every copy (see :mod:`townhall.schemas.events.cases`). An
 unmatched case (no resident) has no key to seal under; its text is published as given.
+A status change the system makes (a fee due, a payment or booking arriving) gives the
+council's own fixed words as its reason: in clear, so reporting and payments never wait
+for identity's keys.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ def sealed_fields(event: events.DomainEvent) -> dict[str, Any]:
     names: tuple[str, ...] = getattr(_contract_of(event), "SEALED_FIELDS", ())
     if not names or getattr(event, "resident_id", None) is None:
         return {}
+    if isinstance(event, events.CaseStatusChanged) and event.changed_by.startswith("system:"):
+        return {}  # the council's own words ("Pay £45.00 to continue"), not the resident's
     fields = {name: getattr(event, name) for name in names}
     return fields if any(fields.values()) else {}
 
