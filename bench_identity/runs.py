@@ -113,7 +113,7 @@ def throughput(residents: int = 100_000, queries: int = 3000) -> Row:
 
 
 def council(
-    households: int = 1200,
+    households: int = 3000,
     seed: int = 12,
     progress: Callable[[str, int], Callable[[], None]] | None = None,
 ) -> list[Row]:
