@@ -122,6 +122,9 @@ class ServiceSettings(BaseSettings):
     metrics_allow: Networks = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
     #: Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (none by default).
     trusted_proxies: Networks = Field(default_factory=list)
+    #: Where rate limits and sign-in delays count (``limits`` storage): ``memory://`` for
+    #: one process, a shared store such as ``redis://host:6379`` for several replicas.
+    rate_limit_storage: str = "memory://"
 
     @property
     def development(self) -> bool:

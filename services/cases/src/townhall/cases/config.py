@@ -42,6 +42,3 @@ class CasesSettings(ServiceSettings):
     case_lookup_limit: str = "120/minute"
     #: … and Open311's requests and tokens, per client address.
     open311_lookup_limit: str = "60/minute"
-    #: Where hits are counted: ``memory://`` (one process) or e.g. ``redis://host:6379``
-    #: shared by every replica.
-    rate_limit_storage: str = "memory://"

@@ -171,7 +171,7 @@ def bootstrap(
     lookups = RateLimit(
         "identity-officer-lookups",
         settings.identity_officer_lookup_limit,
-        settings.identity_rate_limit_storage,
+        settings.rate_limit_storage,
     )
     return Identity(
         settings,
@@ -190,7 +190,7 @@ def bootstrap(
 
 def sign_in_throttle(settings: IdentitySettings, clock: Clock = utc_now) -> SignInThrottle:
     """Delays after failed sign-ins as the settings say (``adapters.throttle``)."""
-    storage = settings.identity_rate_limit_storage
+    storage = settings.rate_limit_storage
     first, cap = settings.identity_backoff_first_s, settings.identity_backoff_cap_s
     free = settings.identity_address_free_failures
     return SignInThrottle(
@@ -253,7 +253,7 @@ def _access(
         codes_sent=RateLimit(
             "identity-codes-sent",
             settings.identity_code_issue_limit,
-            settings.identity_rate_limit_storage,
+            settings.rate_limit_storage,
         ),
         hash_password=hash_password,
         verify_password=verify_password,

@@ -43,9 +43,6 @@ class IdentitySettings(ServiceSettings):
     identity_resident_session_ttl_s: int = 30 * 24 * 3600
     #: A new signing key is published this long before it signs (verifiers cache JWKS).
     identity_key_grace_s: int = 600
-    #: Where throttling counts (``limits`` storage): ``memory://`` for one process,
-    #: ``redis://…`` shared when identity runs as several replicas.
-    identity_rate_limit_storage: str = "memory://"
     #: After a failed sign-in (password, client secret, one-time code, refresh token)
     #: the next attempt from that account and client address waits this long, doubling
     #: with each failure up to the cap; a success clears it. Never a lockout: the right

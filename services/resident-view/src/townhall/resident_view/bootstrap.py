@@ -33,7 +33,7 @@ class OfficerLimits:
 
     @classmethod
     def configured(cls, settings: ResidentViewSettings) -> OfficerLimits:
-        store = settings.rate_limit_storage_uri
+        store = settings.rate_limit_storage
         return cls(
             RateLimit("resident-view-officer-search", settings.officer_search_limit, store),
             RateLimit("resident-view-officer-lookups", settings.officer_lookup_limit, store),

@@ -34,9 +34,6 @@ class ResidentViewSettings(ServiceSettings):
     #: a contact centre's day; a script walking the records meets them in a minute.
     officer_search_limit: str = "60/minute"
     officer_lookup_limit: str = "600/minute"
-    #: Where the counts are kept: ``memory://`` for one process; a shared store such as
-    #: ``redis://host:6379`` when several processes serve the API.
-    rate_limit_storage_uri: str = "memory://"
 
     @field_validator("officer_search_limit", "officer_lookup_limit")
     @classmethod
