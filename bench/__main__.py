@@ -19,6 +19,7 @@ from bench.report import Report
 from bench.throughput import load_topic, projection_rate, raw_consume_rate
 from bench.workload import registered_records
 from townhall.runtime.broker import EmbeddedBroker, free_port
+from townhall.runtime.logging import configure_logging
 from townhall.runtime.settings import embedded_kafka_settings
 from townhall.runtime.testkit.fixtures import DEFAULT_POSTGRES, PostgresDatabases
 
@@ -107,6 +108,7 @@ def measure_latency(report: Report, workdir: Path) -> None:
 
 
 def main() -> int:
+    configure_logging("bench", level="WARNING", json=False)  # progress bars, not access logs
     report = Report(console)
     broker = EmbeddedBroker(port=free_port())
     broker.start()
