@@ -39,6 +39,7 @@ from bench_identity.council.people import (
     Household,
     Person,
 )
+from townhall.identity.linkage.synthetic_people import typo
 
 SYSTEMS = ("council_tax", "waste", "housing")
 
@@ -82,18 +83,6 @@ def _periods(council: Council, house: Household) -> list[tuple[date, date, Addre
 def _present(council: Council, house: Household, home: Address, on: date) -> list[Person]:
     people = [council.people[pid] for pid in house.members]
     return [p for p in people if p.home_at(on) == home and p.born <= on]
-
-
-def _typo(rng: random.Random, word: str) -> str:
-    if len(word) < 4:
-        return word + rng.choice("aeiou")
-    i = rng.randrange(1, len(word) - 1)
-    kind = rng.random()
-    if kind < 0.4:
-        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
-    if kind < 0.7:
-        return word[:i] + word[i + 1 :]
-    return word[:i] + rng.choice("aeioulnrst") + word[i + 1 :]
 
 
 def _property(home: Address) -> str:
@@ -155,7 +144,7 @@ def _account_name(
         if person.suffix and rng.random() < 0.3:
             family += " JNR" if person.suffix == "Jr" else " SNR"
         if rng.random() < 0.02:
-            family = _typo(rng, family)
+            family = typo(rng, family)
             got.add("typo")
         given = {"title_initial": person.given[0], "title_full": person.given,
                  "initial": person.given[0], "title_only": ""}[style]  # fmt: skip
@@ -197,9 +186,9 @@ def _call(
     roll = rng.random()
     if roll < 0.10:
         if rng.random() < 0.5:
-            given = _typo(rng, given)
+            given = typo(rng, given)
         else:
-            family = _typo(rng, family)
+            family = typo(rng, family)
         tags.add("typo")
     elif roll < 0.14:
         given, family = family, given
@@ -268,7 +257,7 @@ def _occupant(
         tags.add("nickname")
     family = person.family_at(on)
     if rng.random() < 0.03:
-        family = _typo(rng, family)
+        family = typo(rng, family)
         tags.add("typo")
     dob: str | None = person.born.strftime("%d/%m/%Y")
     if rng.random() < 0.05:

@@ -26,16 +26,6 @@ def identity_settings(identity_settings: IdentitySettings) -> IdentitySettings:
     )
 
 
-async def _mailbox(identity: Harness) -> list[dict[str, Any]]:
-    messages: list[dict[str, Any]] = (await identity.http.get("/dev/mailbox")).json()["messages"]
-    return messages
-
-
-async def _code(identity: Harness, reference: str) -> str:
-    code: str = next(m["code"] for m in await _mailbox(identity) if m["reference"] == reference)
-    return code
-
-
 def _wrong(code: str) -> str:
     return f"{(int(code) + 1) % 10**6:06d}"
 
@@ -44,7 +34,7 @@ async def _account(identity: Harness, email: str) -> tuple[str, Headers]:
     """A resident who signed up with ``email`` and verified it: their id and token."""
     body = {"email": email, "password": PASSWORD, "given_name": "Ada", "family_name": "Ex"}
     reference = (await identity.http.post("/accounts", json=body)).json()["reference"]
-    redeem = {"reference": reference, "code": await _code(identity, reference)}
+    redeem = {"reference": reference, "code": await identity.code(reference)}
     token = (await identity.http.post("/auth/codes/redeem", json=redeem)).json()["access_token"]
     principal = await identity.services.verifier.verify(token)
     return principal.subject, bearer(token)
@@ -138,7 +128,7 @@ async def test_adding_someone_elses_email_answers_as_a_fresh_one_and_changes_not
     assert (fresh.status_code, taken.json()["expires_in"]) == (202, fresh.json()["expires_in"])
     assert [await _record(identity, r, officer) for r in (ada, bea)] == records
     assert await _stored(identity) == stored, "no code stored, no event written"
-    notice = (await _mailbox(identity))[0]
+    notice = (await identity.mailbox())[0]
     assert (notice["to"], notice["code"]) == ("bea@example.org", None), "the owner is told"
     refused = await _confirm(identity, ada, as_ada, taken.json()["reference"], "123456")
     assert refused.status_code == 401
@@ -156,10 +146,10 @@ async def test_a_fresh_email_is_stored_only_once_confirmed_then_verified_raising
     reference = asked.json()["reference"]
     record = await _record(identity, rid, officer)
     assert [p["kind"] for p in record["contact_points"]] == ["phone"], "nothing stored yet"
-    assert (await _mailbox(identity))[0]["to"] == "ada@example.org"
+    assert (await identity.mailbox())[0]["to"] == "ada@example.org"
 
     confirmed = await _confirm(
-        identity, rid, as_resident, reference, await _code(identity, reference)
+        identity, rid, as_resident, reference, await identity.code(reference)
     )
     assert confirmed.status_code == 204, confirmed.text
     record = await _record(identity, rid, officer)
@@ -177,7 +167,7 @@ async def test_a_contact_point_already_theirs_is_verified_by_its_code(identity: 
     added = await _ask(identity, ada, officer, phone="07700900123")
     assert added.status_code == 204, "an officer adds it, unverified"
     reference = (await _ask(identity, ada, as_ada, phone="07700 900123")).json()["reference"]
-    await _confirm(identity, ada, as_ada, reference, await _code(identity, reference))
+    await _confirm(identity, ada, as_ada, reference, await identity.code(reference))
     points = (await _record(identity, ada, officer))["contact_points"]
     assert [p for p in points if p["kind"] == "phone"] == [
         {"kind": "phone", "value": "07700900123", "verified": True}
@@ -189,7 +179,7 @@ async def test_wrong_codes_are_refused_and_the_code_dies_after_the_attempt_limit
 ) -> None:
     ada, as_ada = await _account(identity, "ada@example.org")
     reference = (await _ask(identity, ada, as_ada, email="new@example.org")).json()["reference"]
-    code = await _code(identity, reference)
+    code = await identity.code(reference)
     statuses = [
         (await _confirm(identity, ada, as_ada, reference, _wrong(code))).status_code
         for _ in range(5)
@@ -204,7 +194,7 @@ async def test_another_residents_code_is_refused_and_stays_theirs(identity: Harn
     ada, as_ada = await _account(identity, "ada@example.org")
     bea, as_bea = await _account(identity, "bea@example.org")
     reference = (await _ask(identity, bea, as_bea, email="new@example.org")).json()["reference"]
-    code = await _code(identity, reference)
+    code = await identity.code(reference)
 
     assert (await _confirm(identity, ada, as_ada, reference, code)).status_code == 401
     assert (await _confirm(identity, bea, as_ada, reference, code)).status_code == 403
@@ -217,7 +207,7 @@ async def test_another_residents_code_is_refused_and_stays_theirs(identity: Harn
 async def test_an_expired_code_is_refused(identity: Harness) -> None:
     ada, as_ada = await _account(identity, "ada@example.org")
     reference = (await _ask(identity, ada, as_ada, email="new@example.org")).json()["reference"]
-    code = await _code(identity, reference)
+    code = await identity.code(reference)
     past = datetime.now(UTC) - timedelta(seconds=1)
     async with identity.runtime.sessions() as session:
         await session.execute(update(one_time_codes).values(expires_at=past))
@@ -231,7 +221,7 @@ async def test_a_contact_points_code_signs_nobody_in_and_is_left_untouched(
 ) -> None:
     ada, as_ada = await _account(identity, "ada@example.org")
     reference = (await _ask(identity, ada, as_ada, email="new@example.org")).json()["reference"]
-    code = await _code(identity, reference)
+    code = await identity.code(reference)
     for attempt in (code, _wrong(code)) * 3:
         body = {"reference": reference, "code": attempt}
         assert (await identity.http.post("/auth/codes/redeem", json=body)).status_code == 401
@@ -243,7 +233,7 @@ async def test_a_value_taken_meanwhile_is_refused_like_a_wrong_code(identity: Ha
     bea = await identity.register(given_name="Bea")
     officer = await _officer(identity)
     reference = (await _ask(identity, ada, as_ada, email="new@example.org")).json()["reference"]
-    code = await _code(identity, reference)
+    code = await identity.code(reference)
     wrong = _problem(await _confirm(identity, ada, as_ada, reference, _wrong(code)))
     taken = await _ask(identity, bea, officer, email="new@example.org")
     assert taken.status_code == 204
@@ -269,7 +259,7 @@ async def test_a_race_for_a_first_email_is_refused_like_a_wrong_code(
         "reference"
     ]
     confirmed = await _confirm(
-        identity, rid, as_resident, reference, await _code(identity, reference)
+        identity, rid, as_resident, reference, await identity.code(reference)
     )
     assert confirmed.status_code == 401, "the unique index is the last line of defence"
     assert "bea@example.org" not in str(await _record(identity, rid, await _officer(identity)))
@@ -278,7 +268,7 @@ async def test_a_race_for_a_first_email_is_refused_like_a_wrong_code(
 async def test_a_tracking_token_can_neither_add_nor_confirm(identity: Harness) -> None:
     body = {"given_name": "Ada", "family_name": "Ex", "phone": "07700900123"}
     reference = (await identity.http.post("/auth/tracking", json=body)).json()["reference"]
-    redeem = {"reference": reference, "code": await _code(identity, reference)}
+    redeem = {"reference": reference, "code": await identity.code(reference)}
     token = (await identity.http.post("/auth/codes/redeem", json=redeem)).json()["access_token"]
     rid, tracking = (await identity.services.verifier.verify(token)).subject, bearer(token)
     stored = await _stored(identity)

@@ -32,16 +32,6 @@ def identity_settings(identity_settings: IdentitySettings) -> IdentitySettings:
     )
 
 
-async def _mailbox(identity: Harness) -> list[dict[str, Any]]:
-    messages: list[dict[str, Any]] = (await identity.http.get("/dev/mailbox")).json()["messages"]
-    return messages
-
-
-async def _code(identity: Harness, reference: str) -> str:
-    code: str = next(m["code"] for m in await _mailbox(identity) if m["reference"] == reference)
-    return code
-
-
 async def _track(identity: Harness, **body: str) -> str:
     response = await identity.http.post("/auth/tracking", json=body)
     assert response.status_code == 202, response.text
@@ -59,7 +49,7 @@ async def _redeem(identity: Harness, reference: str, code: str) -> int:
 
 
 async def _token(identity: Harness, reference: str) -> Principal:
-    body = {"reference": reference, "code": await _code(identity, reference)}
+    body = {"reference": reference, "code": await identity.code(reference)}
     response = await identity.http.post("/auth/codes/redeem", json=body)
     assert response.status_code == 200, response.text
     return await identity.services.verifier.verify(response.json()["access_token"])
@@ -77,7 +67,7 @@ async def test_a_code_to_report_gives_a_level_0_token_for_no_request_once(
     identity: Harness,
 ) -> None:
     reference = await _report(identity, phone="07700 900123")
-    code = await _code(identity, reference)
+    code = await identity.code(reference)
     principal = await _token(identity, reference)
     assert (principal.kind, principal.loa) == ("resident", 0)
     assert "ref" not in principal.claims, "it names no request: it can only report"
@@ -98,13 +88,13 @@ async def test_following_a_request_from_an_unknown_contact_sends_and_creates_not
     identity: Harness,
 ) -> None:
     await _report(identity, email="ada@example.org")
-    before, sent = await _state(identity), len(await _mailbox(identity))
+    before, sent = await _state(identity), len(await identity.mailbox())
     response = await identity.http.post(
         "/auth/tracking", json={"email": "bob@example.org", "request_reference": REQUEST}
     )
     assert response.status_code == 202
     assert set(response.json()) == {"reference", "expires_in"}
-    assert (await _state(identity), len(await _mailbox(identity))) == (before, sent)
+    assert (await _state(identity), len(await identity.mailbox())) == (before, sent)
     assert await _redeem(identity, response.json()["reference"], "123456") == 401
 
 
@@ -137,7 +127,7 @@ async def test_bad_tracking_requests_are_refused_and_change_nothing(
 
 async def test_the_code_never_travels_or_rests_in_clear(identity: Harness) -> None:
     reference = await _report(identity, email="ada@example.org")
-    code = await _code(identity, reference)
+    code = await identity.code(reference)
     issued = (await identity.events())[-1]
     assert issued["type"] == "townhall.identity.one_time_code.issued.v1"
     assert code not in str(issued["data"]) and "ada@example.org" not in str(issued)
@@ -148,7 +138,7 @@ async def test_the_code_never_travels_or_rests_in_clear(identity: Harness) -> No
 
 async def test_an_expired_code_is_refused(identity: Harness) -> None:
     reference = await _report(identity, email="ada@example.org")
-    code = await _code(identity, reference)
+    code = await identity.code(reference)
     past = datetime.now(UTC) - timedelta(seconds=1)
     async with identity.runtime.sessions() as session:
         await session.execute(update(one_time_codes).values(expires_at=past))
@@ -160,13 +150,13 @@ async def test_a_code_dies_after_a_few_wrong_tries_and_a_new_one_works(
     identity: Harness,
 ) -> None:
     reference = await _report(identity, email="ada@example.org")
-    code = await _code(identity, reference)
+    code = await identity.code(reference)
     wrong = f"{(int(code) + 1) % 10**6:06d}"
     statuses = [await _redeem(identity, reference, wrong) for _ in range(5)]
     assert statuses == [401] * 5
     assert await _redeem(identity, reference, code) == 401, "dead even for the right code"
     fresh = await _report(identity, email="ada@example.org")
-    assert await _redeem(identity, fresh, await _code(identity, fresh)) == 200
+    assert await _redeem(identity, fresh, await identity.code(fresh)) == 200
 
 
 async def test_codes_sent_to_one_contact_are_limited_whether_or_not_it_is_a_residents(
@@ -207,7 +197,7 @@ async def test_signing_up_with_a_registered_email_tells_its_owner_and_creates_no
     again = await identity.http.post("/accounts", json={**SIGN_UP, "email": "ADA@example.org"})
     assert (again.status_code, set(again.json())) == (first.status_code, set(first.json()))
     assert await _state(identity) == before
-    notice = (await _mailbox(identity))[0]
+    notice = (await identity.mailbox())[0]
     assert (notice["to"], notice["code"]) == ("ada@example.org", None)
     assert "sign in" in notice["text"]
     assert await _redeem(identity, again.json()["reference"], "123456") == 401
@@ -227,7 +217,7 @@ async def test_a_sign_up_that_loses_a_race_for_its_email_answers_as_any_other(
 
     assert (raced.status_code, set(raced.json())) == (first.status_code, set(first.json()))
     assert await _state(identity) == before
-    assert (await _mailbox(identity))[0]["code"] is None, "the owner is told, no code sent"
+    assert (await identity.mailbox())[0]["code"] is None, "the owner is told, no code sent"
 
 
 async def test_no_answer_tells_whether_an_email_is_registered(identity: Harness) -> None:

@@ -206,18 +206,12 @@ async def test_an_address_guessing_refresh_tokens_is_made_to_wait(identity: Harn
     assert int(waiting.headers["Retry-After"]) > 0
 
 
-async def _code(identity: Harness, reference: str) -> str:
-    messages = (await identity.http.get("/dev/mailbox")).json()["messages"]
-    code: str = next(m["code"] for m in messages if m["reference"] == reference)
-    return code
-
-
 async def _account(identity: Harness) -> tuple[str, dict[str, Any]]:
     """Sign up and verify the email: the redemption opens the first session."""
     body = {"email": "ada@example.org", "password": PASSWORD, "given_name": "Ada"}
     created = await identity.http.post("/accounts", json={**body, "family_name": "Example"})
     reference = created.json()["reference"]
-    code = await _code(identity, reference)
+    code = await identity.code(reference)
     redeemed = await identity.http.post(
         "/auth/codes/redeem", json={"reference": reference, "code": code}
     )
@@ -249,7 +243,7 @@ async def test_a_resident_session_carries_the_current_level_of_assurance(
 async def test_a_tracking_code_opens_no_session(identity: Harness) -> None:
     body = {"given_name": "Ada", "family_name": "Example", "phone": "07700 900123"}
     reference = (await identity.http.post("/auth/tracking", json=body)).json()["reference"]
-    redeem = {"reference": reference, "code": await _code(identity, reference)}
+    redeem = {"reference": reference, "code": await identity.code(reference)}
     response = await identity.http.post("/auth/codes/redeem", json=redeem)
     assert response.status_code == 200
     assert "refresh_token" not in response.json()

@@ -42,6 +42,16 @@ class Harness:
     def runtime(self) -> ServiceRuntime:
         return self.services.runtime
 
+    async def mailbox(self) -> list[dict[str, Any]]:
+        """What the development mailbox holds (the app needs it on, in development)."""
+        messages: list[dict[str, Any]] = (await self.http.get("/dev/mailbox")).json()["messages"]
+        return messages
+
+    async def code(self, reference: str) -> str:
+        """The one-time code sent under ``reference``."""
+        code: str = next(m["code"] for m in await self.mailbox() if m["reference"] == reference)
+        return code
+
     async def create_officer(self, email: str, *roles: tuple[str, str]) -> str:
         command = CreateOfficer(email, "Test Officer", PASSWORD, roles=roles)
         return str(await self.services.bus.handle(command, EventContext("test")))
