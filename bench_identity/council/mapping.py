@@ -138,7 +138,7 @@ def to_incoming(row: LegacyRow) -> list[IncomingRecord]:
         IncomingRecord(
             row.system,
             r.resident_id or row.ref,
-            r.given_name,
+            r.given_name or "",
             r.family_name,
             r.date_of_birth,
             r.email,

@@ -36,3 +36,21 @@ def normalise_phone(phone: str | None) -> str | None:
             digits = "0" + digits[len(prefix) :]
             break
     return digits or None
+
+
+# HMRC's format: two prefix letters (the first never D, F, I, Q, U or V; the second
+# never D, F, I, O, Q, U or V), six digits, a suffix letter A to D that older systems
+# often leave off. Prefixes BG, GB, KN, NK, NT, TN and ZZ are never issued ("TN" is
+# a temporary reference, "ZZ" a placeholder), so a record carrying one says nothing.
+_NI_NUMBER = re.compile(r"^[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z][0-9]{6}[A-D]?$")
+_NI_NEVER_ISSUED = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
+
+
+def normalise_ni_number(text: str) -> str:
+    """A National Insurance number without spaces, in upper case, suffix letter kept
+    when given ("qq 12 34 56 c" → "QQ123456C"). Raises ValueError when ``text`` is not
+    one HMRC could have issued."""
+    compact = re.sub(r"[\s-]+", "", text).upper()
+    if not _NI_NUMBER.match(compact) or compact[:2] in _NI_NEVER_ISSUED:
+        raise ValueError(f"{text!r} is not a valid National Insurance number")
+    return compact

@@ -19,10 +19,11 @@ from townhall.identity.linkage.matcher import (
     Thresholds,
 )
 from townhall.identity.linkage.model import Model
-from townhall.identity.linkage.record import Record, parse_date_of_birth
+from townhall.identity.linkage.record import Address, Record, parse_date_of_birth
 from townhall.identity.linkage.training import TrainingOptions, train
 
 __all__ = [
+    "Address",
     "Candidate",
     "Decision",
     "FieldEvidence",

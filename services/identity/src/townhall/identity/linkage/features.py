@@ -55,7 +55,7 @@ class Features:
 
 
 def features_of(record: Record) -> Features:
-    given = normalise_name(record.given_name)
+    given = normalise_name(record.given_name or "")
     postcode = normalise_postcode(record.postcode)
     sector, district = postcode_parts(postcode)
     house_number, address_line = _address(record.house_number, record.address_line)

@@ -63,11 +63,11 @@ def legacy_copy(town: Town, record: Record) -> Record:
         changed = replace(changed, date_of_birth=born.replace(day=day))
     roll = rng.random()
     if roll < 0.2:
-        return replace(changed, given_name=typo(rng, record.given_name))
+        return replace(changed, given_name=typo(rng, record.given_name or ""))
     if roll < 0.35:
         return replace(changed, family_name=typo(rng, record.family_name))
     if roll < 0.5:
-        return replace(changed, given_name=nickname(rng, record.given_name))
+        return replace(changed, given_name=nickname(rng, record.given_name or ""))
     if roll < 0.55:
         married = town.surname()
         return replace(changed, family_name=married, former_family_names=(record.family_name,))

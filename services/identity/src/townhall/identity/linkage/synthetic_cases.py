@@ -48,7 +48,7 @@ def _typo(town: Town, rng: random.Random, i: int) -> tuple[Record, Record | None
     person = rng.choice(_adults(town))
     if i % 2:
         return replace(light(rng, person), family_name=typo(rng, person.family_name)), person
-    return replace(light(rng, person), given_name=typo(rng, person.given_name)), person
+    return replace(light(rng, person), given_name=typo(rng, person.given_name or "")), person
 
 
 def _household(town: Town, rng: random.Random, i: int) -> tuple[Record, Record | None]:
@@ -110,9 +110,9 @@ def _marriage(town: Town, rng: random.Random, i: int) -> tuple[Record, Record | 
 
 
 def _nickname(town: Town, rng: random.Random, i: int) -> tuple[Record, Record | None]:
-    known = [r for h in town.households for r in h if r.given_name.lower() in _GROUPS]
+    known = [r for h in town.households for r in h if (r.given_name or "").lower() in _GROUPS]
     person = rng.choice(known)
-    return replace(light(rng, person), given_name=nickname(rng, person.given_name)), person
+    return replace(light(rng, person), given_name=nickname(rng, person.given_name or "")), person
 
 
 def _postcode(town: Town, rng: random.Random, i: int) -> tuple[Record, Record | None]:

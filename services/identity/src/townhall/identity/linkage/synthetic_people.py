@@ -121,7 +121,7 @@ class Town:
     def _add_junior(self, members: list[Record], at: Address) -> None:
         father = members[0]
         son = self.person(
-            father.given_name, father.family_name, birthday(self.rng, 18, 24), at, True
+            father.given_name or "", father.family_name, birthday(self.rng, 18, 24), at, True
         )
         members.append(son)
         self.father_son.append((father, son))
