@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,11 +13,10 @@ from bench_identity.council import measure
 from bench_identity.council.mapping import sightings
 from bench_identity.council.people import make_council
 from bench_identity.council.systems import legacy_rows
-from townhall.identity.linkage import Matcher, Record, train
+from townhall.identity.linkage import Matcher, train
 from townhall.identity.linkage.batch import deduplicate, link
 from townhall.identity.linkage.evaluation import Quality, pair_quality, quality_by_case
-from townhall.identity.linkage.synthetic import generate, legacy_copy
-from townhall.identity.linkage.synthetic_people import Town
+from townhall.identity.linkage.synthetic import generate
 
 THRESHOLD = 0.5  # the model's own even odds: no tuning on the benchmark's truth
 
@@ -91,25 +89,6 @@ def synthetic_cases(households: int = 1500) -> list[Row]:
         Row(f"synthetic: {case}", "townhall", quality, seconds, f"{quality.reviews} to review")
         for case, quality in by_case.items()
     ]
-
-
-def throughput(residents: int = 100_000, queries: int = 3000) -> Row:
-    # ~3.27 records a household, legacy duplicates last: a few percent over, then cut
-    council = generate(residents * 10 // 32, seed=11, queries_per_case=1)
-    population = council.population[:residents]
-    matcher = Matcher(train(population))
-    for record in population:
-        matcher.add(record)
-    rng = random.Random(3)
-    town = Town(rng)
-    probes: list[Record] = [legacy_copy(town, rng.choice(population)) for _ in range(queries)]
-    start = time.perf_counter()
-    for probe in probes:
-        matcher.decide(matcher.match(probe))
-    seconds = time.perf_counter() - start
-    rate = queries / seconds
-    return Row(f"single-record match vs {len(population):,}", "townhall", None, seconds,
-               f"{rate:,.0f} matches/s")  # fmt: skip
 
 
 def council(

@@ -1,0 +1,130 @@
+"""Issue 12's speed goals, each against a baseline measured in the same run.
+
+* Single-record matching against 100,000 residents that hold the FULL record (current
+  and former addresses with flat and house name, former surnames, middle names, NI
+  number, suffix, phones, emails), as identity holds them once legacy records have been
+  linked: matches per second (goal at least 1,000), and the ratio to the same matcher
+  against the same residents holding only what FEBRL-era records held (names, date of
+  birth, one postcode), so the cost of the full record shows.
+* A batch of 50,000 legacy records (council tax, waste, housing: the council
+  benchmark's generator at scale): Townhall's `deduplicate` (Splink training, the
+  index, the Python scorer, clustering) against Splink alone on the same records with
+  the same trained settings (train, `predict`, Splink's own clustering). Goal: under
+  twice Splink's time.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+from bench_identity.council.mapping import sightings
+from bench_identity.council.people import WINDOW_END, Council, Person, make_council
+from bench_identity.council.systems import legacy_rows
+from bench_identity.runs import THRESHOLD, Row
+from townhall.identity.linkage import Address, Matcher, Record, train
+from townhall.identity.linkage.batch import deduplicate
+from townhall.identity.linkage.features import features_of
+from townhall.identity.linkage.training import TrainingOptions, fit, splink_linker
+
+#: The generator's council: about 2.4 people and 4.5 legacy records a household.
+PEOPLE_PER_HOUSEHOLD = 2.39
+RECORDS_PER_HOUSEHOLD = 4.47
+Advance = Callable[[str, int], Callable[[], None]]
+
+
+def resident_record(council: Council, person: Person) -> Record:
+    """A person as identity holds them after linking: everything, every address."""
+    homes = [home for _, home in reversed(person.homes)]
+    current, *former = homes
+    formers = tuple(name for _, name in person.names[:-1])
+    return Record(
+        person.given,
+        person.family,
+        resident_id=person.pid,
+        former_family_names=formers,
+        date_of_birth=person.born,
+        postcode=current.postcode,
+        house_number=current.number,
+        address_line=current.street,
+        town=current.town,
+        uprn=current.uprn,
+        flat=current.flat,
+        house_name=current.building,
+        previous_addresses=tuple(
+            Address(h.postcode, h.number, h.flat, h.building, h.street, h.town, h.uprn)
+            for h in former
+        ),
+        email=person.email,
+        phone=person.phone,
+        title=person.title_at(WINDOW_END),
+        middle_names=(person.middle,) if person.middle else (),
+        suffix=person.suffix,
+        ni_number=person.ni,
+    )
+
+
+def _slim(record: Record) -> Record:
+    return Record(record.given_name, record.family_name, resident_id=record.resident_id,
+                  date_of_birth=record.date_of_birth, postcode=record.postcode)  # fmt: skip
+
+
+def matching_rate(
+    residents: int = 100_000, queries: int = 3000, progress: Advance | None = None
+) -> list[Row]:
+    council = make_council(round(residents / PEOPLE_PER_HOUSEHOLD) + 50, seed=21)
+    people = list(council.people.values())[:residents]
+    full = [resident_record(council, p) for p in people]
+    kept = {p.pid for p in people}
+    probes = [s.record for s in sightings(council, legacy_rows(council, 22))
+              if s.person in kept]  # fmt: skip
+    rng = random.Random(23)
+    probes = rng.sample(probes, min(queries, len(probes)))
+    model = train(rng.sample(full, min(len(full), 20_000)) + probes)
+    rows = []
+    for label, records in (("names, birth date, postcode", [_slim(r) for r in full]),
+                           ("full record", full)):  # fmt: skip
+        matcher = Matcher(model)
+        advance = progress(f"index {len(records):,} residents: {label}", len(records)) \
+            if progress else None  # fmt: skip
+        for record in records:
+            matcher.add(record)
+            if advance:
+                advance()
+        start = time.perf_counter()
+        for probe in probes:
+            matcher.decide(matcher.match(probe))
+        seconds = time.perf_counter() - start
+        rows.append(Row(f"match one record vs {len(records):,} residents", label, None,
+                        seconds, f"{len(probes) / seconds:,.0f} matches/s"))  # fmt: skip
+    slim_rate, full_rate = (len(probes) / row.seconds for row in rows)
+    ratio = f"{full_rate / slim_rate:.2f}x the rate on names, birth date, postcode"
+    rows[-1] = replace(rows[-1], note=f"{rows[-1].note} ({ratio}; goal >= 1,000/s)")
+    return rows
+
+
+def batch_against_splink(records: int = 50_000) -> list[Row]:
+    council = make_council(round(records / RECORDS_PER_HOUSEHOLD) + 50, seed=31)
+    batch = [s.record for s in sightings(council, legacy_rows(council, 32))][:records]
+    start = time.perf_counter()
+    ours = deduplicate(batch, threshold=THRESHOLD)
+    ours_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    linker = splink_linker([features_of(r) for r in batch])
+    fit(linker, TrainingOptions())
+    predictions = linker.inference.predict(threshold_match_probability=THRESHOLD)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        predictions, threshold_match_probability=THRESHOLD
+    )
+    splink_pairs = predictions.as_pandas_dataframe().shape[0]  # type: ignore[no-untyped-call]
+    clusters.as_pandas_dataframe()  # type: ignore[no-untyped-call]
+    splink_seconds = time.perf_counter() - start
+    return [
+        Row(f"batch of {len(batch):,} legacy records", "Splink alone: train, predict, cluster",
+            None, splink_seconds, f"{splink_pairs:,} pairs above even odds"),
+        Row(f"batch of {len(batch):,} legacy records", "townhall deduplicate", None,
+            ours_seconds, f"{len(ours):,} pairs; {ours_seconds / splink_seconds:.2f}x Splink's "
+            "time (goal < 2)"),
+    ]  # fmt: skip
