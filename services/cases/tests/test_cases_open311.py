@@ -149,29 +149,47 @@ def _errors(response: httpx.Response) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize(
-    ("change", "status"),
+    ("change", "status", "says"),
     [
-        ({"api_key": None}, 403),
-        ({"api_key": "wrong"}, 403),
-        ({"service_code": None}, 400),
-        ({"service_code": "dragons"}, 400),
-        ({"service_code": "council_tax_spd"}, 400),
-        ({"lat": None, "long": None}, 400),
-        ({"lat": "95"}, 400),
-        ({"attribute[waste_type]": "dragons"}, 400),
-        ({"attribute[waste_type]": None}, 400),
-        ({"jurisdiction_id": "elsewhere.example"}, 404),
+        # GeoReport v2, Errors: "403 - Missing or Invalid API Key".
+        ({"api_key": None}, 403, "api_key is required"),
+        ({"api_key": "wrong"}, 403, "invalid api_key"),
+        # POST Service Request: "400 - service_code or jurisdiction_id was not provided".
+        ({"service_code": None}, 400, "service_code is required"),
+        # "404 - service_code or jurisdiction_id was not found (specified in error response)".
+        ({"service_code": "dragons"}, 404, "service_code 'dragons' not found"),
+        ({"service_code": "council_tax_spd"}, 404, "service_code 'council_tax_spd' not found"),
+        ({"jurisdiction_id": "elsewhere.example"}, 404, "jurisdiction_id 'elsewhere.example'"),
+        # "A full location parameter must be submitted."
+        ({"lat": None, "long": None}, 400, "lat: a location is required"),
+        ({"lat": "95"}, 400, "lat: must be between -90 and 90 degrees"),
+        ({"lat": "51,5072"}, 400, "lat: '51,5072' is not a number: decimal degrees (WGS84)"),
+        ({"long": "west"}, 400, "long: 'west' is not a number: decimal degrees (WGS84)"),
+        ({"long": "nan"}, 400, "long: 'nan' is not a number"),
+        ({"long": None}, 400, "long: lat and long are sent together"),
+        ({"address_id": "12 High St"}, 400, "address_id: '12 High St' is not a UPRN"),
+        # Attributes: named as sent, attribute[code].
+        ({"attribute[waste_type]": "dragons"}, 400, "attribute[waste_type]: 'dragons' is not"),
+        ({"attribute[waste_type]": None}, 400, "attribute[waste_type]: is required"),
+        ({"attribute[size]": "huge"}, 400, "attribute[size]: 'huge' is not one of its keys"),
+        ({"media_url": "ftp://example.org/a.jpg"}, 400, "media_url: 'ftp://example.org/a.jpg'"),
+        ({"attribute[fixmystreet_id]": "12a"}, 400, "attribute[fixmystreet_id]: '12a' is not"),
+        ({"attribute[easting]": "-5"}, 400, "attribute[easting]: '-5' is not British National"),
+        ({"attribute[report_url]": "javascript:x"}, 400, "attribute[report_url]: 'javascript"),
     ],
 )
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 async def test_bad_posts_get_spec_errors_and_change_nothing(
-    client: httpx.AsyncClient, change: dict[str, str | None], status: int, fmt: str
+    client: httpx.AsyncClient, change: dict[str, str | None], status: int, says: str, fmt: str
 ) -> None:
+    """Every refused POST says why, in the spec's error format for the path's format, and
+    opens nothing (no case, no event)."""
     form: dict[str, str | None] = {**_post_form(), **change}
     response = await _post(client, fmt, **{k: v for k, v in form.items() if v is not None})
     assert response.status_code == status, response.text
     [error] = _errors(response)
-    assert error["code"] == status and error["description"]
+    assert error["code"] == status and error["description"].startswith(says), error
+    assert "float" not in error["description"] and "Traceback" not in response.text
     assert set((await counts(client)).values()) == {0}
 
 

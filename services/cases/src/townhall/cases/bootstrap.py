@@ -20,10 +20,11 @@ from townhall.cases.adapters.catalogue import BUNDLED, load_catalogue
 from townhall.cases.adapters.identity_matcher import HttpResidentMatcher
 from townhall.cases.config import CasesSettings
 from townhall.cases.domain import commands
+from townhall.cases.domain import open311 as open311_commands
 from townhall.cases.domain.catalogue import Catalogue
 from townhall.cases.entrypoints.consumer import Reactions
 from townhall.cases.entrypoints.sla import SlaMonitor
-from townhall.cases.service_layer import contacts, erasure, handlers, reactions
+from townhall.cases.service_layer import contacts, erasure, handlers, open311, reactions
 from townhall.cases.service_layer.matching import NoMatcher, ResidentMatcher
 from townhall.cases.service_layer.unit_of_work import Bus, UnitOfWork
 from townhall.runtime.clock import Clock, utc_now
@@ -47,6 +48,8 @@ COMMANDS: dict[type, Callable[..., Awaitable[Any]]] = {
     commands.CheckSla: reactions.check_sla,
     commands.EraseResidentData: erasure.erase_resident_data,
     commands.SweepErasures: erasure.sweep_erasures,
+    open311_commands.SubmitOpen311Request: open311.submit_open311_request,
+    open311_commands.PostOpen311Update: open311.post_open311_update,
 }
 
 
@@ -153,7 +156,9 @@ def bootstrap(
     keys = data_keys or resident_data_keys(settings, identity_transport)
 
     def unit_of_work() -> UnitOfWork:
-        return UnitOfWork(runtime.sessions, outbox, catalogue, data_keys=keys, clock=clock)
+        return open311.Open311UnitOfWork(
+            runtime.sessions, outbox, catalogue, data_keys=keys, clock=clock
+        )
 
     bus = Bus(
         uow or unit_of_work,

@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     Uuid,
     false,
 )
@@ -91,6 +92,37 @@ open311_tokens = Table(
     metadata,
     Column("token", String(64), primary_key=True),
     Column("case_id", Uuid, ForeignKey("cases.id"), nullable=False, unique=True),
+)
+
+#: What an Open311 client said about a request beyond the spec's fields: FixMyStreet's
+#: own attributes, and media URLs a type's form has no place for (migration 0006).
+open311_requests = Table(
+    "open311_requests",
+    metadata,
+    Column("case_id", Uuid, ForeignKey("cases.id"), primary_key=True),
+    Column("fixmystreet_id", String(32), nullable=True),
+    Column("easting", Float, nullable=True),
+    Column("northing", Float, nullable=True),
+    Column("title", String(500), nullable=True),
+    Column("report_url", String(2000), nullable=True),
+    Column("not_pinpointed", Boolean, nullable=False),
+    Column("media_urls", JSON, nullable=False),
+)
+
+#: Open311 service request updates (mySociety's extension), one per status change or
+#: public update of a case of an offered type, written in the change's transaction.
+#: ``external_id`` is the client's own id of an update it posted (FixMyStreet's).
+open311_updates = Table(
+    "open311_updates",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Uuid, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("status", String(32), nullable=False),
+    Column("note_id", Uuid, ForeignKey("case_notes.id"), nullable=True, unique=True),
+    Column("external_id", String(64), nullable=True),
+    Column("media_urls", JSON, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False, index=True),
+    UniqueConstraint("case_id", "external_id", name="uq_open311_updates_external_id"),
 )
 
 #: Residents identity erased: a case of theirs that arrives later is blanked on arrival.

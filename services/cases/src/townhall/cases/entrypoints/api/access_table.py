@@ -75,5 +75,16 @@ ACCESS = AccessTable(
         "open311.token": Rule(
             "Open311: the request a batch token became", anonymous=True, officers=True
         ),
+        "open311.updates": Rule(
+            "Open311 (mySociety's extension): the updates feed (the api_key is Open311's "
+            "own check)",
+            anonymous=True,
+            officers=True,
+        ),
+        "open311.post_update": Rule(
+            "Open311 (mySociety's extension): post a comment as a public update (the "
+            "api_key is Open311's own check)",
+            anonymous=True,
+        ),
     },
 )

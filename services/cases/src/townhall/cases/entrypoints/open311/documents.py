@@ -1,20 +1,20 @@
 """What the Open311 routes answer, for the OpenAPI document: GeoReport v2's own shapes.
 
-Success and Open311's errors come in the format the path asks for: JSON
-(``application/json``) or XML (``text/xml``); the JSON forms are the models below.
-What the platform itself refuses before Open311 is reached (a bearer token that is
-bad or not allowed, a path format that is neither, a body too large, too many
-look-ups) is an RFC 9457 problem, as on every Townhall route.
+Success and errors come in the format the path asks for: JSON (``application/json``)
+or XML (``text/xml``); the JSON forms are the models below. Every error under
+/open311/v2/ is GeoReport v2's list of code and description, including what the
+platform refuses before Open311 is reached (a bearer token, a body too large, too many
+look-ups, a dependency down: :mod:`.errors` rewrites those problems), so
+:func:`document_errors` documents every error status of these routes as that list.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
+from fastapi import FastAPI
 from pydantic import BaseModel
-
-from townhall.runtime.openapi import problems
-from townhall.runtime.problems import PROBLEM_MEDIA_TYPE
 
 #: The format, as the path's extension.
 Format = Literal["json", "xml"]
@@ -104,6 +104,22 @@ class TokenResolved(BaseModel):
     token: str
 
 
+class RequestUpdate(BaseModel):
+    """mySociety's extension: one update of a request (``servicerequestupdates``)."""
+
+    update_id: str
+    service_request_id: str
+    status: str
+    updated_datetime: str
+    description: str | None
+    media_url: str | None
+    external_status_code: str
+
+
+class UpdatePosted(BaseModel):
+    update_id: str
+
+
 class Open311Error(BaseModel):
     code: int
     description: str
@@ -114,22 +130,57 @@ def answer(model: Any, description: str) -> dict[str, Any]:
     return {"model": model, "description": description, "content": _XML}
 
 
-def errors(*statuses: int, problem_too: tuple[int, ...] = ()) -> dict[int | str, Any]:
-    """Open311 error documents (a list of code and description) for ``statuses``; those
-    in ``problem_too`` may also be the platform's problem (e.g. 403: a bad api_key is
-    Open311's, a refused bearer token the platform's)."""
-    documented: dict[int | str, Any] = {}
-    for status in statuses:
-        response: dict[str, Any] = {
-            "description": f"GeoReport v2 error list ({status})",
-            "model": list[Open311Error],
-            "content": dict(_XML),
-        }
-        if status in problem_too:
-            response["content"] |= problems(status)[status]["content"]
-            assert PROBLEM_MEDIA_TYPE in response["content"]
-        documented[status] = response
-    return documented
+def errors(*statuses: int) -> dict[int | str, Any]:
+    """Open311 error documents (a list of code and description) for ``statuses``."""
+    return {status: _error_response(status) for status in statuses}
+
+
+_ERROR_LIST = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["code", "description"],
+        "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+    },
+}
+
+
+def _error_response(status: int, description: str | None = None) -> dict[str, Any]:
+    return {
+        "description": description or f"GeoReport v2 error list ({status})",
+        "content": {"application/json": {"schema": _ERROR_LIST}, **_XML},
+    }
+
+
+def _as_open311_errors(responses: dict[str, Any]) -> None:
+    """Every error status as GeoReport v2's list; 422 is answered as the spec's 400."""
+    if "422" in responses:
+        del responses["422"]
+        responses.setdefault("400", {})
+    for status, response in responses.items():
+        if status.isdigit() and int(status) >= 400:
+            described = response.get("description")
+            response.clear()
+            response.update(_error_response(int(status), described))
+
+
+def document_errors(app: FastAPI, prefix: str) -> None:
+    """Make ``app.openapi()`` show every error of the paths under ``prefix`` as
+    GeoReport v2's error list, as :mod:`.errors` answers them."""
+    build: Callable[[], dict[str, Any]] = app.openapi
+    rewritten: list[bool] = []
+
+    def openapi() -> dict[str, Any]:
+        document = build()
+        if not rewritten:
+            for path, operations in document.get("paths", {}).items():
+                if path.startswith(prefix):
+                    for operation in operations.values():
+                        _as_open311_errors(operation.setdefault("responses", {}))
+            rewritten.append(True)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 #: POST requests: GeoReport v2's form, as the server reads it.
@@ -165,6 +216,41 @@ POST_FORM: dict[str, Any] = {
                         "type": "string",
                         "description": "attribute[code] (attribute[code][] for several)",
                     },
+                }
+            }
+        },
+    }
+}
+
+
+#: POST servicerequestupdates: the form FixMyStreet posts (perllib/Open311.pm).
+POST_UPDATE_FORM: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "required": ["api_key", "service_request_id", "description"],
+                    "properties": {
+                        name: {"type": "string"}
+                        for name in (
+                            "api_key",
+                            "jurisdiction_id",
+                            "service_request_id",
+                            "update_id",
+                            "updated_datetime",
+                            "status",
+                            "description",
+                            "first_name",
+                            "last_name",
+                            "email",
+                            "phone",
+                            "media_url",
+                            "service_code",
+                        )
+                    },
+                    "additionalProperties": {"type": "string"},
                 }
             }
         },

@@ -13,6 +13,8 @@ from urllib.parse import parse_qsl
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
+from townhall.cases.entrypoints.open311.documents import document_errors
+from townhall.cases.entrypoints.open311.errors import PREFIX, Open311ErrorsMiddleware
 from townhall.cases.entrypoints.open311.render import errors
 
 
@@ -28,7 +30,11 @@ async def _on_error(request: Request, exc: Exception) -> Response:
 
 
 def install(app: FastAPI) -> None:
+    """Open311's errors, and every other error under /open311/v2/, in the spec's format
+    (served and documented)."""
     app.add_exception_handler(Open311Error, _on_error)
+    app.add_middleware(Open311ErrorsMiddleware, prefix=PREFIX)
+    document_errors(app, PREFIX.rstrip("/"))
 
 
 #: "When not specified, the range defaults to most recent 90 days" and a range "may not

@@ -19,6 +19,7 @@ _ITEMS = {
     "endpoints": "endpoint",
     "formats": "format",
     "errors": "error",
+    "service_request_updates": "request_update",
 }
 MEDIA_TYPES = {"xml": "text/xml; charset=utf-8", "json": "application/json"}
 FORMATS = tuple(MEDIA_TYPES)
@@ -62,18 +63,25 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
-def respond(fmt: str, root: str, document: Any, status: int = 200) -> Response:
-    """``document`` as the spec shapes it: a list (or object) under ``root`` in XML."""
+def encode(fmt: str, root: str, document: Any) -> tuple[bytes, str]:
+    """``document`` as the spec shapes it (a list, or object, under ``root`` in XML), and
+    its media type."""
     if fmt == "xml":
-        content = to_xml(root, document)
-    else:
-        content = json.dumps(document, default=_json_default).encode()
-    return Response(
-        content, status_code=status, media_type=MEDIA_TYPES.get(fmt, "application/json")
-    )
+        return to_xml(root, document), MEDIA_TYPES["xml"]
+    return json.dumps(document, default=_json_default).encode(), MEDIA_TYPES["json"]
+
+
+def respond(fmt: str, root: str, document: Any, status: int = 200) -> Response:
+    content, media_type = encode(fmt, root, document)
+    return Response(content, status_code=status, media_type=media_type)
+
+
+def error_body(fmt: str, status: int, descriptions: Sequence[str]) -> tuple[bytes, str]:
+    """GeoReport v2's error document: "the response is an array" of code and description."""
+    document = [{"code": status, "description": d} for d in descriptions]
+    return encode(fmt if fmt in FORMATS else "xml", "errors", document)
 
 
 def errors(fmt: str, status: int, descriptions: Sequence[str]) -> Response:
-    """The spec's error document: a list of code and description."""
-    document = [{"code": status, "description": d} for d in descriptions]
-    return respond(fmt if fmt in FORMATS else "json", "errors", document, status)
+    content, media_type = error_body(fmt, status, descriptions)
+    return Response(content, status_code=status, media_type=media_type)

@@ -7,13 +7,11 @@ Every call takes the format as the path's extension (.xml or .json) and an optio
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from townhall.cases.config import CasesSettings
 from townhall.cases.domain.catalogue import Catalogue, ServiceType
 from townhall.cases.domain.exceptions import CasesError, InvalidDetailsError
 from townhall.cases.entrypoints.api.dependencies import (
@@ -29,8 +27,11 @@ from townhall.cases.entrypoints.api.dependencies import (
     Session,
     SettingsDep,
 )
-from townhall.cases.entrypoints.open311 import definitions, queries
+from townhall.cases.entrypoints.open311 import definitions, queries, updates
 from townhall.cases.entrypoints.open311 import documents as doc
+from townhall.cases.entrypoints.open311.keys import checked as _checked
+from townhall.cases.entrypoints.open311.keys import keyed as _keyed
+from townhall.cases.entrypoints.open311.keys import required_key
 from townhall.cases.entrypoints.open311.parameters import (
     Open311Error,
     form_fields,
@@ -40,39 +41,32 @@ from townhall.cases.entrypoints.open311.parameters import (
 )
 from townhall.cases.entrypoints.open311.posting import to_command
 from townhall.cases.entrypoints.open311.render import respond
-from townhall.runtime.openapi import problems
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-01-01T00:00:00+00:00"
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 
 
-def _checked(settings: CasesSettings, fmt: str, jurisdiction_id: str | None) -> CasesSettings:
-    if jurisdiction_id and jurisdiction_id != settings.open311_jurisdiction_id:
-        raise Open311Error(404, [f"jurisdiction_id {jurisdiction_id!r} is not served here"], fmt)
-    return settings
-
-
-def _keyed(settings: CasesSettings, api_key: str | None, fmt: str) -> bool:
-    """Whether the caller holds an Open311 key; a key that is wrong is refused, never
-    taken as no key (it would hide a misconfigured integrator behind public answers)."""
-    if api_key is None:
-        return False
-    if not _valid_key(settings, api_key):
-        raise Open311Error(403, ["invalid api_key"], fmt)
-    return True
-
-
-def _valid_key(settings: CasesSettings, api_key: str | None) -> bool:
-    given = (api_key or "").encode()
-    return any(hmac.compare_digest(given, key.encode()) for key in settings.open311_api_keys)
-
-
-def _offered(catalogue: Catalogue, code: str, fmt: str, status: int = 404) -> ServiceType:
+def _offered(catalogue: Catalogue, code: str, fmt: str) -> ServiceType:
+    """GeoReport v2: "404 - service_code or jurisdiction_id was not found"."""
     found = catalogue.get(code)
     if found is None or found.open311 is None:
-        raise Open311Error(status, [f"service_code {code!r} not found"], fmt)
+        raise Open311Error(404, [f"service_code {code!r} not found"], fmt)
     return found
+
+
+def refused_details(exc: InvalidDetailsError) -> list[str]:
+    """Each problem named as the client sent it: ``attribute[code]``, ``media_url``…"""
+    return [f"{_as_sent(path)}: {message}" for path, message in exc.problems]
+
+
+def _as_sent(path: str) -> str:
+    if not path or path.startswith(("attribute[", "lat", "long", "address_id", "media_url")):
+        return path or "request"
+    if path == "location":
+        return "lat"
+    head = path.split(".")[0]
+    return "media_url" if head == "photos" else f"attribute[{head}]"
 
 
 @router.get("/discovery.{fmt}", responses={200: doc.answer(doc.Discovery, "Discovery")})
@@ -138,8 +132,7 @@ async def service_definition(
     status_code=201,
     responses={
         201: doc.answer(list[doc.Created], "The request was opened"),
-        **doc.errors(400, 403, 404, problem_too=(403,)),
-        **problems(503),
+        **doc.errors(400, 403, 404, 503),
     },
     openapi_extra=doc.POST_FORM,
 )
@@ -155,17 +148,16 @@ async def post_request(
     """Form-encoded, as the spec says; ``api_key`` is required."""
     fields = await form_fields(request, fmt)
     _checked(settings, fmt, one(fields, "jurisdiction_id"))
-    if not _valid_key(settings, one(fields, "api_key")):
-        raise Open311Error(403, ["invalid api_key"], fmt)
+    required_key(settings, one(fields, "api_key"), fmt)
     code = one(fields, "service_code")
     if not code:
         raise Open311Error(400, ["service_code is required"], fmt)
-    service_type = _offered(catalogue, code, fmt, status=400)
+    service_type = _offered(catalogue, code, fmt)
     try:
         command = to_command(service_type, fields)
         submitted = await bus.handle(command, context)
     except InvalidDetailsError as exc:
-        raise Open311Error(400, [f"{p or 'request'}: {m}" for p, m in exc.problems], fmt) from exc
+        raise Open311Error(400, refused_details(exc), fmt) from exc
     except (CasesError, ValueError) as exc:
         raise Open311Error(400, [str(exc)], fmt) from exc
     assert service_type.open311 is not None
@@ -182,8 +174,7 @@ async def post_request(
     "/requests.{fmt}",
     responses={
         200: doc.answer(list[doc.ServiceRequest], "Requests this caller may see"),
-        **doc.errors(400, 403, 404, problem_too=(403,)),
-        **problems(429),
+        **doc.errors(400, 403, 404, 429),
     },
 )
 async def get_requests(
@@ -221,8 +212,7 @@ async def get_requests(
     "/requests/{service_request_id}.{fmt}",
     responses={
         200: doc.answer(list[doc.ServiceRequest], "The request, if this caller may see it"),
-        **doc.errors(403, 404, problem_too=(403,)),
-        **problems(429),
+        **doc.errors(403, 404, 429),
     },
 )
 async def get_request(
@@ -249,8 +239,7 @@ async def get_request(
     "/tokens/{token}.{fmt}",
     responses={
         200: doc.answer(list[doc.TokenResolved], "The request the token became"),
-        **doc.errors(404),
-        **problems(429),
+        **doc.errors(404, 429),
     },
 )
 async def get_token(
@@ -267,3 +256,6 @@ async def get_token(
     if reference is None:
         raise Open311Error(404, [f"token {token!r} not found"], fmt)
     return respond(fmt, "service_requests", [{"service_request_id": reference, "token": token}])
+
+
+router.include_router(updates.router)
