@@ -87,6 +87,16 @@ def _request(action: str, reference: str) -> tuple[str, str, dict[str, Any]]:
         ),
         "open311.requests": ("GET", f"{open311}/requests.json", {}),
         "open311.token": ("GET", f"{open311}/tokens/unknown.json", {}),
+        "open311.updates": (
+            "GET",
+            f"{open311}/servicerequestupdates.json",
+            {"params": {"api_key": API_KEY}},
+        ),
+        "open311.post_update": (
+            "POST",
+            f"{open311}/servicerequestupdates.json",
+            {"data": {"api_key": API_KEY, "description": "Still there"}, "headers": FORM},
+        ),
     }
     return calls[action]
 

@@ -8,6 +8,7 @@ able to transform into a valid ISO 8601 date"), "text", "singlevaluelist" and
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -140,6 +141,8 @@ def _number(schema: Mapping[str, Any], raw: str) -> int | float:
         if number != number.to_integral_value():
             raise ValueError(f"{raw!r} is not a whole number")
         return int(number)
+    if not math.isfinite(float(number)):
+        raise ValueError(f"{raw!r} is out of range")
     return float(number)
 
 

@@ -9,8 +9,9 @@ Its ``status`` words (perllib/Open311.pm, ``map_state``: ``open``, ``closed``,
 is the ``external_status_code``.
 
 What an update shows follows the same disclosure as ``GET requests``
-(:mod:`.queries`): its text and media only for a public type that shows ``updates``
-and ``media``, never for an erased resident's case; otherwise status and date only.
+(:func:`.queries.shown`): its text and media only for a public type that shows
+``updates`` and ``media``, never for an erased resident's case; otherwise status and
+date only.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.cases.adapters.orm import case_notes, cases, open311_updates
 from townhall.cases.domain.catalogue import Catalogue
+from townhall.cases.entrypoints.open311.queries import shown
 from townhall.cases.entrypoints.open311.render import w3c
 
 LIMIT = 1000
@@ -69,8 +71,8 @@ async def updates(
 
 def _update(catalogue: Catalogue, row: Any) -> dict[str, Any]:
     service_type = catalogue.get(row.service_code)
-    assert service_type is not None and service_type.open311 is not None
-    shows = service_type.open311.shows
+    assert service_type is not None
+    shows = shown(service_type)
     kept = row.erased_at is None
     media = list(row.media_urls or [])
     return {

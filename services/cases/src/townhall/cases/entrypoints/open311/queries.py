@@ -6,11 +6,16 @@ listing shows (``open311: {public, show}``, see
 public types are listed; a key holder (an integrator such as FixMyStreet following the
 requests it sent) also sees the other offered types, with status, type and dates only.
 Never shown to anyone here: the reporter, the UPRN, officers' internal notes.
+
+A type whose sensitivity is not ``public`` (``personal`` and above: about someone's
+home, household or circumstances) shows no description, address, location, updates or
+media in any Open311 list, whatever its file says (:func:`shown`): where a personal
+request is, and what its resident wrote, point at a person.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.cases.adapters.orm import case_notes, cases, open311_tokens
-from townhall.cases.domain.catalogue import FINISHED_STATES, Catalogue
+from townhall.cases.domain.catalogue import FINISHED_STATES, Catalogue, ServiceType
 from townhall.cases.entrypoints.open311.render import w3c
 
 LIMIT = 1000
@@ -32,6 +37,15 @@ class Filters:
     start: datetime | None = None
     end: datetime | None = None
     statuses: Sequence[str] = ()
+
+
+def shown(service_type: ServiceType) -> Callable[[str], bool]:
+    """What an Open311 list shows of ``service_type``'s requests beyond status, type and
+    dates: what its file says for a public-sensitivity type, nothing for any other."""
+    definition = service_type.open311
+    if definition is None or service_type.sensitivity != "public":
+        return lambda _: False
+    return definition.shows
 
 
 def listed_types(catalogue: Catalogue, *, keyed: bool) -> list[str]:
@@ -86,8 +100,8 @@ async def _request(session: AsyncSession, catalogue: Catalogue, row: Any) -> dic
     optional fields may be. ``address_id`` (the UPRN) and ``agency_responsible`` (an
     officer's free text) are never filled in."""
     service_type = catalogue.get(row.service_code)
-    assert service_type is not None and service_type.open311 is not None
-    shows = service_type.open311.shows
+    assert service_type is not None
+    shows = shown(service_type)
     return {
         "service_request_id": row.reference,
         "status": "closed" if row.status in FINISHED_STATES else "open",
@@ -110,5 +124,6 @@ async def _request(session: AsyncSession, catalogue: Catalogue, row: Any) -> dic
 
 
 def _media(details: dict[str, Any]) -> str | None:
+    """GeoReport v2's one ``media_url`` of a request: its first photo (all are kept)."""
     photos = details.get("photos") or []
     return str(photos[0]) if photos else None
