@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from html import escape
 
+import httpx
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 from townhall.runtime.web import create_app
+from townhall.web import open311
 from townhall.web.config import WebSettings
 
 PAGE = """<!doctype html>
@@ -25,11 +29,25 @@ PAGE_POLICY = (
 )
 
 
-def create(settings: WebSettings | None = None) -> FastAPI:
+def create(
+    settings: WebSettings | None = None, *, cases_transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    """The front door; ``cases_transport`` carries its calls to cases (tests: ASGI)."""
     settings = settings or WebSettings()
+    proxy = open311.CasesProxy(settings.service_urls.get("cases"), cases_transport)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await proxy.aclose()
+
     app = create_app(
-        service=settings.service_name, settings=settings, content_security_policy=PAGE_POLICY
+        service=settings.service_name,
+        settings=settings,
+        content_security_policy=PAGE_POLICY,
+        lifespan=lifespan,
     )
+    app.include_router(open311.router(proxy))
     items = "".join(
         f'<li><a href="{escape(url)}/docs">{escape(name)}</a> '
         f'(<a href="{escape(url)}/healthz">health</a>)</li>'
