@@ -5,6 +5,7 @@ updates since a date)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -13,7 +14,18 @@ import pytest
 from sqlalchemy import select
 
 from townhall.cases.adapters.orm import case_notes, cases, open311_requests
-from townhall.cases.testing import API_KEY, bearer, envelopes, runtime_of
+from townhall.cases.bootstrap import bootstrap
+from townhall.cases.domain.commands import EraseResidentData
+from townhall.cases.entrypoints.api.app import create
+from townhall.cases.fakes import FakeResidentMatcher
+from townhall.cases.testing import (
+    API_KEY,
+    bearer,
+    envelopes,
+    rows_holding,
+    runtime_of,
+    settings_for,
+)
 from townhall.cases.testing_open311 import (
     BASE,
     all_counts,
@@ -22,6 +34,8 @@ from townhall.cases.testing_open311 import (
     posted,
     spec_errors,
 )
+from townhall.runtime.outbox import EventContext
+from townhall.runtime.testkit.data_keys import FakeDataKeys
 from townhall.runtime.testkit.tokens import TestIssuer
 
 
@@ -257,3 +271,36 @@ async def test_the_feed_needs_the_key_and_w3c_dates(
     response = await client.get(f"{BASE}/servicerequestupdates.xml", params=params)
     assert response.status_code == status
     assert spec_errors(response)[0]["code"] == status
+
+
+# --- erasure ----------------------------------------------------------------------------
+
+
+async def test_erasure_reaches_what_fixmystreet_said_about_the_request(
+    database_url: str, issuer: TestIssuer
+) -> None:
+    """The title is the reporter's words and photos may show them: erasure blanks both
+    beside the case, as it blanks the case itself."""
+    resident = uuid.uuid4()
+    services = bootstrap(
+        settings_for(database_url, issuer),
+        matcher=FakeResidentMatcher({"reporter@example.org": resident}),
+        data_keys=FakeDataKeys(),
+    )
+    app = create(services=services)
+    photo = "https://fixmystreet.example/photo/grace-at-the-gate.jpeg"
+    form = fly_tipping_form(
+        **{"attribute[title]": "Outside Grace Hopper's gate", "attribute[fixmystreet_id]": "77"}
+    )
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://cases") as http:
+            http.app = app  # type: ignore[attr-defined]
+            bins = {**form, "service_code": "missed_bin", "attribute[bin_type]": "food"}
+            del bins["attribute[waste_type]"]
+            await posted(http, {**bins, "media_url": photo})
+            assert await rows_holding(http, "Grace Hopper", photo)
+
+            await services.bus.handle(EraseResidentData(resident), EventContext("test"))
+
+            assert await rows_holding(http, "Grace Hopper", photo) == []

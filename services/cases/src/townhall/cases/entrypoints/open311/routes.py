@@ -1,8 +1,9 @@
 """Open311 GeoReport v2 under /open311/v2/: Open311 requests become ordinary cases.
 
 Every call takes the format as the path's extension (.xml or .json) and an optional
-``jurisdiction_id``; errors are the spec's list of code and description
-(:mod:`.parameters`).
+``jurisdiction_id``; errors are the spec's list of code and description, Open311's own
+(:mod:`.parameters`) and every other (:mod:`.errors`). mySociety's updates extension
+is in :mod:`.updates`.
 """
 
 from __future__ import annotations
