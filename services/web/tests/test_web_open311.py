@@ -102,3 +102,17 @@ async def test_without_cases_configured_open311_says_so() -> None:
         response = await web.get("/open311/v2/discovery.json")
     assert response.status_code == 503
     assert response.json() == [{"code": 503, "description": "Open311 is not configured here"}]
+
+
+async def test_a_body_too_large_for_the_front_door_is_a_spec_error(
+    web: httpx.AsyncClient,
+) -> None:
+    response = await web.post(
+        "/open311/v2/requests.xml",
+        content=b"description=" + b"x" * 2_000_000,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 413
+    root = ET.fromstring(response.content)
+    assert root.tag == "errors" and root.findtext("error/code") == "413"
+    assert response.headers["x-content-type-options"] == "nosniff"

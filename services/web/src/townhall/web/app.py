@@ -48,6 +48,7 @@ def create(
         lifespan=lifespan,
     )
     app.include_router(open311.router(proxy))
+    app.add_middleware(open311.Open311Errors)
     items = "".join(
         f'<li><a href="{escape(url)}/docs">{escape(name)}</a> '
         f'(<a href="{escape(url)}/healthz">health</a>)</li>'

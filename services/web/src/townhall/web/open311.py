@@ -7,7 +7,8 @@ per client address when the front door is in its ``TRUSTED_PROXIES``). The answe
 comes back with its status, body and the headers a client acts on; the front door's
 own security headers are added as on every response. When cases cannot be reached the
 client gets GeoReport v2's error list (``<errors><error><code/><description/>``, or the
-JSON array) in the path's format, like every other error under /open311/v2/.
+JSON array) in the path's format, like every other error under /open311/v2/; so does
+what the front door itself refuses there (a body too large): :class:`Open311Errors`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ import httpx
 import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from townhall.runtime.problems import PROBLEM_MEDIA_TYPE
 from townhall.runtime.web import client_address
 
 PREFIX = "/open311/v2"
@@ -93,3 +97,49 @@ def router(proxy: CasesProxy) -> APIRouter:
         return await proxy.forward(request)
 
     return routes
+
+
+class Open311Errors:
+    """The front door's own problems under /open311/v2/ (413, 500) as the spec's list."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", ""))
+        if scope["type"] != "http" or not path.startswith(PREFIX + "/"):
+            await self.app(scope, receive, send)
+            return
+        accept = Headers(scope=scope).get("accept", "")
+        held: list[Message] = []
+        body = bytearray()
+
+        async def rewrite(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                media_type = Headers(raw=message["headers"]).get("content-type", "")
+                if message["status"] >= 400 and media_type.startswith(PROBLEM_MEDIA_TYPE):
+                    held.append(message)
+                    return
+            elif held and message["type"] == "http.response.body":
+                body.extend(message.get("body", b""))
+                if not message.get("more_body"):
+                    await _send_as_open311(send, held[0], bytes(body), path, accept)
+                return
+            await send(message)
+
+        await self.app(scope, receive, rewrite)
+
+
+async def _send_as_open311(send: Send, start: Message, body: bytes, path: str, accept: str) -> None:
+    try:
+        problem = json.loads(body)
+    except ValueError:
+        problem = {}
+    status = int(start["status"])
+    said = str(problem.get("detail") or problem.get("title") or "request refused")
+    answer = open311_error(path, accept, status, said)
+    headers = MutableHeaders(raw=list(start["headers"]))
+    headers["content-type"] = answer.media_type or "application/json"
+    headers["content-length"] = str(len(answer.body))
+    await send({"type": "http.response.start", "status": status, "headers": headers.raw})
+    await send({"type": "http.response.body", "body": answer.body})
