@@ -35,6 +35,16 @@ class TransitionNotAllowedError(CasesError):
         self.target = target
 
 
+class InvalidChannelError(CasesError):
+    """A request recorded as coming through a channel its caller cannot have used."""
+
+    def __init__(self, channel: str, kind: str, allowed: tuple[str, ...]):
+        listed = ", ".join(allowed)
+        super().__init__(f"a request from {kind} cannot come through {channel!r}: use {listed}")
+        self.channel = channel
+        self.allowed = allowed
+
+
 class NotPermittedError(CasesError):
     """The caller may not do this to this case."""
 
