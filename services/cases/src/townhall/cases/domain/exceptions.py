@@ -45,6 +45,15 @@ class InvalidChannelError(CasesError):
         self.allowed = allowed
 
 
+class UnknownFilterValueError(CasesError):
+    """A queue filter names something that does not exist (a service type, an area)."""
+
+    def __init__(self, parameter: str, value: str, known: list[str]):
+        super().__init__(f"{parameter}: no such value {value!r}; known: {', '.join(known)}")
+        self.parameter = parameter
+        self.value = value
+
+
 class NotPermittedError(CasesError):
     """The caller may not do this to this case."""
 

@@ -44,6 +44,11 @@ def to_problem(exc: ex.CasesError) -> ProblemError:
                 title="Channel not allowed",
                 extensions={"errors": [field.model_dump()], "allowed": list(exc.allowed)},
             )
+        case ex.UnknownFilterValueError():
+            field = FieldError(loc=["query", exc.parameter], msg=str(exc))
+            return UnprocessableContent(
+                str(exc), title="Unknown filter value", extensions={"errors": [field.model_dump()]}
+            )
         case ex.MissingReporterError():
             return UnprocessableContent(str(exc), title="Who is reporting?")
         case ex.CaseNotFoundError():
