@@ -165,3 +165,65 @@ async def test_the_queue_sorts_by_age_or_by_the_sla_falling_due(world: World) ->
     due = (await world.queue(sort="due_soonest")).json()["items"]
     assert [i["due_at"] for i in due] == sorted(i["due_at"] for i in due)
     assert {i["reference"] for i in due} == {bulky, missed, older_bulky}
+
+
+async def test_each_filter_narrows_the_queue_to_what_it_names(world: World) -> None:
+    bin_phone = await world.raise_case("missed_bin", description="Green bin left full")
+    bin_letter = await world.raise_case("missed_bin", channel="letter", later=60 * 24)
+    bulky = await world.raise_case("bulky_waste", channel="email", description="100% sofa_bed")
+    bus, context = world.services.bus, EventContext(correlation_id="queue")
+    await bus.handle(commands.AssignCase(bin_phone, "Crew 3", WASTE_OFFICER, WASTE), context)
+    await bus.handle(commands.AssignCase(bin_letter, "Crew 3", None, WASTE), context)
+    await bus.handle(commands.ChangeStatus(bin_letter, "triaged", "", WASTE), context)
+    day_one = START.date().isoformat()
+
+    expected: dict[str, tuple[dict[str, Any], set[str]]] = {
+        "a type": ({"service_code": "bulky_waste"}, {bulky}),
+        "two types": (
+            {"service_code": ["bulky_waste", "missed_bin"]},
+            {bin_phone, bin_letter, bulky},
+        ),
+        "an area": ({"domain": "waste"}, {bin_phone, bin_letter, bulky}),
+        "an area with none of theirs": ({"domain": "parking"}, set()),
+        "a status": ({"status": "triaged"}, {bin_letter}),
+        "a channel": ({"channel": ["letter", "email"]}, {bin_letter, bulky}),
+        "assigned to me": ({"assignee": "me"}, {bin_phone}),
+        "no officer yet": ({"assignee": "unassigned"}, {bin_letter, bulky}),
+        "a team": ({"team": "Crew 3"}, {bin_phone, bin_letter}),
+        "a team's unallocated": ({"team": "Crew 3", "assignee": "unassigned"}, {bin_letter}),
+        "a day": ({"submitted_from": day_one, "submitted_to": day_one}, {bin_phone}),
+        "from a moment": ({"submitted_from": f"{day_one}T09:02:00+00:00"}, {bin_letter, bulky}),
+        "words": ({"q": "GREEN BIN"}, {bin_phone}),
+        "wildcards are words": ({"q": "100% sofa_"}, {bulky}),
+        "a reference": ({"q": bin_letter.lower()}, {bin_letter}),
+    }
+    for what, (params, cases) in expected.items():
+        assert set(await world.references(**params)) == cases, what
+        counted = await world.http.get(
+            "/queue/counts", params=params, headers=world.waste_officer()
+        )
+        assert counted.json()["total"] == len(cases), f"{what}: counts use the same filters"
+
+
+async def test_the_sla_filters_find_what_is_overdue_and_what_falls_due_soon(world: World) -> None:
+    sla = world.services.catalogue.get("missed_bin").sla  # type: ignore[union-attr]
+    overdue = await world.raise_case("missed_bin")
+    world.clock.advance(sla - timedelta(hours=2))
+    due_later = await world.raise_case("missed_bin", later=0)
+    world.clock.advance(timedelta(hours=3))
+    done = await world.raise_case("missed_bin", later=0)
+    context = EventContext(correlation_id="queue")
+    await world.services.bus.handle(commands.ChangeStatus(done, "cancelled", "", WASTE), context)
+
+    assert await world.references(sla="breached") == [overdue]
+    assert await world.references(sla="due", due_within_hours=2) == []
+    within = int(sla.total_seconds() // 3600)
+    assert await world.references(sla="due", due_within_hours=within) == [due_later]
+    world.clock.advance(sla - timedelta(hours=2))
+    assert await world.references(sla="breached") == [due_later, overdue], "newest first"
+    items = (await world.queue()).json()["items"]
+    assert {i["reference"]: i["overdue"] for i in items} == {
+        done: False,
+        due_later: True,
+        overdue: True,
+    }, "a cancelled case is never overdue"

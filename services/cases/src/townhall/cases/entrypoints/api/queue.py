@@ -10,11 +10,11 @@ value, a bad date, a page size out of range or a bad cursor is a problem naming 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args, get_origin
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from townhall.cases.adapters.queue import CaseQueue, conditions, sort_key
@@ -110,6 +110,14 @@ def _invalid(parameter: str, why: str) -> UnprocessableContent:
     )
 
 
+def given_once(request: Request, model: type[BaseModel]) -> None:
+    """Refuse a parameter that takes one value but was given several (which one counts
+    would otherwise be a guess)."""
+    for name, field in model.model_fields.items():
+        if get_origin(field.annotation) is not list and len(request.query_params.getlist(name)) > 1:
+            raise _invalid(name, "give it once")
+
+
 def _start(moment: Moment) -> datetime:
     if isinstance(moment, datetime):
         return moment
@@ -173,6 +181,7 @@ def _item(row: Any, catalogue: Catalogue, now: datetime) -> QueueItem:
 
 @router.get("", response_model=QueuePage, responses=problems(400, 422))
 async def list_queue(
+    request: Request,
     query: Annotated[QueuePageQuery, Query()],
     session: Session,
     catalogue: CatalogueDep,
@@ -181,6 +190,7 @@ async def list_queue(
 ) -> QueuePage:
     """The cases you may work, newest first unless ``sort`` says otherwise; follow
     ``next_cursor`` for the next page (cases submitted meanwhile do not shift it)."""
+    given_once(request, QueuePageQuery)
     wanted, now = to_filter(query), clock()
     bound = cursors.fingerprint(query.model_dump(exclude={"cursor", "limit"}))
     after = None if query.cursor is None else cursors.decode(query.cursor, bound)
@@ -196,6 +206,7 @@ async def list_queue(
 
 @router.get("/counts", response_model=QueueCounts, responses=problems(422))
 async def count_queue(
+    request: Request,
     query: Annotated[QueueFilters, Query()],
     session: Session,
     catalogue: CatalogueDep,
@@ -203,6 +214,7 @@ async def count_queue(
     actor: ReadsQueue,
 ) -> QueueCounts:
     """How many of the cases you may work are in each status, under the same filters."""
+    given_once(request, QueueFilters)
     wanted = to_filter(query)
     found = await CaseQueue(session).counts(_where(actor, catalogue, wanted, clock()))
     statuses = sorted(wanted.statuses) if wanted.statuses else list(get_args(Status))
