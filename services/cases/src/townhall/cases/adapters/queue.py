@@ -4,8 +4,13 @@ Everything that decides which cases appear is in the ``WHERE`` clause: the servi
 types the officer may see (worked out by :mod:`townhall.cases.service_layer.queue`),
 then their filter. Pages are keyset-paged on ``(sort key, id)``: a page starts strictly
 after the last case of the one before, so cases submitted meanwhile neither repeat nor
-push others off a page, and a deep page costs what the first does. Indexes that serve
-it: ``(created_at, id)``, ``(due_at, id)`` and ``(service_code, status)`` (migration 0005).
+push others off a page, and a deep page costs what the first does.
+
+On PostgreSQL a page is an index scan on ``created_at`` (or ``due_at``) in sort order,
+the types and filters checked on each row, ties on ``id`` put right by an incremental
+sort, stopping at the page's end; the counts are an index-only scan of
+``(service_code, status)``. Text search is the exception: words found in few cases mean
+reading many rows (a trigram index would serve it; not added, it is PostgreSQL only).
 """
 
 from __future__ import annotations
