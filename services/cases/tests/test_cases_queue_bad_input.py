@@ -131,6 +131,15 @@ async def test_a_tampered_or_foreign_cursor_is_refused_naming_the_cursor(
     assert follows.status_code == 200, "the real one still works"
 
 
+async def test_a_cursor_follows_the_same_filters_given_in_another_order(
+    http: httpx.AsyncClient, officer: dict[str, str]
+) -> None:
+    await _with_cases(http, officer, 3)
+    cursor = await _a_cursor(http, officer, status=["submitted", "triaged"])
+    again = {"limit": 1, "status": ["triaged", "submitted"], "cursor": cursor}
+    assert (await http.get("/queue", params=again, headers=officer)).status_code == 200
+
+
 async def test_residents_and_anonymous_callers_have_no_queue(
     http: httpx.AsyncClient, issuer: TestIssuer
 ) -> None:

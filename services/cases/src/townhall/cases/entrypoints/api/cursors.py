@@ -37,8 +37,10 @@ class BadCursorError(BadRequest):
 
 
 def fingerprint(query: dict[str, Any]) -> str:
-    """A short digest of a query's filters and sort (what a cursor is bound to)."""
-    canonical = json.dumps(query, sort_keys=True, default=str, separators=(",", ":"))
+    """A short digest of a query's filters and sort (what a cursor is bound to); the
+    order in which a parameter's values were given does not matter."""
+    values = {k: sorted(map(str, v)) if isinstance(v, list) else v for k, v in query.items()}
+    canonical = json.dumps(values, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
