@@ -122,6 +122,27 @@ async def test_pages_stay_full_and_counts_leave_out_cases_the_officer_may_not_se
     assert await world.references(q="rats") == [], "words in cases they may not see"
 
 
+async def test_an_officer_sees_a_type_only_with_clearance_at_least_its_sensitivity(
+    world: World,
+) -> None:
+    spd = await world.raise_case("council_tax_spd")
+    bin_ = await world.raise_case("missed_bin")
+    personal = bearer(world.issuer.officer(("council_tax", "personal")))
+    sensitive = bearer(world.issuer.officer(("council_tax", "sensitive")))
+    special = bearer(world.issuer.officer(("council_tax", "special"), ("waste", "public")))
+
+    listed = {}
+    for name, headers in (("personal", personal), ("sensitive", sensitive), ("special", special)):
+        listed[name] = [
+            i["reference"] for i in (await world.queue(headers=headers)).json()["items"]
+        ]
+    assert listed == {"personal": [], "sensitive": [spd], "special": [bin_, spd]}, (
+        "missed bins are public: a public clearance in waste sees them"
+    )
+    opened = await world.http.get(f"/cases/{spd}", headers=personal)
+    assert opened.status_code == 404, "the queue shows what opening it allows"
+
+
 async def test_an_officer_with_no_role_in_any_area_has_an_empty_queue(world: World) -> None:
     await world.raise_case("missed_bin")
     contact_centre = bearer(world.issuer.officer(("contact_centre", "special")))

@@ -117,8 +117,14 @@ class CaseQueue:
 
     async def page(
         self, where: Sequence[ColumnElement[bool]], sort: Sort, after: After | None, limit: int
-    ) -> list[Row[Any]]:
-        return list((await self.session.execute(page_query(where, sort, after, limit))).all())
+    ) -> tuple[list[Row[Any]], After | None]:
+        """Up to ``limit`` cases, and where the next page starts (None: this is the last)."""
+        query = page_query(where, sort, after, limit + 1)
+        rows = list((await self.session.execute(query)).all())
+        if len(rows) <= limit:
+            return rows, None
+        last = rows[limit - 1]
+        return rows[:limit], After(sort_key(last, sort), last.id)
 
     async def counts(self, where: Sequence[ColumnElement[bool]]) -> dict[str, int]:
         """How many cases are in each status (statuses with none are absent)."""

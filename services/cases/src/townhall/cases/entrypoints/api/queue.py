@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from townhall.cases.adapters.queue import CaseQueue, conditions, sort_key
+from townhall.cases.adapters.queue import CaseQueue, conditions
 from townhall.cases.domain.catalogue import FINISHED_STATES, Catalogue
 from townhall.cases.domain.commands import Actor
-from townhall.cases.domain.queue import DEFAULT_DUE_WITHIN, After, Assignee, QueueFilter, SlaState
+from townhall.cases.domain.queue import DEFAULT_DUE_WITHIN, Assignee, QueueFilter, SlaState
 from townhall.cases.entrypoints.api import cursors
 from townhall.cases.entrypoints.api.dependencies import CatalogueDep, ClockDep, ReadsQueue, Session
 from townhall.cases.entrypoints.api.schemas import Name
@@ -195,13 +195,9 @@ async def list_queue(
     bound = cursors.fingerprint(query.model_dump(exclude={"cursor", "limit"}))
     after = None if query.cursor is None else cursors.decode(query.cursor, bound)
     where = _where(actor, catalogue, wanted, now)
-    rows = await CaseQueue(session).page(where, query.sort, after, query.limit + 1)
-    page, more = rows[: query.limit], len(rows) > query.limit
-    last = page[-1] if more else None
-    next_cursor = (
-        None if last is None else cursors.encode(After(sort_key(last, query.sort), last.id), bound)
-    )
-    return QueuePage(items=[_item(r, catalogue, now) for r in page], next_cursor=next_cursor)
+    rows, ends = await CaseQueue(session).page(where, query.sort, after, query.limit)
+    next_cursor = None if ends is None else cursors.encode(ends, bound)
+    return QueuePage(items=[_item(r, catalogue, now) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/counts", response_model=QueueCounts, responses=problems(422))
