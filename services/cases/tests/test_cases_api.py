@@ -108,6 +108,7 @@ async def test_officers_need_a_role_in_the_types_domain_and_clearance(
         "service_code": "council_tax_spd",
         "details": {"account_number": "12345678", "living_alone_since": "2025-04-01"},
         "resident_id": str(uuid.uuid4()),
+        "channel": "letter",
     }
     assert (await client.post("/cases", json=spd, headers=low)).status_code == 403
     cleared = bearer(issuer.officer(("council_tax", "sensitive")))

@@ -103,7 +103,7 @@ async def test_officers_and_service_clients_name_the_resident_and_it_is_no_claim
     officer = bearer(issuer.officer(("waste", "personal")))
     service = bearer(issuer.service("web", "cases:write"))
     for headers in (officer, service):
-        body = {**MISSED_BIN, "reporter": {}, "resident_id": str(ADA)}
+        body = {**MISSED_BIN, "reporter": {}, "resident_id": str(ADA), "channel": "phone"}
         created = await client.post("/cases", json=body, headers=headers)
         assert created.status_code == 201, created.text
 

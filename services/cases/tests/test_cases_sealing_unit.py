@@ -54,7 +54,7 @@ class World:
         command = commands.SubmitCase(
             service_code="missed_bin",
             details={"bin_type": "recycling"},
-            channel="phone",
+            channel="phone" if resident_id else "online",
             actor=actor,
             resident_id=resident_id,
             reporter=reporter,

@@ -111,6 +111,16 @@ class CaseSubmitted(_CaseEvent):
             "name until the resident confirms it (``case.reporter_confirmed``)."
         ),
     )
+    raised_by: str | None = Field(
+        default=None,
+        description=(
+            "Who raised it: ``officer:<id>`` when an officer took it from the resident "
+            "(assisted digital, through ``channel``), ``resident:<id>`` when the resident "
+            "did it themselves, ``service:<client>`` for a service client (Open311 "
+            "included), ``anonymous`` when nobody was signed in. Absent from events "
+            "published before it existed: read ``submitted_by`` then."
+        ),
+    )
 
 
 class CaseReporterConfirmed(_CaseEvent):

@@ -53,6 +53,8 @@ cases = Table(
     Index("ix_cases_resident_id", "resident_id"),
     Index("ix_cases_due_at", "due_at"),
     Index("ix_cases_created_at", "created_at"),
+    #: The work queue's counts per status, within the types an officer may see.
+    Index("ix_cases_service_code_status", "service_code", "status"),
 )
 
 case_notes = Table(

@@ -26,6 +26,9 @@ class CaseSubmitted(CaseEvent):
     fee_pence: int | None
     #: Who reported it is only what they said (matched by identity, not proven).
     reporter_claimed: bool = False
+    #: Who raised it: ``officer:<id>`` (assisted digital), ``resident:<id>``,
+    #: ``service:<client>`` or ``anonymous``.
+    raised_by: str | None = None
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,25 @@ class TransitionNotAllowedError(CasesError):
         self.target = target
 
 
+class InvalidChannelError(CasesError):
+    """A request recorded as coming through a channel its caller cannot have used."""
+
+    def __init__(self, channel: str, kind: str, allowed: tuple[str, ...]):
+        listed = ", ".join(allowed)
+        super().__init__(f"a request from {kind} cannot come through {channel!r}: use {listed}")
+        self.channel = channel
+        self.allowed = allowed
+
+
+class UnknownFilterValueError(CasesError):
+    """A queue filter names something that does not exist (a service type, an area)."""
+
+    def __init__(self, parameter: str, value: str, known: list[str]):
+        super().__init__(f"{parameter}: no such value {value!r}; known: {', '.join(known)}")
+        self.parameter = parameter
+        self.value = value
+
+
 class NotPermittedError(CasesError):
     """The caller may not do this to this case."""
 

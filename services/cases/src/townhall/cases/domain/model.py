@@ -85,6 +85,7 @@ class Case:
         details: dict[str, object],
         now: datetime,
         id: uuid.UUID | None = None,
+        raised_by: str | None = None,
         **extra: object,
     ) -> Case:
         case = cls(
@@ -108,6 +109,7 @@ class Case:
                 due_at=case.due_at,
                 fee_pence=service_type.fee_pence,
                 reporter_claimed=case.reporter_claimed,
+                raised_by=raised_by,
             )
         )
         return case

@@ -8,8 +8,10 @@ from datetime import datetime
 
 from townhall.cases.domain import commands
 from townhall.cases.domain.catalogue import ServiceType
+from townhall.cases.domain.channels import channels_for
 from townhall.cases.domain.exceptions import (
     CaseNotFoundError,
+    InvalidChannelError,
     InvalidDetailsError,
     MissingReporterError,
     NotPermittedError,
@@ -21,6 +23,7 @@ from townhall.cases.service_layer.matching import ResidentMatcher
 from townhall.cases.service_layer.permissions import (
     actor_label,
     require_officer,
+    require_raiser,
     require_visible,
     resident_id_of,
 )
@@ -62,11 +65,14 @@ def _check_submission(cmd: commands.SubmitCase, service_type: ServiceType) -> No
         )
     if service_type.location_required and cmd.location is None:
         raise InvalidDetailsError(service_type.code, [("location", "a location is required")])
-    check_details(service_type, cmd.details)
     actor = cmd.actor
     if actor.kind == "officer":
-        require_officer(actor, service_type)
-    elif actor.kind == "anonymous" and service_type.sensitivity in ("sensitive", "special"):
+        require_raiser(actor, service_type)
+    allowed = channels_for(actor.kind)
+    if cmd.channel not in allowed:
+        raise InvalidChannelError(cmd.channel, actor.kind, allowed)
+    check_details(service_type, cmd.details)
+    if actor.kind == "anonymous" and service_type.sensitivity in ("sensitive", "special"):
         raise NotPermittedError(f"sign in to apply for {service_type.name}")
     reporter = cmd.reporter
     named = bool(reporter.given_name and reporter.family_name)
@@ -93,6 +99,11 @@ async def _resident(
     return matched, matched is not None
 
 
+def raised_by(actor: commands.Actor) -> str:
+    """Who raised a request, as its event records it (``anonymous``: nobody signed in)."""
+    return "anonymous" if actor.kind == "anonymous" else actor_label(actor)
+
+
 async def submit_case(
     cmd: commands.SubmitCase, uow: UnitOfWork, *, matcher: ResidentMatcher, clock: Clock
 ) -> Submitted:
@@ -109,6 +120,7 @@ async def submit_case(
             service_type=service_type,
             channel=cmd.channel,
             submitted_by=cmd.actor.kind,
+            raised_by=raised_by(cmd.actor),
             details=cmd.details,
             now=now,
             description=cmd.description,

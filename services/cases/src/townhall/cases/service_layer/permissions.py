@@ -13,6 +13,12 @@ assurance; here: whether this case is the caller's to see at all, and in what ro
   their own: until they confirm it, they see what a tracking token sees and may only
   confirm it;
 * anyone else does not see it: answered as if it did not exist (404).
+
+Assisted digital: an officer holding a contact-centre role (any clearance) raises a
+request of any type on a resident's behalf, and logs contacts against any case. That
+is all the role gives: they take down what the resident tells them and get back a
+reference. Seeing, moving, assigning and noting the case stay with the officers of its
+area, so to them it answers as to any other officer outside it (404).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from typing import Literal
 
 from townhall.cases.domain.catalogue import SENSITIVITIES, ServiceType
 from townhall.cases.domain.commands import Actor
+from townhall.cases.domain.contacts import CONTACT_DOMAIN
 from townhall.cases.domain.exceptions import CaseNotFoundError, NotPermittedError
 from townhall.cases.domain.model import Case
 from townhall.runtime.access import ACCOUNT, VERIFIED
@@ -46,6 +53,22 @@ def require_officer(actor: Actor, service_type: ServiceType) -> None:
     if not may_work(actor, service_type.domain, service_type.sensitivity):
         raise NotPermittedError(
             f"needs an officer role in {service_type.domain} "
+            f"with {service_type.sensitivity} clearance"
+        )
+
+
+def takes_contacts(actor: Actor) -> bool:
+    """An officer of the contact centre (at any clearance)."""
+    return actor.kind == "officer" and bool(actor.clearances.get(CONTACT_DOMAIN))
+
+
+def require_raiser(actor: Actor, service_type: ServiceType) -> None:
+    """An officer raising a request: of its area, or of the contact centre."""
+    if not (
+        takes_contacts(actor) or may_work(actor, service_type.domain, service_type.sensitivity)
+    ):
+        raise NotPermittedError(
+            f"needs an officer role in {CONTACT_DOMAIN}, or in {service_type.domain} "
             f"with {service_type.sensitivity} clearance"
         )
 

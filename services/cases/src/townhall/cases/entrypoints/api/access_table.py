@@ -59,6 +59,11 @@ ACCESS = AccessTable(
             residents=ACCOUNT,
             officers=True,
         ),
+        "queue.read": Rule(
+            "List and count the cases you may work: officers (their roles decide which "
+            "cases: a clearance in a type's area at least its sensitivity)",
+            officers=True,
+        ),
         "contact.log": Rule("Log a contact with a resident: officers", officers=True),
         "open311.discover": Rule(
             "Open311 discovery, service list and definitions", anonymous=True, officers=True

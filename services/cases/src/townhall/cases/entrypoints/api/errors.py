@@ -37,6 +37,18 @@ def to_problem(exc: ex.CasesError) -> ProblemError:
                 title="Details do not fit the form",
                 extensions={"errors": [e.model_dump() for e in errors]},
             )
+        case ex.InvalidChannelError():
+            field = FieldError(loc=["channel"], msg=str(exc))
+            return UnprocessableContent(
+                str(exc),
+                title="Channel not allowed",
+                extensions={"errors": [field.model_dump()], "allowed": list(exc.allowed)},
+            )
+        case ex.UnknownFilterValueError():
+            field = FieldError(loc=["query", exc.parameter], msg=str(exc))
+            return UnprocessableContent(
+                str(exc), title="Unknown filter value", extensions={"errors": [field.model_dump()]}
+            )
         case ex.MissingReporterError():
             return UnprocessableContent(str(exc), title="Who is reporting?")
         case ex.CaseNotFoundError():

@@ -50,7 +50,15 @@ class SubmitCaseRequest(_Body):
             "details are matched by identity as a claim."
         ),
     )
-    channel: Literal["online", "phone", "face_to_face", "email", "webchat", "letter"] = "online"
+    channel: Literal["online", "phone", "face_to_face", "email", "webchat", "letter"] = Field(
+        default="online",
+        description=(
+            "How the request reached the council. Residents and anonymous reporters: "
+            "online. Officers raising it on a resident's behalf: the channel the resident "
+            "used (phone, face_to_face, email, webchat, letter), required. Service "
+            "clients: any."
+        ),
+    )
 
 
 class CaseCreated(BaseModel):
