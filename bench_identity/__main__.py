@@ -41,10 +41,11 @@ PROGRESSED: list[tuple[str, Callable[[Progressed], Row | list[Row]]]] = [
 def main(argv: list[str] | None = None) -> None:
     only_council = (sys.argv[1:] if argv is None else argv) == ["council"]
     steps = [] if only_council else STEPS
+    progressed_steps = PROGRESSED[:1] if only_council else PROGRESSED
     console = Console(width=max(Console().width, 130))
     rows: list[Row] = []
     with Progress(console=console) as progress:
-        task = progress.add_task("identity linkage bench", total=len(steps) + len(PROGRESSED))
+        task = progress.add_task("identity linkage bench", total=len(steps) + len(progressed_steps))
 
         def sub_task(label: str, total: int) -> Callable[[], None]:
             sub = progress.add_task(label, total=total)
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> None:
             result = step()
             rows.extend(result if isinstance(result, list) else [result])
             progress.advance(task)
-        for label, progressed in PROGRESSED:
+        for label, progressed in progressed_steps:
             progress.update(task, description=label)
             result = progressed(sub_task)
             rows.extend(result if isinstance(result, list) else [result])

@@ -78,11 +78,11 @@ def matching_rate(
     people = list(council.people.values())[:residents]
     full = [resident_record(council, p) for p in people]
     kept = {p.pid for p in people}
-    probes = [s.record for s in sightings(council, legacy_rows(council, 22))
-              if s.person in kept]  # fmt: skip
+    seen = [s.record for s in sightings(council, legacy_rows(council, 22)) if s.person in kept]
     rng = random.Random(23)
-    probes = rng.sample(probes, min(queries, len(probes)))
-    model = train(rng.sample(full, min(len(full), 20_000)) + probes)
+    probes = rng.sample(seen, min(queries, len(seen)))
+    # trained as a council would train it: on legacy records, which hold duplicates
+    model = train(rng.sample(seen, min(len(seen), 25_000)))
     rows = []
     for label, records in (("names, birth date, postcode", [_slim(r) for r in full]),
                            ("full record", full)):  # fmt: skip
