@@ -42,7 +42,9 @@ def normalise_phone(phone: str | None) -> str | None:
 # never D, F, I, O, Q, U or V), six digits, a suffix letter A to D that older systems
 # often leave off. Prefixes BG, GB, KN, NK, NT, TN and ZZ are never issued ("TN" is
 # a temporary reference, "ZZ" a placeholder), so a record carrying one says nothing.
-_NI_NUMBER = re.compile(r"^[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z][0-9]{6}[A-D]?$")
+# "QQ" is never issued either, but it is HMRC's own example ("QQ 12 34 56 C"): demo and
+# test data use it precisely because it can belong to no one, so it is accepted.
+_NI_NUMBER = re.compile(r"^(?:[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]|QQ)[0-9]{6}[A-D]?$")
 _NI_NEVER_ISSUED = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
 
 
