@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date
 
 from townhall.identity.linkage import Address, Matcher, Model, Outcome, Record
-from townhall.identity.linkage.batch import consistent_clusters, deduplicate
+from townhall.identity.linkage.batch import consistent_clusters, deduplicate, household_moves
 from townhall.identity.linkage.comparisons import (
     COMPARISONS,
     conflicts,
@@ -190,3 +190,35 @@ def test_twins_and_a_father_and_son_stay_apart_in_a_household_batch(model: Model
     ]
     found = {(p.left_id, p.right_id) for p in deduplicate(records, model, households=True)}
     assert found == {("father", "father-again"), ("son", "son-again")}
+
+
+OTHER_HOME: dict[str, str] = {
+    "postcode": "ZX9 1LL", "house_number": "40", "address_line": "High Street",
+    "town": "Mockley", "uprn": "000000009999",
+}  # fmt: skip
+
+
+def test_a_household_seen_moving_takes_its_other_members_along() -> None:
+    records = {
+        "john-old": Record("John", "Smith", title="Mr", phone="07700 900001", **HOME),
+        "john-new": Record("John", "Smith", phone="07700 900001", **OTHER_HOME),
+        "ann-old": Record(None, "Smith", title="Mrs", initials="A", **HOME),
+        "ann-new": Record("Ann", "Smith", title="Mrs", **OTHER_HOME),
+    }
+    features = {rid: _f(r) for rid, r in records.items()}
+    clusters = [["john-old", "john-new"], ["ann-old"], ["ann-new"]]
+    moved = household_moves(clusters, features, set())
+    assert sorted(map(sorted, moved)) == [["ann-new", "ann-old"], ["john-new", "john-old"]]
+
+
+def test_a_move_does_not_join_a_record_that_fits_a_father_and_a_son() -> None:
+    records = {
+        "ann-old": Record("Ann", "Smith", phone="07700 900002", **HOME),
+        "ann-new": Record("Ann", "Smith", phone="07700 900002", **OTHER_HOME),
+        "mr-old": Record(None, "Smith", title="Mr", **HOME),
+        "father-new": Record("John", "Smith", date_of_birth=date(1960, 1, 1), **OTHER_HOME),
+        "son-new": Record("John", "Smith", date_of_birth=date(1991, 3, 4), **OTHER_HOME),
+    }
+    features = {rid: _f(r) for rid, r in records.items()}
+    clusters = [["ann-old", "ann-new"], ["mr-old"], ["father-new"], ["son-new"]]
+    assert len(household_moves(clusters, features, set())) == 4

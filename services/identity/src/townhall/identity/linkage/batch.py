@@ -219,8 +219,9 @@ def household_moves(
     (their records share a phone, an email, an NI number or a date of birth), a person
     seen at the first address only and one seen at the second only, with a family name
     in common and consistent in everything else (`consistent_clusters`' test), are one
-    person, provided each is the other's only such counterpart: "Mr Smith" at the old
-    address is not joined to either of two Mr Smiths (a father and son) at the new one.
+    person, provided each one's counterparts could all be one person: "Mr Smith" at the
+    old address is not joined to either of two Mr Smiths (a father and son, told apart
+    by their dates of birth) at the new one.
     An address is a UPRN or a full postcode with the house number and flat.
     """
     place_of = _places(features)
@@ -245,9 +246,25 @@ def household_moves(
             and _consistent(clusters[x], clusters[y], features, apart)
         }
         for x, y in fits:
-            if sum(1 for a, _ in fits if a == x) == 1 and sum(1 for _, b in fits if b == y) == 1:
+            ys = [b for a, b in fits if a == x]
+            xs = [a for a, b in fits if b == y]
+            if _one_person(ys, clusters, features, apart) and _one_person(
+                xs, clusters, features, apart
+            ):
                 joins.append((x, y))
     return _union(len(clusters), joins, clusters, features, apart)
+
+
+def _one_person(
+    found: list[int],
+    clusters: list[list[str]],
+    features: dict[str, Features],
+    apart: set[tuple[str, str]],
+) -> bool:
+    """The clusters could all be one person (a single one, or several consistent)."""
+    return all(
+        _consistent(clusters[x], clusters[y], features, apart) for x, y in combinations(found, 2)
+    )
 
 
 def _moved_together(

@@ -103,7 +103,7 @@ def _dob_level(a: Features, b: Features) -> int:
         return 3
     if x[:4] == y[:4]:
         return 4
-    return 6 if _years_apart(x, y) else 5
+    return 6 if abs(int(x[:4]) - int(y[:4])) >= GENERATION_GAP else 5
 
 
 def _postcode_level_of(a: Place | Features, b: Place | Features) -> int:
