@@ -189,7 +189,8 @@ class Matcher:
             best = weight(features, facets[0]), facets[0]
         else:
             best = max(((weight(features, f), f) for f in facets), key=lambda pair: pair[0])
-        if any(conflicts(features, facet) for facet in facets):
+        checkable = features.ni is not None or features.suffix is not None
+        if checkable and any(conflicts(features, facet) for facet in facets):
             return best[0] + CONFLICT_WEIGHT, best[1]
         if best[0] > NAMES_DIFFER_CAP and all(names_differ(features, f) for f in facets):
             return NAMES_DIFFER_CAP, best[1]
