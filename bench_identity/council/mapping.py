@@ -1,38 +1,41 @@
-"""Each legacy row as what today's engine accepts, and what that loses.
+"""Each legacy row as what the engine accepts, and what that loses.
 
-`to_records` gives the engine's `Record` (the batch path), `to_incoming` the shape
+`to_records` gives the engine's rich `Record` (the batch path), `to_incoming` the shape
 `POST /records/match` takes (the product path, identity's `IncomingRecord`). A joint
 council-tax account names two people; both paths take one person, so it is split into
 two records, the shared surname given to both ("MR J & MRS A SMITH" becomes Mr J
-Smith and Mrs A Smith, each with the property).
+Smith and Mrs A Smith, each with the property); the batch keeps that they are two
+people as a cannot-link pair (`measure.joint_holders`).
 
-What is lost, by system:
+What `to_records` keeps: the title (and the sex it implies), an initial as `initials`
+(a title-only name "MRS SMITH" has no given name), a Jr/Sr typed into the surname
+("SMITH JNR") as `suffix`, the forenames after the first as `middle_names`, the NI
+number, flat, house name and house number read from the property line ("FLAT 2, ROSE
+COURT, 12 ELM ROAD"), a partial postcode as given (the engine reads it as a district).
 
-* council tax: the title (Record has none; a title-only name "MRS SMITH" has no given
-  name and Record requires one, so the title is put in the given name: "Mrs"); an
-  initial is kept as a one-letter given name, which the engine compares as a name, not
-  as an initial; Jr/Sr typed into the surname ("SMITH JNR") is dropped, Record having
-  no place for it; the property line keeps flat and house name only as free text (no
-  premise, flat or building field), its house number is not parsed when a flat or
-  house name comes first; that two people share one account (the strongest evidence
-  that they are two people) is lost by the split.
+What is still lost, by system:
+
+* council tax: the account's start date (when the person lived there); a typo in the
+  surname stays a typo.
 * waste: the free-text name is split on its last space (a swapped "Reid Olivia" stays
-  swapped, an initial stays a one-letter given name); a partial postcode ("ZX3") is
-  passed as the postcode; nothing else is lost.
-* housing: the title; the middle name is folded into the given name ("Leo Samuel");
-  the NI number (Record has none); the "known as" name replaces the forename rather
-  than sitting beside it; a day/month-swapped date of birth is passed as the date it
-  reads as.
-* every system: the row's date, hence any former address: each row is one record
-  with one address and no history, so a mover's rows at two addresses are two
-  unrelated addresses to the engine; a married woman's rows under her former surname
-  carry no former_family_names (no legacy row knows it).
+  swapped for the engine's swap comparison to find; "mary ann smith" keeps "ann" as
+  a middle name); whether the phone is the caller's own or the house's landline.
+* housing: the "known as" name replaces the forename rather than sitting beside it;
+  a day/month-swapped date of birth is passed as the date it reads as (the engine's
+  transposition level finds it); the tenancy's dates.
+* every system: the row's date, hence any former address or name: each row is one
+  record with one address and no history (`previous_addresses` and
+  `former_family_names` stay empty; no legacy row knows a maiden name), so a mover
+  is found only through what their rows share (a phone, an email, an NI number, a
+  date of birth, or the household seen moving together) and a woman's rows before
+  and after a marriage share only her given name (see the report in issue 12).
 * the product path (`to_incoming`) also drops the address line, town and UPRN:
   `POST /records/match` takes only names, date of birth, email, phone and postcode.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -52,6 +55,7 @@ class Person:
     title: str | None
     given: str | None
     family: str
+    suffix: str | None = None  # "jnr" / "snr" as typed
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,51 +88,95 @@ def sightings(council: Council, rows: list[LegacyRow]) -> list[Sighting]:
 
 
 def to_records(row: LegacyRow) -> list[Record]:
-    """The row as today's engine's Records, one per person it names."""
+    """The row as the engine's rich Records, one per person it names.
+
+    Everything a row holds is typed: title, initials (a one-letter forename), a Jr/Sr
+    typed into the surname, middle names after the first forename, the NI number, the
+    flat and house name in front of the property line, a partial postcode as given.
+    """
     f = row.fields
     if row.system == "council_tax":
         line, _, town = (f["property"] or "").rpartition(", ")
+        flat, house_name, number, street = _premises(line)
         return [
             Record(
-                given_name=p.given or p.title or "unknown",
+                given_name=p.given if p.given and len(p.given) > 1 else None,
                 family_name=p.family,
                 resident_id=f"{row.ref}#{n}",
+                title=p.title,
+                initials=p.given if p.given and len(p.given) == 1 else None,
+                suffix=p.suffix,
                 postcode=f["postcode"],
-                address_line=line,
-                town=town,
+                flat=flat,
+                house_name=house_name,
+                house_number=number,
+                address_line=street,
+                town=town or None,
                 uprn=f["uprn"],
             )
             for n, p in enumerate(split_account_name(f["account_name"] or ""))
         ]
     if row.system == "waste":
-        given, _, family = (f["caller_name"] or "").rpartition(" ")
+        given, _, family = (f["caller_name"] or "").strip().rpartition(" ")
+        flat, house_name, number, street = _premises(f["address"] or "")
         return [
             Record(
-                given_name=given or family,
+                given_name=given if len(given) > 1 else None,
                 family_name=family,
                 resident_id=f"{row.ref}#0",
+                initials=given if len(given) == 1 else None,
                 postcode=f["postcode"],
-                address_line=f["address"],
+                flat=flat,
+                house_name=house_name,
+                house_number=number,
+                address_line=street,
                 uprn=f["uprn"],
                 phone=f["phone"],
                 email=f["email"],
             )
         ]
     line, _, town = (f["address"] or "").rpartition(", ")
+    flat, house_name, number, street = _premises(line)
+    forenames = (f["forenames"] or "").split()
     return [
         Record(
-            given_name=f["forenames"] or "unknown",
+            given_name=forenames[0] if forenames else None,
             family_name=f["surname"] or "unknown",
             resident_id=f"{row.ref}#0",
+            title=f.get("title"),
+            middle_names=tuple(forenames[1:]),
             date_of_birth=_dob(f["dob"]),
+            ni_number=f.get("ni_number"),
             postcode=f["postcode"],
-            address_line=line,
-            town=town,
+            flat=flat,
+            house_name=house_name,
+            house_number=number,
+            address_line=street,
+            town=town or None,
             uprn=f["uprn"],
             email=f["email"],
             phone=f["phone"],
         )
     ]
+
+
+_FLAT = re.compile(r"^flat\s+(\w+)[\s,]*(.*)$", re.IGNORECASE)
+_NUMBERED = re.compile(r"^(.*?)[\s,]*\b(\d+[a-z]?)\s+(\D.*)$", re.IGNORECASE)
+
+
+def _premises(line: str) -> tuple[str | None, str | None, str | None, str | None]:
+    """(flat, house name, house number, street) of a property line:
+    "FLAT 2, ROSE COURT, 12 ELM ROAD" -> ("2", "ROSE COURT", "12", "ELM ROAD")."""
+    rest = line.strip().strip(",").strip()
+    flat = None
+    flat_match = _FLAT.match(rest)
+    if flat_match:
+        flat, rest = flat_match.group(1), flat_match.group(2)
+    numbered = _NUMBERED.match(rest)
+    if numbered:
+        house_name = numbered.group(1).strip(" ,") or None
+        return flat, house_name, numbered.group(2), numbered.group(3).strip() or None
+    return flat, None, None, rest or None
 
 
 def to_incoming(row: LegacyRow) -> list[IncomingRecord]:
@@ -151,21 +199,27 @@ def to_incoming(row: LegacyRow) -> list[IncomingRecord]:
 
 def split_account_name(name: str) -> list[Person]:
     """ "MR J & MRS A SMITH" -> Mr J Smith, Mrs A Smith; "MR & MRS SMITH" -> Mr Smith,
-    Mrs Smith; "MR J JONES & MS B PATEL" -> as named. Jr/Sr markers are dropped."""
-    parts: list[tuple[str | None, list[str]]] = []
+    Mrs Smith; "MR J JONES & MS B PATEL" -> as named; "MR J SMITH JNR" -> Mr J Smith,
+    suffix Jr."""
+    parts: list[tuple[str | None, list[str], str | None]] = []
     for part in name.split(" & "):
-        tokens = [t for t in part.split() if t not in _SUFFIXES]
+        tokens = part.split()
+        suffixes = [t for t in tokens if t in _SUFFIXES]
+        tokens = [t for t in tokens if t not in _SUFFIXES]
         title = tokens.pop(0) if tokens and tokens[0] in _TITLES else None
-        parts.append((title, tokens))
+        parts.append((title, tokens, suffixes[0] if suffixes else None))
     shared = parts[-1][1][-1] if parts[-1][1] else "unknown"
     people = []
-    for i, (title, tokens) in enumerate(parts):
-        if i < len(parts) - 1 and len(tokens) <= 1:  # "MR J &": the surname comes last
+    for i, (title, tokens, suffix) in enumerate(parts):
+        lone_surname = bool(tokens) and (suffix is not None or tokens[0] == shared)
+        if i < len(parts) - 1 and len(tokens) <= 1 and not lone_surname:
+            # "MR J &": the surname comes last ("MR SMITH SNR &" names its own)
             given, family = (tokens[0] if tokens else None), shared
         else:
             given, family = " ".join(tokens[:-1]) or None, (tokens[-1] if tokens else shared)
         people.append(Person(
-            title.title() if title else None, given.title() if given else None, family.title()
+            title.title() if title else None, given.title() if given else None, family.title(),
+            suffix.lower() if suffix else None,
         ))  # fmt: skip
     return people
 

@@ -79,9 +79,21 @@ class Result:
 
 
 def batch(sightings: list[Sighting], council: Council, threshold: float = 0.5) -> Result:
-    """Train on all sightings, deduplicate with the engine's clustering at even odds."""
-    found = deduplicate([s.record for s in sightings], threshold=threshold)
+    """Train on all sightings, deduplicate with the engine's clustering at even odds.
+
+    The two holders of one joint council-tax account are two people: their records are
+    passed as a cannot-link pair (a fact the row states, not the truth)."""
+    found = deduplicate([s.record for s in sightings], threshold=threshold,
+                        cannot_link=joint_holders(sightings), households=True)  # fmt: skip
     return score(sightings, council, ((p.left_id, p.right_id) for p in found))
+
+
+def joint_holders(sightings: list[Sighting]) -> list[Pair]:
+    """Pairs of records mapped from one legacy row (a joint account's two holders)."""
+    by_row: defaultdict[str, list[str]] = defaultdict(list)
+    for s in sightings:
+        by_row[s.sid.rpartition("#")[0]].append(s.sid)
+    return [pair for sids in by_row.values() for pair in combinations(sorted(sids), 2)]
 
 
 def score(sightings: list[Sighting], council: Council, found: Iterable[Pair]) -> Result:

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from jellyfish import metaphone
 
 from townhall.identity.linkage.errors import UnknownResidentError
-from townhall.identity.linkage.features import Features
+from townhall.identity.linkage.features import Features, Place
 
 Key = tuple[str, ...]
 MAX_BLOCK = 40
@@ -28,36 +28,45 @@ FALLBACK_BLOCKS = 10
 
 
 def blocking_keys(f: Features) -> set[Key]:
-    """Keys that a true match is very likely to share with at least one of."""
+    """Keys that a true match is very likely to share with at least one of.
+
+    Every address, email and phone a record holds gives keys, so a mover is found at
+    a former address; a record with only an initial is keyed by the initial.
+    """
     keys: set[Key] = {(name, value) for name, value in _identifiers(f) if value}
-    given = f.given_canon.split(" ")[0]
-    given_sound = metaphone(given) or given
+    given = f.given_canon or f.initial or ""
+    given_sound = (metaphone(given) or given) if len(given) > 1 else given
     family_sounds = [metaphone(family) or family for family in f.family_names]
-    sounds = {given_sound, *family_sounds}
+    sounds = {given_sound, *family_sounds} - {""}
     for family, sound in zip(f.family_names, family_sounds, strict=True):
         keys.add(("sounds", *sorted((given_sound, sound))))  # sorted: swaps still meet
         if f.dob:
             keys.add(("initials+month", *sorted((given[:1], family[:1])), f.dob[:6]))
-    if f.district:
-        keys.update(("sound+district", sound, f.district) for sound in sounds)
-    if f.town:
-        if f.house_number:
-            keys.add(("number+town", f.house_number, f.town))
-        keys.update(("word+town", word, f.town) for word in _street_words(f))
-    if f.postcode and f.house_number:
-        keys.add(("postcode+number", f.postcode, f.house_number))
+    for place in f.places or (f,):
+        if place.district:
+            keys.update(("sound+district", sound, place.district) for sound in sounds)
+        if place.town:
+            if place.house_number:
+                keys.add(("number+town", place.house_number, place.town))
+            keys.update(("word+town", word, place.town) for word in _street_words(place))
+        if place.postcode and place.house_number:
+            keys.add(("postcode+number", place.postcode, place.house_number))
     if f.dob:
-        keys.update(("dob+name", f.dob, name) for name in (given, *f.family_names))
+        keys.update(("dob+name", f.dob, name) for name in (given, *f.family_names) if name)
     return keys
 
 
-def _identifiers(f: Features) -> tuple[tuple[str, str | None], ...]:
-    return (("dob", f.dob), ("postcode", f.postcode), ("uprn", f.uprn), ("email", f.email),
-            ("phone", f.phone))  # fmt: skip
+def _identifiers(f: Features) -> list[tuple[str, str | None]]:
+    found: list[tuple[str, str | None]] = [("dob", f.dob), ("ni", f.ni)]
+    found += [("email", email) for email in f.emails or (f.email,)]
+    found += [("phone", phone) for phone in f.phones or (f.phone,)]
+    for place in f.places or (f,):
+        found += [("postcode", place.postcode), ("uprn", place.uprn)]
+    return found
 
 
-def _street_words(f: Features) -> set[str]:
-    return {w for w in (f.address_line or "").split() if len(w) >= 4 and w.isalpha()}
+def _street_words(place: Place | Features) -> set[str]:
+    return {w for w in (place.address_line or "").split() if len(w) >= 4 and w.isalpha()}
 
 
 class BlockingIndex:

@@ -6,12 +6,21 @@ import heapq
 from dataclasses import dataclass
 from enum import StrEnum
 
-from townhall.identity.linkage.comparisons import IDENTITY_LEVELS
+from townhall.identity.linkage.comparisons import IDENTITY_LEVELS, conflicts, names_differ
 from townhall.identity.linkage.errors import InvalidRecordError, LinkageError
 from townhall.identity.linkage.features import Features, features_of
 from townhall.identity.linkage.index import BlockingIndex
 from townhall.identity.linkage.model import Model, probability
 from townhall.identity.linkage.record import Record
+
+#: The weight (log2 odds) a conflict with any of a resident's facets costs: another NI
+#: number, Jr against Sr, a date of birth years away. Two records that agree on
+#: everything else (twice 2^20) still come out far below even odds.
+CONFLICT_WEIGHT = -40.0
+#: The most a record can weigh towards a resident whose given name (or initial, or the
+#: sex its title implies) differs from the record's in every facet: even odds of 2^3
+#: leave it short of a link, so an officer decides (twins, a husband and wife).
+NAMES_DIFFER_CAP = 3.0
 
 
 class Outcome(StrEnum):
@@ -172,11 +181,20 @@ class Matcher:
         return probability(self.model.weight(a, b)) >= self.thresholds.link
 
     def _best(self, features: Features, resident_id: str) -> tuple[float, Features]:
+        """The best facet's weight; a conflict with ANY facet (the resident as a whole)
+        costs CONFLICT_WEIGHT, so a record does not join through one facet it resembles."""
         weight = self.model.weight
         facets = self.index.facets(resident_id)
         if len(facets) == 1:  # most residents: no merged record
-            return weight(features, facets[0]), facets[0]
-        return max(((weight(features, f), f) for f in facets), key=lambda pair: pair[0])
+            best = weight(features, facets[0]), facets[0]
+        else:
+            best = max(((weight(features, f), f) for f in facets), key=lambda pair: pair[0])
+        checkable = features.ni is not None or features.suffix is not None
+        if checkable and any(conflicts(features, facet) for facet in facets):
+            return best[0] + CONFLICT_WEIGHT, best[1]
+        if best[0] > NAMES_DIFFER_CAP and all(names_differ(features, f) for f in facets):
+            return NAMES_DIFFER_CAP, best[1]
+        return best
 
     def _candidate(
         self, a: Features, rid: str, b: Features, weight: float, posterior: float
@@ -185,6 +203,10 @@ class Matcher:
             FieldEvidence(t.comparison.name, t.comparison.labels[level], t.weights[level])
             for t, level in zip(self.model.comparisons, self.model.levels(a, b), strict=True)
         )
+        clashes = sorted({c for facet in self.index.facets(rid) for c in conflicts(a, facet)})
+        if clashes:
+            label = "conflicts with the resident on " + ", ".join(clashes)
+            evidence += (FieldEvidence("consistency", label, CONFLICT_WEIGHT),)
         return Candidate(rid, probability(weight), posterior, weight, evidence)
 
 

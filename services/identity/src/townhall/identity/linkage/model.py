@@ -4,7 +4,9 @@ Nothing here is estimated by hand. `Model.from_splink` reads the dictionary that
 `linker.misc.save_model_to_json()` returns (the `m_probability` / `u_probability` of each
 comparison level and `probability_two_random_records_match`) and turns each level into a
 Fellegi-Sunter weight log2(m / u), exactly as Splink's own `predict()` does without term
-frequencies. Two gaps in what EM and random sampling can estimate are closed first (see
+frequencies. A level the training data never reached (neither among matches nor among
+random pairs: initials in a population that has none) weighs nothing. Two gaps in what
+EM and random sampling can estimate are closed first (see
 `_smoothed` and `u_floor`), and the settings are written back with the values used, so a
 Splink linker loaded from `splink_settings` predicts the very weights the matcher uses.
 """
@@ -89,8 +91,13 @@ def _trained(
     if len(levels) != len(comparison.labels):
         raise ModelNotTrainedError(f"{comparison.name}: level count differs from Splink's")
     scored = levels[1:]  # the null level has neither m nor u
-    m = _smoothed([_probability_or_none(level.get("m_probability")) for level in scored])
-    u = [_probability_or_none(level.get("u_probability")) or u_floor for level in scored]
+    m_trained = [_probability_or_none(level.get("m_probability")) for level in scored]
+    u_sampled = [_probability_or_none(level.get("u_probability")) for level in scored]
+    m = list(_smoothed(m_trained))
+    u = [value or u_floor for value in u_sampled]
+    for n, (m_value, u_value) in enumerate(zip(m_trained, u_sampled, strict=True)):
+        if m_value is None and u_value is None:  # never seen at all: says nothing
+            m[n] = u[n]
     for level, m_used, u_used in zip(scored, m, u, strict=True):
         level["m_probability"], level["u_probability"] = m_used, u_used
     weights = (0.0, *(math.log2(mi / ui) for mi, ui in zip(m, u, strict=True)))

@@ -94,12 +94,16 @@ def _em_rules(names: set[str], shared_emails: bool) -> list[BlockingRuleCreator]
     Where email addresses exist, names and date of birth are trained on pairs sharing
     one: pairs sharing a date of birth include twins, and pairs sharing a name include
     a father and son or two John Smiths, and EM takes either for one person. The
-    rest is trained on pairs sharing names and date of birth. Without email (FEBRL), or
-    where no two records share one (identity keeps emails unique per resident), the
-    classic pair of rules is used.
+    rest is trained on pairs sharing names and date of birth. Last, the given name is
+    trained again on pairs at one property (UPRN): only there do a council's records
+    that hold an initial or a title alone (council tax) meet the full names of other
+    systems, so only there can EM see how an initial agrees among true matches. Without
+    email (FEBRL), or where no two records share one (identity keeps emails unique per
+    resident), the classic pair of rules is used.
     """
     if "email" in names and shared_emails:
-        return [block_on("email"), block_on("given", "family", "dob")]
+        rules = [block_on("email"), block_on("given", "family", "dob")]
+        return rules + ([block_on("uprn")] if "address" in names else [])
     return [block_on("dob"), block_on("given", "family")]
 
 
