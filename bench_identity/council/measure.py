@@ -205,7 +205,7 @@ class _Residents:
         self.seen.append(resident)
 
     async def save(self, resident: Resident) -> None:
-        for system, value in resident.identifiers.items():
+        for system, value in resident.identifiers:
             self.owners[(system, value)] = resident.id
         if resident.email:
             self.emails.add(resident.email.lower())

@@ -15,6 +15,7 @@ from townhall.identity.adapters.orm import (
     resident_consents,
     resident_contact_points,
     resident_identifiers,
+    resident_links,
     resident_names,
     residents,
 )
@@ -57,8 +58,24 @@ class ResidentRepository:
                         delete(table).where(table.c.resident_id == resident.id)
                     )
                 await self._write_children(resident)
+                if resident.erased:
+                    await self._forget_link_evidence(resident.id)
         except IntegrityError as exc:
             raise DuplicateIdentifierError("external") from exc
+
+    async def _forget_link_evidence(self, resident_id: uuid.UUID) -> None:
+        """Erasure: the links' evidence quoted the resident's data; keep only which
+        fields agreed and by how much."""
+        query = select(resident_links.c.id, resident_links.c.evidence).where(
+            resident_links.c.resident_id == resident_id
+        )
+        for link_id, evidence in (await self.session.execute(query)).all():
+            blanked = [{**e, "incoming": None, "existing": None} for e in evidence]
+            await self.session.execute(
+                update(resident_links)
+                .where(resident_links.c.id == link_id)
+                .values(evidence=blanked)
+            )
 
     async def get(self, resident_id: uuid.UUID, *, follow: bool = True) -> Resident | None:
         """The resident, following merges to the survivor unless ``follow`` is False."""
@@ -86,13 +103,14 @@ class ResidentRepository:
             erased=row.erased,
             password_hash=row.password_hash,
             merged_into=row.merged_into,
+            ni_number=row.ni_number,
         )
         for table, attribute, kind in _LISTS:
             setattr(
                 resident, attribute, [kind(**values) for values in await self._rows(table, row.id)]
             )
         resident.identifiers = {
-            r["system"]: r["value"] for r in await self._rows(resident_identifiers, row.id)
+            (r["system"], r["value"]) for r in await self._rows(resident_identifiers, row.id)
         }
         resident.consents = {r["domain"] for r in await self._rows(resident_consents, row.id)}
         if not resident.names:
@@ -106,7 +124,7 @@ class ResidentRepository:
         found = {
             row.id: Resident(
                 id=row.id, names=[], date_of_birth=row.date_of_birth,
-                merged_into=row.merged_into,
+                merged_into=row.merged_into, ni_number=row.ni_number,
             )
             for row in rows
         }  # fmt: skip
@@ -175,7 +193,7 @@ class ResidentRepository:
                 await self.session.execute(insert(table), rows)
         identifiers = [
             {"resident_id": resident.id, "system": s, "value": v}
-            for s, v in resident.identifiers.items()
+            for s, v in sorted(resident.identifiers)
         ]
         if identifiers:
             await self.session.execute(insert(resident_identifiers), identifiers)
@@ -195,4 +213,5 @@ def _row(resident: Resident) -> dict[str, Any]:
         "erased": resident.erased,
         "password_hash": resident.password_hash,
         "merged_into": resident.merged_into,
+        "ni_number": resident.ni_number,
     }
