@@ -21,24 +21,31 @@ Definitions (a "pair" is two sightings, i.e. two mapped records):
 from __future__ import annotations
 
 import asyncio
-import uuid
+import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import combinations
-from types import TracebackType
-from typing import cast
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench_identity.council.mapping import Sighting
 from bench_identity.council.people import Council, namesakes
 from townhall.identity.adapters.linkage_matcher import LinkageMatcher
-from townhall.identity.domain.model import Resident
-from townhall.identity.domain.review import ReviewItem
+from townhall.identity.adapters.master_keys import MasterKeys
+from townhall.identity.adapters.orm import review_items
+from townhall.identity.bootstrap import MIGRATIONS
 from townhall.identity.linkage.batch import deduplicate
 from townhall.identity.linkage.evaluation import Quality, pair_quality
 from townhall.identity.service_layer.matching import Thresholds
 from townhall.identity.service_layer.matching_handlers import match_record
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
+from townhall.runtime.crypto import generate_key
+from townhall.runtime.db import create_engine, session_factory
+from townhall.runtime.migrations import upgrade
+from townhall.runtime.outbox import Outbox
 
 Pair = tuple[str, str]
 _POSTCODE_ERRORS = frozenset({"partial_postcode", "wrong_postcode"})
@@ -146,10 +153,12 @@ def _ordered(a: str, b: str) -> Pair:
 def product_path(
     sightings: list[Sighting], council: Council, advance: Callable[[], None] | None = None
 ) -> Result:
-    """Sightings in date order through identity's own `match_record` handler and its
-    production `LinkageMatcher`, as a fresh identity would meet them (an empty index
-    and the default model), with the service's default `Thresholds`. A review item
-    stays in the queue (no officer answers it), so its sighting joins no one."""
+    """Sightings in date order through identity's own `match_record` handler, its
+    production `LinkageMatcher` and its real unit of work on a fresh SQLite database
+    (migrations, repositories, sealed outbox rows, the index told after each commit), as
+    a fresh identity would meet them (an empty index and the default model), with the
+    service's default `Thresholds`. A review item stays in the queue (no officer
+    answers it), so its sighting joins no one."""
     ordered = sorted(sightings, key=lambda s: (s.on, s.sid))
     outcome = asyncio.run(_arrive(ordered, advance))
     resident_of = {sid: rid for sid, (kind, rid, _) in outcome.items() if kind != "review"}
@@ -170,82 +179,31 @@ async def _arrive(
     ordered: list[Sighting], advance: Callable[[], None] | None
 ) -> dict[str, tuple[str, str, str]]:
     """sighting -> (outcome, resident it joined or created, resident suggested)."""
-    matcher = LinkageMatcher()
-    uow = _MemoryUnitOfWork(matcher)
-    thresholds = Thresholds()
-    outcome: dict[str, tuple[str, str, str]] = {}
-    for sighting in ordered:
-        result = await match_record(sighting.incoming, cast(UnitOfWork, uow), matcher,
-                                    thresholds)  # fmt: skip
-        suggested = uow.reviews.last.resident_id if result.outcome == "review" else None
-        outcome[sighting.sid] = (result.outcome, str(result.resident_id), str(suggested))
-        if advance:
-            advance()
-    return outcome
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite+aiosqlite:///{Path(folder) / 'identity.db'}"
+        await upgrade(url, MIGRATIONS)
+        engine = create_engine(url)
+        try:
+            sessions = session_factory(engine)
+            matcher = LinkageMatcher()
+            uow = UnitOfWork(sessions, Outbox("identity"), MasterKeys(generate_key()),
+                             residents_changed=matcher.residents_changed)  # fmt: skip
+            thresholds = Thresholds()
+            outcome: dict[str, tuple[str, str, str]] = {}
+            for sighting in ordered:
+                result = await match_record(sighting.incoming, uow, matcher, thresholds)
+                joined = result.review_id if result.outcome == "review" else result.resident_id
+                outcome[sighting.sid] = (result.outcome, str(joined), "")
+                if advance:
+                    advance()
+            suggested = await _suggested(sessions)
+        finally:
+            await engine.dispose()
+    return {sid: (kind, rid, suggested.get(rid, "")) for sid, (kind, rid, _) in outcome.items()}
 
 
-@dataclass
-class _Residents:
-    by_id: dict[uuid.UUID, Resident] = field(default_factory=dict)
-    owners: dict[tuple[str, str], uuid.UUID] = field(default_factory=dict)
-    emails: set[str] = field(default_factory=set)
-    seen: list[Resident] = field(default_factory=list)
-
-    async def identifier_owner(self, system: str, value: str) -> uuid.UUID | None:
-        return self.owners.get((system, value))
-
-    async def get(self, resident_id: uuid.UUID, *, follow: bool = True) -> Resident | None:
-        return self.by_id.get(resident_id)
-
-    async def email_taken(self, email: str) -> bool:
-        return email.lower() in self.emails
-
-    async def add(self, resident: Resident) -> None:
-        self.by_id[resident.id] = resident
-        self.seen.append(resident)
-
-    async def save(self, resident: Resident) -> None:
-        for system, value in resident.identifiers:
-            self.owners[(system, value)] = resident.id
-        if resident.email:
-            self.emails.add(resident.email.lower())
-        self.seen.append(resident)
-
-
-@dataclass
-class _Reviews:
-    items: list[ReviewItem] = field(default_factory=list)
-
-    @property
-    def last(self) -> ReviewItem:
-        return self.items[-1]
-
-    async def add(self, item: ReviewItem) -> None:
-        self.items.append(item)
-
-
-class _MemoryUnitOfWork:
-    """Just what `match_record` uses of identity's unit of work, in memory: no
-    database, no outbox. As the real one does, a commit tells the matcher which
-    residents changed."""
-
-    def __init__(self, matcher: LinkageMatcher) -> None:
-        self.matcher = matcher
-        self.residents = _Residents()
-        self.reviews = _Reviews()
-
-    async def __aenter__(self) -> _MemoryUnitOfWork:
-        self.residents.seen = []
-        return self
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
-
-    async def commit(self) -> None:
-        changed = {r.id: r for r in self.residents.seen}
-        self.matcher.residents_changed(list(changed.values()))
+async def _suggested(sessions: async_sessionmaker[AsyncSession]) -> dict[str, str]:
+    """Review item id -> the resident it suggests."""
+    async with sessions() as session:
+        rows = await session.execute(select(review_items.c.id, review_items.c.resident_id))
+        return {str(item): str(resident) for item, resident in rows.all()}

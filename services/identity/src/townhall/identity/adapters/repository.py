@@ -34,6 +34,9 @@ class ResidentRepository:
         self.session = session
         #: Aggregates touched in this unit of work, whose events it will collect.
         self.seen: list[Resident] = []
+        #: Each resident loaded once per unit of work: a second look-up (a candidate,
+        #: then the resident it links to) is the same aggregate, its events kept once.
+        self._loaded: dict[uuid.UUID, Resident] = {}
 
     async def add(self, resident: Resident) -> None:
         try:
@@ -44,7 +47,12 @@ class ResidentRepository:
                 await self._write_children(resident)
         except IntegrityError as exc:  # the unique index is the last line of defence
             raise DuplicateEmailError(resident.email or "") from exc
-        self.seen.append(resident)
+        self._loaded[resident.id] = resident
+        self._track(resident)
+
+    def _track(self, resident: Resident) -> None:
+        if all(held is not resident for held in self.seen):
+            self.seen.append(resident)
 
     async def save(self, resident: Resident) -> None:
         """Write a changed aggregate back (children replaced as a whole)."""
@@ -85,10 +93,12 @@ class ResidentRepository:
                 break
             resident_id = resident.merged_into
         if resident is not None:
-            self.seen.append(resident)
+            self._track(resident)
         return resident
 
     async def _load(self, resident_id: uuid.UUID) -> Resident | None:
+        if resident_id in self._loaded:
+            return self._loaded[resident_id]
         row = (
             await self.session.execute(select(residents).where(residents.c.id == resident_id))
         ).one_or_none()
@@ -115,6 +125,7 @@ class ResidentRepository:
         resident.consents = {r["domain"] for r in await self._rows(resident_consents, row.id)}
         if not resident.names:
             resident.names = [Name(row.given_name, row.family_name)]
+        self._loaded[resident.id] = resident
         return resident
 
     async def population(self) -> list[Resident]:

@@ -65,15 +65,20 @@ def source_of(record: IncomingRecord, email: str | None) -> SourceRecord:
     )
     address = None
     if record.has_address:
-        address = Address(record.address_line, None, record.town, _postcode(record.postcode),
-                          record.uprn, flat=record.flat, house_name=record.house_name,
-                          house_number=record.house_number)  # fmt: skip
+        address = Address(_text(record.address_line), None, _text(record.town),
+                          _postcode(record.postcode), _text(record.uprn), flat=_text(record.flat),
+                          house_name=_text(record.house_name),
+                          house_number=_text(record.house_number))  # fmt: skip
     try:
         ni_number = normalise_ni_number(record.ni_number) if record.ni_number else None
     except ValueError as error:
         raise InvalidChangeError(str(error)) from None
     return SourceRecord(name, record.date_of_birth, ni_number, address, email,
                         normalise_phone(record.phone), former, record.recorded_on)  # fmt: skip
+
+
+def _text(value: str | None) -> str | None:
+    return value.strip() or None if value else None
 
 
 def _postcode(text: str | None) -> str | None:
