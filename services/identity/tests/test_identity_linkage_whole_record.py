@@ -78,6 +78,12 @@ def test_a_newer_record_under_another_surname_becomes_the_current_name() -> None
     ]
 
 
+def test_a_surname_from_a_record_of_unknown_age_is_kept_as_a_former_name() -> None:
+    resident = Resident.from_source(SourceRecord(Name("Susan", "Okafor")), "legacy")
+    resident.add_source(SourceRecord(Name("Susan", "Hartley"), recorded_on=date(2015, 1, 1)))
+    assert [n.family for n in resident.names] == ["Okafor", "Hartley"]
+
+
 def test_erasure_clears_the_ni_number_and_every_identifier() -> None:
     resident = _resident()
     resident.add_source(SourceRecord(Name("", "Hartley"), ni_number="QQ123456C"))

@@ -18,6 +18,7 @@ from townhall.identity.adapters.orm import (
     resident_links,
     resident_names,
     residents,
+    review_items,
 )
 from townhall.identity.domain.exceptions import DuplicateEmailError, DuplicateIdentifierError
 from townhall.identity.domain.model import Address, ContactPoint, Name, Resident
@@ -72,18 +73,15 @@ class ResidentRepository:
             raise DuplicateIdentifierError("external") from exc
 
     async def _forget_link_evidence(self, resident_id: uuid.UUID) -> None:
-        """Erasure: the links' evidence quoted the resident's data; keep only which
-        fields agreed and by how much."""
-        query = select(resident_links.c.id, resident_links.c.evidence).where(
-            resident_links.c.resident_id == resident_id
-        )
-        for link_id, evidence in (await self.session.execute(query)).all():
-            blanked = [{**e, "incoming": None, "existing": None} for e in evidence]
-            await self.session.execute(
-                update(resident_links)
-                .where(resident_links.c.id == link_id)
-                .values(evidence=blanked)
-            )
+        """Erasure: links' and review items' evidence quoted the resident's data; keep
+        only which fields agreed and by how much."""
+        for table in (resident_links, review_items):
+            query = select(table.c.id, table.c.evidence).where(table.c.resident_id == resident_id)
+            for row_id, evidence in (await self.session.execute(query)).all():
+                blanked = [{**e, "incoming": None, "existing": None} for e in evidence]
+                await self.session.execute(
+                    update(table).where(table.c.id == row_id).values(evidence=blanked)
+                )
 
     async def get(self, resident_id: uuid.UUID, *, follow: bool = True) -> Resident | None:
         """The resident, following merges to the survivor unless ``follow`` is False."""

@@ -173,7 +173,7 @@ class Resident:
         record already holds is never overwritten; each change is an event."""
         self._refuse_if_erased()
         newer = self._is_newer(source.recorded_on)
-        changed = ["names"] if self._add_names(source, newer) else []
+        changed = ["names"] if self._add_names(source) else []
         if source.date_of_birth is not None and self.date_of_birth is None:
             self.date_of_birth = source.date_of_birth
             changed.append("date_of_birth")
@@ -197,7 +197,15 @@ class Resident:
         current = self.addresses[0] if self.addresses else None
         return current is None or current.moved_in is None or recorded_on >= current.moved_in
 
-    def _add_names(self, source: SourceRecord, newer: bool) -> bool:
+    def _name_is_older_than(self, recorded_on: date) -> bool:
+        """Whether a record true on ``recorded_on`` is known to be newer than the current
+        name: dated no earlier than the name's ``since`` and the current address's
+        ``moved_in``, at least one of them known (else the record's name is former)."""
+        at = self.addresses[0].moved_in if self.addresses else None
+        known = [d for d in (self.names[0].since, at) if d is not None]
+        return bool(known) and recorded_on >= max(known)
+
+    def _add_names(self, source: SourceRecord) -> bool:
         current, name = self.names[0], source.name
         if _same_name(name.family, current.family):
             filled = replace(
@@ -212,8 +220,7 @@ class Resident:
             changed = filled != current
         elif any(_same_name(name.family, n.family) for n in self.names[1:]):
             changed = False
-        elif newer and source.recorded_on is not None:
-            on = source.recorded_on
+        elif (on := source.recorded_on) is not None and self._name_is_older_than(on):
             renamed = replace(name, given=name.given or current.given, since=on, until=None)
             self.names = [renamed, replace(current, until=on), *self.names[1:]]
             changed = True
