@@ -247,3 +247,20 @@ async def test_a_malformed_record_is_refused_naming_the_field_and_changes_nothin
     assert any(field in e["loc"] for e in response.json()["errors"])
     assert [await identity.count(table) for table in tables] == before
     assert (await _record(identity, officer, rid))["ni_number"] is None
+
+
+async def test_a_link_adds_an_email_only_if_no_one_else_holds_it(
+    identity: Harness, officer: dict[str, str]
+) -> None:
+    await identity.register(given_name="Susan", family_name="Hartley", email="home@example.org")
+    rid = await identity.register(given_name="Robert", family_name="Hartley", phone="07700900123")
+    shared = {
+        "system": "waste", "reference": "W-1", "given_name": "Robert", "family_name": "Hartley",
+        "phone": "07700 900123", "email": "home@example.org",
+    }  # fmt: skip
+    linked = await _match(identity, officer, shared)
+    assert (linked["outcome"], linked["resident_id"]) == ("linked", rid)
+    own = {**shared, "reference": "W-2", "email": "rob@example.org"}
+    await _match(identity, officer, own)
+    points = (await _record(identity, officer, rid))["contact_points"]
+    assert {p["value"] for p in points if p["kind"] == "email"} == {"rob@example.org"}
