@@ -29,8 +29,8 @@ What is still lost, by system:
   is found only through what their rows share (a phone, an email, an NI number, a
   date of birth, or the household seen moving together) and a woman's rows before
   and after a marriage share only her given name (see the report in issue 12).
-* the product path (`to_incoming`) also drops the address line, town and UPRN:
-  `POST /records/match` takes only names, date of birth, email, phone and postcode.
+* the product path (`to_incoming`) carries every field of `to_records`' Record, and
+  the row's date as the date it was true on (`recorded_on`).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from datetime import date
 from bench_identity.council.people import Council
 from bench_identity.council.systems import LegacyRow
 from townhall.identity.linkage import Record
-from townhall.identity.service_layer.matching import IncomingRecord
+from townhall.identity.service_layer.matching import FormerName, IncomingRecord
 
 _TITLES = {"MR", "MRS", "MS", "MISS", "DR", "MX"}
 _SUFFIXES = {"JNR", "SNR", "JR", "SR"}
@@ -180,21 +180,35 @@ def _premises(line: str) -> tuple[str | None, str | None, str | None, str | None
 
 
 def to_incoming(row: LegacyRow) -> list[IncomingRecord]:
-    """The row as `POST /records/match` bodies: only names, birth date, email, phone,
-    postcode survive."""
-    return [
-        IncomingRecord(
-            row.system,
-            r.resident_id or row.ref,
-            r.given_name or "",
-            r.family_name,
-            r.date_of_birth,
-            r.email,
-            r.phone,
-            r.postcode,
-        )
-        for r in to_records(row)
-    ]
+    """The row as `POST /records/match` bodies: every field `to_records` fills, and
+    the row's date as the date the record was true on."""
+    return [_incoming(row, r) for r in to_records(row)]
+
+
+def _incoming(row: LegacyRow, r: Record) -> IncomingRecord:
+    return IncomingRecord(
+        row.system,
+        r.resident_id or row.ref,
+        r.given_name,
+        r.family_name,
+        r.date_of_birth,
+        r.email,
+        r.phone,
+        r.postcode,
+        title=r.title,
+        initials=r.initials,
+        middle_names=r.middle_names,
+        suffix=r.suffix,
+        former_family_names=tuple(FormerName(f) for f in r.former_family_names),
+        ni_number=r.ni_number,
+        flat=r.flat,
+        house_name=r.house_name,
+        house_number=r.house_number,
+        address_line=r.address_line,
+        town=r.town,
+        uprn=r.uprn,
+        recorded_on=row.on,
+    )
 
 
 def split_account_name(name: str) -> list[Person]:
@@ -211,9 +225,7 @@ def split_account_name(name: str) -> list[Person]:
     shared = parts[-1][1][-1] if parts[-1][1] else "unknown"
     people = []
     for i, (title, tokens, suffix) in enumerate(parts):
-        lone_surname = bool(tokens) and (suffix is not None or tokens[0] == shared)
-        if i < len(parts) - 1 and len(tokens) <= 1 and not lone_surname:
-            # "MR J &": the surname comes last ("MR SMITH SNR &" names its own)
+        if i < len(parts) - 1 and len(tokens) <= 1:  # "MR J &": the surname comes last
             given, family = (tokens[0] if tokens else None), shared
         else:
             given, family = " ".join(tokens[:-1]) or None, (tokens[-1] if tokens else shared)

@@ -21,24 +21,37 @@ Definitions (a "pair" is two sightings, i.e. two mapped records):
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import combinations
+from pathlib import Path
 from types import TracebackType
 from typing import cast
+
+from sqlalchemy import select
 
 from bench_identity.council.mapping import Sighting
 from bench_identity.council.people import Council, namesakes
 from townhall.identity.adapters.linkage_matcher import LinkageMatcher
-from townhall.identity.domain.model import Resident
+from townhall.identity.adapters.master_keys import MasterKeys
+from townhall.identity.adapters.orm import review_items
+from townhall.identity.bootstrap import MIGRATIONS
+from townhall.identity.domain.exceptions import DuplicateEmailError, DuplicateIdentifierError
+from townhall.identity.domain.model import Link, Resident
 from townhall.identity.domain.review import ReviewItem
 from townhall.identity.linkage.batch import deduplicate
 from townhall.identity.linkage.evaluation import Quality, pair_quality
 from townhall.identity.service_layer.matching import Thresholds
 from townhall.identity.service_layer.matching_handlers import match_record
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
+from townhall.runtime.clock import Clock, utc_now
+from townhall.runtime.crypto import generate_key
+from townhall.runtime.db import create_engine, session_factory
+from townhall.runtime.migrations import upgrade
+from townhall.runtime.outbox import Outbox
 
 Pair = tuple[str, str]
 _POSTCODE_ERRORS = frozenset({"partial_postcode", "wrong_postcode"})
@@ -156,14 +169,24 @@ def _ordered(a: str, b: str) -> Pair:
 
 
 def product_path(
-    sightings: list[Sighting], council: Council, advance: Callable[[], None] | None = None
+    sightings: list[Sighting],
+    council: Council,
+    advance: Callable[[], None] | None = None,
+    *,
+    database: bool = False,
 ) -> Result:
     """Sightings in date order through identity's own `match_record` handler and its
-    production `LinkageMatcher`, as a fresh identity would meet them (an empty index
-    and the default model), with the service's default `Thresholds`. A review item
-    stays in the queue (no officer answers it), so its sighting joins no one."""
+    production `LinkageMatcher`, as a fresh identity would meet them (an empty index and
+    the default model), with the service's default `Thresholds`. A review item stays in
+    the queue (no officer answers it), so its sighting joins no one.
+
+    With ``database``, on identity's real unit of work over a fresh SQLite database
+    (migrations, repositories, sealed outbox rows): the same answers, but each record
+    costs some thirty SQL statements, minutes for the whole council. Without, on
+    `_MemoryUnitOfWork`, which mirrors what `match_record` uses of it."""
     ordered = sorted(sightings, key=lambda s: (s.on, s.sid))
-    outcome = asyncio.run(_arrive(ordered, advance))
+    arrive = _arrive_in_database if database else _arrive_in_memory
+    outcome = asyncio.run(arrive(ordered, advance))
     resident_of = {sid: rid for sid, (kind, rid, _) in outcome.items() if kind != "review"}
     members: defaultdict[str, list[str]] = defaultdict(list)
     for sid, rid in resident_of.items():
@@ -178,71 +201,131 @@ def product_path(
                   len(sightings))  # fmt: skip
 
 
+#: sighting -> (outcome, resident it joined or created, resident a review suggests)
+Outcomes = dict[str, tuple[str, str, str]]
+
+
 async def _arrive(
-    ordered: list[Sighting], advance: Callable[[], None] | None
-) -> dict[str, tuple[str, str, str]]:
-    """sighting -> (outcome, resident it joined or created, resident suggested)."""
-    matcher = LinkageMatcher()
-    uow = _MemoryUnitOfWork(matcher)
+    ordered: list[Sighting], uow: UnitOfWork, matcher: LinkageMatcher,
+    advance: Callable[[], None] | None,
+) -> Outcomes:  # fmt: skip
+    """sighting -> (outcome, resident it joined or created / review item, "")."""
     thresholds = Thresholds()
-    outcome: dict[str, tuple[str, str, str]] = {}
+    outcome: Outcomes = {}
     for sighting in ordered:
-        result = await match_record(sighting.incoming, cast(UnitOfWork, uow), matcher,
-                                    thresholds)  # fmt: skip
-        suggested = uow.reviews.last.resident_id if result.outcome == "review" else None
-        outcome[sighting.sid] = (result.outcome, str(result.resident_id), str(suggested))
+        result = await match_record(sighting.incoming, uow, matcher, thresholds)
+        joined = result.review_id if result.outcome == "review" else result.resident_id
+        outcome[sighting.sid] = (result.outcome, str(joined), "")
         if advance:
             advance()
     return outcome
 
 
+def _suggesting(outcome: Outcomes, suggested: dict[str, str]) -> Outcomes:
+    return {sid: (kind, rid, suggested.get(rid, "")) for sid, (kind, rid, _) in outcome.items()}
+
+
+async def _arrive_in_database(
+    ordered: list[Sighting], advance: Callable[[], None] | None
+) -> Outcomes:
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite+aiosqlite:///{Path(folder) / 'identity.db'}"
+        await upgrade(url, MIGRATIONS)
+        engine = create_engine(url)
+        try:
+            sessions = session_factory(engine)
+            matcher = LinkageMatcher()
+            uow = UnitOfWork(sessions, Outbox("identity"), MasterKeys(generate_key()),
+                             residents_changed=matcher.residents_changed)  # fmt: skip
+            outcome = await _arrive(ordered, uow, matcher, advance)
+            async with sessions() as session:
+                query = select(review_items.c.id, review_items.c.resident_id)
+                rows = (await session.execute(query)).all()
+        finally:
+            await engine.dispose()
+    return _suggesting(outcome, {str(item): str(resident) for item, resident in rows})
+
+
+async def _arrive_in_memory(
+    ordered: list[Sighting], advance: Callable[[], None] | None
+) -> Outcomes:
+    matcher = LinkageMatcher()
+    uow = _MemoryUnitOfWork(matcher)
+    outcome = await _arrive(ordered, cast(UnitOfWork, uow), matcher, advance)
+    suggested = {str(item.id): str(item.resident_id) for item in uow.reviews.items}
+    return _suggesting(outcome, suggested)
+
+
 @dataclass
 class _Residents:
+    """identity's ResidentRepository, in memory: each resident loaded once per unit of
+    work, the same look-ups (an identifier's owner, a contact's holder, merges followed,
+    a taken email refused)."""
+
     by_id: dict[uuid.UUID, Resident] = field(default_factory=dict)
     owners: dict[tuple[str, str], uuid.UUID] = field(default_factory=dict)
-    emails: set[str] = field(default_factory=set)
+    holders: dict[tuple[str, str], uuid.UUID] = field(default_factory=dict)
+    emails: dict[str, uuid.UUID] = field(default_factory=dict)
     seen: list[Resident] = field(default_factory=list)
 
     async def identifier_owner(self, system: str, value: str) -> uuid.UUID | None:
         return self.owners.get((system, value))
 
     async def get(self, resident_id: uuid.UUID, *, follow: bool = True) -> Resident | None:
-        return self.by_id.get(resident_id)
+        resident = self.by_id.get(resident_id)
+        while follow and resident is not None and resident.merged_into is not None:
+            resident = self.by_id.get(resident.merged_into)
+        if resident is not None and all(r is not resident for r in self.seen):
+            self.seen.append(resident)
+        return resident
+
+    async def find_by_contact(self, kind: str, value: str) -> Resident | None:
+        holder = self.holders.get((kind, value))
+        return None if holder is None else await self.get(holder)
 
     async def email_taken(self, email: str) -> bool:
         return email.lower() in self.emails
 
     async def add(self, resident: Resident) -> None:
+        if resident.email and resident.email in self.emails:
+            raise DuplicateEmailError(resident.email)
         self.by_id[resident.id] = resident
-        self.seen.append(resident)
+        await self.save(resident)
 
     async def save(self, resident: Resident) -> None:
-        for system, value in resident.identifiers.items():
-            self.owners[(system, value)] = resident.id
+        held_by = self.emails.get(resident.email or "")
+        if held_by is not None and held_by != resident.id:
+            raise DuplicateIdentifierError("external")
+        for key in resident.identifiers:
+            self.owners[key] = resident.id
+        for point in resident.contact_points:
+            self.holders.setdefault((point.kind, point.value), resident.id)
         if resident.email:
-            self.emails.add(resident.email.lower())
-        self.seen.append(resident)
+            self.emails[resident.email] = resident.id
+        if all(r is not resident for r in self.seen):
+            self.seen.append(resident)
 
 
 @dataclass
 class _Reviews:
     items: list[ReviewItem] = field(default_factory=list)
-
-    @property
-    def last(self) -> ReviewItem:
-        return self.items[-1]
+    links: list[Link] = field(default_factory=list)
 
     async def add(self, item: ReviewItem) -> None:
         self.items.append(item)
 
+    async def add_link(self, link: Link) -> None:
+        self.links.append(link)
+
 
 class _MemoryUnitOfWork:
-    """Just what `match_record` uses of identity's unit of work, in memory: no
-    database, no outbox. As the real one does, a commit tells the matcher which
-    residents changed."""
+    """What `match_record` uses of identity's unit of work, in memory: no database,
+    no outbox. As the real one does, a commit clears the residents' new events and tells
+    the matcher which residents had some."""
 
     def __init__(self, matcher: LinkageMatcher) -> None:
         self.matcher = matcher
+        self.clock: Clock = utc_now
         self.residents = _Residents()
         self.reviews = _Reviews()
 
@@ -259,5 +342,8 @@ class _MemoryUnitOfWork:
         return None
 
     async def commit(self) -> None:
-        changed = {r.id: r for r in self.residents.seen}
-        self.matcher.residents_changed(list(changed.values()))
+        changed = [r for r in self.residents.seen if r.events]
+        for resident in changed:
+            resident.events.clear()
+        if changed:
+            self.matcher.residents_changed(changed)

@@ -6,6 +6,8 @@ linkage engine behind the same endpoint is in test_identity_linkage_matcher.py.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from townhall.identity.adapters.orm import residents, review_items
@@ -31,12 +33,12 @@ async def _officer(identity: Harness) -> dict[str, str]:
     return bearer(await identity.officer_token("id@example.org", ("identity", "personal")))
 
 
-async def _match(identity: Harness, headers: dict[str, str], **changes: str) -> dict[str, str]:
+async def _match(identity: Harness, headers: dict[str, str], **changes: str) -> dict[str, Any]:
     response = await identity.http.post(
         "/records/match", json={**RECORD, **changes}, headers=headers
     )
     assert response.status_code == 200, response.text
-    result: dict[str, str] = response.json()
+    result: dict[str, Any] = response.json()
     return result
 
 
@@ -44,8 +46,9 @@ async def test_an_exact_contact_match_links_and_is_idempotent(identity: Harness)
     rid = await identity.register(email="ada@example.org", date_of_birth="1980-02-03")
     headers = await _officer(identity)
     first = await _match(identity, headers, email="ADA@example.org")
-    assert first == {"outcome": "linked", "resident_id": rid, "review_id": None}
-    assert await _match(identity, headers, email="ada@example.org") == first
+    assert (first["outcome"], first["resident_id"], first["review_id"]) == ("linked", rid, None)
+    again = await _match(identity, headers, email="ada@example.org")
+    assert (again["outcome"], again["resident_id"]) == ("linked", rid)
     record = (await identity.http.get(f"/residents/{rid}", headers=headers)).json()
     assert record["identifiers"] == [{"system": "council_tax", "value": "CT-000123"}]
 
@@ -69,8 +72,8 @@ async def test_a_grey_match_waits_for_an_officer_with_evidence_field_by_field(
     assert evidence["family_name"] == "agree" and evidence["date_of_birth"] == "agree"
     assert evidence["email"] == "missing"
     url = f"/review-items/{result['review_id']}"
-    accepted = await identity.http.post(f"{url}/accept", headers=headers)
-    assert accepted.json() == {"outcome": "linked", "resident_id": rid, "review_id": None}
+    accepted = (await identity.http.post(f"{url}/accept", headers=headers)).json()
+    assert (accepted["outcome"], accepted["resident_id"]) == ("linked", rid)
     again = await identity.http.post(f"{url}/reject", headers=headers)
     assert again.status_code == 422, "a decided item stays decided"
     assert (await identity.http.get("/review-items", headers=headers)).json() == []

@@ -102,7 +102,7 @@ class FakeResidentRepository(ResidentRepository):
         return any(r.email == email.lower() for r in self.working.values())
 
     async def identifier_owner(self, system: str, value: str) -> uuid.UUID | None:
-        owners = (r.id for r in self.working.values() if r.identifiers.get(system) == value)
+        owners = (r.id for r in self.working.values() if (system, value) in r.identifiers)
         return next(owners, None)
 
 

@@ -28,7 +28,7 @@ async def resident_record(session: AsyncSession, resident_id: uuid.UUID) -> dict
     return {
         "id": str(resident.id),
         **resident.personal(),
-        "identifiers": [{"system": s, "value": v} for s, v in sorted(resident.identifiers.items())],
+        "identifiers": [{"system": s, "value": v} for s, v in sorted(resident.identifiers)],
         "loa": resident.loa,
     }
 

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from townhall.identity import linkage
 from townhall.identity.adapters.repository import ResidentRepository
-from townhall.identity.domain.model import Resident
+from townhall.identity.domain.model import Address, Resident
 from townhall.identity.linkage.synthetic import generate
 from townhall.identity.service_layer.matching import (
     Candidate,
@@ -35,15 +35,23 @@ from townhall.identity.service_layer.matching import (
     evidence,
 )
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
+from townhall.runtime.normal_forms import normalise_phone
 
 _log = structlog.get_logger(__name__)
 
 MIN_POPULATION = 1000
-#: The engine's comparisons that the service layer shows as a field of its own.
+#: Each field the service layer shows (``matching.EVIDENCE_FIELDS``) -> the engine's
+#: comparison that scores it, where there is one. The engine's other comparisons are
+#: shown under their own names.
 _FIELDS = {
+    "title": "title",
     "given_name": "given_name",
+    "initials": "initials",
     "family_name": "family_name",
+    "suffix": "suffix",
     "date_of_birth": "date_of_birth",
+    "ni_number": "ni_number",
+    "address": "address",
     "postcode": "postcode",
     "email": "email",
     "phone": "phone",
@@ -57,39 +65,93 @@ def default_model() -> linkage.Model:
 
 
 def record_of(resident: Resident) -> linkage.Record | None:
-    """What the engine compares of a resident; None if there is nothing to compare."""
+    """What the engine compares of a resident: the whole record (every name, every
+    address, every contact point); None if there is nothing to compare."""
     if resident.erased:
         return None
+    name = resident.names[0]
     at = resident.addresses[0] if resident.addresses else None
-    phone = resident.contact("phone")
-    former = {n.family for n in resident.names[1:] if n.family != resident.family_name}
+    current = name.family.casefold()
+    former = {
+        n.family
+        for n in resident.names[1:]
+        if n.family.casefold() != current and _has_letter(n.family)
+    }
+    emails = [p.value for p in resident.contact_points if p.kind == "email" and "@" in p.value]
+    phones = [p.value for p in resident.contact_points if p.kind == "phone" and _dialable(p.value)]
     try:
         return linkage.Record(
-            given_name=resident.given_name,
-            family_name=resident.family_name,
+            given_name=name.given or None,
+            family_name=name.family,
             resident_id=str(resident.id),
-            former_family_names=tuple(sorted(f for f in former if any(c.isalpha() for c in f))),
+            former_family_names=tuple(sorted(former)),
             date_of_birth=resident.date_of_birth,
+            title=name.title,
+            initials=name.initials,
+            middle_names=tuple((name.middle_names or "").split()),
+            suffix=name.suffix,
+            ni_number=resident.ni_number,
             postcode=at.postcode if at else None,
+            house_number=at.house_number if at else None,
+            flat=at.flat if at else None,
+            house_name=at.house_name if at else None,
             address_line=at.line1 if at else None,
             town=at.town if at else None,
             uprn=at.uprn if at else None,
-            email=resident.email,
-            phone=phone.value if phone else None,
+            previous_addresses=tuple(_address(a) for a in resident.addresses[1:]),
+            email=emails[0] if emails else None,
+            phone=phones[0] if phones else None,
+            other_emails=tuple(emails[1:]),
+            other_phones=tuple(phones[1:]),
         )
     except linkage.InvalidRecordError as error:
         _log.warning("resident_not_indexed", resident_id=str(resident.id), reason=str(error))
         return None
 
 
+def _address(address: Address) -> linkage.Address:
+    return linkage.Address(
+        postcode=address.postcode,
+        house_number=address.house_number,
+        flat=address.flat,
+        house_name=address.house_name,
+        address_line=address.line1,
+        town=address.town,
+        uprn=address.uprn,
+        since=address.moved_in,
+        until=address.moved_out,
+    )
+
+
+def _has_letter(text: str) -> bool:
+    return any(ch.isalpha() for ch in text)
+
+
+def _dialable(phone: str) -> bool:
+    return sum(ch.isdigit() for ch in phone) >= 6
+
+
 def incoming_record(record: IncomingRecord) -> linkage.Record:
+    """Every field of an incoming record, as the engine's Record."""
     return linkage.Record(
-        given_name=record.given_name,
+        given_name=record.given_name or None,
         family_name=record.family_name,
+        former_family_names=tuple(f.family_name for f in record.former_family_names),
         date_of_birth=record.date_of_birth,
+        title=record.title,
+        initials=record.initials,
+        middle_names=record.middle_names,
+        suffix=record.suffix,
+        ni_number=record.ni_number,
         postcode=record.postcode,
-        email=record.email.lower() if record.email else None,
-        phone=record.phone,
+        house_number=record.house_number,
+        flat=record.flat,
+        house_name=record.house_name,
+        address_line=record.address_line,
+        town=record.town,
+        uprn=record.uprn,
+        email=record.email.strip().lower() if record.email else None,
+        phone=normalise_phone(record.phone),
     )
 
 
@@ -208,25 +270,30 @@ class LinkageMatcher:
 
 
 def _candidate(record: IncomingRecord, resident: Resident, found: linkage.Candidate) -> Candidate:
+    """The service layer's evidence (values as the officer sees them) with the engine's
+    level and weight for each field it scores, then the engine's other comparisons."""
     levels = {e.comparison: e for e in found.evidence}
     fields = []
     for shown in evidence(record, resident):
-        hit = levels.get(_FIELDS[shown.field])
-        if hit is None:  # a comparison the model left out (too sparse to train)
+        hit = levels.pop(_FIELDS.get(shown.field, ""), None)
+        if hit is None:  # a field the engine does not score, or a comparison left out
             fields.append(shown)
             continue
         fields.append(
             FieldEvidence(
-                shown.field, shown.incoming, shown.existing, _agreement(hit.level),
+                shown.field, shown.incoming, shown.existing, _agreement(hit.level, hit.weight),
                 level=hit.level, weight=round(hit.weight, 3),
             )
         )  # fmt: skip
+    for name, hit in levels.items():
+        agreement = _agreement(hit.level, hit.weight)
+        fields.append(FieldEvidence(name, None, None, agreement, hit.level, round(hit.weight, 3)))
     return Candidate(resident.id, found.posterior, tuple(fields))
 
 
-def _agreement(level: str) -> str:
+def _agreement(level: str, weight: float) -> str:
     if level == "null":
         return "missing"
-    if level == "else":
+    if level == "else" or weight < 0:
         return "disagree"
     return "agree" if level in ("exact", "full") else "similar"

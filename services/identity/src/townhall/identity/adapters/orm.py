@@ -15,7 +15,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
     Uuid,
     false,
     func,
@@ -39,6 +38,7 @@ residents = Table(
     Column("erased", Boolean, nullable=False, server_default=false()),
     Column("password_hash", String(200), nullable=True),
     Column("merged_into", Uuid, ForeignKey("residents.id", name="fk_residents_merged_into")),
+    Column("ni_number", String(9), nullable=True, index=True),
 )
 
 
@@ -59,16 +59,23 @@ resident_names = _child(
     Column("family", String(200), nullable=False),
     Column("since", Date, nullable=True),
     Column("until", Date, nullable=True),
+    Column("title", String(20), nullable=True),
+    Column("initials", String(20), nullable=True),
+    Column("middle_names", String(200), nullable=True),
+    Column("suffix", String(8), nullable=True),
 )
 resident_addresses = _child(
     "resident_addresses",
-    Column("line1", String(200), nullable=False),
+    Column("line1", String(200), nullable=True),
     Column("line2", String(200), nullable=True),
-    Column("town", String(100), nullable=False),
-    Column("postcode", String(8), nullable=False, index=True),
+    Column("town", String(100), nullable=True),
+    Column("postcode", String(8), nullable=True, index=True),
     Column("uprn", String(12), nullable=True, index=True),
     Column("moved_in", Date, nullable=True),
     Column("moved_out", Date, nullable=True),
+    Column("flat", String(50), nullable=True),
+    Column("house_name", String(100), nullable=True),
+    Column("house_number", String(20), nullable=True),
 )
 resident_contact_points = _child(
     "resident_contact_points",
@@ -82,9 +89,9 @@ resident_identifiers = Table(
     metadata,
     Column("system", String(64), nullable=False),
     Column("value", String(128), nullable=False),
-    Column("resident_id", Uuid, ForeignKey("residents.id"), nullable=False),
+    Column("resident_id", Uuid, ForeignKey("residents.id"), nullable=False, index=True),
+    #: One owner per identifier; a resident may hold several in one system.
     PrimaryKeyConstraint("system", "value"),
-    UniqueConstraint("resident_id", "system"),
 )
 
 resident_consents = Table(
@@ -173,6 +180,23 @@ review_items = Table(
     Column("decided_by", Uuid, nullable=True),
     Column("decided_at", UtcDateTime(), nullable=True),
     Column("created_resident_id", Uuid, nullable=True),
+)
+
+#: Each source record linked to a resident, automatically or by an officer, with the
+#: evidence the decision rested on (field by field, as matched).
+resident_links = Table(
+    "resident_links",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("resident_id", Uuid, ForeignKey("residents.id"), nullable=False, index=True),
+    Column("system", String(64), nullable=False),
+    Column("reference", String(128), nullable=False),
+    Column("decided_by", String(10), nullable=False),
+    Column("probability", Float, nullable=True),
+    Column("evidence", JSON, nullable=False),
+    Column("linked_at", UtcDateTime(), nullable=False),
+    Column("officer_id", Uuid, nullable=True),
+    Column("review_id", Uuid, nullable=True),
 )
 
 #: Services that obtain tokens with the client-credentials grant (secret hashed, argon2).

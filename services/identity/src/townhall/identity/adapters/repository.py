@@ -15,8 +15,10 @@ from townhall.identity.adapters.orm import (
     resident_consents,
     resident_contact_points,
     resident_identifiers,
+    resident_links,
     resident_names,
     residents,
+    review_items,
 )
 from townhall.identity.domain.exceptions import DuplicateEmailError, DuplicateIdentifierError
 from townhall.identity.domain.model import Address, ContactPoint, Name, Resident
@@ -33,6 +35,9 @@ class ResidentRepository:
         self.session = session
         #: Aggregates touched in this unit of work, whose events it will collect.
         self.seen: list[Resident] = []
+        #: Each resident loaded once per unit of work: a second look-up (a candidate,
+        #: then the resident it links to) is the same aggregate, its events kept once.
+        self._loaded: dict[uuid.UUID, Resident] = {}
 
     async def add(self, resident: Resident) -> None:
         try:
@@ -43,7 +48,12 @@ class ResidentRepository:
                 await self._write_children(resident)
         except IntegrityError as exc:  # the unique index is the last line of defence
             raise DuplicateEmailError(resident.email or "") from exc
-        self.seen.append(resident)
+        self._loaded[resident.id] = resident
+        self._track(resident)
+
+    def _track(self, resident: Resident) -> None:
+        if all(held is not resident for held in self.seen):
+            self.seen.append(resident)
 
     async def save(self, resident: Resident) -> None:
         """Write a changed aggregate back (children replaced as a whole)."""
@@ -57,8 +67,21 @@ class ResidentRepository:
                         delete(table).where(table.c.resident_id == resident.id)
                     )
                 await self._write_children(resident)
+                if resident.erased:
+                    await self._forget_link_evidence(resident.id)
         except IntegrityError as exc:
             raise DuplicateIdentifierError("external") from exc
+
+    async def _forget_link_evidence(self, resident_id: uuid.UUID) -> None:
+        """Erasure: links' and review items' evidence quoted the resident's data; keep
+        only which fields agreed and by how much."""
+        for table in (resident_links, review_items):
+            query = select(table.c.id, table.c.evidence).where(table.c.resident_id == resident_id)
+            for row_id, evidence in (await self.session.execute(query)).all():
+                blanked = [{**e, "incoming": None, "existing": None} for e in evidence]
+                await self.session.execute(
+                    update(table).where(table.c.id == row_id).values(evidence=blanked)
+                )
 
     async def get(self, resident_id: uuid.UUID, *, follow: bool = True) -> Resident | None:
         """The resident, following merges to the survivor unless ``follow`` is False."""
@@ -68,10 +91,12 @@ class ResidentRepository:
                 break
             resident_id = resident.merged_into
         if resident is not None:
-            self.seen.append(resident)
+            self._track(resident)
         return resident
 
     async def _load(self, resident_id: uuid.UUID) -> Resident | None:
+        if resident_id in self._loaded:
+            return self._loaded[resident_id]
         row = (
             await self.session.execute(select(residents).where(residents.c.id == resident_id))
         ).one_or_none()
@@ -86,17 +111,19 @@ class ResidentRepository:
             erased=row.erased,
             password_hash=row.password_hash,
             merged_into=row.merged_into,
+            ni_number=row.ni_number,
         )
         for table, attribute, kind in _LISTS:
             setattr(
                 resident, attribute, [kind(**values) for values in await self._rows(table, row.id)]
             )
         resident.identifiers = {
-            r["system"]: r["value"] for r in await self._rows(resident_identifiers, row.id)
+            (r["system"], r["value"]) for r in await self._rows(resident_identifiers, row.id)
         }
         resident.consents = {r["domain"] for r in await self._rows(resident_consents, row.id)}
         if not resident.names:
             resident.names = [Name(row.given_name, row.family_name)]
+        self._loaded[resident.id] = resident
         return resident
 
     async def population(self) -> list[Resident]:
@@ -106,7 +133,7 @@ class ResidentRepository:
         found = {
             row.id: Resident(
                 id=row.id, names=[], date_of_birth=row.date_of_birth,
-                merged_into=row.merged_into,
+                merged_into=row.merged_into, ni_number=row.ni_number,
             )
             for row in rows
         }  # fmt: skip
@@ -175,7 +202,7 @@ class ResidentRepository:
                 await self.session.execute(insert(table), rows)
         identifiers = [
             {"resident_id": resident.id, "system": s, "value": v}
-            for s, v in resident.identifiers.items()
+            for s, v in sorted(resident.identifiers)
         ]
         if identifiers:
             await self.session.execute(insert(resident_identifiers), identifiers)
@@ -195,4 +222,5 @@ def _row(resident: Resident) -> dict[str, Any]:
         "erased": resident.erased,
         "password_hash": resident.password_hash,
         "merged_into": resident.merged_into,
+        "ni_number": resident.ni_number,
     }

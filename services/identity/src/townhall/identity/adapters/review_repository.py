@@ -1,13 +1,15 @@
-"""The match review queue in identity's database."""
+"""The match review queue and the log of links, in identity's database."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from townhall.identity.adapters.orm import review_items
+from townhall.identity.adapters.orm import resident_links, review_items
+from townhall.identity.domain.model import Link
 from townhall.identity.domain.review import ReviewItem
 from townhall.runtime.clock import Clock, utc_now
 
@@ -48,3 +50,17 @@ class ReviewRepository:
             .limit(limit)
         )
         return [_item(dict(row)) for row in (await self.session.execute(query)).mappings()]
+
+    async def add_link(self, link: Link) -> None:
+        """Keep why a record joined a resident (automatically or by an officer)."""
+        await self.session.execute(insert(resident_links).values(**vars(link)))
+
+    async def links(self, resident_ids: Collection[uuid.UUID]) -> Sequence[Link]:
+        """The links of these residents (a survivor and those merged into it), oldest
+        first."""
+        query = (
+            select(resident_links)
+            .where(resident_links.c.resident_id.in_(list(resident_ids)))
+            .order_by(resident_links.c.linked_at, resident_links.c.id)
+        )
+        return [Link(**row) for row in (await self.session.execute(query)).mappings()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from townhall.identity.domain import events
@@ -25,21 +25,77 @@ ALL_DOMAINS = "*"
 
 @dataclass(frozen=True)
 class Name:
+    """A name as a source wrote it. ``given`` is "" when the source kept only a title
+    ("Mrs Smith") or initials ("R Smith"); ``middle_names`` are space-separated;
+    ``suffix`` is a generation ("jr", "sr", "ii"...)."""
+
     given: str
     family: str
     since: date | None = None
     until: date | None = None  # set on former names
+    title: str | None = None
+    initials: str | None = None
+    middle_names: str | None = None
+    suffix: str | None = None
 
 
 @dataclass(frozen=True)
 class Address:
-    line1: str
+    """An address, every part optional but one: ``line1`` is the street line (or the
+    whole address as free text when a source gave no parts). ``moved_in`` is the
+    earliest date a source placed the resident there."""
+
+    line1: str | None
     line2: str | None
-    town: str
-    postcode: str
+    town: str | None
+    postcode: str | None
     uprn: str | None = None  # a string: leading zeros are significant
     moved_in: date | None = None
     moved_out: date | None = None  # set on former addresses
+    flat: str | None = None
+    house_name: str | None = None
+    house_number: str | None = None
+
+    def same_place(self, other: Address) -> bool:
+        """Whether two records of an address name one place: the UPRN when both have
+        one, else the postcode with the premise (number, house name, flat) or line."""
+        if self.uprn and other.uprn:
+            return self.uprn == other.uprn
+        return _place_key(self) == _place_key(other)
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """The personal part of a record a source system holds about a person: what a
+    resident created from it keeps, and what a link adds to a resident from it.
+    ``recorded_on`` is the date the record was true on (it places its address and
+    name in time); ``email`` is given only when no other resident holds it."""
+
+    name: Name
+    date_of_birth: date | None = None
+    ni_number: str | None = None
+    address: Address | None = None
+    email: str | None = None
+    phone: str | None = None
+    former_names: tuple[Name, ...] = ()
+    recorded_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    """Why a source record joined a resident: the evidence as the matcher saw it and
+    who decided (``"matcher"`` automatically, or ``"officer"`` on review)."""
+
+    id: uuid.UUID
+    resident_id: uuid.UUID
+    system: str
+    reference: str
+    decided_by: str
+    probability: float | None
+    evidence: list[dict[str, Any]]
+    linked_at: datetime
+    officer_id: uuid.UUID | None = None
+    review_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -56,7 +112,9 @@ class Resident:
     date_of_birth: date | None = None
     addresses: list[Address] = field(default_factory=list)  # current first
     contact_points: list[ContactPoint] = field(default_factory=list)
-    identifiers: dict[str, str] = field(default_factory=dict)  # system -> value
+    #: (system, value): a resident may hold several in one system (two accounts).
+    identifiers: set[tuple[str, str]] = field(default_factory=set)
+    ni_number: str | None = None  # normal form, e.g. "QQ123456C"
     preferred_language: str = "en"
     loa: int = 0
     erased: bool = False
@@ -84,6 +142,117 @@ class Resident:
         )
         return resident
 
+    @classmethod
+    def from_source(cls, source: SourceRecord, channel: str) -> Resident:
+        """A new resident from a source system's record, keeping all of it."""
+        address = source.address
+        if address is not None and address.moved_in is None:
+            address = replace(address, moved_in=source.recorded_on)
+        points = (
+            [ContactPoint("email", normal_contact("email", source.email))] if source.email else []
+        )
+        if source.phone:
+            points.append(ContactPoint("phone", source.phone))
+        resident = cls(
+            id=uuid.uuid4(),
+            names=[source.name, *source.former_names],
+            date_of_birth=source.date_of_birth,
+            ni_number=source.ni_number,
+            addresses=[address] if address is not None else [],
+            contact_points=points,
+        )
+        resident.events.append(events.ResidentRegistered(resident.id, channel, resident.personal()))
+        return resident
+
+    def add_source(self, source: SourceRecord) -> None:
+        """Add what a source record linked to this resident knows and the record does
+        not: a given name, title, middle names or suffix the current name lacks; another
+        family name (current if the record is the newest news, else former); a date of
+        birth or NI number; another address, placed in time by ``recorded_on`` against
+        the current address's ``moved_in``; a phone or email (unverified). What the
+        record already holds is never overwritten; each change is an event."""
+        self._refuse_if_erased()
+        newer = self._is_newer(source.recorded_on)
+        changed = ["names"] if self._add_names(source) else []
+        if source.date_of_birth is not None and self.date_of_birth is None:
+            self.date_of_birth = source.date_of_birth
+            changed.append("date_of_birth")
+        if source.ni_number is not None and self.ni_number is None:
+            self.ni_number = source.ni_number
+            changed.append("ni_number")
+        if changed:
+            self._details_changed(changed)
+        if source.address is not None and self._add_address(source.address, source, newer):
+            self.events.append(
+                events.ResidentMoved(self.id, {"addresses": self.personal()["addresses"]})
+            )
+        for kind, value in (("email", source.email), ("phone", source.phone)):
+            if value:
+                self.add_contact_point(kind, value)
+
+    def _is_newer(self, recorded_on: date | None) -> bool:
+        """Whether a record true on ``recorded_on`` is newer than the current address."""
+        if recorded_on is None:
+            return not self.addresses
+        current = self.addresses[0] if self.addresses else None
+        return current is None or current.moved_in is None or recorded_on >= current.moved_in
+
+    def _name_is_older_than(self, recorded_on: date) -> bool:
+        """Whether a record true on ``recorded_on`` is known to be newer than the current
+        name: dated no earlier than the name's ``since`` and the current address's
+        ``moved_in``, at least one of them known (else the record's name is former)."""
+        at = self.addresses[0].moved_in if self.addresses else None
+        known = [d for d in (self.names[0].since, at) if d is not None]
+        return bool(known) and recorded_on >= max(known)
+
+    def _add_names(self, source: SourceRecord) -> bool:
+        current, name = self.names[0], source.name
+        if _same_name(name.family, current.family):
+            filled = replace(
+                current,
+                given=current.given or name.given,
+                title=current.title or name.title,
+                initials=current.initials or name.initials,
+                middle_names=current.middle_names or name.middle_names,
+                suffix=current.suffix or name.suffix,
+            )
+            self.names[0] = filled
+            changed = filled != current
+        elif any(_same_name(name.family, n.family) for n in self.names[1:]):
+            changed = False
+        elif (on := source.recorded_on) is not None and self._name_is_older_than(on):
+            renamed = replace(name, given=name.given or current.given, since=on, until=None)
+            self.names = [renamed, replace(current, until=on), *self.names[1:]]
+            changed = True
+        else:
+            former = replace(name, given=name.given or current.given, since=None,
+                             until=current.since)  # fmt: skip
+            self.names.append(former)
+            changed = True
+        known = {n.family.casefold() for n in self.names}
+        for former_name in source.former_names:
+            if former_name.family.casefold() not in known:
+                self.names.append(former_name)
+                known.add(former_name.family.casefold())
+                changed = True
+        return changed
+
+    def _add_address(self, address: Address, source: SourceRecord, newer: bool) -> bool:
+        if any(address.same_place(held) for held in self.addresses):
+            return False
+        dated = replace(address, moved_in=address.moved_in or source.recorded_on)
+        if not self.addresses:
+            self.addresses = [dated]
+            return True
+        current, *former = self.addresses
+        if newer:
+            moved_out = current.moved_out or dated.moved_in
+            self.addresses = [dated, replace(current, moved_out=moved_out), *former]
+        else:
+            earlier = replace(dated, moved_out=dated.moved_out or current.moved_in)
+            self.addresses = [current, *sorted([*former, earlier], key=_newest_first)]
+        return True
+
     @property
     def given_name(self) -> str:
         return self.names[0].given
@@ -101,6 +270,7 @@ class Resident:
         return {
             "names": [_jsonable(vars(n)) for n in self.names],
             "date_of_birth": self.date_of_birth and self.date_of_birth.isoformat(),
+            "ni_number": self.ni_number,
             "addresses": [_jsonable(vars(a)) for a in self.addresses],
             "contact_points": [vars(p) for p in self.contact_points],
             "preferred_language": self.preferred_language,
@@ -179,9 +349,9 @@ class Resident:
 
     def link_identifier(self, system: str, value: str) -> None:
         self._refuse_if_erased()
-        if self.identifiers.get(system) == value:
+        if (system, value) in self.identifiers:
             return
-        self.identifiers[system] = value
+        self.identifiers.add((system, value))
         self.events.append(events.ResidentIdentifierLinked(self.id, system, {"value": value}))
 
     def raise_assurance(self, loa: int, evidence: str, officer_id: uuid.UUID) -> None:
@@ -224,7 +394,8 @@ class Resident:
         self._refuse_if_erased()
         self.names = [Name("", "")]
         self.date_of_birth = None
-        self.addresses, self.contact_points, self.identifiers = [], [], {}
+        self.ni_number = None
+        self.addresses, self.contact_points, self.identifiers = [], [], set()
         self.consents = set()
         self.password_hash = None
         self.erased = True
@@ -243,6 +414,25 @@ class Resident:
 def normal_contact(kind: str, value: str) -> str:
     """Emails compare case-insensitively; phone numbers arrive in normal form."""
     return value.strip().lower() if kind == "email" else value
+
+
+def _same_name(left: str, right: str) -> bool:
+    return left.strip().casefold() == right.strip().casefold()
+
+
+def _place_key(address: Address) -> tuple[str, ...]:
+    def part(value: str | None) -> str:
+        return " ".join((value or "").casefold().split())
+
+    premise = (address.house_number, address.house_name, address.flat)
+    line = "" if any(premise) else part(address.line1)
+    postcode = "".join((address.postcode or "").split()).upper()
+    return (postcode, *(part(p) for p in premise), line)
+
+
+def _newest_first(address: Address) -> tuple[bool, int]:
+    moved_in = address.moved_in
+    return (moved_in is None, -moved_in.toordinal() if moved_in else 0)
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:

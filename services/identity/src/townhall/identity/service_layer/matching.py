@@ -10,27 +10,97 @@ model, kept for tests of the review queue that want predictable scores
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 from townhall.identity.domain.model import Resident
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
+from townhall.runtime.normal_forms import normalise_phone
+
+
+@dataclass(frozen=True)
+class FormerName:
+    """A family name the person had before (at marriage, say), with dates if known."""
+
+    family_name: str
+    since: date | None = None
+    until: date | None = None
 
 
 @dataclass(frozen=True)
 class IncomingRecord:
-    """A record about a person from a source system, without a resident id."""
+    """A record about a person from a source system, without a resident id.
+
+    It carries what councils' systems hold: a title, a given name or only initials (or
+    neither: "Mrs Smith"), middle names, a family name and former ones, a generation
+    suffix, a date of birth, an NI number (normal form), one address (flat, house name,
+    house number, street line, town, postcode, UPRN), an email and a phone (normal
+    forms). ``recorded_on`` is the date the record was true on: it places the address
+    and the name in time when a link adds them to a resident.
+    """
 
     system: str  # e.g. "council_tax", "phone_contact"
     reference: str  # the record's id in that system
-    given_name: str
+    given_name: str | None
     family_name: str
     date_of_birth: date | None = None
     email: str | None = None
     phone: str | None = None
     postcode: str | None = None
+    title: str | None = None
+    initials: str | None = None
+    middle_names: tuple[str, ...] = ()
+    suffix: str | None = None
+    former_family_names: tuple[FormerName, ...] = ()
+    ni_number: str | None = None
+    flat: str | None = None
+    house_name: str | None = None
+    house_number: str | None = None
+    address_line: str | None = None
+    town: str | None = None
+    uprn: str | None = None
+    recorded_on: date | None = None
+
+    @property
+    def has_address(self) -> bool:
+        parts = (self.flat, self.house_name, self.house_number, self.address_line, self.town,
+                 self.postcode, self.uprn)  # fmt: skip
+        return any(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready (dates as ISO strings), as a review item keeps it."""
+        values = asdict(self)
+        for key in ("date_of_birth", "recorded_on"):
+            values[key] = _iso(values[key])
+        values["middle_names"] = list(self.middle_names)
+        values["former_family_names"] = [
+            {"family_name": f.family_name, "since": _iso(f.since), "until": _iso(f.until)}
+            for f in self.former_family_names
+        ]
+        return values
+
+    @classmethod
+    def from_json(cls, values: Mapping[str, Any]) -> IncomingRecord:
+        known = {f.name for f in fields(cls)}
+        kept = {k: v for k, v in values.items() if k in known}
+        for key in ("date_of_birth", "recorded_on"):
+            kept[key] = _date(kept.get(key))
+        kept["middle_names"] = tuple(kept.get("middle_names") or ())
+        kept["former_family_names"] = tuple(
+            FormerName(f["family_name"], _date(f.get("since")), _date(f.get("until")))
+            for f in kept.get("former_family_names") or ()
+        )
+        return cls(**kept)
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _date(value: object) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) and value else None
 
 
 @dataclass(frozen=True)
@@ -69,35 +139,92 @@ class Matcher(Protocol):
         ...
 
 
-def _value(resident: Resident, name: str) -> str | None:
+#: The fields an officer sees compared, in the order shown.
+EVIDENCE_FIELDS = (
+    "title", "given_name", "initials", "middle_names", "family_name", "suffix",
+    "date_of_birth", "ni_number", "address", "postcode", "uprn", "email", "phone",
+)  # fmt: skip
+
+
+def _words(value: str | None) -> str | None:
+    return " ".join(value.casefold().replace(".", " ").split()) or None if value else None
+
+
+def _email(value: str | None) -> str | None:
+    return value.strip().casefold() or None if value else None
+
+
+def _compact(value: str | None) -> str | None:
+    return "".join(value.split()).upper() or None if value else None
+
+
+def _premise(
+    flat: str | None, name: str | None, number: str | None, line: str | None
+) -> str | None:
+    return _words(" ".join(p for p in (flat, name, number, line) if p))
+
+
+def _incoming(record: IncomingRecord, name: str) -> str | None:
     match name:
-        case "given_name" | "family_name":
-            return str(getattr(resident, name)).lower()
+        case "middle_names":
+            return _words(" ".join(record.middle_names))
         case "date_of_birth":
-            return resident.date_of_birth.isoformat() if resident.date_of_birth else None
-        case "postcode":
-            return resident.addresses[0].postcode if resident.addresses else None
-    contact = resident.contact(name)
-    return contact.value if contact else None
+            return _iso(record.date_of_birth)
+        case "ni_number" | "postcode" | "uprn":
+            return _compact(getattr(record, name))
+        case "address":
+            return _premise(record.flat, record.house_name, record.house_number,
+                            record.address_line)  # fmt: skip
+        case "phone":
+            return normalise_phone(record.phone)
+        case "email":
+            return _email(record.email)
+        case "family_name":
+            return _words(record.family_name)
+    return _words(getattr(record, name))
+
+
+def _existing(resident: Resident, name: str) -> list[str]:
+    """The resident's values for ``name``: every one held (former names, all addresses,
+    every phone), current first."""
+    current = resident.names[0]
+    found: list[str | None]
+    match name:
+        case "given_name":
+            found = [_words(current.given)]
+        case "title" | "initials" | "middle_names" | "suffix":
+            found = [_words(getattr(current, name))]
+        case "family_name":
+            found = [_words(n.family) for n in resident.names]
+        case "date_of_birth":
+            found = [_iso(resident.date_of_birth)]
+        case "ni_number":
+            found = [resident.ni_number]
+        case "postcode" | "uprn":
+            found = [_compact(getattr(a, name)) for a in resident.addresses]
+        case "address":
+            found = [_premise(a.flat, a.house_name, a.house_number, a.line1)
+                     for a in resident.addresses]  # fmt: skip
+        case _:
+            normal = _email if name == "email" else normalise_phone
+            found = [normal(p.value) for p in resident.contact_points if p.kind == name]
+    return [value for value in found if value]
 
 
 def evidence(record: IncomingRecord, resident: Resident) -> tuple[FieldEvidence, ...]:
-    """Field-by-field comparison, as shown to the officer reviewing a match."""
+    """Field-by-field comparison, as shown to the officer reviewing a match: a field
+    agrees when the incoming value equals any the resident holds (a former surname, a
+    former address, another phone)."""
     found = []
-    for name in ("given_name", "family_name", "date_of_birth", "email", "phone", "postcode"):
-        raw = getattr(record, name)
-        incoming = raw.isoformat() if isinstance(raw, date) else (raw or None)
-        if incoming and name in ("given_name", "family_name", "email"):
-            incoming = incoming.lower()
-        existing = _value(resident, name)
-        agreement = (
-            "missing"
-            if not incoming or not existing
-            else "agree"
-            if incoming == existing
-            else "disagree"
-        )
-        found.append(FieldEvidence(name, incoming, existing, agreement))
+    for name in EVIDENCE_FIELDS:
+        incoming, held = _incoming(record, name), _existing(resident, name)
+        if not incoming or not held:
+            existing = held[0] if held else None
+            found.append(FieldEvidence(name, incoming, existing, "missing"))
+        elif incoming in held:
+            found.append(FieldEvidence(name, incoming, incoming, "agree"))
+        else:
+            found.append(FieldEvidence(name, incoming, held[0], "disagree"))
     return tuple(found)
 
 

@@ -1,25 +1,43 @@
-"""Records without a resident id: link, queue for review, or create; merge, unmerge."""
+"""Records without a resident id: link, queue for review, or create; merge, unmerge.
+
+A resident created from a record keeps all of it; a link adds what the record knew and
+the resident did not (``Resident.add_source``), and is logged with the evidence it
+rested on, so officers can see why.
+"""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import date
+from typing import Literal
 
 from townhall.identity.domain import commands
-from townhall.identity.domain.exceptions import NotFoundError
-from townhall.identity.domain.model import Resident
+from townhall.identity.domain.exceptions import InvalidChangeError, NotFoundError
+from townhall.identity.domain.model import Address, Link, Name, Resident, SourceRecord
 from townhall.identity.domain.review import ReviewItem
-from townhall.identity.service_layer.matching import IncomingRecord, Matcher, Thresholds
+from townhall.identity.service_layer.matching import (
+    FieldEvidence,
+    IncomingRecord,
+    Matcher,
+    Thresholds,
+)
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
 from townhall.runtime.clock import Clock
+from townhall.runtime.normal_forms import (
+    normalise_ni_number,
+    normalise_phone,
+    normalise_postcode,
+)
 
 
 @dataclass(frozen=True)
 class MatchResult:
-    outcome: str  # "linked" | "review" | "created"
+    outcome: Literal["linked", "review", "created"]
     resident_id: uuid.UUID | None = None
     review_id: uuid.UUID | None = None
+    #: For a link or a review item: the match's probability and its evidence.
+    probability: float | None = None
+    evidence: tuple[FieldEvidence, ...] = ()
 
 
 async def _get(uow: UnitOfWork, resident_id: uuid.UUID, *, follow: bool = True) -> Resident:
@@ -29,26 +47,83 @@ async def _get(uow: UnitOfWork, resident_id: uuid.UUID, *, follow: bool = True) 
     return resident
 
 
-async def _link(uow: UnitOfWork, resident: Resident, record: IncomingRecord) -> None:
+def source_of(record: IncomingRecord, email: str | None) -> SourceRecord:
+    """The personal part of ``record`` in the aggregate's terms, normal forms applied
+    (an NI number that is not one is refused). ``email`` is the record's email if no
+    other resident holds it."""
+    given = record.given_name or ""
+    name = Name(
+        given,
+        record.family_name,
+        title=record.title,
+        initials=record.initials,
+        middle_names=" ".join(record.middle_names) or None,
+        suffix=record.suffix,
+    )
+    former = tuple(
+        Name(given, f.family_name, since=f.since, until=f.until) for f in record.former_family_names
+    )
+    address = None
+    if record.has_address:
+        address = Address(_text(record.address_line), None, _text(record.town),
+                          _postcode(record.postcode), _text(record.uprn), flat=_text(record.flat),
+                          house_name=_text(record.house_name),
+                          house_number=_text(record.house_number))  # fmt: skip
+    try:
+        ni_number = normalise_ni_number(record.ni_number) if record.ni_number else None
+    except ValueError as error:
+        raise InvalidChangeError(str(error)) from None
+    return SourceRecord(name, record.date_of_birth, ni_number, address, email,
+                        normalise_phone(record.phone), former, record.recorded_on)  # fmt: skip
+
+
+def _text(value: str | None) -> str | None:
+    return value.strip() or None if value else None
+
+
+def _postcode(text: str | None) -> str | None:
+    """A valid postcode in normal form; a partial or mistyped one as written."""
+    if not text or not text.strip():
+        return None
+    try:
+        return normalise_postcode(text)
+    except ValueError:
+        return " ".join(text.split()).upper()[:8]
+
+
+async def _free_email(uow: UnitOfWork, email: str | None, resident: Resident | None) -> str | None:
+    """The email, if no resident other than ``resident`` holds it (it signs one in)."""
+    if not email:
+        return None
+    email = email.strip().lower()
+    holder = await uow.residents.find_by_contact("email", email)
+    if holder is not None:
+        return email if resident is not None and holder.id == resident.id else None
+    return None if await uow.residents.email_taken(email) else email
+
+
+async def _link(
+    uow: UnitOfWork, resident: Resident, record: IncomingRecord, link: Link | None
+) -> None:
+    """Add what ``record`` knows to ``resident`` and link its identifier; ``link``
+    (None for a resident the record created) keeps why."""
+    resident.add_source(source_of(record, await _free_email(uow, record.email, resident)))
     resident.link_identifier(record.system, record.reference)
     await uow.residents.save(resident)
+    if link is not None:
+        await uow.reviews.add_link(link)
 
 
 async def _create(uow: UnitOfWork, record: IncomingRecord) -> Resident:
-    email_free = record.email and not await uow.residents.email_taken(record.email)
-    resident = Resident.register(
-        commands.RegisterResident(
-            record.given_name,
-            record.family_name,
-            "legacy",
-            record.date_of_birth,
-            email=record.email if email_free else None,
-            phone=record.phone,
-        )
-    )
+    source = source_of(record, await _free_email(uow, record.email, None))
+    resident = Resident.from_source(source, "legacy")
+    resident.link_identifier(record.system, record.reference)
     await uow.residents.add(resident)
-    await _link(uow, resident, record)
     return resident
+
+
+def _evidence(found: tuple[FieldEvidence, ...]) -> list[dict[str, object]]:
+    return [asdict(e) for e in found]
 
 
 async def match_record(
@@ -58,22 +133,20 @@ async def match_record(
         owner = await uow.residents.identifier_owner(record.system, record.reference)
         if owner is not None:  # seen before: idempotent
             return MatchResult("linked", (await _get(uow, owner)).id)
+        source_of(record, None)  # refuse a malformed record before anything is written
         candidates = await matcher.candidates(record, uow)
         best = candidates[0] if candidates else None
         if best is not None and best.probability >= thresholds.link:
             resident = await _get(uow, best.resident_id)
-            await _link(uow, resident, record)
-            result = MatchResult("linked", resident.id)
+            link = Link(uuid.uuid4(), resident.id, record.system, record.reference, "matcher",
+                        best.probability, _evidence(best.evidence), uow.clock())  # fmt: skip
+            await _link(uow, resident, record, link)
+            result = MatchResult("linked", resident.id, None, best.probability, best.evidence)
         elif best is not None and best.probability >= thresholds.review:
-            item = ReviewItem(
-                uuid.uuid4(),
-                _jsonable(record),
-                best.resident_id,
-                best.probability,
-                [asdict(e) for e in best.evidence],
-            )
+            item = ReviewItem(uuid.uuid4(), record.to_json(), best.resident_id, best.probability,
+                              _evidence(best.evidence))  # fmt: skip
             await uow.reviews.add(item)
-            result = MatchResult("review", review_id=item.id)
+            result = MatchResult("review", None, item.id, best.probability, best.evidence)
         else:
             result = MatchResult("created", (await _create(uow, record)).id)
         await uow.commit()
@@ -88,16 +161,22 @@ async def decide_review(
         if item is None:
             raise NotFoundError("review item", command.review_id)
         item.decide(command.accept, command.officer_id, clock())
-        record = _record(item.record)
+        record = IncomingRecord.from_json(item.record)
+        evidence = tuple(FieldEvidence(**e) for e in item.evidence)
         if command.accept:
             resident = await _get(uow, item.resident_id)
-            await _link(uow, resident, record)
+            link = Link(uuid.uuid4(), resident.id, record.system, record.reference, "officer",
+                        item.probability, item.evidence, clock(), command.officer_id,
+                        item.id)  # fmt: skip
+            await _link(uow, resident, record, link)
         else:
             resident = await _create(uow, record)
             item.created_resident_id = resident.id
         await uow.reviews.save(item)
         await uow.commit()
-    return MatchResult("linked" if command.accept else "created", resident.id)
+    if not command.accept:
+        return MatchResult("created", resident.id)
+    return MatchResult("linked", resident.id, None, item.probability, evidence)
 
 
 async def merge_residents(command: commands.MergeResidents, uow: UnitOfWork) -> None:
@@ -115,15 +194,3 @@ async def unmerge_residents(command: commands.UnmergeResidents, uow: UnitOfWork)
         merged.unmerge_from(command.survivor_id)
         await uow.residents.save(merged)
         await uow.commit()
-
-
-def _jsonable(record: IncomingRecord) -> dict[str, object]:
-    values = asdict(record)
-    dob = values["date_of_birth"]
-    values["date_of_birth"] = dob.isoformat() if dob else None
-    return values
-
-
-def _record(values: dict[str, object]) -> IncomingRecord:
-    dob = values.get("date_of_birth")
-    return IncomingRecord(**{**values, "date_of_birth": date.fromisoformat(dob) if dob else None})  # type: ignore[arg-type]

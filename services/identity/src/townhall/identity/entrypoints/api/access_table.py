@@ -58,6 +58,7 @@ _RECORD_OFFICERS = {
     "resident.raise_assurance": "Raise a resident's level of assurance on evidence",
     "review.list": "List the matching review queue",
     "review.decide": "Accept or reject a proposed match",
+    "resident.links": "Read the source records linked to a resident and the evidence",
     "resident.merge": "Merge two records of one resident",
     "resident.unmerge": "Undo a merge",
 }
@@ -108,4 +109,6 @@ OFFICER_ROLES: dict[str, frozenset[str]] = {
     "resident.erase": frozenset({ADMIN}),
 }
 #: Look-ups of residents' data: limited per officer (``identity_officer_lookup_limit``).
-LOOKUPS = frozenset({"resident.read", "consent.read", "review.list", "record.match"})
+LOOKUPS = frozenset(
+    {"resident.read", "consent.read", "review.list", "record.match", "resident.links"}
+)

@@ -7,8 +7,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
+from townhall.identity.adapters.repository import ResidentRepository
 from townhall.identity.adapters.review_repository import ReviewRepository
 from townhall.identity.domain import commands
+from townhall.identity.domain.exceptions import NotFoundError, ResidentErasedError
 from townhall.identity.entrypoints.api.dependencies import (
     Bus,
     Context,
@@ -17,12 +19,15 @@ from townhall.identity.entrypoints.api.dependencies import (
     allowed,
 )
 from townhall.identity.entrypoints.api.schemas import (
+    EvidenceOut,
     IncomingRecordRequest,
+    LinkOut,
     MatchOut,
     MergeRequest,
     ReviewItemOut,
 )
-from townhall.identity.service_layer.matching import IncomingRecord
+from townhall.identity.service_layer.matching import FormerName, IncomingRecord
+from townhall.identity.service_layer.matching_handlers import MatchResult
 from townhall.runtime.auth import Principal
 from townhall.runtime.openapi import problems
 
@@ -36,8 +41,28 @@ router = APIRouter(tags=["matching"])
     responses=problems(429),
 )
 async def match_record(body: IncomingRecordRequest, bus: Bus, context: Context) -> MatchOut:
-    result = await bus.handle(IncomingRecord(**body.model_dump()), context)
-    return MatchOut(**vars(result))
+    """Link a source record to a resident, queue it for an officer, or create one; the
+    answer shows the evidence field by field."""
+    return _match_out(await bus.handle(_incoming(body), context))
+
+
+def _incoming(body: IncomingRecordRequest) -> IncomingRecord:
+    values = body.model_dump(exclude={"middle_names", "former_family_names"})
+    former = tuple(FormerName(**f.model_dump()) for f in body.former_family_names)
+    return IncomingRecord(
+        **values, middle_names=tuple(body.middle_names), former_family_names=former
+    )
+
+
+def _match_out(result: MatchResult) -> MatchOut:
+    evidence = [EvidenceOut.model_validate(vars(e)) for e in result.evidence]
+    return MatchOut(
+        outcome=result.outcome,
+        resident_id=result.resident_id,
+        review_id=result.review_id,
+        probability=result.probability,
+        evidence=evidence,
+    )
 
 
 @router.get(
@@ -67,7 +92,28 @@ async def decide_review(
     context: Context,
 ) -> MatchOut:
     command = commands.DecideReview(review_id, decision == "accept", actor_id(officer))
-    return MatchOut(**vars(await bus.handle(command, context)))
+    return _match_out(await bus.handle(command, context))
+
+
+@router.get(
+    "/residents/{resident_id}/links",
+    response_model=list[LinkOut],
+    dependencies=[allowed("resident.links")],
+    responses=problems(404, 410, 429),
+)
+async def resident_links(resident_id: UUID, sessions: Sessions) -> list[LinkOut]:
+    """The source records linked to a resident (and to those merged into it), oldest
+    first: who decided, and the evidence field by field."""
+    async with sessions() as session:
+        residents = ResidentRepository(session)
+        resident = await residents.get(resident_id)
+        if resident is None:
+            raise NotFoundError("resident", resident_id)
+        if resident.erased:
+            raise ResidentErasedError()
+        ids = {resident.id, *(r.id for r in await residents.merged_into(resident.id))}
+        links = await ReviewRepository(session).links(ids)
+    return [LinkOut.model_validate(vars(link)) for link in links]
 
 
 @router.post(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -20,7 +20,8 @@ from pydantic import (
 from townhall.identity.domain.codes import LIFETIME
 from townhall.identity.domain.model import ALL_DOMAINS
 from townhall.identity.domain.officers import ADMIN, DOMAINS
-from townhall.runtime.normal_forms import normalise_postcode
+from townhall.identity.linkage.record import SUFFIXES
+from townhall.runtime.normal_forms import normalise_ni_number, normalise_postcode
 from townhall.schemas.envelope import Sensitivity
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -235,23 +236,107 @@ class ResidentLoginRequest(_Body):
     password: Secret
 
 
+def _has_letter(value: str) -> str:
+    if not any(ch.isalpha() for ch in value):
+        raise ValueError("a name needs at least one letter")
+    return value
+
+
+def _suffix(value: str) -> str:
+    normal = SUFFIXES.get(value.strip().strip(".").lower())
+    if normal is None:
+        raise ValueError("a generation suffix is Jr, Sr, II, III or IV")
+    return normal
+
+
+def _not_in_future(value: date | None) -> date | None:
+    if value is not None and value > date.today():
+        raise ValueError("a record cannot be true on a date still to come")
+    return value
+
+
+def _part(length: int) -> object:
+    return StringConstraints(strip_whitespace=True, min_length=1, max_length=length)
+
+
+PersonName = Annotated[str, _part(100), AfterValidator(_has_letter)]
+NiNumber = Annotated[str, AfterValidator(normalise_ni_number)]
+Initials = Annotated[
+    str, _part(20), StringConstraints(pattern=r"^[A-Za-z](?:[\s.]*[A-Za-z])*[\s.]*$")
+]
+Suffix = Annotated[str, AfterValidator(_suffix)]
+BirthDate = Annotated[date | None, AfterValidator(_plausible_birth_date)]
+
+
+class FormerNameIn(_Body):
+    family_name: PersonName
+    since: date | None = None
+    until: date | None = None
+
+
 class IncomingRecordRequest(_Body):
+    """A record from a source system. A name is needed (a family name; the given name
+    may be missing when the source kept only a title or initials); every other field is
+    optional, and each is checked: a malformed one is refused, naming it."""
+
     system: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
     reference: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)
     ]
-    given_name: Name
-    family_name: Name
-    date_of_birth: Annotated[date | None, AfterValidator(_plausible_birth_date)] = None
+    title: Annotated[str, _part(20), AfterValidator(_has_letter)] | None = None
+    given_name: PersonName | None = None
+    initials: Initials | None = None
+    middle_names: list[PersonName] = Field(default_factory=list, max_length=5)
+    family_name: PersonName
+    suffix: Suffix | None = None
+    former_family_names: list[FormerNameIn] = Field(default_factory=list, max_length=10)
+    date_of_birth: BirthDate = None
+    ni_number: NiNumber | None = None
+    flat: Annotated[str, _part(50)] | None = None
+    house_name: Annotated[str, _part(100)] | None = None
+    house_number: Annotated[str, _part(20)] | None = None
+    address_line: Text | None = None
+    town: Name | None = None
+    postcode: Postcode | None = None
+    uprn: Uprn | None = None
+    recorded_on: Annotated[
+        date | None,
+        AfterValidator(_not_in_future),
+        Field(description="The date the record was true on: it places the address in time."),
+    ] = None
     email: EmailStr | None = None
     phone: Phone | None = None
-    postcode: Postcode | None = None
+
+
+class EvidenceOut(BaseModel):
+    """One field of a match: whether it agreed, the comparison level it hit and how
+    far it moved the decision (``weight``, log2 of the odds; negative: against)."""
+
+    field: str
+    incoming: str | None = None
+    agreement: Literal["agree", "similar", "disagree", "missing"]
+    level: str | None = None
+    weight: float | None = None
+
+
+class HeldEvidenceOut(EvidenceOut):
+    """As shown to an officer: with the value the resident holds."""
+
+    existing: str | None = None
 
 
 class MatchOut(BaseModel):
     outcome: Literal["linked", "review", "created"]
     resident_id: UUID | None = None
     review_id: UUID | None = None
+    probability: float | None = Field(
+        default=None, description="A link's or a review item's match probability."
+    )
+    evidence: list[EvidenceOut] = Field(
+        default_factory=list,
+        description="Field by field, for a link or a review item (the resident's own "
+        "values are shown to officers only, at /review-items and /residents/{id}/links).",
+    )
 
 
 class ReviewItemOut(BaseModel):
@@ -261,6 +346,21 @@ class ReviewItemOut(BaseModel):
     probability: float
     record: dict[str, object]
     evidence: list[dict[str, object]]
+
+
+class LinkOut(BaseModel):
+    """A source record linked to a resident, who decided and on what evidence."""
+
+    id: UUID
+    resident_id: UUID
+    system: str
+    reference: str
+    decided_by: Literal["matcher", "officer"]
+    probability: float | None
+    evidence: list[HeldEvidenceOut]
+    linked_at: datetime
+    officer_id: UUID | None = None
+    review_id: UUID | None = None
 
 
 class MergeRequest(_Body):
