@@ -225,7 +225,9 @@ def split_account_name(name: str) -> list[Person]:
     shared = parts[-1][1][-1] if parts[-1][1] else "unknown"
     people = []
     for i, (title, tokens, suffix) in enumerate(parts):
-        if i < len(parts) - 1 and len(tokens) <= 1:  # "MR J &": the surname comes last
+        lone_surname = bool(tokens) and (suffix is not None or tokens[0] == shared)
+        if i < len(parts) - 1 and len(tokens) <= 1 and not lone_surname:
+            # "MR J &": the surname comes last ("MR SMITH SNR &" names its own)
             given, family = (tokens[0] if tokens else None), shared
         else:
             given, family = " ".join(tokens[:-1]) or None, (tokens[-1] if tokens else shared)
