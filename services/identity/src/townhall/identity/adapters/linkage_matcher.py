@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from townhall.identity import linkage
 from townhall.identity.adapters import model_store
-from townhall.identity.adapters.index_snapshot import IndexState
+from townhall.identity.adapters.index_snapshot import IndexState, Records
 from townhall.identity.adapters.model_store import StoredModel
 from townhall.identity.domain.model import Resident
 from townhall.identity.service_layer.matching import (
@@ -136,7 +136,7 @@ class LinkageMatcher:
         #: The stored model serving, once one does (None: given, or not loaded yet).
         self.serving: StoredModel | None = None
         self._engine: linkage.Matcher | None = None
-        self._records: dict[str, linkage.Record] = {}  # every indexable resident
+        self._records = Records()  # every indexable resident
         self._parent: dict[str, str] = {}  # merged id -> surviving id
         self._children: defaultdict[str, set[str]] = defaultdict(set)
         #: Who changed while the index loads (None once it is ready).
@@ -238,10 +238,6 @@ class LinkageMatcher:
         """The ids the index holds as merged into this resident."""
         return set(self._children.get(str(resident_id), ()))
 
-    def training_records(self) -> list[linkage.Record]:
-        """The records the index holds, merged ones too: what retraining learns from."""
-        return list(self._records.values())
-
     async def candidates(self, record: IncomingRecord, uow: UnitOfWork) -> list[Candidate]:
         if not self.ready and not await self.wait_ready(self.wait_s):
             raise MatchingNotReadyError(self.status, retry_after=max(1, round(self.wait_s)))
@@ -277,7 +273,7 @@ class LinkageMatcher:
                 roots.add(old_parent)
             record = record_of(resident)
             if record is None:
-                self._records.pop(rid, None)
+                self._records.discard(rid)
             else:
                 self._records[rid] = record
             if resident.merged_into is not None:

@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 import structlog
@@ -41,6 +41,7 @@ from townhall.identity.adapters.model_store import (
 from townhall.identity.adapters.repository import ResidentRepository
 from townhall.identity.domain.model import Resident
 from townhall.runtime.clock import Clock, utc_now
+from townhall.runtime.db import create_engine, session_factory
 
 _log = structlog.get_logger(__name__)
 _CHUNK = 2000  # residents indexed between progress updates
@@ -73,7 +74,11 @@ class LinkageUpkeep:
         self.clock = clock
         #: The outbox sequence the index reflects at least (see index_snapshot).
         self.sequence = 0
+        #: Whether the index came from a snapshot at the last load.
+        self.restored = False
         self._task: asyncio.Task[None] | None = None
+        #: Set once the start's own work is done: loaded, snapshotted, retrained if due.
+        self.settled = asyncio.Event()
         self._training = asyncio.Lock()
 
     async def start(self) -> None:
@@ -105,7 +110,7 @@ class LinkageUpkeep:
         matcher.loading("reading the stored model")
         if matcher.model is None:
             matcher.serve(await self._stored_model() or await self._default_model())
-        restored = await self._restore()
+        self.restored = restored = await self._restore()
         if not restored:
             await self._build()
         while pending := matcher.take_pending():
@@ -113,9 +118,17 @@ class LinkageUpkeep:
         matcher.loaded()
         _log.info("linkage_ready", matching=matcher.describe(), restored=restored)
         if not restored:
-            await self.save_snapshot()
+            await self._quietly(self.save_snapshot)
         if matcher.trained_on == "synthetic" and self.schedule.retrain_every_s:
-            await self.retrain()
+            await self._quietly(self.retrain)
+        self.settled.set()
+
+    async def _quietly(self, job: Callable[[], Awaitable[object]]) -> None:
+        """Background work that must not stop matching from serving if it fails."""
+        try:
+            await job()
+        except Exception:
+            _log.exception("linkage_upkeep_failed", job=getattr(job, "__name__", repr(job)))
 
     async def _stored_model(self) -> StoredModel | None:
         async with self.sessions() as session:
@@ -148,7 +161,11 @@ class LinkageUpkeep:
             _log.info("linkage_snapshot_unused", behind=None if changed is None else len(changed))
             return False
         self.matcher.loading(f"restoring the index of {snapshot.residents:,} residents")
-        state = await asyncio.to_thread(index_snapshot.loads, snapshot.payload)
+        try:
+            state = await asyncio.to_thread(index_snapshot.loads, snapshot.payload)
+        except Exception:  # unreadable: rebuild rather than fail to start
+            _log.exception("linkage_snapshot_unreadable")
+            return False
         self.matcher.install(state)
         self.matcher.loading(f"catching up {len(changed):,} changed residents")
         await self._reload(changed)
@@ -160,13 +177,14 @@ class LinkageUpkeep:
         self.matcher.loading("reading residents")
         async with self.sessions() as session:
             head = await Changes(session).head()  # before the read: see index_snapshot
-            population = await ResidentRepository(session).population()
         staging = LinkageMatcher(self.matcher.model, max_candidates=self.matcher.max_candidates)
-        await asyncio.to_thread(self._index, staging, population)
+        await asyncio.to_thread(self._index, staging)
         self.matcher.install(staging.export())
         self.sequence = head
 
-    def _index(self, staging: LinkageMatcher, population: Sequence[Resident]) -> None:
+    def _index(self, staging: LinkageMatcher) -> None:
+        """In a thread: read every resident (on a loop of its own) and index them."""
+        population = read_population(self.sessions)
         total = len(population)
         for start in range(0, total, _CHUNK):
             self.matcher.status = f"indexing {start:,}/{total:,} residents"
@@ -207,7 +225,8 @@ class LinkageUpkeep:
         """Train on the indexed population, store the model and serve it; the old model
         serves meanwhile. None if the population is too small or training failed."""
         async with self._training:
-            records = self.matcher.training_records()
+            population = await asyncio.to_thread(read_population, self.sessions)
+            records = [r for r in map(record_of, population) if r is not None]
             if len(records) < self.matcher.min_population:
                 return None
             try:
@@ -242,11 +261,25 @@ class LinkageUpkeep:
             index = min(due, key=lambda i: due[i])
             await asyncio.sleep(max(0.0, due[index] - time.monotonic()))
             every, job = jobs[index]
-            try:
-                await job()
-            except Exception:
-                _log.exception("linkage_upkeep_failed", job=job.__name__)
+            await self._quietly(job)
             due[index] = time.monotonic() + every
+
+
+def read_population(sessions: async_sessionmaker[AsyncSession]) -> list[Resident]:
+    """Every resident, read in the calling thread on an event loop and engine of its own,
+    so a large read does not hold up the service's loop."""
+    bind = sessions.kw["bind"]
+    url = bind.url.render_as_string(hide_password=False)
+
+    async def read() -> list[Resident]:
+        engine = create_engine(url)
+        try:
+            async with session_factory(engine)() as session:
+                return await ResidentRepository(session).population()
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
 
 
 async def retrain_population(
