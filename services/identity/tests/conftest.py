@@ -11,7 +11,7 @@ from townhall.identity.config import IdentitySettings
 from townhall.identity.entrypoints.api.app import create
 from townhall.identity.linkage import Model, train
 from townhall.identity.linkage.synthetic import generate
-from townhall.identity.testing import Harness
+from townhall.identity.testing import Harness, ready
 from townhall.runtime.crypto import encode_key, generate_key
 from townhall.runtime.settings import KafkaSettings
 
@@ -32,6 +32,7 @@ def identity_settings(database_url: str) -> IdentitySettings:
 async def identity(identity_settings: IdentitySettings) -> AsyncIterator[Harness]:
     app = create(identity_settings)
     async with app.router.lifespan_context(app):
+        await ready(app)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://identity") as http:
             yield Harness(app, http)

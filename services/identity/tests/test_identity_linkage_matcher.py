@@ -11,7 +11,7 @@ from townhall.identity.adapters.linkage_matcher import LinkageMatcher
 from townhall.identity.config import IdentitySettings
 from townhall.identity.entrypoints.api.app import create
 from townhall.identity.entrypoints.api.dependencies import services_of
-from townhall.identity.testing import Harness, bearer
+from townhall.identity.testing import Harness, bearer, ready
 
 
 @pytest.fixture
@@ -165,6 +165,7 @@ async def test_the_index_is_loaded_from_the_database_at_start(
     ids = await _household(identity, headers)
     app = create(identity_settings)
     async with app.router.lifespan_context(app):
+        await ready(app)
         matcher = services_of(app).matcher
         assert isinstance(matcher, LinkageMatcher)
         assert set(matcher.engine.index) == set(ids.values())
@@ -176,6 +177,7 @@ async def test_a_population_too_small_to_train_on_falls_back_to_the_synthetic_mo
     ids = await _household(identity, headers)
     app = create(identity_settings.model_copy(update={"identity_linkage_min_population": 5}))
     async with app.router.lifespan_context(app):
+        await ready(app)
         matcher = services_of(app).matcher
         assert isinstance(matcher, LinkageMatcher)
         assert matcher.trained_on == "synthetic", "Splink needs at least 50 records"

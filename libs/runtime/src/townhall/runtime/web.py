@@ -9,7 +9,7 @@ on request bodies, ``/healthz``, ``/readyz`` and ``/metrics`` (to the peers in
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 import structlog
@@ -40,6 +40,7 @@ __all__ = [
     "HTTP_REQUEST_DURATION",
     "Composition",
     "ReadinessCheck",
+    "ReadinessDetails",
     "RequestMetricsMiddleware",
     "client_address",
     "create_app",
@@ -48,6 +49,8 @@ __all__ = [
 T = TypeVar("T")
 ReadinessCheck = Callable[[], Awaitable[str | None]]
 """Returns None when the dependency is fine, or a short reason why it is not."""
+ReadinessDetails = Callable[[], Mapping[str, str]]
+"""What ``/readyz`` also shows, ready or not (which model a service serves, say)."""
 
 READINESS_TIMEOUT_SECONDS = 2.0
 _UNMATCHED_ROUTE = "<unmatched>"
@@ -131,7 +134,10 @@ async def _not_ready_reasons(checks: Sequence[ReadinessCheck]) -> list[str]:
 
 
 def _operations_router(
-    service: str, checks: Sequence[ReadinessCheck], metrics_allow: Sequence[Network]
+    service: str,
+    checks: Sequence[ReadinessCheck],
+    metrics_allow: Sequence[Network],
+    details: ReadinessDetails | None = None,
 ) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
@@ -142,9 +148,10 @@ def _operations_router(
     @router.get("/readyz")
     async def readyz() -> dict[str, str]:
         reasons = await _not_ready_reasons(checks)
+        shown = dict(details()) if details else {}
         if reasons:
-            raise ServiceUnavailable("not ready", extensions={"reasons": reasons})
-        return {"status": "ready", "service": service}
+            raise ServiceUnavailable("not ready", extensions={"reasons": reasons, **shown})
+        return {"status": "ready", "service": service, **shown}
 
     @router.get("/metrics")
     async def metrics(request: Request) -> Response:
@@ -161,6 +168,7 @@ def create_app(
     version: str = "0.1.0",
     lifespan: Lifespan[FastAPI] | None = None,
     readiness: Sequence[ReadinessCheck] = (),
+    readiness_details: ReadinessDetails | None = None,
     settings: ServiceSettings | None = None,
     docs: bool | None = None,
     max_body_bytes: int | None = None,
@@ -175,7 +183,8 @@ def create_app(
     ``content_security_policy`` is for a service that serves HTML pages.
 
     ``readiness`` checks run concurrently on each ``GET /readyz`` (each limited to
-    ``READINESS_TIMEOUT_SECONDS``). Middleware, outermost first: correlation id,
+    ``READINESS_TIMEOUT_SECONDS``); ``readiness_details`` adds members to its answer.
+    Middleware, outermost first: correlation id,
     request metrics and access log, security headers, body limit, unhandled-error guard.
     """
     settings = settings or ServiceSettings.model_construct()
@@ -197,7 +206,9 @@ def create_app(
     app.add_middleware(RequestMetricsMiddleware)
     app.add_middleware(CorrelationIdMiddleware)
     metrics_allow = parse_networks(settings.metrics_allow)
-    app.include_router(_operations_router(service, tuple(readiness), metrics_allow))
+    app.include_router(
+        _operations_router(service, tuple(readiness), metrics_allow, readiness_details)
+    )
     return app
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from townhall.identity.adapters.codes import CodeHasher, DevMailbox, Mailbox
 from townhall.identity.adapters.linkage_matcher import LinkageMatcher
+from townhall.identity.adapters.linkage_upkeep import Schedule
 from townhall.identity.adapters.master_keys import MasterKeys
 from townhall.identity.adapters.passwords import Passwords
 from townhall.identity.adapters.rewrap import key_ids_in_use
@@ -116,8 +117,24 @@ class Identity:
                 "which are not configured: add them to IDENTITY_KEY_ENCRYPTION_KEYS_PREVIOUS"
             )
         await self.signing_keys.ensure()
+        if isinstance(self.matcher, LinkageMatcher):  # loads in the background
+            await self.matcher.start(self.runtime.sessions, linkage_schedule(self.settings))
+
+    async def stop(self) -> None:
+        """Before the runtime stops: end the matcher's background work."""
         if isinstance(self.matcher, LinkageMatcher):
-            await self.matcher.start(self.runtime.sessions)
+            await self.matcher.stop()
+
+    async def matching_ready(self) -> str | None:
+        """A readiness check: None once matching is ready, else what it is doing."""
+        return self.matcher.readiness() if isinstance(self.matcher, LinkageMatcher) else None
+
+    def matching_details(self) -> dict[str, str]:
+        """What /readyz shows of matching: the model serving and the index, once ready."""
+        matcher = self.matcher
+        if not isinstance(matcher, LinkageMatcher):
+            return {}
+        return {"matching": matcher.describe() if matcher.ready else matcher.status}
 
 
 def bootstrap(
@@ -263,7 +280,19 @@ def _access(
 def _matcher(settings: IdentitySettings) -> Matcher:
     if settings.identity_matcher == "exact":
         return ExactMatchPlaceholder()
-    return LinkageMatcher(min_population=settings.identity_linkage_min_population)
+    return LinkageMatcher(
+        min_population=settings.identity_linkage_min_population,
+        wait_s=settings.identity_linkage_wait_s,
+    )
+
+
+def linkage_schedule(settings: IdentitySettings) -> Schedule:
+    """When the matcher retrains, snapshots its index and looks for newer models."""
+    return Schedule(
+        retrain_every_s=settings.identity_linkage_retrain_every_s,
+        snapshot_every_s=settings.identity_linkage_snapshot_every_s,
+        poll_models_every_s=settings.identity_linkage_poll_models_every_s,
+    )
 
 
 def _session_policy(settings: IdentitySettings, sign_in: SignInThrottle) -> SessionPolicy:

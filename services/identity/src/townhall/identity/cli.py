@@ -1,5 +1,5 @@
 """`python -m townhall.identity [serve|create-admin|seed-demo|rotate-keys|add-service-client|
-rewrap-keys]`."""
+rewrap-keys|retrain]`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+from townhall.identity.adapters.linkage_upkeep import retrain_population
 from townhall.identity.adapters.master_keys import key_id
 from townhall.identity.adapters.rewrap import Rewrap
 from townhall.identity.bootstrap import Identity, bootstrap
@@ -51,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
         help="rewrap under the key in this environment variable instead of the current one",
     )
     rewrap.add_argument("--batch-size", type=int, default=500)
+    commands.add_parser(
+        "retrain",
+        help="train the matching model on the residents now and store it "
+        "(running identity processes switch to it)",
+    )
     return parser
 
 
@@ -105,12 +111,27 @@ async def _rewrap(args: argparse.Namespace, identity: Identity) -> str:
     return f"{done} wrapped keys moved; every wrapped key is under master key {key_id(target)}"
 
 
+async def _retrain(args: argparse.Namespace, identity: Identity) -> str:
+    settings = identity.settings
+    stored = await retrain_population(
+        identity.runtime.sessions, min_population=settings.identity_linkage_min_population
+    )
+    if stored is None:
+        return (
+            f"fewer than {settings.identity_linkage_min_population:,} residents to train on "
+            "(IDENTITY_LINKAGE_MIN_POPULATION): the stored model stays"
+        )
+    every = settings.identity_linkage_poll_models_every_s
+    return f"model {stored.describe()} stored; identity processes serve it within {every:g} s"
+
+
 _COMMANDS: dict[str, Command] = {
     "create-admin": _create_admin,
     "seed-demo": _seed,
     "rotate-keys": _rotate,
     "add-service-client": _add_client,
     "rewrap-keys": _rewrap,
+    "retrain": _retrain,
 }
 
 

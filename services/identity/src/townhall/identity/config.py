@@ -67,6 +67,16 @@ class IdentitySettings(ServiceSettings):
     identity_matcher: Literal["linkage", "exact"] = "linkage"
     #: Below this many residents the model is trained on a synthetic council instead.
     identity_linkage_min_population: int = 1000
+    #: Retrain the model on the population this often, in the background (0: only on
+    #: demand, ``python -m townhall.identity retrain``); the old model serves meanwhile.
+    identity_linkage_retrain_every_s: float = Field(default=24 * 3600, ge=0)
+    #: Save the matching index this often, so a restart restores it instead of
+    #: rebuilding it (0: only after a rebuild).
+    identity_linkage_snapshot_every_s: float = Field(default=3600, ge=0)
+    #: Look for a model stored by another process (``retrain``) this often (0: never).
+    identity_linkage_poll_models_every_s: float = Field(default=60, ge=0)
+    #: How long a match waits for matching to be ready before a 503 (Retry-After).
+    identity_linkage_wait_s: float = Field(default=5.0, ge=0)
     identity_seed_demo: bool = False
     #: With the demo seed: the secret the cases service uses to ask identity to match
     #: residents (``townhall up`` generates it into the var folder).

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.sql.schema import Table
 
+from townhall.identity.adapters.linkage_matcher import LinkageMatcher
 from townhall.identity.bootstrap import Identity
 from townhall.identity.domain.commands import CreateOfficer
 from townhall.identity.entrypoints.api.dependencies import services_of
@@ -24,6 +25,14 @@ ADMIN_EMAIL = "test.admin@example.org"
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+async def ready(app: FastAPI) -> None:
+    """Wait until the started app's matcher has loaded, as a load balancer would wait
+    for ``/readyz`` (an identity with a placeholder matcher is ready at once)."""
+    matcher = services_of(app).matcher
+    if isinstance(matcher, LinkageMatcher):
+        await matcher.wait_ready()
 
 
 @dataclass

@@ -1,16 +1,21 @@
 """The service layer's Matcher on top of the probabilistic linkage engine.
 
-At start, :meth:`LinkageMatcher.start` reads the population from identity's database into
-the engine's in-memory index and trains the model with Splink on it when it holds at
-least ``min_population`` residents. A smaller council (or a fresh database) gets the
-default model: trained once per process on the engine's synthetic council generator
-(``linkage.synthetic.generate``), whose households, twins, movers and nicknames give EM
-the duplicates a young population lacks.
+The matcher serves a trained model and an in-memory index of the population. At start,
+:meth:`LinkageMatcher.start` hands both to ``adapters.linkage_upkeep``, which loads them
+in the background: the newest model stored in identity's database (or, on a database
+that has none, the default model: trained once on the engine's synthetic council, whose
+households, twins, movers and nicknames give EM the duplicates a young population lacks,
+and stored), and the index from its last snapshot caught up with the outbox (or, without
+one, from the residents). Until both are in, matching is not ready: ``/readyz`` says so,
+and a match waits a few seconds for it, then is refused with a 503 to retry. Retraining
+on the population (``min_population`` residents or more) happens in the background too;
+the new model is stored, then swapped in.
 
 The unit of work calls :meth:`LinkageMatcher.residents_changed` after every commit with
 the residents whose events it committed; that is the one place the index follows
-registrations, renames, moves, contact points, merges, unmerges and erasures. The index
-lives in this process: run one identity process per database, or restart the others.
+registrations, renames, moves, contact points, merges, unmerges and erasures (while the
+index loads, it notes who changed and reloads them once loaded). The index lives in this
+process: run one identity process per database, or restart the others.
 """
 
 from __future__ import annotations
@@ -19,15 +24,17 @@ import asyncio
 import functools
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from townhall.identity import linkage
-from townhall.identity.adapters.repository import ResidentRepository
+from townhall.identity.adapters import model_store
+from townhall.identity.adapters.index_snapshot import IndexState, Records
+from townhall.identity.adapters.model_store import StoredModel
 from townhall.identity.domain.model import Address, Resident
-from townhall.identity.linkage.synthetic import generate
 from townhall.identity.service_layer.matching import (
     Candidate,
     FieldEvidence,
@@ -37,9 +44,15 @@ from townhall.identity.service_layer.matching import (
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
 from townhall.runtime.normal_forms import normalise_phone
 
+if TYPE_CHECKING:
+    from townhall.identity.adapters.linkage_upkeep import LinkageUpkeep, Schedule
+
 _log = structlog.get_logger(__name__)
 
 MIN_POPULATION = 1000
+#: How long a match waits for the matcher to be ready before it is refused.
+WAIT_S = 5.0
+Trainer = Callable[[Sequence[linkage.Record]], linkage.Model]
 #: Each field the service layer shows (``matching.EVIDENCE_FIELDS``) -> the engine's
 #: comparison that scores it, where there is one. The engine's other comparisons are
 #: shown under their own names.
@@ -60,8 +73,9 @@ _FIELDS = {
 
 @functools.cache
 def default_model() -> linkage.Model:
-    """The model for a population too small to train on: a synthetic council's."""
-    return linkage.train(generate(300, seed=5).population)
+    """The model for a population too small to train on: a synthetic council's, as
+    shipped (trained here only if the comparisons changed since it was written)."""
+    return model_store.shipped_default() or linkage.train(model_store.default_population())
 
 
 def record_of(resident: Resident) -> linkage.Record | None:
@@ -155,6 +169,14 @@ def incoming_record(record: IncomingRecord) -> linkage.Record:
     )
 
 
+class MatchingNotReadyError(Exception):
+    """The model or the index is still loading: try again in ``retry_after`` seconds."""
+
+    def __init__(self, status: str, retry_after: int) -> None:
+        super().__init__(status)
+        self.retry_after = retry_after
+
+
 class LinkageMatcher:
     """Candidates from the linkage engine; probability is the engine's posterior."""
 
@@ -164,56 +186,123 @@ class LinkageMatcher:
         *,
         min_population: int = MIN_POPULATION,
         max_candidates: int = 5,
+        trainer: Trainer = linkage.train,
+        wait_s: float = WAIT_S,
     ) -> None:
         self.min_population = min_population
         self.max_candidates = max_candidates
+        self.trainer = trainer
+        self.wait_s = wait_s
         self._model = model
         self.trained_on = "given" if model else "synthetic"
+        #: The stored model serving, once one does (None: given, or not loaded yet).
+        self.serving: StoredModel | None = None
         self._engine: linkage.Matcher | None = None
-        self._records: dict[str, linkage.Record] = {}  # every indexable resident
+        self._records = Records()  # every indexable resident
         self._parent: dict[str, str] = {}  # merged id -> surviving id
         self._children: defaultdict[str, set[str]] = defaultdict(set)
+        #: Who changed while the index loads (None once it is ready).
+        self._pending: set[uuid.UUID] | None = None
+        self._ready = asyncio.Event()
+        self._ready.set()  # an empty index is ready until start() loads one
+        #: What the matcher is doing until ready, as /readyz shows it.
+        self.status = "ready"
+        self.upkeep: LinkageUpkeep | None = None
 
     @property
     def engine(self) -> linkage.Matcher:
         if self._engine is None:
-            model = self._model or default_model()
+            model = self._model or self.default_model()
             self._engine = linkage.Matcher(model, max_candidates=self.max_candidates)
         return self._engine
 
-    async def start(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        """Load the population into the index, training the model on it if large enough."""
-        async with sessions() as session:
-            population = await ResidentRepository(session).population()
-        records = [r for r in map(record_of, population) if r is not None]
-        if self._model is None:
-            self._model = await asyncio.to_thread(self._train, records)
-        self._engine = None
-        self._records.clear()
-        self._parent.clear()
-        self._children.clear()
-        self._follow(population)
-        _log.info("linkage_index_loaded", residents=len(self.engine), model=self.trained_on)
+    @property
+    def model(self) -> linkage.Model | None:
+        return self._model
 
-    def _train(self, records: list[linkage.Record]) -> linkage.Model:
-        """Splink on the population if large enough and trainable, else the default.
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set()
 
-        Splink refuses EM when a training rule finds no pairs (e.g. no two residents
-        share an email address, which identity's unique index all but guarantees);
-        the service then starts on the default model rather than not at all.
-        """
-        if len(records) >= self.min_population:
-            try:
-                model = linkage.train(records)
-            except Exception:  # Splink's exceptions are internal; fall back, loudly
-                _log.warning("linkage_training_failed", residents=len(records), exc_info=True)
-            else:
-                self.trained_on = "population"
-                return model
-        self.trained_on = "synthetic"
-        return default_model()
+    async def wait_ready(self, within_s: float | None = None) -> bool:
+        """Wait until the model and the index are loaded (at most ``within_s``)."""
+        try:
+            await asyncio.wait_for(self._ready.wait(), within_s)
+        except TimeoutError:
+            return False
+        return True
+
+    async def start(
+        self, sessions: async_sessionmaker[AsyncSession], schedule: Schedule | None = None
+    ) -> None:
+        """Begin loading the model and the index in the background (see the module)."""
+        from townhall.identity.adapters.linkage_upkeep import LinkageUpkeep
+
+        self.upkeep = LinkageUpkeep(self, sessions, schedule)
+        await self.upkeep.start()
+
+    async def stop(self) -> None:
+        if self.upkeep is not None:
+            await self.upkeep.stop()
+
+    def readiness(self) -> str | None:
+        """None when matching is ready, else what it is waiting for."""
+        return None if self.ready else f"matching: {self.status}"
+
+    def describe(self) -> str:
+        """Which model serves and how many residents are indexed."""
+        model = self.serving.describe() if self.serving else f"{self.trained_on} model"
+        return f"{model}, {len(self.engine):,} residents indexed"
+
+    def default_model(self) -> linkage.Model:
+        """The synthetic council's model (trained once per process by the default trainer)."""
+        if self.trainer is linkage.train:
+            return default_model()
+        return self.trainer(model_store.default_population())
+
+    def serve(self, stored: StoredModel) -> None:
+        """Score with ``stored`` from now on (the index is the same for every model)."""
+        self._model = stored.model
+        self.serving = stored
+        self.trained_on = stored.trained_on.source
+        if self._engine is not None:
+            self._engine.model = stored.model
+
+    def loading(self, status: str) -> None:
+        """Not ready from now on; changes are noted, to be reloaded by :meth:`install`."""
+        self.status = status
+        if self._pending is None:
+            self._pending = set()
+        self._ready.clear()
+
+    def take_pending(self) -> set[uuid.UUID]:
+        """Who changed since loading began or since the last call."""
+        pending, self._pending = self._pending or set(), set()
+        return pending
+
+    def loaded(self) -> None:
+        """The index is current: follow commits again as they come."""
+        self._pending = None
+        self.status = "ready"
+        self._ready.set()
+
+    def export(self) -> IndexState:
+        """The population state to snapshot (the live objects: pickle them at once)."""
+        return IndexState(self._records, self._parent, self._children, self.engine.index)
+
+    def install(self, state: IndexState) -> None:
+        """Serve ``state`` as the index (from a snapshot, or built off the event loop)."""
+        self._records, self._parent, self._children = state.records, state.parent, state.children
+        model = self._model or self.default_model()
+        self._engine = linkage.Matcher(model, max_candidates=self.max_candidates, index=state.index)
+
+    def merged_into(self, resident_id: uuid.UUID) -> set[str]:
+        """The ids the index holds as merged into this resident."""
+        return set(self._children.get(str(resident_id), ()))
 
     async def candidates(self, record: IncomingRecord, uow: UnitOfWork) -> list[Candidate]:
+        if not self.ready and not await self.wait_ready(self.wait_s):
+            raise MatchingNotReadyError(self.status, retry_after=max(1, round(self.wait_s)))
         try:
             incoming = incoming_record(record)
         except linkage.InvalidRecordError as error:
@@ -227,6 +316,13 @@ class LinkageMatcher:
         return sorted(found, key=lambda c: -c.probability)
 
     def residents_changed(self, changed: Sequence[Resident]) -> None:
+        if self._pending is not None:  # loading: reloaded from the database once loaded
+            self._pending.update(resident.id for resident in changed)
+            return
+        self._follow(changed)
+
+    def follow(self, changed: Iterable[Resident]) -> None:
+        """Index these residents as they now are (loading or not)."""
         self._follow(changed)
 
     def _follow(self, changed: Iterable[Resident]) -> None:
@@ -239,7 +335,7 @@ class LinkageMatcher:
                 roots.add(old_parent)
             record = record_of(resident)
             if record is None:
-                self._records.pop(rid, None)
+                self._records.discard(rid)
             else:
                 self._records[rid] = record
             if resident.merged_into is not None:

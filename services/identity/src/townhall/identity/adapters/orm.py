@@ -2,6 +2,7 @@
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -231,4 +232,31 @@ refresh_tokens = Table(
     Column("family_id", Uuid, ForeignKey("refresh_families.id"), nullable=False, index=True),
     Column("issued_at", UtcDateTime(), nullable=False),
     Column("used_at", UtcDateTime(), nullable=True),
+)
+
+#: Trained linkage models, newest version serving: Splink's settings as trained, and
+#: what they were trained on (adapters.model_store).
+linkage_models = Table(
+    "linkage_models",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("source", String(16), nullable=False),  # "population" | "synthetic"
+    Column("population", Integer, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("splink_version", String(32), nullable=False),
+    Column("comparisons", String(64), nullable=False),
+    Column("settings", JSON, nullable=False),
+)
+
+#: The matching index as it stood at an outbox sequence (adapters.index_snapshot).
+linkage_index_snapshots = Table(
+    "linkage_index_snapshots",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("engine", String(64), nullable=False),
+    Column("sequence", BigInteger, nullable=False),
+    Column("residents", Integer, nullable=False),
+    Column("payload", LargeBinary, nullable=False),
 )

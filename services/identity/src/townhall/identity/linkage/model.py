@@ -75,6 +75,18 @@ class Model:
         )
         return cls(float(settings["probability_two_random_records_match"]), trained, completed)
 
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> Model:
+        """The model back from its own `splink_settings` (as stored): the m and u there
+        are the ones it used, so they are read as they are, not smoothed again."""
+        by_name = {c.name: c for c in COMPARISONS}
+        trained = tuple(
+            _as_used(by_name[entry["output_column_name"]], entry["comparison_levels"])
+            for entry in settings["comparisons"]
+        )
+        p = float(settings["probability_two_random_records_match"])
+        return cls(p, trained, copy.deepcopy(settings))
+
 
 def probability(weight: float) -> float:
     """Match probability from a total match weight (log2 odds)."""
@@ -100,6 +112,15 @@ def _trained(
             m[n] = u[n]
     for level, m_used, u_used in zip(scored, m, u, strict=True):
         level["m_probability"], level["u_probability"] = m_used, u_used
+    weights = (0.0, *(math.log2(mi / ui) for mi, ui in zip(m, u, strict=True)))
+    return TrainedComparison(comparison, (None, *m), (None, *u), weights)
+
+
+def _as_used(comparison: Comparison, levels: list[dict[str, Any]]) -> TrainedComparison:
+    if len(levels) != len(comparison.labels):
+        raise ModelNotTrainedError(f"{comparison.name}: level count differs from Splink's")
+    m = tuple(float(level["m_probability"]) for level in levels[1:])
+    u = tuple(float(level["u_probability"]) for level in levels[1:])
     weights = (0.0, *(math.log2(mi / ui) for mi, ui in zip(m, u, strict=True)))
     return TrainedComparison(comparison, (None, *m), (None, *u), weights)
 

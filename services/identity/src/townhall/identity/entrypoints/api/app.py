@@ -33,7 +33,8 @@ def create(settings: IdentitySettings | None = None, **adapters: Any) -> FastAPI
     app = create_app(
         service=identity.settings.service_name,
         lifespan=_lifespan(identity),
-        readiness=identity.runtime.readiness(),
+        readiness=[*identity.runtime.readiness(), identity.matching_ready],
+        readiness_details=identity.matching_details,
         settings=identity.settings,
     )
     dependencies.install_services(app, identity)
@@ -53,9 +54,12 @@ def _lifespan(identity: Identity) -> Lifespan[FastAPI]:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with identity.runtime.lifespan(app):
             await identity.start()
-            if settings.identity_seed_demo:
-                secret = settings.identity_demo_service_secret
-                await seed_demo(identity.bus, secret.get_secret_value() if secret else None)
-            yield
+            try:
+                if settings.identity_seed_demo:
+                    secret = settings.identity_demo_service_secret
+                    await seed_demo(identity.bus, secret.get_secret_value() if secret else None)
+                yield
+            finally:
+                await identity.stop()
 
     return lifespan

@@ -5,12 +5,14 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
+from townhall.identity.adapters.linkage_matcher import MatchingNotReadyError
 from townhall.identity.domain import exceptions as e
 from townhall.runtime.problems import (
     Conflict,
     Forbidden,
     NotFound,
     ProblemError,
+    ServiceUnavailable,
     Unauthorized,
     UnprocessableContent,
     problem_response,
@@ -48,5 +50,15 @@ async def _on_identity_error(request: Request, exc: Exception) -> Response:
     return problem_response(problem.to_problem(request.url.path), problem.headers)
 
 
+async def _on_matching_not_ready(request: Request, exc: Exception) -> Response:
+    """Matching is loading (a restart): say so and when to retry, rather than guess."""
+    assert isinstance(exc, MatchingNotReadyError)
+    problem = ServiceUnavailable(
+        f"matching is not ready yet: {exc}", headers={"Retry-After": str(exc.retry_after)}
+    )
+    return problem_response(problem.to_problem(request.url.path), problem.headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(e.IdentityError, _on_identity_error)
+    app.add_exception_handler(MatchingNotReadyError, _on_matching_not_ready)
