@@ -42,6 +42,19 @@ async def client(
 
 
 @pytest.fixture
+async def http(tmp_path: Path, issuer: TestIssuer) -> AsyncIterator[httpx.AsyncClient]:
+    """The cases app on a fresh SQLite file, for rules that do not depend on the database
+    (who may do what, what input is refused); ``client`` runs on every database."""
+    database = f"sqlite+aiosqlite:///{tmp_path / 'cases.db'}"
+    app = create(settings_for(database, issuer), data_keys=FakeDataKeys())
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://cases") as client:
+            client.app = app  # type: ignore[attr-defined]
+            yield client
+
+
+@pytest.fixture
 async def live(
     database_url: str, kafka_settings: KafkaSettings, issuer: TestIssuer, data_keys: FakeDataKeys
 ) -> AsyncIterator[httpx.AsyncClient]:

@@ -12,16 +12,13 @@ Access does not depend on the store, so these run on SQLite only.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from townhall.cases.entrypoints.api.access_table import ACCESS, READ_SCOPE
-from townhall.cases.entrypoints.api.app import create
-from townhall.cases.testing import API_KEY, MISSED_BIN, bearer, settings_for
+from townhall.cases.testing import API_KEY, MISSED_BIN, bearer
 from townhall.runtime.testkit.access import (
     REFUSED,
     allowed,
@@ -29,23 +26,11 @@ from townhall.runtime.testkit.access import (
     routes_by_action,
     unguarded_routes,
 )
-from townhall.runtime.testkit.data_keys import FakeDataKeys
 from townhall.runtime.testkit.tokens import TestIssuer
 
 RESIDENT = str(uuid.uuid4())
 ROLES = (("waste", "personal"), ("contact_centre", "personal"))
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-@pytest.fixture
-async def http(tmp_path: Path, issuer: TestIssuer) -> AsyncIterator[httpx.AsyncClient]:
-    database = f"sqlite+aiosqlite:///{tmp_path / 'cases.db'}"
-    app = create(settings_for(database, issuer), data_keys=FakeDataKeys())
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://cases") as client:
-            client.app = app  # type: ignore[attr-defined]
-            yield client
 
 
 async def _residents_case(http: httpx.AsyncClient, issuer: TestIssuer) -> str:

@@ -12,17 +12,13 @@ Who may do what does not depend on the store, so these run on SQLite only.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from townhall.cases.adapters.catalogue import load_catalogue
-from townhall.cases.entrypoints.api.app import create
-from townhall.cases.testing import MISSED_BIN, bearer, counts, envelopes, settings_for
-from townhall.runtime.testkit.data_keys import FakeDataKeys
+from townhall.cases.testing import MISSED_BIN, bearer, counts, envelopes
 from townhall.runtime.testkit.tokens import TestIssuer
 
 SUBMITTED = "townhall.cases.case.submitted.v1"
@@ -42,17 +38,6 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "parking_permit": {"details": {"vehicle_registration": "AB12 CDE", "zone": "B"}},
     "pest_control": {"details": {"pest": "wasps"}, "location": {"uprn": "100023336956"}},
 }
-
-
-@pytest.fixture
-async def http(tmp_path: Path, issuer: TestIssuer) -> AsyncIterator[httpx.AsyncClient]:
-    database = f"sqlite+aiosqlite:///{tmp_path / 'cases.db'}"
-    app = create(settings_for(database, issuer), data_keys=FakeDataKeys())
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://cases") as client:
-            client.app = app  # type: ignore[attr-defined]
-            yield client
 
 
 def _contact_centre(issuer: TestIssuer, *roles: tuple[str, str]) -> dict[str, str]:

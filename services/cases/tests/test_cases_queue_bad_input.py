@@ -6,33 +6,18 @@ Parsing does not depend on the store, so these run on SQLite only.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from townhall.cases.domain.queue import After
-from townhall.cases.entrypoints.api.app import create
 from townhall.cases.entrypoints.api.cursors import encode, fingerprint
-from townhall.cases.testing import MISSED_BIN, bearer, counts, settings_for
-from townhall.runtime.testkit.data_keys import FakeDataKeys
+from townhall.cases.testing import MISSED_BIN, bearer, counts
 from townhall.runtime.testkit.tokens import TestIssuer
 
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture
-async def http(tmp_path: Path, issuer: TestIssuer) -> AsyncIterator[httpx.AsyncClient]:
-    database = f"sqlite+aiosqlite:///{tmp_path / 'cases.db'}"
-    app = create(settings_for(database, issuer), data_keys=FakeDataKeys())
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://cases") as client:
-            client.app = app  # type: ignore[attr-defined]
-            yield client
 
 
 @pytest.fixture
