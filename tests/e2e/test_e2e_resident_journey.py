@@ -11,7 +11,6 @@ their own process on the embedded broker with the demo wiring `townhall up` give
 
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.e2e.demo_clients import bearer, claims, officer_token, tracking_token
 from townhall.cli.launcher import Platform
-from townhall.identity.seed import DEMO_PASSWORD
 from townhall.runtime.broker import free_port
 from townhall.runtime.testkit.fixtures import Processes
 from townhall.runtime.testkit.waiting import eventually
@@ -52,50 +51,13 @@ def texts(tracking: dict[str, Any], kind: str) -> list[str | None]:
     return [(s["data"] or {}).get("text") for s in tracking["steps"] if s["type"] == kind]
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-async def tracking_token(client: httpx.AsyncClient, identity: str, **body: str) -> str:
-    """No account: the one-time code identity sends to the email, redeemed for a token."""
-    started = await client.post(f"{identity}/auth/tracking", json={"email": EMAIL, **body})
-    assert started.status_code == 202, started.text
-    reference = started.json()["reference"]
-    mailbox = (await client.get(f"{identity}/dev/mailbox")).json()["messages"]
-    code = next(m["code"] for m in mailbox if m["reference"] == reference)
-    redeemed = await client.post(
-        f"{identity}/auth/codes/redeem", json={"reference": reference, "code": code}
-    )
-    assert redeemed.status_code == 200, redeemed.text
-    token: str = redeemed.json()["access_token"]
-    return token
-
-
-def claims(token: str) -> dict[str, Any]:
-    """What a token says (as issued; every service verifies it against identity's keys)."""
-    payload = token.split(".")[1]
-    decoded: dict[str, Any] = json.loads(
-        base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-    )
-    return decoded
-
-
-async def officer_token(client: httpx.AsyncClient, identity: str, email: str) -> str:
-    response = await client.post(
-        f"{identity}/auth/officer-token", json={"email": email, "password": DEMO_PASSWORD}
-    )
-    assert response.status_code == 200, response.text
-    token: str = response.json()["access_token"]
-    return token
-
-
 async def test_a_resident_reports_rats_and_follows_the_request_end_to_end(
     platform: Platform,
 ) -> None:
     identity, cases, view = (platform.urls[n] for n in SERVICES)
     async with httpx.AsyncClient(timeout=15) as client:
         reporter = await tracking_token(
-            client, identity, given_name="Rita", family_name="Ratcatcher"
+            client, identity, EMAIL, given_name="Rita", family_name="Ratcatcher"
         )
         report = {
             "service_code": "pest_control",
@@ -107,7 +69,7 @@ async def test_a_resident_reports_rats_and_follows_the_request_end_to_end(
         submitted = await client.post(f"{cases}/cases", json=report, headers=bearer(reporter))
         assert submitted.status_code == 201, submitted.text
         reference = submitted.json()["reference"]
-        follower = await tracking_token(client, identity, request_reference=reference)
+        follower = await tracking_token(client, identity, EMAIL, request_reference=reference)
 
         pest = await officer_token(client, identity, "demo.pest@example.org")
         for path, text in (("updates", UPDATE_TEXT), ("notes", NOTE_TEXT)):

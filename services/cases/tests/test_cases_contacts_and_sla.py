@@ -110,8 +110,8 @@ async def test_an_sla_breach_is_emitted_once(client: httpx.AsyncClient, issuer: 
     )
     officer = bearer(issuer.officer(("waste", "personal")))
     await client.post(f"/cases/{reference}/transitions", json={"to": "rejected"}, headers=officer)
-    await three_days_on.sla.check_once()
-    await three_days_on.sla.check_once()
+    await three_days_on.passes.check_once()
+    await three_days_on.passes.check_once()
     breaches = [e for e in await envelopes(client) if e.type.endswith("sla_breached.v1")]
     assert len(breaches) == 1, "one open overdue case, one breach, however often we look"
     assert breaches[0].data["reference"] != reference, "a finished case never breaches"

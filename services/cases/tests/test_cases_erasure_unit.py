@@ -106,9 +106,9 @@ async def test_the_sweep_blanks_a_case_committed_while_an_erasure_was_applied(
     reference = await world.report_rats(ADA)
     world.store.erased[ADA] = world.clock()  # the erasure committed, missing this case
 
-    assert await world.cases.sla.sweep_once() == 1
+    assert await world.cases.passes.sweep_once() == 1
     assert world.store.cases[reference].erased_at is not None
-    assert await world.cases.sla.sweep_once() == 0
+    assert await world.cases.passes.sweep_once() == 0
 
 
 @pytest.mark.parametrize("service_type", list(load_catalogue()), ids=lambda t: t.code)

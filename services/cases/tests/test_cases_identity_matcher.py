@@ -6,10 +6,12 @@ import json
 import uuid
 
 import httpx
+import pytest
 from pydantic import SecretStr
 
 from townhall.cases.adapters.identity_matcher import HttpResidentMatcher, postcode_in
 from townhall.cases.domain.commands import Location, Reporter
+from townhall.cases.service_layer.matching import MatchUnavailableError
 
 ADA = Reporter(given_name="Ada", family_name="Example", email="ada@example.org")
 RESIDENT = uuid.uuid4()
@@ -42,6 +44,10 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
+
+
+def _refused_connection(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("connection refused", request=request)
 
 
 def matcher_for(handler: object, clock: Clock | None = None) -> HttpResidentMatcher:
@@ -92,14 +98,23 @@ async def test_a_refused_token_is_replaced_once() -> None:
     assert identity.tokens_issued == 3
 
 
-async def test_any_failure_means_no_resident_id() -> None:
-    def down(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError("connection refused", request=request)
+@pytest.mark.parametrize(
+    "identity",
+    [
+        pytest.param(_refused_connection, id="connection refused"),
+        pytest.param(lambda r: httpx.Response(503), id="503 while starting"),
+        pytest.param(lambda r: httpx.Response(401), id="credentials refused"),
+        pytest.param(FakeIdentity(match_status=403), id="scope missing"),
+        pytest.param(lambda r: httpx.Response(200, text="?"), id="answer not understood"),
+    ],
+)
+async def test_identity_unable_to_answer_means_ask_again_later(identity: object) -> None:
+    with pytest.raises(MatchUnavailableError):
+        await matcher_for(identity).match(ADA, None, "a")
 
-    assert await matcher_for(down).match(ADA, None, "a") is None
+
+async def test_a_record_identity_refuses_as_invalid_is_no_match() -> None:
     assert await matcher_for(FakeIdentity(match_status=422)).match(ADA, None, "b") is None
-    assert await matcher_for(lambda r: httpx.Response(401)).match(ADA, None, "c") is None
-    assert await matcher_for(lambda r: httpx.Response(200, text="?")).match(ADA, None, "d") is None
 
 
 async def test_a_reporter_without_names_is_not_sent() -> None:

@@ -65,19 +65,31 @@ class Report:
             reporter_claimed=claimed,
         )
 
+    def matched(self) -> Envelope:
+        """Identity was away at submission: cases matched the reporter later."""
+        return self._envelope(
+            contracts.CaseResidentMatched,
+            3,
+            status="awaiting_payment",
+            channel="online",
+            submitted_at=START.isoformat(),
+            due_at=(START + timedelta(days=10)).isoformat(),
+            fee_pence=6500,
+        )
+
     def confirmed(self, by: str = "resident") -> Envelope:
         who = f"{by}:{self.resident if by == 'resident' else 'officer-1'}"
         return self._envelope(contracts.CaseReporterConfirmed, 5, confirmed_by=who)
 
 
-async def reported(env: Searchable, report: Report) -> dict[str, Any]:
+async def reported(
+    env: Searchable, report: Report, kind: str = contracts.CaseSubmitted.TYPE
+) -> dict[str, Any]:
     """The report's entry on the resident's timeline, as the resident sees it."""
     token = env.issuer.resident(report.resident)
     response = await env.get(f"/residents/{report.resident}/timeline", token)
     assert response.status_code == 200, response.text
-    found: dict[str, Any] = next(
-        e for e in response.json()["entries"] if e["type"] == contracts.CaseSubmitted.TYPE
-    )
+    found: dict[str, Any] = next(e for e in response.json()["entries"] if e["type"] == kind)
     return found
 
 
@@ -98,6 +110,27 @@ async def test_a_claimed_report_says_someone_gave_this_name_on_the_timeline_and_
         "and email or phone, not confirmed"
     )
     assert (step["claimed"], step["summary"]) == (True, entry["summary"])
+
+
+async def test_a_request_matched_after_it_was_submitted_arrives_as_a_claim_and_is_tracked(
+    searchable: Searchable,
+) -> None:
+    env = searchable
+    report = Report(str(uuid.uuid4()))
+    await env.project(report.matched())
+
+    entry = await reported(env, report, contracts.CaseResidentMatched.TYPE)
+    token = env.issuer.tracking(report.resident, report.reference)
+    tracked = (await env.get(f"/tracking/{report.reference}", token)).json()
+
+    assert entry["claimed"] is True and entry["case_reference"] == report.reference
+    assert "reported by someone giving this name" in entry["summary"]
+    assert tracked["status"] == "awaiting_payment", tracked
+    assert "£65.00" in tracked["next_step"], tracked
+    await env.project(report.confirmed())
+    entry = await reported(env, report, contracts.CaseResidentMatched.TYPE)
+    assert entry["claimed"] is False
+    assert entry["summary"] == f"Pest control request {report.reference} submitted"
 
 
 async def test_a_report_of_the_residents_own_is_no_claim(searchable: Searchable) -> None:

@@ -175,6 +175,16 @@ class Platform:
         if self.broker is not None:
             self.broker.stop(self.stop_grace_s)
 
+    def stop_service(self, name: str) -> None:
+        """Stop one service as :meth:`stop` does (an outage, for a test or an operator);
+        :meth:`supervise` restarts it, or :meth:`start_service`."""
+        stop_children([self._children[name]], self.stop_grace_s)
+
+    def start_service(self, name: str) -> None:
+        """Start one stopped service again; return once it is healthy and ready."""
+        self._spawn(self._children[name])
+        self._wait_until_healthy((name,))
+
     def _child(self, name: str, extra_env: Mapping[str, str]) -> ChildProcess:
         env = dict(os.environ)
         env.update(
@@ -219,9 +229,9 @@ class Platform:
         child.start()
         log.info("service_started", service=child.name, pid=child.pid, port=port)
 
-    def _wait_until_healthy(self) -> None:
+    def _wait_until_healthy(self, names: Sequence[str] | None = None) -> None:
         deadline = time.monotonic() + self.start_timeout_s
-        pending = dict.fromkeys(self.services, "not checked yet")
+        pending = dict.fromkeys(self.services if names is None else names, "not checked yet")
         with httpx.Client(timeout=2.0, trust_env=False) as client:
             while pending:
                 for name in list(pending):

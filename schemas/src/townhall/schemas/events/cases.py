@@ -132,6 +132,37 @@ class CaseReporterConfirmed(_CaseEvent):
     confirmed_by: str = Field(description="resident:<id>, or officer:<id> on their behalf.")
 
 
+class CaseResidentMatched(_CaseEvent):
+    """Identity matched a case's reporter to a resident after the case was submitted.
+
+    When identity cannot answer at submission (restarting, unreachable), cases records
+    the case without a resident and asks again, with backoff, until identity answers.
+    This event carries the case as it stands then, so it reaches the resident's timeline
+    and tracking; every later event about the case carries ``resident_id``. Like a
+    claimed ``case.submitted``, who reported it is only what the reporter said until
+    the resident confirms it (``case.reporter_confirmed``).
+    """
+
+    TYPE: ClassVar[str] = "townhall.cases.case.resident_matched.v1"
+    SUMMARY: ClassVar[str] = "Request matched to you"
+
+    resident_id: UUID = Field(description="The resident identity matched the reporter to.")
+    status: Status = Field(description="The case's status when it was matched.")
+    channel: CaseChannel
+    submitted_at: datetime = Field(description="When the case was submitted.")
+    due_at: datetime = Field(description="When the service level agreement falls due.")
+    fee_pence: int | None = Field(default=None, description="The fee to pay, if any.")
+    reporter_claimed: Literal[True] = Field(
+        default=True,
+        description="Always true: matched from what the reporter said, not proven.",
+    )
+
+
+#: The events that bring a request to its resident: its submission, or its match after
+#: it. Either may be only a claim (``reporter_claimed``) until the resident confirms it.
+REPORT_TYPES = frozenset({CaseSubmitted.TYPE, CaseResidentMatched.TYPE})
+
+
 class CaseStatusChanged(_CaseEvent):
     TYPE: ClassVar[str] = "townhall.cases.case.status_changed.v1"
     SUMMARY: ClassVar[str] = "Request status changed"

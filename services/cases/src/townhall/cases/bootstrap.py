@@ -23,8 +23,15 @@ from townhall.cases.domain import commands
 from townhall.cases.domain import open311 as open311_commands
 from townhall.cases.domain.catalogue import Catalogue
 from townhall.cases.entrypoints.consumer import Reactions
-from townhall.cases.entrypoints.sla import SlaMonitor
-from townhall.cases.service_layer import contacts, erasure, handlers, open311, reactions
+from townhall.cases.entrypoints.passes import BackgroundPasses
+from townhall.cases.service_layer import (
+    contacts,
+    erasure,
+    handlers,
+    open311,
+    reactions,
+    resident_matching,
+)
 from townhall.cases.service_layer.matching import NoMatcher, ResidentMatcher
 from townhall.cases.service_layer.unit_of_work import Bus, UnitOfWork
 from townhall.runtime.clock import Clock, utc_now
@@ -46,6 +53,7 @@ COMMANDS: dict[type, Callable[..., Awaitable[Any]]] = {
     commands.RecordPayment: reactions.record_payment,
     commands.RecordAppointment: reactions.record_appointment,
     commands.CheckSla: reactions.check_sla,
+    commands.RetryResidentMatches: resident_matching.retry_resident_matches,
     commands.EraseResidentData: erasure.erase_resident_data,
     commands.SweepErasures: erasure.sweep_erasures,
     open311_commands.SubmitOpen311Request: open311.submit_open311_request,
@@ -77,7 +85,7 @@ class Cases:
     catalogue: Catalogue
     runtime: ServiceRuntime
     bus: Bus
-    sla: SlaMonitor
+    passes: BackgroundPasses
     matcher: ResidentMatcher
     data_keys: DataKeys
     clock: Clock
@@ -85,12 +93,13 @@ class Cases:
 
     @contextlib.asynccontextmanager
     async def background(self) -> AsyncIterator[None]:
-        """The SLA monitor and the clients of identity, inside the runtime's lifespan."""
-        await self.sla.start()
+        """The background passes (SLA, matching retries) and the clients of identity,
+        inside the runtime's lifespan."""
+        await self.passes.start()
         try:
             yield
         finally:
-            await self.sla.stop()
+            await self.passes.stop()
             if isinstance(self.matcher, HttpResidentMatcher):
                 await self.matcher.aclose()
             await self.data_keys.aclose()
@@ -167,6 +176,6 @@ def bootstrap(
     )
     if settings.consumers_enabled:
         runtime.add(runtime.make_consumer(Reactions(bus).spec()))
-    sla = SlaMonitor(bus, settings.sla_check_interval_s)
+    passes = BackgroundPasses(bus, settings)
     limits = Limits.of(settings)
-    return Cases(settings, catalogue, runtime, bus, sla, matcher, keys, clock, limits)
+    return Cases(settings, catalogue, runtime, bus, passes, matcher, keys, clock, limits)

@@ -33,6 +33,12 @@ class CasesSettings(ServiceSettings):
     consumers_enabled: bool = True
     #: How often to look for cases past their SLA (0 turns the check off).
     sla_check_interval_s: float = 60.0
+    #: Cases identity could not match at submission (it was down): how often to look
+    #: for those due to be asked about again (0 turns the retries off), the wait after
+    #: the first unanswered ask, and the longest wait between two (doubling up to it).
+    resident_match_retry_interval_s: float = 2.0
+    resident_match_first_retry_s: float = 2.0
+    resident_match_longest_wait_s: float = 600.0
     #: Open311: the keys allowed to POST requests, and this council's jurisdiction id.
     open311_api_keys: list[str] = []
     open311_jurisdiction_id: str = "townhall.example"

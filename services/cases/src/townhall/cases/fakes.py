@@ -26,6 +26,7 @@ from townhall.cases.domain.commands import Location, Reporter
 from townhall.cases.domain.contacts import Contact
 from townhall.cases.domain.exceptions import ConcurrentUpdateError
 from townhall.cases.domain.model import Case
+from townhall.cases.service_layer.matching import MatchUnavailableError
 from townhall.cases.service_layer.unit_of_work import UnitOfWork
 from townhall.runtime.clock import Clock, utc_now
 from townhall.runtime.data_keys import DataKeys
@@ -126,6 +127,15 @@ class FakeCaseRepository(CaseRepository):
         due.sort(key=lambda c: c.due_at)
         return [copy.deepcopy(c) for c in itertools.islice(due, limit)]
 
+    async def awaiting_match(self, now: datetime, limit: int) -> list[Case]:
+        due = [
+            c
+            for c in self.store.cases.values()
+            if c.match_due_at is not None and c.match_due_at <= now
+        ]
+        due.sort(key=lambda c: c.match_due_at or now)
+        return [copy.deepcopy(c) for c in itertools.islice(due, limit)]
+
     def _write(self, case: Case) -> None:
         kept = _stored(case)
         self.fake.on_commit(lambda: self.store.cases.__setitem__(kept.reference, kept))
@@ -193,9 +203,13 @@ class FakeResidentMatcher:
     def __init__(self, residents: dict[str, uuid.UUID] | None = None):
         self.residents = dict(residents or {})
         self.asked: list[Reporter] = []
+        #: Identity is away: every question raises MatchUnavailableError.
+        self.unavailable = False
 
     async def match(
         self, reporter: Reporter, location: Location | None, reference: str
     ) -> uuid.UUID | None:
         self.asked.append(reporter)
+        if self.unavailable:
+            raise MatchUnavailableError("identity is away (fake)")
         return self.residents.get(reporter.email or "")

@@ -28,6 +28,7 @@ Sealer = Callable[[UUID, Mapping[str, Any]], str | None]
 _CONTRACTS: dict[type, type[Contract]] = {
     events.CaseSubmitted: contracts.CaseSubmitted,
     events.CaseReporterConfirmed: contracts.CaseReporterConfirmed,
+    events.CaseResidentMatched: contracts.CaseResidentMatched,
     events.CaseStatusChanged: contracts.CaseStatusChanged,
     events.CaseAssigned: contracts.CaseAssigned,
     events.CaseUpdatePosted: contracts.CaseUpdatePosted,

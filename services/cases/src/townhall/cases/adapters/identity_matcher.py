@@ -2,9 +2,11 @@
 
 Cases is a service client of identity with scope ``residents:match``; its token comes
 from ``POST /auth/service-token`` (townhall.runtime.service_client) and is cached until
-shortly before it expires. Any failure (identity down, slow, refusing the record or the
-credentials) is logged and answered with None: the case is still recorded, without a
-resident id.
+shortly before it expires. When identity cannot answer (down, slow, overloaded, or
+refusing this service's credentials or scope, which an administrator can put right) the
+matcher raises :class:`MatchUnavailableError`: the case is recorded without a resident
+and asked about again later. A record identity refuses as invalid (400, 422) will not
+become valid by asking again: that is "no match", logged.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import structlog
 from pydantic import SecretStr
 
 from townhall.cases.domain.commands import Location, Reporter
+from townhall.cases.service_layer.matching import MatchUnavailableError
 from townhall.runtime.service_client import ServiceClient, ServiceTokenError
 
 log = structlog.get_logger(__name__)
@@ -30,8 +33,8 @@ SCOPE = "residents:match"
 _POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][0-9A-Z]?)\s*([0-9][A-Z]{2})\b", re.IGNORECASE)
 
 
-class IdentityUnavailableError(Exception):
-    """Identity did not give a usable answer (the matcher turns this into None)."""
+#: Identity refused the record itself: asking again will not change the answer.
+REFUSED_RECORD = frozenset({400, 422})
 
 
 def postcode_in(address: str | None) -> str | None:
@@ -58,7 +61,8 @@ def match_request(reporter: Reporter, location: Location | None, reference: str)
 
 
 class HttpResidentMatcher:
-    """Asks identity's ``POST /records/match``; any failure means "no match yet"."""
+    """Asks identity's ``POST /records/match``; identity unable to answer raises
+    :class:`MatchUnavailableError` ("ask again later")."""
 
     def __init__(
         self,
@@ -87,24 +91,26 @@ class HttpResidentMatcher:
             return None
         body = match_request(reporter, location, reference)
         try:
-            return await self._match(body)
-        except (
-            httpx.HTTPError,
-            IdentityUnavailableError,
-            ServiceTokenError,
-            KeyError,
-            ValueError,
-        ) as exc:
-            log.warning("resident_match_failed", reference=reference, error=repr(exc))
+            response = await self._client.request("POST", "/records/match", json=body)
+        except (httpx.HTTPError, ServiceTokenError) as exc:
+            log.warning("resident_match_unavailable", reference=reference, error=repr(exc))
+            raise MatchUnavailableError(repr(exc)) from exc
+        if response.status_code in REFUSED_RECORD:
+            log.warning("resident_match_refused", reference=reference, status=response.status_code)
             return None
-
-    async def _match(self, body: dict[str, Any]) -> uuid.UUID | None:
-        response = await self._client.request("POST", "/records/match", json=body)
         if response.status_code != 200:
-            raise IdentityUnavailableError(f"match refused: HTTP {response.status_code}")
-        found = response.json()
-        log.info("resident_matched", reference=body["reference"], outcome=found["outcome"])
-        return uuid.UUID(found["resident_id"]) if found.get("resident_id") else None
+            log.warning(
+                "resident_match_unavailable", reference=reference, status=response.status_code
+            )
+            raise MatchUnavailableError(f"identity answered HTTP {response.status_code}")
+        try:
+            found = response.json()
+            resident_id = found.get("resident_id")
+            matched = uuid.UUID(resident_id) if resident_id else None
+        except (ValueError, AttributeError) as exc:
+            raise MatchUnavailableError(f"identity's answer was not understood: {exc!r}") from exc
+        log.info("resident_matched", reference=reference, outcome=found.get("outcome"))
+        return matched
 
     async def aclose(self) -> None:
         await self._client.aclose()

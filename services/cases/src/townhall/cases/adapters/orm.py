@@ -49,10 +49,14 @@ cases = Table(
     Column("reporter_claimed", Boolean, nullable=False, server_default=false()),
     Column("reporter_confirmed_at", UtcDateTime(), nullable=True),
     Column("erased_at", UtcDateTime(), nullable=True),
+    #: Identity could not say whose it was: when to ask again (NULL: nothing to ask).
+    Column("match_due_at", UtcDateTime(), nullable=True),
+    Column("match_attempts", Integer, nullable=False, server_default="0"),
     Column("version", Integer, nullable=False),
     Index("ix_cases_resident_id", "resident_id"),
     Index("ix_cases_due_at", "due_at"),
     Index("ix_cases_created_at", "created_at"),
+    Index("ix_cases_match_due_at", "match_due_at"),
     #: The work queue's counts per status, within the types an officer may see.
     Index("ix_cases_service_code_status", "service_code", "status"),
 )

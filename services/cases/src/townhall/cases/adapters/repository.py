@@ -129,6 +129,16 @@ class CaseRepository:
         )
         return [self._case(row) for row in (await self.session.execute(query)).all()]
 
+    async def awaiting_match(self, now: datetime, limit: int) -> list[Case]:
+        """Cases whose resident identity could not say, due to be asked about again."""
+        query = (
+            select(cases)
+            .where(cases.c.match_due_at <= now)
+            .order_by(cases.c.match_due_at)
+            .limit(limit)
+        )
+        return [self._case(row) for row in (await self.session.execute(query)).all()]
+
     async def _insert_children(self, case: Case) -> None:
         if case.new_notes:
             await self.session.execute(
@@ -170,6 +180,8 @@ class CaseRepository:
             reporter_claimed=row.reporter_claimed,
             reporter_confirmed_at=row.reporter_confirmed_at,
             erased_at=row.erased_at,
+            match_due_at=row.match_due_at,
+            match_attempts=row.match_attempts,
             version=row.version,
         )
 
@@ -202,6 +214,8 @@ def _row(case: Case) -> dict[str, Any]:
         "reporter_claimed": case.reporter_claimed,
         "reporter_confirmed_at": case.reporter_confirmed_at,
         "erased_at": case.erased_at,
+        "match_due_at": case.match_due_at,
+        "match_attempts": case.match_attempts,
     }
 
 

@@ -141,6 +141,17 @@ class SweepErasures:
 
 
 @dataclass(frozen=True)
+class RetryResidentMatches:
+    """Ask identity again whose each case is that it could not say at submission,
+    waiting ``first_retry_s`` after the first unanswered ask, doubling up to
+    ``longest_wait_s`` between two."""
+
+    limit: int = 50
+    first_retry_s: float = 2.0
+    longest_wait_s: float = 600.0
+
+
+@dataclass(frozen=True)
 class CheckSla:
     """Emit a breach for every open case past its due date (once per case)."""
 

@@ -39,6 +39,20 @@ class CaseReporterConfirmed(CaseEvent):
 
 
 @dataclass(frozen=True)
+class CaseResidentMatched(CaseEvent):
+    """Identity matched the reporter to a resident after the case was submitted (it could
+    not answer then): the case, as it stands now, reaches that resident's timeline."""
+
+    status: str
+    channel: str
+    submitted_at: datetime
+    due_at: datetime
+    fee_pence: int | None
+    #: Always true: who reported it is only what they said, matched by identity.
+    reporter_claimed: bool = True
+
+
+@dataclass(frozen=True)
 class CaseStatusChanged(CaseEvent):
     from_status: str
     to_status: str

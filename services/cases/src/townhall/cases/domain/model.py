@@ -69,6 +69,10 @@ class Case:
     reporter_confirmed_at: datetime | None = None
     #: When its resident's personal data was erased (the record of work stays).
     erased_at: datetime | None = None
+    #: Identity could not say whose it is when it was submitted: when to ask again, and
+    #: how many times it has been asked since (None: nothing to ask).
+    match_due_at: datetime | None = None
+    match_attempts: int = 0
     version: int = 0
     new_notes: list[Note] = field(default_factory=list, repr=False, compare=False)
     new_attachments: list[Attachment] = field(default_factory=list, repr=False, compare=False)
@@ -127,6 +131,36 @@ class Case:
             return False
         self.reporter_confirmed_at, self.updated_at = now, now
         self.events.append(events.CaseReporterConfirmed(**self._identity(), confirmed_by=by))
+        return True
+
+    def await_match(self, *, due_at: datetime) -> None:
+        """Identity could not answer whose request this is: ask again at ``due_at``."""
+        if self.resident_id is None:
+            self.match_due_at = due_at
+
+    def match_unanswered(self, *, retry_at: datetime) -> None:
+        """Identity still could not answer: one more attempt, the next at ``retry_at``."""
+        self.match_attempts += 1
+        self.match_due_at = retry_at
+
+    def matched(self, resident_id: uuid.UUID | None, *, now: datetime) -> bool:
+        """Identity answered: the reporter is ``resident_id`` (a claim, as at submission),
+        or nobody it knows (None). Either way there is nothing more to ask. True when the
+        case now has a resident, and the event that brings it to their timeline."""
+        self.match_due_at = None
+        if resident_id is None or self.resident_id is not None:
+            return False
+        self.resident_id, self.reporter_claimed, self.updated_at = resident_id, True, now
+        self.events.append(
+            events.CaseResidentMatched(
+                **self._identity(),
+                status=self.status,
+                channel=self.channel,
+                submitted_at=self.created_at,
+                due_at=self.due_at,
+                fee_pence=self.service_type.fee_pence,
+            )
+        )
         return True
 
     @property

@@ -19,7 +19,7 @@ from townhall.cases.domain.exceptions import (
 )
 from townhall.cases.domain.model import Case, reference_for
 from townhall.cases.service_layer.forms import check_details
-from townhall.cases.service_layer.matching import ResidentMatcher
+from townhall.cases.service_layer.matching import MatchUnavailableError, ResidentMatcher
 from townhall.cases.service_layer.permissions import (
     actor_label,
     require_officer,
@@ -82,9 +82,17 @@ def _check_submission(cmd: commands.SubmitCase, service_type: ServiceType) -> No
         raise MissingReporterError()
 
 
+@dataclass(frozen=True)
+class _Whose:
+    resident_id: uuid.UUID | None
+    claimed: bool = False
+    #: Identity could not answer: the case is asked about again later.
+    unanswered: bool = False
+
+
 async def _resident(
     cmd: commands.SubmitCase, matcher: ResidentMatcher, case_id: uuid.UUID
-) -> tuple[uuid.UUID | None, bool]:
+) -> _Whose:
     """Whose request it is, and whether that is only a claim.
 
     A signed-in resident's (at any level: they proved the token) is theirs. One an
@@ -92,11 +100,14 @@ async def _resident(
     reporter said about who they are, matched by identity: a claim until confirmed.
     """
     if cmd.actor.kind == "resident":
-        return resident_id_of(cmd.actor), False
+        return _Whose(resident_id_of(cmd.actor))
     if cmd.resident_id is not None:
-        return cmd.resident_id, False
-    matched = await matcher.match(cmd.reporter, cmd.location, str(case_id))
-    return matched, matched is not None
+        return _Whose(cmd.resident_id)
+    try:
+        matched = await matcher.match(cmd.reporter, cmd.location, str(case_id))
+    except MatchUnavailableError:
+        return _Whose(None, unanswered=True)
+    return _Whose(matched, claimed=matched is not None)
 
 
 def raised_by(actor: commands.Actor) -> str:
@@ -110,7 +121,8 @@ async def submit_case(
     service_type = service_type_of(uow, cmd.service_code)
     _check_submission(cmd, service_type)
     case_id = uuid.uuid4()
-    resident_id, claimed = await _resident(cmd, matcher, case_id)
+    whose = await _resident(cmd, matcher, case_id)
+    resident_id = whose.resident_id
     now = clock()
     async with uow:
         number = await uow.cases.next_number(service_type.prefix, now.year)
@@ -125,10 +137,12 @@ async def submit_case(
             now=now,
             description=cmd.description,
             resident_id=resident_id,
-            reporter_claimed=claimed,
+            reporter_claimed=whose.claimed,
             reporter=cmd.reporter,
             location=cmd.location,
         )
+        if whose.unanswered:
+            case.await_match(due_at=now)  # see service_layer.resident_matching
         if resident_id is not None and await uow.erasures.contains(resident_id):
             case.erase_personal_data(now)  # erased before the case reached us
         if service_type.fee_pence is not None:

@@ -3,14 +3,28 @@
 :class:`townhall.cases.adapters.identity_matcher.HttpResidentMatcher` asks identity when
 ``IDENTITY_URL`` and the service client's credentials are configured; otherwise
 :class:`NoMatcher` leaves the case with the details given and no resident id.
+
+Identity may not be able to answer (restarting, unreachable, overloaded): the matcher
+then raises :class:`MatchUnavailableError`, the case is recorded without a resident
+and asked about again later (:func:`retry_delay`), durably, from cases' own table.
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Protocol
 
 from townhall.cases.domain.commands import Location, Reporter
+
+#: The first retry, and the longest wait between two: identity restarting takes
+#: seconds, an outage longer; a case is never given up on.
+FIRST_RETRY = timedelta(seconds=2)
+LONGEST_WAIT = timedelta(minutes=10)
+
+
+class MatchUnavailableError(Exception):
+    """Identity could not say whose these details are now; ask again later."""
 
 
 class ResidentMatcher(Protocol):
@@ -19,8 +33,9 @@ class ResidentMatcher(Protocol):
     ) -> uuid.UUID | None:
         """The resident these details belong to, if one is certain enough; else None.
 
-        ``reference`` names the record in cases (the case id), so identity can link it.
-        Never raises: a matcher that cannot answer returns None.
+        ``reference`` names the record in cases (the case id), so identity can link it;
+        asking again with the same reference links the same record.
+        Raises :class:`MatchUnavailableError` when it cannot answer now.
         """
         ...
 
@@ -30,3 +45,11 @@ class NoMatcher:
         self, reporter: Reporter, location: Location | None, reference: str
     ) -> uuid.UUID | None:
         return None
+
+
+def retry_delay(
+    attempts: int, *, first: timedelta = FIRST_RETRY, longest: timedelta = LONGEST_WAIT
+) -> timedelta:
+    """How long to wait after ``attempts`` unanswered asks: doubling, capped."""
+    doubled: timedelta = first * (2 ** min(attempts, 20))
+    return min(doubled, longest)

@@ -1,7 +1,8 @@
 """Claimed reports as stored: which are confirmed, and confirming them.
 
-A ``case.submitted`` entry with ``claimed`` set is a report in a resident's name that
-only claims to be theirs; ``case.reporter_confirmed`` confirms it. Both are entries of
+A ``case.submitted`` (or ``case.resident_matched``) entry with ``claimed`` set is a
+report in a resident's name that only claims to be theirs; ``case.reporter_confirmed``
+confirms it. Both are entries of
 the same request (reference and source), so either may be looked up from the other.
 """
 
@@ -13,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.resident_view.adapters.orm import timeline_entries as t
-from townhall.schemas.events.cases import CaseReporterConfirmed, CaseSubmitted
+from townhall.schemas.events.cases import REPORT_TYPES, CaseReporterConfirmed
 
 Request = tuple[str, str]  # (case reference, source)
 
@@ -38,7 +39,7 @@ async def confirm(session: AsyncSession, generation: int, request: Request, summ
     await session.execute(
         update(t)
         .where(t.c.generation == generation)
-        .where(t.c.type == CaseSubmitted.TYPE)
+        .where(t.c.type.in_(REPORT_TYPES))
         .where(t.c.case_reference == reference)
         .where(t.c.source == source)
         .where(t.c.claimed.is_(True))

@@ -8,7 +8,8 @@ officer-internal notes that residents never see. Known types may shape a better
 summary in :data:`SUMMARIES`, the dispatch table of this module.
 
 A report whose reporter is only claimed (``case.submitted`` with ``reporter_claimed``:
-an anonymous reporter gave this resident's name) is ``claimed`` and says so, never as
+an anonymous reporter gave this resident's name; or ``case.resident_matched``, when
+identity matched them only after the submission) is ``claimed`` and says so, never as
 the resident's own act, until the resident confirms it (:func:`confirmed`; see
 :mod:`.claims`).
 
@@ -27,7 +28,9 @@ from typing import Any
 from townhall.resident_view.projection.sealed import sealed_fields
 from townhall.schemas.envelope import Envelope
 from townhall.schemas.events.cases import (
+    REPORT_TYPES,
     CaseReporterConfirmed,
+    CaseResidentMatched,
     CaseStatusChanged,
     CaseSubmitted,
     ContactLogged,
@@ -85,6 +88,7 @@ def _contact_logged(envelope: Envelope) -> str:
 SUMMARIES: dict[str, Callable[[Envelope], str]] = {
     ResidentRegistered.TYPE: _resident_registered,
     CaseSubmitted.TYPE: _case_submitted,
+    CaseResidentMatched.TYPE: _case_submitted,
     CaseReporterConfirmed.TYPE: _reporter_confirmed,
     CaseStatusChanged.TYPE: _case_status_changed,
     ContactLogged.TYPE: _contact_logged,
@@ -123,7 +127,7 @@ def _audience(data: dict[str, Any]) -> str:
 
 
 def _claimed(envelope: Envelope) -> bool:
-    return envelope.type == CaseSubmitted.TYPE and envelope.data.get("reporter_claimed") is True
+    return envelope.type in REPORT_TYPES and envelope.data.get("reporter_claimed") is True
 
 
 def confirmed(row: Row) -> None:
