@@ -11,13 +11,16 @@ from townhall.identity.domain.exceptions import RoleNotHeldError, UnknownDomainE
 ADMIN = "admin"
 #: The level of assurance an officer's token carries (a staff account, vetted in person).
 OFFICER_LOA = 2
-#: Service domains a role may be scoped to ("admin" administers identity itself).
+#: Service domains a role may be scoped to ("admin" administers identity itself); every
+#: domain of the service catalogue is one (tests/meta/test_meta_domains.py).
 DOMAINS = frozenset(
     {
         ADMIN,
         "identity",
         "contact_centre",
         "waste",
+        "street_cleaning",
+        "environmental_health",
         "pest_control",
         "housing",
         "council_tax",
