@@ -5,6 +5,9 @@ they include the PostgreSQL server or it is the ``postgresql`` parametrisation o
 fixture, ``processes`` when it starts service processes (through the ``processes``
 fixture), and later ``browser``. ``make test-fast`` runs the tests with none of them.
 
+Tests that start processes or a browser share one ``xdist_group``, so a parallel run
+gives them one worker, one at a time, while the other tests share the rest.
+
 A mark written by hand must agree with the fixtures, or collection fails. A test left
 unmarked that starts a process anyway fails, naming the fixture it should take.
 """
@@ -33,6 +36,11 @@ PROVIDERS = {
     "processes": frozenset({"processes"}),
     "browser": frozenset({"browser"}),
 }
+#: Tests that start whole platforms or a browser run one at a time, on one worker, when
+#: the suite runs in parallel (``pytest -n 2 --dist loadgroup``, as ``make test`` does):
+#: two platforms starting at once on a small machine only slow each other down.
+HEAVY = frozenset({"processes", "browser"})
+HEAVY_GROUP = "processes-and-browser"
 #: A fixture parametrised with this value runs its test on PostgreSQL.
 POSTGRES_PARAM = "postgresql"
 
@@ -67,6 +75,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             wrong.append(f"{item.nodeid} is marked {unused} but uses no fixture that needs it")
         for need in sorted(found - declared):
             item.add_marker(need)
+        if found & HEAVY:
+            item.add_marker(pytest.mark.xdist_group(HEAVY_GROUP))
     if wrong:
         raise pytest.UsageError("\n".join(["marks that disagree with the fixtures:", *wrong]))
 
