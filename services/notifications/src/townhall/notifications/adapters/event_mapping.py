@@ -1,0 +1,21 @@
+"""Domain events → the contracts notifications publishes (no content, no destination)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from townhall.notifications.domain import events
+from townhall.schemas.events import notifications as contracts
+from townhall.schemas.events.base import DomainEvent as Contract
+
+_CONTRACTS: dict[type, type[contracts.NotificationEvent]] = {
+    events.NotificationSent: contracts.NotificationSent,
+    events.NotificationDelivered: contracts.NotificationDelivered,
+    events.NotificationFailed: contracts.NotificationFailed,
+}
+
+
+def to_contract(event: events.DomainEvent) -> Contract:
+    contract = _CONTRACTS[type(event)]
+    summary = contract.summary_of(event.channel, event.case_reference)
+    return contract(**asdict(event), summary=summary)
