@@ -24,6 +24,7 @@ from townhall.runtime.errors import PoisonMessageError
 from townhall.runtime.outbox import EventContext
 from townhall.runtime.service import ConsumerSpec
 from townhall.schemas.envelope import Envelope
+from townhall.schemas.registry import EVENT_TYPES, parse_event
 
 GROUP = "notifications"
 TOPICS = ("cases.events", "identity.events", "booking.events", "payments.events")
@@ -68,7 +69,10 @@ class Decisions:
         return None
 
     def validate(self, envelope: Envelope) -> Any:
-        """Malformed events of the kinds it reads are dead-lettered with the reason."""
+        """Malformed events of the kinds it reads are dead-lettered with the reason;
+        types it does not know (another service's newer ones) pass, to be ignored."""
+        if envelope.type in EVENT_TYPES:
+            parse_event(envelope.type, envelope.data)
         return self.to_command(envelope)
 
     async def __call__(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
