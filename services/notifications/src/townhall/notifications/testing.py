@@ -11,7 +11,9 @@ from uuid import UUID
 from townhall.notifications.bootstrap import Notifications, bootstrap
 from townhall.notifications.config import NotificationsSettings
 from townhall.notifications.domain import commands
+from townhall.notifications.domain.rules import RuleBook
 from townhall.notifications.fakes import FakeSender, FakeUnitOfWork, Store
+from townhall.notifications.service_layer.senders import Sender
 from townhall.runtime.clock import ManualClock
 from townhall.runtime.crypto import seal
 from townhall.runtime.data_keys import resident_context
@@ -163,15 +165,20 @@ class Harness:
         return list(self.outbox.envelopes)
 
 
-def harness(now: datetime = MORNING) -> Harness:
+def harness(
+    now: datetime = MORNING, *, rulebook: RuleBook | None = None, sender: Sender | None = None
+) -> Harness:
+    """The service on fakes; ``sender`` replaces the fake sender (``h.sender`` then
+    sees nothing)."""
     clock = ManualClock(now)
     store, outbox = Store(), FakeOutbox("notifications", clock)
-    sender, keys = FakeSender(), FakeDataKeys()
+    fake, keys = FakeSender(), FakeDataKeys()
     service = bootstrap(
         settings_for(),
+        rulebook=rulebook,
         uow=lambda: FakeUnitOfWork(store, outbox, clock),
-        sender=sender,
+        sender=sender or fake,
         data_keys=keys,
         clock=clock,
     )
-    return Harness(service, store, outbox, sender, keys, clock)
+    return Harness(service, store, outbox, fake, keys, clock)
