@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import httpx
+
 from townhall.notifications.bootstrap import Notifications, bootstrap
 from townhall.notifications.config import NotificationsSettings
 from townhall.notifications.domain import commands
@@ -25,6 +27,8 @@ from townhall.schemas.envelope import Envelope
 from townhall.schemas.events import cases, identity
 from townhall.schemas.events.base import DomainEvent
 
+#: The bearer token the tests' Notify sends with delivery receipts.
+CALLBACK_TOKEN = "notify-callback-token-for-tests"
 #: A weekday at 10:00 in London (GMT): not quiet hours.
 MORNING = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 _sequence = iter(range(1, 10**9))
@@ -182,3 +186,9 @@ def harness(
         clock=clock,
     )
     return Harness(service, store, outbox, fake, keys, clock)
+
+
+def services_of(http: httpx.AsyncClient) -> Notifications:
+    """What bootstrap built for the app behind ``http`` (see the tests' conftest)."""
+    services: Notifications = http.services  # type: ignore[attr-defined]
+    return services

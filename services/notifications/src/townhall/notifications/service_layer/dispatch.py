@@ -74,8 +74,8 @@ async def dispatch_due(
         await uow.commit()
     sent = 0
     for notification in due:
-        async with uow_factory() as work:
-            await _deliver(notification, work, sender, rulebook, data_keys, clock)
+        await _deliver(notification, uow_factory, sender, rulebook, data_keys, clock)
+        async with uow_factory() as work:  # the outcome and its event, together
             await work.notifications.save(notification)
             work.notifications.seen.append(notification)
             await work.commit()
@@ -85,7 +85,7 @@ async def dispatch_due(
 
 async def _deliver(
     n: Notification,
-    uow: UnitOfWork,
+    uow_factory: Callable[[], UnitOfWork],
     sender: Sender,
     rulebook: RuleBook,
     keys: DataKeys,
@@ -108,7 +108,8 @@ async def _deliver(
         metrics.SKIPPED.labels("resident_erased").inc()
         return
     payload = open_sealed(n.sealed, key, context=resident_context(n.resident_id))
-    route = await _route(n, uow, rulebook, payload, key, clock())
+    async with uow_factory() as reading:  # closed before the sender is called
+        route = await _route(n, reading, rulebook, payload, key, clock())
     if route is None:
         return
     after = send_after(clock(), route.channel, urgent=rulebook.rule(n.rule).urgent)

@@ -93,10 +93,10 @@ async def notify_about(
 
 
 def _case_reference(cmd: commands.NotifyAbout) -> str | None:
-    value = cmd.data.get("case_reference") or (
-        cmd.data.get("reference") if "case_id" in cmd.data else None
-    )
-    return str(value) if value else None
+    """The request it is about: cases' ``reference``, identity's code's ``reference``
+    (the request it unlocks), or another service's ``case_reference``."""
+    value = cmd.data.get("case_reference") or cmd.data.get("reference")
+    return str(value)[:64] if value else None
 
 
 async def learn_contacts(

@@ -2,9 +2,12 @@
 
 Residents read and set their own preferences with an account (``ACCOUNT``; the route
 checks the resident is the token's subject); officers may do it on their behalf
-(assisted digital). Delivery receipts come from GOV.UK Notify, which holds no Townhall
-token: the route checks Notify's bearer token (``NOTIFY_CALLBACK_TOKEN``) itself. The
-development mailbox is for this machine only, in development.
+(assisted digital). The development mailbox is for this machine only, in development.
+
+Not in the table: ``POST /notify/receipts``. Its caller is GOV.UK Notify, which holds
+no Townhall token but the bearer token the council set in Notify for callbacks
+(``NOTIFY_CALLBACK_TOKEN``); the route checks that one, in constant time, and refuses
+(401) everything else, Townhall tokens included.
 """
 
 from __future__ import annotations
@@ -19,9 +22,6 @@ ACCESS = AccessTable(
         ),
         "preferences.change": Rule(
             "Choose channels, language and non-essential messages", residents=ACCOUNT, officers=True
-        ),
-        "receipts.post": Rule(
-            "A delivery receipt from GOV.UK Notify (its bearer token)", anonymous=True
         ),
         "dev.mailbox": Rule("Read the development mailbox (loopback, development)", anonymous=True),
     },

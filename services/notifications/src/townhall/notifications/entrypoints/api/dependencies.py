@@ -27,6 +27,8 @@ install_services = _composition.install
 services_of = _composition.of
 ServicesDep = Annotated[Notifications, Depends(_composition.dependency)]
 _notify_bearer = HTTPBearer(auto_error=False)
+#: Officers with a role in one of these domains set preferences for a resident.
+OFFICER_DOMAINS = frozenset({"contact_centre", "admin"})
 
 
 async def _bus(services: ServicesDep) -> NotificationsBus:
