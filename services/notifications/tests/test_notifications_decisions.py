@@ -7,6 +7,9 @@ import contextlib
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from prometheus_client import REGISTRY
+
 from townhall.notifications.domain import commands
 from townhall.notifications.service_layer.senders import SendFailedError, SendRefusedError
 from townhall.notifications.testing import (
@@ -18,6 +21,7 @@ from townhall.notifications.testing import (
     registered,
     status_changed,
 )
+from townhall.runtime.data_keys import DataKeyUnavailableError
 from townhall.runtime.outbox import EventContext
 
 SENT = "townhall.notifications.notification.sent.v1"
@@ -63,13 +67,38 @@ async def test_every_event_delivered_twice_sends_each_message_once() -> None:
     assert [e.type for e in h.published()].count(SENT) == 3
 
 
-async def test_an_erased_residents_event_is_skipped_and_nothing_is_sent() -> None:
+def skipped(reason: str) -> float:
+    return (
+        REGISTRY.get_sample_value("townhall_notifications_skipped_total", {"reason": reason}) or 0
+    )
+
+
+async def test_an_erased_residents_event_is_skipped_counted_and_nothing_is_sent() -> None:
     h = harness()
     resident = uuid.uuid4()
     h.keys.erase(resident)
+    before = skipped("no_data_key")
     await h.consume(case_submitted(resident))
     assert h.store.notifications == {}
     assert await h.dispatch() == 0
+    assert skipped("no_data_key") == before + 1
+
+
+async def test_a_duplicate_is_counted_not_recorded() -> None:
+    h = harness()
+    event = case_submitted(uuid.uuid4())
+    before = skipped("duplicate")
+    await h.consume(event, event)
+    assert len(h.store.notifications) == 1
+    assert skipped("duplicate") == before + 1
+
+
+async def test_identity_down_makes_the_event_wait_not_vanish() -> None:
+    h = harness()
+    h.keys.down = True
+    with pytest.raises(DataKeyUnavailableError):  # retryable: the consumer tries again
+        await h.consume(case_submitted(uuid.uuid4()))
+    assert h.store.notifications == {}
 
 
 async def test_erasure_cancels_what_waits_and_forgets_how_to_reach_them() -> None:
@@ -85,10 +114,12 @@ async def test_erasure_cancels_what_waits_and_forgets_how_to_reach_them() -> Non
     assert all(n.sealed is None for n in h.store.notifications.values())
 
 
-async def test_an_event_about_nobody_records_nothing() -> None:
+async def test_an_event_about_nobody_records_nothing_and_is_counted() -> None:
     h = harness()
+    before = skipped("no_resident")
     await h.consume(case_submitted(None))
     assert h.store.notifications == {}
+    assert skipped("no_resident") == before + 1
 
 
 async def test_the_code_goes_where_the_event_says_and_never_into_the_timeline() -> None:

@@ -28,7 +28,7 @@ from townhall.notifications.service_layer import dispatch, handlers
 from townhall.notifications.service_layer.senders import Sender
 from townhall.notifications.service_layer.unit_of_work import Bus, UnitOfWork
 from townhall.runtime.clock import Clock, utc_now
-from townhall.runtime.data_keys import DataKeys, UnavailableDataKeys, data_keys
+from townhall.runtime.data_keys import DataKeys, NoDataKeys, data_keys
 from townhall.runtime.service import ServiceRuntime
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -128,8 +128,10 @@ def _data_keys(
     settings: NotificationsSettings, transport: httpx.AsyncBaseTransport | None
 ) -> DataKeys:
     """Residents' keys from identity, to seal what waits to be sent and open what
-    identity and cases sealed; unconfigured, every key is unavailable: events wait."""
-    return data_keys(
+    identity and cases sealed. Unconfigured, nobody's key is known: every event is
+    skipped (logged and counted as ``no_data_key``) rather than holding the consumer
+    up; nothing can be sent without opening what identity sealed anyway."""
+    keys = data_keys(
         settings.identity_url,
         settings.identity_client_id,
         settings.identity_client_secret,
@@ -137,5 +139,8 @@ def _data_keys(
         cache_size=settings.data_key_cache_size,
         cache_ttl_s=settings.data_key_cache_ttl_s,
         transport=transport,
-        unconfigured=UnavailableDataKeys,
+        unconfigured=NoDataKeys,
     )
+    if isinstance(keys, NoDataKeys):
+        log.warning("notifications_not_sent", reason="IDENTITY_URL or IDENTITY_CLIENT_SECRET unset")
+    return keys

@@ -4,8 +4,9 @@ from prometheus_client import Counter
 
 SKIPPED = Counter(
     "townhall_notifications_skipped",
-    "Notifications not recorded or not sent, by reason (duplicate, resident_erased, "
-    "no_resident, opted_out, unknown_receipt).",
+    "Notifications not recorded or not sent, by reason: duplicate, no_data_key (the "
+    "resident was erased, or identity is not configured), no_resident, opted_out, "
+    "rule_removed.",
     ["reason"],
 )
 SENT = Counter(
@@ -14,6 +15,6 @@ SENT = Counter(
 FAILED = Counter("townhall_notifications_failed", "Messages that failed, by reason.", ["reason"])
 RECEIPTS = Counter(
     "townhall_notifications_receipts",
-    "Delivery receipts, by status and effect.",
+    "Delivery receipts, by status and effect (applied, repeat).",
     ["status", "effect"],
 )

@@ -105,7 +105,7 @@ async def _deliver(
         return
     if key is None or n.sealed is None:
         n.cancel()
-        metrics.SKIPPED.labels("resident_erased").inc()
+        metrics.SKIPPED.labels("no_data_key").inc()
         return
     payload = open_sealed(n.sealed, key, context=resident_context(n.resident_id))
     async with uow_factory() as reading:  # closed before the sender is called

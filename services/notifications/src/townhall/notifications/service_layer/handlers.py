@@ -53,7 +53,7 @@ async def notify_about(
     resident_id = UUID(str(raw_resident))
     key = await data_keys.get(resident_id)
     if key is None:
-        _skip("resident_erased", event_type=cmd.event_type, event_id=cmd.event_id)
+        _skip("no_data_key", event_type=cmd.event_type, event_id=cmd.event_id)
         return 0
     context = resident_context(resident_id)
     opened: dict[str, Any] = {}
@@ -105,7 +105,7 @@ async def learn_contacts(
     """Keep what an identity event says about reaching the resident, sealed again."""
     key = await data_keys.get(cmd.resident_id)
     if key is None:
-        _skip("resident_erased", resident_id=str(cmd.resident_id))
+        _skip("no_data_key", resident_id=str(cmd.resident_id))
         return
     context = resident_context(cmd.resident_id)
     async with uow:
