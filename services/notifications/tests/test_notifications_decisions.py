@@ -11,7 +11,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from townhall.notifications.domain import commands
-from townhall.notifications.service_layer.senders import SendFailedError, SendRefusedError
+from townhall.notifications.service_layer.senders import Message, SendFailedError, SendRefusedError
 from townhall.notifications.testing import (
     case_submitted,
     code_issued,
@@ -239,3 +239,21 @@ async def test_a_send_whose_answer_was_lost_is_recorded_not_sent_again() -> None
     await h.dispatch()
     assert len(h.sender.sent) == 1
     assert [e.type for e in h.published()] == [SENT]
+
+
+async def test_a_receipt_that_overtakes_the_senders_answer_is_kept_and_told_once() -> None:
+    h = harness()
+    resident = uuid.uuid4()
+    await h.consume(
+        contact_points(h.keys, resident, phone="+447700900123"), case_submitted(resident)
+    )
+
+    async def notify_calls_back_first(message: Message) -> None:
+        receipt = commands.RecordReceipt(message.reference, "delivered", "sms", "notify-1")
+        await h.service.bus.handle(receipt, EventContext("callback"))
+
+    h.sender.while_sending = notify_calls_back_first
+    await h.dispatch()
+    [notification] = h.store.notifications.values()
+    assert notification.status == "delivered"
+    assert [e.type.rsplit(".", 2)[-2] for e in h.published()] == ["sent", "delivered"]

@@ -8,6 +8,7 @@ one notification per event, rule and recipient.
 from __future__ import annotations
 
 import copy
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -75,6 +76,13 @@ class FakeNotifications(NotificationRepository):
     async def of_resident(self, resident_id: UUID) -> list[Notification]:
         held = [n for n in self.store.notifications.values() if n.resident_id == resident_id]
         return [self._seen(_kept(n)) for n in held]
+
+    async def settle(self, notification: Notification, claimed: int) -> bool:
+        held = self.store.notifications[notification.id]
+        if held.status != SENDING or held.attempts != claimed:
+            return False
+        await self.save(notification)
+        return True
 
     async def save(self, notification: Notification) -> None:
         kept = _kept(notification)
@@ -151,11 +159,16 @@ class FakeSender:
         self.failing: Exception | None = None
         #: Messages the provider took but whose answer was lost (a crash, a timeout).
         self.lost_answers = 0
+        #: Runs while the provider holds the message, before it answers (a receipt
+        #: that overtakes the answer).
+        self.while_sending: Callable[[Message], Awaitable[None]] | None = None
 
     async def send(self, message: Message) -> str:
         if self.failing is not None:
             raise self.failing
         self.sent.append(message)
+        if self.while_sending is not None:
+            await self.while_sending(message)
         if self.lost_answers:
             self.lost_answers -= 1
             raise ConnectionResetError("the answer was lost")

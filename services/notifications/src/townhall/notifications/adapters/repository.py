@@ -83,6 +83,19 @@ class NotificationRepository:
             .values(**_row(notification))
         )
 
+    async def settle(self, notification: Notification, claimed: int) -> bool:
+        """Write the outcome of the claim made at try ``claimed``, unless something else
+        settled it meanwhile (a receipt that overtook the answer, another dispatcher
+        after the lease ran out): False then, and nothing is written."""
+        result = await self.session.execute(
+            update(notifications)
+            .where(notifications.c.id == notification.id)
+            .where(notifications.c.status == SENDING)
+            .where(notifications.c.attempts == claimed)
+            .values(**_row(notification))
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
     def _seen(self, notification: Notification) -> Notification:
         self.seen.append(notification)
         return notification

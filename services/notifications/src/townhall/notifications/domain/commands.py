@@ -45,6 +45,10 @@ class RecordReceipt:
 
     reference: str
     status: str
+    #: What the provider says: its type of message and its id (a receipt may arrive
+    #: before the sender's own answer was recorded).
+    channel: str | None = None
+    provider_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -81,10 +81,13 @@ class Notification:
         """The resident was erased before it went: nothing is sent, nothing is told."""
         self.status, self.sealed = FAILED, None
 
-    def receipt(self, status: str) -> bool:
+    def receipt(self, status: str, channel: str | None = None, provider_id: str = "") -> bool:
         """Apply a delivery receipt; False when it changes nothing (a repeat, or a late
-        receipt about a message already settled)."""
-        if self.status not in (SENT, SENDING):
+        receipt about a message already settled). A receipt can overtake the sender's
+        answer: then the message was sent, and that is recorded first."""
+        if self.status == SENDING:
+            self.sent(channel or self.channel or "none", provider_id)
+        if self.status != SENT:
             return False
         if status == "delivered":
             self.status = DELIVERED

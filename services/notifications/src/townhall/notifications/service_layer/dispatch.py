@@ -74,12 +74,13 @@ async def dispatch_due(
         await uow.commit()
     sent = 0
     for notification in due:
+        claimed = notification.attempts
         await _deliver(notification, uow_factory, sender, rulebook, data_keys, clock)
         async with uow_factory() as work:  # the outcome and its event, together
-            await work.notifications.save(notification)
-            work.notifications.seen.append(notification)
+            if await work.notifications.settle(notification, claimed):
+                work.notifications.seen.append(notification)
+                sent += notification.status == "sent"
             await work.commit()
-        sent += notification.status == "sent"
     return sent
 
 

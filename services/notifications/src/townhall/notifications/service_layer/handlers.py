@@ -150,7 +150,7 @@ async def record_receipt(cmd: commands.RecordReceipt, uow: UnitOfWork) -> bool:
         notification = await uow.notifications.get(notification_id)
         if notification is None:
             raise UnknownNotificationError(cmd.reference)
-        changed = notification.receipt(cmd.status)
+        changed = notification.receipt(cmd.status, cmd.channel, cmd.provider_id)
         if changed:
             await uow.notifications.save(notification)
             await uow.commit()

@@ -66,7 +66,10 @@ async def delivery_receipt(
     receipt: Receipt, _notify: FromNotify, bus: Bus, context: Context
 ) -> None:
     """GOV.UK Notify's callback: ``reference`` is the notification's id."""
-    await bus.handle(commands.RecordReceipt(receipt.reference, receipt.status), context)
+    command = commands.RecordReceipt(
+        receipt.reference, receipt.status, receipt.notification_type, receipt.id
+    )
+    await bus.handle(command, context)
 
 
 @router.get(
