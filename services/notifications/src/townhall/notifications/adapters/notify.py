@@ -78,23 +78,26 @@ class NotifySender:
         *,
         per_minute: int = 3000,
         timeout_s: float = 10.0,
+        connections: int = 4,
     ):
-        self.client = NotificationsAPIClient(  # type: ignore[no-untyped-call]
-            api_key, base_url=base_url, timeout=timeout_s
-        )
         self.limit = RateLimit(per_minute)
-        self._lock = asyncio.Lock()  # the client's session is not thread-safe
+        # a client's session is not thread-safe: each call takes one of its own
+        self._clients: asyncio.Queue[NotificationsAPIClient] = asyncio.Queue()
+        for _ in range(connections):
+            self._clients.put_nowait(
+                NotificationsAPIClient(api_key, base_url=base_url, timeout=timeout_s)  # type: ignore[no-untyped-call]
+            )
 
-    async def _call(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        async with self._lock:
-            try:
-                return await asyncio.to_thread(method, *args, **kwargs)
-            except APIError as exc:
-                if exc.status_code == 429 or exc.status_code >= 500:
-                    raise SendFailedError(f"Notify: {exc.status_code}") from exc
-                raise SendRefusedError(
-                    f"Notify refused it: {exc.status_code} {exc.message}"
-                ) from exc
+    async def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        client = await self._clients.get()
+        try:
+            return await asyncio.to_thread(getattr(client, name), *args, **kwargs)
+        except APIError as exc:
+            if exc.status_code == 429 or exc.status_code >= 500:
+                raise SendFailedError(f"Notify: {exc.status_code}") from exc
+            raise SendRefusedError(f"Notify refused it: {exc.status_code} {exc.message}") from exc
+        finally:
+            self._clients.put_nowait(client)
 
     async def send(self, message: Message) -> str:
         template_id = message.template.notify_id(message.channel, message.language)
@@ -106,7 +109,7 @@ class NotifySender:
         await self.limit.acquire()
         if message.channel == "email":
             answer = await self._call(
-                self.client.send_email_notification,
+                "send_email_notification",
                 message.to,
                 template_id,
                 personalisation=personalisation,
@@ -114,7 +117,7 @@ class NotifySender:
             )
         elif message.channel == "sms":
             answer = await self._call(
-                self.client.send_sms_notification,
+                "send_sms_notification",
                 message.to,
                 template_id,
                 personalisation=personalisation,
@@ -126,7 +129,7 @@ class NotifySender:
                 {f"address_line_{i}": line for i, line in enumerate(lines[:7], 1)}
             )
             answer = await self._call(
-                self.client.send_letter_notification,
+                "send_letter_notification",
                 template_id,
                 personalisation,
                 reference=message.reference,
@@ -134,7 +137,7 @@ class NotifySender:
         return str(answer["id"])
 
     async def find(self, reference: str) -> Found | None:
-        answer = await self._call(self.client.get_all_notifications, reference=reference)
+        answer = await self._call("get_all_notifications", reference=reference)
         found = (answer or {}).get("notifications") or []
         if not found:
             return None

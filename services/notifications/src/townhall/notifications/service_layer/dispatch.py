@@ -1,21 +1,25 @@
-"""Sending what is due: one notification at a time, never twice.
+"""Sending what is due, never twice.
 
-1. Claim what is due in one transaction (``sending``, with a lease), so a second
-   dispatcher, or this one after a crash, leaves it alone until the lease runs out.
-2. For each: open what it says with the resident's key, choose the channel and the
-   language, wait for the morning if it is a non-urgent text in quiet hours, then ask
-   the sender, outside any transaction.
-3. Record the outcome and its event in one transaction.
+One batch at a time:
 
-If the process dies between the provider taking the message and step 3, the claim
-runs out and the notification is due again; before sending it again the dispatcher
-asks the provider whether it has a message with this reference (``Sender.find``) and
-records that one instead. Passing failures wait and are tried again with backoff;
-refusals are never retried.
+1. claim what is due in one transaction (``sending``, with a lease), so a second
+   dispatcher, or this one after a crash, leaves it alone until the lease runs out;
+2. open what each says with the resident's key; a notification claimed before (its
+   lease ran out) is first looked up at the provider by its reference
+   (``Sender.find``): if the provider has it, that is recorded, not sent again;
+3. choose channel and language for each, reading preferences and contacts in one
+   session; a non-urgent text in quiet hours waits for the morning;
+4. ask the sender, with no transaction open, a few at a time;
+5. record every outcome and its event in one transaction, each only while its claim
+   still holds (a receipt may have overtaken the sender's answer).
+
+If the process dies before step 5, the claims run out and step 2 finds what went.
+Passing failures wait and are tried again with backoff; refusals are never retried.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -42,6 +46,8 @@ from townhall.runtime.data_keys import DataKeys, DataKeyUnavailableError, reside
 
 log = structlog.get_logger(__name__)
 LEASE = timedelta(minutes=5)
+#: Messages handed to the sender at once (Notify's client calls run in threads).
+CONCURRENCY = 8
 
 
 def backoff(attempts: int) -> timedelta:
@@ -53,6 +59,14 @@ class Route:
     channel: str
     to: str | list[str]
     language: str
+
+
+@dataclass
+class _Pending:
+    notification: Notification
+    key: bytes
+    payload: dict[str, Any]
+    route: Route | None = None
 
 
 async def dispatch_due(
@@ -72,94 +86,97 @@ async def dispatch_due(
             notification.claim(clock(), LEASE)
             await uow.notifications.save(notification)
         await uow.commit()
+    claims = {n.id: n.attempts for n in due}
+    pending = [p for n in due if (p := await _open(n, sender, rulebook, data_keys, clock))]
+    async with uow_factory() as reading:
+        for each in pending:
+            each.route = await _route(each, reading, rulebook, clock())
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def send(each: _Pending) -> None:
+        async with gate:
+            await _send(each, sender, rulebook, clock)
+
+    await asyncio.gather(*(send(p) for p in pending if p.route is not None))
     sent = 0
-    for notification in due:
-        claimed = notification.attempts
-        await _deliver(notification, uow_factory, sender, rulebook, data_keys, clock)
-        async with uow_factory() as work:  # the outcome and its event, together
-            if await work.notifications.settle(notification, claimed):
+    async with uow_factory() as work:  # the outcomes and their events, together
+        for notification in due:
+            if await work.notifications.settle(notification, claims[notification.id]):
                 work.notifications.seen.append(notification)
                 sent += notification.status == "sent"
-            await work.commit()
+        await work.commit()
     return sent
 
 
-async def _deliver(
-    n: Notification,
-    uow_factory: Callable[[], UnitOfWork],
-    sender: Sender,
-    rulebook: RuleBook,
-    keys: DataKeys,
-    clock: Clock,
-) -> None:
+async def _open(
+    n: Notification, sender: Sender, rulebook: RuleBook, keys: DataKeys, clock: Clock
+) -> _Pending | None:
+    """What ``n`` says, ready to route; None when it is settled here (``n`` says how)."""
     if n.rule not in rulebook.names:  # the council removed the rule meanwhile
         n.cancel()
         metrics.SKIPPED.labels("rule_removed").inc()
-        return
+        return None
     if n.attempts > 1 and (found := await sender.find(str(n.id))) is not None:
         n.sent(found.channel, found.provider_id)  # it went before the crash: record it
-        return
+        return None
     try:
         key = await keys.get(n.resident_id)
     except DataKeyUnavailableError:
         n.wait(clock() + backoff(n.attempts))
-        return
+        return None
     if key is None or n.sealed is None:
         n.cancel()
         metrics.SKIPPED.labels("no_data_key").inc()
-        return
+        return None
     payload = open_sealed(n.sealed, key, context=resident_context(n.resident_id))
-    async with uow_factory() as reading:  # closed before the sender is called
-        route = await _route(n, reading, rulebook, payload, key, clock())
-    if route is None:
-        return
-    after = send_after(clock(), route.channel, urgent=rulebook.rule(n.rule).urgent)
-    if after > clock():
-        n.wait(after, route.channel)
-        n.attempts -= 1  # waiting for the morning is not a failed try
-        return
-    await _send(n, sender, rulebook, route, payload["personalisation"], clock)
+    return _Pending(n, key, payload)
 
 
 async def _route(
-    n: Notification,
-    uow: UnitOfWork,
-    rulebook: RuleBook,
-    payload: dict[str, Any],
-    key: bytes,
-    now: datetime,
+    pending: _Pending, uow: UnitOfWork, rulebook: RuleBook, now: datetime
 ) -> Route | None:
-    """Where and in which language, or None (then ``n`` says why: waiting, skipped)."""
+    """Where and in which language, or None (then the notification says why)."""
+    n, payload = pending.notification, pending.payload
     rule = rulebook.rule(n.rule)
     prefs = await uow.preferences.get(n.resident_id)
     held = await uow.contacts.get(n.resident_id)
-    known = open_sealed(held, key, context=resident_context(n.resident_id)) if held else {}
+    context = resident_context(n.resident_id)
+    known = open_sealed(held, pending.key, context=context) if held else {}
     language = (prefs.language if prefs else None) or known.get("language") or "en"
-    if rule.recipient == "destination":
-        return Route(str(payload["channel"]), str(payload["to"]), language)
-    if not rule.essential and prefs is not None and not prefs.non_essential:
+    if rule.recipient == "destination":  # where the event says (a code being proved)
+        route = Route(str(payload["channel"]), str(payload["to"]), language)
+    elif not rule.essential and prefs is not None and not prefs.non_essential:
         n.cancel()
         metrics.SKIPPED.labels("opted_out").inc()
         return None
-    channel = choose_channel(rule.channels, prefs.channels if prefs else (), reach(known))
-    if channel is None:
-        if n.attempts >= MAX_ATTEMPTS:
-            n.fail("unreachable", "none")
-            metrics.FAILED.labels("unreachable").inc()
-        else:  # identity's events may not have arrived yet
-            n.wait(now + backoff(n.attempts))
+    elif channel := choose_channel(rule.channels, prefs.channels if prefs else (), reach(known)):
+        route = Route(channel, destination(known, channel), language)
+    else:
+        _unreachable(n, now)
         return None
-    return Route(channel, destination(known, channel), language)
+    after = send_after(now, route.channel, urgent=rule.urgent)
+    if after > now:
+        n.wait(after, route.channel)
+        n.attempts -= 1  # waiting for the morning is not a failed try
+        return None
+    return route
 
 
-async def _send(
-    n: Notification,
-    sender: Sender,
-    rulebook: RuleBook,
-    route: Route,
-    personalisation: dict[str, str],
-    clock: Clock,
-) -> None:
+def _unreachable(n: Notification, now: datetime) -> None:
+    if n.attempts >= MAX_ATTEMPTS:
+        n.fail("unreachable", "none")
+        metrics.FAILED.labels("unreachable").inc()
+    else:  # identity's events may not have arrived yet
+        n.wait(now + backoff(n.attempts))
+
+
+async def _send(pending: _Pending, sender: Sender, rulebook: RuleBook, clock: Clock) -> None:
+    n, route, personalisation = (
+        pending.notification,
+        pending.route,
+        pending.payload["personalisation"],
+    )
+    assert route is not None
     template = rulebook.template(rulebook.rule(n.rule).template)
     message = Message(
         str(n.id), n.resident_id, route.channel, route.language, template, route.to, personalisation
