@@ -111,3 +111,11 @@ def test_sending_through_notify_needs_every_template_id() -> None:
         RuleBookError, match=r"^case_status_changed.yaml: email.notify_id.en: needed"
     ):
         check_notify_ids(load_rulebook())
+
+
+def test_a_destination_only_events_that_name_one_can_have(council: Path) -> None:
+    _edit(council / "rules/case_submitted.yaml", "recipient: resident", "recipient: destination")
+    with pytest.raises(
+        RuleBookError, match=r"^case_submitted.yaml: recipient: .* names no destination"
+    ):
+        load_rulebook(council)

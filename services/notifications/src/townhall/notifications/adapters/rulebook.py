@@ -107,6 +107,8 @@ def _rule(path: Path, templates: dict[str, Template]) -> Rule:
     recipient = raw.get("recipient", "resident")
     if recipient not in RECIPIENTS:
         raise RuleBookError(file, "recipient", f"must be one of {', '.join(RECIPIENTS)}")
+    if recipient == "destination" and event_type not in fields.DESTINATIONS:
+        raise RuleBookError(file, "recipient", f"{event_type} names no destination")
     channels = tuple(raw.get("channels", CHANNELS))
     template = templates[name]
     for channel in channels:

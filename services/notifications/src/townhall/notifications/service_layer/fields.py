@@ -36,6 +36,8 @@ _WITHHELD = {
     "reason",
     "filename",
 }
+#: Event types that name where their message goes (sealed): ``recipient: destination``.
+DESTINATIONS = frozenset({ONE_TIME_CODE})
 #: Opened from the sealed part, for the rules that need it.
 _OPENED: dict[str, tuple[str, ...]] = {ONE_TIME_CODE: ("code",)}
 

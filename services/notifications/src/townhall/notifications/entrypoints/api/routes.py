@@ -29,7 +29,7 @@ _CHANNEL = {"email": "Email", "sms": "Text message", "letter": "Letter"}
 
 @router.get(
     "/residents/{resident_id}/preferences",
-    responses=problems(401, 403),
+    responses=problems(401, 403, 422),
 )
 async def read_preferences(resident_id: ReadsPreferences, session: Session) -> PreferencesOut:
     prefs = await PreferenceRepository(session).get(resident_id)
