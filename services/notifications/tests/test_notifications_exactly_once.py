@@ -131,6 +131,21 @@ async def test_a_malformed_event_of_a_kind_it_reads_is_dead_lettered(
     assert await _count(started) == 0
 
 
+async def test_a_code_sealed_under_another_key_is_dead_lettered_not_sent(
+    started: Notifications, keys: FakeDataKeys
+) -> None:
+    applier, decisions = _applier(started)
+    resident = uuid.uuid4()
+    forged = code_issued(keys, uuid.uuid4(), "sms", "+447700900123", "111111")
+    forged = forged.model_copy(update={"data": {**forged.data, "resident_id": str(resident)}})
+    await applier.apply(_deliveries(decisions, [forged]))
+    async with started.runtime.sessions() as session:
+        [kept] = await dead_letters.waiting(session, GROUP)
+    assert "DecryptionError" in kept.reason
+    assert "111111" not in kept.reason
+    assert await _count(started) == 0
+
+
 async def test_events_it_has_no_rule_for_are_applied_and_ignored(started: Notifications) -> None:
     applier, decisions = _applier(started)
     other = case_submitted(uuid.uuid4()).model_copy(

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 
 from townhall.notifications.adapters.mailbox import MailboxRepository
-from townhall.notifications.adapters.repository import PreferenceRepository
 from townhall.notifications.domain import commands
 from townhall.notifications.entrypoints.api.access_table import ACCESS
 from townhall.notifications.entrypoints.api.dependencies import (
@@ -21,6 +20,7 @@ from townhall.notifications.entrypoints.api.dependencies import (
     Session,
 )
 from townhall.notifications.entrypoints.api.schemas import PreferencesIn, PreferencesOut, Receipt
+from townhall.notifications.views import preferences_of
 from townhall.runtime.openapi import problems
 
 router = APIRouter()
@@ -32,15 +32,7 @@ _CHANNEL = {"email": "Email", "sms": "Text message", "letter": "Letter"}
     responses=problems(401, 403, 422),
 )
 async def read_preferences(resident_id: ReadsPreferences, session: Session) -> PreferencesOut:
-    prefs = await PreferenceRepository(session).get(resident_id)
-    if prefs is None:
-        return PreferencesOut(resident_id=resident_id)
-    return PreferencesOut(
-        resident_id=resident_id,
-        channels=list(prefs.channels),
-        language=prefs.language,
-        non_essential=prefs.non_essential,
-    )
+    return PreferencesOut.model_validate(await preferences_of(session, resident_id))
 
 
 @router.put(
