@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import structlog
 
@@ -98,8 +99,16 @@ async def dispatch_due(
             await _send(each, sender, rulebook, clock)
 
     await asyncio.gather(*(send(p) for p in pending if p.route is not None))
+    return await _settle(due, claims, uow_factory)
+
+
+async def _settle(
+    due: list[Notification], claims: dict[UUID, int], uow_factory: Callable[[], UnitOfWork]
+) -> int:
+    """Record every outcome and its event in one transaction, each only while its claim
+    still holds; how many were sent."""
     sent = 0
-    async with uow_factory() as work:  # the outcomes and their events, together
+    async with uow_factory() as work:
         for notification in due:
             if await work.notifications.settle(notification, claims[notification.id]):
                 work.notifications.seen.append(notification)

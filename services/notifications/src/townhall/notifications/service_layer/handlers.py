@@ -20,7 +20,7 @@ from townhall.notifications.domain import commands
 from townhall.notifications.domain.contacts import learn
 from townhall.notifications.domain.exceptions import UnknownNotificationError
 from townhall.notifications.domain.model import Notification, Preferences
-from townhall.notifications.domain.rules import RuleBook
+from townhall.notifications.domain.rules import Rule, RuleBook
 from townhall.notifications.service_layer import fields
 from townhall.notifications.service_layer.unit_of_work import UnitOfWork
 from townhall.runtime.clock import Clock
@@ -62,34 +62,43 @@ async def notify_about(
     added = 0
     async with uow:
         for rule in rules:
-            used = rulebook.template(rule.template).fields()  # no more than it needs
-            offered = fields.personalisation(cmd.event_type, cmd.data, opened)
-            payload: dict[str, Any] = {
-                "personalisation": {k: v for k, v in offered.items() if k in used}
-            }
-            if rule.recipient == "destination":
-                payload["channel"], payload["to"] = (
-                    cmd.data.get("channel"),
-                    opened.get("destination"),
-                )
-            notification = Notification(
-                id=uuid.uuid4(),
-                event_id=cmd.event_id,
-                rule=rule.name,
-                resident_id=resident_id,
-                cause_type=cmd.event_type,
-                domain=cmd.domain,
-                sensitivity=cmd.sensitivity,
-                case_reference=_case_reference(cmd),
-                sealed=seal(payload, key, context=context),
-                not_before=clock(),
-            )
-            if await uow.notifications.add(notification):
+            sealed = seal(_payload(cmd, rule, rulebook, opened), key, context=context)
+            if await uow.notifications.add(_notification(cmd, rule, resident_id, sealed, clock)):
                 added += 1
             else:
                 _skip("duplicate", rule=rule.name, event_id=cmd.event_id)
         await uow.commit()
     return added
+
+
+def _payload(
+    cmd: commands.NotifyAbout, rule: Rule, rulebook: RuleBook, opened: dict[str, Any]
+) -> dict[str, Any]:
+    """What the message will say (only the fields its template names) and, for a rule
+    sending where the event says, where."""
+    used = rulebook.template(rule.template).fields()
+    offered = fields.personalisation(cmd.event_type, cmd.data, opened)
+    payload: dict[str, Any] = {"personalisation": {k: v for k, v in offered.items() if k in used}}
+    if rule.recipient == "destination":
+        payload["channel"], payload["to"] = cmd.data.get("channel"), opened.get("destination")
+    return payload
+
+
+def _notification(
+    cmd: commands.NotifyAbout, rule: Rule, resident_id: UUID, sealed: str, clock: Clock
+) -> Notification:
+    return Notification(
+        id=uuid.uuid4(),
+        event_id=cmd.event_id,
+        rule=rule.name,
+        resident_id=resident_id,
+        cause_type=cmd.event_type,
+        domain=cmd.domain,
+        sensitivity=cmd.sensitivity,
+        case_reference=_case_reference(cmd),
+        sealed=sealed,
+        not_before=clock(),
+    )
 
 
 def _case_reference(cmd: commands.NotifyAbout) -> str | None:
