@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -51,6 +52,15 @@ def keys() -> FakeDataKeys:
 @pytest.fixture
 async def started(database_url: str, keys: FakeDataKeys) -> AsyncIterator[Notifications]:
     service = _service(database_url, keys, FakeSender())
+    await service.runtime.start()
+    yield service
+    await service.runtime.stop()
+
+
+@pytest.fixture
+async def on_sqlite(tmp_path: Path, keys: FakeDataKeys) -> AsyncIterator[Notifications]:
+    """For what does not depend on the store (dead letters, ignoring): SQLite only."""
+    service = _service(f"sqlite+aiosqlite:///{tmp_path / 'n.db'}", keys, FakeSender())
     await service.runtime.start()
     yield service
     await service.runtime.stop()
@@ -119,40 +129,40 @@ async def test_every_event_twice_and_a_restart_still_send_each_message_once(
 
 
 async def test_a_malformed_event_of_a_kind_it_reads_is_dead_lettered(
-    started: Notifications,
+    on_sqlite: Notifications,
 ) -> None:
-    applier, decisions = _applier(started)
+    applier, decisions = _applier(on_sqlite)
     good = case_submitted(uuid.uuid4())
     bad = good.model_copy(update={"id": "bad-1", "data": {**good.data, "resident_id": "nobody"}})
     await applier.apply(_deliveries(decisions, [bad]))
-    async with started.runtime.sessions() as session:
+    async with on_sqlite.runtime.sessions() as session:
         [kept] = await dead_letters.waiting(session, GROUP)
     assert "resident_id" in kept.reason
-    assert await _count(started) == 0
+    assert await _count(on_sqlite) == 0
 
 
 async def test_a_code_sealed_under_another_key_is_dead_lettered_not_sent(
-    started: Notifications, keys: FakeDataKeys
+    on_sqlite: Notifications, keys: FakeDataKeys
 ) -> None:
-    applier, decisions = _applier(started)
+    applier, decisions = _applier(on_sqlite)
     resident = uuid.uuid4()
     forged = code_issued(keys, uuid.uuid4(), "sms", "+447700900123", "111111")
     forged = forged.model_copy(update={"data": {**forged.data, "resident_id": str(resident)}})
     await applier.apply(_deliveries(decisions, [forged]))
-    async with started.runtime.sessions() as session:
+    async with on_sqlite.runtime.sessions() as session:
         [kept] = await dead_letters.waiting(session, GROUP)
     assert "DecryptionError" in kept.reason
     assert "111111" not in kept.reason
-    assert await _count(started) == 0
+    assert await _count(on_sqlite) == 0
 
 
-async def test_events_it_has_no_rule_for_are_applied_and_ignored(started: Notifications) -> None:
-    applier, decisions = _applier(started)
+async def test_events_it_has_no_rule_for_are_applied_and_ignored(on_sqlite: Notifications) -> None:
+    applier, decisions = _applier(on_sqlite)
     other = case_submitted(uuid.uuid4()).model_copy(
         update={"type": "townhall.booking.slot.opened.v1", "data": {"anything": 1}}
     )
     await applier.apply(_deliveries(decisions, [other]))
-    assert await _count(started) == 0
+    assert await _count(on_sqlite) == 0
 
 
 async def test_migrations_match_the_tables(database_url: str) -> None:
