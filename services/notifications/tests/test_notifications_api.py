@@ -10,6 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from townhall.notifications.adapters.orm import contacts, mailbox, notifications, preferences
 from townhall.notifications.domain.commands import DispatchDue
 from townhall.notifications.entrypoints.api.access_table import ACCESS
 from townhall.notifications.entrypoints.consumer import Decisions
@@ -18,6 +19,7 @@ from townhall.notifications.testing import (
     case_submitted,
     code_issued,
     contact_points,
+    erased,
     services_of,
 )
 from townhall.runtime.outbox import EventContext
@@ -219,3 +221,26 @@ async def test_the_mailbox_page_shows_each_message_as_the_resident_gets_it(
     assert page.status_code == 200
     assert "We have received your request PC-2026-000123" in page.text
     assert "ada@example.test" in page.text
+
+
+async def test_erasure_leaves_nothing_readable_about_the_resident(
+    http: httpx.AsyncClient, keys: FakeDataKeys, issuer: TestIssuer
+) -> None:
+    resident = uuid.uuid4()
+    me = _bearer(issuer.resident(str(resident)))
+    put = await http.put(f"/residents/{resident}/preferences", json={"language": "cy"}, headers=me)
+    assert put.status_code == 200
+    await _consume(http, contact_points(keys, resident, email="gone@example.test"))
+    await _consume(http, case_submitted(resident, "PC-2026-000001"))
+    assert len((await http.get("/dev/mailbox/messages")).json()["messages"]) == 1
+    services = services_of(http)
+    waiting = Decisions(services.bus, services.rulebook).to_command(
+        case_submitted(resident, "PC-2026-000002")
+    )
+    await services.bus.handle(waiting, EventContext("test"))  # recorded, not yet sent
+    await _consume(http, erased(resident))
+    async with services.runtime.sessions() as session:
+        for table in (contacts, preferences, mailbox):
+            assert (await session.execute(select(table))).all() == []
+        sealed = (await session.execute(select(notifications.c.sealed))).scalars().all()
+    assert sealed == [None, None]
