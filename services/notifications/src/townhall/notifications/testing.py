@@ -14,6 +14,7 @@ from townhall.notifications.bootstrap import Notifications, bootstrap
 from townhall.notifications.config import NotificationsSettings
 from townhall.notifications.domain import commands
 from townhall.notifications.domain.rules import RuleBook
+from townhall.notifications.entrypoints.consumer import Decisions
 from townhall.notifications.fakes import FakeSender, FakeUnitOfWork, Store
 from townhall.notifications.service_layer.senders import Sender
 from townhall.runtime.clock import ManualClock
@@ -153,8 +154,6 @@ class Harness:
 
     async def consume(self, *envelopes: Envelope) -> None:
         """What the consumer does with each (in a fake transaction of its own)."""
-        from townhall.notifications.entrypoints.consumer import Decisions
-
         decisions = Decisions(self.service.bus, self.service.rulebook)
         for each in envelopes:
             command = decisions.to_command(each)
