@@ -17,5 +17,8 @@ _CONTRACTS: dict[type, type[contracts.NotificationEvent]] = {
 
 def to_contract(event: events.DomainEvent) -> Contract:
     contract = _CONTRACTS[type(event)]
-    summary = contract.summary_of(event.channel, event.case_reference)
-    return contract(**asdict(event), summary=summary)
+    fields = asdict(event.about)
+    if isinstance(event, events.NotificationFailed):
+        fields["reason"] = event.reason
+    summary = contract.summary_of(event.about.channel, event.about.case_reference)
+    return contract(**fields, summary=summary)

@@ -7,7 +7,9 @@ from uuid import UUID
 
 
 @dataclass(frozen=True)
-class _About:
+class About:
+    """Which notification, for whom, on which channel, caused by what."""
+
     notification_id: UUID
     resident_id: UUID
     rule: str
@@ -19,19 +21,24 @@ class _About:
 
 
 @dataclass(frozen=True)
-class NotificationSent(_About):
+class NotificationSent:
     """The sender accepted it (Notify, or the development mailbox)."""
 
+    about: About
+
 
 @dataclass(frozen=True)
-class NotificationDelivered(_About):
+class NotificationDelivered:
     """The provider says it reached the resident."""
 
+    about: About
+
 
 @dataclass(frozen=True)
-class NotificationFailed(_About):
+class NotificationFailed:
     """It did not reach them: a delivery receipt's failure, a refusal, or no contact."""
 
+    about: About
     reason: str
 
 

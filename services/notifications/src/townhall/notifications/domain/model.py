@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from townhall.notifications.domain import events
+from townhall.notifications.domain.events import About
 from townhall.notifications.domain.exceptions import InvalidPreferencesError
 from townhall.notifications.domain.rules import CHANNELS, LANGUAGES
 
@@ -43,17 +44,17 @@ class Notification:
     provider_id: str | None = None
     events: list[events.DomainEvent] = field(default_factory=list, repr=False)
 
-    def _about(self) -> dict[str, object]:
-        return {
-            "notification_id": self.id,
-            "resident_id": self.resident_id,
-            "rule": self.rule,
-            "channel": self.channel or "none",
-            "cause_type": self.cause_type,
-            "case_reference": self.case_reference,
-            "domain": self.domain,
-            "sensitivity": self.sensitivity,
-        }
+    def _about(self) -> About:
+        return About(
+            notification_id=self.id,
+            resident_id=self.resident_id,
+            rule=self.rule,
+            channel=self.channel or "none",
+            cause_type=self.cause_type,
+            case_reference=self.case_reference,
+            domain=self.domain,
+            sensitivity=self.sensitivity,
+        )
 
     def claim(self, now: datetime, lease: timedelta) -> None:
         """Being sent now; if this process dies, another may look again after ``lease``."""
@@ -70,12 +71,12 @@ class Notification:
     def sent(self, channel: str, provider_id: str) -> None:
         self.status, self.channel, self.provider_id = SENT, channel, provider_id
         self.sealed = None
-        self.events.append(events.NotificationSent(**self._about()))  # type: ignore[arg-type]
+        self.events.append(events.NotificationSent(self._about()))
 
     def fail(self, reason: str, channel: str | None = None) -> None:
         self.status, self.channel = FAILED, channel or self.channel
         self.sealed = None
-        self.events.append(events.NotificationFailed(**self._about(), reason=reason))  # type: ignore[arg-type]
+        self.events.append(events.NotificationFailed(self._about(), reason))
 
     def cancel(self) -> None:
         """The resident was erased before it went: nothing is sent, nothing is told."""
@@ -91,7 +92,7 @@ class Notification:
             return False
         if status == "delivered":
             self.status = DELIVERED
-            self.events.append(events.NotificationDelivered(**self._about()))  # type: ignore[arg-type]
+            self.events.append(events.NotificationDelivered(self._about()))
         else:
             self.fail(status)
         return True
