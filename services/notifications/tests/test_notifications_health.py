@@ -2,8 +2,8 @@
 
 import httpx
 
-from townhall.notifications.app import create
 from townhall.notifications.config import NotificationsSettings
+from townhall.notifications.entrypoints.api.app import create
 
 
 async def test_notifications_reports_healthy_and_serves_its_openapi_document() -> None:

@@ -1,4 +1,3 @@
-"""Townhall notifications service.
-
-Its issue has not landed yet: it serves /healthz, /readyz and /metrics only.
-"""
+"""Townhall notifications service: rules and templates a council edits, English and
+Welsh, by email, text and letter through GOV.UK Notify (or a development mailbox),
+exactly once per event, rule and recipient, with delivery receipts on the timeline."""

@@ -1,7 +1,7 @@
 """`python -m townhall.notifications`: run the service."""
 
-from townhall.notifications.app import create
 from townhall.notifications.config import NotificationsSettings
+from townhall.notifications.entrypoints.api.app import create
 from townhall.runtime.service import serve
 
 

@@ -1,0 +1,91 @@
+"""Other services' events → notifications: the "notifications" consumer group.
+
+Every event a rule names becomes a :class:`NotifyAbout`; identity's events about a
+resident's contact points, addresses and language teach this service how to reach
+them; an erasure forgets it. Consumers never import producer code: the envelope's
+type, data, domain and sensitivity are all it reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from townhall.notifications.domain import commands
+from townhall.notifications.domain.exceptions import NotificationsError
+from townhall.notifications.domain.rules import RuleBook
+from townhall.notifications.service_layer.unit_of_work import Bus
+from townhall.runtime.crypto import DecryptionError
+from townhall.runtime.errors import PoisonMessageError
+from townhall.runtime.outbox import EventContext
+from townhall.runtime.service import ConsumerSpec
+from townhall.schemas.envelope import Envelope
+from townhall.schemas.registry import EVENT_TYPES, parse_event
+
+GROUP = "notifications"
+TOPICS = ("cases.events", "identity.events", "booking.events", "payments.events")
+RESIDENT_ERASED = "townhall.identity.resident.erased.v1"
+CONTACT_EVENTS = (
+    "townhall.identity.resident.registered.v1",
+    "townhall.identity.resident.details_changed.v1",
+    "townhall.identity.resident.moved.v1",
+    "townhall.identity.resident.contact_points_changed.v1",
+)
+
+
+class _About(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    resident_id: UUID
+    personal_data: str | None = None
+
+
+class Decisions:
+    """The batch handler: each event through the bus in the consumer's transaction, so
+    the notifications it records and the dedupe record commit together."""
+
+    def __init__(self, bus: Bus, rulebook: RuleBook):
+        self.bus, self.rulebook = bus, rulebook
+
+    def to_command(self, envelope: Envelope) -> object | None:
+        if envelope.type in self.rulebook.event_types:
+            return commands.NotifyAbout(
+                envelope.id,
+                envelope.type,
+                envelope.data,
+                envelope.domain,
+                envelope.sensitivity.value,
+            )
+        if envelope.type == RESIDENT_ERASED:
+            return commands.EraseResident(_About.model_validate(envelope.data).resident_id)
+        if envelope.type in CONTACT_EVENTS:
+            about = _About.model_validate(envelope.data)
+            if about.personal_data:
+                return commands.LearnContacts(about.resident_id, about.personal_data)
+        return None
+
+    def validate(self, envelope: Envelope) -> Any:
+        """Malformed events of the kinds it reads are dead-lettered with the reason;
+        types it does not know (another service's newer ones) pass, to be ignored."""
+        if envelope.type in EVENT_TYPES:
+            parse_event(envelope.type, envelope.data)
+        return self.to_command(envelope)
+
+    async def __call__(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        for envelope in envelopes:
+            command = self.to_command(envelope)
+            if command is None:
+                continue
+            context = EventContext(envelope.correlationid, causation_id=envelope.id)
+            uow = self.bus.uow_factory().joining(session)
+            try:
+                await self.bus.handle(command, context, uow)
+            except (NotificationsError, DecryptionError, ValueError) as exc:
+                raise PoisonMessageError(f"{type(exc).__name__}: {exc}") from exc
+
+    def spec(self) -> ConsumerSpec:
+        return ConsumerSpec(GROUP, TOPICS, self, self.validate)

@@ -1,0 +1,121 @@
+"""Rules and templates are files a council edits; a bad one stops the service at start-up
+with an error naming the file and the field, never at send time."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from townhall.notifications.adapters.notify import check_notify_ids
+from townhall.notifications.adapters.rulebook import BUNDLED, load_rulebook
+from townhall.notifications.bootstrap import bootstrap
+from townhall.notifications.domain.exceptions import RuleBookError
+from townhall.notifications.testing import settings_for
+
+
+@pytest.fixture
+def council(tmp_path: Path) -> Path:
+    """A copy of the bundled rules and templates, to edit."""
+    for folder in ("rules", "templates"):
+        shutil.copytree(BUNDLED / folder, tmp_path / folder)
+    return tmp_path
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_the_bundled_rules_cover_cases_and_identitys_codes() -> None:
+    book = load_rulebook()
+    assert book.event_types == {
+        "townhall.cases.case.submitted.v1",
+        "townhall.cases.case.status_changed.v1",
+        "townhall.cases.case.update_posted.v1",
+        "townhall.identity.one_time_code.issued.v1",
+    }
+    for template in book.templates.values():
+        for by_language in template.wordings.values():
+            assert set(by_language) == {"en", "cy"}
+
+
+def test_a_rule_for_an_unknown_event_type_is_refused(council: Path) -> None:
+    _edit(council / "rules/case_submitted.yaml", "case.submitted.v1", "case.submited.v1")
+    with pytest.raises(RuleBookError, match=r"^case_submitted.yaml: event: unknown event type"):
+        load_rulebook(council)
+
+
+def test_a_template_naming_a_field_the_event_does_not_carry_is_refused(council: Path) -> None:
+    _edit(council / "templates/case_submitted.yaml", "Diolch.", "Diolch ((given_name)).")
+    with pytest.raises(RuleBookError) as refused:
+        load_rulebook(council)
+    assert str(refused.value).startswith("case_submitted.yaml → case_submitted.yaml: email.cy:")
+    assert "((given_name)) is not a field townhall.cases.case.submitted.v1 carries" in str(
+        refused.value
+    )
+
+
+def test_a_sealed_field_is_not_offered_to_templates(council: Path) -> None:
+    _edit(council / "templates/case_update_posted.yaml", "Sign in to read it.", "((text))")
+    with pytest.raises(RuleBookError, match=r"sms.en: \(\(text\)\) is not a field"):
+        load_rulebook(council)
+
+
+def test_a_template_without_its_welsh_version_is_refused(council: Path) -> None:
+    path = council / "templates/one_time_code.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.index("  cy:", text.index("sms:"))], encoding="utf-8")
+    with pytest.raises(RuleBookError, match=r"^one_time_code.yaml: sms.cy: missing Welsh version"):
+        load_rulebook(council)
+
+
+def test_a_rule_naming_a_missing_template_is_refused(council: Path) -> None:
+    _edit(council / "rules/case_submitted.yaml", "template: case_submitted", "template: nope")
+    with pytest.raises(RuleBookError, match=r"^case_submitted.yaml: template: no template 'nope'"):
+        load_rulebook(council)
+
+
+def test_a_rule_using_a_channel_its_template_lacks_is_refused(council: Path) -> None:
+    _edit(council / "rules/one_time_code.yaml", "[email, sms]", "[email, sms, letter]")
+    with pytest.raises(RuleBookError, match=r"^one_time_code.yaml: channels: .* no letter"):
+        load_rulebook(council)
+
+
+def test_an_email_without_a_subject_is_refused(council: Path) -> None:
+    _edit(
+        council / "templates/case_status_changed.yaml",
+        '    subject: "Your request ((reference)) has moved on"\n',
+        "",
+    )
+    with pytest.raises(RuleBookError, match=r"^case_status_changed.yaml: email.en.subject"):
+        load_rulebook(council)
+
+
+def test_an_unknown_rule_field_is_refused(council: Path) -> None:
+    _edit(council / "rules/case_submitted.yaml", "urgent: false", "urgnet: false")
+    with pytest.raises(RuleBookError, match=r"^case_submitted.yaml: urgnet: unknown field"):
+        load_rulebook(council)
+
+
+def test_the_service_refuses_to_start_on_a_bad_file(council: Path) -> None:
+    _edit(council / "rules/case_submitted.yaml", "recipient: resident", "recipient: officer")
+    with pytest.raises(RuleBookError, match=r"case_submitted.yaml: recipient"):
+        bootstrap(settings_for(rules_dir=council))
+
+
+def test_sending_through_notify_needs_every_template_id() -> None:
+    with pytest.raises(
+        RuleBookError, match=r"^case_status_changed.yaml: email.notify_id.en: needed"
+    ):
+        check_notify_ids(load_rulebook())
+
+
+def test_a_destination_only_events_that_name_one_can_have(council: Path) -> None:
+    _edit(council / "rules/case_submitted.yaml", "recipient: resident", "recipient: destination")
+    with pytest.raises(
+        RuleBookError, match=r"^case_submitted.yaml: recipient: .* names no destination"
+    ):
+        load_rulebook(council)
