@@ -176,11 +176,11 @@ def demo_service_secret(var_dir: Path) -> str:
 
 def demo_matching_environment(name: str, secret: str, urls: Mapping[str, str]) -> dict[str, str]:
     """On the embedded default, wire cases to identity's matcher and residents' data keys
-    (it seals what is written about them) and resident-view to the data keys (it opens
-    them), each with its demo client."""
+    (it seals what is written about them), and resident-view and notifications to the
+    data keys (they open them), each with its demo client."""
     if name == "identity":
         return {"IDENTITY_DEMO_SERVICE_SECRET": secret}
-    if name in ("cases", "resident-view") and "identity" in urls:
+    if name in ("cases", "resident-view", "notifications") and "identity" in urls:
         return {
             "IDENTITY_URL": urls["identity"],
             "IDENTITY_CLIENT_ID": name,

@@ -40,6 +40,8 @@ DEMO_SERVICE_CLIENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("cases", ("residents:match", "pii:read")),
     # resident-view opens residents' sealed data (names for search, case text)
     ("resident-view", ("pii:read",)),
+    # notifications opens what it keeps sealed to reach residents (contact points, codes)
+    ("notifications", ("pii:read",)),
 )
 
 DEMO_RESIDENTS: tuple[tuple[str, str, str], ...] = (
