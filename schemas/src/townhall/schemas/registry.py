@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from townhall.schemas.events import cases, identity
+from townhall.schemas.events import cases, identity, payments
 from townhall.schemas.events.base import DomainEvent
 
-_MODULES = (identity, cases)
+_MODULES = (identity, cases, payments)
 
 
 class UnknownEventTypeError(LookupError):
