@@ -6,14 +6,20 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
+from sqlalchemy import func, select
+
+from townhall.payments.adapters.orm import payments, refunds
 from townhall.payments.adapters.sandbox import SandboxProvider
 from townhall.payments.bootstrap import Payments, bootstrap
 from townhall.payments.config import PaymentsSettings
 from townhall.payments.domain import commands
+from townhall.payments.entrypoints.api.dependencies import services_of
 from townhall.payments.fakes import FakeUnitOfWork, PaymentsStore
 from townhall.runtime.clock import ManualClock
 from townhall.runtime.outbox import EventContext
 from townhall.runtime.settings import KafkaSettings
+from townhall.runtime.tables import outbox
 from townhall.runtime.testkit.fakes import FakeOutbox
 from townhall.schemas.envelope import Envelope
 
@@ -107,3 +113,30 @@ def harness(**overrides: Any) -> Harness:
         clock=clock,
     )
     return Harness(built, store, outbox, clock)
+
+
+# --- API tests -------------------------------------------------------------------
+
+
+def services(client: httpx.AsyncClient) -> Payments:
+    return services_of(client.app)  # type: ignore[attr-defined]
+
+
+async def counts(client: httpx.AsyncClient) -> dict[str, int]:
+    """Rows in each table a write could touch."""
+    found: dict[str, int] = {}
+    async with services(client).runtime.sessions() as session:
+        for table in (payments, refunds, outbox):
+            query = select(func.count()).select_from(table)
+            found[table.name] = (await session.execute(query)).scalar_one()
+    return found
+
+
+async def envelopes(client: httpx.AsyncClient) -> list[Envelope]:
+    async with services(client).runtime.sessions() as session:
+        rows = (await session.execute(select(outbox.c.envelope).order_by(outbox.c.sequence))).all()
+    return [Envelope.model_validate_json(r[0]) for r in rows]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

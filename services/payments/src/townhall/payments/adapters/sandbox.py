@@ -50,7 +50,7 @@ class UnknownTestCardError(ValueError):
 
 
 @dataclass
-class _Charge:
+class Charge:
     payment: NewPayment
     provider_id: str
     created_at: datetime
@@ -74,7 +74,7 @@ class SandboxProvider:
     def __init__(self, base_url: str, *, clock: Clock = utc_now):
         self.base_url = base_url.rstrip("/")
         self.clock = clock
-        self.charges: dict[str, _Charge] = {}
+        self.charges: dict[str, Charge] = {}
         self.by_key: dict[str, str] = {}
         self.listener: Listener | None = None
 
@@ -83,7 +83,7 @@ class SandboxProvider:
         if known is not None:
             return self._view(self.charges[known])
         provider_id = secrets.token_hex(13)
-        charge = _Charge(
+        charge = Charge(
             payment, provider_id, self.clock(), f"{self.base_url}/sandbox/card/{provider_id}"
         )
         charge.history.append(ProviderEvent("created", charge.created_at))
@@ -119,13 +119,13 @@ class SandboxProvider:
         return [r for r in found if start <= r.created_at < end]
 
     # The card page.
-    async def open_page(self, provider_id: str) -> _Charge:
+    async def open_page(self, provider_id: str) -> Charge:
         """The payer opened the card page: the payment has started."""
         charge = self._charge(provider_id)
         await self._move(charge, "started")
         return charge
 
-    async def pay(self, provider_id: str, card_number: str) -> _Charge:
+    async def pay(self, provider_id: str, card_number: str) -> Charge:
         """The payer submitted a card: its number picks the outcome, then is forgotten."""
         charge = self._charge(provider_id)
         outcome = TEST_CARDS.get("".join(card_number.split()))
@@ -137,26 +137,26 @@ class SandboxProvider:
         await self._move(charge, status, code, message)
         return charge
 
-    async def cancel(self, provider_id: str) -> _Charge:
+    async def cancel(self, provider_id: str) -> Charge:
         """The payer chose to cancel on the card page (GOV.UK Pay: failed, P0030)."""
         charge = self._charge(provider_id)
         await self._move(charge, "failed", "P0030", "Payment was cancelled by the user")
         return charge
 
-    def _charge(self, provider_id: str) -> _Charge:
+    def _charge(self, provider_id: str) -> Charge:
         charge = self.charges.get(provider_id)
         if charge is None:
             raise ProviderError(f"P0200: the sandbox has no payment {provider_id}")
         self._expire_if_due(charge)
         return charge
 
-    def _expire_if_due(self, charge: _Charge) -> None:
+    def _expire_if_due(self, charge: Charge) -> None:
         if charge.status not in FINISHED and self.clock() >= charge.created_at + EXPIRY:
             charge.status, charge.code, charge.message = "failed", EXPIRED, "Payment expired"
             charge.history.append(ProviderEvent("failed", self.clock()))
 
     async def _move(
-        self, charge: _Charge, status: str, code: str | None = None, message: str | None = None
+        self, charge: Charge, status: str, code: str | None = None, message: str | None = None
     ) -> None:
         if charge.status in FINISHED or charge.status == status:
             return
@@ -165,7 +165,7 @@ class SandboxProvider:
         if self.listener is not None:
             await self.listener(charge.provider_id, status, code, message)
 
-    def _view(self, charge: _Charge) -> ProviderPayment:
+    def _view(self, charge: Charge) -> ProviderPayment:
         return ProviderPayment(
             provider_id=charge.provider_id,
             status=charge.status,
