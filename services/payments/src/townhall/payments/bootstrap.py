@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,10 @@ from townhall.payments.adapters.govuk_pay import GovukPayProvider
 from townhall.payments.adapters.sandbox import SandboxProvider
 from townhall.payments.config import PaymentsSettings
 from townhall.payments.domain import commands
+from townhall.payments.domain.visits import RefundRule
 from townhall.payments.entrypoints.consumer import CaseFees
 from townhall.payments.entrypoints.poller import Poller
-from townhall.payments.service_layer import handlers, reconciliation, updates
+from townhall.payments.service_layer import handlers, reconciliation, updates, visits
 from townhall.payments.service_layer.providers import PaymentProvider
 from townhall.payments.service_layer.unit_of_work import Bus, UnitOfWork
 from townhall.runtime.clock import Clock, utc_now
@@ -40,6 +42,8 @@ COMMANDS: dict[type, Callable[..., Awaitable[Any]]] = {
     commands.ApplyProviderRefund: updates.apply_provider_refund,
     commands.CatchUp: updates.catch_up,
     commands.Reconcile: reconciliation.reconcile,
+    commands.RefundCancelledVisit: visits.refund_cancelled_visit,
+    commands.SendRefunds: visits.send_refunds,
 }
 
 
@@ -86,6 +90,13 @@ def payment_provider(
     )
 
 
+def refund_rules(settings: PaymentsSettings) -> dict[str, RefundRule]:
+    return {
+        code: RefundRule(timedelta(hours=r.cutoff_hours), r.before_percent, r.after_percent)
+        for code, r in settings.refund_rules.items()
+    }
+
+
 def bootstrap(
     settings: PaymentsSettings | None = None,
     *,
@@ -108,7 +119,7 @@ def bootstrap(
     bus = Bus(
         uow or unit_of_work,
         commands=COMMANDS,
-        dependencies={"clock": clock, "provider": provider},
+        dependencies={"clock": clock, "provider": provider, "rules": refund_rules(settings)},
     )
     if isinstance(provider, SandboxProvider):
         provider.listener = _told_by_sandbox(bus)

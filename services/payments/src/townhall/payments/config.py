@@ -10,7 +10,25 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import BaseModel, Field
+
 from townhall.runtime.settings import OptionalSecret, ServiceSettings
+
+
+class RefundRuleSetting(BaseModel):
+    """A type's refund when its booked visit is cancelled: ``before_percent`` of the fee
+    if cancelled at least ``cutoff_hours`` before the visit, else ``after_percent``."""
+
+    cutoff_hours: float = Field(ge=0)
+    before_percent: int = Field(default=100, ge=0, le=100)
+    after_percent: int = Field(default=0, ge=0, le=100)
+
+
+#: The shipped types with a fee and a booking: the whole fee back until a day before.
+DEFAULT_REFUND_RULES = {
+    "pest_control": RefundRuleSetting(cutoff_hours=24),
+    "bulky_waste": RefundRuleSetting(cutoff_hours=24),
+}
 
 
 class PaymentsSettings(ServiceSettings):
@@ -33,3 +51,8 @@ class PaymentsSettings(ServiceSettings):
     #: How often to ask the provider about payments open past their expiry (0: never).
     poll_interval_s: float = 60.0
     poll_batch_size: int = 100
+    #: Per service type (JSON, e.g. ``{"bulky_waste": {"cutoff_hours": 48}}``); a type
+    #: not named gets no automatic refund when its visit is cancelled.
+    refund_rules: dict[str, RefundRuleSetting] = Field(
+        default_factory=lambda: dict(DEFAULT_REFUND_RULES)
+    )

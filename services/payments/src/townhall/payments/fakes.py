@@ -104,6 +104,20 @@ class FakePaymentRepository(PaymentRepository):
     async def by_provider_id(self, provider_id: str) -> Payment | None:
         return self._find(lambda p: p.provider_id == provider_id)
 
+    async def succeeded_for(self, case_reference: str) -> Payment | None:
+        return self._find(lambda p: p.case_reference == case_reference and p.status == "success")
+
+    async def with_unsent_refunds(self, before: datetime, limit: int) -> list[Payment]:
+        found = [
+            p
+            for p in self.store.payments.values()
+            if any(
+                r.status == "submitted" and r.provider_refund_id is None and r.created_at < before
+                for r in p.refunds
+            )
+        ]
+        return [copy.deepcopy(p) for p in found[:limit]]
+
     async def paid(self, case_reference: str) -> bool:
         return any(
             p.case_reference == case_reference and p.status == "success"

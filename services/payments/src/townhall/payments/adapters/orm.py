@@ -58,6 +58,7 @@ refunds = Table(
     Column("id", Uuid, primary_key=True),
     Column("payment_id", Uuid, ForeignKey("payments.id"), nullable=False),
     Column("amount", Integer, nullable=False),
+    Column("available_before", Integer, nullable=False),
     Column("status", String(16), nullable=False),
     Column("requested_by", String(250), nullable=False),
     Column("reason", String(500), nullable=False),

@@ -121,6 +121,28 @@ class PaymentRepository:
     async def by_provider_id(self, provider_id: str) -> Payment | None:
         return await self._one(payments.c.provider_id == provider_id)
 
+    async def succeeded_for(self, case_reference: str) -> Payment | None:
+        """The case's payment that succeeded, if any."""
+        return await self._one(
+            (payments.c.case_reference == case_reference) & (payments.c.status == "success")
+        )
+
+    async def with_unsent_refunds(self, before: datetime, limit: int) -> list[Payment]:
+        """Payments with a refund requested before ``before`` never sent to the provider."""
+        query = (
+            select(refunds.c.payment_id)
+            .where(
+                refunds.c.status == "submitted",
+                refunds.c.provider_refund_id.is_(None),
+                refunds.c.created_at < before,
+            )
+            .distinct()
+            .limit(limit)
+        )
+        ids = list((await self.session.execute(query)).scalars())
+        found = [await self.get(payment_id) for payment_id in ids]
+        return [p for p in found if p is not None]
+
     async def paid(self, case_reference: str) -> bool:
         query = select(payments.c.id).where(
             payments.c.case_reference == case_reference, payments.c.status == "success"
@@ -185,6 +207,7 @@ def _refund_row(payment: Payment, refund: Refund) -> dict[str, Any]:
         "id": refund.id,
         "payment_id": payment.id,
         "amount": refund.amount,
+        "available_before": refund.available_before,
         "status": refund.status,
         "requested_by": refund.requested_by,
         "reason": refund.reason,

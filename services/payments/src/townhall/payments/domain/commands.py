@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
 
@@ -111,3 +111,20 @@ class Reconcile:
     """The day's payments and refunds against the provider's records."""
 
     day: date
+
+
+@dataclass(frozen=True)
+class RefundCancelledVisit:
+    """Booking says a case's visit was cancelled: refund by the type's rule."""
+
+    case_reference: str
+    appointment_id: str
+    starts_at: datetime | None
+    cancelled_at: datetime
+
+
+@dataclass(frozen=True)
+class SendRefunds:
+    """Send the provider refunds requested but never sent (the cancelled visits')."""
+
+    limit: int = 100

@@ -79,6 +79,8 @@ class Refund:
     amount: int
     requested_by: str
     created_at: datetime
+    #: What was left to refund before this one: what the provider is told it is.
+    available_before: int = 0
     status: str = "submitted"
     provider_refund_id: str | None = None
     finished_at: datetime | None = None
@@ -194,7 +196,14 @@ class Payment:
         return self.amount - sum(r.amount for r in self.refunds if r.counts)
 
     def request_refund(
-        self, refund_id: UUID, amount: int, claimed_available: int, *, by: str, now: datetime
+        self,
+        refund_id: UUID,
+        amount: int,
+        claimed_available: int,
+        *,
+        by: str,
+        now: datetime,
+        reason: str = "",
     ) -> Refund:
         """Take ``amount`` back, if the caller knew what was left (GOV.UK Pay's check)."""
         if self.status != "success":
@@ -206,14 +215,17 @@ class Payment:
             raise RefundAmountAvailableMismatchError(claimed_available, available)
         if amount > available:
             raise RefundTooLargeError(amount, available)
-        refund = Refund(refund_id, amount, by, now)
+        refund = Refund(refund_id, amount, by, now, available_before=available, reason=reason)
         self.refunds.append(refund)
         self.events.append(
             events.RefundRequested(
-                **self._about(amount=amount), refund_id=refund_id, requested_by=by
+                **self._about(amount=amount), refund_id=refund_id, requested_by=by, reason=reason
             )
         )
         return refund
+
+    def refund_by(self, requested_by: str) -> Refund | None:
+        return next((r for r in self.refunds if r.requested_by == requested_by), None)
 
     def refund(self, refund_id: UUID) -> Refund | None:
         return next((r for r in self.refunds if r.id == refund_id), None)

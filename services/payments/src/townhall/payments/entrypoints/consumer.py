@@ -1,14 +1,17 @@
-"""Learning case fees from cases: the "payments" consumer group.
+"""Learning case fees from cases, and cancelled visits from booking: the "payments"
+consumer group.
 
 Payments never asks the browser what a case costs: a case's fee, resident, service
 area and status come from cases' own events, parsed here into payments' reading of
 them (never cases' code). A submitted case records its fee; a status change keeps its
-status current, so a cancelled or closed case takes no payment.
+status current, so a cancelled or closed case takes no payment. A cancelled visit
+refunds the case's fee by its type's rule.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -24,9 +27,10 @@ from townhall.runtime.service import ConsumerSpec
 from townhall.schemas.envelope import Envelope
 
 GROUP = "payments"
-TOPICS = ("cases.events",)
+TOPICS = ("cases.events", "booking.events")
 CASE_SUBMITTED = "townhall.cases.case.submitted.v1"
 CASE_STATUS_CHANGED = "townhall.cases.case.status_changed.v1"
+APPOINTMENT_CANCELLED = "townhall.booking.appointment.cancelled.v1"
 
 
 class CaseSubmitted(BaseModel):
@@ -48,6 +52,14 @@ class CaseStatusChanged(BaseModel):
     to_status: str
 
 
+class AppointmentCancelled(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    case_reference: str
+    appointment_id: str
+    starts_at: datetime | None = None
+
+
 def to_command(envelope: Envelope) -> object | None:
     """The command an event asks for; None for types payments does not react to."""
     if envelope.type == CASE_SUBMITTED:
@@ -64,6 +76,11 @@ def to_command(envelope: Envelope) -> object | None:
     if envelope.type == CASE_STATUS_CHANGED:
         change = CaseStatusChanged.model_validate(envelope.data)
         return commands.RecordCaseStatus(change.reference, change.to_status)
+    if envelope.type == APPOINTMENT_CANCELLED:
+        visit = AppointmentCancelled.model_validate(envelope.data)
+        return commands.RefundCancelledVisit(
+            visit.case_reference, visit.appointment_id, visit.starts_at, envelope.time
+        )
     return None
 
 

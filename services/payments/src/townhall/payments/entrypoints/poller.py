@@ -1,5 +1,6 @@
-"""The poll that catches up when webhooks are late: every ``POLL_INTERVAL_S`` it asks
-the provider about payments still open past their expiry (see service_layer/updates.py).
+"""The poll: every ``POLL_INTERVAL_S`` it asks the provider about payments still open
+past their expiry, catching up when webhooks are late (service_layer/updates.py), and
+sends the refunds cancelled visits are owed (service_layer/visits.py).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import contextlib
 
 import structlog
 
-from townhall.payments.domain.commands import CatchUp
+from townhall.payments.domain.commands import CatchUp, SendRefunds
 from townhall.payments.service_layer.unit_of_work import Bus
 from townhall.runtime.outbox import EventContext
 
@@ -25,7 +26,8 @@ class Poller:
 
     async def poll_once(self) -> int:
         context = EventContext(correlation_id="payments-poll")
-        return int(await self.bus.handle(CatchUp(self.batch_size), context))
+        moved = int(await self.bus.handle(CatchUp(self.batch_size), context))
+        return moved + int(await self.bus.handle(SendRefunds(self.batch_size), context))
 
     async def start(self) -> None:
         if self.interval_s > 0:

@@ -145,7 +145,12 @@ async def refund_payment(
         if not permissions.may_act_on(cmd.actor, p.case_reference, resident, p.domain):
             raise NotPermittedError(f"you may not refund payments for {p.case_reference}")
         p.request_refund(
-            refund_id, cmd.amount, cmd.refund_amount_available, by=cmd.actor.label, now=clock()
+            refund_id,
+            cmd.amount,
+            cmd.refund_amount_available,
+            by=cmd.actor.label,
+            now=clock(),
+            reason=cmd.reason,
         )
         return True
 
@@ -154,12 +159,14 @@ async def refund_payment(
     try:
         made = await provider.refund(payment.provider_id, cmd.amount, cmd.refund_amount_available)
     except (ProviderError, RefundAmountAvailableMismatchError) as exc:
-        await _settle(uow, payment.id, refund_id, None, "error", clock, reason=str(exc))
+        await settle_refund(uow, payment.id, refund_id, None, "error", clock, reason=str(exc))
         raise
-    return await _settle(uow, payment.id, refund_id, made.provider_refund_id, made.status, clock)
+    return await settle_refund(
+        uow, payment.id, refund_id, made.provider_refund_id, made.status, clock
+    )
 
 
-async def _settle(
+async def settle_refund(
     uow: UnitOfWork,
     payment_id: uuid.UUID,
     refund_id: uuid.UUID,

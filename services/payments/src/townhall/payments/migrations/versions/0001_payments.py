@@ -74,6 +74,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), primary_key=True),
         sa.Column("payment_id", sa.Uuid(), sa.ForeignKey("payments.id"), nullable=False),
         sa.Column("amount", sa.Integer(), nullable=False),
+        sa.Column("available_before", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("requested_by", sa.String(250), nullable=False),
         sa.Column("reason", sa.String(500), nullable=False),
