@@ -156,6 +156,7 @@ async def test_the_card_page_takes_a_test_card_and_never_keeps_the_number(
     page = payment["next_url"].removeprefix("http://payments")
     shown = await http.get(page)
     assert shown.status_code == 200 and "4444333322221111" in shown.text
+    assert "form-action 'self'" in shown.headers["content-security-policy"]
     with capture_logs() as logs:
         unknown = await http.post(
             page, data={"card_number": "4111 1111 1111 1111", "action": "pay"}

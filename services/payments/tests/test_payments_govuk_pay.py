@@ -224,3 +224,18 @@ async def test_when_pay_cannot_be_reached_the_payment_is_an_error_and_the_caller
             f"/cases/{REFERENCE}/payments", headers=bearer(issuer.resident(str(RESIDENT)))
         )
         assert listed.json()[0]["state"]["status"] == "error"
+
+
+async def test_reading_an_open_payment_asks_pay_so_a_returning_payer_sees_the_outcome(
+    pay: Any,
+) -> None:
+    http, stub, issuer = pay
+    payment = await _created(http, stub, issuer)
+    stub.finish(_provider_id(stub), "success")  # the payer paid; no webhook yet
+    mine = bearer(issuer.resident(str(RESIDENT)))
+    shown = await http.get(f"/payments/{payment['payment_id']}", headers=mine)
+    assert shown.json()["state"]["status"] == "success"
+    assert (await envelopes(http))[-1].type == "townhall.payments.payment.succeeded.v1"
+    asked = len(stub.requests)
+    await http.get(f"/payments/{payment['payment_id']}", headers=mine)
+    assert len(stub.requests) == asked  # finished: not asked again

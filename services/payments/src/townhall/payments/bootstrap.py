@@ -41,6 +41,7 @@ COMMANDS: dict[type, Callable[..., Awaitable[Any]]] = {
     commands.ApplyProviderState: updates.apply_provider_state,
     commands.ApplyProviderRefund: updates.apply_provider_refund,
     commands.CatchUp: updates.catch_up,
+    commands.RefreshPayment: updates.refresh_payment,
     commands.Reconcile: reconciliation.reconcile,
     commands.RefundCancelledVisit: visits.refund_cancelled_visit,
     commands.SendRefunds: visits.send_refunds,
@@ -79,7 +80,8 @@ def payment_provider(
 ) -> PaymentProvider:
     """The provider the settings name; GOV.UK Pay needs its API key."""
     if settings.payment_provider == "sandbox":
-        return SandboxProvider(settings.public_url, clock=clock)
+        public_url = settings.service_urls.get("payments") or settings.public_url
+        return SandboxProvider(public_url, clock=clock)
     if settings.govuk_pay_api_key is None:
         raise ValueError("PAYMENT_PROVIDER=govuk_pay needs GOVUK_PAY_API_KEY")
     return GovukPayProvider(

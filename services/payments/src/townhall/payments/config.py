@@ -44,7 +44,8 @@ class PaymentsSettings(ServiceSettings):
     #: Pay-Signature is an HMAC-SHA256 of the body under this secret; unset: every
     #: webhook is refused.
     govuk_pay_webhook_signing_secret: OptionalSecret = None
-    #: Where payers reach this service (the sandbox's card page links are made from it).
+    #: Where payers reach this service (the sandbox's card page links are made from it);
+    #: ``SERVICE_URLS_JSON``'s ``payments`` wins when set (``townhall up`` sets it).
     public_url: str = "http://127.0.0.1:8004"
     #: Learn case fees from cases' events (consumer group "payments").
     consumers_enabled: bool = True

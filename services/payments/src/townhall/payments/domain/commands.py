@@ -128,3 +128,10 @@ class SendRefunds:
     """Send the provider refunds requested but never sent (the cancelled visits')."""
 
     limit: int = 100
+
+
+@dataclass(frozen=True)
+class RefreshPayment:
+    """Ask the provider where an open payment stands (the payer came back to us)."""
+
+    payment_id: UUID

@@ -79,3 +79,25 @@ async def _catch_up_one(
     if not changed and state.status not in ("success", "failed", "cancelled", "error"):
         log.warning("payment_open_past_expiry", payment_id=str(payment.id), status=state.status)
     return changed
+
+
+async def refresh_payment(
+    cmd: commands.RefreshPayment, uow: UnitOfWork, *, provider: PaymentProvider, clock: Clock
+) -> bool:
+    """GOV.UK Pay's advice when the payer returns: ask, do not wait for the webhook. A
+    provider that cannot answer now leaves the payment as it was."""
+    async with uow:
+        payment = await uow.payments.get(cmd.payment_id)
+    if payment is None or payment.finished or payment.provider_id is None:
+        return False
+    try:
+        state = await provider.get(payment.provider_id)
+    except ProviderError as exc:
+        log.warning("payment_refresh_failed", payment_id=str(payment.id), error=str(exc))
+        return False
+
+    def advance(p: Payment) -> bool:
+        return p.advance(state.status, clock(), code=state.code, message=state.message)
+
+    _, changed = await change_payment(uow, payment.id, advance)
+    return changed

@@ -83,10 +83,20 @@ async def list_payments(
 
 
 @router.get("/payments/{payment_id}", response_model=PaymentOut, responses=problems(404))
-async def show_payment(payment_id: UUID, session: Session, actor: ReadsPayment) -> PaymentOut:
+async def show_payment(
+    payment_id: UUID, session: Session, bus: Bus, context: Context, actor: ReadsPayment
+) -> PaymentOut:
+    """A payment as it stands; one still open is first asked about at the provider
+    (the payer has come back from its page: its webhook may not have arrived yet)."""
     payment = await views.payment(session, payment_id, actor)
     if payment is None:
         raise PaymentNotFoundError(str(payment_id))
+    if payment.finished:
+        return PaymentOut.of(payment)
+    await session.close()  # its connection back to the pool (SQLite's has one) meanwhile
+    if await bus.handle(commands.RefreshPayment(payment_id), context):
+        payment = await views.payment(session, payment_id, actor)
+        assert payment is not None
     return PaymentOut.of(payment)
 
 
