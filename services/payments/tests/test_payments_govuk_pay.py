@@ -144,6 +144,9 @@ async def test_a_webhook_for_an_unknown_payment_or_a_malformed_one_is_refused(pa
     assert (await deliver(http, body, sign(body))).status_code == 404
     junk = json.dumps({"hello": "world"}).encode()
     assert (await deliver(http, junk, sign(junk))).status_code == 422
+    odd, _ = stub.webhook(provider_id, SECRET)
+    odd = odd.replace(b'"created"', b'"paid"')
+    assert (await deliver(http, odd, sign(odd))).status_code == 422
     assert await counts(http) == before
 
 

@@ -12,11 +12,13 @@ from uuid import UUID
 @dataclass(frozen=True)
 class Actor:
     """Who asks: ``kind`` is resident, officer, service or anonymous; ``domains`` the
-    service areas an officer holds a role in."""
+    service areas an officer holds a role in; ``tracking`` the one request a resident's
+    tracking token is good for."""
 
     subject: str
     kind: str
     domains: frozenset[str] = frozenset()
+    tracking: str | None = None
 
     @property
     def label(self) -> str:

@@ -12,6 +12,7 @@ from townhall.payments.bootstrap import Payments
 from townhall.payments.domain.commands import Actor
 from townhall.payments.entrypoints.api.access_table import ACCESS
 from townhall.payments.service_layer.unit_of_work import Bus as PaymentsBus
+from townhall.runtime.access import tracking_reference
 from townhall.runtime.auth import Principal
 from townhall.runtime.logging import get_correlation_id, new_correlation_id
 from townhall.runtime.outbox import EventContext
@@ -43,7 +44,7 @@ def actor_of(principal: Principal | None) -> Actor:
     if principal is None:
         return Actor("anonymous", "anonymous")
     domains = frozenset(role.domain for role in principal.roles)
-    return Actor(principal.subject, principal.kind, domains)
+    return Actor(principal.subject, principal.kind, domains, tracking_reference(principal))
 
 
 def _acting(action: str) -> Callable[..., Awaitable[Actor]]:

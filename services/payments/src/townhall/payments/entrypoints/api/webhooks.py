@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from townhall.payments.adapters.govuk_pay import payment_of
 from townhall.payments.domain import commands
 from townhall.payments.domain.exceptions import PaymentNotFoundError
+from townhall.payments.domain.model import REFUND_STATUSES, STATUSES
 from townhall.payments.entrypoints.api.dependencies import (
     Bus,
     Context,
@@ -68,14 +69,17 @@ def _command(message: WebhookMessage) -> object:
     kind = message.resource_type.upper()
     if kind == "PAYMENT":
         state = payment_of(message.resource)
+        if state.status not in STATUSES:
+            raise ValueError(f"unknown payment status {state.status!r}")
         return commands.ApplyProviderState(
             state.provider_id, state.status, state.code, state.message
         )
     if kind == "REFUND":
         payment_id = message.resource.get("payment_id") or _linked_payment(message.resource)
-        return commands.ApplyProviderRefund(
-            str(payment_id), message.resource_id, str(message.resource["status"])
-        )
+        status = str(message.resource["status"])
+        if status not in REFUND_STATUSES:
+            raise ValueError(f"unknown refund status {status!r}")
+        return commands.ApplyProviderRefund(str(payment_id), message.resource_id, status)
     raise ValueError(f"unknown resource_type {message.resource_type!r}")
 
 
