@@ -242,3 +242,20 @@ async def test_reading_an_open_payment_asks_pay_so_a_returning_payer_sees_the_ou
     asked = len(stub.requests)
     await http.get(f"/payments/{payment['payment_id']}", headers=mine)
     assert len(stub.requests) == asked  # finished: not asked again
+
+
+async def test_the_poll_settles_a_refund_whose_webhook_never_came(pay: Any) -> None:
+    http, stub, issuer = pay
+    payment = await _created(http, stub, issuer)
+    provider_id = _provider_id(stub)
+    stub.finish(provider_id, "success")
+    await deliver(http, *stub.webhook(provider_id, SECRET))
+    officer = bearer(issuer.officer(("environmental_health", "officer")))
+    url = f"/payments/{payment['payment_id']}/refunds"
+    await http.post(url, json={"amount": FEE, "refund_amount_available": FEE}, headers=officer)
+    stub.payments[provider_id].refunds[0]["status"] = "success"
+    built = services(http)
+    assert await built.bus.handle(CatchUp(), CONTEXT) == 0  # not late yet
+    built.clock.advance(EXPIRY + timedelta(seconds=1))  # type: ignore[attr-defined]
+    assert await built.bus.handle(CatchUp(), CONTEXT) == 1
+    assert (await envelopes(http))[-1].type == "townhall.payments.refund.refunded.v1"

@@ -85,6 +85,8 @@ async def test_a_paid_payment_refunds_what_is_available_and_refuses_a_stale_amou
     assert (await pay.get(made.provider_id)).refund_amount_available == 6500
     refund = await pay.refund(made.provider_id, 1000, 6500)
     assert refund.amount == 1000 and refund.status in ("submitted", "success")
+    again = await pay.get_refund(made.provider_id, refund.provider_refund_id)
+    assert (again.amount, again.status) == (1000, refund.status)
     with pytest.raises(RefundAmountAvailableMismatchError):
         await pay.refund(made.provider_id, 1000, 6500)
     assert (await pay.get(made.provider_id)).refund_amount_available == 5500

@@ -107,6 +107,17 @@ class FakePaymentRepository(PaymentRepository):
     async def succeeded_for(self, case_reference: str) -> Payment | None:
         return self._find(lambda p: p.case_reference == case_reference and p.status == "success")
 
+    async def with_refunds_pending(self, before: datetime, limit: int) -> list[Payment]:
+        found = [
+            p
+            for p in self.store.payments.values()
+            if any(
+                r.status == "submitted" and r.provider_refund_id and r.created_at < before
+                for r in p.refunds
+            )
+        ]
+        return [copy.deepcopy(p) for p in found[:limit]]
+
     async def with_unsent_refunds(self, before: datetime, limit: int) -> list[Payment]:
         found = [
             p

@@ -10,6 +10,7 @@ It speaks Pay's documented shapes and checks requests as Pay does:
 * ``GET /v1/payments/{id}`` and ``…/events`` (``P0200``/``P0300`` when unknown);
 * ``POST /v1/payments/{id}/refunds``: both fields required (``P0601``), only a payment in
   ``success`` (``P0603``), ``refund_amount_available`` must match (412, ``P0604``);
+  ``GET …/refunds/{refund_id}`` (``P0700`` when unknown);
 * ``GET /v1/payments`` and ``GET /v1/refunds`` searches by ``from_date``/``to_date``.
 
 Errors are Pay's bodies: ``{"code": …, "description": …}`` (and ``field``). The test
@@ -143,6 +144,7 @@ class GovukPayStub:
         app.get("/v1/payments/{payment_id}")(self._get)
         app.get("/v1/payments/{payment_id}/events")(self._events)
         app.post("/v1/payments/{payment_id}/refunds")(self._refund)
+        app.get("/v1/payments/{payment_id}/refunds/{refund_id}")(self._get_refund)
         return app
 
     async def _create(self, request: Request) -> JSONResponse:
@@ -228,6 +230,13 @@ class GovukPayStub:
         }
         payment.refunds.append(refund)
         return JSONResponse(refund, status_code=202)
+
+    async def _get_refund(self, payment_id: str, refund_id: str) -> JSONResponse:
+        payment = self.payments.get(payment_id)
+        found = [r for r in (payment.refunds if payment else []) if r["refund_id"] == refund_id]
+        if not found:
+            return _error(404, "P0700", "Not found")
+        return JSONResponse(found[0])
 
     def _between(self, request: Request, moment: datetime) -> bool:
         start = datetime.fromisoformat(request.query_params["from_date"].replace("Z", "+00:00"))

@@ -113,6 +113,10 @@ class GovukPayProvider:
             raise RefundAmountAvailableMismatchError(refund_amount_available) from exc
         return refund_of(answer, provider_id)
 
+    async def get_refund(self, provider_id: str, provider_refund_id: str) -> ProviderRefund:
+        path = f"/v1/payments/{provider_id}/refunds/{provider_refund_id}"
+        return refund_of(await self._call("GET", path), provider_id)
+
     async def payments_between(self, start: datetime, end: datetime) -> list[ProviderPayment]:
         return [payment_of(r) for r in await self._search("/v1/payments", start, end)]
 

@@ -127,6 +127,22 @@ class PaymentRepository:
             (payments.c.case_reference == case_reference) & (payments.c.status == "success")
         )
 
+    async def with_refunds_pending(self, before: datetime, limit: int) -> list[Payment]:
+        """Payments with a refund sent before ``before`` the provider has not settled."""
+        query = (
+            select(refunds.c.payment_id)
+            .where(
+                refunds.c.status == "submitted",
+                refunds.c.provider_refund_id.is_not(None),
+                refunds.c.created_at < before,
+            )
+            .distinct()
+            .limit(limit)
+        )
+        ids = list((await self.session.execute(query)).scalars())
+        found = [await self.get(payment_id) for payment_id in ids]
+        return [p for p in found if p is not None]
+
     async def with_unsent_refunds(self, before: datetime, limit: int) -> list[Payment]:
         """Payments with a refund requested before ``before`` never sent to the provider."""
         query = (

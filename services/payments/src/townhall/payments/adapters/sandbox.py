@@ -111,6 +111,16 @@ class SandboxProvider:
         charge.refunds.append(refund)
         return refund
 
+    async def get_refund(self, provider_id: str, provider_refund_id: str) -> ProviderRefund:
+        found = [
+            r
+            for r in self._charge(provider_id).refunds
+            if r.provider_refund_id == provider_refund_id
+        ]
+        if not found:
+            raise ProviderError(f"P0700: the sandbox has no refund {provider_refund_id}")
+        return found[0]
+
     async def payments_between(self, start: datetime, end: datetime) -> list[ProviderPayment]:
         return [self._view(c) for c in self.charges.values() if start <= c.created_at < end]
 

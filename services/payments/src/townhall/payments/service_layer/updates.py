@@ -13,7 +13,7 @@ import structlog
 
 from townhall.payments.domain import commands
 from townhall.payments.domain.exceptions import PaymentNotFoundError, ProviderError
-from townhall.payments.domain.model import Payment
+from townhall.payments.domain.model import EXPIRY, Payment
 from townhall.payments.service_layer.changes import change_payment
 from townhall.payments.service_layer.providers import PaymentProvider
 from townhall.payments.service_layer.unit_of_work import UnitOfWork
@@ -52,15 +52,39 @@ async def apply_provider_refund(
 async def catch_up(
     cmd: commands.CatchUp, uow: UnitOfWork, *, provider: PaymentProvider, clock: Clock
 ) -> int:
-    """Ask the provider about each payment still open past its expiry; how many moved."""
+    """Ask the provider about each payment still open past its expiry, and each refund
+    it has not settled within the expiry time either; how many moved."""
     async with uow:
         overdue = await uow.payments.open_expired(clock(), cmd.limit)
+        refunding = await uow.payments.with_refunds_pending(clock() - EXPIRY, cmd.limit)
     moved = 0
     for payment in overdue:
         try:
             moved += await _catch_up_one(payment, uow, provider, clock)
         except ProviderError as exc:
             log.warning("payment_poll_failed", payment_id=str(payment.id), error=str(exc))
+    for payment in refunding:
+        moved += await _catch_up_refunds(payment, uow, provider, clock)
+    return moved
+
+
+async def _catch_up_refunds(
+    payment: Payment, uow: UnitOfWork, provider: PaymentProvider, clock: Clock
+) -> int:
+    moved = 0
+    assert payment.provider_id is not None, "a refunded payment reached the provider"
+    for refund in payment.refunds:
+        if refund.status != "submitted" or refund.provider_refund_id is None:
+            continue
+        try:
+            state = await provider.get_refund(payment.provider_id, refund.provider_refund_id)
+        except ProviderError as exc:
+            log.warning("refund_poll_failed", refund_id=str(refund.id), error=str(exc))
+            continue
+        command = commands.ApplyProviderRefund(
+            payment.provider_id, refund.provider_refund_id, state.status
+        )
+        moved += await apply_provider_refund(command, uow, clock=clock)
     return moved
 
 
