@@ -20,6 +20,7 @@ from townhall.payments.domain.commands import CatchUp
 from townhall.payments.domain.model import EXPIRY
 from townhall.payments.entrypoints.api.app import create
 from townhall.payments.entrypoints.api.dependencies import services_of
+from townhall.payments.entrypoints.poller import Poller
 from townhall.payments.testing import (
     CONTEXT,
     FEE,
@@ -259,3 +260,14 @@ async def test_the_poll_settles_a_refund_whose_webhook_never_came(pay: Any) -> N
     built.clock.advance(EXPIRY + timedelta(seconds=1))  # type: ignore[attr-defined]
     assert await built.bus.handle(CatchUp(), CONTEXT) == 1
     assert (await envelopes(http))[-1].type == "townhall.payments.refund.refunded.v1"
+
+
+async def test_one_replica_polls_at_a_time(pay: Any) -> None:
+    http, _stub, _issuer = pay
+    built = services(http)
+    other = Poller(built.bus, built.runtime.sessions, 60, clock=built.clock)
+    assert await built.poller.leads()
+    assert not await other.leads()
+    assert await other.poll_once() == 0
+    built.clock.advance(timedelta(minutes=3))  # type: ignore[attr-defined]
+    assert await other.leads()  # the first replica's lease ran out

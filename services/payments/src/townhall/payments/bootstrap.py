@@ -127,7 +127,9 @@ def bootstrap(
         provider.listener = _told_by_sandbox(bus)
     if settings.consumers_enabled:
         runtime.add(runtime.make_consumer(CaseFees(bus).spec()))
-    poller = Poller(bus, settings.poll_interval_s, settings.poll_batch_size)
+    poller = Poller(
+        bus, runtime.sessions, settings.poll_interval_s, settings.poll_batch_size, clock=clock
+    )
     return Payments(settings, runtime, bus, provider, poller, clock)
 
 
