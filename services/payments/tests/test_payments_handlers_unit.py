@@ -73,6 +73,17 @@ async def test_one_callers_key_never_meets_anothers() -> None:
     assert second.id != first.id
 
 
+async def test_starting_again_cancels_the_earlier_attempt_so_it_cannot_charge_twice() -> None:
+    h, first = await paying()
+    second = await h.handle(pay("key-2"))
+    assert h.store.payments[first.id].status == "cancelled"
+    assert h.store.payments[second.id].status == "created"
+    assert h.types() == ["payment.created.v1", "payment.created.v1", "payment.cancelled.v1"]
+    assert first.provider_id
+    await h.sandbox.pay(first.provider_id, SUCCEEDS)  # the old page cannot take a card now
+    assert h.store.payments[first.id].status == "cancelled"
+
+
 @pytest.mark.parametrize(
     ("setup", "command", "error"),
     [

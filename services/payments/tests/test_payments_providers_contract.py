@@ -92,6 +92,18 @@ async def test_a_paid_payment_refunds_what_is_available_and_refuses_a_stale_amou
     assert (await pay.get(made.provider_id)).refund_amount_available == 5500
 
 
+async def test_an_open_payment_can_be_cancelled_and_a_finished_one_cannot(
+    provider: tuple[PaymentProvider, Finish],
+) -> None:
+    pay = provider[0]
+    made = await pay.create(new())
+    await pay.cancel(made.provider_id)
+    cancelled = await pay.get(made.provider_id)
+    assert (cancelled.status, cancelled.code) == ("cancelled", "P0040")
+    with pytest.raises(ProviderError, match="P0502"):
+        await pay.cancel(made.provider_id)
+
+
 async def test_an_unknown_payment_is_a_provider_error(
     provider: tuple[PaymentProvider, Finish],
 ) -> None:

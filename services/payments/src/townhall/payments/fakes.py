@@ -135,6 +135,13 @@ class FakePaymentRepository(PaymentRepository):
             for p in self.store.payments.values()
         )
 
+    async def open_for(self, case_reference: str) -> list[Payment]:
+        return [
+            copy.deepcopy(p)
+            for p in self.store.payments.values()
+            if p.case_reference == case_reference and p.status in OPEN
+        ]
+
     async def open_expired(self, now: datetime, limit: int) -> list[Payment]:
         found = [
             p for p in self.store.payments.values() if p.status in OPEN and p.expires_at <= now

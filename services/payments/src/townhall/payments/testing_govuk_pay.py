@@ -8,6 +8,7 @@ It speaks Pay's documented shapes and checks requests as Pay does:
   valid (``P0102``); ``language`` is ``en`` or ``cy``; the body must be JSON (``P0197``);
   an ``Idempotency-Key`` seen before with another body is refused (``P0191``);
 * ``GET /v1/payments/{id}`` and ``…/events`` (``P0200``/``P0300`` when unknown);
+* ``POST /v1/payments/{id}/cancel``: 204, or ``P0502`` once the payment is finished;
 * ``POST /v1/payments/{id}/refunds``: both fields required (``P0601``), only a payment in
   ``success`` (``P0603``), ``refund_amount_available`` must match (412, ``P0604``);
   ``GET …/refunds/{refund_id}`` (``P0700`` when unknown);
@@ -29,7 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from townhall.runtime.clock import Clock, utc_now
 
@@ -144,6 +145,7 @@ class GovukPayStub:
         app.get("/v1/payments/{payment_id}")(self._get)
         app.get("/v1/payments/{payment_id}/events")(self._events)
         app.post("/v1/payments/{payment_id}/refunds")(self._refund)
+        app.post("/v1/payments/{payment_id}/cancel")(self._cancel)
         app.get("/v1/payments/{payment_id}/refunds/{refund_id}")(self._get_refund)
         return app
 
@@ -190,6 +192,15 @@ class GovukPayStub:
         if payment is None:
             return _error(404, "P0200", "Not found")
         return JSONResponse(self.view(payment))
+
+    async def _cancel(self, payment_id: str) -> Response:
+        payment = self.payments.get(payment_id)
+        if payment is None:
+            return _error(404, "P0500", "Not found")
+        if payment.status in FINISHED:
+            return _error(400, "P0502", "Cancellation of payment failed")
+        self.finish(payment_id, "cancelled", "P0040")
+        return Response(status_code=204)
 
     async def _events(self, payment_id: str) -> JSONResponse:
         payment = self.payments.get(payment_id)

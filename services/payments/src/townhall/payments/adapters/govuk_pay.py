@@ -96,6 +96,9 @@ class GovukPayProvider:
     async def get(self, provider_id: str) -> ProviderPayment:
         return payment_of(await self._call("GET", f"/v1/payments/{provider_id}"))
 
+    async def cancel(self, provider_id: str) -> None:
+        await self._call("POST", f"/v1/payments/{provider_id}/cancel")
+
     async def events(self, provider_id: str) -> list[ProviderEvent]:
         body = await self._call("GET", f"/v1/payments/{provider_id}/events")
         return [
@@ -148,6 +151,8 @@ class GovukPayProvider:
             raise _PreconditionFailedError(_described(response))
         if response.status_code >= 400:
             raise ProviderError(_described(response))
+        if response.status_code == 204:
+            return {}
         body: dict[str, Any] = response.json()
         return body
 

@@ -165,6 +165,13 @@ class PaymentRepository:
         )
         return (await self.session.execute(query.limit(1))).first() is not None
 
+    async def open_for(self, case_reference: str) -> list[Payment]:
+        """The case's payments still waiting for their payer."""
+        query = select(payments).where(
+            payments.c.case_reference == case_reference, payments.c.status.in_(OPEN)
+        )
+        return [await self._payment(row) for row in (await self.session.execute(query)).all()]
+
     async def open_expired(self, now: datetime, limit: int) -> list[Payment]:
         """Payments still open after their expiry, oldest first."""
         query = (

@@ -147,7 +147,14 @@ class SandboxProvider:
         await self._move(charge, status, code, message)
         return charge
 
-    async def cancel(self, provider_id: str) -> Charge:
+    async def cancel(self, provider_id: str) -> None:
+        """The council cancelled it (GOV.UK Pay: cancelled, P0040)."""
+        charge = self._charge(provider_id)
+        if charge.status in FINISHED:
+            raise ProviderError(f"P0502: payment {provider_id} cannot be cancelled")
+        await self._move(charge, "cancelled", "P0040", "Payment was cancelled by the service")
+
+    async def give_up(self, provider_id: str) -> Charge:
         """The payer chose to cancel on the card page (GOV.UK Pay: failed, P0030)."""
         charge = self._charge(provider_id)
         await self._move(charge, "failed", "P0030", "Payment was cancelled by the user")

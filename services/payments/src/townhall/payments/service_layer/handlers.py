@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import uuid
 
+import structlog
+
 from townhall.payments.adapters.repository import DuplicateKeyError
 from townhall.payments.domain import commands
 from townhall.payments.domain.exceptions import (
@@ -27,6 +29,8 @@ from townhall.payments.service_layer.changes import change_payment
 from townhall.payments.service_layer.providers import NewPayment, PaymentProvider
 from townhall.payments.service_layer.unit_of_work import UnitOfWork
 from townhall.runtime.clock import Clock
+
+log = structlog.get_logger(__name__)
 
 
 async def record_case_fee(cmd: commands.RecordCaseFee, uow: UnitOfWork) -> None:
@@ -127,7 +131,34 @@ async def create_payment(
         return True
 
     changed, _ = await change_payment(uow, payment.id, attach)
+    await _cancel_earlier(uow, changed, provider, clock)
     return changed
+
+
+async def _cancel_earlier(
+    uow: UnitOfWork, payment: Payment, provider: PaymentProvider, clock: Clock
+) -> None:
+    """One live payment per case: the payer started again, so the earlier attempts are
+    cancelled at the provider (one finished meanwhile is left to its webhook or the poll),
+    and cannot succeed as a second charge."""
+    async with uow:
+        earlier = [
+            p for p in await uow.payments.open_for(payment.case_reference) if p.id != payment.id
+        ]
+    for old in earlier:
+        if old.provider_id is None:
+            continue
+        try:
+            await provider.cancel(old.provider_id)
+        except ProviderError as exc:
+            log.info("earlier_payment_not_cancelled", payment_id=str(old.id), error=str(exc))
+            continue
+        await change_payment(uow, old.id, lambda p: _cancelled(p, clock))
+
+
+def _cancelled(payment: Payment, clock: Clock) -> bool:
+    message = "Payment was cancelled by the service: the payer started again"
+    return payment.advance("cancelled", clock(), code="P0040", message=message)
 
 
 def _failed_to_start(payment: Payment, failure: str, clock: Clock) -> bool:

@@ -65,6 +65,10 @@ class PaymentProvider(Protocol):
 
     async def get(self, provider_id: str) -> ProviderPayment: ...
 
+    async def cancel(self, provider_id: str) -> None:
+        """Cancel a payment not yet finished (GOV.UK Pay: ``cancelled``, ``P0040``)."""
+        ...
+
     async def events(self, provider_id: str) -> list[ProviderEvent]: ...
 
     async def refund(

@@ -137,7 +137,7 @@ async def submit_card(
         return _finished(language, charge.status, charge.code, payment.return_url)
     try:
         if form.get("action") == "cancel":
-            charge = await sandbox.cancel(provider_id)
+            charge = await sandbox.give_up(provider_id)
         else:
             charge = await sandbox.pay(provider_id, str(form.get("card_number") or ""))
     except UnknownTestCardError:
