@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from townhall.schemas.events import cases, identity, notifications
+from townhall.schemas.events import cases, identity, notifications, payments
 from townhall.schemas.events.base import DomainEvent
 
-_MODULES = (identity, cases, notifications)
+_MODULES = (identity, cases, payments, notifications)
 
 
 class UnknownEventTypeError(LookupError):

@@ -36,6 +36,7 @@ from townhall.schemas.events.cases import (
     ContactLogged,
 )
 from townhall.schemas.events.identity import ResidentRegistered
+from townhall.schemas.events.payments import PaymentSucceeded, RefundSucceeded
 from townhall.schemas.registry import EVENT_TYPES
 
 Row = dict[str, Any]
@@ -85,6 +86,20 @@ def _contact_logged(envelope: Envelope) -> str:
     return f"Contacted the council by {_words(data['channel'])}: {_words(data['reason'])}{chase}"
 
 
+def _pounds(pence: int) -> str:
+    return f"£{pence / 100:,.2f}"
+
+
+def _payment_succeeded(envelope: Envelope) -> str:
+    data = envelope.data
+    return f"Paid {_pounds(data['amount'])} for {data['case_reference']}"
+
+
+def _refunded(envelope: Envelope) -> str:
+    data = envelope.data
+    return f"Refunded {_pounds(data['amount'])} for {data['case_reference']}"
+
+
 SUMMARIES: dict[str, Callable[[Envelope], str]] = {
     ResidentRegistered.TYPE: _resident_registered,
     CaseSubmitted.TYPE: _case_submitted,
@@ -92,6 +107,8 @@ SUMMARIES: dict[str, Callable[[Envelope], str]] = {
     CaseReporterConfirmed.TYPE: _reporter_confirmed,
     CaseStatusChanged.TYPE: _case_status_changed,
     ContactLogged.TYPE: _contact_logged,
+    PaymentSucceeded.TYPE: _payment_succeeded,
+    RefundSucceeded.TYPE: _refunded,
 }
 
 

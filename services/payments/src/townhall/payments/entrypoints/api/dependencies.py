@@ -1,0 +1,71 @@
+"""FastAPI dependencies, as Annotated aliases (the only place Depends appears)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Path
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from townhall.payments.bootstrap import Payments
+from townhall.payments.domain.commands import Actor
+from townhall.payments.entrypoints.api.access_table import ACCESS
+from townhall.payments.service_layer.unit_of_work import Bus as PaymentsBus
+from townhall.runtime.access import tracking_reference
+from townhall.runtime.auth import Principal
+from townhall.runtime.logging import get_correlation_id, new_correlation_id
+from townhall.runtime.outbox import EventContext
+from townhall.runtime.web import Composition
+
+_composition = Composition(Payments)
+install_services = _composition.install
+services_of = _composition.of
+ServicesDep = Annotated[Payments, Depends(_composition.dependency)]
+#: Case references as cases makes them: PREFIX-YEAR-NUMBER.
+REFERENCE_PATTERN = r"^[A-Z]{2,5}-[0-9]{4}-[0-9]{6}$"
+
+
+async def _bus(services: ServicesDep) -> PaymentsBus:
+    return services.bus
+
+
+async def _session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
+    """A read-only session for the read side."""
+    async with services.runtime.sessions() as session:
+        yield session
+
+
+async def _context() -> EventContext:
+    return EventContext(correlation_id=get_correlation_id() or new_correlation_id())
+
+
+def actor_of(principal: Principal | None) -> Actor:
+    if principal is None:
+        return Actor("anonymous", "anonymous")
+    domains = frozenset(role.domain for role in principal.roles)
+    return Actor(principal.subject, principal.kind, domains, tracking_reference(principal))
+
+
+def _acting(action: str) -> Callable[..., Awaitable[Actor]]:
+    allowed = ACCESS.require(action)
+
+    async def actor(principal: Principal | None = Depends(allowed)) -> Actor:  # noqa: B008
+        return actor_of(principal)
+
+    actor.__name__ = f"acting_{action.replace('.', '_')}"
+    return actor
+
+
+CaseReference = Annotated[str, Path(pattern=REFERENCE_PATTERN, examples=["PC-2026-000123"])]
+Bus = Annotated[PaymentsBus, Depends(_bus)]
+Session = Annotated[AsyncSession, Depends(_session)]
+Context = Annotated[EventContext, Depends(_context)]
+
+CreatesPayment = Annotated[Actor, Depends(_acting("payment.create"))]
+ListsPayments = Annotated[Actor, Depends(_acting("payment.list"))]
+ReadsPayment = Annotated[Actor, Depends(_acting("payment.read"))]
+RefundsPayment = Annotated[Actor, Depends(_acting("payment.refund"))]
+Reconciles = Annotated[Actor, Depends(_acting("reconciliation.read"))]
+ReceivesWebhook = Annotated[Principal | None, Depends(ACCESS.require("webhook.govuk_pay"))]
+UsesCardPage = Annotated[Principal | None, Depends(ACCESS.require("sandbox.card"))]

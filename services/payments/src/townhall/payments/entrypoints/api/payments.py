@@ -1,0 +1,117 @@
+"""Paying a case's fee, reading payments, refunding them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Response
+
+from townhall.payments import views
+from townhall.payments.domain import commands
+from townhall.payments.domain.exceptions import CaseNotFoundError, PaymentNotFoundError
+from townhall.payments.entrypoints.api.dependencies import (
+    Bus,
+    CaseReference,
+    Context,
+    CreatesPayment,
+    ListsPayments,
+    ReadsPayment,
+    RefundsPayment,
+    Session,
+)
+from townhall.payments.entrypoints.api.schemas import (
+    CreatePaymentRequest,
+    PaymentOut,
+    RefundOut,
+    RefundRequest,
+)
+from townhall.runtime.openapi import problems
+
+router = APIRouter(tags=["payments"])
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="The same key and body give the same payment; a new payment, a new key.",
+    ),
+]
+
+
+@router.post(
+    "/cases/{reference}/payments",
+    status_code=201,
+    response_model=PaymentOut,
+    responses=problems(404, 409, 422, 502),
+)
+async def create_payment(
+    reference: CaseReference,
+    body: CreatePaymentRequest,
+    idempotency_key: IdempotencyKey,
+    bus: Bus,
+    context: Context,
+    actor: CreatesPayment,
+    response: Response,
+) -> PaymentOut:
+    """Pay the case's fee: send the payer to ``next_url``. Its resident pays for their
+    own case; an officer takes a payment on a resident's behalf (over the phone: the
+    card details go on the provider's page, never to Townhall)."""
+    command = commands.CreatePayment(
+        case_reference=reference,
+        idempotency_key=idempotency_key,
+        actor=actor,
+        return_url=body.return_url,
+        language=body.language,
+        amount=body.amount,
+        description=body.description,
+    )
+    payment = await bus.handle(command, context)
+    response.headers["Location"] = f"/payments/{payment.id}"
+    return PaymentOut.of(payment)
+
+
+@router.get("/cases/{reference}/payments", response_model=list[PaymentOut], responses=problems(404))
+async def list_payments(
+    reference: CaseReference, session: Session, actor: ListsPayments
+) -> list[PaymentOut]:
+    found = await views.of_case(session, reference, actor)
+    if not found:
+        raise CaseNotFoundError(reference)
+    return [PaymentOut.of(p) for p in found]
+
+
+@router.get("/payments/{payment_id}", response_model=PaymentOut, responses=problems(404))
+async def show_payment(
+    payment_id: UUID, session: Session, bus: Bus, context: Context, actor: ReadsPayment
+) -> PaymentOut:
+    """A payment as it stands; one still open is first asked about at the provider
+    (the payer has come back from its page: its webhook may not have arrived yet)."""
+    payment = await views.payment(session, payment_id, actor)
+    if payment is None:
+        raise PaymentNotFoundError(str(payment_id))
+    if payment.finished:
+        return PaymentOut.of(payment)
+    await session.close()  # its connection back to the pool (SQLite's has one) meanwhile
+    if await bus.handle(commands.RefreshPayment(payment_id), context):
+        payment = await views.payment(session, payment_id, actor)
+        assert payment is not None
+    return PaymentOut.of(payment)
+
+
+@router.post(
+    "/payments/{payment_id}/refunds",
+    status_code=202,
+    response_model=RefundOut,
+    responses=problems(403, 404, 409, 412, 422, 502),
+)
+async def refund_payment(
+    payment_id: UUID, body: RefundRequest, bus: Bus, context: Context, actor: RefundsPayment
+) -> RefundOut:
+    """Refund all or part of a payment. ``refund_amount_available`` must be what the
+    payment shows available (412 if someone refunded meanwhile), as GOV.UK Pay asks."""
+    command = commands.RefundPayment(
+        payment_id, body.amount, body.refund_amount_available, actor, body.reason
+    )
+    return RefundOut.of(payment_id, await bus.handle(command, context))
