@@ -50,6 +50,8 @@ schemas: setup
 
 bench: setup
 	$(RUN) python -m bench
+	$(RUN) python -m townhall.payments.bench
+	$(RUN) python services/notifications/bench/bench_notifications.py
 
 clean:
 	rm -rf var .venv .tools .pytest_cache .mypy_cache .ruff_cache
