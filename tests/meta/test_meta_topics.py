@@ -106,10 +106,28 @@ def _resident_view(url: str, tmp_path: Path) -> FastAPI:
     )
 
 
+def _payments(url: str, tmp_path: Path) -> FastAPI:
+    from townhall.payments.config import PaymentsSettings
+    from townhall.payments.entrypoints.api.app import create
+
+    return create(PaymentsSettings(database_url=url, auth_jwks_url=TestIssuer(tmp_path).jwks_url))
+
+
+def _notifications(url: str, tmp_path: Path) -> FastAPI:
+    from townhall.notifications.config import NotificationsSettings
+    from townhall.notifications.entrypoints.api.app import create
+
+    return create(
+        NotificationsSettings(database_url=url, auth_jwks_url=TestIssuer(tmp_path).jwks_url)
+    )
+
+
 SERVICES: dict[str, Callable[[str, Path], FastAPI]] = {
     "identity": _identity,
     "cases": _cases,
     "resident-view": _resident_view,
+    "payments": _payments,
+    "notifications": _notifications,
 }
 
 
