@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from townhall.schemas.events import cases, identity
+from townhall.schemas.events import booking, cases, identity
 from townhall.schemas.events.base import DomainEvent
 
-_MODULES = (identity, cases)
+_MODULES = (identity, cases, booking)
 
 
 class UnknownEventTypeError(LookupError):

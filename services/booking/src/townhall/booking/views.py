@@ -1,0 +1,136 @@
+"""Read-side SQL: availability for a case, a case's appointments, a day's run sheet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import RowMapping, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from townhall.booking.adapters.orm import appointments, booking_cases
+from townhall.booking.adapters.repository import live_counts
+from townhall.booking.domain.calendar import LONDON, Calendar
+from townhall.booking.domain.model import CaseContext, pools_for, property_of
+from townhall.booking.service_layer.permissions import SENSITIVITIES
+
+
+@dataclass(frozen=True)
+class FreeSlot:
+    resource: str
+    resource_name: str
+    kind: str
+    starts_at: datetime
+    ends_at: datetime
+    places_left: int
+
+
+async def availability(
+    session: AsyncSession,
+    calendar: Calendar,
+    case: CaseContext,
+    postcode: str,
+    now: datetime,
+    uprn: str | None = None,
+) -> list[FreeSlot]:
+    """The free slots in the window for the case's property: the calendar's offers less
+    what appointments and live holds take, in the same pools a booking would take."""
+    offers = list(calendar.offers(postcode, now))
+    if not offers:
+        return []
+    property_key = property_of(case, uprn)
+    first, last = calendar.rules.window(now)
+    days = {offer.day for offer in offers}
+    property_pools = [f"property/{case.service_code}/{property_key}/{day}" for day in sorted(days)]
+    resources = sorted({offer.resource.code for offer in offers})
+    taken = await live_counts(session, resources, first, last, property_pools, now)
+    free: list[FreeSlot] = []
+    for offer in offers:
+        left = min(
+            pool.capacity - taken.get(pool.key, 0)
+            for pool in pools_for(offer, case.service_code, property_key)
+        )
+        if left > 0:
+            resource = offer.resource
+            free.append(
+                FreeSlot(
+                    resource.code,
+                    resource.name,
+                    resource.kind,
+                    offer.starts_at,
+                    offer.ends_at,
+                    left,
+                )
+            )
+    free.sort(key=lambda slot: (slot.starts_at, slot.resource))
+    return free
+
+
+@dataclass(frozen=True)
+class AppointmentRow:
+    id: str
+    case_reference: str
+    service_code: str
+    resource: str
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    outcome: str | None
+    replaces: str | None
+    replaced_by: str | None
+
+
+def _row(m: RowMapping) -> AppointmentRow:
+    get = m.__getitem__
+    optional = [get("replaces"), get("replaced_by")]
+    return AppointmentRow(
+        id=str(get("id")),
+        case_reference=get("case_reference"),
+        service_code=get("service_code"),
+        resource=get("resource"),
+        starts_at=get("starts_at"),
+        ends_at=get("ends_at"),
+        status=get("status"),
+        outcome=get("outcome"),
+        replaces=None if optional[0] is None else str(optional[0]),
+        replaced_by=None if optional[1] is None else str(optional[1]),
+    )
+
+
+_JOINED = select(appointments, booking_cases.c.service_code).join(
+    booking_cases, booking_cases.c.reference == appointments.c.case_reference
+)
+
+
+async def appointments_of_case(session: AsyncSession, reference: str) -> list[AppointmentRow]:
+    query = _JOINED.where(appointments.c.case_reference == reference).order_by(
+        appointments.c.created_at
+    )
+    return [_row(r._mapping) for r in (await session.execute(query)).all()]
+
+
+async def run_sheet(
+    session: AsyncSession, resource: str, day: date, domains: dict[str, tuple[str, ...]]
+) -> list[AppointmentRow]:
+    """A resource's booked visits on ``day`` (local), in order, limited inside the query
+    to the service areas ``domains`` lets the officer see (domain → clearances)."""
+    allowed = []
+    for domain, clearances in domains.items():
+        top = max((SENSITIVITIES.index(c) for c in clearances if c in SENSITIVITIES), default=-1)
+        if top >= 0:
+            levels = list(SENSITIVITIES[: top + 1])
+            allowed.append(
+                and_(booking_cases.c.domain == domain, booking_cases.c.sensitivity.in_(levels))
+            )
+    if not allowed:
+        return []
+    start = datetime.combine(day, datetime.min.time(), LONDON)
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), LONDON)
+    query = _JOINED.where(
+        appointments.c.resource == resource,
+        appointments.c.starts_at >= start,
+        appointments.c.starts_at < end,
+        appointments.c.status.in_(["confirmed", "visited"]),
+        or_(*allowed),
+    ).order_by(appointments.c.starts_at, appointments.c.created_at)
+    return [_row(r._mapping) for r in (await session.execute(query)).all()]
