@@ -83,3 +83,9 @@ async def known_case(
     )
     await booking.bus.handle(case, CONTEXT)
     return case
+
+
+#: Wednesday 4 March 2026, 09:00 GMT: a slot of van-1 in the window from MONDAY.
+SLOT = datetime(2026, 3, 4, 9, tzinfo=UTC)
+#: A service client: books for any case.
+SERVICE = commands.Actor("test", "service")
