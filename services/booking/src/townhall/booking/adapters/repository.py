@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import String, and_, delete, func, or_, select, update
 from sqlalchemy.engine import CursorResult, Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,7 +78,29 @@ class CaseRepository:
         return None if row is None else case_of(row)
 
     async def blank_resident(self, resident_id: uuid.UUID) -> int:
-        """Forget where an erased resident's cases are (postcode, UPRN)."""
+        """Forget where an erased resident's cases are: their postcode and UPRN, on the
+        cases, holds and appointments and in the property pools' keys. Their bookings
+        stay (the council still visits); one per property per day is no longer checked
+        for them."""
+        references = select(booking_cases.c.reference).where(
+            booking_cases.c.resident_id == resident_id
+        )
+        holders = [
+            select(table.c.id).where(table.c.case_reference.in_(references))
+            for table in (holds, appointments)
+        ]
+        for table in (holds, appointments):
+            await self.session.execute(
+                update(table)
+                .where(table.c.case_reference.in_(references))
+                .values(property_key="erased")
+            )
+        for holders_of in holders:
+            await self.session.execute(
+                update(places)
+                .where(places.c.kind == "property", places.c.holder_id.in_(holders_of))
+                .values(pool="property/erased/" + func.cast(places.c.holder_id, String))
+            )
         result = await self.session.execute(
             update(booking_cases)
             .where(booking_cases.c.resident_id == resident_id)
