@@ -11,11 +11,13 @@ import pytest
 from sqlalchemy import func, select
 
 from townhall.booking.adapters.orm import appointments, places
-from townhall.booking.bootstrap import Booking
+from townhall.booking.bootstrap import Booking, bootstrap
 from townhall.booking.domain import commands
 from townhall.booking.domain import exceptions as ex
+from townhall.booking.domain.calendar import Calendar
 from townhall.booking.domain.model import Appointment, Hold
-from townhall.booking.testing import CONTEXT, known_case
+from townhall.booking.testing import CONTEXT, calendar, known_case, settings_for
+from townhall.booking.views import availability
 from townhall.runtime.clock import ManualClock
 from townhall.runtime.tables import outbox
 from townhall.schemas.envelope import Envelope
@@ -215,3 +217,52 @@ async def _get(booking: Booking, appointment_id: uuid.UUID) -> Appointment:
         found = await uow.appointments.get(appointment_id)
     assert found is not None
     return found
+
+
+async def test_availability_counts_slot_places_the_rounds_day_cap_and_the_property(
+    sqlite_url: str, clock: ManualClock
+) -> None:
+    capped = calendar(
+        resources=[
+            {
+                "code": "van-1",
+                "name": "Round",
+                "kind": "crew",
+                "areas": ["N"],
+                "hours": {"mon-sun": "09:00-12:00"},
+                "slot_minutes": 60,
+                "capacity": 2,
+                "day_cap": 3,
+            }
+        ]
+    )
+    booking = bootstrap(settings_for(sqlite_url), calendars={"pest_control": capped}, clock=clock)
+    await booking.runtime.start()
+    try:
+        await _availability_of_a_capped_round(booking, capped, clock)
+    finally:
+        await booking.runtime.stop()
+
+
+async def _availability_of_a_capped_round(
+    booking: Booking, capped: Calendar, clock: ManualClock
+) -> None:
+    cases = [await known_case(booking, uprn=f"10000000000{i}") for i in range(4)]
+    for case, hours in zip(cases[:3], (0, 0, 1), strict=True):
+        held = await hold(booking, case.reference, SLOT + timedelta(hours=hours))
+        await confirm(booking, case.reference, held.id)
+    uow = booking.bus.uow_factory()
+    async with uow:
+        mine = await uow.cases.get(cases[3].reference)
+        first = await uow.cases.get(cases[0].reference)
+    assert mine is not None and first is not None
+    async with booking.runtime.sessions() as session:
+        free = await availability(session, capped, mine, "N1 2AB", clock())
+        theirs = await availability(session, capped, first, "N1 2AB", clock())
+    on_the_day = [s for s in free if s.starts_at.date() == SLOT.date()]
+    assert on_the_day == []  # 3 bookings: the round's day is full
+    next_day = [
+        s.places_left for s in free if s.starts_at.date() == (SLOT + timedelta(days=1)).date()
+    ]
+    assert next_day == [2, 2, 2]
+    assert not [s for s in theirs if s.starts_at.date() == SLOT.date()]

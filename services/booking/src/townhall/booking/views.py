@@ -10,8 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.booking.adapters.orm import appointments, booking_cases
 from townhall.booking.adapters.repository import live_counts
-from townhall.booking.domain.calendar import LONDON, Calendar
-from townhall.booking.domain.model import CaseContext, pools_for, property_of
+from townhall.booking.domain.calendar import LONDON, Calendar, local
+from townhall.booking.domain.model import (
+    CaseContext,
+    day_pool,
+    property_of,
+    property_pool,
+    slot_pool,
+)
 from townhall.booking.service_layer.permissions import SENSITIVITIES
 
 
@@ -40,18 +46,28 @@ async def availability(
         return []
     property_key = property_of(case, uprn)
     first, last = calendar.rules.window(now)
-    days = {offer.day for offer in offers}
-    property_pools = [f"property/{case.service_code}/{property_key}/{day}" for day in sorted(days)]
+    days = sorted({offer.day for offer in offers})
+    service = case.service_code
+    property_pools = {day: property_pool(service, property_key, day) for day in days}
     resources = sorted({offer.resource.code for offer in offers})
-    taken = await live_counts(session, resources, first, last, property_pools, now)
+    taken = await live_counts(session, resources, first, last, list(property_pools.values()), now)
+    busy = _busy_days(taken)
     free: list[FreeSlot] = []
     for offer in offers:
-        left = min(
-            pool.capacity - taken.get(pool.key, 0)
-            for pool in pools_for(offer, case.service_code, property_key)
+        resource = offer.resource
+        if taken.get(property_pools[offer.day]):
+            continue  # the property has a booking for this service that day
+        left = (
+            resource.capacity
+            if resource.day_cap is None
+            else min(resource.capacity, resource.day_cap)
         )
+        if (resource.code, offer.day) in busy:  # only then is anything taken to count
+            left -= taken.get(slot_pool(resource.code, offer.starts_at), 0)
+            if resource.day_cap is not None:
+                used = taken.get(day_pool(resource.code, offer.day), 0)
+                left = min(left, resource.day_cap - used)
         if left > 0:
-            resource = offer.resource
             free.append(
                 FreeSlot(
                     resource.code,
@@ -64,6 +80,18 @@ async def availability(
             )
     free.sort(key=lambda slot: (slot.starts_at, slot.resource))
     return free
+
+
+def _busy_days(taken: dict[str, int]) -> set[tuple[str, date]]:
+    """The (resource, local day) pairs with any place taken, from the pools' keys."""
+    busy = set()
+    for key in taken:
+        kind, resource, rest = key.split("/", 2)
+        if kind == "slot":
+            busy.add((resource, local(datetime.fromisoformat(rest)).date()))
+        elif kind == "day":
+            busy.add((resource, date.fromisoformat(rest)))
+    return busy
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ slot is 09:00 on the clock on both sides of a clock change.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,6 +26,7 @@ def local(moment: datetime) -> datetime:
     return moment.astimezone(LONDON)
 
 
+@functools.lru_cache(maxsize=65536)
 def at_local(day: date, clock_time: time) -> datetime | None:
     """The UTC instant of ``clock_time`` on ``day`` in London; None if the clocks skip
     it (01:00-02:00 on the last Sunday of March). An ambiguous time (the hour repeated
@@ -81,17 +83,27 @@ class Resource:
     #: At most this many bookings a day (rounds that count properties, not time).
     day_cap: int | None = None
 
-    def slots_on(self, day: date) -> Iterator[tuple[datetime, datetime]]:
+    def slots_on(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
         """(starts_at, ends_at) in UTC of each slot on ``day``, in order."""
-        length = timedelta(minutes=self.slot_minutes)
-        for shift in self.hours.get(day.weekday(), ()):
-            start = datetime.combine(day, shift.start)
-            end = datetime.combine(day, shift.end)
-            while start + length <= end:
-                begins = at_local(day, start.time())
-                if begins is not None:
-                    yield begins, begins + length
-                start += length
+        return _slots(self.hours.get(day.weekday(), ()), self.slot_minutes, day)
+
+
+@functools.lru_cache(maxsize=65536)
+def _slots(
+    shifts: tuple[Shift, ...], slot_minutes: int, day: date
+) -> tuple[tuple[datetime, datetime], ...]:
+    """The slots of ``shifts`` on ``day``: shared by every resource working those hours."""
+    length = timedelta(minutes=slot_minutes)
+    found = []
+    for shift in shifts:
+        start = datetime.combine(day, shift.start)
+        end = datetime.combine(day, shift.end)
+        while start + length <= end:
+            begins = at_local(day, start.time())
+            if begins is not None:
+                found.append((begins, begins + length))
+            start += length
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -137,17 +149,15 @@ class Rules:
         return first, first + timedelta(days=self.window_days - 1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Offer:
-    """One slot a resource offers (before counting what is taken)."""
+    """One slot a resource offers (before counting what is taken); ``day`` is its local
+    date."""
 
     resource: Resource
     starts_at: datetime
     ends_at: datetime
-
-    @property
-    def day(self) -> date:
-        return local(self.starts_at).date()
+    day: date
 
 
 @dataclass(frozen=True)
@@ -172,11 +182,12 @@ class Calendar:
         resources = self.serving(postcode)
         day = first
         while day <= last:
-            if day not in self.bank_holidays:
+            closes = self.rules.closes(day)
+            if day not in self.bank_holidays and (closes is None or now < closes):
                 for resource in resources:
                     for starts_at, ends_at in resource.slots_on(day):
-                        if starts_at >= earliest and self.rules.open_for_changes(starts_at, now):
-                            yield Offer(resource, starts_at, ends_at)
+                        if starts_at >= earliest and starts_at > now:
+                            yield Offer(resource, starts_at, ends_at, day)
             day += timedelta(days=1)
 
     def resource(self, code: str) -> Resource | None:
@@ -204,4 +215,4 @@ class Calendar:
             raise ex.CutOffPassedError(starts_at, self.rules.closes(day))
         if starts_at < now + self.rules.minimum_notice:
             raise ex.TooLittleNoticeError(starts_at, self.rules.minimum_notice)
-        return Offer(resource, starts_at, ends_at)
+        return Offer(resource, starts_at, ends_at, day)

@@ -56,24 +56,28 @@ def property_of(case: CaseContext, uprn: str | None) -> str:
     return f"uprn:{found}" if found else f"case:{case.reference}"
 
 
+def slot_pool(resource: str, starts_at: datetime) -> str:
+    return f"slot/{resource}/{starts_at.isoformat()}"
+
+
+def day_pool(resource: str, day: date) -> str:
+    return f"day/{resource}/{day}"
+
+
+def property_pool(service_type: str, property_key: str, day: date) -> str:
+    return f"property/{service_type}/{property_key}/{day}"
+
+
 def pools_for(offer: Offer, service_type: str, property_key: str) -> list[Pool]:
-    """Every pool a booking of ``offer`` takes a place in, in a fixed order."""
+    """Every pool a booking of ``offer`` takes a place in, in a fixed order (so that
+    two writers wanting the same places always ask for them in the same order)."""
     resource = offer.resource
     day = offer.day
-    found = [
-        Pool(
-            f"slot/{resource.code}/{offer.starts_at.isoformat()}",
-            "slot",
-            resource.capacity,
-            day,
-            resource.code,
-        )
-    ]
+    code = resource.code
+    found = [Pool(slot_pool(code, offer.starts_at), "slot", resource.capacity, day, code)]
     if resource.day_cap is not None:
-        found.append(
-            Pool(f"day/{resource.code}/{day}", "day", resource.day_cap, day, resource.code)
-        )
-    found.append(Pool(f"property/{service_type}/{property_key}/{day}", "property", 1, day))
+        found.append(Pool(day_pool(code, day), "day", resource.day_cap, day, code))
+    found.append(Pool(property_pool(service_type, property_key, day), "property", 1, day))
     return sorted(found, key=lambda pool: pool.key)
 
 
