@@ -173,7 +173,7 @@ def test_interleavings_never_overbook_and_never_lose_a_confirmed_appointment(
     confirmed: list[int] = []
 
     @settings(
-        max_examples=20,
+        max_examples=15,
         deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
