@@ -74,6 +74,12 @@ async def test_a_resident_sees_free_slots_in_local_time_and_books_one(
     assert "2026-03-04T09:00:00Z" not in starts
     listed = await http.get(f"/cases/{reference}/appointments", headers=_me(issuer))
     assert [a["id"] for a in listed.json()] == [booked["id"]]
+    page = await http.get(
+        f"/cases/{reference}/availability", params={"days": 2}, headers=_me(issuer)
+    )
+    assert page.json()["last_day"] == "2026-03-04"
+    # the 4th is not offered again: this property has its visit that day
+    assert {s["starts_at"][:10] for s in page.json()["slots"]} == {"2026-03-03"}
 
 
 async def test_after_the_clocks_change_a_nine_oclock_slot_is_still_nine_local(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -38,17 +39,21 @@ async def availability(
     postcode: str,
     now: datetime,
     uprn: str | None = None,
+    days: int | None = None,
 ) -> list[FreeSlot]:
-    """The free slots in the window for the case's property: the calendar's offers less
-    what appointments and live holds take, in the same pools a booking would take."""
-    offers = list(calendar.offers(postcode, now))
+    """The free slots in the window (its first ``days`` days only, if given) for the
+    case's property: the calendar's offers less what appointments and live holds take,
+    in the same pools a booking would take."""
+    first, last = calendar.rules.window(now)
+    if days is not None:
+        last = min(last, first + timedelta(days=days - 1))
+    offers = list(itertools.takewhile(lambda o: o.day <= last, calendar.offers(postcode, now)))
     if not offers:
         return []
     property_key = property_of(case, uprn)
-    first, last = calendar.rules.window(now)
-    days = sorted({offer.day for offer in offers})
+    offered_days = sorted({offer.day for offer in offers})
     service = case.service_code
-    property_pools = {day: property_pool(service, property_key, day) for day in days}
+    property_pools = {day: property_pool(service, property_key, day) for day in offered_days}
     resources = sorted({offer.resource.code for offer in offers})
     taken = await live_counts(session, resources, first, last, list(property_pools.values()), now)
     busy = _busy_days(taken)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from fastapi import APIRouter, Query, Response
 
@@ -48,9 +49,11 @@ async def availability(
     actor: ReadsAvailability,
     postcode: str | None = Query(default=None, pattern=POSTCODE),
     uprn: str | None = Query(default=None, pattern=UPRN),
+    days: int | None = Query(default=None, ge=1, le=366),
 ) -> AvailabilityOut:
     """The free slots in the booking window for the case's property (service type and
-    location from the case; ``postcode`` when the case has none)."""
+    location from the case; ``postcode`` when the case has none); ``days``: only the
+    window's first days (a page's worth)."""
     uow = services.bus.uow_factory()
     async with uow:
         case = await uow.cases.get(reference)
@@ -62,8 +65,10 @@ async def availability(
     if where is None:
         raise NoLocationError(reference)
     now = services.clock()
-    slots = await views.availability(session, calendar, case, where, now, uprn)
+    slots = await views.availability(session, calendar, case, where, now, uprn, days)
     first, last = calendar.rules.window(now)
+    if days is not None:
+        last = min(last, first + timedelta(days=days - 1))
     return AvailabilityOut(
         reference=reference,
         service_type=case.service_code,
