@@ -22,7 +22,13 @@ DOMAIN_TOPICS: dict[str, str] = {
 CONTROL_TOPIC = "townhall.control"
 
 #: Consumer groups, each with its dead-letter topic.
-CONSUMER_GROUPS: tuple[str, ...] = ("resident-view", "cases", "payments", "notifications")
+CONSUMER_GROUPS: tuple[str, ...] = (
+    "resident-view",
+    "cases",
+    "booking",
+    "payments",
+    "notifications",
+)
 
 LEGACY_TOPIC_PATTERN = re.compile(r"^legacy\.[a-z0-9_]+\.[a-z0-9_]+$")
 

@@ -1,4 +1,1 @@
-"""Townhall booking service.
-
-Its issue has not landed yet: it serves /healthz, /readyz and /metrics only.
-"""
+"""Townhall booking service: slots, capacity, holds and appointments."""

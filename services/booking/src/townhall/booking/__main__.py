@@ -1,7 +1,7 @@
 """`python -m townhall.booking`: run the service."""
 
-from townhall.booking.app import create
 from townhall.booking.config import BookingSettings
+from townhall.booking.entrypoints.api.app import create
 from townhall.runtime.service import serve
 
 

@@ -23,10 +23,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from townhall.resident_view.projection.sealed import sealed_fields
 from townhall.schemas.envelope import Envelope
+from townhall.schemas.events import booking
 from townhall.schemas.events.cases import (
     REPORT_TYPES,
     CaseReporterConfirmed,
@@ -100,7 +103,31 @@ def _refunded(envelope: Envelope) -> str:
     return f"Refunded {_pounds(data['amount'])} for {data['case_reference']}"
 
 
+_LONDON = ZoneInfo("Europe/London")
+#: Booking's events, each in words, about the visit's local time.
+_VISITS = {
+    booking.SlotHeld.TYPE: "slot on {when} held",
+    booking.AppointmentConfirmed.TYPE: "visit booked for {when}",
+    booking.AppointmentCancelled.TYPE: "visit on {when} cancelled",
+    booking.AppointmentRescheduled.TYPE: "visit moved to {when}",
+    booking.VisitRecorded.TYPE: "visit on {when}: {outcome}",
+    booking.ReminderDue.TYPE: "reminder of the visit on {when}",
+}
+_OUTCOMES = {"completed": "done", "no_access": "no access", "not_home": "nobody was home"}
+
+
+def _visit(envelope: Envelope) -> str:
+    data = envelope.data
+    moment = datetime.fromisoformat(data["starts_at"]).astimezone(_LONDON)
+    when = f"{moment:%A} {moment.day} {moment:%B %Y} at {moment:%H:%M}"
+    outcome = _OUTCOMES.get(str(data.get("outcome")), "")
+    return f"Request {data['case_reference']}: " + _VISITS[envelope.type].format(
+        when=when, outcome=outcome
+    )
+
+
 SUMMARIES: dict[str, Callable[[Envelope], str]] = {
+    **dict.fromkeys(_VISITS, _visit),
     ResidentRegistered.TYPE: _resident_registered,
     CaseSubmitted.TYPE: _case_submitted,
     CaseResidentMatched.TYPE: _case_submitted,

@@ -1,0 +1,74 @@
+"""FastAPI dependencies, as Annotated aliases (the only place Depends appears)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Path
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from townhall.booking.bootstrap import Booking
+from townhall.booking.domain.commands import Actor
+from townhall.booking.entrypoints.api.access_table import ACCESS
+from townhall.booking.service_layer.unit_of_work import Bus as BookingBus
+from townhall.runtime.auth import Principal
+from townhall.runtime.logging import get_correlation_id, new_correlation_id
+from townhall.runtime.outbox import EventContext
+from townhall.runtime.web import Composition
+
+_composition = Composition(Booking)
+install_services = _composition.install
+services_of = _composition.of
+ServicesDep = Annotated[Booking, Depends(_composition.dependency)]
+REFERENCE_PATTERN = r"^[A-Z]{2,8}-\d{4}-\d{6}$"
+
+
+async def _bus(services: ServicesDep) -> BookingBus:
+    return services.bus
+
+
+async def _session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
+    """A session for the read side (views)."""
+    async with services.runtime.sessions() as session:
+        yield session
+
+
+async def _context() -> EventContext:
+    return EventContext(correlation_id=get_correlation_id() or new_correlation_id())
+
+
+def actor_of(principal: Principal | None) -> Actor:
+    """The domain's reading of a verified caller (None: nobody signed in)."""
+    if principal is None:
+        return Actor("anonymous", "anonymous")
+    clearances: dict[str, tuple[str, ...]] = {}
+    for role in principal.roles:
+        clearances[role.domain] = (*clearances.get(role.domain, ()), role.clearance)
+    return Actor(principal.subject, principal.kind, clearances, principal.loa)
+
+
+def _acting(action: str) -> Callable[..., Awaitable[Actor]]:
+    allowed = ACCESS.require(action)
+
+    async def actor(principal: Principal | None = Depends(allowed)) -> Actor:  # noqa: B008
+        return actor_of(principal)
+
+    actor.__name__ = f"acting_{action.replace('.', '_')}"
+    return actor
+
+
+#: The ``{reference}`` path parameter: the case booked for (a tracking token's ``ref``).
+CaseReference = Annotated[str, Path(pattern=REFERENCE_PATTERN, examples=["BW-2026-000123"])]
+Bus = Annotated[BookingBus, Depends(_bus)]
+Session = Annotated[AsyncSession, Depends(_session)]
+Context = Annotated[EventContext, Depends(_context)]
+
+ReadsAvailability = Annotated[Actor, Depends(_acting("availability.read"))]
+ReadsAppointments = Annotated[Actor, Depends(_acting("appointment.read"))]
+Holds = Annotated[Actor, Depends(_acting("hold.create"))]
+Confirms = Annotated[Actor, Depends(_acting("appointment.confirm"))]
+Cancels = Annotated[Actor, Depends(_acting("appointment.cancel"))]
+Reschedules = Annotated[Actor, Depends(_acting("appointment.reschedule"))]
+ReadsRunSheet = Annotated[Actor, Depends(_acting("runsheet.read"))]
+RecordsVisit = Annotated[Actor, Depends(_acting("visit.record"))]

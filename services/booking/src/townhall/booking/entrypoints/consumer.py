@@ -1,0 +1,95 @@
+"""Learning cases from cases' events, and erasures from identity: the "booking" group.
+
+Consumers never import producer code: these models are booking's own reading of the
+cases and identity contracts, parsing only the fields booking needs. ``postcode`` and
+``uprn`` are read when a case event carries them (an additive field of cases'); until
+then the property's postcode is given when a slot is held, and remembered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from townhall.booking.domain import commands
+from townhall.booking.domain.exceptions import BookingError
+from townhall.booking.service_layer.unit_of_work import Bus
+from townhall.runtime.errors import PoisonMessageError
+from townhall.runtime.outbox import EventContext
+from townhall.runtime.service import ConsumerSpec
+from townhall.schemas.envelope import Envelope
+
+GROUP = "booking"
+TOPICS = ("cases.events", "identity.events")
+CASE_SUBMITTED = "townhall.cases.case.submitted.v1"
+RESIDENT_ERASED = "townhall.identity.resident.erased.v1"
+
+
+class CaseSubmitted(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    case_id: UUID
+    reference: str
+    service_code: str
+    domain: str
+    sensitivity: str
+    resident_id: UUID | None = None
+    postcode: str | None = None
+    uprn: str | None = None
+
+
+class ResidentErased(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    resident_id: UUID
+
+
+def to_command(envelope: Envelope) -> object | None:
+    """The command an event asks for; None for types booking does not react to."""
+    if envelope.type == CASE_SUBMITTED:
+        case = CaseSubmitted.model_validate(envelope.data)
+        return commands.RecordCase(
+            case.reference,
+            case.case_id,
+            case.service_code,
+            case.domain,
+            case.sensitivity,
+            case.resident_id,
+            case.postcode,
+            case.uprn,
+        )
+    if envelope.type == RESIDENT_ERASED:
+        return commands.ForgetResident(ResidentErased.model_validate(envelope.data).resident_id)
+    return None
+
+
+def validate(envelope: Envelope) -> Any:
+    """Malformed events go to the dead-letter topic with the reason; others pass."""
+    return to_command(envelope)
+
+
+class Reactions:
+    """The consumer's batch handler: each command runs through the bus in the
+    consumer's transaction, so its effect and the dedupe record commit together."""
+
+    def __init__(self, bus: Bus):
+        self.bus = bus
+
+    async def __call__(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        for envelope in envelopes:
+            command = to_command(envelope)
+            if command is None:
+                continue
+            context = EventContext(envelope.correlationid, causation_id=envelope.id)
+            uow = self.bus.uow_factory().joining(session)
+            try:
+                await self.bus.handle(command, context, uow)
+            except BookingError as exc:
+                raise PoisonMessageError(str(exc)) from exc
+
+    def spec(self) -> ConsumerSpec:
+        return ConsumerSpec(GROUP, TOPICS, self, validate)
