@@ -106,6 +106,13 @@ def _resident_view(url: str, tmp_path: Path) -> FastAPI:
     )
 
 
+def _booking(url: str, tmp_path: Path) -> FastAPI:
+    from townhall.booking.config import BookingSettings
+    from townhall.booking.entrypoints.api.app import create
+
+    return create(BookingSettings(database_url=url, auth_jwks_url=TestIssuer(tmp_path).jwks_url))
+
+
 def _payments(url: str, tmp_path: Path) -> FastAPI:
     from townhall.payments.config import PaymentsSettings
     from townhall.payments.entrypoints.api.app import create
@@ -126,6 +133,7 @@ SERVICES: dict[str, Callable[[str, Path], FastAPI]] = {
     "identity": _identity,
     "cases": _cases,
     "resident-view": _resident_view,
+    "booking": _booking,
     "payments": _payments,
     "notifications": _notifications,
 }
