@@ -14,6 +14,7 @@ from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.testkit.topics import publish
 from townhall.runtime.testkit.waiting import eventually
 from townhall.schemas.envelope import Envelope, Sensitivity
+from townhall.schemas.events import booking, payments
 from townhall.schemas.events import cases as contracts
 from townhall.schemas.events.base import DomainEvent
 
@@ -93,6 +94,38 @@ class Request:
         body = {"case_reference": self.reference, **data}
         return self._envelope(f"/townhall/{service}", type_, body, minute)
 
+    def payment(self, event: type[DomainEvent], minute: int, **fields: Any) -> Envelope:
+        """Payments' event about this request, as its contract says."""
+        data = event(
+            payment_id=uuid.uuid4(),
+            case_reference=self.reference,
+            resident_id=uuid.UUID(self.resident),
+            service_code="pest_control",
+            amount=3500,
+            domain="pest_control",
+            sensitivity="personal",
+            **fields,
+        ).model_dump(mode="json")
+        return self._envelope("/townhall/payments", event.TYPE, data, minute)
+
+    def booked(self, minute: int, starts_at: str) -> Envelope:
+        """Booking's confirmed visit for this request, as its contract says."""
+        starts = datetime.fromisoformat(starts_at)
+        data = booking.AppointmentConfirmed(
+            appointment_id=uuid.uuid4(),
+            case_reference=self.reference,
+            case_id=self.case_id,
+            resident_id=uuid.UUID(self.resident),
+            service_code="pest_control",
+            domain="pest_control",
+            sensitivity="personal",
+            resource="pest-crew-1",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=1),
+            booked_by=f"resident:{self.resident}",
+        ).model_dump(mode="json")
+        return self._envelope("/townhall/booking", booking.AppointmentConfirmed.TYPE, data, minute)
+
 
 def journey(request: Request) -> list[Envelope]:
     return [
@@ -100,15 +133,9 @@ def journey(request: Request) -> list[Envelope]:
         request.status(5, "submitted", "triaged"),
         request.internal_note(6),
         request.status(10, "triaged", "awaiting_payment"),
-        request.other("payments", "townhall.payments.payment.succeeded.v1", 20, payment_id="p-1"),
+        request.payment(payments.PaymentSucceeded, 20, provider_id="p-1"),
         request.status(21, "awaiting_payment", "scheduled"),
-        request.other(
-            "booking",
-            "townhall.booking.appointment.confirmed.v1",
-            30,
-            appointment_id="a-1",
-            starts_at="2026-11-05T10:30:00Z",
-        ),
+        request.booked(30, starts_at="2026-11-05T10:30:00+00:00"),
         request.other(
             "notifications",
             "townhall.notifications.message.sent.v1",
@@ -211,8 +238,8 @@ async def test_what_happens_next_follows_payment(searchable: Searchable) -> None
     await env.project(request.submitted(0), request.status(1, "submitted", "awaiting_payment"))
     body = (await track(env, request.reference, token)).json()
     assert body["next_step"] == "Pay £35.00 so that we can go ahead with your request."
-    failed = "townhall.payments.payment.failed.v1"
-    await env.project(request.other("payments", failed, 2, payment_id="p", reason="card declined"))
+    failed = request.payment(payments.PaymentFailed, 2, status="failed", reason="card declined")
+    await env.project(failed)
     body = (await track(env, request.reference, token)).json()
     assert (
         body["next_step"]
