@@ -1,0 +1,223 @@
+"""The officer workspace over HTTP against identity, resident-view and cases: sign-in
+and sessions, finding a resident, their history as each officer may see it, the queue,
+and forms that refuse bad input and change nothing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from services.web.tests.web_platform import Platform
+from townhall.identity.testing import bearer
+from townhall.resident_view.adapters.orm import lookup_audit
+from townhall.resident_view.entrypoints.api.dependencies import services_of
+from townhall.web.officer.dependencies import composition
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+def csrf(page: httpx.Response) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert found, page.text
+    return found[1]
+
+
+@asynccontextmanager
+async def browser(services: Platform) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=services.web_url) as client:
+        yield client
+
+
+@asynccontextmanager
+async def signed_in(services: Platform, email: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with browser(services) as client:
+        page = await client.get("/officer/sign-in")
+        form = {"csrf_token": csrf(page), "email": email, "password": services.password}
+        answer = await client.post("/officer/sign-in", data=form)
+        assert answer.status_code == 303, answer.text
+        yield client
+
+
+async def search(web: httpx.AsyncClient, **form: str) -> httpx.Response:
+    home = await web.get("/officer")
+    return await web.post("/officer/search", data={"csrf_token": csrf(home), **form})
+
+
+async def lookups(services: Platform) -> int:
+    async with services_of(services.resident_view).runtime.sessions() as session:
+        return int(
+            (await session.execute(select(func.count()).select_from(lookup_audit))).scalar_one()
+        )
+
+
+async def test_the_contact_centre_finds_a_resident_and_sees_summaries_with_the_reason(
+    services: Platform,
+) -> None:
+    async with signed_in(services, services.contact) as web:
+        found = await search(web, form="quick", query="Ada Example", purpose="phone call")
+        page = await web.get(f"/officer/residents/{services.ada}")
+    assert found.status_code == 200, found.text
+    assert f'href="/officer/residents/{services.ada}"' in found.text
+    assert "name" in found.text and "Matched on" in found.text
+    assert page.status_code == 200, page.text
+    assert "Ada Example" in page.text and "ada.example@example.org" in page.text
+    assert "You see a summary because this is from Waste." in page.text
+    assert "Request MB-2026-000001" in page.text
+
+
+async def test_a_service_officer_sees_their_own_area_in_detail_and_their_queue(
+    services: Platform,
+) -> None:
+    async with signed_in(services, services.waste) as web:
+        await search(
+            web,
+            form="advanced",
+            name="Ada Example",
+            **{"dob-day": "10", "dob-month": "12", "dob-year": "1985"},
+            purpose="missed bin visit",
+        )
+        page = await web.get(f"/officer/residents/{services.ada}")
+        queue = await web.get("/officer/queue")
+    assert page.status_code == 200, page.text
+    assert "You see a summary because" not in page.text, "waste is this officer's own area"
+    assert "· Social care" not in page.text, "nothing of an area they may not see"
+    assert "Your role does not show this resident" in page.text
+    assert queue.status_code == 200 and services.case_reference in queue.text
+
+
+async def test_a_resident_opened_without_a_purpose_asks_for_one_first(services: Platform) -> None:
+    async with signed_in(services, services.waste) as web:
+        asked = await web.get(f"/officer/residents/{services.ada}")
+        refused = await web.post(
+            f"/officer/residents/{services.ada}/purpose",
+            data={"csrf_token": csrf(asked), "purpose": " "},
+        )
+        given = await web.post(
+            f"/officer/residents/{services.ada}/purpose",
+            data={"csrf_token": csrf(asked), "purpose": "complaint follow-up"},
+        )
+    assert "Why are you looking at this resident" in asked.text
+    assert refused.status_code == 400 and "govuk-error-summary" in refused.text
+    assert given.status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("form", "field"),
+    [
+        ({"form": "quick", "query": "Ada Example", "purpose": ""}, "purpose"),
+        ({"form": "quick", "query": "", "purpose": "phone call"}, "query"),
+        ({"form": "advanced", "purpose": "phone call"}, "name"),
+        ({"form": "advanced", "email": "not-an-email", "purpose": "phone call"}, "email"),
+        (
+            {
+                "form": "advanced",
+                "dob-day": "31",
+                "dob-month": "2",
+                "dob-year": "1990",
+                "purpose": "a call",
+            },
+            "dob-day",
+        ),
+    ],
+)
+async def test_a_search_with_a_mistake_shows_the_error_summary_and_looks_nothing_up(
+    services: Platform, form: dict[str, str], field: str
+) -> None:
+    before = await lookups(services)
+    async with signed_in(services, services.contact) as web:
+        answer = await search(web, **form)
+    assert answer.status_code == 400
+    assert "govuk-error-summary" in answer.text and f'href="#{field}"' in answer.text
+    assert "<title>Error:" in answer.text
+    assert await lookups(services) == before, "nothing reached resident-view's audit"
+
+
+async def test_bad_sign_in_input_is_refused_and_signs_nobody_in(services: Platform) -> None:
+    async with browser(services) as web:
+        page = await web.get("/officer/sign-in")
+        empty = await web.post("/officer/sign-in", data={"csrf_token": csrf(page), "email": ""})
+        wrong = await web.post(
+            "/officer/sign-in",
+            data={"csrf_token": csrf(page), "email": "web.nobody@example.org", "password": "x"},
+        )
+        still_out = await web.get("/officer")
+    assert empty.status_code == 400 and 'href="#email"' in empty.text
+    assert 'href="#password"' in empty.text
+    assert wrong.status_code == 400 and "Enter a correct email address and password" in wrong.text
+    assert still_out.status_code == 303 and still_out.headers["location"] == "/officer/sign-in"
+
+
+async def test_a_form_without_the_sessions_csrf_token_is_refused(services: Platform) -> None:
+    before = await lookups(services)
+    async with signed_in(services, services.contact) as web:
+        forged = await web.post(
+            "/officer/search", data={"form": "quick", "query": "Ada", "purpose": "phone call"}
+        )
+        other = await web.post(
+            "/officer/search",
+            data={"csrf_token": "guess", "form": "quick", "query": "Ada", "purpose": "a call"},
+        )
+    assert forged.status_code == 403 and other.status_code == 403
+    assert "This form has expired" in forged.text
+    assert await lookups(services) == before
+
+
+async def test_sign_out_ends_the_session_here_and_at_identity(services: Platform) -> None:
+    async with signed_in(services, services.contact) as web:
+        home = await web.get("/officer")
+        out = await web.post("/officer/sign-out", data={"csrf_token": csrf(home)})
+        after = await web.get("/officer", follow_redirects=True)
+    assert out.status_code == 303
+    assert "You have signed out." in after.text
+    assert "Sign in to the officer workspace" in after.text
+
+
+async def test_the_session_ends_when_identity_refuses_to_refresh_it(services: Platform) -> None:
+    identity = services.identity
+    officer = await identity.create_officer("web.revoked@example.org", ("waste", "personal"))
+    async with signed_in(services, "web.revoked@example.org") as web:
+        assert (await web.get("/officer")).status_code == 200
+        revoked = await identity.http.post(
+            f"/officers/{officer}/sessions/revoke", headers=bearer(services.admin)
+        )
+        assert revoked.status_code == 204, revoked.text
+        for session in list(composition.of(services.web).sessions._sessions.values()):
+            if session.officer and session.officer.email == "web.revoked@example.org":
+                assert session.tokens is not None
+                session.tokens.expires_at = 0  # the access token has lapsed
+        answer = await web.get("/officer/queue")
+        page = await web.get("/officer", follow_redirects=True)
+    assert answer.status_code == 303 and answer.headers["location"] == "/officer/sign-in"
+    assert "Your session has ended" in page.text
+
+
+async def test_pages_carry_the_cookie_and_headers_a_browser_needs(services: Platform) -> None:
+    async with browser(services) as web:
+        page = await web.get("/officer/sign-in")
+    cookie = page.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert page.headers["referrer-policy"] == "no-referrer"
+    assert page.headers["x-frame-options"] == "DENY"
+
+
+async def test_an_officer_chooses_welsh_and_every_page_follows(services: Platform) -> None:
+    async with signed_in(services, services.contact) as web:
+        home = await web.get("/officer")
+        chosen = await web.post(
+            "/officer/language",
+            data={"csrf_token": csrf(home), "language": "cy", "next": "/officer/queue"},
+        )
+        queue = await web.get("/officer/queue")
+        mistake = await search(web, form="quick", query="", purpose="")
+    assert chosen.headers["location"] == "/officer/queue"
+    assert '<html lang="cy"' in queue.text and "Ciw gwaith" in queue.text
+    assert "Mae problem wedi codi" in mistake.text
+    assert "Rhowch enw, cyfeirnod, cod post, e-bost neu rif ffôn" in mistake.text
