@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from townhall.web import forms
-from townhall.web.i18n import N_
+from townhall.web.i18n import LANGUAGES, N_
 from townhall.web.officer.dependencies import ClientAddress, Form, OfficerSession, WorkspaceDep
 from townhall.web.officer.labels import CHANNELS, DOMAINS, MATCH_REASONS
 from townhall.web.officer.workspace import Workspace
@@ -116,7 +116,7 @@ def _record_rows(record: dict[str, Any]) -> list[tuple[str, str]]:
             N_("Other systems"),
             "; ".join(f"{i['system']}: {i['value']}" for i in record.get("identifiers") or []),
         ),
-        (N_("Language"), record.get("preferred_language") or ""),
+        (N_("Language"), LANGUAGES.get(record.get("preferred_language") or "", "")),
     ]
     return [(label, value) for label, value in rows if value]
 
