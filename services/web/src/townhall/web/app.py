@@ -11,6 +11,8 @@ import httpx
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+from starlette.types import Scope
 
 from townhall.runtime.web import create_app
 from townhall.web import open311
@@ -97,9 +99,19 @@ def create(
     for router in (auth.router, residents.router, queue.router):
         app.include_router(router)
     errors.install(app)
-    app.mount("/assets", StaticFiles(directory=settings.web_assets_dir, check_dir=False))
+    app.mount("/assets", Assets(directory=settings.web_assets_dir, check_dir=False))
     _service_list(app, settings)
     return app
+
+
+class Assets(StaticFiles):
+    """GOV.UK Frontend's files: a browser keeps them and asks whether they changed
+    (ETag, 304), rather than the ``no-store`` every page carries."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
 
 
 def _service_list(app: FastAPI, settings: WebSettings) -> None:

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
+from jinja2 import BytecodeCache, ChoiceLoader, Environment, PackageLoader, PrefixLoader
+from jinja2.bccache import Bucket
 
 from townhall.web.forms import Checked
 from townhall.web.i18n import LANGUAGES, N_, translations
@@ -50,7 +51,23 @@ def _field_error(language: str) -> Callable[[Checked | None, str], dict[str, str
     return error
 
 
-def _environment(language: str) -> Environment:
+class SharedBytecode(BytecodeCache):
+    """Compiled templates kept in memory and shared by the languages' environments
+    (the compiled code is the same: the translations are looked up when rendering), so
+    each template is compiled once per process, not once per language."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if code := self.compiled.get(bucket.key):
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+def _environment(language: str, bytecode: BytecodeCache) -> Environment:
     loader = ChoiceLoader(
         [
             PackageLoader("townhall.web", "templates"),
@@ -63,6 +80,7 @@ def _environment(language: str) -> Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=bytecode,
     )
     env.filters["when"] = lambda value: _when(value, language)
     env.filters["day"] = lambda value: _day(value, language)
@@ -76,7 +94,8 @@ class Pages:
 
     def __init__(self, *, council_name: str) -> None:
         self.council_name = council_name
-        self.environments = {language: _environment(language) for language in LANGUAGES}
+        bytecode = SharedBytecode()
+        self.environments = {language: _environment(language, bytecode) for language in LANGUAGES}
 
     def render(
         self,
