@@ -88,6 +88,19 @@ async def test_a_service_officer_sees_their_own_area_in_detail_and_their_queue(
     assert "· Social care" not in page.text, "nothing of an area they may not see"
     assert "Your role does not show this resident" in page.text
     assert queue.status_code == 200 and services.case_reference in queue.text
+    assert f'href="/officer/cases/{services.case_reference}"' in queue.text
+
+
+async def test_a_service_officer_opens_a_case_from_their_queue(services: Platform) -> None:
+    async with signed_in(services, services.waste) as web:
+        case = await web.get(f"/officer/cases/{services.case_reference}")
+        nonsense = await web.get("/officer/cases/not%20a%20reference")
+        unknown = await web.get("/officer/cases/MB-2026-999999")
+    assert case.status_code == 200, case.text
+    assert "Missed bin collection" in case.text and "Bin not collected" in case.text
+    assert "Can move to" in case.text and "Triaged" in case.text
+    assert nonsense.status_code == 404 and "Page not found" in nonsense.text
+    assert unknown.status_code == 404 and "Page not found" in unknown.text
 
 
 async def test_a_resident_opened_without_a_purpose_asks_for_one_first(services: Platform) -> None:

@@ -66,3 +66,20 @@ def test_outside_development_the_cookie_is_secure_and_host_only() -> None:
     assert cookie.startswith("__Host-townhall_session=")
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert answer.status_code == 303 and answer.headers["location"] == "/officer/sign-in"
+
+
+def test_a_service_that_does_not_answer_is_a_page_saying_so() -> None:
+    down = dict.fromkeys(("identity", "resident-view", "cases"), "http://127.0.0.1:9")
+    app = create(WebSettings(ENVIRONMENT="development", SERVICE_URLS_JSON=down))
+
+    async def sign_in() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://web") as client:
+            page = await client.get("/officer/sign-in")
+            token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+            form = {"csrf_token": token, "email": "a@example.org", "password": "p"}
+            return await client.post("/officer/sign-in", data=form)
+
+    answer = asyncio.run(sign_in())
+    assert answer.status_code == 503
+    assert "Sorry, there is a problem with the service" in answer.text

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import structlog
@@ -204,10 +205,16 @@ class ResidentView:
 
 
 class Cases:
-    """The officer's work queue."""
+    """The officer's work queue and cases."""
 
     def __init__(self, client: ServiceClient) -> None:
         self.client = client
+
+    async def case(self, token: str, reference: str) -> dict[str, Any]:
+        found: dict[str, Any] = await self.client.call(
+            "GET", f"/cases/{quote(reference, safe='')}", token=token
+        )
+        return found
 
     async def queue(self, token: str, params: Params = ()) -> dict[str, Any]:
         page: dict[str, Any] = await self.client.call("GET", "/queue", token=token, params=params)
