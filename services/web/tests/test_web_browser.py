@@ -180,3 +180,8 @@ async def test_a_mistake_shows_the_error_summary_and_changes_nothing(
     await page.click(".govuk-error-summary a[href='#purpose']")
     assert await page.evaluate("document.activeElement.id") == "purpose"
     assert await lookups() == before
+    await page.goto(f"{services.web_url}/officer/cases/{services.case_reference}")
+    await check(page, "case")
+    await page.click("button:has-text('Post the update')")
+    await page.wait_for_selector(".govuk-error-summary a[href='#update']")
+    await check(page, "case-errors")

@@ -234,3 +234,56 @@ async def test_an_officer_chooses_welsh_and_every_page_follows(services: Platfor
     assert '<html lang="cy"' in queue.text and "Ciw gwaith" in queue.text
     assert "Mae problem wedi codi" in mistake.text
     assert "Rhowch enw, cyfeirnod, cod post, e-bost neu rif ffôn" in mistake.text
+
+
+async def test_a_service_officer_works_a_case_and_a_mistake_changes_nothing(
+    services: Platform,
+) -> None:
+    path = f"/officer/cases/{services.case_reference}"
+    async with signed_in(services, services.waste) as web:
+        page = await web.get(path)
+        token = csrf(page)
+        empty = await web.post(f"{path}/updates", data={"csrf_token": token, "update": " "})
+        unchosen = await web.post(f"{path}/transitions", data={"csrf_token": token})
+        unchanged = await web.get(path)
+        moved = await web.post(
+            f"{path}/transitions", data={"csrf_token": token, "to": "triaged", "reason": ""}
+        )
+        after_move = await web.get(path)
+        again = await web.post(
+            f"{path}/transitions", data={"csrf_token": token, "to": "triaged", "reason": ""}
+        )
+        updated = await web.post(
+            f"{path}/updates", data={"csrf_token": token, "update": "Crew booked for Friday"}
+        )
+        noted = await web.post(
+            f"{path}/notes", data={"csrf_token": token, "note": "Gate code is on file"}
+        )
+        final = await web.get(path)
+    assert re.search(r'<textarea[^>]*id="update"[^>]*>\s*</textarea>', page.text), "blank"
+    assert empty.status_code == 400 and 'href="#update"' in empty.text
+    assert unchosen.status_code == 400 and 'href="#to"' in unchosen.text
+    assert "Crew booked" not in unchanged.text and unchanged.text.count("govuk-tag--blue") == 1
+    assert moved.status_code == 303
+    assert "The case has moved on." in after_move.text
+    assert again.status_code == 400, "triaged is not a move from triaged"
+    assert "The case has changed since you opened it" in again.text
+    assert updated.status_code == 303 and noted.status_code == 303
+    assert "Crew booked for Friday" in final.text and "Gate code is on file" in final.text
+    assert "Internal note" in final.text
+
+
+async def test_the_contact_centre_cannot_work_a_service_case(services: Platform) -> None:
+    path = f"/officer/cases/{services.case_reference}"
+    async with signed_in(services, services.contact) as web:
+        home = await web.get("/officer")
+        refused = await web.post(
+            f"{path}/notes", data={"csrf_token": csrf(home), "note": "not mine to write"}
+        )
+    assert refused.status_code in (400, 404), refused.text
+    assert "not mine to write" not in (await _case_text(services))
+
+
+async def _case_text(services: Platform) -> str:
+    async with signed_in(services, services.waste) as web:
+        return (await web.get(f"/officer/cases/{services.case_reference}")).text

@@ -173,3 +173,23 @@ def advanced_search(form: Mapping[str, str], today: date) -> Checked:
     if not checked.criteria and not any(e.field != "purpose" for e in checked.errors):
         checked.error("name", N_("Enter at least one thing to search by"))
     return checked
+
+
+def transition(form: Mapping[str, str]) -> Checked:
+    checked = Checked(_values(form, ("to", "reason")))
+    if not checked.values["to"]:
+        checked.error("to", N_("Select what the case moves to"))
+    if len(checked.values["reason"]) > 1000:
+        checked.error("reason", N_("The reason must be 1000 characters or fewer"))
+    return checked
+
+
+def written(form: Mapping[str, str], field: str) -> Checked:
+    """A public update (``update``) or an internal note (``note``)."""
+    checked = Checked(_values(form, (field,)))
+    text = checked.values[field]
+    if not text:
+        checked.error(field, N_("Enter the text"))
+    elif len(text) > 4000:
+        checked.error(field, N_("The text must be 4000 characters or fewer"))
+    return checked

@@ -47,6 +47,10 @@ class ThrottledError(UpstreamError):
         self.retry_after = retry_after
 
 
+class ConflictError(UpstreamError):
+    """409: the thing has moved on (a case no longer in the state the change needs)."""
+
+
 class InvalidError(UpstreamError):
     """400 or 422: the service refused what was sent (``detail`` says why)."""
 
@@ -79,6 +83,8 @@ def _raise_for(response: httpx.Response) -> None:
     if status == 429:
         after = response.headers.get("retry-after", "")
         raise ThrottledError(status, detail, int(after) if after.isdigit() else None)
+    if status == 409:
+        raise ConflictError(status, detail)
     if status in (400, 422):
         raise InvalidError(status, detail)
     raise UnavailableError(status, detail)
@@ -215,6 +221,15 @@ class Cases:
             "GET", f"/cases/{quote(reference, safe='')}", token=token
         )
         return found
+
+    async def move(self, token: str, reference: str, to: str, reason: str) -> None:
+        path = f"/cases/{quote(reference, safe='')}/transitions"
+        await self.client.call("POST", path, token=token, json={"to": to, "reason": reason})
+
+    async def write(self, token: str, reference: str, kind: str, text: str) -> None:
+        """``kind``: ``updates`` (the resident sees it) or ``notes`` (officers only)."""
+        path = f"/cases/{quote(reference, safe='')}/{kind}"
+        await self.client.call("POST", path, token=token, json={"text": text})
 
     async def queue(self, token: str, params: Params = ()) -> dict[str, Any]:
         page: dict[str, Any] = await self.client.call("GET", "/queue", token=token, params=params)
