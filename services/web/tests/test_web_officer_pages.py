@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from services.web.tests.web_platform import Platform
+from townhall.cases.adapters.orm import contacts
+from townhall.cases.entrypoints.api.dependencies import services_of as cases_of
 from townhall.identity.testing import bearer
 from townhall.resident_view.adapters.orm import lookup_audit
 from townhall.resident_view.entrypoints.api.dependencies import services_of
@@ -287,3 +289,31 @@ async def test_the_contact_centre_cannot_work_a_service_case(services: Platform)
 async def _case_text(services: Platform) -> str:
     async with signed_in(services, services.waste) as web:
         return (await web.get(f"/officer/cases/{services.case_reference}")).text
+
+
+async def logged_contacts(services: Platform) -> int:
+    async with cases_of(services.cases).runtime.sessions() as session:
+        query = select(func.count()).select_from(contacts)
+        return int((await session.execute(query)).scalar_one())
+
+
+async def test_the_contact_centre_logs_a_call_chasing_a_request(services: Platform) -> None:
+    path = f"/officer/residents/{services.ada}/contact"
+    before = await logged_contacts(services)
+    async with signed_in(services, services.contact) as web:
+        page = await web.get(path)
+        token = csrf(page)
+        chasing = {"channel": "phone", "reason": "progress_chase", "outcome": "resolved"}
+        incomplete = await web.post(path, data={"csrf_token": token, **chasing, "minutes": "x"})
+        assert await logged_contacts(services) == before
+        logged = await web.post(
+            path,
+            data={"csrf_token": token, **chasing, "minutes": "4", "case": services.case_reference},
+        )
+        shown = await web.get(f"/officer/residents/{services.ada}")
+    assert page.status_code == 200 and "Chasing something they are waiting for" in page.text
+    assert incomplete.status_code == 400
+    assert 'href="#case"' in incomplete.text and 'href="#minutes"' in incomplete.text
+    assert logged.status_code == 303, logged.text
+    assert "The contact has been logged." in shown.text
+    assert await logged_contacts(services) == before + 1

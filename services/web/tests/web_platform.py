@@ -74,6 +74,7 @@ class Platform:
     identity: Harness
     resident_view: FastAPI
     web: FastAPI
+    cases: FastAPI
     web_url: str
     cases_url: str
     ada: str
@@ -198,5 +199,5 @@ async def _services(
         web = create_web(WebSettings(ENVIRONMENT="development", SERVICE_URLS_JSON=urls))
         async with web.router.lifespan_context(web), Served(web).running() as web_served:
             yield Platform(
-                identity, view, web, web_served.url, cases_served.url, ada, reference, admin
+                identity, view, web, cases, web_served.url, cases_served.url, ada, reference, admin
             )

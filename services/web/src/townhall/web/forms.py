@@ -9,7 +9,7 @@ language.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -192,4 +192,29 @@ def written(form: Mapping[str, str], field: str) -> Checked:
         checked.error(field, N_("Enter the text"))
     elif len(text) > 4000:
         checked.error(field, N_("The text must be 4000 characters or fewer"))
+    return checked
+
+
+def contact(
+    form: Mapping[str, str],
+    channels: Collection[str],
+    reasons: Collection[str],
+    outcomes: Collection[str],
+) -> Checked:
+    """A contact with a resident: how, why (chasing something is failure demand), what
+    came of it, how long it took, and the request it was about when there was one."""
+    checked = Checked(_values(form, ("channel", "reason", "outcome", "minutes", "case")))
+    v = checked.values
+    if v["channel"] not in channels:
+        checked.error("channel", N_("Select how they got in touch"))
+    if v["reason"] not in reasons:
+        checked.error("reason", N_("Select why they got in touch"))
+    if v["reason"] == "progress_chase" and not v["case"]:
+        checked.error("case", N_("Enter the reference of the request they are chasing"))
+    elif v["case"] and not REFERENCE.match(v["case"]):
+        checked.error("case", N_("Enter a request reference, like MB-2026-000123"))
+    if v["outcome"] not in outcomes:
+        checked.error("outcome", N_("Select what came of it"))
+    if not v["minutes"].isdigit() or not 0 <= int(v["minutes"]) <= 24 * 60:
+        checked.error("minutes", N_("Enter how many minutes it took, as a number"))
     return checked

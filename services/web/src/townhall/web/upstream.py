@@ -231,6 +231,9 @@ class Cases:
         path = f"/cases/{quote(reference, safe='')}/{kind}"
         await self.client.call("POST", path, token=token, json={"text": text})
 
+    async def log_contact(self, token: str, contact: Mapping[str, Any]) -> None:
+        await self.client.call("POST", "/contacts", token=token, json=contact)
+
     async def queue(self, token: str, params: Params = ()) -> dict[str, Any]:
         page: dict[str, Any] = await self.client.call("GET", "/queue", token=token, params=params)
         return page

@@ -55,3 +55,29 @@ MATCH_REASONS = {
     "case_reference": N_("case reference"),
     "merged_record": N_("a record merged into this one"),
 }
+#: How a contact reached the council (an officer logs it; residents' own are "online").
+CONTACT_CHANNELS = {
+    "phone": N_("Phone"),
+    "face_to_face": N_("Face to face"),
+    "email": N_("Email"),
+    "webchat": N_("Webchat"),
+    "letter": N_("Letter"),
+}
+#: Why they got in touch: "progress_chase" is failure demand (chasing what should have come).
+CONTACT_REASONS = {
+    "new_request": N_("A new request"),
+    "progress_chase": N_("Chasing something they are waiting for"),
+    "complaint": N_("A complaint"),
+    "information": N_("Asking for information"),
+    "payment": N_("A payment"),
+    "booking": N_("A booking"),
+    "other": N_("Something else"),
+}
+CONTACT_OUTCOMES = {
+    "resolved": N_("Resolved during the contact"),
+    "case_created": N_("A request was raised"),
+    "case_updated": N_("A request was updated"),
+    "referred": N_("Referred to a service"),
+    "callback": N_("A call back is due"),
+    "no_action": N_("No action needed"),
+}

@@ -71,7 +71,7 @@ async def search(
     return workspace.pages.render(request, session, template, context, status_code=400)
 
 
-def _resident_id(text: str) -> str:
+def resident_id_of(text: str) -> str:
     try:
         return str(uuid.UUID(text))
     except ValueError:
@@ -86,7 +86,7 @@ async def give_purpose(
     session: OfficerSession,
     form: Form,
 ) -> Response:
-    resident = _resident_id(resident_id)
+    resident = resident_id_of(resident_id)
     checked = forms.purpose(form)
     if not checked.ok:
         context = {"form": checked, "errors": checked.errors, "resident_id": resident}
@@ -153,7 +153,7 @@ async def resident_page(
     domain: str | None = None,
     cursor: str | None = None,
 ) -> Response:
-    resident = _resident_id(resident_id)
+    resident = resident_id_of(resident_id)
     purpose = session.purposes.get(resident)
     if purpose is None:
         return workspace.pages.render(
