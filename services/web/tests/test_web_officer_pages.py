@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services.web.tests.web_platform import Platform
+from townhall.cases.adapters.orm import cases as case_rows
 from townhall.cases.adapters.orm import contacts
 from townhall.cases.entrypoints.api.dependencies import services_of as cases_of
 from townhall.identity.testing import bearer
@@ -317,3 +318,42 @@ async def test_the_contact_centre_logs_a_call_chasing_a_request(services: Platfo
     assert logged.status_code == 303, logged.text
     assert "The contact has been logged." in shown.text
     assert await logged_contacts(services) == before + 1
+
+
+async def cases_raised(services: Platform) -> int:
+    async with cases_of(services.cases).runtime.sessions() as session:
+        query = select(func.count()).select_from(case_rows)
+        return int((await session.execute(query)).scalar_one())
+
+
+async def test_the_contact_centre_raises_a_request_from_the_catalogues_form(
+    services: Platform,
+) -> None:
+    path = f"/officer/residents/{services.ada}/request"
+    before = await cases_raised(services)
+    async with signed_in(services, services.contact) as web:
+        choose = await web.get(path)
+        form = await web.get(path, params={"service": "missed_bin"})
+        token = csrf(form)
+        empty = await web.post(path, data={"csrf_token": token, "service": "missed_bin"})
+        assert await cases_raised(services) == before
+        raised = await web.post(
+            path,
+            data={
+                "csrf_token": token,
+                "service": "missed_bin",
+                "channel": "phone",
+                "field-bin_type": "recycling",
+                "description": "Recycling missed two weeks running",
+                "address": "2 Example Street",
+            },
+        )
+        shown = await web.get(f"/officer/residents/{services.ada}", follow_redirects=True)
+    assert "Missed bin collection" in choose.text and "Pest control" in choose.text
+    assert "Which bin?" in form.text and 'value="recycling"' in form.text
+    assert empty.status_code == 400
+    for field in ("channel", "field-bin_type", "address"):
+        assert f'href="#{field}"' in empty.text
+    assert raised.status_code == 303, raised.text
+    assert re.search(r"Request MB-\d{4}-\d+ has been raised\.", shown.text)
+    assert await cases_raised(services) == before + 1

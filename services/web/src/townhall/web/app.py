@@ -17,7 +17,7 @@ from starlette.types import Scope
 from townhall.runtime.web import create_app
 from townhall.web import open311
 from townhall.web.config import WebSettings
-from townhall.web.officer import auth, cases, contacts, errors, queue, residents
+from townhall.web.officer import auth, cases, contacts, errors, queue, requests, residents
 from townhall.web.officer.dependencies import SessionCookie, composition, cookie_name
 from townhall.web.officer.workspace import Workspace
 from townhall.web.sessions import MemorySessionStore
@@ -96,8 +96,8 @@ def create(
     app.include_router(open311.router(proxy))
     app.add_middleware(open311.Open311Errors)
     app.add_middleware(SessionCookie, name=cookie_name(workspace), secure=not settings.development)
-    for router in (auth.router, residents.router, contacts.router, queue.router, cases.router):
-        app.include_router(router)
+    for pages in (auth, residents, contacts, requests, queue, cases):
+        app.include_router(pages.router)
     errors.install(app)
     app.mount("/assets", Assets(directory=settings.web_assets_dir, check_dir=False))
     _service_list(app, settings)

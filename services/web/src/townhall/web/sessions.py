@@ -61,6 +61,8 @@ class Session:
     names: dict[str, str] = field(default_factory=dict)
     #: A message for the next page shown (e.g. "you have signed out"), shown once.
     flash: str | None = None
+    #: What the flash's placeholders stand for (e.g. a new request's reference).
+    flash_args: dict[str, str] = field(default_factory=dict)
     #: One refresh at a time: identity ends the whole session if a refresh token is
     #: presented twice, as two concurrent requests would.
     refreshing: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -69,9 +71,10 @@ class Session:
     def signed_in(self) -> bool:
         return self.officer is not None and self.tokens is not None
 
-    def take_flash(self) -> str | None:
+    def take_flash(self) -> tuple[str, dict[str, str]] | None:
         flash, self.flash = self.flash, None
-        return flash
+        args, self.flash_args = self.flash_args, {}
+        return (flash, args) if flash else None
 
     def csrf_matches(self, presented: str | None) -> bool:
         return presented is not None and secrets.compare_digest(presented, self.csrf)

@@ -231,6 +231,20 @@ class Cases:
         path = f"/cases/{quote(reference, safe='')}/{kind}"
         await self.client.call("POST", path, token=token, json={"text": text})
 
+    async def service_types(self, token: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = await self.client.call("GET", "/service-types", token=token)
+        return found
+
+    async def service_type(self, token: str, code: str) -> dict[str, Any]:
+        path = f"/service-types/{quote(code, safe='')}"
+        found: dict[str, Any] = await self.client.call("GET", path, token=token)
+        return found
+
+    async def submit(self, token: str, case: Mapping[str, Any]) -> str:
+        """Raise a request; its reference."""
+        created = await self.client.call("POST", "/cases", token=token, json=case)
+        return str(created["reference"])
+
     async def log_contact(self, token: str, contact: Mapping[str, Any]) -> None:
         await self.client.call("POST", "/contacts", token=token, json=contact)
 

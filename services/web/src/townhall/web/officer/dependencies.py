@@ -50,10 +50,19 @@ async def _form(request: Request, session: Annotated[Session, Depends(_session)]
     return fields
 
 
+async def _lists(
+    request: Request, _checked: Annotated[dict[str, str], Depends(_form)]
+) -> dict[str, list[str]]:
+    """Every value of each posted field (checkboxes send several), CSRF checked."""
+    form = await request.form()
+    return {name: [v for v in form.getlist(name) if isinstance(v, str)] for name in form}
+
+
 AnySession = Annotated[Session, Depends(_session)]
 OfficerSession = Annotated[Session, Depends(_officer)]
 ClientAddress = Annotated[str, Depends(_client)]
 Form = Annotated[dict[str, str], Depends(_form)]
+FormLists = Annotated[dict[str, list[str]], Depends(_lists)]
 
 
 class SessionCookie:
