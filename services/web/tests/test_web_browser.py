@@ -20,7 +20,7 @@ from townhall.resident_view.entrypoints.api.dependencies import services_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 WEB = Path(__file__).resolve().parents[1]
-AXE = (WEB / "node_modules" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
+AXE = WEB / "node_modules" / "axe-core" / "axe.min.js"  # make web-assets installs it
 ARTEFACTS = WEB / "test-artefacts" / "screenshots"
 NARROW = {"width": 320, "height": 640}
 WIDE = {"width": 1280, "height": 900}
@@ -64,7 +64,7 @@ async def search_for_ada(page: Page) -> None:
 async def serious_violations(page: Page) -> list[dict[str, Any]]:
     """axe-core's serious and critical violations (run through the DevTools protocol,
     which the page's Content-Security-Policy does not govern)."""
-    await page.evaluate(AXE)
+    await page.evaluate(AXE.read_text(encoding="utf-8"))
     found: list[dict[str, Any]] = await page.evaluate(
         """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
             .filter(v => ['serious', 'critical'].includes(v.impact))

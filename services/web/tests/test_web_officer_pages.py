@@ -357,3 +357,22 @@ async def test_the_contact_centre_raises_a_request_from_the_catalogues_form(
     assert raised.status_code == 303, raised.text
     assert re.search(r"Request MB-\d{4}-\d+ has been raised\.", shown.text)
     assert await cases_raised(services) == before + 1
+
+
+async def test_the_history_filters_by_service_area_and_dates(services: Platform) -> None:
+    path = f"/officer/residents/{services.ada}"
+    async with signed_in(services, services.contact) as web:
+        await search(web, form="quick", query="Ada Example", purpose="checking history")
+        everything = await web.get(path)
+        waste_in_november = await web.get(
+            path, params={"domain": "waste", "from": "2026-11-01", "to": "2026-11-01"}
+        )
+        later = await web.get(path, params={"from": "2026-11-02"})
+        nonsense = await web.get(path, params={"from": "2026-02-30"})
+        backwards = await web.get(path, params={"from": "2026-11-02", "to": "2026-11-01"})
+    assert "from Social care" in everything.text and "from Waste" in everything.text
+    assert "from Waste" in waste_in_november.text
+    assert "from Social care" not in waste_in_november.text
+    assert "from Waste" not in later.text and "from Social care" not in later.text
+    assert nonsense.status_code == 400 and 'href="#from"' in nonsense.text
+    assert backwards.status_code == 400 and 'href="#to"' in backwards.text

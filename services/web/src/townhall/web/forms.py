@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from townhall.web.i18n import N_
 
@@ -217,4 +218,37 @@ def contact(
         checked.error("outcome", N_("Select what came of it"))
     if not v["minutes"].isdigit() or not 0 <= int(v["minutes"]) <= 24 * 60:
         checked.error("minutes", N_("Enter how many minutes it took, as a number"))
+    return checked
+
+
+COUNCIL_TIME = ZoneInfo("Europe/London")
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def timeline_filters(query: Mapping[str, str], domains: Collection[str]) -> Checked:
+    """The history's filters: a service area, and dates from and to (both included, the
+    council's days) as resident-view's ``since`` and ``until``."""
+    checked = Checked(_values(query, ("domain", "from", "to")))
+    v = checked.values
+    if v["domain"] in domains:
+        checked.criteria.append(("domain", v["domain"]))
+    start, end = _day(v["from"]), _day(v["to"])
+    for name, day in (("from", start), ("to", end)):
+        if v[name] and day is None:
+            checked.error(name, N_("Enter a real date, like 2026-11-27"))
+    if start and end and end < start:
+        checked.error("to", N_("The end date must be on or after the start date"))
+    if checked.ok and start:
+        checked.criteria.append(
+            ("since", datetime.combine(start, time(), COUNCIL_TIME).isoformat())
+        )
+    if checked.ok and end:
+        after = datetime.combine(end + timedelta(days=1), time(), COUNCIL_TIME)
+        checked.criteria.append(("until", after.isoformat()))
     return checked

@@ -150,7 +150,6 @@ async def resident_page(
     workspace: WorkspaceDep,
     session: OfficerSession,
     client: ClientAddress,
-    domain: str | None = None,
     cursor: str | None = None,
 ) -> Response:
     resident = resident_id_of(resident_id)
@@ -159,20 +158,20 @@ async def resident_page(
         return workspace.pages.render(
             request, session, "officer/purpose.html", {"resident_id": resident}
         )
-    filters = [("domain", domain)] if domain in DOMAINS else []
-    if cursor:
-        filters.append(("cursor", cursor))
-    page = await workspace.call(
-        session,
-        client,
-        lambda token: workspace.resident_view.timeline(token, resident, purpose, filters),
-    )
+    wanted = forms.timeline_filters(dict(request.query_params), DOMAINS)
+    page: dict[str, Any] = {}
+    if wanted.ok:
+        asked = [*wanted.criteria, *([("cursor", cursor)] if cursor else [])]
+        page = await workspace.call(
+            session,
+            client,
+            lambda token: workspace.resident_view.timeline(token, resident, purpose, asked),
+        )
     rows = await _record(workspace, session, client, resident)
     next_page = None
     if page.get("next_cursor"):
-        query = urlencode(
-            [*[f for f in filters if f[0] == "domain"], ("cursor", page["next_cursor"])]
-        )
+        kept = [(k, v) for k, v in wanted.values.items() if v]
+        query = urlencode([*kept, ("cursor", page["next_cursor"])])
         next_page = f"/officer/residents/{resident}?{query}"
     context = {
         "resident_id": resident,
@@ -182,8 +181,12 @@ async def resident_page(
         "entries": page.get("entries", []),
         "withheld": page.get("withheld_until_verified", False),
         "next_page": next_page,
-        "domain": domain,
+        "form": wanted,
+        "errors": wanted.errors,
         "domain_names": DOMAINS,
         "channel_names": CHANNELS,
     }
-    return workspace.pages.render(request, session, "officer/resident.html", context)
+    status = 200 if wanted.ok else 400
+    return workspace.pages.render(
+        request, session, "officer/resident.html", context, status_code=status
+    )
