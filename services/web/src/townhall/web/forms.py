@@ -185,6 +185,16 @@ def transition(form: Mapping[str, str]) -> Checked:
     return checked
 
 
+def assignment(form: Mapping[str, str]) -> Checked:
+    checked = Checked(_values(form, ("team", "officer")))
+    if not checked.values["team"]:
+        checked.error("team", N_("Enter the team"))
+    for name in ("team", "officer"):
+        if len(checked.values[name]) > 100:
+            checked.error(name, N_("Enter 100 characters or fewer"))
+    return checked
+
+
 def written(form: Mapping[str, str], field: str) -> Checked:
     """A public update (``update``) or an internal note (``note``)."""
     checked = Checked(_values(form, (field,)))

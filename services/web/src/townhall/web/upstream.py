@@ -226,6 +226,11 @@ class Cases:
         path = f"/cases/{quote(reference, safe='')}/transitions"
         await self.client.call("POST", path, token=token, json={"to": to, "reason": reason})
 
+    async def assign(self, token: str, reference: str, team: str, officer: str | None) -> None:
+        path = f"/cases/{quote(reference, safe='')}/assignment"
+        body = {"team": team, **({"officer": officer} if officer else {})}
+        await self.client.call("PUT", path, token=token, json=body)
+
     async def write(self, token: str, reference: str, kind: str, text: str) -> None:
         """``kind``: ``updates`` (the resident sees it) or ``notes`` (officers only)."""
         path = f"/cases/{quote(reference, safe='')}/{kind}"

@@ -29,6 +29,7 @@ DONE = {
     "transitions": N_("The case has moved on."),
     "updates": N_("Your update has been posted. The resident can see it."),
     "notes": N_("Your note has been added. Only officers can see it."),
+    "assignment": N_("The case has been assigned."),
 }
 
 
@@ -160,4 +161,27 @@ async def note(
         checked,
         "notes",
         lambda token: workspace.cases.write(token, reference, "notes", text),
+    )
+
+
+@router.post("/{reference}/assignment")
+async def assign(
+    request: Request,
+    reference: str,
+    workspace: WorkspaceDep,
+    session: OfficerSession,
+    client: ClientAddress,
+    form: Form,
+) -> Response:
+    reference, checked = _reference(reference), forms.assignment(form)
+    team, officer = checked.values["team"], checked.values["officer"] or None
+    return await _act(
+        request,
+        workspace,
+        session,
+        client,
+        reference,
+        checked,
+        "assignment",
+        lambda token: workspace.cases.assign(token, reference, team, officer),
     )
