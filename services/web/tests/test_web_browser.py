@@ -61,6 +61,22 @@ async def search_for_ada(page: Page) -> None:
     await page.wait_for_selector("h1:has-text('Search results')")
 
 
+async def uncertain_match(services: Platform) -> str:
+    """A council tax record the engine is unsure is Ada: identity queues it for review."""
+    record = {
+        "system": "council_tax",
+        "reference": "CT-00000043",
+        "given_name": "A",
+        "family_name": "Example",
+        "date_of_birth": "1985-12-10",
+    }
+    login = await services.identity.login(services.contact)
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    matched = await services.identity.http.post("/records/match", json=record, headers=headers)
+    assert matched.json()["outcome"] == "review", matched.text
+    return str(matched.json()["review_id"])
+
+
 async def serious_violations(page: Page) -> list[dict[str, Any]]:
     """axe-core's serious and critical violations (run through the DevTools protocol,
     which the page's Content-Security-Policy does not govern)."""
@@ -115,6 +131,9 @@ async def test_every_page_is_accessible_and_fits_320_px(
     await check(page, "raise-a-request")
     await page.goto(f"{services.web_url}/officer/search")
     await check(page, "advanced-search")
+    review_id = await uncertain_match(services)
+    await page.goto(f"{services.web_url}/officer/review/{review_id}")
+    await check(page, "review-a-match")
     await page.goto(f"{services.web_url}/officer/queue")
     await check(page, "work-queue")
     await page.click("button[lang='cy']")

@@ -376,3 +376,33 @@ async def test_the_history_filters_by_service_area_and_dates(services: Platform)
     assert "from Waste" not in later.text and "from Social care" not in later.text
     assert nonsense.status_code == 400 and 'href="#from"' in nonsense.text
     assert backwards.status_code == 400 and 'href="#to"' in backwards.text
+
+
+async def test_an_officer_decides_a_match_the_engine_was_unsure_of(services: Platform) -> None:
+    record = {
+        "system": "council_tax",
+        "reference": "CT-00000042",
+        "given_name": "A",
+        "family_name": "Example",
+        "date_of_birth": "1985-12-10",
+    }
+    login = await services.identity.login(services.contact)
+    headers = bearer(login.json()["access_token"])
+    matched = await services.identity.http.post("/records/match", json=record, headers=headers)
+    assert matched.json()["outcome"] == "review", matched.text
+    review_id = matched.json()["review_id"]
+    async with signed_in(services, services.contact) as web:
+        queue = await web.get("/officer/review")
+        item = await web.get(f"/officer/review/{review_id}")
+        undecided = await web.post(f"/officer/review/{review_id}", data={"csrf_token": csrf(item)})
+        decided = await web.post(
+            f"/officer/review/{review_id}", data={"csrf_token": csrf(item), "decision": "same"}
+        )
+        after = await web.get("/officer/review")
+        gone = await web.get(f"/officer/review/{review_id}")
+    assert f'href="/officer/review/{review_id}"' in queue.text
+    assert "The two records, field by field" in item.text and "Agrees" in item.text
+    assert undecided.status_code == 400 and 'href="#decision"' in undecided.text
+    assert decided.status_code == 303
+    assert "Decided: the same person." in after.text
+    assert gone.status_code == 404

@@ -17,12 +17,21 @@ from starlette.types import Scope
 from townhall.runtime.web import create_app
 from townhall.web import open311
 from townhall.web.config import WebSettings
-from townhall.web.officer import auth, cases, contacts, errors, queue, requests, residents
+from townhall.web.officer import (
+    auth,
+    cases,
+    contacts,
+    errors,
+    queue,
+    requests,
+    residents,
+    review,
+)
 from townhall.web.officer.dependencies import SessionCookie, composition, cookie_name
 from townhall.web.officer.workspace import Workspace
 from townhall.web.sessions import MemorySessionStore
 from townhall.web.templating import Pages
-from townhall.web.upstream import Cases, Identity, ResidentView, ServiceClient
+from townhall.web.upstream import Cases, Identity, Matches, ResidentView, ServiceClient
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Townhall</title>
@@ -77,6 +86,7 @@ def create(
         identity=Identity(clients["identity"]),
         resident_view=ResidentView(clients["resident-view"]),
         cases=Cases(clients["cases"]),
+        matches=Matches(clients["identity"]),
     )
 
     @contextlib.asynccontextmanager
@@ -96,7 +106,7 @@ def create(
     app.include_router(open311.router(proxy))
     app.add_middleware(open311.Open311Errors)
     app.add_middleware(SessionCookie, name=cookie_name(workspace), secure=not settings.development)
-    for pages in (auth, residents, contacts, requests, queue, cases):
+    for pages in (auth, residents, contacts, requests, queue, cases, review):
         app.include_router(pages.router)
     errors.install(app)
     app.mount("/assets", Assets(directory=settings.web_assets_dir, check_dir=False))

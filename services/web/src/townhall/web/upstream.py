@@ -187,6 +187,26 @@ class Identity:
         return record
 
 
+class Matches:
+    """Identity's review queue of uncertain matches (officers of identity or the contact
+    centre decide them)."""
+
+    def __init__(self, client: ServiceClient) -> None:
+        self.client = client
+
+    async def open_items(self, token: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = await self.client.call(
+            "GET", "/review-items", token=token, params=[("status", "open"), ("limit", "200")]
+        )
+        return found
+
+    async def decide(self, token: str, review_id: str, accept: bool) -> dict[str, Any]:
+        decision = "accept" if accept else "reject"
+        path = f"/review-items/{quote(review_id, safe='')}/{decision}"
+        outcome: dict[str, Any] = await self.client.call("POST", path, token=token)
+        return outcome
+
+
 class ResidentView:
     """Search and the joined-up timeline; resident-view audits both with the purpose."""
 

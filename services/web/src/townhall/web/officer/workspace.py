@@ -12,7 +12,14 @@ from townhall.web.config import WebSettings
 from townhall.web.i18n import N_
 from townhall.web.sessions import MemorySessionStore, Session, Tokens
 from townhall.web.templating import Pages
-from townhall.web.upstream import Cases, Identity, InvalidError, NotSignedInError, ResidentView
+from townhall.web.upstream import (
+    Cases,
+    Identity,
+    InvalidError,
+    Matches,
+    NotSignedInError,
+    ResidentView,
+)
 
 T = TypeVar("T")
 #: Refresh this long before the access token expires, so no call carries a stale one.
@@ -40,6 +47,7 @@ class Workspace:
     identity: Identity
     resident_view: ResidentView
     cases: Cases
+    matches: Matches
 
     def today(self) -> date:
         return datetime.now(UTC).date()
