@@ -406,3 +406,15 @@ async def test_an_officer_decides_a_match_the_engine_was_unsure_of(services: Pla
     assert decided.status_code == 303
     assert "Decided: the same person." in after.text
     assert gone.status_code == 404
+
+
+async def test_administrators_read_the_audits_and_officers_may_not(services: Platform) -> None:
+    async with signed_in(services, services.contact) as web:
+        await search(web, form="quick", query="Ada Example", purpose="audited phone call")
+        refused = await web.get("/officer/audit")
+    async with signed_in(services, "test.admin@example.org") as web:
+        audits = await web.get("/officer/audit")
+    assert refused.status_code == 403 and "You cannot see this" in refused.text
+    assert audits.status_code == 200, audits.text
+    assert 'href="/officer/audit"' in audits.text and 'href="/officer/audit"' not in refused.text
+    assert "audited phone call" in audits.text and "Searches and tracking look-ups" in audits.text

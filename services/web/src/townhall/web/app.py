@@ -18,6 +18,7 @@ from townhall.runtime.web import create_app
 from townhall.web import open311
 from townhall.web.config import WebSettings
 from townhall.web.officer import (
+    audit,
     auth,
     cases,
     contacts,
@@ -106,7 +107,7 @@ def create(
     app.include_router(open311.router(proxy))
     app.add_middleware(open311.Open311Errors)
     app.add_middleware(SessionCookie, name=cookie_name(workspace), secure=not settings.development)
-    for pages in (auth, residents, contacts, requests, queue, cases, review):
+    for pages in (auth, residents, contacts, requests, queue, cases, review, audit):
         app.include_router(pages.router)
     errors.install(app)
     app.mount("/assets", Assets(directory=settings.web_assets_dir, check_dir=False))

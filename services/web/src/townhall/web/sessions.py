@@ -46,6 +46,10 @@ class Officer:
     email: str
     roles: tuple[tuple[str, str], ...]
 
+    @property
+    def administrator(self) -> bool:
+        return any(domain == "admin" for domain, _ in self.roles)
+
 
 @dataclass(eq=False)
 class Session:

@@ -220,6 +220,14 @@ class ResidentView:
         )
         return found
 
+    async def audit(self, token: str, kind: str, limit: int = 50) -> list[dict[str, Any]]:
+        """``kind``: ``""`` (reads of histories) or ``"lookups"`` (searches, tracking)."""
+        path = "/audit/lookups" if kind == "lookups" else "/audit"
+        found: list[dict[str, Any]] = await self.client.call(
+            "GET", path, token=token, params=[("limit", str(limit))]
+        )
+        return found
+
     async def timeline(
         self, token: str, resident_id: str, purpose: str, filters: Params = ()
     ) -> dict[str, Any]:
