@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --all-packages --locked
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test test-fast lint format schemas bench clean
+.PHONY: help setup run test test-fast lint format schemas bench clean web-assets chromium
 
 help:
 	@echo "make run     start the whole platform on embedded defaults"
@@ -25,15 +25,33 @@ help:
 
 setup: .venv/.synced
 
-run: setup
+# The front door's browser assets: GOV.UK Frontend (and axe-core for the browser tests)
+# from npm at the versions in services/web/package-lock.json, built into the folder web
+# serves under /assets. Each step runs again only when what it reads has changed.
+WEB := services/web
+$(WEB)/node_modules/.package-lock.json: $(WEB)/package.json $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+$(WEB)/build/assets/.built: $(WEB)/node_modules/.package-lock.json $(wildcard $(WEB)/assets/*) $(WEB)/src/townhall/web/assets.py .venv/.synced
+	$(RUN) python -m townhall.web.assets
+	@touch $@
+
+web-assets: $(WEB)/build/assets/.built
+
+# The browser tests drive Debian's Chromium; installed only when it is missing (as root).
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+run: setup web-assets
 	$(RUN) townhall up
 
-test: setup
+test: setup web-assets chromium
 	$(RUN) python -m townhall.schemas.export --check
 	$(RUN) pytest -q $(PYTEST_ARGS)
 
 # Marks come from the fixtures a test takes (runtime/testkit/markers.py), so they cannot lie.
-test-fast: setup
+test-fast: setup web-assets
 	$(RUN) pytest -q -n auto -m "not broker and not postgres and not processes" $(PYTEST_ARGS)
 
 lint: setup

@@ -1,18 +1,38 @@
-"""The front door. Until the web issue lands it lists the platform's services."""
+"""The front door: the officer workspace's GOV.UK pages, the Open311 proxy to cases, and
+a page listing the platform's services."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from html import escape
 
 import httpx
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+from starlette.types import Scope
 
 from townhall.runtime.web import create_app
 from townhall.web import open311
 from townhall.web.config import WebSettings
+from townhall.web.officer import (
+    audit,
+    auth,
+    cases,
+    contacts,
+    errors,
+    queue,
+    requests,
+    residents,
+    review,
+)
+from townhall.web.officer.dependencies import SessionCookie, composition, cookie_name
+from townhall.web.officer.workspace import Workspace
+from townhall.web.sessions import MemorySessionStore
+from townhall.web.templating import Pages
+from townhall.web.upstream import Cases, Identity, Matches, ResidentView, ServiceClient
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Townhall</title>
@@ -21,43 +41,99 @@ PAGE = """<!doctype html>
 h1{{font-size:2em}}a{{color:#1d70b8}}li{{margin:.4em 0}}</style></head>
 <body><h1>Townhall</h1>
 <p>Council services as events, joined into one timeline per resident.</p>
+<p><a href="/officer">Officer workspace</a></p>
 <h2>Services</h2><ul>{items}</ul></body></html>"""
-#: The page's only resource is its inline style.
+#: The service list's only resource is its inline style.
 PAGE_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
+#: The workspace's pages: scripts, styles and images from this origin only, never
+#: inline; forms post here only; no page may frame them.
+WORKSPACE_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "font-src 'self'; connect-src 'self'; manifest-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+#: The services the workspace calls, by their name in SERVICE_URLS_JSON.
+UPSTREAMS = ("identity", "resident-view", "cases")
 
 
 def create(
-    settings: WebSettings | None = None, *, cases_transport: httpx.AsyncBaseTransport | None = None
+    settings: WebSettings | None = None,
+    *,
+    cases_transport: httpx.AsyncBaseTransport | None = None,
+    transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
 ) -> FastAPI:
-    """The front door; ``cases_transport`` carries its calls to cases (tests: ASGI)."""
+    """The front door. ``cases_transport`` carries the Open311 proxy's calls to cases,
+    ``transports`` the workspace's calls by service name (tests: in-process apps)."""
     settings = settings or WebSettings()
     proxy = open311.CasesProxy(settings.service_urls.get("cases"), cases_transport)
+    clients = {
+        name: ServiceClient(
+            name,
+            settings.service_urls.get(name),
+            timeout_s=settings.web_upstream_timeout_s,
+            transport=(transports or {}).get(name),
+        )
+        for name in UPSTREAMS
+    }
+    workspace = Workspace(
+        settings=settings,
+        sessions=MemorySessionStore(
+            idle_s=settings.web_session_idle_s, limit=settings.web_session_limit
+        ),
+        pages=Pages(council_name=settings.web_council_name),
+        identity=Identity(clients["identity"]),
+        resident_view=ResidentView(clients["resident-view"]),
+        cases=Cases(clients["cases"]),
+        matches=Matches(clients["identity"]),
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         await proxy.aclose()
+        for client in clients.values():
+            await client.aclose()
 
     app = create_app(
         service=settings.service_name,
         settings=settings,
-        content_security_policy=PAGE_POLICY,
+        content_security_policy=WORKSPACE_POLICY,
         lifespan=lifespan,
     )
+    composition.install(app, workspace)
     app.include_router(open311.router(proxy))
     app.add_middleware(open311.Open311Errors)
+    app.add_middleware(SessionCookie, name=cookie_name(workspace), secure=not settings.development)
+    for pages in (auth, residents, contacts, requests, queue, cases, review, audit):
+        app.include_router(pages.router)
+    errors.install(app)
+    app.mount("/assets", Assets(directory=settings.web_assets_dir, check_dir=False))
+    _service_list(app, settings)
+    return app
+
+
+class Assets(StaticFiles):
+    """GOV.UK Frontend's files: a browser keeps them and asks whether they changed
+    (ETag, 304), rather than the ``no-store`` every page carries."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+
+def _service_list(app: FastAPI, settings: WebSettings) -> None:
     items = "".join(
         f'<li><a href="{escape(url)}/docs">{escape(name)}</a> '
         f'(<a href="{escape(url)}/healthz">health</a>)</li>'
         for name, url in sorted(settings.service_urls.items())
         if name != settings.service_name
     )
+    page = PAGE.format(items=items or "<li>No services configured.</li>")
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def front_door() -> str:
-        return PAGE.format(items=items or "<li>No services configured.</li>")
-
-    return app
+    async def front_door() -> HTMLResponse:
+        return HTMLResponse(page, headers={"Content-Security-Policy": PAGE_POLICY})

@@ -1,0 +1,187 @@
+"""A case's page, and working it: moving it on, a public update, an internal note.
+
+Cases decides who may do what; a refusal or a case that has moved on meanwhile is shown
+on the case's page with the error summary, and nothing changes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from townhall.web import forms
+from townhall.web.i18n import N_
+from townhall.web.officer.dependencies import ClientAddress, Form, OfficerSession, WorkspaceDep
+from townhall.web.officer.labels import CHANNELS, STATUSES
+from townhall.web.officer.workspace import Workspace
+from townhall.web.sessions import Session
+from townhall.web.upstream import ConflictError, InvalidError, NotFoundError, RefusedError
+
+router = APIRouter(prefix="/officer/cases", include_in_schema=False)
+REFERENCE = re.compile(r"^[A-Za-z0-9-]{2,64}$")
+NOT_YOURS = N_("Your role does not let you change this case")
+MOVED_ON = N_("The case has changed since you opened it. Check it and try again.")
+DONE = {
+    "transitions": N_("The case has moved on."),
+    "updates": N_("Your update has been posted. The resident can see it."),
+    "notes": N_("Your note has been added. Only officers can see it."),
+    "assignment": N_("The case has been assigned."),
+}
+
+
+def _reference(text: str) -> str:
+    if not REFERENCE.match(text):
+        raise NotFoundError(404, "no such case")
+    return text
+
+
+async def _page(
+    request: Request,
+    workspace: Workspace,
+    session: Session,
+    client: str,
+    reference: str,
+    form: forms.Checked | None = None,
+) -> Response:
+    case = await workspace.call(
+        session, client, lambda token: workspace.cases.case(token, reference)
+    )
+    context: dict[str, Any] = {"case": case, "status_names": STATUSES, "channel_names": CHANNELS}
+    if form is not None:
+        context |= {"form": form, "errors": form.errors}
+    status = 200 if form is None else 400
+    return workspace.pages.render(
+        request, session, "officer/case.html", context, status_code=status
+    )
+
+
+@router.get("/{reference}")
+async def case_page(
+    request: Request,
+    reference: str,
+    workspace: WorkspaceDep,
+    session: OfficerSession,
+    client: ClientAddress,
+) -> Response:
+    """A case as cases shows it to this officer (one it may not see is "not found")."""
+    return await _page(request, workspace, session, client, _reference(reference))
+
+
+async def _act(
+    request: Request,
+    workspace: Workspace,
+    session: Session,
+    client: str,
+    reference: str,
+    checked: forms.Checked,
+    kind: str,
+    action: Callable[[str], Awaitable[None]],
+) -> Response:
+    if checked.ok:
+        field = next(iter(checked.values))  # where a refusal is shown: the form's first field
+        try:
+            await workspace.call(session, client, action)
+        except RefusedError:
+            checked.error(field, NOT_YOURS)
+        except (ConflictError, InvalidError):
+            checked.error(field, MOVED_ON)
+        else:
+            session.flash = DONE[kind]
+            return RedirectResponse(f"/officer/cases/{reference}", status_code=303)
+    return await _page(request, workspace, session, client, reference, checked)
+
+
+@router.post("/{reference}/transitions")
+async def move(
+    request: Request,
+    reference: str,
+    workspace: WorkspaceDep,
+    session: OfficerSession,
+    client: ClientAddress,
+    form: Form,
+) -> Response:
+    reference, checked = _reference(reference), forms.transition(form)
+    to, reason = checked.values["to"], checked.values["reason"]
+    return await _act(
+        request,
+        workspace,
+        session,
+        client,
+        reference,
+        checked,
+        "transitions",
+        lambda token: workspace.cases.move(token, reference, to, reason),
+    )
+
+
+@router.post("/{reference}/updates")
+async def update(
+    request: Request,
+    reference: str,
+    workspace: WorkspaceDep,
+    session: OfficerSession,
+    client: ClientAddress,
+    form: Form,
+) -> Response:
+    reference, checked = _reference(reference), forms.written(form, "update")
+    text = checked.values["update"]
+    return await _act(
+        request,
+        workspace,
+        session,
+        client,
+        reference,
+        checked,
+        "updates",
+        lambda token: workspace.cases.write(token, reference, "updates", text),
+    )
+
+
+@router.post("/{reference}/notes")
+async def note(
+    request: Request,
+    reference: str,
+    workspace: WorkspaceDep,
+    session: OfficerSession,
+    client: ClientAddress,
+    form: Form,
+) -> Response:
+    reference, checked = _reference(reference), forms.written(form, "note")
+    text = checked.values["note"]
+    return await _act(
+        request,
+        workspace,
+        session,
+        client,
+        reference,
+        checked,
+        "notes",
+        lambda token: workspace.cases.write(token, reference, "notes", text),
+    )
+
+
+@router.post("/{reference}/assignment")
+async def assign(
+    request: Request,
+    reference: str,
+    workspace: WorkspaceDep,
+    session: OfficerSession,
+    client: ClientAddress,
+    form: Form,
+) -> Response:
+    reference, checked = _reference(reference), forms.assignment(form)
+    team, officer = checked.values["team"], checked.values["officer"] or None
+    return await _act(
+        request,
+        workspace,
+        session,
+        client,
+        reference,
+        checked,
+        "assignment",
+        lambda token: workspace.cases.assign(token, reference, team, officer),
+    )

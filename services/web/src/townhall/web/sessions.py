@@ -1,0 +1,149 @@
+"""Server-side sessions behind one cookie, with a CSRF token each.
+
+The browser holds only a random session id, in an HttpOnly, SameSite=Lax cookie (Secure,
+and named with the ``__Host-`` prefix, outside development). Everything else stays
+here: the officer's tokens from identity, their language, the CSRF token every form
+carries, and the purpose they gave for looking at each resident they found.
+
+A visitor who has not signed in gets an anonymous session too (a language and a CSRF
+token for the sign-in form); signing in gives a new session id, so an id planted before
+sign-in is worth nothing after it. A session ends when the officer signs out, when it has
+been idle ``idle_s``, or when identity refuses to refresh its tokens.
+
+:class:`MemorySessionStore` keeps sessions in this process: one web process, or sticky
+routing. Several replicas need a shared store behind the same interface.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+COOKIE = "townhall_session"
+SECURE_COOKIE = "__Host-townhall_session"
+CSRF_FIELD = "csrf_token"
+
+
+@dataclass
+class Tokens:
+    """What identity answered at sign-in or the last refresh."""
+
+    access: str
+    refresh: str
+    #: On this store's clock: when the access token stops being accepted.
+    expires_at: float
+
+
+@dataclass(frozen=True)
+class Officer:
+    """Who is signed in, as identity's token says (for the page, not for access:
+    every service checks the token itself)."""
+
+    subject: str
+    email: str
+    roles: tuple[tuple[str, str], ...]
+
+    @property
+    def administrator(self) -> bool:
+        return any(domain == "admin" for domain, _ in self.roles)
+
+
+@dataclass(eq=False)
+class Session:
+    id: str
+    csrf: str
+    last_seen: float
+    language: str = "en"
+    officer: Officer | None = None
+    tokens: Tokens | None = None
+    #: Resident id -> why the officer is looking (asked with the search, audited upstream).
+    purposes: dict[str, str] = field(default_factory=dict)
+    #: Resident id -> the name the search showed (for the page's heading).
+    names: dict[str, str] = field(default_factory=dict)
+    #: A message for the next page shown (e.g. "you have signed out"), shown once.
+    flash: str | None = None
+    #: What the flash's placeholders stand for (e.g. a new request's reference).
+    flash_args: dict[str, str] = field(default_factory=dict)
+    #: One refresh at a time: identity ends the whole session if a refresh token is
+    #: presented twice, as two concurrent requests would.
+    refreshing: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def signed_in(self) -> bool:
+        return self.officer is not None and self.tokens is not None
+
+    def take_flash(self) -> tuple[str, dict[str, str]] | None:
+        flash, self.flash = self.flash, None
+        args, self.flash_args = self.flash_args, {}
+        return (flash, args) if flash else None
+
+    def csrf_matches(self, presented: str | None) -> bool:
+        return presented is not None and secrets.compare_digest(presented, self.csrf)
+
+
+def _new_id() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class MemorySessionStore:
+    """Sessions in this process, dropped after ``idle_s`` without a request."""
+
+    def __init__(
+        self, *, idle_s: float, limit: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.idle_s = idle_s
+        self.limit = limit
+        self.clock = clock
+        self._sessions: dict[str, Session] = {}
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def get(self, session_id: str | None) -> Session | None:
+        """The live session with this id (its idle time restarts), or None."""
+        if not session_id:
+            return None
+        session = self._sessions.get(session_id)
+        now = self.clock()
+        if session is None or now - session.last_seen > self.idle_s:
+            self._sessions.pop(session_id, None)
+            return None
+        session.last_seen = now
+        return session
+
+    def new(self, language: str = "en") -> Session:
+        self._make_room()
+        now = self.clock()
+        session = Session(id=_new_id(), csrf=secrets.token_urlsafe(32), last_seen=now)
+        session.language = language
+        self._sessions[session.id] = session
+        return session
+
+    def renew(self, session: Session) -> Session:
+        """The same session under a new id and CSRF token (at sign-in)."""
+        self._sessions.pop(session.id, None)
+        session.id, session.csrf = _new_id(), secrets.token_urlsafe(32)
+        self._sessions[session.id] = session
+        return session
+
+    def end(self, session: Session) -> None:
+        """Forget the session: its id opens nothing any more."""
+        self._sessions.pop(session.id, None)
+        session.officer, session.tokens = None, None
+        session.purposes.clear()
+        session.names.clear()
+
+    def _make_room(self) -> None:
+        now = self.clock()
+        for key, old in list(self._sessions.items()):
+            if now - old.last_seen > self.idle_s:
+                del self._sessions[key]
+        if len(self._sessions) < self.limit:
+            return
+        anonymous = [s for s in self._sessions.values() if not s.signed_in]
+        victims = sorted(anonymous or self._sessions.values(), key=lambda s: s.last_seen)
+        for old in victims[: len(self._sessions) - self.limit + 1]:
+            del self._sessions[old.id]

@@ -1,0 +1,286 @@
+"""The other services' APIs as web calls them: over HTTP, never their databases.
+
+Each client is a thin wrapper over one ``httpx.AsyncClient`` (a transport may be passed
+in: tests run the services in-process). Every failure becomes one of the errors below,
+so pages decide once what each means to the officer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import structlog
+
+log = structlog.get_logger(__name__)
+Params = Sequence[tuple[str, str]]
+
+
+class UpstreamError(Exception):
+    """A service did not give what was asked for."""
+
+    def __init__(self, status: int, detail: str = "") -> None:
+        super().__init__(f"{status}: {detail}")
+        self.status, self.detail = status, detail
+
+
+class NotSignedInError(UpstreamError):
+    """401: the token or the credentials were refused."""
+
+
+class RefusedError(UpstreamError):
+    """403: this officer may not do this."""
+
+
+class NotFoundError(UpstreamError):
+    """404."""
+
+
+class ThrottledError(UpstreamError):
+    """429: too many look-ups; ``retry_after`` seconds until the next is allowed."""
+
+    def __init__(self, status: int, detail: str = "", retry_after: int | None = None) -> None:
+        super().__init__(status, detail)
+        self.retry_after = retry_after
+
+
+class ConflictError(UpstreamError):
+    """409: the thing has moved on (a case no longer in the state the change needs)."""
+
+
+class InvalidError(UpstreamError):
+    """400 or 422: the service refused what was sent (``detail`` says why)."""
+
+
+class UnavailableError(UpstreamError):
+    """The service could not be reached, or failed (5xx)."""
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if isinstance(body, dict):
+        return str(body.get("detail") or body.get("title") or "")
+    return ""
+
+
+def _raise_for(response: httpx.Response) -> None:
+    status = response.status_code
+    if status < 400:
+        return
+    detail = _detail(response)
+    if status == 401:
+        raise NotSignedInError(status, detail)
+    if status == 403:
+        raise RefusedError(status, detail)
+    if status == 404:
+        raise NotFoundError(status, detail)
+    if status == 429:
+        after = response.headers.get("retry-after", "")
+        raise ThrottledError(status, detail, int(after) if after.isdigit() else None)
+    if status == 409:
+        raise ConflictError(status, detail)
+    if status in (400, 422):
+        raise InvalidError(status, detail)
+    raise UnavailableError(status, detail)
+
+
+class ServiceClient:
+    """One service's base URL and HTTP client."""
+
+    def __init__(
+        self,
+        name: str,
+        base_url: str | None,
+        *,
+        timeout_s: float,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.name = name
+        self.configured = base_url is not None
+        self.http = httpx.AsyncClient(
+            base_url=(base_url or "http://unconfigured.invalid").rstrip("/"),
+            transport=transport,
+            timeout=timeout_s,
+        )
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        params: Params = (),
+        json: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        if not self.configured:
+            raise UnavailableError(503, f"{self.name} is not configured")
+        sent = dict(headers or {})
+        if token:
+            sent["Authorization"] = f"Bearer {token}"
+        try:
+            response = await self.http.request(
+                method, path, params=list(params), json=json, headers=sent
+            )
+        except httpx.HTTPError as exc:
+            log.warning("upstream_unreachable", service=self.name, error=type(exc).__name__)
+            raise UnavailableError(503, f"{self.name} did not answer") from exc
+        _raise_for(response)
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+
+@dataclass(frozen=True)
+class Issued:
+    """Identity's answer to a sign-in or a refresh."""
+
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+def _issued(body: Mapping[str, Any]) -> Issued:
+    return Issued(str(body["access_token"]), str(body["refresh_token"]), int(body["expires_in"]))
+
+
+class Identity:
+    """Officers' sign-in, refresh and sign-out; residents' records."""
+
+    def __init__(self, client: ServiceClient) -> None:
+        self.client = client
+
+    async def sign_in(self, email: str, password: str, client_address: str) -> Issued:
+        body = await self.client.call(
+            "POST",
+            "/auth/officer-token",
+            json={"email": email, "password": password},
+            headers={"X-Forwarded-For": client_address},
+        )
+        return _issued(body)
+
+    async def refresh(self, refresh_token: str, client_address: str) -> Issued:
+        body = await self.client.call(
+            "POST",
+            "/auth/refresh",
+            json={"refresh_token": refresh_token},
+            headers={"X-Forwarded-For": client_address},
+        )
+        return _issued(body)
+
+    async def sign_out(self, refresh_token: str) -> None:
+        await self.client.call("POST", "/auth/logout", json={"refresh_token": refresh_token})
+
+    async def resident(self, token: str, resident_id: str) -> dict[str, Any]:
+        record: dict[str, Any] = await self.client.call(
+            "GET", f"/residents/{resident_id}", token=token
+        )
+        return record
+
+
+class Matches:
+    """Identity's review queue of uncertain matches (officers of identity or the contact
+    centre decide them)."""
+
+    def __init__(self, client: ServiceClient) -> None:
+        self.client = client
+
+    async def open_items(self, token: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = await self.client.call(
+            "GET", "/review-items", token=token, params=[("status", "open"), ("limit", "200")]
+        )
+        return found
+
+    async def decide(self, token: str, review_id: str, accept: bool) -> dict[str, Any]:
+        decision = "accept" if accept else "reject"
+        path = f"/review-items/{quote(review_id, safe='')}/{decision}"
+        outcome: dict[str, Any] = await self.client.call("POST", path, token=token)
+        return outcome
+
+
+class ResidentView:
+    """Search and the joined-up timeline; resident-view audits both with the purpose."""
+
+    def __init__(self, client: ServiceClient) -> None:
+        self.client = client
+
+    async def search(self, token: str, purpose: str, criteria: Params) -> dict[str, Any]:
+        params = [("purpose", purpose), *criteria]
+        found: dict[str, Any] = await self.client.call(
+            "GET", "/residents/search", token=token, params=params
+        )
+        return found
+
+    async def audit(self, token: str, kind: str, limit: int = 50) -> list[dict[str, Any]]:
+        """``kind``: ``""`` (reads of histories) or ``"lookups"`` (searches, tracking)."""
+        path = "/audit/lookups" if kind == "lookups" else "/audit"
+        found: list[dict[str, Any]] = await self.client.call(
+            "GET", path, token=token, params=[("limit", str(limit))]
+        )
+        return found
+
+    async def timeline(
+        self, token: str, resident_id: str, purpose: str, filters: Params = ()
+    ) -> dict[str, Any]:
+        params = [("purpose", purpose), ("limit", "25"), *filters]
+        page: dict[str, Any] = await self.client.call(
+            "GET", f"/residents/{resident_id}/timeline", token=token, params=params
+        )
+        return page
+
+
+class Cases:
+    """The officer's work queue and cases."""
+
+    def __init__(self, client: ServiceClient) -> None:
+        self.client = client
+
+    async def case(self, token: str, reference: str) -> dict[str, Any]:
+        found: dict[str, Any] = await self.client.call(
+            "GET", f"/cases/{quote(reference, safe='')}", token=token
+        )
+        return found
+
+    async def move(self, token: str, reference: str, to: str, reason: str) -> None:
+        path = f"/cases/{quote(reference, safe='')}/transitions"
+        await self.client.call("POST", path, token=token, json={"to": to, "reason": reason})
+
+    async def assign(self, token: str, reference: str, team: str, officer: str | None) -> None:
+        path = f"/cases/{quote(reference, safe='')}/assignment"
+        body = {"team": team, **({"officer": officer} if officer else {})}
+        await self.client.call("PUT", path, token=token, json=body)
+
+    async def write(self, token: str, reference: str, kind: str, text: str) -> None:
+        """``kind``: ``updates`` (the resident sees it) or ``notes`` (officers only)."""
+        path = f"/cases/{quote(reference, safe='')}/{kind}"
+        await self.client.call("POST", path, token=token, json={"text": text})
+
+    async def service_types(self, token: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = await self.client.call("GET", "/service-types", token=token)
+        return found
+
+    async def service_type(self, token: str, code: str) -> dict[str, Any]:
+        path = f"/service-types/{quote(code, safe='')}"
+        found: dict[str, Any] = await self.client.call("GET", path, token=token)
+        return found
+
+    async def submit(self, token: str, case: Mapping[str, Any]) -> str:
+        """Raise a request; its reference."""
+        created = await self.client.call("POST", "/cases", token=token, json=case)
+        return str(created["reference"])
+
+    async def log_contact(self, token: str, contact: Mapping[str, Any]) -> None:
+        await self.client.call("POST", "/contacts", token=token, json=contact)
+
+    async def queue(self, token: str, params: Params = ()) -> dict[str, Any]:
+        page: dict[str, Any] = await self.client.call("GET", "/queue", token=token, params=params)
+        return page
