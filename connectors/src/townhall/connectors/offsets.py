@@ -1,0 +1,54 @@
+"""Where each connector has got to, kept durably outside the broker.
+
+A small SQLite file (one row per connector), written only after every record before the
+position has been acknowledged by the broker. Not a Kafka offsets topic, as Kafka
+Connect keeps them: the embedded broker is memory-only, and an offsets topic would vanish
+in exactly the reset the connector must notice and recover from; and a SQLite commit
+survives ``kill -9`` of the connector. A position is a small JSON object whose shape each
+source defines (binlog file and position, or an LSN).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS connector_offsets (
+    connector TEXT PRIMARY KEY,
+    position TEXT NOT NULL,
+    stored_at_ms INTEGER NOT NULL
+)
+"""
+
+
+class OffsetStore:
+    """Read and replace one connector's position, each write committed before it returns."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._connection.execute("PRAGMA journal_mode=WAL")
+        self._connection.execute("PRAGMA synchronous=FULL")
+        self._connection.execute(_SCHEMA)
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def load(self, connector: str) -> dict[str, Any] | None:
+        row = self._connection.execute(
+            "SELECT position FROM connector_offsets WHERE connector = ?", (connector,)
+        ).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    def store(self, connector: str, position: Mapping[str, Any], now_ms: int) -> None:
+        self._connection.execute(
+            "INSERT INTO connector_offsets (connector, position, stored_at_ms) "
+            "VALUES (?, ?, ?) ON CONFLICT (connector) DO UPDATE SET "
+            "position = excluded.position, stored_at_ms = excluded.stored_at_ms",
+            (connector, json.dumps(dict(position), sort_keys=True), now_ms),
+        )
