@@ -8,11 +8,21 @@ marks them ``broker`` and lets them start processes.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from townhall.connectors.testing import MariaDBServer, start_mariadb, stop
+from townhall.connectors.testing import (
+    MariaDBServer,
+    PostgresServer,
+    start_mariadb,
+    start_postgres,
+    stop,
+    stop_postgres,
+)
 
 
 @pytest.fixture(scope="session")
@@ -25,3 +35,20 @@ def mariadb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MariaDBServer]
         yield server
     finally:
         stop(server.process)
+
+
+@pytest.fixture(scope="session")
+def logical_postgres() -> Iterator[PostgresServer]:
+    # not under pytest's temporary folder: its parents are private to root, and the
+    # server runs as the postgres user
+    root = Path(tempfile.mkdtemp(prefix="townhall-pg-"))
+    try:
+        server = start_postgres(root)
+    except FileNotFoundError as missing:
+        shutil.rmtree(root, ignore_errors=True)
+        pytest.skip(str(missing))
+    try:
+        yield server
+    finally:
+        stop_postgres(server)
+        shutil.rmtree(root, ignore_errors=True)

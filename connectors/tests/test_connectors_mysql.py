@@ -5,7 +5,6 @@ On a MariaDB of the test's own (binlog in row format) and the real embedded brok
 
 from __future__ import annotations
 
-import json
 import threading
 import uuid
 from collections.abc import AsyncIterator
@@ -14,17 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiokafka import ConsumerRecord
 
 from townhall.connectors.debezium.types import decode_decimal
+from townhall.connectors.errors import SourceError
 from townhall.connectors.mysql.capture import MySQLCapture
-from townhall.connectors.mysql.schema import MySQLSource, SourceError
+from townhall.connectors.mysql.schema import MySQLSource
 from townhall.connectors.offsets import OffsetStore
 from townhall.connectors.sink import KafkaSink
-from townhall.connectors.testing import MariaDBServer
+from townhall.connectors.testing import MariaDBServer, changes_on, ops_by_key
 from townhall.runtime.kafka import ensure_topics
 from townhall.runtime.settings import KafkaSettings
-from townhall.runtime.testkit.topics import read_all
 from townhall.schemas.topics import TopicSpec
 
 ACCOUNTS = """
@@ -71,21 +69,7 @@ class Legacy:
         return Running(capture, thread, stop)
 
     async def changes(self, at_least: int) -> list[tuple[str, Any, Any]]:
-        """(op, key, value) for every record on the topic, in per-key order."""
-        found = await read_all(self.kafka, self.topic, at_least=at_least)
-        return [_decoded(record) for record in sorted(found, key=_order)]
-
-
-def _order(record: ConsumerRecord[bytes, bytes]) -> tuple[int, int]:
-    return record.partition, record.offset
-
-
-def _decoded(record: ConsumerRecord[bytes, bytes]) -> tuple[str, Any, Any]:
-    key = json.loads(record.key or b"null")["id"]
-    if record.value is None:
-        return "tombstone", key, None
-    event = json.loads(record.value)
-    return event["op"], key, event
+        return await changes_on(self.kafka, self.topic, at_least=at_least)
 
 
 @pytest.fixture
@@ -101,13 +85,6 @@ async def legacy(
     await ensure_topics(kafka_settings, [TopicSpec(system.topic, kafka_settings.topic_partitions)])
     yield system
     offsets.close()
-
-
-def _by_key(changes: list[tuple[str, Any, Any]]) -> dict[Any, list[str]]:
-    ops: dict[Any, list[str]] = {}
-    for op, key, _ in changes:
-        ops.setdefault(key, []).append(op)
-    return ops
 
 
 async def test_a_snapshot_then_every_change_and_a_restart_resumes_with_nothing_lost_or_doubled(
@@ -134,7 +111,7 @@ async def test_a_snapshot_then_every_change_and_a_restart_resumes_with_nothing_l
     assert first["after"]["opened"] == 17987 and first["after"]["paid"] == 1
     marks = sorted(event["source"]["snapshot"] for _, _, event in snapshot)
     assert marks == ["first", "last"]
-    assert _by_key(streamed) == {1: ["r", "u"], 2: ["r", "d", "tombstone"], 3: ["c"]}
+    assert ops_by_key(streamed) == {1: ["r", "u"], 2: ["r", "d", "tombstone"], 3: ["c"]}
     update = next(event for op, _, event in streamed if op == "u")
     assert (
         update["before"]["holder"] == "Mr J Smith" and update["after"]["holder"] == "Mr John Smith"
@@ -153,7 +130,7 @@ async def test_a_snapshot_then_every_change_and_a_restart_resumes_with_nothing_l
     finally:
         running.halt()
     assert len(after_restart) == 8, "no snapshot again, nothing sent twice"
-    assert _by_key(everything) == {
+    assert ops_by_key(everything) == {
         1: ["r", "u"],
         2: ["r", "d", "tombstone"],
         3: ["c", "u"],

@@ -8,6 +8,8 @@ marks them ``broker`` and lets them start processes.
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import time
@@ -18,6 +20,8 @@ from typing import Any
 import pymysql
 
 from townhall.runtime.broker import free_port, port_is_open
+from townhall.runtime.settings import KafkaSettings
+from townhall.runtime.testkit.topics import read_all
 
 
 @dataclass
@@ -108,3 +112,81 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+@dataclass
+class PostgresServer:
+    """A PostgreSQL with ``wal_level=logical``, run as the postgres user (initdb refuses root)."""
+
+    port: int
+    root: Path
+    host: str = "127.0.0.1"
+
+    def dsn(self, database: str = "postgres") -> str:
+        return f"host={self.host} port={self.port} user=postgres dbname={database}"
+
+
+POSTGRES_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def _as_postgres(*argv: str) -> list[str]:
+    """Run as the postgres user when we are root; as ourselves otherwise."""
+    if not _is_root():
+        return list(argv)
+    return [_binary("runuser"), "-u", "postgres", "--", *argv]
+
+
+def start_postgres(root: Path, bin_dir: Path = POSTGRES_BIN) -> PostgresServer:
+    """initdb a cluster under ``root`` (handed to the postgres user) and start it."""
+    if not (bin_dir / "initdb").exists():
+        raise FileNotFoundError(f"PostgreSQL is not installed in {bin_dir}")
+    if _is_root():
+        shutil.chown(root, user="postgres")
+    datadir = root / "data"
+    initdb = [str(bin_dir / "initdb"), "-D", str(datadir), "-A", "trust", "-U", "postgres"]
+    subprocess.run(
+        _as_postgres(*initdb, "--no-sync", "-E", "UTF8"), check=True, capture_output=True
+    )
+    port = free_port()
+    options = (
+        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c wal_level=logical "
+        "-c max_replication_slots=10 -c max_wal_senders=10 -c fsync=off"
+    )
+    pg_ctl = [str(bin_dir / "pg_ctl"), "-D", str(datadir), "-l", str(root / "server.log")]
+    subprocess.run(
+        _as_postgres(*pg_ctl, "-o", options, "-w", "start"), check=True, capture_output=True
+    )
+    return PostgresServer(port, root)
+
+
+def stop_postgres(server: PostgresServer, bin_dir: Path = POSTGRES_BIN) -> None:
+    pg_ctl = [str(bin_dir / "pg_ctl"), "-D", str(server.root / "data"), "-m", "fast", "-w", "stop"]
+    subprocess.run(_as_postgres(*pg_ctl), check=False, capture_output=True)
+
+
+def _is_root() -> bool:
+    return os.geteuid() == 0
+
+
+async def changes_on(
+    kafka: KafkaSettings, topic: str, *, at_least: int, key: str = "id"
+) -> list[tuple[str, Any, Any]]:
+    """(op or "tombstone", the key's ``key`` field, the decoded event) per record on ``topic``,
+    in partition then offset order (so in order for each key)."""
+    found = await read_all(kafka, topic, at_least=at_least)
+    out: list[tuple[str, Any, Any]] = []
+    for record in sorted(found, key=lambda record: (record.partition, record.offset)):
+        row_key = json.loads(record.key or b"null")[key]
+        if record.value is None:
+            out.append(("tombstone", row_key, None))
+        else:
+            event = json.loads(record.value)
+            out.append((event["op"], row_key, event))
+    return out
+
+
+def ops_by_key(changes: list[tuple[str, Any, Any]]) -> dict[Any, list[str]]:
+    ops: dict[Any, list[str]] = {}
+    for op, key, _ in changes:
+        ops.setdefault(key, []).append(op)
+    return ops

@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from townhall.connectors.debezium.types import Column, encode
 
 VERSION = "townhall-connectors-0.1.0"
 Op = Literal["c", "u", "d", "r"]
+T = TypeVar("T")
 Connector = Literal["mysql", "mariadb", "postgresql"]
 #: ``source.snapshot`` in current versions: a string enum; "false" outside a snapshot.
 SNAPSHOT_VALUES = (
@@ -173,6 +174,19 @@ def snapshot_marker(*, first_table: bool, last_table: bool, first_row: bool, las
     if last_row:
         return "last_in_data_collection"
     return "true"
+
+
+def with_ends(rows: Iterator[T]) -> Iterator[tuple[T, bool, bool]]:
+    """Each row of a snapshot with whether it is its table's first and whether its last."""
+    previous: T | None = None
+    first = True
+    for row in rows:
+        if previous is not None:
+            yield previous, first, False
+            first = False
+        previous = row
+    if previous is not None:
+        yield previous, first, True
 
 
 # --- the JSON converter's schemas ---------------------------------------------------------

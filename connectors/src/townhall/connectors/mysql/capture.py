@@ -19,7 +19,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import pymysql
@@ -43,6 +42,7 @@ from townhall.connectors.debezium.envelope import (
     Table,
     records,
     snapshot_marker,
+    with_ends,
 )
 from townhall.connectors.debezium.types import UnsupportedValueError
 from townhall.connectors.mysql.schema import (
@@ -54,20 +54,11 @@ from townhall.connectors.mysql.schema import (
 )
 from townhall.connectors.offsets import OffsetStore
 from townhall.connectors.sink import KafkaSink
+from townhall.connectors.status import Status
 
 log = logging.getLogger(__name__)
 SNAPSHOT_BATCH = 1000
 _DDL = ("ALTER ", "CREATE ", "DROP ", "RENAME ", "TRUNCATE ")
-
-
-@dataclass
-class Status:
-    """What ``townhall status`` and /metrics show for one connector."""
-
-    position: dict[str, Any] = field(default_factory=dict)
-    changes: int = 0
-    skipped: int = 0
-    last_error: str | None = None
 
 
 class MySQLCapture:
@@ -149,7 +140,7 @@ class MySQLCapture:
         names = list(self.tables)
         for index, name in enumerate(names):
             table = self.tables[name]
-            for row, first, last in _with_ends(self._rows(connection, table)):
+            for row, first, last in with_ends(self._rows(connection, table)):
                 mark = snapshot_marker(
                     first_table=index == 0,
                     last_table=index == len(names) - 1,
@@ -282,16 +273,3 @@ def _change_of(event: Any, row: Mapping[str, Any]) -> tuple[Op, Any, Any]:
 
 def _is_ddl(query: str) -> bool:
     return query.lstrip().upper().startswith(_DDL)
-
-
-def _with_ends(rows: Iterator[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], bool, bool]]:
-    """Each row with whether it is the first and whether it is the last."""
-    previous: dict[str, Any] | None = None
-    first = True
-    for row in rows:
-        if previous is not None:
-            yield previous, first, False
-            first = False
-        previous = row
-    if previous is not None:
-        yield previous, first, True

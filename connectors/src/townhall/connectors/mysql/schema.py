@@ -9,10 +9,7 @@ import pymysql
 
 from townhall.connectors.debezium.envelope import Connector, Table
 from townhall.connectors.debezium.types import mysql_column
-
-
-class SourceError(RuntimeError):
-    """The source database is not as the configuration says (a missing table, no binlog)."""
+from townhall.connectors.errors import SourceError
 
 
 @dataclass(frozen=True)
