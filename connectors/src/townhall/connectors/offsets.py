@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ class OffsetStore:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self._lock = threading.Lock()  # connectors run in threads and share the file
         self._connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._connection.execute("PRAGMA journal_mode=WAL")
         self._connection.execute("PRAGMA synchronous=FULL")
@@ -40,15 +42,17 @@ class OffsetStore:
         self._connection.close()
 
     def load(self, connector: str) -> dict[str, Any] | None:
-        row = self._connection.execute(
-            "SELECT position FROM connector_offsets WHERE connector = ?", (connector,)
-        ).fetchone()
+        with self._lock:
+            row = self._connection.execute(
+                "SELECT position FROM connector_offsets WHERE connector = ?", (connector,)
+            ).fetchone()
         return None if row is None else dict(json.loads(row[0]))
 
     def store(self, connector: str, position: Mapping[str, Any], now_ms: int) -> None:
-        self._connection.execute(
-            "INSERT INTO connector_offsets (connector, position, stored_at_ms) "
-            "VALUES (?, ?, ?) ON CONFLICT (connector) DO UPDATE SET "
-            "position = excluded.position, stored_at_ms = excluded.stored_at_ms",
-            (connector, json.dumps(dict(position), sort_keys=True), now_ms),
-        )
+        with self._lock:
+            self._connection.execute(
+                "INSERT INTO connector_offsets (connector, position, stored_at_ms) "
+                "VALUES (?, ?, ?) ON CONFLICT (connector) DO UPDATE SET "
+                "position = excluded.position, stored_at_ms = excluded.stored_at_ms",
+                (connector, json.dumps(dict(position), sort_keys=True), now_ms),
+            )
