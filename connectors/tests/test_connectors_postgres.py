@@ -154,6 +154,23 @@ async def test_a_snapshot_then_every_change_and_a_restart_resumes_with_nothing_l
     assert (running.capture.status.changes, running.capture.status.skipped) == (3, 0)
 
 
+async def test_a_column_added_mid_stream_appears_in_later_changes(waste: Waste) -> None:
+    waste.sql("INSERT INTO collections VALUES (1, 100023336956, false, NULL, NULL, NULL)")
+    running = waste.start()
+    try:
+        await waste.changes(at_least=1)
+        waste.sql(
+            "ALTER TABLE collections ADD COLUMN crew TEXT",
+            "INSERT INTO collections VALUES (2, 100023336957, true, NULL, NULL, NULL, 'North')",
+        )
+        changes = await waste.changes(at_least=2)
+    finally:
+        running.halt()
+    after = {key: event["after"] for _, key, event in changes}
+    assert after[2]["crew"] == "North" and after[2]["missed"] is True
+    assert running.capture.status.skipped == 0
+
+
 def test_a_table_the_database_does_not_have_is_refused_at_start(
     logical_postgres: PostgresServer, kafka_settings: KafkaSettings, tmp_path: Path
 ) -> None:

@@ -13,13 +13,16 @@ import os
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pymysql
+from aiokafka import TopicPartition
 
 from townhall.runtime.broker import free_port, port_is_open
+from townhall.runtime.kafka import client_id, make_consumer
 from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.testkit.topics import read_all
 
@@ -174,6 +177,40 @@ async def changes_on(
     """(op or "tombstone", the key's ``key`` field, the decoded event) per record on ``topic``,
     in partition then offset order (so in order for each key)."""
     found = await read_all(kafka, topic, at_least=at_least)
+    return _decoded(list(found), key)
+
+
+async def changes_until(
+    kafka: KafkaSettings,
+    topic: str,
+    done: Callable[[list[tuple[str, Any, Any]]], bool],
+    *,
+    key: str = "id",
+    timeout_s: float = 60.0,
+) -> list[tuple[str, Any, Any]]:
+    """Every change on ``topic`` (as ``changes_on``) read until ``done(changes)`` holds."""
+    consumer = make_consumer(kafka, group_id=None, client_id=client_id("changes"))
+    await consumer.start()
+    try:
+        await consumer._client.force_metadata_update()
+        partitions = consumer.partitions_for_topic(topic) or set()
+        consumer.assign([TopicPartition(topic, p) for p in partitions])
+        await consumer.seek_to_beginning()
+        found: list[Any] = []
+        changes: list[tuple[str, Any, Any]] = []
+        deadline = time.monotonic() + timeout_s
+        while not done(changes):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not done within {timeout_s}s: {ops_by_key(changes)}")
+            for batch in (await consumer.getmany(timeout_ms=200)).values():
+                found.extend(batch)
+            changes = _decoded(found, key)
+        return changes
+    finally:
+        await consumer.stop()
+
+
+def _decoded(found: list[Any], key: str) -> list[tuple[str, Any, Any]]:
     out: list[tuple[str, Any, Any]] = []
     for record in sorted(found, key=lambda record: (record.partition, record.offset)):
         row_key = json.loads(record.key or b"null")[key]

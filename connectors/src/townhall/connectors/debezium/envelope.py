@@ -18,10 +18,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, TypeVar
 
-from townhall.connectors.debezium.types import Column, encode
+from townhall.connectors.debezium.types import Column, encode, inferred_column
 
 VERSION = "townhall-connectors-0.1.0"
 Op = Literal["c", "u", "d", "r"]
@@ -73,6 +73,15 @@ class Table:
         if unknown:
             raise KeyError(f"{self.name} has no column {', '.join(sorted(unknown))}")
         return {column.name: encode(column, values.get(column.name)) for column in self.columns}
+
+    def unknown(self, values: Mapping[str, Any] | None) -> set[str]:
+        """The columns in ``values`` this table does not have (a schema changed since)."""
+        return set(values or ()) - {column.name for column in self.columns}
+
+    def widened(self, values: Mapping[str, Any]) -> Table:
+        """This table with a column, typed from its value, for each one it lacks."""
+        extra = [inferred_column(name, values[name]) for name in sorted(self.unknown(values))]
+        return replace(self, columns=(*self.columns, *extra)) if extra else self
 
     def key_of(self, row: Mapping[str, Any]) -> dict[str, Any]:
         return {name: row[name] for name in self.key}

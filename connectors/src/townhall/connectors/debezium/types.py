@@ -200,6 +200,25 @@ def postgres_column(
     return Column(name, "string", nullable)
 
 
+def inferred_column(name: str, value: Any) -> Column:
+    """A column known only from a value: one the binary log has but the table no longer
+    has (dropped since). Townhall keeps no schema history, so its type is read off the
+    value; Debezium would take it from its schema history topic."""
+    if isinstance(value, bool):
+        return Column(name, "boolean")
+    if isinstance(value, int):
+        return Column(name, "int64")
+    if isinstance(value, float):
+        return Column(name, "double")
+    if isinstance(value, dt.datetime):
+        return Column(name, "int64", True, MICRO_TIMESTAMP)
+    if isinstance(value, dt.date):
+        return Column(name, "int32", True, DATE)
+    if isinstance(value, bytes):
+        return Column(name, "bytes")
+    return Column(name, "string")
+
+
 def _utc(value: dt.datetime) -> dt.datetime:
     """Naive datetimes are read in UTC (the connector's sessions run with time zone UTC)."""
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)

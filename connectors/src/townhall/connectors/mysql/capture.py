@@ -215,6 +215,9 @@ class MySQLCapture:
         table = self.tables.get(event.table)
         if table is None:
             return []
+        if any(table.unknown(values) for row in event.rows for values in row.values()):
+            self._reload_tables()  # a column was added since the tables were read
+            table = self.tables[event.table]
         start = event.packet.log_pos - event.event_size
         out: list[Record] = []
         for index, row in enumerate(event.rows):
@@ -229,7 +232,9 @@ class MySQLCapture:
             }
             source = Source(ts_ms=event.timestamp * 1000, snapshot="false", position=position)
             op, before, after = _change_of(event, row)
-            out += self._records(table, op, before, after, source)
+            # a column dropped since this change: kept, typed from its value
+            shaped = table.widened({**(before or {}), **(after or {})})
+            out += self._records(shaped, op, before, after, source)
         return out
 
     def _records(

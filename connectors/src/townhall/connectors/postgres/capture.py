@@ -194,6 +194,9 @@ class PostgresCapture:
             stream.begin = decoded
         elif isinstance(decoded, pgoutput.Relation):
             stream.relations[decoded.relid] = decoded
+            captured = self.tables.get(decoded.name)
+            if captured and captured.table.unknown(dict.fromkeys(decoded.columns)):
+                self._reload_tables()  # sent again after ALTER TABLE: a column was added
         elif isinstance(decoded, pgoutput.Insert | pgoutput.Update | pgoutput.Delete):
             return self._row_change(decoded, stream, lsn)
         return []
@@ -231,7 +234,9 @@ class PostgresCapture:
         after: Mapping[str, Any] | None,
         source: Source,
     ) -> list[Record]:
-        change = Change(captured.table, op, before, after, source, ts_ns=self.clock_ns())
+        # a column dropped since this change: kept, typed from its value
+        table = captured.table.widened({**(before or {}), **(after or {})})
+        change = Change(table, op, before, after, source, ts_ns=self.clock_ns())
         try:
             made = records(change, schemas=self.schemas)
         except (KeyError, UnsupportedValueError) as error:
@@ -241,6 +246,14 @@ class PostgresCapture:
             return []
         self.status.changes += 1
         return made
+
+    def _reload_tables(self) -> None:
+        connection = connect(self.source)
+        try:
+            db = connection.get_dsn_parameters()["dbname"]
+            self.tables = load_tables(connection, self.source, db)
+        finally:
+            connection.close()
 
     def _store(self, position: dict[str, Any]) -> None:
         self.offsets.store(self.name, position, self.clock_ns() // 1_000_000)
