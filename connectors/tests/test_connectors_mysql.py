@@ -246,3 +246,17 @@ async def test_a_connector_killed_mid_stream_loses_nothing_and_repeats_only_what
     assert all(len(positions) == 1 for positions in copies.values()), (
         "a change sent twice carries the same source position, so consumers drop the copy"
     )
+
+
+def test_a_server_whose_binary_log_lacks_column_names_is_refused_at_start(
+    legacy: Legacy, tmp_path: Path
+) -> None:
+    capture = MySQLCapture(
+        legacy.source, KafkaSink(legacy.kafka, "test-refused"), OffsetStore(tmp_path / "m.db")
+    )
+    legacy.server.execute("SET GLOBAL binlog_row_metadata = MINIMAL")
+    try:
+        with pytest.raises(SourceError, match="binlog_row_metadata=MINIMAL"):
+            capture.run(threading.Event())
+    finally:
+        legacy.server.execute("SET GLOBAL binlog_row_metadata = FULL")

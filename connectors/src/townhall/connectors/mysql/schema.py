@@ -59,10 +59,17 @@ def check_binlog(connection: pymysql.Connection[Any]) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT @@log_bin, @@binlog_format, @@binlog_row_image")
         log_bin, row_format, image = cursor.fetchone() or (0, "", "")
-    if not int(log_bin) or str(row_format).upper() != "ROW" or str(image).upper() != "FULL":
+        try:  # MariaDB 10.5+, MySQL 8.0.14+: column names in the log
+            cursor.execute("SELECT @@binlog_row_metadata")
+            (metadata,) = cursor.fetchone() or ("",)
+        except pymysql.err.OperationalError:
+            metadata = "(unsupported)"
+    found = (log_bin, str(row_format).upper(), str(image).upper(), str(metadata).upper())
+    if found[1:] != ("ROW", "FULL", "FULL") or not int(log_bin):
         raise SourceError(
-            "the binary log must be on with binlog_format=ROW and binlog_row_image=FULL "
-            f"(found log_bin={log_bin}, binlog_format={row_format}, binlog_row_image={image})"
+            "the binary log must be on with binlog_format=ROW, binlog_row_image=FULL and "
+            f"binlog_row_metadata=FULL (found log_bin={log_bin}, binlog_format={row_format}, "
+            f"binlog_row_image={image}, binlog_row_metadata={metadata})"
         )
 
 
