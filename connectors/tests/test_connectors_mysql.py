@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
+from townhall.connectors.debezium.envelope import Record
 from townhall.connectors.debezium.types import decode_decimal
 from townhall.connectors.errors import SourceError
 from townhall.connectors.mysql.capture import MySQLCapture
@@ -154,6 +155,47 @@ def test_a_table_the_database_does_not_have_is_refused_at_start(
     )
     with pytest.raises(SourceError, match="has no table nosuch"):
         capture.run(threading.Event())
+
+
+class WritingDuringSnapshot(KafkaSink):
+    """Writes to the legacy table when the snapshot publishes, while its transaction is open."""
+
+    def __init__(self, legacy: Legacy, ids: range):
+        super().__init__(legacy.kafka, "test-during-snapshot")
+        self.legacy, self.ids = legacy, ids
+
+    def publish(self, records: Sequence[Record]) -> None:
+        if self.ids:
+            ids, self.ids = self.ids, range(0)
+            self.legacy.sql(
+                *(f"INSERT INTO accounts VALUES ({i}, 'H {i}', NULL, NULL, 0)" for i in ids)
+            )
+        super().publish(records)
+
+
+async def test_rows_written_while_the_snapshot_runs_arrive_once_as_created_not_read(
+    legacy: Legacy,
+) -> None:
+    legacy.sql(
+        "INSERT INTO accounts (id, holder) "
+        "SELECT seq, CONCAT('H ', seq) FROM seq_1_to_300"  # MariaDB's sequence engine
+    )
+    sink = WritingDuringSnapshot(legacy, range(301, 401))
+    capture = MySQLCapture(legacy.source, sink, legacy.offsets)
+    stop = threading.Event()
+    thread = threading.Thread(target=capture.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        every = set(range(1, 401))
+        found = await changes_until(
+            legacy.kafka, legacy.topic, lambda found: {key for _, key, _ in found} >= every
+        )
+    finally:
+        stop.set()
+        thread.join()
+    assert sorted(key for _, key, _ in found) == sorted(every), "each row once: no gap, no overlap"
+    assert {key for op, key, _ in found if op == "r"} == set(range(1, 301))
+    assert {key for op, key, _ in found if op == "c"} == set(range(301, 401))
 
 
 async def test_a_column_added_or_dropped_mid_stream_changes_the_events_not_the_connector(

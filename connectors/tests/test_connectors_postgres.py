@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,12 +16,13 @@ from typing import Any
 import psycopg2
 import pytest
 
+from townhall.connectors.debezium.envelope import Record
 from townhall.connectors.errors import SourceError
 from townhall.connectors.offsets import OffsetStore
 from townhall.connectors.postgres.capture import PostgresCapture
 from townhall.connectors.postgres.schema import PostgresSource
 from townhall.connectors.sink import KafkaSink
-from townhall.connectors.testing import PostgresServer, changes_on, ops_by_key
+from townhall.connectors.testing import PostgresServer, changes_on, changes_until, ops_by_key
 from townhall.runtime.kafka import ensure_topics
 from townhall.runtime.settings import KafkaSettings
 from townhall.schemas.topics import TopicSpec
@@ -152,6 +153,43 @@ async def test_a_snapshot_then_every_change_and_a_restart_resumes_with_nothing_l
         4: ["c", "d", "tombstone"],
     }
     assert (running.capture.status.changes, running.capture.status.skipped) == (3, 0)
+
+
+class WritingDuringSnapshot(KafkaSink):
+    """Writes to the legacy table when the snapshot publishes, while its transaction is open."""
+
+    def __init__(self, waste: Waste, ids: range):
+        super().__init__(waste.kafka, "test-during-snapshot")
+        self.waste, self.ids = waste, ids
+
+    def publish(self, records: Sequence[Record]) -> None:
+        if self.ids:
+            ids, self.ids = self.ids, range(0)
+            self.waste.sql(*(f"INSERT INTO collections (id, uprn) VALUES ({i}, {i})" for i in ids))
+        super().publish(records)
+
+
+async def test_rows_written_while_the_snapshot_runs_arrive_once_as_created_not_read(
+    waste: Waste,
+) -> None:
+    waste.sql("INSERT INTO collections (id, uprn) SELECT n, n FROM generate_series(1, 300) n")
+    capture = PostgresCapture(
+        waste.source, WritingDuringSnapshot(waste, range(301, 401)), waste.offsets
+    )
+    stop = threading.Event()
+    thread = threading.Thread(target=capture.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        every = set(range(1, 401))
+        found = await changes_until(
+            waste.kafka, waste.topic, lambda found: {key for _, key, _ in found} >= every
+        )
+    finally:
+        stop.set()
+        thread.join()
+    assert sorted(key for _, key, _ in found) == sorted(every), "each row once: no gap, no overlap"
+    assert {key for op, key, _ in found if op == "r"} == set(range(1, 301))
+    assert {key for op, key, _ in found if op == "c"} == set(range(301, 401))
 
 
 async def test_a_column_added_mid_stream_appears_in_later_changes(waste: Waste) -> None:

@@ -99,6 +99,8 @@ def start_mariadb(root: Path) -> MariaDBServer:
         "--server-id=1",
         "--default-time-zone=+00:00",
         "--innodb-buffer-pool-size=16M",
+        "--innodb-flush-log-at-trx-commit=2",  # a test server: no fsync per commit
+        "--sync-binlog=0",
         "--skip-name-resolve",
     ]
     process = subprocess.Popen(
