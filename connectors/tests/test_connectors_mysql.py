@@ -5,10 +5,7 @@ On a MariaDB of the test's own (binlog in row format) and the real embedded brok
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import threading
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -17,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from townhall.connectors.debezium.envelope import Record
 from townhall.connectors.debezium.types import decode_decimal
@@ -26,9 +22,16 @@ from townhall.connectors.mysql.capture import MySQLCapture
 from townhall.connectors.mysql.schema import MySQLSource
 from townhall.connectors.offsets import OffsetStore
 from townhall.connectors.sink import KafkaSink
-from townhall.connectors.testing import MariaDBServer, changes_on, changes_until, ops_by_key
+from townhall.connectors.testing import (
+    MariaDBServer,
+    changes_on,
+    changes_until,
+    connector_process,
+    ops_by_key,
+    write_config,
+)
 from townhall.runtime.kafka import ensure_topics
-from townhall.runtime.settings import KafkaSettings, embedded_environment
+from townhall.runtime.settings import KafkaSettings
 from townhall.schemas.topics import TopicSpec
 
 ACCOUNTS = """
@@ -219,16 +222,6 @@ async def test_a_column_added_or_dropped_mid_stream_changes_the_events_not_the_c
     assert running.capture.status.skipped == 0
 
 
-def _connector_process(legacy: Legacy, config: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        **embedded_environment(),
-        "KAFKA_BOOTSTRAP_SERVERS": legacy.kafka.bootstrap_servers,
-    }
-    argv = [sys.executable, "-m", "townhall.connectors", "--config", str(config)]
-    return subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
 def _config(legacy: Legacy, tmp_path: Path) -> Path:
     source = legacy.source
     config = {
@@ -245,9 +238,7 @@ def _config(legacy: Legacy, tmp_path: Path) -> Path:
             }
         ],
     }
-    path = tmp_path / "connectors.yaml"
-    path.write_text(yaml.safe_dump(config))
-    return path
+    return write_config(tmp_path, config)
 
 
 async def test_a_connector_killed_mid_stream_loses_nothing_and_repeats_only_what_dedupes(
@@ -260,7 +251,7 @@ async def test_a_connector_killed_mid_stream_loses_nothing_and_repeats_only_what
 
     insert(range(1, 21))
     config = _config(legacy, tmp_path)
-    process = _connector_process(legacy, config)
+    process = connector_process(legacy.kafka, config)
     try:
         await legacy.changes(at_least=20)
         insert(range(21, 61))
@@ -270,7 +261,7 @@ async def test_a_connector_killed_mid_stream_loses_nothing_and_repeats_only_what
         process.wait()
     insert(range(61, 71))  # while it is down
     all_ids = set(range(1, 71))
-    process = _connector_process(legacy, config)
+    process = connector_process(legacy.kafka, config)
     try:
         everything = await changes_until(
             legacy.kafka,

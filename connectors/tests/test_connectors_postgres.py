@@ -6,6 +6,7 @@ On a PostgreSQL of the test's own (``wal_level=logical``) and the real embedded 
 
 from __future__ import annotations
 
+import signal
 import threading
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -22,7 +23,14 @@ from townhall.connectors.offsets import OffsetStore
 from townhall.connectors.postgres.capture import PostgresCapture
 from townhall.connectors.postgres.schema import PostgresSource
 from townhall.connectors.sink import KafkaSink
-from townhall.connectors.testing import PostgresServer, changes_on, changes_until, ops_by_key
+from townhall.connectors.testing import (
+    PostgresServer,
+    changes_on,
+    changes_until,
+    connector_process,
+    ops_by_key,
+    write_config,
+)
 from townhall.runtime.kafka import ensure_topics
 from townhall.runtime.settings import KafkaSettings
 from townhall.schemas.topics import TopicSpec
@@ -207,6 +215,45 @@ async def test_a_column_added_mid_stream_appears_in_later_changes(waste: Waste) 
     after = {key: event["after"] for _, key, event in changes}
     assert after[2]["crew"] == "North" and after[2]["missed"] is True
     assert running.capture.status.skipped == 0
+
+
+async def test_a_connector_killed_mid_stream_loses_nothing_and_repeats_only_what_dedupes(
+    waste: Waste, tmp_path: Path
+) -> None:
+    def insert(ids: range) -> None:
+        waste.sql(*(f"INSERT INTO collections (id, uprn) VALUES ({i}, {i})" for i in ids))
+
+    insert(range(1, 21))
+    source = waste.source
+    connector: dict[str, Any] = {"kind": "postgresql", "system": source.system}
+    connector.update(dsn=source.dsn, tables=list(source.tables))
+    offsets = str(tmp_path / "process-offsets.db")
+    config = write_config(tmp_path, {"offsets": offsets, "connectors": [connector]})
+    process = connector_process(waste.kafka, config)
+    try:
+        await waste.changes(at_least=20)
+        insert(range(21, 61))
+        await waste.changes(at_least=30)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    insert(range(61, 71))  # while it is down
+    all_ids = set(range(1, 71))
+    process = connector_process(waste.kafka, config)
+    try:
+        everything = await changes_until(
+            waste.kafka, waste.topic, lambda found: {key for _, key, _ in found} >= all_ids
+        )
+    finally:
+        process.terminate()
+        process.wait()
+    assert {key for _, key, _ in everything} == all_ids, "nothing lost"
+    copies: dict[Any, set[str]] = {}
+    for op, key, event in everything:
+        copies.setdefault(key, set()).add(f"{op}:{event['source']['lsn']}")
+    assert all(len(positions) == 1 for positions in copies.values()), (
+        "a change sent twice carries the same source position, so consumers drop the copy"
+    )
 
 
 def test_a_table_the_database_does_not_have_is_refused_at_start(

@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import pymysql
+import yaml
 from aiokafka import TopicPartition
 
 from townhall.runtime.broker import free_port, port_is_open
 from townhall.runtime.kafka import client_id, make_consumer
-from townhall.runtime.settings import KafkaSettings
+from townhall.runtime.settings import KafkaSettings, embedded_environment
 from townhall.runtime.testkit.topics import read_all
 
 
@@ -164,9 +167,22 @@ def start_postgres(root: Path, bin_dir: Path = POSTGRES_BIN) -> PostgresServer:
     return PostgresServer(port, root)
 
 
-def stop_postgres(server: PostgresServer, bin_dir: Path = POSTGRES_BIN) -> None:
-    pg_ctl = [str(bin_dir / "pg_ctl"), "-D", str(server.root / "data"), "-m", "fast", "-w", "stop"]
-    subprocess.run(_as_postgres(*pg_ctl), check=False, capture_output=True)
+def stop_postgres(server: PostgresServer) -> None:
+    """Fast shutdown by signal (SIGINT to the postmaster), awaited: it may run in another
+    test's teardown, where starting a process (pg_ctl) is refused."""
+    pid_file = server.root / "data" / "postmaster.pid"
+    if not pid_file.exists():
+        return
+    pid = int(pid_file.read_text().split()[0])
+    os.kill(pid, signal.SIGINT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
 
 
 def _is_root() -> bool:
@@ -229,3 +245,20 @@ def ops_by_key(changes: list[tuple[str, Any, Any]]) -> dict[Any, list[str]]:
     for op, key, _ in changes:
         ops.setdefault(key, []).append(op)
     return ops
+
+
+def write_config(folder: Path, config: dict[str, Any]) -> Path:
+    path = folder / "connectors.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def connector_process(kafka: KafkaSettings, config: Path) -> subprocess.Popen[bytes]:
+    """``python -m townhall.connectors`` on the embedded broker, as ``townhall up`` runs it."""
+    env = {
+        **os.environ,
+        **embedded_environment(),
+        "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
+    }
+    argv = [sys.executable, "-m", "townhall.connectors", "--config", str(config)]
+    return subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
