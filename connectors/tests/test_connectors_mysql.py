@@ -5,6 +5,7 @@ On a MariaDB of the test's own (binlog in row format) and the real embedded brok
 
 from __future__ import annotations
 
+import json
 import signal
 import threading
 import uuid
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from townhall.connectors.__main__ import main
 from townhall.connectors.debezium.envelope import Record
 from townhall.connectors.debezium.types import decode_decimal
 from townhall.connectors.errors import SourceError
@@ -242,7 +244,7 @@ def _config(legacy: Legacy, tmp_path: Path) -> Path:
 
 
 async def test_a_connector_killed_mid_stream_loses_nothing_and_repeats_only_what_dedupes(
-    legacy: Legacy, tmp_path: Path
+    legacy: Legacy, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     def insert(ids: range) -> None:
         legacy.sql(
@@ -272,6 +274,10 @@ async def test_a_connector_killed_mid_stream_loses_nothing_and_repeats_only_what
         process.terminate()
         process.wait()
     assert {key for _, key, _ in everything} == all_ids, "nothing lost"
+    assert main(["--config", str(config), "status"]) == 0
+    [status] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert status["connector"] == f"{legacy.source.system}.mysql"
+    assert status["position"]["file"].startswith("binlog.") and status["last_error"] is None
     copies: dict[Any, set[str]] = {}
     for op, key, event in everything:
         source = event["source"]

@@ -74,6 +74,9 @@ class Flaky:
             raise ConnectionError("the legacy database went away")
         stop.set()
 
+    def report(self) -> None:
+        pass
+
 
 def test_a_failing_connector_is_shown_failing_and_started_again() -> None:
     stop = threading.Event()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import sys
@@ -20,6 +21,13 @@ from townhall.runtime.settings import KafkaSettings
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m townhall.connectors")
     parser.add_argument("--config", type=Path, required=True, help="the connectors' YAML file")
+    parser.add_argument(
+        "command",
+        nargs="?",
+        choices=("run", "status"),
+        default="run",
+        help="run the connectors (default), or print each one's position, counts and last error",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
@@ -27,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     except MappingError as error:
         print(f"refused: {error}", file=sys.stderr)
         return 2
+    if args.command == "status":
+        return print_status(config.offsets)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -37,6 +47,20 @@ def main(argv: list[str] | None = None) -> int:
     offsets = OffsetStore(config.offsets)
     try:
         run_all(build(config, KafkaSettings(), offsets), stop)
+    finally:
+        offsets.close()
+    return 0
+
+
+def print_status(path: Path) -> int:
+    """Each connector's stored position, when it was stored, its counts and last error."""
+    if not path.exists():
+        print(f"no connector has run yet ({path} does not exist)")
+        return 0
+    offsets = OffsetStore(path)
+    try:
+        for row in offsets.overview():
+            print(json.dumps(row, sort_keys=True))
     finally:
         offsets.close()
     return 0

@@ -17,11 +17,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from townhall.connectors.status import Status
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS connector_offsets (
     connector TEXT PRIMARY KEY,
     position TEXT NOT NULL,
     stored_at_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS connector_status (
+    connector TEXT PRIMARY KEY,
+    changes INTEGER NOT NULL,
+    skipped INTEGER NOT NULL,
+    last_error TEXT,
+    reported_at_ms INTEGER NOT NULL
 )
 """
 
@@ -36,7 +45,7 @@ class OffsetStore:
         self._connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._connection.execute("PRAGMA journal_mode=WAL")
         self._connection.execute("PRAGMA synchronous=FULL")
-        self._connection.execute(_SCHEMA)
+        self._connection.executescript(_SCHEMA)
 
     def close(self) -> None:
         self._connection.close()
@@ -56,3 +65,29 @@ class OffsetStore:
                 "position = excluded.position, stored_at_ms = excluded.stored_at_ms",
                 (connector, json.dumps(dict(position), sort_keys=True), now_ms),
             )
+
+    def report(self, connector: str, status: Status, now_ms: int) -> None:
+        """Keep what the connector last reported, for ``status`` in another process."""
+        with self._lock:
+            self._connection.execute(
+                "INSERT INTO connector_status VALUES (?, ?, ?, ?, ?) ON CONFLICT (connector) "
+                "DO UPDATE SET changes = excluded.changes, skipped = excluded.skipped, "
+                "last_error = excluded.last_error, reported_at_ms = excluded.reported_at_ms",
+                (connector, status.changes, status.skipped, status.last_error, now_ms),
+            )
+
+    def overview(self) -> list[dict[str, Any]]:
+        """Every connector's stored position and last report, by name."""
+        with self._lock:
+            rows = self._connection.execute(
+                "SELECT o.connector, o.position, o.stored_at_ms, s.changes, s.skipped, "
+                "s.last_error FROM connector_offsets o LEFT JOIN connector_status s "
+                "USING (connector) UNION SELECT s.connector, NULL, NULL, s.changes, "
+                "s.skipped, s.last_error FROM connector_status s WHERE s.connector NOT IN "
+                "(SELECT connector FROM connector_offsets) ORDER BY 1"
+            ).fetchall()
+        keys = ("connector", "position", "stored_at_ms", "changes", "skipped", "last_error")
+        return [
+            {**dict(zip(keys, row, strict=True)), "position": json.loads(row[1] or "null")}
+            for row in rows
+        ]

@@ -8,6 +8,7 @@ stored position).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -31,6 +32,8 @@ class Capture(Protocol):
     status: Status
 
     def run(self, stop: threading.Event) -> None: ...
+
+    def report(self) -> None: ...
 
 
 def build(config: ConnectorsConfig, kafka: KafkaSettings, offsets: OffsetStore) -> list[Capture]:
@@ -70,6 +73,8 @@ def supervise(
             failures = 0
         except Exception as error:
             capture.status.last_error = f"{type(error).__name__}: {error}"
+            with contextlib.suppress(Exception):
+                capture.report()
             log.exception("connector failed; restarting", extra={"connector": capture.name})
             stop.wait(backoff(failures))
             failures += 1

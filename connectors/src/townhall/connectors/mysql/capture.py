@@ -266,6 +266,10 @@ class MySQLCapture:
     def _store(self, position: dict[str, Any]) -> None:
         self.offsets.store(self.name, position, self.clock_ns() // 1_000_000)
         self.status.position = position
+        self.report()
+
+    def report(self) -> None:
+        self.offsets.report(self.name, self.status, self.clock_ns() // 1_000_000)
 
 
 def _change_of(event: Any, row: Mapping[str, Any]) -> tuple[Op, Any, Any]:
