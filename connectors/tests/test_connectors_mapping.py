@@ -167,6 +167,17 @@ def test_the_same_change_sent_twice_maps_to_the_same_ids(tmp_path: Path) -> None
     assert ids[0] == ids[1] and len(set(ids[0])) == 2
 
 
+def test_rows_read_by_one_snapshot_get_ids_of_their_own(tmp_path: Path) -> None:
+    translator = Translator(loaded(tmp_path))
+    ids = set()
+    for row_id in (1, 2):
+        key, value = townhall_record("c", {**ROW, "id": row_id}, schemas=False)
+        change = read_change(value)
+        assert change is not None
+        ids |= {out.id for out in translator.translate(key, change)}
+    assert len(ids) == 4, "same position (a snapshot's), different rows: different ids"
+
+
 # Shapes from Debezium's documentation: a MySQL event from a 1.x connector (snapshot as a
 # string, no ts_us) and a PostgreSQL event from a 0.9 connector (snapshot a boolean).
 DEBEZIUM_MYSQL_1X = {

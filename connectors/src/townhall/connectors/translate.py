@@ -80,8 +80,11 @@ class Translator:
             out.append(self._entry(key, change))
         return out
 
-    def _id(self, change: ChangeEvent, kind: str) -> str:
-        name = f"{self.mapping.system}/{change.table}/{change.position}/{change.op}/{kind}"
+    def _id(self, key: Mapping[str, Any], change: ChangeEvent, kind: str) -> str:
+        """Same change, same id: its table, log position and row key (a snapshot reads
+        every row at one position), its op, and what it became."""
+        row = legacy_key(key, tuple(key))
+        name = f"{self.mapping.system}/{change.table}/{change.position}/{row}/{change.op}/{kind}"
         return str(uuid.uuid5(_NAMESPACE, name))
 
     def _claim(self, key: Mapping[str, Any], change: ChangeEvent) -> PersonClaim:
@@ -90,7 +93,7 @@ class Translator:
         own_key = legacy_key(row, person.key) if person.key else legacy_key(key, tuple(key))
         fields = {field: row.get(column) for field, column in person.columns().items()}
         return PersonClaim(
-            self._id(change, "person"),
+            self._id(key, change, "person"),
             self.mapping.system,
             change.table,
             own_key,
@@ -109,7 +112,7 @@ class Translator:
                 f"summary.{verb} needs {error} which the row lacks"
             ) from error
         return TimelineEntry(
-            id=self._id(change, "entry"),
+            id=self._id(key, change, "entry"),
             system=self.mapping.system,
             table=change.table,
             legacy_key=legacy_key(key, tuple(key)),
