@@ -5,11 +5,12 @@ On a MariaDB of the test's own (binlog in row format) and the real embedded brok
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 import threading
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,9 @@ from townhall.connectors.testing import (
     ops_by_key,
     write_config,
 )
+from townhall.runtime.broker import EmbeddedBroker, free_port
 from townhall.runtime.kafka import ensure_topics
-from townhall.runtime.settings import KafkaSettings
+from townhall.runtime.settings import KafkaSettings, embedded_kafka_settings
 from townhall.schemas.topics import TopicSpec
 
 ACCOUNTS = """
@@ -299,3 +301,49 @@ def test_a_server_whose_binary_log_lacks_column_names_is_refused_at_start(
             capture.run(threading.Event())
     finally:
         legacy.server.execute("SET GLOBAL binlog_row_metadata = FULL")
+
+
+@pytest.fixture
+def own_broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
+    """A broker of this test's own, so resetting it disturbs no other test."""
+    embedded = EmbeddedBroker(port=free_port(), log_file=tmp_path / "tansu.log")
+    embedded.start()
+    asyncio.run(embedded.prepare(embedded_kafka_settings(embedded.bootstrap_servers)))
+    yield embedded
+    embedded.stop()
+
+
+async def test_after_a_broker_reset_everything_sent_is_sent_again_then_new_changes(
+    legacy: Legacy, own_broker: EmbeddedBroker
+) -> None:
+    kafka = embedded_kafka_settings(own_broker.bootstrap_servers)
+    topic = [TopicSpec(legacy.topic, kafka.topic_partitions)]
+    await ensure_topics(kafka, topic)
+    legacy.sql(
+        "INSERT INTO accounts VALUES (1, 'Mr J Smith', NULL, NULL, 0)",
+        "INSERT INTO accounts VALUES (2, 'Ms K Patel', NULL, NULL, 0)",
+    )
+    capture = MySQLCapture(
+        legacy.source, KafkaSink(kafka, "test-reset"), legacy.offsets, epoch_check_s=0.1
+    )
+    stop = threading.Event()
+    thread = threading.Thread(target=capture.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        await changes_until(kafka, legacy.topic, lambda found: len(found) >= 2)
+        legacy.sql("INSERT INTO accounts VALUES (3, 'Mrs A Jones', NULL, NULL, 0)")
+        await changes_until(kafka, legacy.topic, lambda found: len(found) >= 3)
+        own_broker.kill()  # memory-only: every topic is gone
+        own_broker.start()
+        await own_broker.prepare(kafka)  # a new epoch
+        await ensure_topics(kafka, topic)
+        legacy.sql("INSERT INTO accounts VALUES (4, 'Dr P Evans', NULL, NULL, 0)")
+        again = await changes_until(
+            kafka, legacy.topic, lambda found: {key for _, key, _ in found} >= {1, 2, 3, 4}
+        )
+    finally:
+        stop.set()
+        thread.join()
+    assert {(op, key) for op, key, _ in again} == {("r", 1), ("r", 2), ("c", 3), ("c", 4)}
+    positions = {(key, json.dumps(event["source"]["pos"])) for _, key, event in again}
+    assert len(positions) == 4, "anything sent twice carries its first position: deduplicated"

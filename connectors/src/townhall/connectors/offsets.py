@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from townhall.connectors.debezium.envelope import Record
 from townhall.connectors.status import Status
 
 _SCHEMA = """
@@ -25,6 +26,15 @@ CREATE TABLE IF NOT EXISTS connector_offsets (
     position TEXT NOT NULL,
     stored_at_ms INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS retained_records (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    connector TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    key BLOB NOT NULL,
+    value BLOB,
+    stored_at_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS retained_by_connector ON retained_records (connector, id);
 CREATE TABLE IF NOT EXISTS connector_status (
     connector TEXT PRIMARY KEY,
     changes INTEGER NOT NULL,
@@ -38,9 +48,11 @@ CREATE TABLE IF NOT EXISTS connector_status (
 class OffsetStore:
     """Read and replace one connector's position, each write committed before it returns."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, retention_ms: int = 14 * 24 * 3600 * 1000):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        #: Published records are kept this long, to publish again after a broker reset.
+        self.retention_ms = retention_ms
         self._lock = threading.Lock()  # connectors run in threads and share the file
         self._connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._connection.execute("PRAGMA journal_mode=WAL")
@@ -57,14 +69,64 @@ class OffsetStore:
             ).fetchone()
         return None if row is None else dict(json.loads(row[0]))
 
-    def store(self, connector: str, position: Mapping[str, Any], now_ms: int) -> None:
+    def store(
+        self,
+        connector: str,
+        position: Mapping[str, Any],
+        now_ms: int,
+        records: Sequence[Record] = (),
+    ) -> None:
+        """The new position and the records published up to it, in one transaction; records
+        older than the retention are dropped."""
         with self._lock:
-            self._connection.execute(
-                "INSERT INTO connector_offsets (connector, position, stored_at_ms) "
-                "VALUES (?, ?, ?) ON CONFLICT (connector) DO UPDATE SET "
-                "position = excluded.position, stored_at_ms = excluded.stored_at_ms",
-                (connector, json.dumps(dict(position), sort_keys=True), now_ms),
+            connection = self._connection
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                connection.executemany(
+                    "INSERT INTO retained_records (connector, topic, key, value, stored_at_ms) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [(connector, r.topic, r.key, r.value, now_ms) for r in records],
+                )
+                connection.execute(
+                    "DELETE FROM retained_records WHERE connector = ? AND stored_at_ms < ?",
+                    (connector, now_ms - self.retention_ms),
+                )
+                connection.execute(
+                    "INSERT INTO connector_offsets (connector, position, stored_at_ms) "
+                    "VALUES (?, ?, ?) ON CONFLICT (connector) DO UPDATE SET "
+                    "position = excluded.position, stored_at_ms = excluded.stored_at_ms",
+                    (connector, json.dumps(dict(position), sort_keys=True), now_ms),
+                )
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+
+    def retain(self, connector: str, records: Sequence[Record], now_ms: int) -> None:
+        """Keep published records with no new position (a snapshot's, before it ends)."""
+        with self._lock:
+            self._connection.executemany(
+                "INSERT INTO retained_records (connector, topic, key, value, stored_at_ms) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(connector, r.topic, r.key, r.value, now_ms) for r in records],
             )
+
+    def retained(self, connector: str, batch: int = 1000) -> Iterator[list[Record]]:
+        """Every record still kept for ``connector``, oldest first, in batches."""
+        after = 0
+        while True:
+            with self._lock:
+                rows = self._connection.execute(
+                    "SELECT id, topic, key, value FROM retained_records "
+                    "WHERE connector = ? AND id > ? ORDER BY id LIMIT ?",
+                    (connector, after, batch),
+                ).fetchall()
+            if not rows:
+                return
+            after = rows[-1][0]
+            yield [
+                Record(topic, bytes(key), value and bytes(value)) for _, topic, key, value in rows
+            ]
 
     def report(self, connector: str, status: Status, now_ms: int) -> None:
         """Keep what the connector last reported, for ``status`` in another process."""

@@ -53,6 +53,7 @@ from townhall.connectors.mysql.schema import (
     load_tables,
 )
 from townhall.connectors.offsets import OffsetStore
+from townhall.connectors.reset import EpochWatch
 from townhall.connectors.sink import KafkaSink
 from townhall.connectors.status import Status
 
@@ -73,6 +74,7 @@ class MySQLCapture:
         schemas: bool = False,
         clock_ns: Callable[[], int] = time.time_ns,
         heartbeat_s: float = 0.2,
+        epoch_check_s: float = 5.0,
     ):
         self.source = source
         self.sink = sink
@@ -82,6 +84,8 @@ class MySQLCapture:
         self.heartbeat_s = heartbeat_s
         self.name = f"{source.system}.mysql"
         self.status = Status()
+        self.watch = EpochWatch(sink.settings, epoch_check_s)
+        self.epoch: str | None = None
         self.connector: Connector = "mysql"
         self.tables: dict[str, Table] = {}
 
@@ -96,6 +100,8 @@ class MySQLCapture:
             connection.close()
         self.sink.ensure_topics(table.topic for table in self.tables.values())
         position = self.offsets.load(self.name)
+        self.epoch = position.get("epoch") if position else None
+        self._check_epoch(now=True)
         if position is None:
             position = self.snapshot()
         self.stream(position, stop)
@@ -150,9 +156,9 @@ class MySQLCapture:
                 source = Source(ts_ms=self.clock_ns() // 1_000_000, snapshot=mark, position=where)
                 batch += self._records(table, "r", None, row, source)
                 if len(batch) >= SNAPSHOT_BATCH:
-                    self.sink.publish(batch)
+                    self._publish_snapshot(batch)
                     batch = []
-        self.sink.publish(batch)
+        self._publish_snapshot(batch)
 
     def _rows(self, connection: pymysql.Connection[Any], table: Table) -> Iterator[dict[str, Any]]:
         columns = ", ".join(f"`{column.name}`" for column in table.columns)
@@ -193,7 +199,9 @@ class MySQLCapture:
             for event in reader:
                 if stop.is_set():
                     break
-                if isinstance(event, GtidEvent | MariadbGtidEvent):
+                if isinstance(event, HeartbeatLogEvent) and not pending:
+                    self._check_epoch()
+                elif isinstance(event, GtidEvent | MariadbGtidEvent):
                     gtid = str(event.gtid)
                 elif isinstance(event, WriteRowsEvent | UpdateRowsEvent | DeleteRowsEvent):
                     pending += self._row_changes(event, reader.log_file, gtid)
@@ -208,8 +216,9 @@ class MySQLCapture:
             reader.close()
 
     def _commit(self, pending: list[Record], reader: BinLogStreamReader, gtid: str | None) -> None:
+        self._check_epoch()
         self.sink.publish(pending)
-        self._store({"file": reader.log_file, "pos": reader.log_pos, "gtid": gtid})
+        self._store({"file": reader.log_file, "pos": reader.log_pos, "gtid": gtid}, pending)
 
     def _row_changes(self, event: Any, log_file: str, gtid: str | None) -> list[Record]:
         table = self.tables.get(event.table)
@@ -263,8 +272,27 @@ class MySQLCapture:
         finally:
             connection.close()
 
-    def _store(self, position: dict[str, Any]) -> None:
-        self.offsets.store(self.name, position, self.clock_ns() // 1_000_000)
+    def _publish_snapshot(self, batch: list[Record]) -> None:
+        self.sink.publish(batch)
+        self.offsets.retain(self.name, batch, self.clock_ns() // 1_000_000)
+
+    def _check_epoch(self, now: bool = False) -> None:
+        """Publish everything retained again if the broker lost its data since."""
+        if not (now or self.watch.due()):
+            return
+        epoch = self.watch.current()
+        if self.epoch is not None and epoch != self.epoch:
+            log.warning(
+                "the broker lost its data; publishing again", extra={"connector": self.name}
+            )
+            for batch in self.offsets.retained(self.name):
+                self.sink.publish(batch)
+        self.epoch = epoch
+
+    def _store(self, position: dict[str, Any], records: list[Record] | None = None) -> None:
+        position = {**position, "epoch": self.epoch}
+        now_ms = self.clock_ns() // 1_000_000
+        self.offsets.store(self.name, position, now_ms, records or [])
         self.status.position = position
         self.report()
 

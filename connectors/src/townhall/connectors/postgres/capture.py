@@ -38,6 +38,7 @@ from townhall.connectors.debezium.types import UnsupportedValueError
 from townhall.connectors.offsets import OffsetStore
 from townhall.connectors.postgres import pgoutput
 from townhall.connectors.postgres.schema import Captured, PostgresSource, connect, load_tables
+from townhall.connectors.reset import EpochWatch
 from townhall.connectors.sink import KafkaSink
 from townhall.connectors.status import Status
 
@@ -58,6 +59,7 @@ class PostgresCapture:
         schemas: bool = False,
         clock_ns: Callable[[], int] = time.time_ns,
         idle_s: float = 0.2,
+        epoch_check_s: float = 5.0,
     ):
         self.source = source
         self.sink = sink
@@ -67,6 +69,8 @@ class PostgresCapture:
         self.idle_s = idle_s
         self.name = f"{source.system}.postgresql"
         self.status = Status()
+        self.watch = EpochWatch(sink.settings, epoch_check_s)
+        self.epoch: str | None = None
         self.tables: dict[str, Captured] = {}
 
     def run(self, stop: threading.Event) -> None:
@@ -77,6 +81,8 @@ class PostgresCapture:
         try:
             cursor = replication.cursor()
             position = self.offsets.load(self.name)
+            self.epoch = position.get("epoch") if position else None
+            self._check_epoch(now=True)
             if position is None:
                 position = self._snapshot(cursor)
             self.stream(cursor, position, stop)
@@ -147,9 +153,9 @@ class PostgresCapture:
                 source = Source(ts_ms=now_ms, snapshot=mark, position=where, sequence=sequence)
                 batch += self._records(captured, "r", None, row, source)
                 if len(batch) >= SNAPSHOT_BATCH:
-                    self.sink.publish(batch)
+                    self._publish_snapshot(batch)
                     batch = []
-        self.sink.publish(batch)
+        self._publish_snapshot(batch)
 
     def _rows(
         self, reader: psycopg2.extensions.connection, captured: Captured
@@ -178,12 +184,15 @@ class PostgresCapture:
         while not stop.is_set():
             message = cursor.read_message()
             if message is None:
+                if not stream.pending:
+                    self._check_epoch()
                 select.select([cursor], [], [], self.idle_s)
                 continue
             decoded = pgoutput.decode(message.payload)
             if isinstance(decoded, pgoutput.Commit):
+                self._check_epoch()
                 self.sink.publish(stream.pending)
-                self._store({"lsn": decoded.end_lsn})
+                self._store({"lsn": decoded.end_lsn}, stream.pending)
                 cursor.send_feedback(flush_lsn=decoded.end_lsn)
                 stream = _Transaction(str(decoded.commit_lsn), relations)
             else:
@@ -255,8 +264,27 @@ class PostgresCapture:
         finally:
             connection.close()
 
-    def _store(self, position: dict[str, Any]) -> None:
-        self.offsets.store(self.name, position, self.clock_ns() // 1_000_000)
+    def _publish_snapshot(self, batch: list[Record]) -> None:
+        self.sink.publish(batch)
+        self.offsets.retain(self.name, batch, self.clock_ns() // 1_000_000)
+
+    def _check_epoch(self, now: bool = False) -> None:
+        """Publish everything retained again if the broker lost its data since."""
+        if not (now or self.watch.due()):
+            return
+        epoch = self.watch.current()
+        if self.epoch is not None and epoch != self.epoch:
+            log.warning(
+                "the broker lost its data; publishing again", extra={"connector": self.name}
+            )
+            for batch in self.offsets.retained(self.name):
+                self.sink.publish(batch)
+        self.epoch = epoch
+
+    def _store(self, position: dict[str, Any], records: list[Record] | None = None) -> None:
+        position = {**position, "epoch": self.epoch}
+        now_ms = self.clock_ns() // 1_000_000
+        self.offsets.store(self.name, position, now_ms, records or [])
         self.status.position = position
         self.report()
 
