@@ -6,10 +6,11 @@ On a PostgreSQL of the test's own (``wal_level=logical``) and the real embedded 
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import threading
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,9 @@ from townhall.connectors.testing import (
     ops_by_key,
     write_config,
 )
+from townhall.runtime.broker import EmbeddedBroker, free_port
 from townhall.runtime.kafka import ensure_topics
-from townhall.runtime.settings import KafkaSettings
+from townhall.runtime.settings import KafkaSettings, embedded_kafka_settings
 from townhall.schemas.topics import TopicSpec
 
 COLLECTIONS = """
@@ -265,3 +267,45 @@ def test_a_table_the_database_does_not_have_is_refused_at_start(
     )
     with pytest.raises(SourceError, match="has no table nosuch"):
         capture.run(threading.Event())
+
+
+@pytest.fixture
+def own_broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
+    """A broker of this test's own, so resetting it disturbs no other test."""
+    embedded = EmbeddedBroker(port=free_port(), log_file=tmp_path / "tansu.log")
+    embedded.start()
+    asyncio.run(embedded.prepare(embedded_kafka_settings(embedded.bootstrap_servers)))
+    yield embedded
+    embedded.stop()
+
+
+async def test_after_a_broker_reset_everything_sent_is_sent_again_then_new_changes(
+    waste: Waste, own_broker: EmbeddedBroker
+) -> None:
+    kafka = embedded_kafka_settings(own_broker.bootstrap_servers)
+    topic = [TopicSpec(waste.topic, kafka.topic_partitions)]
+    await ensure_topics(kafka, topic)
+    waste.sql("INSERT INTO collections (id, uprn) VALUES (1, 1), (2, 2)")
+    sink = KafkaSink(kafka, "test-reset")
+    capture = PostgresCapture(waste.source, sink, waste.offsets, epoch_check_s=0.1)
+    stop = threading.Event()
+    thread = threading.Thread(target=capture.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        await changes_until(kafka, waste.topic, lambda found: len(found) >= 2)
+        waste.sql("INSERT INTO collections (id, uprn) VALUES (3, 3)")
+        await changes_until(kafka, waste.topic, lambda found: len(found) >= 3)
+        own_broker.kill()  # memory-only: every topic is gone
+        own_broker.start()
+        await own_broker.prepare(kafka)  # a new epoch
+        await ensure_topics(kafka, topic)
+        waste.sql("INSERT INTO collections (id, uprn) VALUES (4, 4)")
+        again = await changes_until(
+            kafka, waste.topic, lambda found: {key for _, key, _ in found} >= {1, 2, 3, 4}
+        )
+    finally:
+        stop.set()
+        thread.join()
+    assert {(op, key) for op, key, _ in again} == {("r", 1), ("r", 2), ("c", 3), ("c", 4)}
+    positions = {(key, event["source"]["lsn"]) for _, key, event in again}
+    assert len(positions) == 4, "anything sent twice carries its first position: deduplicated"
