@@ -46,13 +46,16 @@ chromium:
 run: setup web-assets
 	$(RUN) townhall up
 
+# Two workers (``TEST_WORKERS``): the tests that start platforms or a browser run one at a
+# time on one of them (an xdist group, see runtime/testkit/markers.py), the rest share both.
+TEST_WORKERS ?= 2
 test: setup web-assets chromium
 	$(RUN) python -m townhall.schemas.export --check
-	$(RUN) pytest -q $(PYTEST_ARGS)
+	$(RUN) pytest -q -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Marks come from the fixtures a test takes (runtime/testkit/markers.py), so they cannot lie.
 test-fast: setup web-assets
-	$(RUN) pytest -q -n auto -m "not broker and not postgres and not processes" $(PYTEST_ARGS)
+	$(RUN) pytest -q -n auto -m "not broker and not postgres and not processes and not browser" $(PYTEST_ARGS)
 
 lint: setup
 	$(RUN) ruff check .
