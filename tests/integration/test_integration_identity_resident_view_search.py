@@ -14,6 +14,7 @@ from pydantic import SecretStr
 from townhall.identity.testing import Harness, bearer
 from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.entrypoints.api.app import create as create_resident_view
+from townhall.resident_view.testing_identity import UNLIMITED
 from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.testkit.fixtures import PostgresDatabases
 from townhall.runtime.testkit.tokens import TestIssuer
@@ -68,6 +69,8 @@ async def resident_view(
         auth_jwks_url=issuer.jwks_url,
         identity_url="http://identity",
         identity_client_secret=SecretStr(registered.json()["client_secret"]),
+        # the test polls search until the projection catches up: not a sweep to throttle
+        officer_search_limit=UNLIMITED,
     )
     app = create_resident_view(settings, identity_transport=httpx.ASGITransport(app=identity.app))
     async with app.router.lifespan_context(app):
