@@ -12,6 +12,8 @@ from townhall.notifications.adapters.notify import check_notify_ids
 from townhall.notifications.adapters.rulebook import BUNDLED, load_rulebook
 from townhall.notifications.bootstrap import bootstrap
 from townhall.notifications.domain.exceptions import RuleBookError
+from townhall.notifications.domain.rules import render
+from townhall.notifications.service_layer.fields import offered, personalisation
 from townhall.notifications.testing import settings_for
 
 
@@ -29,13 +31,19 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
-def test_the_bundled_rules_cover_cases_and_identitys_codes() -> None:
+def test_the_bundled_rules_cover_cases_payments_booking_and_identitys_codes() -> None:
     book = load_rulebook()
     assert book.event_types == {
         "townhall.cases.case.submitted.v1",
         "townhall.cases.case.status_changed.v1",
         "townhall.cases.case.update_posted.v1",
         "townhall.identity.one_time_code.issued.v1",
+        "townhall.payments.payment.succeeded.v1",
+        "townhall.payments.refund.refunded.v1",
+        "townhall.booking.appointment.confirmed.v1",
+        "townhall.booking.appointment.reminder_due.v1",
+        "townhall.booking.appointment.cancelled.v1",
+        "townhall.booking.appointment.rescheduled.v1",
     }
     for template in book.templates.values():
         for by_language in template.wordings.values():
@@ -108,7 +116,7 @@ def test_the_service_refuses_to_start_on_a_bad_file(council: Path) -> None:
 
 def test_sending_through_notify_needs_every_template_id() -> None:
     with pytest.raises(
-        RuleBookError, match=r"^case_status_changed.yaml: email.notify_id.en: needed"
+        RuleBookError, match=r"^appointment_cancelled.yaml: email.notify_id.en: needed"
     ):
         check_notify_ids(load_rulebook())
 
@@ -119,3 +127,69 @@ def test_a_destination_only_events_that_name_one_can_have(council: Path) -> None
         RuleBookError, match=r"^case_submitted.yaml: recipient: .* names no destination"
     ):
         load_rulebook(council)
+
+
+PAID = "townhall.payments.payment.succeeded.v1"
+BOOKED = "townhall.booking.appointment.confirmed.v1"
+MOVED = "townhall.booking.appointment.rescheduled.v1"
+
+
+def _said(
+    template: str, channel: str, language: str, event_type: str, data: dict[str, object]
+) -> str:
+    wording = load_rulebook().templates[template].wording(channel, language)
+    return render(wording.body, personalisation(event_type, data, {}))
+
+
+def test_a_receipt_says_the_amount_in_pounds_in_both_languages() -> None:
+    data = {"case_reference": "PC-2026-000123", "amount": 6500, "service_code": "pest_control"}
+    assert "payment of £65.00 for your pest control request PC-2026-000123" in _said(
+        "payment_succeeded", "email", "en", PAID, data
+    )
+    assert "taliad o £65.00" in _said("payment_succeeded", "sms", "cy", PAID, data)
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "english", "welsh"),
+    [
+        # Greenwich time in winter, British Summer Time after the clocks go forward
+        (
+            "2026-03-24T09:00:00Z",
+            "Tuesday 24 March 2026 at 09:00",
+            "Dydd Mawrth 24 Mawrth 2026 am 09:00",
+        ),
+        (
+            "2026-03-31T08:00:00Z",
+            "Tuesday 31 March 2026 at 09:00",
+            "Dydd Mawrth 31 Mawrth 2026 am 09:00",
+        ),
+    ],
+)
+def test_a_visit_is_told_in_london_time_in_the_residents_language(
+    starts_at: str, english: str, welsh: str
+) -> None:
+    data = {
+        "case_reference": "BW-2026-000001",
+        "service_code": "bulky_waste",
+        "starts_at": starts_at,
+    }
+    assert english in _said("appointment_confirmed", "email", "en", BOOKED, data)
+    assert welsh in _said("appointment_confirmed", "email", "cy", BOOKED, data)
+
+
+def test_a_moved_visit_says_from_when_to_when() -> None:
+    data = {
+        "case_reference": "BW-2026-000001",
+        "service_code": "bulky_waste",
+        "starts_at": "2026-06-02T08:00:00Z",
+        "previous_starts_at": "2026-06-01T08:00:00Z",
+    }
+    said = _said("appointment_rescheduled", "letter", "en", MOVED, data)
+    assert "from Monday 1 June 2026 at 09:00 to Tuesday 2 June 2026 at 09:00" in said
+
+
+def test_no_message_about_money_or_visits_carries_an_identifier_or_who_acted() -> None:
+    withheld = {"resident_id", "case_id", "payment_id", "provider_id", "appointment_id"}
+    withheld |= {"hold_id", "replaces", "booked_by", "rescheduled_by", "reason"}
+    for event_type in (PAID, BOOKED, MOVED):
+        assert offered(event_type).isdisjoint(withheld), event_type

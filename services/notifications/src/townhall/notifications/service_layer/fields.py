@@ -3,14 +3,20 @@
 Read from the event contracts in ``townhall.schemas``, so a rule for booking's or
 payments' events works by name once their contracts are registered. Left out: ids,
 who did what, and anything sealed (free text about the resident); added: ``service``
-(a service code in words) and what a rule may open from the sealed part (the ``code``
-of identity's one-time codes). A message carries no more than these.
+(a service code in words), ``amount_in_pounds`` (payments' pence as "£65.00"),
+``visit_time`` and ``previous_visit_time`` (booking's UTC times as a resident reads them
+in Europe/London: "Tuesday 3 March 2026 at 09:00"; ``…_cy`` in Welsh: "Dydd Mawrth 3
+Mawrth 2026 am 09:00"), and what a rule may open from the
+sealed part (the ``code`` of identity's one-time codes). A message carries no more than
+these.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from townhall.schemas.registry import EVENT_TYPES
 
@@ -30,6 +36,17 @@ _WITHHELD = {
     "assigned_by",
     "added_by",
     "confirmed_by",
+    "payment_id",
+    "provider_id",
+    "refund_id",
+    "requested_by",
+    "appointment_id",
+    "hold_id",
+    "replaces",
+    "booked_by",
+    "cancelled_by",
+    "rescheduled_by",
+    "recorded_by",
     "domain",
     "sensitivity",
     "text",
@@ -42,6 +59,65 @@ DESTINATIONS = frozenset({ONE_TIME_CODE})
 _OPENED: dict[str, tuple[str, ...]] = {ONE_TIME_CODE: ("code",)}
 
 
+_LONDON = ZoneInfo("Europe/London")
+
+
+def _pounds(pence: Any) -> str:
+    return f"£{int(pence) / 100:,.2f}"
+
+
+_DAYS_CY = (
+    "Dydd Llun",
+    "Dydd Mawrth",
+    "Dydd Mercher",
+    "Dydd Iau",
+    "Dydd Gwener",
+    "Dydd Sadwrn",
+    "Dydd Sul",
+)
+_MONTHS_CY = (
+    "Ionawr",
+    "Chwefror",
+    "Mawrth",
+    "Ebrill",
+    "Mai",
+    "Mehefin",
+    "Gorffennaf",
+    "Awst",
+    "Medi",
+    "Hydref",
+    "Tachwedd",
+    "Rhagfyr",
+)
+
+
+def _london(moment: Any) -> datetime:
+    when = moment if isinstance(moment, datetime) else datetime.fromisoformat(str(moment))
+    return when.astimezone(_LONDON)
+
+
+def _local_time(moment: Any) -> str:
+    local = _london(moment)
+    return f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M}"
+
+
+def _local_time_cy(moment: Any) -> str:
+    local = _london(moment)
+    day, month = _DAYS_CY[local.weekday()], _MONTHS_CY[local.month - 1]
+    return f"{day} {local.day} {month} {local.year} am {local:%H:%M}"
+
+
+#: Fields in words, each made from a field the event carries: name → (source, words).
+_IN_WORDS: dict[str, tuple[str, Callable[[Any], str]]] = {
+    "service": ("service_code", lambda code: str(code).replace("_", " ")),
+    "amount_in_pounds": ("amount", _pounds),
+    "visit_time": ("starts_at", _local_time),
+    "visit_time_cy": ("starts_at", _local_time_cy),
+    "previous_visit_time": ("previous_starts_at", _local_time),
+    "previous_visit_time_cy": ("previous_starts_at", _local_time_cy),
+}
+
+
 def known(event_type: str) -> bool:
     return event_type in EVENT_TYPES and "resident_id" in EVENT_TYPES[event_type].model_fields
 
@@ -49,8 +125,7 @@ def known(event_type: str) -> bool:
 def offered(event_type: str) -> set[str]:
     """The personalisation fields a template for ``event_type`` may name."""
     names = set(EVENT_TYPES[event_type].model_fields) - _WITHHELD
-    if "service_code" in names:
-        names.add("service")
+    names |= {name for name, (source, _) in _IN_WORDS.items() if source in names}
     return names | set(_OPENED.get(event_type, ()))
 
 
@@ -58,9 +133,11 @@ def personalisation(
     event_type: str, data: Mapping[str, Any], opened: Mapping[str, Any]
 ) -> dict[str, str]:
     """The fields of one event a template may use, as text."""
-    values = {name: data[name] for name in offered(event_type) if data.get(name) is not None}
-    if "service_code" in values:
-        values["service"] = str(values["service_code"]).replace("_", " ")
+    names = offered(event_type)
+    values = {name: data[name] for name in names if data.get(name) is not None}
+    for name, (source, words) in _IN_WORDS.items():
+        if name in names and data.get(source) is not None:
+            values[name] = words(data[source])
     for name in _OPENED.get(event_type, ()):
         if opened.get(name) is not None:
             values[name] = opened[name]
