@@ -23,6 +23,7 @@ from townhall.connectors.errors import SourceError
 from townhall.connectors.offsets import OffsetStore
 from townhall.connectors.postgres.capture import PostgresCapture
 from townhall.connectors.postgres.schema import PostgresSource
+from townhall.connectors.runner import supervise
 from townhall.connectors.sink import KafkaSink
 from townhall.connectors.testing import (
     PostgresServer,
@@ -279,6 +280,10 @@ def own_broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
     embedded.stop()
 
 
+def _soon(failures: int) -> float:
+    return 0.1
+
+
 async def test_after_a_broker_reset_everything_sent_is_sent_again_then_new_changes(
     waste: Waste, own_broker: EmbeddedBroker
 ) -> None:
@@ -289,7 +294,11 @@ async def test_after_a_broker_reset_everything_sent_is_sent_again_then_new_chang
     sink = KafkaSink(kafka, "test-reset")
     capture = PostgresCapture(waste.source, sink, waste.offsets, epoch_check_s=0.1)
     stop = threading.Event()
-    thread = threading.Thread(target=capture.run, args=(stop,), daemon=True)
+    # as `python -m townhall.connectors` runs it: a capture that fails while the
+    # broker is away is started again, from its stored position
+    thread = threading.Thread(
+        target=supervise, args=(capture, stop), kwargs={"backoff": _soon}, daemon=True
+    )
     thread.start()
     try:
         await changes_until(kafka, waste.topic, lambda found: len(found) >= 2)
