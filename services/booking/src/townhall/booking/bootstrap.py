@@ -7,9 +7,7 @@ calendar file stops it here, naming the file and the field.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,12 +20,12 @@ from townhall.booking.entrypoints.consumer import Reactions
 from townhall.booking.service_layer import handlers, timers
 from townhall.booking.service_layer.handlers import Calendars
 from townhall.booking.service_layer.unit_of_work import Bus, UnitOfWork
+from townhall.runtime.background import Periodic
 from townhall.runtime.clock import Clock, utc_now
 from townhall.runtime.outbox import EventContext
 from townhall.runtime.service import ServiceRuntime
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-log = logging.getLogger(__name__)
 
 COMMANDS: dict[type, Callable[..., Awaitable[Any]]] = {
     commands.RecordCase: handlers.record_case,
@@ -48,7 +46,10 @@ class Timers:
 
     bus: Bus
     interval_s: float
-    _task: asyncio.Task[None] | None = field(default=None, init=False)
+    _periodic: Periodic = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._periodic = Periodic("booking-timers", self.interval_s, self.run_once)
 
     async def run_once(self) -> int:
         context = EventContext(correlation_id="booking-timers")
@@ -57,24 +58,10 @@ class Timers:
         return sent
 
     async def start(self) -> None:
-        if self.interval_s > 0:
-            self._task = asyncio.create_task(self._run(), name="booking-timers")
+        await self._periodic.start()
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("booking timers failed; trying again next interval")
-            await asyncio.sleep(self.interval_s)
+        await self._periodic.stop()
 
 
 @dataclass(frozen=True)

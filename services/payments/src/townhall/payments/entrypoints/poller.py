@@ -8,21 +8,18 @@ database, so two replicas never send the same refund at once.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import uuid
 from datetime import timedelta
 
-import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from townhall.payments.domain.commands import CatchUp, SendRefunds
 from townhall.payments.service_layer.unit_of_work import Bus
+from townhall.runtime.background import Periodic
 from townhall.runtime.clock import Clock, utc_now
 from townhall.runtime.outbox import EventContext
 from townhall.runtime.state import try_lease
 
-log = structlog.get_logger(__name__)
 LEASE = "payments-poll"
 
 
@@ -42,7 +39,7 @@ class Poller:
         self.batch_size = batch_size
         self.clock = clock
         self.owner = f"poller-{uuid.uuid4().hex}"
-        self._task: asyncio.Task[None] | None = None
+        self._periodic = Periodic("payments-poll", interval_s, self.poll_once)
 
     async def leads(self) -> bool:
         """Take or renew the lease for this round (it lasts two intervals)."""
@@ -59,21 +56,7 @@ class Poller:
         return moved + int(await self.bus.handle(SendRefunds(self.batch_size), context))
 
     async def start(self) -> None:
-        if self.interval_s > 0:
-            self._task = asyncio.create_task(self._run(), name="payments-poll")
+        await self._periodic.start()
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.poll_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("payments_poll_failed")
-            await asyncio.sleep(self.interval_s)
+        await self._periodic.stop()
