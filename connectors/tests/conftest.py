@@ -3,7 +3,8 @@
 The machine's own MariaDB and PostgreSQL run without a binary log or logical decoding, and
 are left alone: these are separate instances under a temporary folder, on free ports.
 Tests that take them also take the broker (change capture publishes to Kafka), which
-marks them ``broker`` and lets them start processes.
+marks them ``broker`` and lets them start processes. In a parallel run the tests of each
+server share one worker (an ``xdist_group``), so each server starts once, not once a worker.
 """
 
 from __future__ import annotations
@@ -23,6 +24,17 @@ from townhall.connectors.testing import (
     stop,
     stop_postgres,
 )
+
+#: The session-wide servers, each with the xdist group its tests run in.
+SERVER_GROUPS = {"mariadb": "legacy-mariadb", "logical_postgres": "legacy-postgres"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        for fixture, group in SERVER_GROUPS.items():
+            if fixture in fixtures:
+                item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")

@@ -71,6 +71,12 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> No
         time.sleep(0.05)
 
 
+#: A small buffer pool, and InnoDB's own I/O threads rather than Linux native AIO: the
+#: kernel's AIO contexts (fs.aio-max-nr) are shared by every container on a host, and a
+#: busy CI host can run out of them, which fails the install with io_setup() EAGAIN.
+_INNODB_OPTIONS = ("--innodb-buffer-pool-size=16M", "--innodb-use-native-aio=0")
+
+
 def start_mariadb(root: Path) -> MariaDBServer:
     """Install a fresh data directory under ``root`` and start a server on a free port."""
     datadir = root / "data"
@@ -81,8 +87,14 @@ def start_mariadb(root: Path) -> MariaDBServer:
         f"--datadir={datadir}",
         "--auth-root-authentication-method=normal",
         "--skip-test-db",
+        *_INNODB_OPTIONS,
     ]
-    subprocess.run(install, check=True, capture_output=True)
+    done = subprocess.run(install, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"mariadb-install-db failed (exit {done.returncode}):\n"
+            f"{(done.stdout + done.stderr)[-3000:]}"
+        )
     port = free_port()
     log = root / "error.log"
     server = [
@@ -101,7 +113,7 @@ def start_mariadb(root: Path) -> MariaDBServer:
         "--binlog-row-metadata=FULL",
         "--server-id=1",
         "--default-time-zone=+00:00",
-        "--innodb-buffer-pool-size=16M",
+        *_INNODB_OPTIONS,
         "--innodb-flush-log-at-trx-commit=2",  # a test server: no fsync per commit
         "--sync-binlog=0",
         "--skip-name-resolve",
