@@ -129,6 +129,16 @@ def _notifications(url: str, tmp_path: Path) -> FastAPI:
     )
 
 
+def _legacy_mapper(url: str, tmp_path: Path) -> FastAPI:
+    from townhall.connectors.mapper.service import MapperSettings, create
+
+    class NoIdentity:
+        async def match(self, body: dict[str, Any]) -> Any:
+            raise AssertionError("never started")
+
+    return create(MapperSettings(database_url=url), matcher=NoIdentity())
+
+
 SERVICES: dict[str, Callable[[str, Path], FastAPI]] = {
     "identity": _identity,
     "cases": _cases,
@@ -136,6 +146,7 @@ SERVICES: dict[str, Callable[[str, Path], FastAPI]] = {
     "booking": _booking,
     "payments": _payments,
     "notifications": _notifications,
+    "legacy mapper": _legacy_mapper,
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -12,13 +13,12 @@ from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.entrypoints.api.app import create
 from townhall.resident_view.projection.entries import humanise
 from townhall.resident_view.testing import Spec, envelope
-from townhall.runtime.kafka import ensure_topics
 from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.testkit.tokens import TestIssuer
 from townhall.runtime.testkit.topics import publish
 from townhall.runtime.testkit.waiting import eventually
 from townhall.schemas.envelope import Sensitivity
-from townhall.schemas.topics import TopicSpec
+from townhall.schemas.events.legacy import LegacyEntryRecorded
 
 WASTE = Spec("waste", Sensitivity.PERSONAL)
 
@@ -101,37 +101,35 @@ async def test_a_gap_in_a_sources_sequence_is_reported_until_it_is_filled(
     assert await eventually(missing, lambda m: m == 0.0) == 0.0
 
 
-async def test_legacy_topics_created_while_it_runs_are_projected_too(
-    database_url: str, kafka_settings: KafkaSettings, tmp_path: Path
+async def test_a_legacy_systems_change_reads_as_its_mapping_says_with_its_sensitivity(
+    view: tuple[httpx.AsyncClient, TestIssuer], kafka_settings: KafkaSettings
 ) -> None:
-    """A connector creates legacy.<system>.<table> when it starts; resident-view finds it
-    at its next metadata refresh and its envelopes become generic entries."""
-    kafka = kafka_settings.model_copy(update={"metadata_max_age_ms": 300})
-    issuer = TestIssuer(tmp_path)
-    settings = ResidentViewSettings(
-        database_url=database_url, kafka=kafka, auth_jwks_url=issuer.jwks_url
+    """The legacy mapper publishes a council tax change on legacy.events; the timeline
+    reads the summary the council's mapping gave it, as sensitive as the mapping says."""
+    client, issuer = view
+    resident = uuid.uuid4()
+    event = LegacyEntryRecorded(
+        entry_id=uuid.uuid4(),
+        resident_id=resident,
+        system="counciltax",
+        table="accounts",
+        legacy_key="7",
+        kind="account",
+        change="created",
+        summary="Council tax account 7 opened, band C",
+        occurred_at=datetime(2026, 3, 1, 9, 30, tzinfo=UTC),
+        domain="council_tax",
+        sensitivity=Sensitivity.SENSITIVE,
     )
-    app = create(settings)
-    resident = str(uuid.uuid4())
-    legacy = envelope(
-        resident,
-        Spec("council_tax", Sensitivity.SENSITIVE),
-        1,
-        event_type="legacy.council_tax.account.updated.v1",
-        source="/legacy/council-tax",
+    envelope = event.to_envelope(
+        sequence=1, time=datetime.now(UTC), correlation_id=str(uuid.uuid4())
     )
-    async with app.router.lifespan_context(app):
-        topic = f"legacy.council_tax.accounts_{uuid.uuid4().hex[:6]}"
-        await ensure_topics(kafka, [TopicSpec(topic, 2)])
-        await publish(kafka, topic, legacy)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://rv") as client:
-            shown = await eventually(
-                lambda: entries(client, issuer, resident), lambda e: len(e) == 1, timeout_s=30
-            )
-    assert shown[0]["type"] == "legacy.council_tax.account.updated.v1"
-    assert shown[0]["source"] == "/legacy/council-tax"
-    assert shown[0]["summary"] == "Account updated"
+    await publish(kafka_settings, "legacy.events", envelope)
+    shown = await eventually(lambda: entries(client, issuer, str(resident)), lambda e: len(e) == 1)
+    assert shown[0]["summary"] == "Council tax account 7 opened, band C"
+    assert shown[0]["domain"] == "council_tax"
+    assert shown[0]["sensitivity"] == "sensitive"
+    assert shown[0]["source"] == "/townhall/legacy"
 
 
 async def test_entries_link_to_themselves_to_tracking_and_to_the_request_in_cases(

@@ -87,6 +87,12 @@ def read_change(value: bytes | None) -> ChangeEvent | None:
         document = document["payload"]
         if document is None:
             return None
+    return change_from(document)
+
+
+def change_from(document: Any) -> ChangeEvent:
+    """The change event in a decoded value (the JSON converter's payload, or the
+    schemaless form)."""
     if not isinstance(document, dict):
         raise UnreadableChangeError("not a JSON object")
     op, source = document.get("op"), document.get("source")

@@ -162,7 +162,7 @@ def _legacy_channel() -> Document:
         "description": (
             "Change-data-capture topics fed by legacy-system connectors (Debezium envelope), "
             f"one per system and table; names match `{LEGACY_TOPIC_PATTERN.pattern}`. "
-            "Connectors map their rows to domain events."
+            "The legacy mapper reads them and publishes residents' entries on legacy.events."
         ),
         "parameters": {
             "system": {

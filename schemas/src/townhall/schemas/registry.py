@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from townhall.schemas.events import booking, cases, identity, notifications, payments
+from townhall.schemas.events import booking, cases, identity, legacy, notifications, payments
 from townhall.schemas.events.base import DomainEvent
 
-_MODULES = (identity, cases, booking, payments, notifications)
+_MODULES = (identity, cases, booking, payments, notifications, legacy)
 
 
 class UnknownEventTypeError(LookupError):

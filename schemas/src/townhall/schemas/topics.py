@@ -16,6 +16,8 @@ DOMAIN_TOPICS: dict[str, str] = {
     "booking": "booking.events",
     "payments": "payments.events",
     "notifications": "notifications.events",
+    # the legacy mapper: legacy systems' changes, placed on residents' timelines
+    "legacy": "legacy.events",
 }
 
 #: Platform control records (the broker epoch; see townhall.runtime.epoch).
@@ -28,8 +30,12 @@ CONSUMER_GROUPS: tuple[str, ...] = (
     "booking",
     "payments",
     "notifications",
+    "legacy-mapper",
 )
 
+#: Change events as a legacy system's connector writes them (Debezium's envelope), one
+#: topic per system and table; only the legacy mapper reads them. (``legacy.events``,
+#: two parts, is the mapper's own topic of Townhall events.)
 LEGACY_TOPIC_PATTERN = re.compile(r"^legacy\.[a-z0-9_]+\.[a-z0-9_]+$")
 
 

@@ -22,7 +22,9 @@ from townhall.runtime.auth import JWKSVerifier
 from townhall.runtime.consumer import (
     BatchHandler,
     IdempotentConsumer,
+    Reader,
     Validator,
+    read_cloudevent,
     validate_registered,
 )
 from townhall.runtime.db import create_engine, session_factory
@@ -64,6 +66,8 @@ class ConsumerSpec:
     handler_dedupes: bool = False
     #: Also consume every topic matching this regular expression (e.g. legacy.*).
     pattern: str | None = None
+    #: How a record becomes an envelope (default: a CloudEvent in binary mode).
+    reader: Reader = read_cloudevent
 
 
 class ServiceRuntime:
@@ -125,6 +129,7 @@ class ServiceRuntime:
             dead_letter_topic=spec.dead_letter_topic,
             handler_dedupes=spec.handler_dedupes,
             pattern=spec.pattern,
+            reader=spec.reader,
         )
 
     async def start(self) -> None:

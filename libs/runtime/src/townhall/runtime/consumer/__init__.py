@@ -17,9 +17,11 @@ from townhall.runtime.consumer.applying import Applier
 from townhall.runtime.consumer.delivery import (
     BatchHandler,
     Delivery,
+    Reader,
     Record,
     Validator,
     decode,
+    read_cloudevent,
     validate_registered,
 )
 from townhall.runtime.consumer.pipeline import IdempotentConsumer
@@ -29,8 +31,10 @@ __all__ = [
     "BatchHandler",
     "Delivery",
     "IdempotentConsumer",
+    "Reader",
     "Record",
     "Validator",
     "decode",
+    "read_cloudevent",
     "validate_registered",
 ]

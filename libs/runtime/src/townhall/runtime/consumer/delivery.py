@@ -18,6 +18,15 @@ from townhall.schemas.registry import parse_event
 BatchHandler = Callable[[AsyncSession, Sequence[Envelope]], Awaitable[int | None]]
 Validator = Callable[[Envelope], object]
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
+#: Reads a record as an envelope, raising ``MalformedEventError`` with the reason.
+#: The default reads CloudEvents in binary mode; a consumer of another format (legacy
+#: systems' Debezium change events) gives its own, with a stable id for deduplication.
+Reader = Callable[[Record], Envelope]
+
+
+def read_cloudevent(record: Record) -> Envelope:
+    """The default reader: a CloudEvent in Kafka's binary mode."""
+    return from_record(record.key, record.value, record.headers)
 
 
 def validate_registered(envelope: Envelope) -> object:
@@ -41,10 +50,12 @@ class Delivery(NamedTuple):
         return self.envelope is not None and self.error is None
 
 
-def decode(record: Record, group: str, validate: Validator | None) -> Delivery:
+def decode(
+    record: Record, group: str, validate: Validator | None, read: Reader = read_cloudevent
+) -> Delivery:
     """Read ``record`` as an event and validate it; a failure is kept, not raised."""
     try:
-        envelope = from_record(record.key, record.value, record.headers)
+        envelope = read(record)
     except MalformedEventError as exc:
         metrics.CONSUMER_FAILURES.labels(group, "malformed").inc()
         return Delivery(record, None, str(exc))

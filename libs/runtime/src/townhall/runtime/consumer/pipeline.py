@@ -28,9 +28,11 @@ from townhall.runtime.consumer.applying import Applier
 from townhall.runtime.consumer.delivery import (
     BatchHandler,
     Delivery,
+    Reader,
     Record,
     Validator,
     decode,
+    read_cloudevent,
     validate_registered,
 )
 from townhall.runtime.consumer.epochs import EpochFollower
@@ -66,6 +68,7 @@ class IdempotentConsumer:
         dead_letter_topic: str | None = None,
         handler_dedupes: bool = False,
         pattern: str | None = None,
+        reader: Reader = read_cloudevent,
         clock: Clock = utc_now,
     ):
         self.group = group
@@ -75,6 +78,7 @@ class IdempotentConsumer:
         self.pattern = pattern
         self.kafka = kafka
         self.validate = validate
+        self.reader = reader
         self.batch_size = batch_size
         self.retention = timedelta(seconds=retention_s)
         self.dlq = dead_letter_topic or dlq_topic(group)
@@ -226,7 +230,7 @@ class IdempotentConsumer:
         deliveries: list[Delivery] = []
         for records in batches.values():
             for record in records:
-                deliveries.append(decode(record, self.group, self.validate))
+                deliveries.append(decode(record, self.group, self.validate, self.reader))
                 if len(deliveries) % DECODE_SLICE == 0:
                     await asyncio.sleep(0)
         return deliveries

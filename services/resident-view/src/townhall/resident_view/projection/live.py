@@ -21,7 +21,7 @@ from townhall.resident_view.projection.resident_index import ResidentIndex
 from townhall.runtime.clock import Clock, utc_now
 from townhall.runtime.consumer import IdempotentConsumer
 from townhall.runtime.service import ConsumerSpec, ServiceRuntime
-from townhall.schemas.topics import DOMAIN_TOPICS, LEGACY_TOPIC_PATTERN, dlq_topic
+from townhall.schemas.topics import DOMAIN_TOPICS, dlq_topic
 
 log = logging.getLogger(__name__)
 TOPICS = sorted(DOMAIN_TOPICS.values())
@@ -38,8 +38,8 @@ def consumer_spec(
         validate=validate,
         dead_letter_topic=dlq_topic(SERVICE),
         handler_dedupes=True,
-        # every legacy system's CDC topic, including those a connector creates later
-        pattern=LEGACY_TOPIC_PATTERN.pattern,
+        # legacy systems' changes arrive as the legacy mapper's events on legacy.events
+        # (their raw change events on legacy.<system>.<table> are the mapper's to read)
     )
 
 

@@ -1,0 +1,209 @@
+"""Reading legacy change records, and applying them: claims to identity, entries out.
+
+:func:`read_change_record` is the consumer's reader: a record on
+``legacy.<system>.<table>`` becomes an envelope whose id is stable for that change (its
+topic, log position, row key and op), so a change sent twice is applied once. What it
+cannot read raises ``MalformedEventError`` with the reason (the dead-letter topic).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from prometheus_client import Counter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from townhall.connectors.changes import UnreadableChangeError, change_from
+from townhall.connectors.mapper import store
+from townhall.connectors.mapper.identity import Matcher
+from townhall.connectors.mapper.people import match_requests
+from townhall.connectors.mapping import LegacyMapping
+from townhall.connectors.translate import PersonClaim, TimelineEntry, Translator
+from townhall.runtime.binding import MalformedEventError
+from townhall.runtime.clock import Clock, utc_now
+from townhall.runtime.consumer import Record
+from townhall.runtime.outbox import EventContext, Outbox
+from townhall.schemas.envelope import Envelope, Sensitivity
+from townhall.schemas.events.legacy import LegacyEntryRecorded
+from townhall.schemas.topics import LEGACY_TOPIC_PATTERN
+
+log = logging.getLogger(__name__)
+
+CHANGE = "townhall.legacy.change.v1"
+TOMBSTONE = "townhall.legacy.tombstone.v1"
+_NAMESPACE = uuid.UUID("6d1f3c1e-4f7b-4a53-9a57-2f0c3d9b8e21")
+SKIPPED = Counter(
+    "townhall_legacy_changes_skipped_total",
+    "Legacy changes read but not mapped, by system and reason.",
+    ["system", "reason"],
+)
+MAPPED = Counter(
+    "townhall_legacy_changes_mapped_total",
+    "Legacy changes mapped, by system and what they became.",
+    ["system", "kind"],
+)
+
+
+def _json(raw: bytes | None, what: str) -> Any:
+    try:
+        document = json.loads(raw) if raw is not None else None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise MalformedEventError(f"the record's {what} is not JSON: {error}") from error
+    if isinstance(document, dict) and "schema" in document and "payload" in document:
+        return document["payload"]
+    return document
+
+
+def read_change_record(record: Record) -> Envelope:
+    """A Debezium change record as an envelope for the consumer (see the module doc)."""
+    if not LEGACY_TOPIC_PATTERN.match(record.topic):
+        raise MalformedEventError(f"{record.topic} is not a legacy.<system>.<table> topic")
+    _, system, table = record.topic.split(".")
+    key = _json(record.key, "key")
+    if not isinstance(key, dict):
+        raise MalformedEventError("the record's key is not the row's key as a JSON object")
+    document = _json(record.value, "value")
+    common = {"source": f"/legacy/{system}", "subject": f"{table}/{_row(key)}",
+              "sensitivity": Sensitivity.PERSONAL, "domain": "legacy",
+              "sequence": record.offset + 1}  # fmt: skip
+    if document is None:  # the tombstone after a delete: nothing more to say
+        stable = f"{record.topic}/{record.partition}/{record.offset}"
+        tombstone_id = str(uuid.uuid5(_NAMESPACE, stable))
+        return Envelope(id=tombstone_id, type=TOMBSTONE, time=datetime.now(UTC),
+                        correlationid=tombstone_id, data={}, **common)  # fmt: skip
+    try:
+        change = change_from(document)
+    except UnreadableChangeError as error:
+        raise MalformedEventError(f"not a change event: {error}") from error
+    stable = f"{record.topic}/{change.position}/{_row(key)}/{change.op}"
+    change_id = str(uuid.uuid5(_NAMESPACE, stable))
+    return Envelope(
+        id=change_id,
+        type=CHANGE,
+        time=change.occurred_at or datetime.now(UTC),
+        correlationid=change_id,
+        data={"system": system, "table": table, "key": key, "change": document},
+        **common,
+    )
+
+
+def _row(key: Mapping[str, Any]) -> str:
+    return json.dumps(key, sort_keys=True, separators=(",", ":"), default=str)
+
+
+class Mapper:
+    """The consumer's batch handler: each change, in order, in the consumer's transaction."""
+
+    def __init__(
+        self,
+        mappings: Sequence[LegacyMapping],
+        matcher: Matcher,
+        outbox: Outbox,
+        clock: Clock = utc_now,
+    ):
+        self.translators = {m.system: Translator(m) for m in mappings}
+        self.matcher = matcher
+        self.outbox = outbox
+        self.clock = clock
+
+    async def __call__(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        for envelope in envelopes:
+            if envelope.type == CHANGE:
+                await self.apply(session, envelope)
+
+    async def apply(self, session: AsyncSession, envelope: Envelope) -> None:
+        data = envelope.data
+        system = data["system"]
+        translator = self.translators.get(system)
+        if translator is None:
+            SKIPPED.labels(system, "no mapping").inc()
+            log.warning("legacy change skipped: no mapping for %s", system)
+            return
+        change = change_from(data["change"])
+        context = EventContext(correlation_id=envelope.correlationid, causation_id=envelope.id)
+        for output in translator.translate(data["key"], change):
+            if isinstance(output, PersonClaim):
+                await self._claim(session, output, change.occurred_at, context)
+            else:
+                await self._entry(session, output, context)
+        if not translator.mapping.spec.people.get(change.table) and not (
+            translator.mapping.spec.interactions.get(change.table)
+        ):
+            SKIPPED.labels(system, "unmapped table").inc()
+
+    async def _claim(
+        self,
+        session: AsyncSession,
+        claim: PersonClaim,
+        occurred_at: datetime | None,
+        context: EventContext,
+    ) -> None:
+        if claim.closed:  # the legacy row went; the resident and their history stay
+            MAPPED.labels(claim.system, "person closed").inc()
+            return
+        reference = f"{claim.table}:{claim.legacy_key}"
+        on = occurred_at.date() if occurred_at else None
+        bodies = match_requests(claim.system, reference, claim.fields, on)
+        now = self.clock()
+        for holder, body in enumerate(bodies):
+            answer = await self.matcher.match(body)
+            placed = answer.resident_id if answer.outcome != "review" else None
+            await store.remember(session, claim.system, claim.table, claim.legacy_key, holder,
+                                 outcome=answer.outcome, resident_id=placed,
+                                 review_id=answer.review_id, at=now)  # fmt: skip
+            MAPPED.labels(claim.system, f"person {answer.outcome}").inc()
+        released = await store.take_waiting(session, claim.system, claim.table, claim.legacy_key)
+        for entry in released:
+            await self._entry(session, _entry_from(entry), context)
+
+    async def _entry(
+        self, session: AsyncSession, entry: TimelineEntry, context: EventContext
+    ) -> None:
+        residents = await store.residents_of(
+            session, entry.system, entry.person_table, entry.person_key
+        )
+        if not residents:
+            await store.wait(session, entry.id, entry.system, entry.person_table,
+                             entry.person_key, _entry_to(entry), self.clock())  # fmt: skip
+            MAPPED.labels(entry.system, "entry waiting").inc()
+            return
+        _, _, _, _, verb, _ = entry.type.split(".")
+        events = [
+            LegacyEntryRecorded(
+                entry_id=uuid.uuid5(uuid.UUID(entry.id), str(resident)),
+                resident_id=resident,
+                system=entry.system,
+                table=entry.table,
+                legacy_key=entry.legacy_key,
+                kind=entry.type.split(".")[3],
+                change=verb,
+                summary=entry.summary[:500],
+                occurred_at=entry.occurred_at,
+                domain=entry.domain,
+                sensitivity=entry.sensitivity,
+            )
+            for resident in residents
+        ]
+        await self.outbox.add(session, events, context)
+        MAPPED.labels(entry.system, "entry").inc(len(events))
+
+
+def _entry_to(entry: TimelineEntry) -> dict[str, Any]:
+    values = dict(vars(entry))
+    values["sensitivity"] = entry.sensitivity.value
+    values["occurred_at"] = entry.occurred_at.isoformat() if entry.occurred_at else None
+    return values
+
+
+def _entry_from(values: dict[str, Any]) -> TimelineEntry:
+    occurred = values.get("occurred_at")
+    return TimelineEntry(**{
+        **values,
+        "sensitivity": Sensitivity(values["sensitivity"]),
+        "occurred_at": datetime.fromisoformat(occurred) if occurred else None,
+    })  # fmt: skip
