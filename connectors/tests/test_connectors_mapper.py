@@ -352,6 +352,31 @@ async def test_a_row_without_a_usable_name_is_refused_as_poison_and_changes_noth
     assert classify(refused.value) is Failure.POISON
 
 
+@dataclass
+class Fussy(Identity):
+    """Identity refusing postcodes it does not know, as the real one does."""
+
+    async def match(self, body: dict[str, Any]) -> Answer:
+        if "postcode" in body:
+            self.asked.append(body)
+            raise RefusedRecordError("postcode: not a valid UK postcode", ("postcode",))
+        if not body.get("family_name"):
+            raise RefusedRecordError("family_name: missing", ("family_name",))
+        return await super().match(body)
+
+
+async def test_a_field_identity_refuses_is_left_out_and_the_person_asked_about_again(
+    mapped: Mapped,
+) -> None:
+    fussy = Fussy()
+    mapped.mapper.matcher = fussy
+    await mapped.apply(change_records(ACCOUNTS, "c", {**ACCOUNT, "postcode": "QQ1 1QQ"}))
+    first, again = fussy.asked
+    assert first["postcode"] == "QQ1 1QQ" and "postcode" not in again
+    [entry] = await mapped.entries()
+    assert entry.residentid == str(fussy.answers["accounts:7"].resident_id)
+
+
 async def test_changes_of_a_system_without_a_mapping_are_skipped(mapped: Mapped) -> None:
     other = Table("waste", "mariadb", "waste", None, "rounds", ACCOUNTS.columns, ("id",))
     await mapped.apply(change_records(other, "c", ACCOUNT))

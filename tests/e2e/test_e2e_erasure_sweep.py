@@ -53,6 +53,8 @@ def platform(tmp_path: Path, processes: Processes) -> Platform:
             var_dir=tmp_path / "var",
             services=services,
             ports={name: free_port() for name in (*services, "broker")},
+            # the demo legacy databases stay off (their own test is test_e2e_legacy_history)
+            extra_env={"LEGACY_DEMO_ENABLED": "0"},
         )
     )
 

@@ -22,6 +22,8 @@ def test_every_service_and_the_broker_have_their_documented_default_port() -> No
         "payments": 8004,
         "notifications": 8005,
         "resident-view": 8006,
+        "legacy": 8007,
+        "legacy-demo": 8008,
         "web": 8000,
         "broker": 9092,
     }

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.connectors.changes import UnreadableChangeError, change_from
 from townhall.connectors.mapper import store
-from townhall.connectors.mapper.identity import Matcher
+from townhall.connectors.mapper.identity import Answer, Matcher, RefusedRecordError
 from townhall.connectors.mapper.people import match_requests
 from townhall.connectors.mapping import LegacyMapping
 from townhall.connectors.translate import PersonClaim, TimelineEntry, Translator
@@ -42,6 +42,15 @@ SKIPPED = Counter(
     "Legacy changes read but not mapped, by system and reason.",
     ["system", "reason"],
 )
+FIELDS_DROPPED = Counter(
+    "townhall_legacy_fields_dropped_total",
+    "Fields of legacy people identity refused as malformed, left out, by system and field.",
+    ["system", "field"],
+)
+#: What a person can be matched without: never the name, the system or the reference.
+DROPPABLE = frozenset({"date_of_birth", "ni_number", "postcode", "uprn", "email", "phone",
+                       "address_line", "title", "initials", "suffix", "middle_names",
+                       "recorded_on"})  # fmt: skip
 MAPPED = Counter(
     "townhall_legacy_changes_mapped_total",
     "Legacy changes mapped, by system and what they became.",
@@ -151,7 +160,7 @@ class Mapper:
         bodies = match_requests(claim.system, reference, claim.fields, on)
         now = self.clock()
         for holder, body in enumerate(bodies):
-            answer = await self.matcher.match(body)
+            answer = await self._match(claim.system, body)
             placed = answer.resident_id if answer.outcome != "review" else None
             await store.remember(session, claim.system, claim.table, claim.legacy_key, holder,
                                  outcome=answer.outcome, resident_id=placed,
@@ -160,6 +169,22 @@ class Mapper:
         released = await store.take_waiting(session, claim.system, claim.table, claim.legacy_key)
         for entry in released:
             await self._entry(session, _entry_from(entry), context)
+
+    async def _match(self, system: str, body: dict[str, Any]) -> Answer:
+        """Identity's answer; a field it refuses as malformed (a legacy system's postcode
+        typed wrong, an NI number with a letter missing) is left out and the person asked
+        about again, counted, rather than the whole row lost. A refused name is not."""
+        try:
+            return await self.matcher.match(body)
+        except RefusedRecordError as refused:
+            droppable = set(refused.fields) and set(refused.fields) <= DROPPABLE
+            if not droppable:
+                raise
+            for name in refused.fields:
+                FIELDS_DROPPED.labels(system, name).inc()
+            log.warning("legacy person asked again without %s: %s", refused.fields, refused)
+            return await self.matcher.match({k: v for k, v in body.items()
+                                             if k not in refused.fields})  # fmt: skip
 
     async def _entry(
         self, session: AsyncSession, entry: TimelineEntry, context: EventContext

@@ -24,6 +24,11 @@ Outcome = Literal["linked", "created", "review"]
 class RefusedRecordError(ValueError):
     """Identity refused the record as malformed; its problem detail says which field."""
 
+    def __init__(self, message: str, fields: tuple[str, ...] = ()):
+        super().__init__(message)
+        #: The fields identity named (``postcode``, ``ni_number``...), where it named any.
+        self.fields = fields
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -56,7 +61,9 @@ class IdentityMatcher:
         except (httpx.HTTPError, ServiceTokenError) as error:
             raise RetryableError(f"identity is unavailable: {error!r}") from error
         if response.status_code in (400, 422):
-            raise RefusedRecordError(f"identity refused the record: {_detail(response)}")
+            raise RefusedRecordError(
+                f"identity refused the record: {_detail(response)}", _fields(response)
+            )
         if response.status_code != 200:
             raise RetryableError(f"identity answered HTTP {response.status_code}")
         try:
@@ -91,3 +98,11 @@ def _detail(response: httpx.Response) -> str:
 def _where(error: dict[str, Any]) -> str:
     loc = error.get("loc", [])
     return ".".join(str(part) for part in loc if part != "body") if isinstance(loc, list) else ""
+
+
+def _fields(response: httpx.Response) -> tuple[str, ...]:
+    try:
+        errors = response.json().get("errors") or []
+        return tuple(_where(e) for e in errors if isinstance(e, dict))
+    except (ValueError, AttributeError):
+        return ()

@@ -18,9 +18,10 @@ import httpx
 from fastapi import FastAPI, Request
 from pydantic import Field
 
+from townhall.connectors.demo.service import MAPPINGS as DEMO_MAPPINGS
 from townhall.connectors.mapper import store
 from townhall.connectors.mapper.handler import Mapper, read_change_record
-from townhall.connectors.mapper.identity import IdentityMatcher, Matcher
+from townhall.connectors.mapper.identity import Answer, IdentityMatcher, Matcher
 from townhall.connectors.mapping import LegacyMapping, MappingError, load
 from townhall.runtime.service import ConsumerSpec, ServiceRuntime
 from townhall.runtime.settings import OptionalSecret, OptionalText, ServiceSettings
@@ -35,8 +36,13 @@ class MapperSettings(ServiceSettings):
     service_name: str = "legacy"
     port: int = 8007
     database_url: str = "sqlite+aiosqlite:///var/legacy.db"
+    #: Changes per transaction. Each person row asks identity inside the transaction, so
+    #: small batches keep the database free for the relay (SQLite has one connection).
+    consumer_batch_size: int = 20
     #: The council's mapping files, one per legacy system (LEGACY_MAPPINGS='["a.yaml"]').
     legacy_mappings: list[Path] = Field(default_factory=list)
+    #: Also map the demo legacy systems ``townhall up`` runs on the embedded default.
+    legacy_demo_enabled: bool = False
     #: Identity, to match person rows (scope ``residents:match``), registered with ``python
     #: -m townhall.identity add-service-client --client-id legacy --scope residents:match``.
     identity_url: OptionalText = None
@@ -63,6 +69,13 @@ def load_mappings(paths: Sequence[Path]) -> list[LegacyMapping]:
     return mappings
 
 
+class _NoSystems:
+    """No mapping file: every change is skipped as unmapped, identity is never asked."""
+
+    async def match(self, body: dict[str, Any]) -> Answer:
+        raise AssertionError("no legacy system is mapped")
+
+
 @dataclass(frozen=True)
 class LegacyMapperService:
     settings: MapperSettings
@@ -77,7 +90,10 @@ def build(
     matcher: Matcher | None = None,
     identity_transport: httpx.AsyncBaseTransport | None = None,
 ) -> LegacyMapperService:
-    mappings = load_mappings(settings.legacy_mappings)
+    demo = list(DEMO_MAPPINGS) if settings.legacy_demo_enabled else []
+    mappings = load_mappings([*settings.legacy_mappings, *demo])
+    if matcher is None and not mappings:
+        matcher = _NoSystems()
     if matcher is None:
         if not settings.identity_url or settings.identity_client_secret is None:
             raise IdentityNotConfiguredError(

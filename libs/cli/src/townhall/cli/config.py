@@ -33,7 +33,13 @@ DEFAULT_VAR_DIR = "var"
 EMBEDDED_KAFKA_ENV: Mapping[str, str] = embedded_environment()
 #: The embedded default seeds synthetic demo officers and residents (logins in identity's
 #: log) and shows one-time codes at identity's GET /dev/mailbox instead of sending them.
-EMBEDDED_DEMO_ENV: Mapping[str, str] = {"IDENTITY_SEED_DEMO": "1", "IDENTITY_DEV_MAILBOX": "1"}
+EMBEDDED_DEMO_ENV: Mapping[str, str] = {
+    "IDENTITY_SEED_DEMO": "1",
+    "IDENTITY_DEV_MAILBOX": "1",
+    # the demo council tax and waste systems (townhall.connectors.demo), and the legacy
+    # mapper reading them with their mapping files
+    "LEGACY_DEMO_ENABLED": "1",
+}
 
 
 class ConfigError(ValueError):
@@ -180,7 +186,7 @@ def demo_matching_environment(name: str, secret: str, urls: Mapping[str, str]) -
     data keys (they open them), each with its demo client."""
     if name == "identity":
         return {"IDENTITY_DEMO_SERVICE_SECRET": secret}
-    if name in ("cases", "resident-view", "notifications") and "identity" in urls:
+    if name in ("cases", "resident-view", "notifications", "legacy") and "identity" in urls:
         return {
             "IDENTITY_URL": urls["identity"],
             "IDENTITY_CLIENT_ID": name,

@@ -45,6 +45,10 @@ SERVICES: Mapping[str, ServiceSpec] = _registry(
     ServiceSpec("payments", "townhall.payments", 8004),
     ServiceSpec("notifications", "townhall.notifications", 8005),
     ServiceSpec("resident-view", "townhall.resident_view", 8006),
+    # legacy systems' changes onto residents' timelines (the connectors' mapper)
+    ServiceSpec("legacy", "townhall.connectors.mapper", 8007),
+    # the demo council tax and waste systems, on the embedded default only
+    ServiceSpec("legacy-demo", "townhall.connectors.demo", 8008),
     ServiceSpec("web", "townhall.web", 8000),
 )
 

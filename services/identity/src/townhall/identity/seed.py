@@ -42,6 +42,8 @@ DEMO_SERVICE_CLIENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("resident-view", ("pii:read",)),
     # notifications opens what it keeps sealed to reach residents (contact points, codes)
     ("notifications", ("pii:read",)),
+    # the legacy mapper matches legacy systems' people rows to residents
+    ("legacy", ("residents:match",)),
 )
 
 DEMO_RESIDENTS: tuple[tuple[str, str, str], ...] = (

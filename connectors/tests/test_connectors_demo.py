@@ -1,0 +1,26 @@
+"""The demo council the legacy demo loads: seeded, named as legacy systems name people,
+with identity's demo residents among the waste customers."""
+
+from __future__ import annotations
+
+from townhall.connectors.demo.council import DEMO_RESIDENTS, account_holder, households
+from townhall.connectors.mapper.people import parse_names
+
+
+def test_the_same_seed_gives_the_same_council() -> None:
+    assert households(50) == households(50)
+    assert households(50) != households(50, seed=1)
+
+
+def test_council_tax_names_households_as_its_systems_do_and_the_mapper_reads_them() -> None:
+    for house in households(200):
+        holder = account_holder(house)
+        assert holder == holder.upper()
+        people = parse_names(holder)
+        assert len(people) == min(len(house.people), 2)
+        assert {p.family_name for p in people} == {house.people[0].family.capitalize()}
+
+
+def test_identitys_demo_residents_are_in_the_council_with_their_emails() -> None:
+    emails = {p.email for house in households(10) for p in house.people if p.email}
+    assert emails == {email for _, _, email in DEMO_RESIDENTS}
