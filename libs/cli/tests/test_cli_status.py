@@ -10,9 +10,12 @@ from typer.testing import CliRunner
 
 from townhall.cli.main import app
 from townhall.cli.status import (
+    ConnectorFigures,
     Metrics,
     PlatformStatus,
+    ServiceStatus,
     collect_status,
+    connectors_table,
     parse_metrics,
     status_json,
     status_table,
@@ -158,3 +161,49 @@ def test_a_projections_missing_events_are_reported() -> None:
         'townhall_projection_missing_events{source="/townhall/identity"} 0.0\n'
     )
     assert parse_metrics(text).missing_events == 3.0
+
+
+CONNECTOR_METRICS = """\
+# TYPE townhall_connector_changes counter
+townhall_connector_changes_total{connector="counciltax.mysql"} 2006.0
+townhall_connector_changes_total{connector="waste.postgresql"} 3385.0
+# TYPE townhall_connector_skipped counter
+townhall_connector_skipped_total{connector="counciltax.mysql"} 1.0
+townhall_connector_skipped_total{connector="waste.postgresql"} 0.0
+# TYPE townhall_connector_behind_source_ms gauge
+townhall_connector_behind_source_ms{connector="counciltax.mysql"} 1250.0
+# TYPE townhall_connector_position gauge
+townhall_connector_position{connector="counciltax.mysql",file="binlog.000002"} 2032.0
+townhall_connector_position{connector="waste.postgresql",file=""} 27716192.0
+# TYPE townhall_connector_stored_age_s gauge
+townhall_connector_stored_age_s{connector="counciltax.mysql"} 3.0
+# TYPE townhall_connector_failing gauge
+townhall_connector_failing{connector="counciltax.mysql"} 0.0
+townhall_connector_failing{connector="waste.postgresql"} 1.0
+"""
+
+
+def test_legacy_connectors_figures_are_read_and_shown_in_their_own_table() -> None:
+    metrics = parse_metrics(CONNECTOR_METRICS)
+    assert metrics.connectors == {
+        "counciltax.mysql": ConnectorFigures(
+            changes=2006, skipped=1, behind_source_ms=1250, position="binlog.000002:2032",
+            stored_age_s=3, failing=False,
+        ),
+        "waste.postgresql": ConnectorFigures(
+            changes=3385, skipped=0, position="lsn 27716192", failing=True
+        ),
+    }  # fmt: skip
+    demo = ServiceStatus("legacy-demo", "http://127.0.0.1:8008", 8008, metrics=metrics)
+    table = connectors_table(PlatformStatus([demo]))
+    assert table is not None
+    console = Console(width=160, record=True)
+    console.print(table)
+    text = console.export_text()
+    assert "counciltax.mysql" in text and "binlog.000002:2032" in text and "1.2 s" in text
+    assert "waste.postgresql" in text and "failing" in text
+
+
+def test_no_connector_means_no_connectors_table() -> None:
+    cases = ServiceStatus("cases", URLS["cases"], 8002, metrics=parse_metrics(METRICS))
+    assert connectors_table(PlatformStatus([cases])) is None

@@ -11,8 +11,11 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from prometheus_client import start_http_server
+
 from townhall.connectors.config import load_config
 from townhall.connectors.mapping import MappingError
+from townhall.connectors.metrics import expose
 from townhall.connectors.offsets import OffsetStore
 from townhall.connectors.runner import build, run_all
 from townhall.runtime.settings import KafkaSettings
@@ -27,6 +30,13 @@ def main(argv: list[str] | None = None) -> int:
         choices=("run", "status"),
         default="run",
         help="run the connectors (default), or print each one's position, counts and last error",
+    )
+    parser.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        help="serve Prometheus metrics on 127.0.0.1:PORT/metrics (each connector's changes, "
+        "skips, position, how far behind its source, failing)",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -46,7 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     offsets = OffsetStore(config.offsets)
     try:
-        run_all(build(config, KafkaSettings(), offsets), stop)
+        captures = build(config, KafkaSettings(), offsets)
+        expose(captures)
+        if args.metrics_port is not None:
+            start_http_server(args.metrics_port, addr="127.0.0.1")
+        run_all(captures, stop)
     finally:
         offsets.close()
     return 0

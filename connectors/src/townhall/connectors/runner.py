@@ -73,6 +73,7 @@ def supervise(
             failures = 0
         except Exception as error:
             capture.status.last_error = f"{type(error).__name__}: {error}"
+            capture.status.failing = True
             with contextlib.suppress(Exception):
                 capture.report()
             log.exception("connector failed; restarting", extra={"connector": capture.name})

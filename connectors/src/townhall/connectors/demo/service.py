@@ -27,6 +27,7 @@ from fastapi import FastAPI, Request
 
 from townhall.connectors.config import load_config
 from townhall.connectors.demo.systems import Changes, load
+from townhall.connectors.metrics import expose
 from townhall.connectors.offsets import OffsetStore
 from townhall.connectors.runner import build, run_all
 from townhall.connectors.servers import reachable_by_postgres, run_postgres, start_mariadb, stop
@@ -97,6 +98,7 @@ class Demo:
         config = load_config(self.config_file)
         offsets = OffsetStore(config.offsets)
         captures = build(config, s.kafka, offsets)
+        expose(captures)  # at /metrics, for townhall status and Prometheus
         thread = threading.Thread(target=run_all, args=(captures, self.stop),
                                   name="legacy-demo-connectors", daemon=True)  # fmt: skip
         thread.start()

@@ -33,18 +33,16 @@ from pymysqlreplication.event import (
 )
 from pymysqlreplication.row_event import DeleteRowsEvent, UpdateRowsEvent, WriteRowsEvent
 
+from townhall.connectors.capture import CaptureBase
 from townhall.connectors.debezium.envelope import (
-    Change,
     Connector,
     Op,
     Record,
     Source,
     Table,
-    records,
     snapshot_marker,
     with_ends,
 )
-from townhall.connectors.debezium.types import UnsupportedValueError
 from townhall.connectors.mysql.schema import (
     MySQLSource,
     check_binlog,
@@ -53,16 +51,14 @@ from townhall.connectors.mysql.schema import (
     load_tables,
 )
 from townhall.connectors.offsets import OffsetStore
-from townhall.connectors.reset import EpochWatch
 from townhall.connectors.sink import KafkaSink
-from townhall.connectors.status import Status
 
 log = logging.getLogger(__name__)
 SNAPSHOT_BATCH = 1000
 _DDL = ("ALTER ", "CREATE ", "DROP ", "RENAME ", "TRUNCATE ")
 
 
-class MySQLCapture:
+class MySQLCapture(CaptureBase):
     """Snapshot, then stream, one MySQL/MariaDB database's captured tables to Kafka."""
 
     def __init__(
@@ -76,16 +72,10 @@ class MySQLCapture:
         heartbeat_s: float = 0.2,
         epoch_check_s: float = 5.0,
     ):
+        super().__init__(f"{source.system}.mysql", sink, offsets, schemas=schemas,
+                         clock_ns=clock_ns, epoch_check_s=epoch_check_s)  # fmt: skip
         self.source = source
-        self.sink = sink
-        self.offsets = offsets
-        self.schemas = schemas
-        self.clock_ns = clock_ns
         self.heartbeat_s = heartbeat_s
-        self.name = f"{source.system}.mysql"
-        self.status = Status()
-        self.watch = EpochWatch(sink.settings, epoch_check_s)
-        self.epoch: str | None = None
         self.connector: Connector = "mysql"
         self.tables: dict[str, Table] = {}
 
@@ -246,58 +236,12 @@ class MySQLCapture:
             out += self._records(shaped, op, before, after, source)
         return out
 
-    def _records(
-        self,
-        table: Table,
-        op: Op,
-        before: Mapping[str, Any] | None,
-        after: Mapping[str, Any] | None,
-        source: Source,
-    ) -> list[Record]:
-        change = Change(table, op, before, after, source, ts_ns=self.clock_ns())
-        try:
-            made = records(change, schemas=self.schemas)
-        except (KeyError, UnsupportedValueError) as error:
-            self.status.skipped += 1
-            self.status.last_error = f"{table.name} at {dict(source.position)}: {error}"
-            log.error("change skipped", extra={"connector": self.name, "reason": str(error)})
-            return []
-        self.status.changes += 1
-        return made
-
     def _reload_tables(self) -> None:
         connection = connect(self.source)
         try:
             self.tables = load_tables(connection, self.source, self.connector)
         finally:
             connection.close()
-
-    def _publish_snapshot(self, batch: list[Record]) -> None:
-        self.sink.publish(batch)
-        self.offsets.retain(self.name, batch, self.clock_ns() // 1_000_000)
-
-    def _check_epoch(self, now: bool = False) -> None:
-        """Publish everything retained again if the broker lost its data since."""
-        if not (now or self.watch.due()):
-            return
-        epoch = self.watch.current()
-        if self.epoch is not None and epoch != self.epoch:
-            log.warning(
-                "the broker lost its data; publishing again", extra={"connector": self.name}
-            )
-            for batch in self.offsets.retained(self.name):
-                self.sink.publish(batch)
-        self.epoch = epoch
-
-    def _store(self, position: dict[str, Any], records: list[Record] | None = None) -> None:
-        position = {**position, "epoch": self.epoch}
-        now_ms = self.clock_ns() // 1_000_000
-        self.offsets.store(self.name, position, now_ms, records or [])
-        self.status.position = position
-        self.report()
-
-    def report(self) -> None:
-        self.offsets.report(self.name, self.status, self.clock_ns() // 1_000_000)
 
 
 def _change_of(event: Any, row: Mapping[str, Any]) -> tuple[Op, Any, Any]:

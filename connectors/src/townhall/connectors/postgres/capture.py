@@ -25,29 +25,25 @@ from typing import Any
 import psycopg2.extensions
 import psycopg2.extras
 
+from townhall.connectors.capture import CaptureBase
 from townhall.connectors.debezium.envelope import (
-    Change,
     Op,
     Record,
     Source,
-    records,
     snapshot_marker,
     with_ends,
 )
-from townhall.connectors.debezium.types import UnsupportedValueError
 from townhall.connectors.offsets import OffsetStore
 from townhall.connectors.postgres import pgoutput
 from townhall.connectors.postgres.schema import Captured, PostgresSource, connect, load_tables
-from townhall.connectors.reset import EpochWatch
 from townhall.connectors.sink import KafkaSink
-from townhall.connectors.status import Status
 
 log = logging.getLogger(__name__)
 SNAPSHOT_BATCH = 1000
 RowMessage = pgoutput.Insert | pgoutput.Update | pgoutput.Delete
 
 
-class PostgresCapture:
+class PostgresCapture(CaptureBase):
     """Snapshot, then stream, one PostgreSQL database's captured tables to Kafka."""
 
     def __init__(
@@ -61,16 +57,10 @@ class PostgresCapture:
         idle_s: float = 0.2,
         epoch_check_s: float = 5.0,
     ):
+        super().__init__(f"{source.system}.postgresql", sink, offsets, schemas=schemas,
+                         clock_ns=clock_ns, epoch_check_s=epoch_check_s)  # fmt: skip
         self.source = source
-        self.sink = sink
-        self.offsets = offsets
-        self.schemas = schemas
-        self.clock_ns = clock_ns
         self.idle_s = idle_s
-        self.name = f"{source.system}.postgresql"
-        self.status = Status()
-        self.watch = EpochWatch(sink.settings, epoch_check_s)
-        self.epoch: str | None = None
         self.tables: dict[str, Captured] = {}
 
     def run(self, stop: threading.Event) -> None:
@@ -151,7 +141,7 @@ class PostgresCapture:
                 )
                 now_ms = self.clock_ns() // 1_000_000
                 source = Source(ts_ms=now_ms, snapshot=mark, position=where, sequence=sequence)
-                batch += self._records(captured, "r", None, row, source)
+                batch += self._captured_records(captured, "r", None, row, source)
                 if len(batch) >= SNAPSHOT_BATCH:
                     self._publish_snapshot(batch)
                     batch = []
@@ -229,13 +219,19 @@ class PostgresCapture:
         )
         names = relation.columns
         if isinstance(decoded, pgoutput.Insert):
-            return self._records(captured, "c", None, captured.parse(names, decoded.new), source)
+            return self._captured_records(
+                captured, "c", None, captured.parse(names, decoded.new), source
+            )
         if isinstance(decoded, pgoutput.Update):
             before = None if decoded.old is None else captured.parse(names, decoded.old)
-            return self._records(captured, "u", before, captured.parse(names, decoded.new), source)
-        return self._records(captured, "d", captured.parse(names, decoded.old), None, source)
+            return self._captured_records(
+                captured, "u", before, captured.parse(names, decoded.new), source
+            )
+        return self._captured_records(
+            captured, "d", captured.parse(names, decoded.old), None, source
+        )
 
-    def _records(
+    def _captured_records(
         self,
         captured: Captured,
         op: Op,
@@ -245,16 +241,7 @@ class PostgresCapture:
     ) -> list[Record]:
         # a column dropped since this change: kept, typed from its value
         table = captured.table.widened({**(before or {}), **(after or {})})
-        change = Change(table, op, before, after, source, ts_ns=self.clock_ns())
-        try:
-            made = records(change, schemas=self.schemas)
-        except (KeyError, UnsupportedValueError) as error:
-            self.status.skipped += 1
-            self.status.last_error = f"{captured.table.name} at {dict(source.position)}: {error}"
-            log.error("change skipped", extra={"connector": self.name, "reason": str(error)})
-            return []
-        self.status.changes += 1
-        return made
+        return self._records(table, op, before, after, source)
 
     def _reload_tables(self) -> None:
         connection = connect(self.source)
@@ -263,33 +250,6 @@ class PostgresCapture:
             self.tables = load_tables(connection, self.source, db)
         finally:
             connection.close()
-
-    def _publish_snapshot(self, batch: list[Record]) -> None:
-        self.sink.publish(batch)
-        self.offsets.retain(self.name, batch, self.clock_ns() // 1_000_000)
-
-    def _check_epoch(self, now: bool = False) -> None:
-        """Publish everything retained again if the broker lost its data since."""
-        if not (now or self.watch.due()):
-            return
-        epoch = self.watch.current()
-        if self.epoch is not None and epoch != self.epoch:
-            log.warning(
-                "the broker lost its data; publishing again", extra={"connector": self.name}
-            )
-            for batch in self.offsets.retained(self.name):
-                self.sink.publish(batch)
-        self.epoch = epoch
-
-    def _store(self, position: dict[str, Any], records: list[Record] | None = None) -> None:
-        position = {**position, "epoch": self.epoch}
-        now_ms = self.clock_ns() // 1_000_000
-        self.offsets.store(self.name, position, now_ms, records or [])
-        self.status.position = position
-        self.report()
-
-    def report(self) -> None:
-        self.offsets.report(self.name, self.status, self.clock_ns() // 1_000_000)
 
 
 class _Transaction:

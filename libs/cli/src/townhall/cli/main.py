@@ -20,7 +20,13 @@ from townhall.cli.dlq import waiting_counts
 from townhall.cli.dlq_command import dlq_app
 from townhall.cli.launcher import Platform, PlatformError
 from townhall.cli.services import BROKER, BROKER_DEFAULT_PORT, FRONT_DOOR, SERVICES
-from townhall.cli.status import PlatformStatus, collect_status, status_json, status_table
+from townhall.cli.status import (
+    PlatformStatus,
+    collect_status,
+    connectors_table,
+    status_json,
+    status_table,
+)
 
 app = typer.Typer(
     help="Townhall: start, supervise and inspect the platform.",
@@ -70,7 +76,14 @@ def _print_status(platform: Platform) -> None:
             dead_letters=await waiting_counts(platform.database_urls),
         )
 
-    console.print(status_table(asyncio.run(collect())))
+    _print_tables(asyncio.run(collect()))
+
+
+def _print_tables(found: PlatformStatus) -> None:
+    console.print(status_table(found))
+    connectors = connectors_table(found)
+    if connectors is not None:
+        console.print(connectors)
 
 
 def _databases(env: Mapping[str, str]) -> dict[str, str]:
@@ -136,7 +149,7 @@ def status(
     if as_json:
         typer.echo(json.dumps(status_json(found), indent=2))
     else:
-        console.print(status_table(found))
+        _print_tables(found)
     raise typer.Exit(0 if found.healthy else 1)
 
 

@@ -24,6 +24,18 @@ DEFAULT_TIMEOUT_S = 1.0
 
 
 @dataclass(frozen=True)
+class ConnectorFigures:
+    """One legacy connector, as its process reports it (townhall.connectors.metrics)."""
+
+    changes: float = 0.0
+    skipped: float = 0.0
+    behind_source_ms: float | None = None
+    position: str | None = None
+    stored_age_s: float | None = None
+    failing: bool = False
+
+
+@dataclass(frozen=True)
 class Metrics:
     """The figures an operator looks at first, summed over a service's labels."""
 
@@ -33,6 +45,8 @@ class Metrics:
     broker_resets: float = 0.0
     #: Events a projection knows it is missing (gaps in a source's sequence).
     missing_events: float = 0.0
+    #: Legacy connectors this process runs, by name.
+    connectors: dict[str, ConnectorFigures] = field(default_factory=dict)
 
     @property
     def total_lag(self) -> float:
@@ -43,9 +57,13 @@ def parse_metrics(text: str) -> Metrics:
     """Read Prometheus text exposition into :class:`Metrics` (absent metrics are 0)."""
     backlog = dead = resets = missing = 0.0
     lag: dict[str, float] = {}
+    connectors: dict[str, dict[str, Any]] = {}
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
-            if sample.name == "townhall_outbox_backlog":
+            if sample.name in _CONNECTOR_SAMPLES:
+                figures = connectors.setdefault(sample.labels.get("connector", "?"), {})
+                _connector_sample(figures, sample.name, sample.value, sample.labels)
+            elif sample.name == "townhall_outbox_backlog":
                 backlog += sample.value
             elif sample.name == "townhall_consumer_lag":
                 group = sample.labels.get("group", "")
@@ -57,7 +75,31 @@ def parse_metrics(text: str) -> Metrics:
                 resets += sample.value
             elif sample.name == "townhall_projection_missing_events":
                 missing += sample.value
-    return Metrics(backlog, lag, dead, resets, missing)
+    found = {name: ConnectorFigures(**figures) for name, figures in connectors.items()}
+    return Metrics(backlog, lag, dead, resets, missing, found)
+
+
+_CONNECTOR_SAMPLES = {
+    "townhall_connector_changes_total": "changes",
+    "townhall_connector_skipped_total": "skipped",
+    "townhall_connector_behind_source_ms": "behind_source_ms",
+    "townhall_connector_position": "position",
+    "townhall_connector_stored_age_s": "stored_age_s",
+    "townhall_connector_failing": "failing",
+}
+
+
+def _connector_sample(
+    figures: dict[str, Any], name: str, value: float, labels: Mapping[str, str]
+) -> None:
+    field_name = _CONNECTOR_SAMPLES[name]
+    if field_name == "position":
+        file = labels.get("file")
+        figures["position"] = f"{file}:{value:.0f}" if file else f"lsn {value:.0f}"
+    elif field_name == "failing":
+        figures["failing"] = value >= 1
+    else:
+        figures[field_name] = value
 
 
 @dataclass(frozen=True)
@@ -258,6 +300,37 @@ def _service_row(service: ServiceStatus) -> list[Text | str]:
         _readiness_cell(service),
         *_figures(service),
     ]
+
+
+def connectors_table(status: PlatformStatus) -> Table | None:
+    """Each legacy connector the services report, or None when there is none."""
+    rows = [
+        (service.name, name, figures)
+        for service in status.services
+        if service.metrics is not None
+        for name, figures in sorted(service.metrics.connectors.items())
+    ]
+    if not rows:
+        return None
+    table = Table(title="Legacy connectors", title_justify="left")
+    for column in ("connector", "process", "state"):
+        table.add_column(column)
+    for column in ("changes", "skipped", "behind source", "position", "stored"):
+        table.add_column(column, justify="right")
+    for process, name, figures in rows:
+        behind = figures.behind_source_ms
+        stored = figures.stored_age_s
+        table.add_row(
+            name,
+            process,
+            Text("failing", style="bold red") if figures.failing else Text("ok", style="green"),
+            _number(figures.changes),
+            _number(figures.skipped),
+            "-" if behind is None else f"{behind / 1000:.1f} s",
+            figures.position or "-",
+            "-" if stored is None else f"{stored:.0f} s ago",
+        )
+    return table
 
 
 def status_table(status: PlatformStatus) -> Table:
