@@ -6,3 +6,4 @@ CREATE DATABASE townhall_payments;
 CREATE DATABASE townhall_notifications;
 CREATE DATABASE townhall_resident_view;
 CREATE DATABASE townhall_web;
+CREATE DATABASE townhall_legacy;
