@@ -74,6 +74,7 @@ bench: setup
 	$(RUN) python services/booking/bench/bench_booking.py
 	$(RUN) python -m townhall.payments.bench
 	$(RUN) python services/notifications/bench/bench_notifications.py
+	$(RUN) python connectors/bench/bench_connectors.py
 
 clean:
 	rm -rf var .venv .tools .pytest_cache .mypy_cache .ruff_cache

@@ -12,6 +12,7 @@ import json
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +30,7 @@ from townhall.runtime.clock import Clock, utc_now
 from townhall.runtime.consumer import Record
 from townhall.runtime.outbox import EventContext, Outbox
 from townhall.schemas.envelope import Envelope, Sensitivity
+from townhall.schemas.events.base import DomainEvent
 from townhall.schemas.events.legacy import LegacyEntryRecorded
 from townhall.schemas.topics import LEGACY_TOPIC_PATTERN
 
@@ -121,11 +123,13 @@ class Mapper:
         self.clock = clock
 
     async def __call__(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        batch = _Batch()
         for envelope in envelopes:
             if envelope.type == CHANGE:
-                await self.apply(session, envelope)
+                await self.apply(session, envelope, batch)
+        await self.outbox.add_each(session, batch.entries)
 
-    async def apply(self, session: AsyncSession, envelope: Envelope) -> None:
+    async def apply(self, session: AsyncSession, envelope: Envelope, batch: _Batch) -> None:
         data = envelope.data
         system = data["system"]
         translator = self.translators.get(system)
@@ -137,9 +141,9 @@ class Mapper:
         context = EventContext(correlation_id=envelope.correlationid, causation_id=envelope.id)
         for output in translator.translate(data["key"], change):
             if isinstance(output, PersonClaim):
-                await self._claim(session, output, change.occurred_at, context)
+                await self._claim(session, output, change.occurred_at, context, batch)
             else:
-                await self._entry(session, output, context)
+                await self._entry(session, output, context, batch)
         if not translator.mapping.spec.people.get(change.table) and not (
             translator.mapping.spec.interactions.get(change.table)
         ):
@@ -151,6 +155,7 @@ class Mapper:
         claim: PersonClaim,
         occurred_at: datetime | None,
         context: EventContext,
+        batch: _Batch,
     ) -> None:
         if claim.closed:  # the legacy row went; the resident and their history stay
             MAPPED.labels(claim.system, "person closed").inc()
@@ -166,9 +171,10 @@ class Mapper:
                                  outcome=answer.outcome, resident_id=placed,
                                  review_id=answer.review_id, at=now)  # fmt: skip
             MAPPED.labels(claim.system, f"person {answer.outcome}").inc()
+        batch.residents.pop((claim.system, claim.table, claim.legacy_key), None)
         released = await store.take_waiting(session, claim.system, claim.table, claim.legacy_key)
         for entry in released:
-            await self._entry(session, _entry_from(entry), context)
+            await self._entry(session, _entry_from(entry), context, batch)
 
     async def _match(self, system: str, body: dict[str, Any]) -> Answer:
         """Identity's answer; a field it refuses as malformed (a legacy system's postcode
@@ -187,35 +193,45 @@ class Mapper:
                                              if k not in refused.fields})  # fmt: skip
 
     async def _entry(
-        self, session: AsyncSession, entry: TimelineEntry, context: EventContext
+        self, session: AsyncSession, entry: TimelineEntry, context: EventContext, batch: _Batch
     ) -> None:
-        residents = await store.residents_of(
-            session, entry.system, entry.person_table, entry.person_key
-        )
+        person = (entry.system, entry.person_table, entry.person_key)
+        residents = batch.residents.get(person)
+        if residents is None:
+            residents = await store.residents_of(session, *person)
+            batch.residents[person] = residents
         if not residents:
             await store.wait(session, entry.id, entry.system, entry.person_table,
                              entry.person_key, _entry_to(entry), self.clock())  # fmt: skip
             MAPPED.labels(entry.system, "entry waiting").inc()
             return
-        _, _, _, _, verb, _ = entry.type.split(".")
-        events = [
-            LegacyEntryRecorded(
+        _, _, _, kind, verb, _ = entry.type.split(".")
+        for resident in residents:
+            event = LegacyEntryRecorded(
                 entry_id=uuid.uuid5(uuid.UUID(entry.id), str(resident)),
                 resident_id=resident,
                 system=entry.system,
                 table=entry.table,
                 legacy_key=entry.legacy_key,
-                kind=entry.type.split(".")[3],
+                kind=kind,
                 change=verb,
                 summary=entry.summary[:500],
                 occurred_at=entry.occurred_at,
                 domain=entry.domain,
                 sensitivity=entry.sensitivity,
             )
-            for resident in residents
-        ]
-        await self.outbox.add(session, events, context)
-        MAPPED.labels(entry.system, "entry").inc(len(events))
+            batch.entries.append((event, context))
+        MAPPED.labels(entry.system, "entry").inc(len(residents))
+
+
+@dataclass
+class _Batch:
+    """What one batch of changes has found and made so far: the residents of each legacy
+    person looked up (a claim in the batch forgets its person's), and the entries to
+    write, in order, each with the change that caused it."""
+
+    residents: dict[tuple[str, str, str], list[uuid.UUID]] = field(default_factory=dict)
+    entries: list[tuple[DomainEvent, EventContext]] = field(default_factory=list)
 
 
 def _entry_to(entry: TimelineEntry) -> dict[str, Any]:

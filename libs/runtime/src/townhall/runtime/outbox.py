@@ -43,13 +43,21 @@ class Outbox:
         self, session: AsyncSession, events: Sequence[DomainEvent], context: EventContext
     ) -> list[Envelope]:
         """Insert ``events`` in order, each with the next gapless sequence number."""
-        if not events:
+        return await self.add_each(session, [(event, context) for event in events])
+
+    async def add_each(
+        self, session: AsyncSession, items: Sequence[tuple[DomainEvent, EventContext]]
+    ) -> list[Envelope]:
+        """As :meth:`add`, each event with its own cause (a consumer writing the events
+        of a whole batch of changes at once: one sequence reservation, one insert)."""
+        if not items:
             return []
-        last = await self._reserve(session, len(events))
+        last = await self._reserve(session, len(items))
         now = datetime.now(UTC)
+        first = last - len(items) + 1
         envelopes = [
-            self._envelope(event, context, sequence=last - len(events) + 1 + i, time=now)
-            for i, event in enumerate(events)
+            self._envelope(event, context, sequence=first + i, time=now)
+            for i, (event, context) in enumerate(items)
         ]
         await session.execute(
             insert(outbox),
