@@ -317,6 +317,11 @@ class _Reviews:
     async def add_link(self, link: Link) -> None:
         self.links.append(link)
 
+    async def open_for(self, system: str, reference: str) -> ReviewItem | None:
+        return next((item for item in self.items if item.status == "open"
+                     and (item.record.get("system"), item.record.get("reference"))
+                     == (system, reference)), None)  # fmt: skip
+
 
 class _MemoryUnitOfWork:
     """What `match_record` uses of identity's unit of work, in memory: no database,

@@ -40,7 +40,7 @@ from rich.console import Console
 from rich.table import Table
 
 from townhall.connectors.config import load_config
-from townhall.connectors.mapper.identity import Answer
+from townhall.connectors.mapper.identity import Answer, Decision
 from townhall.connectors.mapper.service import MapperSettings, create
 from townhall.connectors.mapper.store import remember
 from townhall.connectors.offsets import OffsetStore
@@ -203,6 +203,9 @@ def _snapshot_done(offsets: OffsetStore, name: str) -> None:
 
 class KnownAccounts:
     async def match(self, body: dict[str, Any]) -> Answer:
+        raise AssertionError("the bench's accounts are all known already")
+
+    async def decision(self, review_id: uuid.UUID) -> Decision:
         raise AssertionError("the bench's accounts are all known already")
 
 

@@ -26,7 +26,12 @@ from sqlalchemy import select
 from townhall.connectors.debezium.envelope import Change, Source, Table, records
 from townhall.connectors.debezium.types import mysql_column
 from townhall.connectors.mapper.handler import CHANGE, TOMBSTONE, Mapper, read_change_record
-from townhall.connectors.mapper.identity import Answer, IdentityMatcher, RefusedRecordError
+from townhall.connectors.mapper.identity import (
+    Answer,
+    Decision,
+    IdentityMatcher,
+    RefusedRecordError,
+)
 from townhall.connectors.mapper.people import (
     ParsedName,
     UnparsableNameError,
@@ -235,6 +240,10 @@ class Identity:
 
     answers: dict[str, Answer] = field(default_factory=dict)
     asked: list[dict[str, Any]] = field(default_factory=list)
+    decisions: dict[uuid.UUID, Decision] = field(default_factory=dict)
+
+    async def decision(self, review_id: uuid.UUID) -> Decision:
+        return self.decisions.get(review_id, Decision("open", None))
 
     async def match(self, body: dict[str, Any]) -> Answer:
         self.asked.append(body)
@@ -331,6 +340,55 @@ async def test_a_bill_for_a_person_in_review_waits_until_the_person_is_known(
     assert await mapped.rows(waiting) == []
 
 
+async def test_once_an_officer_decides_a_person_in_review_what_waited_is_placed(
+    mapped: Mapped,
+) -> None:
+    review = uuid.uuid4()
+    mapped.identity.answers["accounts:7"] = Answer("review", uuid.uuid4(), review)
+    await mapped.apply(change_records(ACCOUNTS, "c", ACCOUNT))
+    bill = {"id": 31, "account_id": 7, "amount": "£90.00"}
+    await mapped.apply(change_records(BILLS, "c", bill, pos=1000))
+    engine = create_engine(mapped.url)
+    try:
+        sessions = session_factory(engine)
+        assert await mapped.mapper.recheck(sessions) == 0  # still open: nothing moves
+        assert await mapped.entries() == []
+        resident = uuid.uuid4()  # the officer rejected the proposal: a new resident
+        mapped.identity.decisions[review] = Decision("rejected", resident)
+        assert await mapped.mapper.recheck(sessions) == 1
+        assert await mapped.mapper.recheck(sessions) == 0  # placed once
+    finally:
+        await engine.dispose()
+    entries = await mapped.entries()
+    assert [e.data["summary"] for e in entries] == [
+        "Council tax account 7 opened, band C",
+        "Bill 31 of £90.00 issued",
+    ]
+    assert {e.residentid for e in entries} == {str(resident)}
+    [person] = await mapped.rows(people)
+    assert (person["outcome"], person["resident_id"]) == ("created", resident)
+
+
+async def test_a_joint_holder_in_review_gets_the_account_once_decided_and_the_other_once(
+    mapped: Mapped,
+) -> None:
+    review = uuid.uuid4()
+    mapped.identity.answers["accounts:7#2"] = Answer("review", uuid.uuid4(), review)
+    await mapped.apply(change_records(ACCOUNTS, "c", {**ACCOUNT, "holder": "Mr J & Mrs A Smith"}))
+    husband = mapped.identity.answers["accounts:7"].resident_id
+    assert [e.residentid for e in await mapped.entries()] == [str(husband)]
+    wife = uuid.uuid4()
+    mapped.identity.decisions[review] = Decision("rejected", wife)
+    engine = create_engine(mapped.url)
+    try:
+        assert await mapped.mapper.recheck(session_factory(engine)) == 1
+    finally:
+        await engine.dispose()
+    assert sorted(e.residentid or "" for e in await mapped.entries()) == sorted(
+        [str(husband), str(wife)]
+    )
+
+
 async def test_a_deleted_account_leaves_a_closed_entry_and_keeps_the_resident(
     mapped: Mapped,
 ) -> None:
@@ -407,6 +465,14 @@ async def test_identitys_answer_is_read() -> None:
     resident = uuid.uuid4()
     matcher = identity_answering(200, {"outcome": "linked", "resident_id": str(resident)})
     assert await matcher.match({"reference": "accounts:7"}) == Answer("linked", resident, None)
+
+
+async def test_identitys_decision_on_a_review_item_is_read() -> None:
+    resident = uuid.uuid4()
+    matcher = identity_answering(200, {"status": "accepted", "resident_id": str(resident)})
+    assert await matcher.decision(uuid.uuid4()) == Decision("accepted", resident)
+    with pytest.raises(RetryableError):
+        await identity_answering(502, {}).decision(uuid.uuid4())
 
 
 async def test_identity_away_is_tried_again_later() -> None:

@@ -156,3 +156,26 @@ async def test_a_joint_accounts_second_holder_is_never_merged_into_the_first(
     placed = {entry.residentid for entry in await legacy.entries()}
     expected = {first["resident_id"], second["resident_id"]} - {None}
     assert placed == {str(resident) for resident in expected}
+
+
+async def test_a_holder_left_for_an_officer_gets_the_account_once_the_officer_decides(
+    identity: Harness, legacy: Legacy
+) -> None:
+    await legacy.change("c", {**ROW, "id": 9, "holder": "Mr G & Mrs A Price"})
+    first, second = await legacy.people()
+    if second["outcome"] != "review":
+        pytest.skip("identity did not ask an officer about the second holder this time")
+    officer = bearer(await identity.officer_token("records@example.org", ("identity", "special")))
+    decided = await identity.http.post(
+        f"/review-items/{second['review_id']}/reject", headers=officer
+    )
+    assert decided.status_code == 200, decided.text
+    engine = create_engine(legacy.url)
+    try:
+        assert await legacy.mapper.recheck(session_factory(engine)) == 1
+    finally:
+        await engine.dispose()
+    _, placed = await legacy.people()
+    assert placed["outcome"] == "created" and placed["resident_id"] != first["resident_id"]
+    timelines = {entry.residentid for entry in await legacy.entries()}
+    assert timelines == {str(first["resident_id"]), str(placed["resident_id"])}

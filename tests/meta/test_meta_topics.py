@@ -136,6 +136,9 @@ def _legacy_mapper(url: str, tmp_path: Path) -> FastAPI:
         async def match(self, body: dict[str, Any]) -> Any:
             raise AssertionError("never started")
 
+        async def decision(self, review_id: Any) -> Any:
+            raise AssertionError("never started")
+
     return create(MapperSettings(database_url=url), matcher=NoIdentity())
 
 

@@ -79,6 +79,22 @@ async def test_a_grey_match_waits_for_an_officer_with_evidence_field_by_field(
     assert (await identity.http.get("/review-items", headers=headers)).json() == []
 
 
+async def test_a_record_asked_about_again_while_in_review_is_the_same_question(
+    identity: Harness,
+) -> None:
+    """A legacy row changed again before an officer decided: one item waits, not two;
+    once decided, the record is known by its reference."""
+    rid = await identity.register(date_of_birth="1980-02-03")
+    headers = await _officer(identity)
+    first = await _match(identity, headers, email="other@example.org")
+    again = await _match(identity, headers, email="other@example.org", postcode="CF10 1AA")
+    assert (again["outcome"], again["review_id"]) == ("review", first["review_id"])
+    assert await identity.count(review_items) == 1
+    await identity.http.post(f"/review-items/{first['review_id']}/accept", headers=headers)
+    known = await _match(identity, headers, email="other@example.org")
+    assert (known["outcome"], known["resident_id"]) == ("linked", rid)
+
+
 async def test_rejecting_a_review_item_creates_a_separate_resident(identity: Harness) -> None:
     await identity.register(date_of_birth="1980-02-03")
     headers = await _officer(identity)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import Counter
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from townhall.connectors.changes import UnreadableChangeError, change_from
 from townhall.connectors.mapper import store
@@ -164,17 +164,45 @@ class Mapper:
         on = occurred_at.date() if occurred_at else None
         bodies = match_requests(claim.system, reference, claim.fields, on)
         now = self.clock()
+        answers = []
         for holder, body in enumerate(bodies):
             answer = await self._match(claim.system, body)
+            answers.append(answer)
             placed = answer.resident_id if answer.outcome != "review" else None
             await store.remember(session, claim.system, claim.table, claim.legacy_key, holder,
                                  outcome=answer.outcome, resident_id=placed,
                                  review_id=answer.review_id, at=now)  # fmt: skip
             MAPPED.labels(claim.system, f"person {answer.outcome}").inc()
-        batch.residents.pop((claim.system, claim.table, claim.legacy_key), None)
-        released = await store.take_waiting(session, claim.system, claim.table, claim.legacy_key)
-        for entry in released:
-            await self._entry(session, _entry_from(entry), context, batch)
+        person = (claim.system, claim.table, claim.legacy_key)
+        batch.people.pop(person, None)
+        await self._release(session, person, store.EVERY_HOLDER, context, batch)
+        for holder, answer_for in enumerate(answers):
+            if answer_for.outcome != "review":
+                await self._release(session, person, holder, context, batch)
+
+    async def recheck(self, sessions: async_sessionmaker[AsyncSession]) -> int:
+        """Ask identity about every person row waiting for an officer; place each one
+        decided (and the entries that waited for it). Returns how many were placed."""
+        async with sessions() as session:
+            waiting = await store.in_review(session)
+        placed = 0
+        for system, table, legacy_key, holder, review_id in waiting:
+            decided = await self.matcher.decision(review_id)
+            if decided.status == "open" or decided.resident_id is None:
+                continue
+            outcome = "linked" if decided.status == "accepted" else "created"
+            context = EventContext(correlation_id=str(review_id))
+            async with sessions.begin() as session:
+                await store.remember(session, system, table, legacy_key, holder,
+                                     outcome=outcome, resident_id=decided.resident_id,
+                                     review_id=review_id, at=self.clock())  # fmt: skip
+                batch = _Batch()
+                await self._release(session, (system, table, legacy_key), holder, context, batch)
+                await self.outbox.add_each(session, batch.entries)
+            self.outbox.committed()
+            MAPPED.labels(system, f"person decided {decided.status}").inc()
+            placed += 1
+        return placed
 
     async def _match(self, system: str, body: dict[str, Any]) -> Answer:
         """Identity's answer; a field it refuses as malformed (a legacy system's postcode
@@ -192,21 +220,49 @@ class Mapper:
             return await self.matcher.match({k: v for k, v in body.items()
                                              if k not in refused.fields})  # fmt: skip
 
-    async def _entry(
-        self, session: AsyncSession, entry: TimelineEntry, context: EventContext, batch: _Batch
+    async def _release(
+        self,
+        session: AsyncSession,
+        person: tuple[str, str, str],
+        holder: int,
+        context: EventContext,
+        batch: _Batch,
     ) -> None:
+        """Place the entries that waited for this person (one holder, or EVERY_HOLDER)."""
+        for entry in await store.take_waiting(session, *person, holder):
+            only = None if holder == store.EVERY_HOLDER else holder
+            await self._entry(session, _entry_from(entry), context, batch, only=only)
+
+    async def _entry(
+        self,
+        session: AsyncSession,
+        entry: TimelineEntry,
+        context: EventContext,
+        batch: _Batch,
+        *,
+        only: int | None = None,
+    ) -> None:
+        """The entry on the timeline of each person its row names (or holder ``only``);
+        kept for those not known yet (the row unseen, or an officer to decide)."""
         person = (entry.system, entry.person_table, entry.person_key)
-        residents = batch.residents.get(person)
-        if residents is None:
-            residents = await store.residents_of(session, *person)
-            batch.residents[person] = residents
-        if not residents:
-            await store.wait(session, entry.id, entry.system, entry.person_table,
-                             entry.person_key, _entry_to(entry), self.clock())  # fmt: skip
+        found = batch.people.get(person)
+        if found is None:
+            found = await store.people_of(session, *person)
+            batch.people[person] = found
+        if not found:
+            await store.wait(session, entry.id, *person, store.EVERY_HOLDER, _entry_to(entry),
+                             self.clock())  # fmt: skip
             MAPPED.labels(entry.system, "entry waiting").inc()
             return
         _, _, _, kind, verb, _ = entry.type.split(".")
-        for resident in residents:
+        for holder, resident in found:
+            if only is not None and holder != only:
+                continue
+            if resident is None:
+                await store.wait(session, entry.id, *person, holder, _entry_to(entry),
+                                 self.clock())  # fmt: skip
+                MAPPED.labels(entry.system, "entry waiting").inc()
+                continue
             event = LegacyEntryRecorded(
                 entry_id=uuid.uuid5(uuid.UUID(entry.id), str(resident)),
                 resident_id=resident,
@@ -221,16 +277,18 @@ class Mapper:
                 sensitivity=entry.sensitivity,
             )
             batch.entries.append((event, context))
-        MAPPED.labels(entry.system, "entry").inc(len(residents))
+            MAPPED.labels(entry.system, "entry").inc()
 
 
 @dataclass
 class _Batch:
-    """What one batch of changes has found and made so far: the residents of each legacy
-    person looked up (a claim in the batch forgets its person's), and the entries to
-    write, in order, each with the change that caused it."""
+    """What one batch of changes has found and made so far: the people of each legacy
+    row looked up (a claim in the batch forgets its row's), and the entries to write, in
+    order, each with the change that caused it."""
 
-    residents: dict[tuple[str, str, str], list[uuid.UUID]] = field(default_factory=dict)
+    people: dict[tuple[str, str, str], list[tuple[int, uuid.UUID | None]]] = field(
+        default_factory=dict
+    )
     entries: list[tuple[DomainEvent, EventContext]] = field(default_factory=list)
 
 

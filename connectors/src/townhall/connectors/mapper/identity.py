@@ -37,8 +37,19 @@ class Answer:
     review_id: uuid.UUID | None
 
 
+@dataclass(frozen=True)
+class Decision:
+    """What became of a record sent for review: still ``open``, or decided with the
+    resident it became (the proposed one if accepted, a new one if rejected)."""
+
+    status: Literal["open", "accepted", "rejected"]
+    resident_id: uuid.UUID | None
+
+
 class Matcher(Protocol):
     async def match(self, body: dict[str, Any]) -> Answer: ...
+
+    async def decision(self, review_id: uuid.UUID) -> Decision: ...
 
 
 class IdentityMatcher:
@@ -73,6 +84,20 @@ class IdentityMatcher:
                 resident_id=_uuid(found.get("resident_id")),
                 review_id=_uuid(found.get("review_id")),
             )
+        except (ValueError, KeyError, TypeError) as error:
+            raise RetryableError(f"identity's answer was not understood: {error!r}") from error
+
+    async def decision(self, review_id: uuid.UUID) -> Decision:
+        """Identity's ``GET /review-items/{id}/outcome``; away or failing: RetryableError."""
+        try:
+            response = await self._client.request("GET", f"/review-items/{review_id}/outcome")
+        except (httpx.HTTPError, ServiceTokenError) as error:
+            raise RetryableError(f"identity is unavailable: {error!r}") from error
+        if response.status_code != 200:
+            raise RetryableError(f"identity answered HTTP {response.status_code}")
+        try:
+            found = response.json()
+            return Decision(found["status"], _uuid(found.get("resident_id")))
         except (ValueError, KeyError, TypeError) as error:
             raise RetryableError(f"identity's answer was not understood: {error!r}") from error
 

@@ -9,6 +9,7 @@ are checked at start-up: a bad one stops it, naming the file and the field.
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +22,9 @@ from pydantic import Field
 from townhall.connectors.demo.service import MAPPINGS as DEMO_MAPPINGS
 from townhall.connectors.mapper import store
 from townhall.connectors.mapper.handler import Mapper, read_change_record
-from townhall.connectors.mapper.identity import Answer, IdentityMatcher, Matcher
+from townhall.connectors.mapper.identity import Answer, Decision, IdentityMatcher, Matcher
 from townhall.connectors.mapping import LegacyMapping, MappingError, load
+from townhall.runtime.background import Periodic
 from townhall.runtime.service import ConsumerSpec, ServiceRuntime
 from townhall.runtime.settings import OptionalSecret, OptionalText, ServiceSettings
 from townhall.runtime.web import create_app
@@ -49,6 +51,8 @@ class MapperSettings(ServiceSettings):
     identity_client_id: str = "legacy"
     identity_client_secret: OptionalSecret = None
     identity_timeout_s: float = 5.0
+    #: How often to ask identity about person rows waiting for an officer (0: never).
+    legacy_review_recheck_s: float = 60.0
 
 
 class IdentityNotConfiguredError(RuntimeError):
@@ -73,6 +77,9 @@ class _NoSystems:
     """No mapping file: every change is skipped as unmapped, identity is never asked."""
 
     async def match(self, body: dict[str, Any]) -> Answer:
+        raise AssertionError("no legacy system is mapped")
+
+    async def decision(self, review_id: uuid.UUID) -> Decision:
         raise AssertionError("no legacy system is mapped")
 
 
@@ -125,13 +132,21 @@ def build(
 def create(settings: MapperSettings, **kwargs: Any) -> FastAPI:
     service = build(settings, **kwargs)
 
+    recheck = Periodic(
+        "legacy-review-recheck",
+        settings.legacy_review_recheck_s,
+        lambda: service.mapper.recheck(service.runtime.sessions),
+    )
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.mapper = service
         async with service.runtime.lifespan(app):
+            await recheck.start()
             try:
                 yield
             finally:
+                await recheck.stop()
                 close = getattr(service.matcher, "aclose", None)
                 if close is not None:
                     await close()

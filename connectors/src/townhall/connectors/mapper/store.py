@@ -42,6 +42,7 @@ waiting = sa.Table(
     sa.Column("system", sa.String(64), nullable=False),
     sa.Column("person_table", sa.String(128), nullable=False),
     sa.Column("person_key", sa.String(256), nullable=False),
+    sa.Column("holder", sa.Integer(), nullable=False),
     sa.Column("entry", sa.Text(), nullable=False),
     sa.Column("waiting_since", UtcDateTime(), nullable=False),
     sa.Index("ix_legacy_waiting_person", "system", "person_table", "person_key"),
@@ -78,21 +79,35 @@ async def remember(
         )
 
 
-async def residents_of(
+#: A waiting entry's holder when its person row was not seen yet: it is for them all.
+EVERY_HOLDER = -1
+
+
+async def people_of(
     session: AsyncSession, system: str, table: str, legacy_key: str
-) -> list[uuid.UUID]:
-    """The residents a legacy person row is known to be (none while in review)."""
+) -> list[tuple[int, uuid.UUID | None]]:
+    """Each person a legacy row names, by holder, with the resident they are (None while
+    an officer has still to decide); empty when the row was not seen yet."""
     query = (
-        sa.select(people.c.resident_id)
+        sa.select(people.c.holder, people.c.resident_id)
         .where(
             (people.c.system == system)
             & (people.c.tbl == table)
             & (people.c.legacy_key == legacy_key)
-            & people.c.resident_id.is_not(None)
         )
         .order_by(people.c.holder)
     )
-    return [row for row in (await session.execute(query)).scalars() if row is not None]
+    return [(int(holder), resident) for holder, resident in (await session.execute(query)).all()]
+
+
+async def in_review(session: AsyncSession) -> list[tuple[str, str, str, int, uuid.UUID]]:
+    """(system, table, key, holder, review item) of every person row an officer has
+    still to decide."""
+    query = sa.select(people.c.system, people.c.tbl, people.c.legacy_key, people.c.holder,
+                      people.c.review_id).where(
+        (people.c.outcome == "review") & people.c.review_id.is_not(None)
+    )  # fmt: skip
+    return [tuple(row) for row in (await session.execute(query)).all()]
 
 
 async def wait(
@@ -101,15 +116,18 @@ async def wait(
     system: str,
     person_table: str,
     person_key: str,
+    holder: int,
     entry: dict[str, Any],
     at: datetime,
 ) -> None:
+    """Keep an entry until its person (``holder`` of the row, or EVERY_HOLDER) is known."""
     await session.execute(
         insert_or_ignore(session, waiting).values(
-            id=entry_id,
+            id=f"{entry_id}#{holder}",
             system=system,
             person_table=person_table,
             person_key=person_key,
+            holder=holder,
             entry=json.dumps(entry),
             waiting_since=at,
         )
@@ -117,13 +135,15 @@ async def wait(
 
 
 async def take_waiting(
-    session: AsyncSession, system: str, person_table: str, person_key: str
+    session: AsyncSession, system: str, person_table: str, person_key: str, holder: int
 ) -> Sequence[dict[str, Any]]:
-    """The entries that waited for this person, oldest first, removed."""
+    """The entries that waited for this person (``holder`` of the row, or EVERY_HOLDER),
+    oldest first, removed."""
     where = (
         (waiting.c.system == system)
         & (waiting.c.person_table == person_table)
         & (waiting.c.person_key == person_key)
+        & (waiting.c.holder == holder)
     )
     query = sa.select(waiting.c.entry).where(where).order_by(waiting.c.waiting_since)
     found = [json.loads(text) for text in (await session.execute(query)).scalars()]

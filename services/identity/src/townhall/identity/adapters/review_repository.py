@@ -42,6 +42,19 @@ class ReviewRepository:
             update(review_items).where(review_items.c.id == item.id).values(**values)
         )
 
+    async def open_for(self, system: str, reference: str) -> ReviewItem | None:
+        """The item still waiting for an officer about this source record, if any."""
+        record = review_items.c.record
+        query = (
+            select(review_items)
+            .where(review_items.c.status == "open")
+            .where(record["system"].as_string() == system)
+            .where(record["reference"].as_string() == reference)
+            .limit(1)
+        )
+        row = (await self.session.execute(query)).mappings().one_or_none()
+        return None if row is None else _item(dict(row))
+
     async def list(self, status: str, limit: int) -> list[ReviewItem]:
         query = (
             select(review_items)

@@ -133,6 +133,10 @@ async def match_record(
         owner = await uow.residents.identifier_owner(record.system, record.reference)
         if owner is not None:  # seen before: idempotent
             return MatchResult("linked", (await _get(uow, owner)).id)
+        waiting = await uow.reviews.open_for(record.system, record.reference)
+        if waiting is not None:  # an officer has still to decide: the same question
+            evidence = tuple(FieldEvidence(**e) for e in waiting.evidence)
+            return MatchResult("review", None, waiting.id, waiting.probability, evidence)
         source_of(record, None)  # refuse a malformed record before anything is written
         candidates = await matcher.candidates(record, uow)
         best = candidates[0] if candidates else None

@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column("system", sa.String(64), nullable=False),
         sa.Column("person_table", sa.String(128), nullable=False),
         sa.Column("person_key", sa.String(256), nullable=False),
+        sa.Column("holder", sa.Integer(), nullable=False),
         sa.Column("entry", sa.Text(), nullable=False),
         sa.Column("waiting_since", UtcDateTime(), nullable=False),
     )

@@ -96,6 +96,11 @@ ACCESS = AccessTable(
         ),
         "resident.data_key": Rule("Read a resident's data key", scope=PII_READ),
         "record.match": Rule("Submit a record to match to a resident", officers=True, scope=MATCH),
+        "record.outcome": Rule(
+            "Read what an officer decided about a record sent for review (no personal data)",
+            officers=True,
+            scope=MATCH,
+        ),
         "dev.mailbox": Rule("Read the development mailbox (loopback, development)", anonymous=True),
     },
 )
@@ -104,7 +109,8 @@ ACCESS = AccessTable(
 OFFICER_ROLES: dict[str, frozenset[str]] = {
     **dict.fromkeys(_ADMINISTRATORS, frozenset({ADMIN})),
     **dict.fromkeys(
-        (*_OWN_RECORD, *_RECORD_OFFICERS, "resident.register", "record.match"), RECORD_DOMAINS
+        (*_OWN_RECORD, *_RECORD_OFFICERS, "resident.register", "record.match", "record.outcome"),
+        RECORD_DOMAINS,
     ),
     "resident.erase": frozenset({ADMIN}),
 }

@@ -25,6 +25,7 @@ from townhall.identity.entrypoints.api.schemas import (
     MatchOut,
     MergeRequest,
     ReviewItemOut,
+    ReviewOutcomeOut,
 )
 from townhall.identity.service_layer.matching import FormerName, IncomingRecord
 from townhall.identity.service_layer.matching_handlers import MatchResult
@@ -79,6 +80,24 @@ async def list_review_items(
     async with sessions() as session:
         items = await ReviewRepository(session).list(status, limit)
     return [ReviewItemOut.model_validate(vars(item)) for item in items]
+
+
+@router.get(
+    "/review-items/{review_id}/outcome",
+    response_model=ReviewOutcomeOut,
+    dependencies=[allowed("record.outcome")],
+    responses=problems(404, 429),
+)
+async def review_outcome(review_id: UUID, sessions: Sessions) -> ReviewOutcomeOut:
+    """Whether an officer has decided a review item, and the resident the record became:
+    the one proposed (accepted) or a new one (rejected). What a service that sent the
+    record (the legacy mapper) needs to place what waited for it; nothing personal."""
+    async with sessions() as session:
+        item = await ReviewRepository(session).get(review_id)
+    if item is None:
+        raise NotFoundError("review item", review_id)
+    resident = {"accepted": item.resident_id, "rejected": item.created_resident_id}
+    return ReviewOutcomeOut(status=item.status, resident_id=resident.get(item.status))
 
 
 @router.post(

@@ -348,6 +348,15 @@ class ReviewItemOut(BaseModel):
     evidence: list[dict[str, object]]
 
 
+class ReviewOutcomeOut(BaseModel):
+    """What became of a record sent for review."""
+
+    status: Literal["open", "accepted", "rejected"]
+    resident_id: UUID | None = Field(
+        default=None, description="Once decided: the resident the record is (proposed or new)."
+    )
+
+
 class LinkOut(BaseModel):
     """A source record linked to a resident, who decided and on what evidence."""
 
