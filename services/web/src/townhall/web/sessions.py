@@ -21,6 +21,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 COOKIE = "townhall_session"
 SECURE_COOKIE = "__Host-townhall_session"
@@ -51,6 +52,29 @@ class Officer:
         return any(domain == "admin" for domain, _ in self.roles)
 
 
+@dataclass
+class Draft:
+    """A request a resident is reporting, page by page, until it is sent."""
+
+    service: str
+    #: Every answer as typed (to show again and on "check your answers").
+    values: dict[str, str] = field(default_factory=dict)
+    #: The catalogue form's answers as cases takes them.
+    details: dict[str, Any] = field(default_factory=dict)
+    #: Which pages have been answered: details, where, contact.
+    done: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class PendingCode:
+    """A one-time code identity has been asked to send: to report ``draft`` (when
+    ``following`` is None) or to follow the request ``following``."""
+
+    reference: str
+    sent_to: str
+    following: str | None = None
+
+
 @dataclass(eq=False)
 class Session:
     id: str
@@ -67,6 +91,12 @@ class Session:
     flash: str | None = None
     #: What the flash's placeholders stand for (e.g. a new request's reference).
     flash_args: dict[str, str] = field(default_factory=dict)
+    #: A resident's request being reported, the code they were sent, the request they
+    #: last sent (for its confirmation page), and a token per request they follow.
+    draft: Draft | None = None
+    pending: PendingCode | None = None
+    sent: dict[str, str] = field(default_factory=dict)
+    following: dict[str, Tokens] = field(default_factory=dict)
     #: One refresh at a time: identity ends the whole session if a refresh token is
     #: presented twice, as two concurrent requests would.
     refreshing: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -135,6 +165,8 @@ class MemorySessionStore:
         session.officer, session.tokens = None, None
         session.purposes.clear()
         session.names.clear()
+        session.draft, session.pending = None, None
+        session.following.clear()
 
     def _make_room(self) -> None:
         now = self.clock()

@@ -187,6 +187,38 @@ class Identity:
         return record
 
 
+@dataclass(frozen=True)
+class Visit:
+    """A resident's access token from a one-time code: short, no refresh token."""
+
+    access_token: str
+    expires_in: int
+
+
+class ResidentAccess:
+    """Identity's progressive authentication for residents without an account: a
+    one-time code sent to an email address or phone number, redeemed for a token."""
+
+    def __init__(self, client: ServiceClient) -> None:
+        self.client = client
+
+    async def send_code(self, contact: Mapping[str, str]) -> str:
+        """``contact``: ``email`` or ``phone``, with ``given_name`` and ``family_name``
+        to report, or ``request_reference`` to follow a request. The code's reference
+        (identity answers the same whether or not it sent one)."""
+        body = await self.client.call("POST", "/auth/tracking", json=contact)
+        return str(body["reference"])
+
+    async def redeem(self, reference: str, code: str, client_address: str) -> Visit:
+        body = await self.client.call(
+            "POST",
+            "/auth/codes/redeem",
+            json={"reference": reference, "code": code},
+            headers={"X-Forwarded-For": client_address},
+        )
+        return Visit(str(body["access_token"]), int(body["expires_in"]))
+
+
 class Matches:
     """Identity's review queue of uncertain matches (officers of identity or the contact
     centre decide them)."""
@@ -228,6 +260,14 @@ class ResidentView:
         )
         return found
 
+    async def tracking(self, token: str, reference: str, purpose: str) -> dict[str, Any]:
+        """One request's steps, state and due date, as the token's holder may see them."""
+        path = f"/tracking/{quote(reference, safe='')}"
+        found: dict[str, Any] = await self.client.call(
+            "GET", path, token=token, params=[("purpose", purpose)]
+        )
+        return found
+
     async def timeline(
         self, token: str, resident_id: str, purpose: str, filters: Params = ()
     ) -> dict[str, Any]:
@@ -239,7 +279,7 @@ class ResidentView:
 
 
 class Cases:
-    """The officer's work queue and cases."""
+    """The catalogue, requests, the officer's work queue and cases."""
 
     def __init__(self, client: ServiceClient) -> None:
         self.client = client
@@ -264,17 +304,18 @@ class Cases:
         path = f"/cases/{quote(reference, safe='')}/{kind}"
         await self.client.call("POST", path, token=token, json={"text": text})
 
-    async def service_types(self, token: str) -> list[dict[str, Any]]:
+    async def service_types(self, token: str | None) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = await self.client.call("GET", "/service-types", token=token)
         return found
 
-    async def service_type(self, token: str, code: str) -> dict[str, Any]:
+    async def service_type(self, token: str | None, code: str) -> dict[str, Any]:
         path = f"/service-types/{quote(code, safe='')}"
         found: dict[str, Any] = await self.client.call("GET", path, token=token)
         return found
 
-    async def submit(self, token: str, case: Mapping[str, Any]) -> str:
-        """Raise a request; its reference."""
+    async def submit(self, token: str | None, case: Mapping[str, Any]) -> str:
+        """Raise a request (``token`` None: a resident reporting anonymously); its
+        reference."""
         created = await self.client.call("POST", "/cases", token=token, json=case)
         return str(created["reference"])
 

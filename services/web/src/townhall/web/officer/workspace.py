@@ -18,6 +18,7 @@ from townhall.web.upstream import (
     InvalidError,
     Matches,
     NotSignedInError,
+    ResidentAccess,
     ResidentView,
 )
 
@@ -48,6 +49,8 @@ class Workspace:
     resident_view: ResidentView
     cases: Cases
     matches: Matches
+    #: Residents' one-time codes (the resident pages share everything else above).
+    access: ResidentAccess
 
     def today(self) -> date:
         return datetime.now(UTC).date()

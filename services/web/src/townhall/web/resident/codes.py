@@ -1,0 +1,35 @@
+"""Identity's one-time codes as the resident pages use them: the code typed, redeemed
+for a short token that names who the resident is (and, to follow, which request)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from townhall.web.forms import Checked
+from townhall.web.i18n import N_
+from townhall.web.officer.workspace import Workspace
+from townhall.web.resident import answers
+from townhall.web.sessions import PendingCode
+from townhall.web.upstream import InvalidError, NotSignedInError, ThrottledError, Visit
+
+WRONG = N_("The code is wrong or has expired. Check the message, or ask for a new code.")
+TOO_MANY = N_("Too many wrong codes. Wait a minute, then ask for a new code.")
+
+
+async def redeem(
+    workspace: Workspace, pending: PendingCode, form: Mapping[str, str], client: str
+) -> tuple[Checked, Visit | None]:
+    """The code as typed (with any mistake at its field) and, when identity took it,
+    the token it gave."""
+    checked = answers.code(form)
+    if not checked.ok:
+        return checked, None
+    try:
+        visit = await workspace.access.redeem(pending.reference, checked.values["code"], client)
+    except (NotSignedInError, InvalidError):
+        checked.error("code", WRONG)
+    except ThrottledError:
+        checked.error("code", TOO_MANY)
+    else:
+        return checked, visit
+    return checked, None
