@@ -185,18 +185,18 @@ async def test_check_your_answers_shows_every_answer_with_a_change_link(
     web: httpx.AsyncClient,
 ) -> None:
     await answer_every_page(
-        web, given_name="Rita", family_name="Ratcatcher", how="email", email="rita@example.org"
+        web, given_name="Rita", family_name="Ratcatcher", email="rita@example.org"
     )
     page = await web.get("/report/pest_control/check")
     assert page.status_code == 200
     for shown in ("Rats", "Kitchen", "1 Example Street", "EX1 1AA", "Rita Ratcatcher"):
         assert shown in page.text
     assert 'href="/report/pest_control/where#postcode"' in page.text
-    assert 'href="/report/pest_control/contact#how"' in page.text
+    assert 'href="/report/pest_control/contact#email"' in page.text
 
 
 async def test_changing_an_answer_goes_back_to_check_your_answers(web: httpx.AsyncClient) -> None:
-    await answer_every_page(web, how="none")
+    await answer_every_page(web)
     changed = await post(web, "/report/pest_control", **{"field-pest": "mice"})
     assert changed.headers["location"] == "/report/pest_control/check"
     assert "Mice" in (await web.get("/report/pest_control/check")).text
@@ -206,7 +206,7 @@ async def test_a_resident_with_an_email_sends_the_request_once_the_code_proves_i
     web: httpx.AsyncClient, upstreams: Upstreams
 ) -> None:
     await answer_every_page(
-        web, given_name="Rita", family_name="Ratcatcher", how="email", email="rita@example.org"
+        web, given_name="Rita", family_name="Ratcatcher", email="rita@example.org"
     )
     asked = await post(web, "/report/pest_control/check")
     wrong = await post(web, "/report/pest_control/code", code="000000")
@@ -246,7 +246,7 @@ async def test_a_resident_with_an_email_sends_the_request_once_the_code_proves_i
 async def test_a_resident_who_gives_no_contact_reports_anonymously(
     web: httpx.AsyncClient, upstreams: Upstreams
 ) -> None:
-    await answer_every_page(web, how="none")
+    await answer_every_page(web)
     sent = await post(web, "/report/pest_control/check")
     confirmation = await web.get("/report/confirmation")
     [(case, token)] = upstreams.sent("/cases")
@@ -257,8 +257,8 @@ async def test_a_resident_who_gives_no_contact_reports_anonymously(
 
 
 async def test_contact_details_need_a_name_and_a_real_address(web: httpx.AsyncClient) -> None:
-    await answer_every_page(web, how="none")
-    page = await post(web, "/report/pest_control/contact", how="email", email="not-an-email")
+    await answer_every_page(web)
+    page = await post(web, "/report/pest_control/contact", email="not-an-email")
     assert page.status_code == 400
     assert "Enter an email address in the correct format" in page.text
     assert "Enter your first name" in page.text

@@ -1,9 +1,11 @@
 """The services web calls, each in this process on a free port (uvicorn in the test
 loop), with synthetic data put in through their own APIs and test helpers.
 
-Identity is served for real: resident-view and cases verify officers' tokens against its
-JWKS and fetch residents' data keys from it, as under ``make run``. Web reaches all three
-over HTTP, as in production.
+Identity is served for real: resident-view and cases verify officers' and residents'
+tokens against its JWKS and fetch residents' data keys from it, as under ``make run``;
+its development mailbox holds the one-time codes it sends residents. Web reaches all
+three over HTTP, as in production. No relay runs: :func:`relay` does what the relays and
+resident-view's consumer would, when a test asks.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 from pydantic import SecretStr
+from sqlalchemy import select
 
 from townhall.cases.entrypoints.api.app import create as create_cases
+from townhall.cases.entrypoints.api.dependencies import services_of as cases_of
 from townhall.cases.testing import settings_for
 from townhall.identity.config import IdentitySettings
 from townhall.identity.entrypoints.api.app import create as create_identity
@@ -32,6 +36,7 @@ from townhall.resident_view.projection.projector import Projector
 from townhall.resident_view.testing import Spec, envelope, write
 from townhall.runtime.crypto import encode_key, generate_key
 from townhall.runtime.settings import KafkaSettings
+from townhall.runtime.tables import outbox
 from townhall.runtime.testkit.tokens import TestIssuer
 from townhall.schemas.envelope import Envelope, Sensitivity
 from townhall.web.app import create as create_web
@@ -83,6 +88,20 @@ class Platform:
     contact: str = CONTACT
     waste: str = WASTE
     password: str = PASSWORD
+
+
+async def relay(platform: Platform) -> None:
+    """Every event identity and cases have committed, projected into resident-view, as
+    their relays and resident-view's consumer do under ``make run`` (the projector
+    dedupes by event id: calling again adds only what is new)."""
+    async with cases_of(platform.cases).runtime.sessions() as session:
+        query = select(outbox.c.envelope).order_by(outbox.c.sequence)
+        cases_rows = (await session.execute(query)).all()
+    events = [Envelope.model_validate(e) for e in await platform.identity.events()]
+    events += [Envelope.model_validate_json(row.envelope) for row in cases_rows]
+    view = services_of(platform.resident_view)
+    async with view.runtime.sessions.begin() as session:
+        await Projector(view.live.generation.number, view.live.residents)(session, events)
 
 
 async def _registered_client(identity: Harness, admin: str, client_id: str, *scopes: str) -> str:
@@ -142,6 +161,9 @@ async def platform(tmp: Path, kafka: KafkaSettings) -> AsyncIterator[Platform]:
             relay_enabled=False,
             identity_key_encryption_key=encode_key(generate_key()),
             identity_password_hashing="cheapest-for-tests",
+            # residents' one-time codes at /dev/mailbox, as under `make run`
+            environment="development",
+            identity_dev_mailbox=True,
         )
     )
     async with identity_app.router.lifespan_context(identity_app):

@@ -15,8 +15,6 @@ from townhall.web.i18n import N_
 #: A whole postcode (the workspace's search also takes its first half).
 FULL_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?\s*[0-9][A-Z]{2}$", re.IGNORECASE)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-#: How a resident can be contacted about a request (``none``: not at all).
-CONTACT_WAYS = ("email", "phone", "none")
 NAME_MAX = 100
 
 
@@ -77,17 +75,17 @@ def _check_phone(checked: Checked, name: str) -> None:
 
 
 def contact(form: Mapping[str, str]) -> Checked:
-    """The resident's name and how to reach them; with a way to reach them, the name is
-    needed too (identity registers who reports)."""
-    checked = Checked(_values(form, ("given_name", "family_name", "how", "email", "phone")))
+    """The resident's name, email address and mobile number, each optional; with a way
+    to reach them, the name is needed too (identity registers who reports). ``how`` is
+    where the one-time code goes: the email address, else the phone, else nowhere."""
+    checked = Checked(_values(form, ("given_name", "family_name", "email", "phone")))
     v = checked.values
-    if v["how"] not in CONTACT_WAYS:
-        checked.error("how", N_("Select how we can contact you"))
-    if v["how"] == "email":
+    if v["email"]:
         _check_email(checked, "email")
-    if v["how"] == "phone":
+    if v["phone"]:
         _check_phone(checked, "phone")
-    named = v["how"] in ("email", "phone")
+    v["how"] = "email" if v["email"] else "phone" if v["phone"] else "none"
+    named = v["how"] != "none"
     for name, missing in (
         ("given_name", N_("Enter your first name")),
         ("family_name", N_("Enter your last name")),

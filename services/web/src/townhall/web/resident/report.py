@@ -270,9 +270,8 @@ async def redeem(
 def case_of(service_type: dict[str, Any], draft: Draft) -> dict[str, Any]:
     """What cases is sent: the type's details, the description, where, and who."""
     v = draft.values
-    reporter = {name: v[name] for name in ("given_name", "family_name") if v.get(name)}
-    if v.get("how") in ("email", "phone"):
-        reporter[v["how"]] = v[v["how"]]
+    fields = ("given_name", "family_name", "email", "phone")
+    reporter = {name: v[name] for name in fields if v.get(name)}
     case: dict[str, Any] = {
         "service_code": service_type["code"],
         "details": draft.details,
