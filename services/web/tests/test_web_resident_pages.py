@@ -68,6 +68,9 @@ class Upstreams:
     """Cases, identity and resident-view as web sees them, and what reached them."""
 
     calls: list[tuple[str, str, Any, str | None]] = field(default_factory=list)
+    #: How the payment went at the provider: success, failed, or started (abandoned).
+    outcome: str = "success"
+    keys: list[str] = field(default_factory=list)
 
     async def answer(self, request: Request) -> Response:
         body = json.loads(await request.body() or b"null")
@@ -80,6 +83,8 @@ class Upstreams:
             return JSONResponse(PEST)
         if path == "/cases":
             return JSONResponse({"id": "x", "reference": REFERENCE}, 201)
+        if path == "/auth/tracking" and body.get("email") == "busy@example.org":
+            return JSONResponse({"detail": "too many codes"}, 429, headers={"Retry-After": "60"})
         if path == "/auth/tracking":
             return JSONResponse({"reference": "TH-ABCDEFGH", "expires_in": 600}, 202)
         if path == "/auth/codes/redeem":
@@ -88,7 +93,21 @@ class Upstreams:
             return JSONResponse({"access_token": "visit-token", "expires_in": 900})
         if path == f"/tracking/{REFERENCE}" and token == "Bearer visit-token":
             return JSONResponse(TRACKING)
+        if path == f"/cases/{REFERENCE}/payments" and token == "Bearer visit-token":
+            self.keys.append(request.headers["idempotency-key"])
+            return JSONResponse(self.payment("created"), 201)
+        if path == "/payments/pay-1" and token == "Bearer visit-token":
+            return JSONResponse(self.payment(self.outcome))
         return JSONResponse({"detail": "not found"}, 404)
+
+    def payment(self, status: str) -> dict[str, Any]:
+        finished = status in ("success", "failed")
+        return {
+            "payment_id": "pay-1",
+            "amount": 6500,
+            "state": {"status": status, "finished": finished},
+            "next_url": None if finished else "https://pay.example/card/1",
+        }
 
     def sent(self, path: str) -> list[tuple[Any, str | None]]:
         return [(body, token) for method, p, body, token in self.calls if p == path]
@@ -102,7 +121,7 @@ def upstreams() -> Upstreams:
 @pytest.fixture
 async def web(upstreams: Upstreams) -> AsyncIterator[httpx.AsyncClient]:
     stub = Starlette(routes=[Route("/{path:path}", upstreams.answer, methods=["GET", "POST"])])
-    names = ("identity", "cases", "resident-view")
+    names = ("identity", "cases", "resident-view", "payments")
     urls = {name: f"http://{name}.internal" for name in names}
     transports = {name: httpx.ASGITransport(app=stub) for name in names}
     app = create(
@@ -316,3 +335,75 @@ async def test_tracking_refuses_a_malformed_reference_and_asks_nothing(
     assert "Enter a reference like PC-2026-000123" in page.text
     assert "Enter the email address or phone number you gave us" in page.text
     assert upstreams.sent("/auth/tracking") == []
+
+
+async def following(web: httpx.AsyncClient) -> None:
+    """A resident who has tracked the request: a token for it in their session."""
+    await post(web, "/track", reference=REFERENCE, contact="rita@example.org")
+    await post(web, "/track/code", code=CODE)
+
+
+async def test_an_unpaid_request_offers_to_pay_on_the_providers_page(
+    web: httpx.AsyncClient, upstreams: Upstreams
+) -> None:
+    await following(web)
+    tracked = await web.get(f"/track/{REFERENCE}")
+    started = await post(web, f"/track/{REFERENCE}/pay")
+    page = await web.get(started.headers["location"])
+
+    assert f'action="/track/{REFERENCE}/pay"' in tracked.text
+    [(body, token)] = upstreams.sent(f"/cases/{REFERENCE}/payments")
+    assert token == "Bearer visit-token"
+    assert body == {
+        "return_url": f"http://townhall.example/track/{REFERENCE}/paid",
+        "language": "en",
+    }
+    assert started.headers["location"] == f"/track/{REFERENCE}/pay"
+    assert 'href="https://pay.example/card/1"' in page.text, "a link: forms post here only"
+
+
+async def test_coming_back_paid_shows_the_payment_on_the_request(
+    web: httpx.AsyncClient, upstreams: Upstreams
+) -> None:
+    await following(web)
+    await post(web, f"/track/{REFERENCE}/pay")
+    back = await web.get(f"/track/{REFERENCE}/paid")
+    page = await web.get(back.headers["location"])
+    assert back.headers["location"] == f"/track/{REFERENCE}"
+    assert "Your payment of £65.00 went through." in page.text
+
+
+@pytest.mark.parametrize(
+    ("outcome", "heading"),
+    [("failed", "Your payment did not go through"), ("started", "You have not finished paying")],
+)
+async def test_coming_back_unpaid_offers_another_try_as_a_new_payment(
+    web: httpx.AsyncClient, upstreams: Upstreams, outcome: str, heading: str
+) -> None:
+    upstreams.outcome = outcome
+    await following(web)
+    await post(web, f"/track/{REFERENCE}/pay")
+    back = await web.get(f"/track/{REFERENCE}/paid")
+    again = await post(web, f"/track/{REFERENCE}/pay")
+    assert back.status_code == 200
+    assert heading in back.text
+    assert f'action="/track/{REFERENCE}/pay"' in back.text
+    assert again.headers["location"] == f"/track/{REFERENCE}/pay"
+    assert len(set(upstreams.keys)) == 2, "each attempt is a new payment"
+
+
+async def test_paying_without_a_code_asks_for_one_and_starts_nothing(
+    web: httpx.AsyncClient, upstreams: Upstreams
+) -> None:
+    answer = await post(web, f"/track/{REFERENCE}/pay")
+    assert answer.headers["location"] == f"/track?reference={REFERENCE}"
+    assert upstreams.sent(f"/cases/{REFERENCE}/payments") == []
+
+
+async def test_a_contact_sent_too_many_codes_is_told_to_wait_at_the_field(
+    web: httpx.AsyncClient, upstreams: Upstreams
+) -> None:
+    page = await post(web, "/track", reference=REFERENCE, contact="busy@example.org")
+    assert page.status_code == 400
+    assert 'href="#contact">We have sent a lot of codes to this contact.' in page.text
+    assert 'value="busy@example.org"' in page.text

@@ -31,13 +31,14 @@ from townhall.web.officer import (
 )
 from townhall.web.officer.dependencies import SessionCookie, composition, cookie_name
 from townhall.web.officer.workspace import Workspace
-from townhall.web.resident import language, report, track
+from townhall.web.resident import language, pay, report, track
 from townhall.web.sessions import MemorySessionStore
 from townhall.web.templating import Pages
 from townhall.web.upstream import (
     Cases,
     Identity,
     Matches,
+    Payments,
     ResidentAccess,
     ResidentView,
     ServiceClient,
@@ -66,7 +67,7 @@ WORKSPACE_POLICY = (
     "frame-ancestors 'none'; base-uri 'none'"
 )
 #: The services the workspace calls, by their name in SERVICE_URLS_JSON.
-UPSTREAMS = ("identity", "resident-view", "cases")
+UPSTREAMS = ("identity", "resident-view", "cases", "payments")
 
 
 def create(
@@ -99,6 +100,7 @@ def create(
         cases=Cases(clients["cases"]),
         matches=Matches(clients["identity"]),
         access=ResidentAccess(clients["identity"]),
+        payments=Payments(clients["payments"]),
     )
 
     @contextlib.asynccontextmanager
@@ -120,7 +122,7 @@ def create(
     app.add_middleware(SessionCookie, name=cookie_name(workspace), secure=not settings.development)
     for pages in (auth, residents, contacts, requests, queue, cases, review, audit):
         app.include_router(pages.router)
-    for resident_pages in (report, track, language):
+    for resident_pages in (report, pay, track, language):
         app.include_router(resident_pages.router)
     errors.install(app)
     app.mount("/assets", Assets(directory=settings.web_assets_dir, check_dir=False))

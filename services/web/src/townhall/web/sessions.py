@@ -97,6 +97,8 @@ class Session:
     pending: PendingCode | None = None
     sent: dict[str, str] = field(default_factory=dict)
     following: dict[str, Tokens] = field(default_factory=dict)
+    #: Request reference -> the payment of its fee last started here: (id, provider page).
+    payments: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: One refresh at a time: identity ends the whole session if a refresh token is
     #: presented twice, as two concurrent requests would.
     refreshing: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -167,6 +169,7 @@ class MemorySessionStore:
         session.names.clear()
         session.draft, session.pending = None, None
         session.following.clear()
+        session.payments.clear()
 
     def _make_room(self) -> None:
         now = self.clock()

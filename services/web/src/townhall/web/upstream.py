@@ -219,6 +219,31 @@ class ResidentAccess:
         return Visit(str(body["access_token"]), int(body["expires_in"]))
 
 
+class Payments:
+    """A request's fee, paid on the provider's page (payments' sandbox under ``make run``)."""
+
+    def __init__(self, client: ServiceClient) -> None:
+        self.client = client
+
+    async def start(
+        self, token: str, reference: str, *, return_url: str, language: str, key: str
+    ) -> dict[str, Any]:
+        """A payment of the request's fee (payments takes the amount from the case);
+        ``key`` makes a retried call the same payment, a new key a new attempt."""
+        path = f"/cases/{quote(reference, safe='')}/payments"
+        body = {"return_url": return_url, "language": language}
+        found: dict[str, Any] = await self.client.call(
+            "POST", path, token=token, json=body, headers={"Idempotency-Key": key}
+        )
+        return found
+
+    async def payment(self, token: str, payment_id: str) -> dict[str, Any]:
+        """One payment; payments asks the provider first while it is open."""
+        path = f"/payments/{quote(payment_id, safe='')}"
+        found: dict[str, Any] = await self.client.call("GET", path, token=token)
+        return found
+
+
 class Matches:
     """Identity's review queue of uncertain matches (officers of identity or the contact
     centre decide them)."""

@@ -18,6 +18,7 @@ from townhall.web.upstream import (
     InvalidError,
     Matches,
     NotSignedInError,
+    Payments,
     ResidentAccess,
     ResidentView,
 )
@@ -49,8 +50,9 @@ class Workspace:
     resident_view: ResidentView
     cases: Cases
     matches: Matches
-    #: Residents' one-time codes (the resident pages share everything else above).
+    #: Residents' one-time codes and fees (the resident pages share the rest above).
     access: ResidentAccess
+    payments: Payments
 
     def today(self) -> date:
         return datetime.now(UTC).date()

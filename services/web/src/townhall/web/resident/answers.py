@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from townhall.web.forms import PHONE, REFERENCE, Checked
+from townhall.web.forms import REFERENCE, Checked
 from townhall.web.i18n import N_
 
 #: A whole postcode (the workspace's search also takes its first half).
@@ -20,10 +20,6 @@ NAME_MAX = 100
 
 def _values(form: Mapping[str, str], names: tuple[str, ...]) -> dict[str, str]:
     return {name: str(form.get(name, "")).strip() for name in names}
-
-
-def _digits(text: str) -> str:
-    return re.sub(r"\D", "", text)
 
 
 def postcode(text: str) -> str:
@@ -66,11 +62,19 @@ def _check_email(checked: Checked, name: str) -> None:
         )
 
 
+def _uk_phone(text: str) -> bool:
+    """A UK number as identity takes it: 0 and 9 or 10 more digits (or +44 for the 0)."""
+    compact = re.sub(r"[\s()-]", "", text)
+    if compact.startswith("+44"):
+        compact = "0" + compact[3:]
+    return re.fullmatch(r"0\d{9,10}", compact) is not None
+
+
 def _check_phone(checked: Checked, name: str) -> None:
     phone = checked.values[name]
     if not phone:
         checked.error(name, N_("Enter your mobile phone number"))
-    elif not (PHONE.match(phone) and 10 <= len(_digits(phone)) <= 15):
+    elif not _uk_phone(phone):
         checked.error(name, N_("Enter a phone number, like 07700 900 982"))
 
 

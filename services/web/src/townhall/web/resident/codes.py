@@ -14,6 +14,24 @@ from townhall.web.upstream import InvalidError, NotSignedInError, ThrottledError
 
 WRONG = N_("The code is wrong or has expired. Check the message, or ask for a new code.")
 TOO_MANY = N_("Too many wrong codes. Wait a minute, then ask for a new code.")
+TOO_MANY_SENT = N_(
+    "We have sent a lot of codes to this contact. Wait a few minutes, then try again."
+)
+NOT_SENDABLE = N_("We cannot send a code to this contact. Check it, or give another.")
+
+
+async def send(
+    workspace: Workspace, contact: Mapping[str, str], checked: Checked, name: str
+) -> str | None:
+    """Ask identity to send a code to ``contact``; its reference, or None with the reason
+    at the field ``name`` (too many codes asked for, or a contact identity refuses)."""
+    try:
+        return await workspace.access.send_code(contact)
+    except ThrottledError:
+        checked.error(name, TOO_MANY_SENT)
+    except InvalidError:
+        checked.error(name, NOT_SENDABLE)
+    return None
 
 
 async def redeem(

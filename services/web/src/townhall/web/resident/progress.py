@@ -85,6 +85,7 @@ def state(tracking: dict[str, Any]) -> dict[str, Any]:
     return {
         "reference": tracking.get("reference"),
         "status": STATUS.get(status),
+        "payable": status == "awaiting_payment",
         "next": NEXT.get(status),
         "next_step": tracking.get("next_step", ""),
         "since": tracking.get("status_since"),

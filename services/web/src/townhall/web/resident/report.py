@@ -217,7 +217,10 @@ async def send(
     if v["how"] in ("email", "phone"):
         contact = {name: v[name] for name in ("given_name", "family_name")}
         contact[v["how"]] = v[v["how"]]
-        reference = await workspace.access.send_code(contact)
+        checked = Checked(dict(v))
+        reference = await codes.send(workspace, contact, checked, "contact")
+        if reference is None:
+            return _check_page(request, workspace, session, service_type, checked)
         session.pending = PendingCode(reference, v[v["how"]])
         return _redirect(f"/report/{code}/code")
     try:

@@ -16,8 +16,9 @@ from fastapi.responses import RedirectResponse, Response
 from townhall.web.forms import REFERENCE, Checked
 from townhall.web.i18n import N_
 from townhall.web.officer.dependencies import AnySession, ClientAddress, Form, WorkspaceDep
+from townhall.web.officer.workspace import Workspace
 from townhall.web.resident import answers, codes, progress
-from townhall.web.sessions import PendingCode, Tokens
+from townhall.web.sessions import PendingCode, Session, Tokens
 from townhall.web.upstream import NotFoundError, NotSignedInError
 
 router = APIRouter(prefix="/track", include_in_schema=False)
@@ -52,7 +53,13 @@ async def start(
         )
     reference, contact = checked.values["reference"], checked.values["contact"]
     kind = "email" if "@" in contact else "phone"
-    sent = await workspace.access.send_code({kind: contact, "request_reference": reference})
+    asked = {kind: contact, "request_reference": reference}
+    sent = await codes.send(workspace, asked, checked, "contact")
+    if sent is None:
+        context = {"form": checked, "errors": checked.errors}
+        return workspace.pages.render(
+            request, session, "resident/track.html", context, status_code=400
+        )
     session.pending = PendingCode(sent, contact, following=reference)
     return _redirect("/track/code")
 
@@ -88,23 +95,33 @@ async def redeem(
     return _redirect(f"/track/{pending.following}")
 
 
+def token_for(workspace: Workspace, session: Session, reference: str) -> str | None:
+    """The live token this session holds for following ``reference``, if any."""
+    tokens = session.following.get(reference)
+    if tokens is not None and tokens.expires_at > workspace.sessions.clock():
+        return tokens.access
+    return None
+
+
+def ask_again(session: Session, reference: str) -> RedirectResponse:
+    """Back to the start of tracking, the reference filled in: the token has expired
+    (or was never given), so the resident asks for a new code."""
+    if session.following.pop(reference, None) is not None:
+        session.flash = EXPIRED
+    return _redirect(f"/track?reference={reference}" if REFERENCE.match(reference) else "/track")
+
+
 @router.get("/{reference}")
 async def request_page(
     request: Request, reference: str, workspace: WorkspaceDep, session: AnySession
 ) -> Response:
-    tokens = session.following.get(reference)
-    if tokens is None or tokens.expires_at <= workspace.sessions.clock():
-        session.following.pop(reference, None)
-        if tokens is not None:
-            session.flash = EXPIRED
-        again = f"/track?reference={reference}" if REFERENCE.match(reference) else "/track"
-        return _redirect(again)
+    token = token_for(workspace, session, reference)
+    if token is None:
+        return ask_again(session, reference)
     try:
-        found = await workspace.resident_view.tracking(tokens.access, reference, PURPOSE)
+        found = await workspace.resident_view.tracking(token, reference, PURPOSE)
     except NotSignedInError:
-        session.following.pop(reference, None)
-        session.flash = EXPIRED
-        return _redirect(f"/track?reference={reference}")
+        return ask_again(session, reference)
     except NotFoundError:
         context: dict[str, Any] = {"reference": reference}
         return workspace.pages.render(
