@@ -1,10 +1,11 @@
 """The resident front door in a real browser (Debian's Chromium through Playwright), at
-phone width, against identity, cases and resident-view served for real: a resident
-reports rats from the catalogue, proves their email with the code identity sends to its
-development mailbox, and tracks the request by its reference and a second code, in
-English and in Welsh. On every page axe-core finds no serious or critical violation and
-nothing scrolls sideways at 320 px; a mistake shows the error summary and sends nothing.
-Screenshots go to ``services/web/test-artefacts``."""
+phone width, against identity, cases, resident-view and payments served for real: a
+resident reports rats from the catalogue, proves their email with the code identity
+sends to its development mailbox, tracks the request by its reference and a second
+code, and pays the fee on payments' sandbox card page (in English first with the
+declined test card, then again), in English and in Welsh. On every page axe-core finds
+no serious or critical violation and nothing scrolls sideways at 320 px; a mistake shows
+the error summary and sends nothing. Screenshots go to ``services/web/test-artefacts``."""
 
 from __future__ import annotations
 
@@ -25,6 +26,9 @@ PHONE = {"width": 375, "height": 740}
 #: What the tracking page says first, in each language, for a new pest control request.
 RECEIVED = {"en": "We received your request", "cy": "Cawsom eich cais"}
 TRACK_HEADING = {"en": "Your request", "cy": "Eich cais"}
+PAID = {"en": "Your payment went through", "cy": "Aeth eich taliad drwodd"}
+#: GOV.UK Pay's test cards, as payments' sandbox takes them.
+SUCCEEDS, DECLINED = "4444333322221111", "4000000000000002"
 
 
 @pytest.fixture
@@ -100,6 +104,20 @@ async def track(page: Page, services: Platform, email: str, reference: str) -> N
     assert page.url.endswith(f"/track/{reference}")
 
 
+async def pay_on_the_sandbox(page: Page, card: str, name: str) -> None:
+    """From the request's page: pay, on to the provider's page (payments' sandbox), the
+    card, and back to the front door."""
+    await continue_(page)  # "Pay the fee"
+    await check_page(page, f"pay-{name}")
+    async with page.expect_navigation():
+        await page.click("main a.govuk-button--start")
+    await page.fill("#card_number", card)
+    async with page.expect_navigation():
+        await page.click("button[value='pay']")
+    async with page.expect_navigation():
+        await page.click("a")  # the sandbox's "continue", back to the return URL
+
+
 @pytest.mark.parametrize("language", ["en", "cy"])
 async def test_a_resident_reports_rats_and_tracks_the_request(
     services: Platform, phone: BrowserContext, language: str
@@ -124,6 +142,20 @@ async def test_a_resident_reports_rats_and_tracks_the_request(
     assert RECEIVED[language] in main
     assert await page.get_attribute("html", "lang") == language
     await check_page(page, f"tracked-{language}")
+
+    if language == "en":  # declined first: no money taken, and another try
+        await pay_on_the_sandbox(page, DECLINED, "declined")
+        assert page.url.endswith(f"/track/{reference}/paid")
+        await page.wait_for_selector("h1:has-text('Your payment did not go through')")
+        await check_page(page, "payment-declined")
+    await pay_on_the_sandbox(page, SUCCEEDS, language)
+    assert page.url.endswith(f"/track/{reference}"), "back at the request once paid"
+    assert await page.is_visible(".govuk-notification-banner:has-text('£65.00')")
+    await relay(services)
+    await page.reload()
+    assert PAID[language] in await page.inner_text("main")
+    assert await page.locator("form[action$='/pay']").count() == 0, "paid: nothing to pay"
+    await check_page(page, f"paid-{language}")
     assert watched.refused == [], "the pages' scripts and styles all load under the CSP"
 
 

@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from townhall.web.app import create
 from townhall.web.config import WebSettings
+from townhall.web.resident import progress
 
 PEST = {
     "code": "pest_control",
@@ -93,11 +94,11 @@ class Upstreams:
             return JSONResponse({"access_token": "visit-token", "expires_in": 900})
         if path == f"/tracking/{REFERENCE}" and token == "Bearer visit-token":
             return JSONResponse(TRACKING)
-        if path == f"/cases/{REFERENCE}/payments" and token == "Bearer visit-token":
+        if path == f"/cases/{REFERENCE}/payments" and request.method == "POST":
             self.keys.append(request.headers["idempotency-key"])
             return JSONResponse(self.payment("created"), 201)
-        if path == "/payments/pay-1" and token == "Bearer visit-token":
-            return JSONResponse(self.payment(self.outcome))
+        if path == f"/cases/{REFERENCE}/payments" and token == "Bearer visit-token":
+            return JSONResponse([self.payment(self.outcome)])
         return JSONResponse({"detail": "not found"}, 404)
 
     def payment(self, status: str) -> dict[str, Any]:
@@ -109,8 +110,9 @@ class Upstreams:
             "next_url": None if finished else "https://pay.example/card/1",
         }
 
-    def sent(self, path: str) -> list[tuple[Any, str | None]]:
-        return [(body, token) for method, p, body, token in self.calls if p == path]
+    def sent(self, path: str, method: str = "POST") -> list[tuple[Any, str | None]]:
+        """What was sent to ``path``, with the token it carried."""
+        return [(b, token) for m, p, b, token in self.calls if (m, p) == (method, path)]
 
 
 @pytest.fixture
@@ -301,7 +303,7 @@ async def test_tracking_shows_the_status_what_happens_next_and_every_step(
     assert page.text.index("An update from the council") < page.text.index(
         "We received your request"
     ), "newest first"
-    [(_, token)] = upstreams.sent(f"/tracking/{REFERENCE}")
+    [(_, token)] = upstreams.sent(f"/tracking/{REFERENCE}", "GET")
     assert token == "Bearer visit-token"
 
 
@@ -407,3 +409,14 @@ async def test_a_contact_sent_too_many_codes_is_told_to_wait_at_the_field(
     assert page.status_code == 400
     assert 'href="#contact">We have sent a lot of codes to this contact.' in page.text
     assert 'value="busy@example.org"' in page.text
+
+
+def test_a_request_paid_a_moment_ago_offers_no_second_payment() -> None:
+    paid = {"time": "2026-12-05T10:05:00+00:00", "type": "townhall.payments.payment.succeeded.v1"}
+    failed = {**paid, "type": "townhall.payments.payment.failed.v1"}
+    shown = progress.state({**TRACKING, "steps": [*TRACKING["steps"], failed, paid]})
+    retry = progress.state({**TRACKING, "steps": [*TRACKING["steps"], paid, failed]})
+    assert shown["payable"] is False, "cases has not yet moved it on; the fee is paid"
+    assert shown["next"] == "We have your payment. We will arrange what happens next."
+    assert shown["steps"][0]["what"] == "Your payment went through", "newest first"
+    assert retry["payable"] is True

@@ -237,11 +237,17 @@ class Payments:
         )
         return found
 
-    async def payment(self, token: str, payment_id: str) -> dict[str, Any]:
-        """One payment; payments asks the provider first while it is open."""
-        path = f"/payments/{quote(payment_id, safe='')}"
-        found: dict[str, Any] = await self.client.call("GET", path, token=token)
-        return found
+    async def payment(self, token: str, reference: str, payment_id: str) -> dict[str, Any]:
+        """One of the request's payments, from their list: a tracking token may list a
+        request's payments but not read one by id (``GET /payments/{id}``, which asks
+        the provider about an open payment first, is for account holders and officers),
+        so a payment the provider has not yet reported looks unfinished here."""
+        path = f"/cases/{quote(reference, safe='')}/payments"
+        found: list[dict[str, Any]] = await self.client.call("GET", path, token=token)
+        for payment in found:
+            if str(payment.get("payment_id")) == payment_id:
+                return payment
+        raise NotFoundError(404, "no such payment of this request")
 
 
 class Matches:

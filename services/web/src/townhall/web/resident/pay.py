@@ -85,7 +85,7 @@ async def payment_finished(
     if started is None:
         return _redirect(f"/track/{reference}")
     try:
-        payment = await workspace.payments.payment(token, started[0])
+        payment = await workspace.payments.payment(token, reference, started[0])
     except NotSignedInError:
         return ask_again(session, reference)
     state: dict[str, Any] = payment.get("state") or {}

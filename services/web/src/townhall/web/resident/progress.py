@@ -79,18 +79,41 @@ def step(found: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: Payments' outcomes, by step type: the newest says whether the fee is paid.
+PAYMENT_OUTCOMES = {
+    "townhall.payments.payment.succeeded": True,
+    "townhall.payments.payment.failed": False,
+    "townhall.payments.payment.cancelled": False,
+    "townhall.payments.payment.expired": False,
+}
+PAID_WAITING = N_("We have your payment. We will arrange what happens next.")
+
+
+def _paid(steps: list[dict[str, Any]]) -> bool:
+    """Whether the newest payment outcome among the steps (oldest first) is a success:
+    cases moves the request on when it hears of it, a moment later."""
+    paid = False
+    for found in steps:
+        outcome = PAYMENT_OUTCOMES.get(str(found.get("type", "")).rsplit(".", 1)[0])
+        paid = paid if outcome is None else outcome
+    return paid
+
+
 def state(tracking: dict[str, Any]) -> dict[str, Any]:
-    """The request's state for the page: status and next step in marked words."""
+    """The request's state for the page: status and next step in marked words, and
+    whether its fee is still to pay."""
     status = str(tracking.get("status") or "")
+    steps = tracking.get("steps", [])
+    paid = status == "awaiting_payment" and _paid(steps)
     return {
         "reference": tracking.get("reference"),
         "status": STATUS.get(status),
-        "payable": status == "awaiting_payment",
-        "next": NEXT.get(status),
+        "payable": status == "awaiting_payment" and not paid,
+        "next": PAID_WAITING if paid else NEXT.get(status),
         "next_step": tracking.get("next_step", ""),
         "since": tracking.get("status_since"),
         "due": tracking.get("due_at"),
         "overdue": bool(tracking.get("overdue")),
         "withheld": bool(tracking.get("withheld_until_verified")),
-        "steps": [step(s) for s in reversed(tracking.get("steps", []))],
+        "steps": [step(s) for s in reversed(steps)],
     }
