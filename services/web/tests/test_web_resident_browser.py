@@ -9,8 +9,10 @@ the error summary and sends nothing. Screenshots go to ``services/web/test-artef
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page
 from sqlalchemy import func, select
@@ -168,3 +170,14 @@ async def test_reporting_works_without_javascript(services: Platform, browser: B
         assert reference.startswith("PC-")
     finally:
         await context.close()
+
+
+async def test_every_service_in_the_catalogue_has_a_form_a_resident_can_open(
+    services: Platform,
+) -> None:
+    async with httpx.AsyncClient(base_url=services.web_url) as web:
+        catalogue = await web.get("/report")
+        codes = re.findall(r'href="/report/([a-z_]+)"', catalogue.text)
+        forms = {code: await web.get(f"/report/{code}") for code in codes}
+    assert len(codes) >= 7, catalogue.text
+    assert {code: page.status_code for code, page in forms.items()} == dict.fromkeys(codes, 200)

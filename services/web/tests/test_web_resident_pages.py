@@ -38,6 +38,7 @@ PEST = {
     },
 }
 REFERENCE = "PC-2026-000042"
+SENSITIVE = "SPD-2026-000007"
 CODE = "123456"
 TRACKING = {
     "reference": REFERENCE,
@@ -92,6 +93,8 @@ class Upstreams:
             if body["code"] != CODE:
                 return JSONResponse({"detail": "wrong code"}, 401)
             return JSONResponse({"access_token": "visit-token", "expires_in": 900})
+        if path == f"/tracking/{SENSITIVE}":
+            return JSONResponse({"detail": "verify your identity"}, 403)
         if path == f"/tracking/{REFERENCE}" and token == "Bearer visit-token":
             return JSONResponse(TRACKING)
         if path == f"/cases/{REFERENCE}/payments" and request.method == "POST":
@@ -420,3 +423,11 @@ def test_a_request_paid_a_moment_ago_offers_no_second_payment() -> None:
     assert shown["next"] == "We have your payment. We will arrange what happens next."
     assert shown["steps"][0]["what"] == "Your payment went through", "newest first"
     assert retry["payable"] is True
+
+
+async def test_a_sensitive_request_asks_for_more_than_a_code(web: httpx.AsyncClient) -> None:
+    await post(web, "/track", reference=SENSITIVE, contact="rita@example.org")
+    await post(web, "/track/code", code=CODE)
+    page = await web.get(f"/track/{SENSITIVE}")
+    assert page.status_code == 403
+    assert "You need to prove who you are to see this request" in page.text

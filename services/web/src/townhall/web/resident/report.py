@@ -300,5 +300,6 @@ async def _submit(
         "trackable": "yes" if token else "",
         "fee": f"£{fee / 100:,.2f}" if isinstance(fee, int) and fee > 0 else "",
         "days": str(max(1, round(float(service_type.get("sla_hours") or 0) / 24))),
+        "evidence": "yes" if service_type.get("evidence_required") else "",
     }
     session.draft, session.pending = None, None

@@ -19,7 +19,7 @@ from townhall.web.officer.dependencies import AnySession, ClientAddress, Form, W
 from townhall.web.officer.workspace import Workspace
 from townhall.web.resident import answers, codes, progress
 from townhall.web.sessions import PendingCode, Session, Tokens
-from townhall.web.upstream import NotFoundError, NotSignedInError
+from townhall.web.upstream import NotFoundError, NotSignedInError, RefusedError
 
 router = APIRouter(prefix="/track", include_in_schema=False)
 PURPOSE = "following my request"
@@ -126,6 +126,11 @@ async def request_page(
         context: dict[str, Any] = {"reference": reference}
         return workspace.pages.render(
             request, session, "resident/not_yet.html", context, status_code=404
+        )
+    except RefusedError:  # a sensitive request: a tracking code is not enough
+        context = {"reference": reference}
+        return workspace.pages.render(
+            request, session, "resident/verify_first.html", context, status_code=403
         )
     context = {"tracked": progress.state(found)}
     return workspace.pages.render(request, session, "resident/tracked.html", context)
