@@ -431,3 +431,21 @@ async def test_a_sensitive_request_asks_for_more_than_a_code(web: httpx.AsyncCli
     page = await web.get(f"/track/{SENSITIVE}")
     assert page.status_code == 403
     assert "You need to prove who you are to see this request" in page.text
+
+
+async def test_proving_a_code_gives_the_browser_a_new_session(web: httpx.AsyncClient) -> None:
+    await post(web, "/track", reference=REFERENCE, contact="rita@example.org")
+    before = web.cookies["townhall_session"]
+    await post(web, "/track/code", code=CODE)
+    after = web.cookies["townhall_session"]
+    assert after != before, "a session id planted before the code opens nothing after it"
+    assert (await web.get(f"/track/{REFERENCE}")).status_code == 200
+
+
+async def test_the_english_only_catalogue_is_marked_english_on_a_welsh_page(
+    web: httpx.AsyncClient,
+) -> None:
+    await web.get("/language", params={"to": "cy", "next": "/report"})
+    page = await web.get("/report")
+    assert "Rhoi gwybod am rywbeth neu wneud cais" in page.text
+    assert 'href="/report/pest_control" lang="en">Pest control</a>' in page.text

@@ -9,7 +9,7 @@ from townhall.web.forms import Checked
 from townhall.web.i18n import N_
 from townhall.web.officer.workspace import Workspace
 from townhall.web.resident import answers
-from townhall.web.sessions import PendingCode
+from townhall.web.sessions import Session
 from townhall.web.upstream import InvalidError, NotSignedInError, ThrottledError, Visit
 
 WRONG = N_("The code is wrong or has expired. Check the message, or ask for a new code.")
@@ -35,10 +35,12 @@ async def send(
 
 
 async def redeem(
-    workspace: Workspace, pending: PendingCode, form: Mapping[str, str], client: str
+    workspace: Workspace, session: Session, form: Mapping[str, str], client: str
 ) -> tuple[Checked, Visit | None]:
-    """The code as typed (with any mistake at its field) and, when identity took it,
-    the token it gave."""
+    """The code as typed (with any mistake at its field) and, when identity took the
+    code the session is waiting for, the token it gave."""
+    pending = session.pending
+    assert pending is not None
     checked = answers.code(form)
     if not checked.ok:
         return checked, None
@@ -49,5 +51,7 @@ async def redeem(
     except ThrottledError:
         checked.error("code", TOO_MANY)
     else:
+        # proved: a new session id, so one planted in the browser before is worth nothing
+        workspace.sessions.renew(session)
         return checked, visit
     return checked, None

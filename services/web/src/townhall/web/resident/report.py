@@ -257,7 +257,7 @@ async def redeem(
     pending = session.pending
     if pending is None or pending.following or session.draft is None:
         return _redirect(f"/report/{code}/check")
-    checked, visit = await codes.redeem(workspace, pending, form, client)
+    checked, visit = await codes.redeem(workspace, session, form, client)
     if visit is not None:
         try:
             await _submit(workspace, session, service_type, visit.access_token)

@@ -83,7 +83,7 @@ async def redeem(
     pending = session.pending
     if pending is None or not pending.following:
         return _redirect("/track")
-    checked, visit = await codes.redeem(workspace, pending, form, client)
+    checked, visit = await codes.redeem(workspace, session, form, client)
     if visit is None:
         context = {"sent_to": pending.sent_to, "form": checked, "errors": checked.errors}
         return workspace.pages.render(
