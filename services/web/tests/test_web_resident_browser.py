@@ -181,3 +181,44 @@ async def test_every_service_in_the_catalogue_has_a_form_a_resident_can_open(
         forms = {code: await web.get(f"/report/{code}") for code in codes}
     assert len(codes) >= 7, catalogue.text
     assert {code: page.status_code for code, page in forms.items()} == dict.fromkeys(codes, 200)
+
+
+async def test_reporting_works_by_keyboard_alone(services: Platform, phone: BrowserContext) -> None:
+    page = await phone.new_page()
+    email = "rita.keys@example.org"
+    await page.goto(f"{services.web_url}/report")
+
+    async def tab_to(selector: str) -> None:
+        for _ in range(40):
+            await page.keyboard.press("Tab")
+            if await page.evaluate(f"document.activeElement.matches({selector!r})"):
+                return
+        raise AssertionError(f"Tab never reached {selector}")
+
+    async def type_into(selector: str, text: str) -> None:
+        await tab_to(selector)
+        await page.keyboard.type(text)
+
+    async def press_enter() -> None:
+        async with page.expect_navigation():
+            await page.keyboard.press("Enter")
+
+    await tab_to("a[href='/report/pest_control']")
+    await press_enter()
+    await tab_to("input[name='field-pest'][value='rats']")
+    await page.keyboard.press("Space")
+    await type_into("#field-rooms_affected", "1")
+    await press_enter()
+    await type_into("#address", "2 Example Street")
+    await type_into("#postcode", "EX1 2AA")
+    await press_enter()
+    await type_into("#given_name", "Rita")
+    await type_into("#family_name", "Keys")
+    await type_into("#email", email)
+    await press_enter()
+    await tab_to("main form .govuk-button")
+    await press_enter()
+    await type_into("#code", await code_sent_to(services, email))
+    await press_enter()
+    assert "/report/confirmation" in page.url
+    assert (await page.inner_text(".govuk-panel strong")).startswith("PC-")
