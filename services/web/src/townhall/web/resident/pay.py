@@ -20,6 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from townhall.web.i18n import N_
 from townhall.web.officer.dependencies import AnySession, Form, WorkspaceDep
+from townhall.web.resident.progress import pounds
 from townhall.web.resident.track import ask_again, token_for
 from townhall.web.upstream import ConflictError, InvalidError, NotFoundError, NotSignedInError
 
@@ -31,10 +32,6 @@ NOT_PAYABLE = N_("This request cannot be paid for now.")
 
 def _redirect(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
-
-
-def pounds(pence: object) -> str:
-    return f"£{pence / 100:,.2f}" if isinstance(pence, int) else ""
 
 
 @router.post("/{reference}/pay")

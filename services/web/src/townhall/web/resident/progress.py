@@ -64,6 +64,11 @@ STEPS = {
 }
 
 
+def pounds(pence: object) -> str:
+    """An amount in pence as the council writes it: £65.00 ("" when there is none)."""
+    return f"£{pence / 100:,.2f}" if isinstance(pence, int) and pence > 0 else ""
+
+
 def step(found: dict[str, Any]) -> dict[str, Any]:
     """One step for the page: when, what happened (marked text, or resident-view's
     summary when the type is new to the front door), the new status if it changed it,

@@ -27,7 +27,7 @@ from townhall.web.officer.dependencies import (
     WorkspaceDep,
 )
 from townhall.web.officer.workspace import Workspace
-from townhall.web.resident import answers, codes
+from townhall.web.resident import answers, codes, sending
 from townhall.web.sessions import Draft, PendingCode, Session
 from townhall.web.upstream import InvalidError, NotFoundError
 
@@ -224,7 +224,7 @@ async def send(
         session.pending = PendingCode(reference, v[v["how"]])
         return _redirect(f"/report/{code}/code")
     try:
-        await _submit(workspace, session, service_type, None)
+        await sending.submit(workspace, session, service_type, None)
     except InvalidError:
         checked = Checked(dict(v))
         checked.error("details", NOT_ACCEPTED)
@@ -260,7 +260,7 @@ async def redeem(
     checked, visit = await codes.redeem(workspace, session, form, client)
     if visit is not None:
         try:
-            await _submit(workspace, session, service_type, visit.access_token)
+            await sending.submit(workspace, session, service_type, visit.access_token)
         except InvalidError:
             checked.error("code", NOT_ACCEPTED)
         else:
@@ -268,38 +268,3 @@ async def redeem(
     context = {"service_type": service_type, "sent_to": pending.sent_to, "form": checked}
     context["errors"] = checked.errors
     return workspace.pages.render(request, session, "resident/code.html", context, status_code=400)
-
-
-def case_of(service_type: dict[str, Any], draft: Draft) -> dict[str, Any]:
-    """What cases is sent: the type's details, the description, where, and who."""
-    v = draft.values
-    fields = ("given_name", "family_name", "email", "phone")
-    reporter = {name: v[name] for name in fields if v.get(name)}
-    case: dict[str, Any] = {
-        "service_code": service_type["code"],
-        "details": draft.details,
-        "description": v.get("description", ""),
-        "channel": "online",
-        "reporter": reporter,
-    }
-    place = ", ".join(part for part in (v.get("address"), v.get("postcode")) if part)
-    if place:
-        case["location"] = {"address": place}
-    return case
-
-
-async def _submit(
-    workspace: Workspace, session: Session, service_type: dict[str, Any], token: str | None
-) -> None:
-    assert session.draft is not None
-    reference = await workspace.cases.submit(token, case_of(service_type, session.draft))
-    fee = service_type.get("fee_pence")
-    session.sent = {
-        "reference": reference,
-        "service": str(service_type["name"]),
-        "trackable": "yes" if token else "",
-        "fee": f"£{fee / 100:,.2f}" if isinstance(fee, int) and fee > 0 else "",
-        "days": str(max(1, round(float(service_type.get("sla_hours") or 0) / 24))),
-        "evidence": "yes" if service_type.get("evidence_required") else "",
-    }
-    session.draft, session.pending = None, None
