@@ -32,14 +32,13 @@ from townhall.web.officer import (
 from townhall.web.officer.dependencies import SessionCookie, composition, cookie_name
 from townhall.web.officer.workspace import Workspace
 from townhall.web.resident import language, pay, report, track
+from townhall.web.resident.upstream import Payments, ResidentAccess
 from townhall.web.sessions import MemorySessionStore
 from townhall.web.templating import Pages
 from townhall.web.upstream import (
     Cases,
     Identity,
     Matches,
-    Payments,
-    ResidentAccess,
     ResidentView,
     ServiceClient,
 )

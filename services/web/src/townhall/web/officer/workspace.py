@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from townhall.web.config import WebSettings
 from townhall.web.i18n import N_
+from townhall.web.resident.upstream import Payments, ResidentAccess
 from townhall.web.sessions import MemorySessionStore, Session, Tokens
 from townhall.web.templating import Pages
 from townhall.web.upstream import (
@@ -18,8 +19,6 @@ from townhall.web.upstream import (
     InvalidError,
     Matches,
     NotSignedInError,
-    Payments,
-    ResidentAccess,
     ResidentView,
 )
 

@@ -9,8 +9,9 @@ from townhall.web.forms import Checked
 from townhall.web.i18n import N_
 from townhall.web.officer.workspace import Workspace
 from townhall.web.resident import answers
+from townhall.web.resident.upstream import Visit
 from townhall.web.sessions import Session
-from townhall.web.upstream import InvalidError, NotSignedInError, ThrottledError, Visit
+from townhall.web.upstream import InvalidError, NotSignedInError, ThrottledError
 
 WRONG = N_("The code is wrong or has expired. Check the message, or ask for a new code.")
 TOO_MANY = N_("Too many wrong codes. Wait a minute, then ask for a new code.")
