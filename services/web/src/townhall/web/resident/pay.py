@@ -34,6 +34,12 @@ def _redirect(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
 
 
+def web_address(url: object) -> str:
+    """The provider's page, if it is a web address (nothing else becomes a link)."""
+    text = str(url or "")
+    return text if text.startswith(("https://", "http://")) else ""
+
+
 @router.post("/{reference}/pay")
 async def start_payment(
     request: Request, reference: str, workspace: WorkspaceDep, session: AnySession, form: Form
@@ -54,7 +60,7 @@ async def start_payment(
     except (InvalidError, NotFoundError):
         session.flash = NOT_PAYABLE
         return _redirect(f"/track/{reference}")
-    session.payments[reference] = (str(payment["payment_id"]), str(payment.get("next_url") or ""))
+    session.payments[reference] = (str(payment["payment_id"]), web_address(payment.get("next_url")))
     return _redirect(f"/track/{reference}/pay")
 
 
@@ -93,7 +99,7 @@ async def payment_finished(
     context = {
         "reference": reference,
         "finished": bool(state.get("finished")),
-        "next_url": payment.get("next_url") or "",
+        "next_url": web_address(payment.get("next_url")),
         "amount": pounds(payment.get("amount")),
     }
     return workspace.pages.render(request, session, "resident/not_paid.html", context)
