@@ -96,12 +96,14 @@ async def report_rats(page: Page, services: Platform, email: str, language: str 
     return reference.strip()
 
 
-async def track(page: Page, services: Platform, email: str, reference: str) -> None:
+async def track(page: Page, services: Platform, email: str, reference: str, name: str) -> None:
     await page.click(f"a[href='/track?reference={reference}']")
     assert await page.input_value("#reference") == reference, "the reference is filled in"
     await page.fill("#contact", email)
+    await check_page(page, f"track-{name}")
     await continue_(page)
     await page.fill("#code", await code_sent_to(services, email))
+    await check_page(page, f"track-code-{name}")
     await continue_(page)
     assert page.url.endswith(f"/track/{reference}")
 
@@ -136,7 +138,7 @@ async def test_a_resident_reports_rats_and_tracks_the_request(
 
     reference = await report_rats(page, services, email, language)
     await relay(services)  # what the relays and resident-view's consumer do
-    await track(page, services, email, reference)
+    await track(page, services, email, reference, language)
 
     main = await page.inner_text("main")
     assert await requests_held(services) == before + 1, "one request, sent once"

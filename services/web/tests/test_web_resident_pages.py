@@ -449,3 +449,16 @@ async def test_the_english_only_catalogue_is_marked_english_on_a_welsh_page(
     page = await web.get("/report")
     assert "Rhoi gwybod am rywbeth neu wneud cais" in page.text
     assert 'href="/report/pest_control" lang="en">Pest control</a>' in page.text
+
+
+async def test_a_new_code_goes_to_the_same_contact_for_the_same_request(
+    web: httpx.AsyncClient, upstreams: Upstreams
+) -> None:
+    await post(web, "/track", reference=REFERENCE, contact="rita@example.org")
+    again = await post(web, "/track/code/again")
+    page = await web.get(again.headers["location"])
+    shown = await post(web, "/track/code", code=CODE)
+    asked = {"email": "rita@example.org", "request_reference": REFERENCE}
+    assert upstreams.sent("/auth/tracking") == [(asked, None), (asked, None)]
+    assert "We have sent you a new code." in page.text
+    assert shown.headers["location"] == f"/track/{REFERENCE}"

@@ -18,6 +18,7 @@ TOO_MANY = N_("Too many wrong codes. Wait a minute, then ask for a new code.")
 TOO_MANY_SENT = N_(
     "We have sent a lot of codes to this contact. Wait a few minutes, then try again."
 )
+SENT_AGAIN = N_("We have sent you a new code. Use the newest one.")
 NOT_SENDABLE = N_("We cannot send a code to this contact. Check it, or give another.")
 
 

@@ -72,6 +72,29 @@ async def code_page(request: Request, workspace: WorkspaceDep, session: AnySessi
     return workspace.pages.render(request, session, "resident/track_code.html", context)
 
 
+@router.post("/code/again")
+async def send_again(
+    request: Request, workspace: WorkspaceDep, session: AnySession, form: Form
+) -> Response:
+    """A new code to the same contact, for the same request (the old one stops working
+    when identity sends the new one, or soon after)."""
+    pending = session.pending
+    if pending is None or not pending.following:
+        return _redirect("/track")
+    kind = "email" if "@" in pending.sent_to else "phone"
+    asked = {kind: pending.sent_to, "request_reference": pending.following}
+    checked = Checked({})
+    sent = await codes.send(workspace, asked, checked, "code")
+    if sent is None:
+        context = {"sent_to": pending.sent_to, "form": checked, "errors": checked.errors}
+        return workspace.pages.render(
+            request, session, "resident/track_code.html", context, status_code=400
+        )
+    session.pending = PendingCode(sent, pending.sent_to, following=pending.following)
+    session.flash = codes.SENT_AGAIN
+    return _redirect("/track/code")
+
+
 @router.post("/code")
 async def redeem(
     request: Request,
