@@ -65,7 +65,7 @@ WORKSPACE_POLICY = (
     "font-src 'self'; connect-src 'self'; manifest-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
-#: The services the workspace calls, by their name in SERVICE_URLS_JSON.
+#: The services the front door's pages call, by their name in SERVICE_URLS_JSON.
 UPSTREAMS = ("identity", "resident-view", "cases", "payments")
 
 

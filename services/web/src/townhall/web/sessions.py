@@ -5,10 +5,11 @@ and named with the ``__Host-`` prefix, outside development). Everything else sta
 here: the officer's tokens from identity, their language, the CSRF token every form
 carries, and the purpose they gave for looking at each resident they found.
 
-A visitor who has not signed in gets an anonymous session too (a language and a CSRF
-token for the sign-in form); signing in gives a new session id, so an id planted before
-sign-in is worth nothing after it. A session ends when the officer signs out, when it has
-been idle ``idle_s``, or when identity refuses to refresh its tokens.
+A visitor who has not signed in gets an anonymous session too: a language and a CSRF
+token for the sign-in form, or a resident's answers while reporting and the short tokens
+their one-time codes gave them. Signing in, and a resident's code, give a new session id,
+so an id planted before is worth nothing after. A session ends when the officer signs
+out, when it has been idle ``idle_s``, or when identity refuses to refresh its tokens.
 
 :class:`MemorySessionStore` keeps sessions in this process: one web process, or sticky
 routing. Several replicas need a shared store behind the same interface.
