@@ -1,9 +1,11 @@
 """The services web calls, each in this process on a free port (uvicorn in the test
 loop), with synthetic data put in through their own APIs and test helpers.
 
-Identity is served for real: resident-view and cases verify officers' tokens against its
-JWKS and fetch residents' data keys from it, as under ``make run``. Web reaches all three
-over HTTP, as in production.
+Identity is served for real: resident-view and cases verify officers' and residents'
+tokens against its JWKS and fetch residents' data keys from it, as under ``make run``;
+its development mailbox holds the one-time codes it sends residents. Web reaches all
+three over HTTP, as in production. No relay runs: :func:`relay` does what the relays and
+resident-view's consumer would, when a test asks.
 """
 
 from __future__ import annotations
@@ -12,19 +14,25 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import uvicorn
 from fastapi import FastAPI
 from pydantic import SecretStr
+from sqlalchemy import select
 
 from townhall.cases.entrypoints.api.app import create as create_cases
+from townhall.cases.entrypoints.api.dependencies import services_of as cases_of
 from townhall.cases.testing import settings_for
 from townhall.identity.config import IdentitySettings
 from townhall.identity.entrypoints.api.app import create as create_identity
 from townhall.identity.testing import PASSWORD, Harness, bearer
+from townhall.payments.entrypoints.api.app import create as create_payments
+from townhall.payments.entrypoints.api.dependencies import services_of as payments_of
+from townhall.payments.entrypoints.consumer import CaseFees
+from townhall.payments.testing import settings_for as payments_settings
 from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.entrypoints.api.app import create as create_resident_view
 from townhall.resident_view.entrypoints.api.dependencies import services_of
@@ -32,6 +40,7 @@ from townhall.resident_view.projection.projector import Projector
 from townhall.resident_view.testing import Spec, envelope, write
 from townhall.runtime.crypto import encode_key, generate_key
 from townhall.runtime.settings import KafkaSettings
+from townhall.runtime.tables import outbox
 from townhall.runtime.testkit.tokens import TestIssuer
 from townhall.schemas.envelope import Envelope, Sensitivity
 from townhall.web.app import create as create_web
@@ -42,14 +51,20 @@ WASTE = "web.waste@example.org"
 UNLIMITED = "1000000/minute"
 
 
+def _listening() -> socket.socket:
+    bound = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    bound.bind(("127.0.0.1", 0))
+    bound.listen(128)
+    return bound
+
+
 class Served:
     """An app under uvicorn in the running loop, on a socket bound and listening before
-    uvicorn starts (so nothing waits for it to come up). Its lifespan is the caller's."""
+    uvicorn starts (so nothing waits for it to come up). Its lifespan is the caller's.
+    ``bound``: a socket bound earlier, for an app that must know its own address."""
 
-    def __init__(self, app: FastAPI) -> None:
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.socket.bind(("127.0.0.1", 0))
-        self.socket.listen(128)
+    def __init__(self, app: FastAPI, bound: socket.socket | None = None) -> None:
+        self.socket = bound or _listening()
         self.port = int(self.socket.getsockname()[1])
         config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
         self.server = uvicorn.Server(config)
@@ -80,9 +95,33 @@ class Platform:
     ada: str
     case_reference: str
     admin: str
+    payments: FastAPI
     contact: str = CONTACT
     waste: str = WASTE
     password: str = PASSWORD
+    #: The events already handed to payments' consumer handler (it does not dedupe alone).
+    fed_to_payments: set[str] = field(default_factory=set)
+
+
+async def relay(platform: Platform) -> None:
+    """Every event identity, cases and payments have committed, projected into
+    resident-view, and cases' handed to payments (which learns each case's fee), as the
+    relays and consumers do under ``make run``; calling again hands on only what is new."""
+    events = [Envelope.model_validate(e) for e in await platform.identity.events()]
+    for runtime in (cases_of(platform.cases).runtime, payments_of(platform.payments).runtime):
+        async with runtime.sessions() as session:
+            query = select(outbox.c.envelope).order_by(outbox.c.sequence)
+            rows = (await session.execute(query)).all()
+        events += [Envelope.model_validate_json(row.envelope) for row in rows]
+    view = services_of(platform.resident_view)
+    async with view.runtime.sessions.begin() as session:
+        await Projector(view.live.generation.number, view.live.residents)(session, events)
+    cases_events = (e for e in events if e.type.startswith("townhall.cases."))
+    new = [e for e in cases_events if e.id not in platform.fed_to_payments]
+    fees = payments_of(platform.payments)
+    async with fees.runtime.sessions.begin() as session:
+        await CaseFees(fees.bus)(session, new)
+    platform.fed_to_payments.update(e.id for e in new)
 
 
 async def _registered_client(identity: Harness, admin: str, client_id: str, *scopes: str) -> str:
@@ -134,7 +173,7 @@ async def _seed(identity: Harness, view: FastAPI, cases: httpx.AsyncClient) -> t
 
 @contextlib.asynccontextmanager
 async def platform(tmp: Path, kafka: KafkaSettings) -> AsyncIterator[Platform]:
-    """Identity, resident-view, cases and web, each served on its own port."""
+    """Identity, resident-view, cases, payments and web, each served on its own port."""
     identity_app = create_identity(
         IdentitySettings(
             database_url=f"sqlite+aiosqlite:///{tmp / 'identity.db'}",
@@ -142,6 +181,9 @@ async def platform(tmp: Path, kafka: KafkaSettings) -> AsyncIterator[Platform]:
             relay_enabled=False,
             identity_key_encryption_key=encode_key(generate_key()),
             identity_password_hashing="cheapest-for-tests",
+            # residents' one-time codes at /dev/mailbox, as under `make run`
+            environment="development",
+            identity_dev_mailbox=True,
         )
     )
     async with identity_app.router.lifespan_context(identity_app):
@@ -182,11 +224,22 @@ async def _services(
             identity_client_secret=SecretStr(cases_secret),
         )
     )
+    payments_socket = _listening()
+    payments_url = f"http://127.0.0.1:{payments_socket.getsockname()[1]}"
+    payments = create_payments(
+        payments_settings(
+            f"sqlite+aiosqlite:///{tmp / 'payments.db'}",
+            auth_jwks_url=jwks,
+            public_url=payments_url,
+        )
+    )
     async with (
         view.router.lifespan_context(view),
         cases.router.lifespan_context(cases),
+        payments.router.lifespan_context(payments),
         Served(view).running() as view_served,
         Served(cases).running() as cases_served,
+        Served(payments, payments_socket).running(),
     ):
         transport = httpx.ASGITransport(app=cases)
         async with httpx.AsyncClient(transport=transport, base_url="http://cases") as http:
@@ -195,9 +248,19 @@ async def _services(
             "identity": identity_url,
             "resident-view": view_served.url,
             "cases": cases_served.url,
+            "payments": payments_url,
         }
         web = create_web(WebSettings(ENVIRONMENT="development", SERVICE_URLS_JSON=urls))
         async with web.router.lifespan_context(web), Served(web).running() as web_served:
             yield Platform(
-                identity, view, web, cases, web_served.url, cases_served.url, ada, reference, admin
+                identity,
+                view,
+                web,
+                cases,
+                web_served.url,
+                cases_served.url,
+                ada,
+                reference,
+                admin,
+                payments,
             )

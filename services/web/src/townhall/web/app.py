@@ -1,5 +1,6 @@
-"""The front door: the officer workspace's GOV.UK pages, the Open311 proxy to cases, and
-a page listing the platform's services."""
+"""The front door: the resident pages (report from the catalogue, track a request) and
+the officer workspace, in GOV.UK style, the Open311 proxy to cases, and a page listing
+the platform's services."""
 
 from __future__ import annotations
 
@@ -30,9 +31,17 @@ from townhall.web.officer import (
 )
 from townhall.web.officer.dependencies import SessionCookie, composition, cookie_name
 from townhall.web.officer.workspace import Workspace
+from townhall.web.resident import language, pay, report, track
+from townhall.web.resident.upstream import Payments, ResidentAccess
 from townhall.web.sessions import MemorySessionStore
 from townhall.web.templating import Pages
-from townhall.web.upstream import Cases, Identity, Matches, ResidentView, ServiceClient
+from townhall.web.upstream import (
+    Cases,
+    Identity,
+    Matches,
+    ResidentView,
+    ServiceClient,
+)
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Townhall</title>
@@ -41,7 +50,8 @@ PAGE = """<!doctype html>
 h1{{font-size:2em}}a{{color:#1d70b8}}li{{margin:.4em 0}}</style></head>
 <body><h1>Townhall</h1>
 <p>Council services as events, joined into one timeline per resident.</p>
-<p><a href="/officer">Officer workspace</a></p>
+<p><a href="/report">Report or request something</a> ·
+<a href="/track">Track a request</a> · <a href="/officer">Officer workspace</a></p>
 <h2>Services</h2><ul>{items}</ul></body></html>"""
 #: The service list's only resource is its inline style.
 PAGE_POLICY = (
@@ -55,8 +65,8 @@ WORKSPACE_POLICY = (
     "font-src 'self'; connect-src 'self'; manifest-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
-#: The services the workspace calls, by their name in SERVICE_URLS_JSON.
-UPSTREAMS = ("identity", "resident-view", "cases")
+#: The services the front door's pages call, by their name in SERVICE_URLS_JSON.
+UPSTREAMS = ("identity", "resident-view", "cases", "payments")
 
 
 def create(
@@ -88,6 +98,8 @@ def create(
         resident_view=ResidentView(clients["resident-view"]),
         cases=Cases(clients["cases"]),
         matches=Matches(clients["identity"]),
+        access=ResidentAccess(clients["identity"]),
+        payments=Payments(clients["payments"]),
     )
 
     @contextlib.asynccontextmanager
@@ -109,6 +121,8 @@ def create(
     app.add_middleware(SessionCookie, name=cookie_name(workspace), secure=not settings.development)
     for pages in (auth, residents, contacts, requests, queue, cases, review, audit):
         app.include_router(pages.router)
+    for resident_pages in (report, pay, track, language):
+        app.include_router(resident_pages.router)
     errors.install(app)
     app.mount("/assets", Assets(directory=settings.web_assets_dir, check_dir=False))
     _service_list(app, settings)

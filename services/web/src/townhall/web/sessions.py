@@ -5,10 +5,11 @@ and named with the ``__Host-`` prefix, outside development). Everything else sta
 here: the officer's tokens from identity, their language, the CSRF token every form
 carries, and the purpose they gave for looking at each resident they found.
 
-A visitor who has not signed in gets an anonymous session too (a language and a CSRF
-token for the sign-in form); signing in gives a new session id, so an id planted before
-sign-in is worth nothing after it. A session ends when the officer signs out, when it has
-been idle ``idle_s``, or when identity refuses to refresh its tokens.
+A visitor who has not signed in gets an anonymous session too: a language and a CSRF
+token for the sign-in form, or a resident's answers while reporting and the short tokens
+their one-time codes gave them. Signing in, and a resident's code, give a new session id,
+so an id planted before is worth nothing after. A session ends when the officer signs
+out, when it has been idle ``idle_s``, or when identity refuses to refresh its tokens.
 
 :class:`MemorySessionStore` keeps sessions in this process: one web process, or sticky
 routing. Several replicas need a shared store behind the same interface.
@@ -21,6 +22,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 COOKIE = "townhall_session"
 SECURE_COOKIE = "__Host-townhall_session"
@@ -51,6 +53,29 @@ class Officer:
         return any(domain == "admin" for domain, _ in self.roles)
 
 
+@dataclass
+class Draft:
+    """A request a resident is reporting, page by page, until it is sent."""
+
+    service: str
+    #: Every answer as typed (to show again and on "check your answers").
+    values: dict[str, str] = field(default_factory=dict)
+    #: The catalogue form's answers as cases takes them.
+    details: dict[str, Any] = field(default_factory=dict)
+    #: Which pages have been answered: details, where, contact.
+    done: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class PendingCode:
+    """A one-time code identity has been asked to send: to report ``draft`` (when
+    ``following`` is None) or to follow the request ``following``."""
+
+    reference: str
+    sent_to: str
+    following: str | None = None
+
+
 @dataclass(eq=False)
 class Session:
     id: str
@@ -67,6 +92,14 @@ class Session:
     flash: str | None = None
     #: What the flash's placeholders stand for (e.g. a new request's reference).
     flash_args: dict[str, str] = field(default_factory=dict)
+    #: A resident's request being reported, the code they were sent, the request they
+    #: last sent (for its confirmation page), and a token per request they follow.
+    draft: Draft | None = None
+    pending: PendingCode | None = None
+    sent: dict[str, str] = field(default_factory=dict)
+    following: dict[str, Tokens] = field(default_factory=dict)
+    #: Request reference -> the payment of its fee last started here: (id, provider page).
+    payments: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: One refresh at a time: identity ends the whole session if a refresh token is
     #: presented twice, as two concurrent requests would.
     refreshing: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -135,6 +168,9 @@ class MemorySessionStore:
         session.officer, session.tokens = None, None
         session.purposes.clear()
         session.names.clear()
+        session.draft, session.pending = None, None
+        session.following.clear()
+        session.payments.clear()
 
     def _make_room(self) -> None:
         now = self.clock()

@@ -117,6 +117,7 @@ class Pages:
                 "csrf_token": session.csrf if session else "",
                 "officer": session.officer if session and session.signed_in else None,
                 "path": request.url.path,
+                "resident": not request.url.path.startswith("/officer"),
                 "errors": [],
                 "form": None,
                 "flash": session.take_flash() if session else None,

@@ -228,6 +228,14 @@ class ResidentView:
         )
         return found
 
+    async def tracking(self, token: str, reference: str, purpose: str) -> dict[str, Any]:
+        """One request's steps, state and due date, as the token's holder may see them."""
+        path = f"/tracking/{quote(reference, safe='')}"
+        found: dict[str, Any] = await self.client.call(
+            "GET", path, token=token, params=[("purpose", purpose)]
+        )
+        return found
+
     async def timeline(
         self, token: str, resident_id: str, purpose: str, filters: Params = ()
     ) -> dict[str, Any]:
@@ -239,7 +247,7 @@ class ResidentView:
 
 
 class Cases:
-    """The officer's work queue and cases."""
+    """The catalogue, requests, the officer's work queue and cases."""
 
     def __init__(self, client: ServiceClient) -> None:
         self.client = client
@@ -264,17 +272,18 @@ class Cases:
         path = f"/cases/{quote(reference, safe='')}/{kind}"
         await self.client.call("POST", path, token=token, json={"text": text})
 
-    async def service_types(self, token: str) -> list[dict[str, Any]]:
+    async def service_types(self, token: str | None) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = await self.client.call("GET", "/service-types", token=token)
         return found
 
-    async def service_type(self, token: str, code: str) -> dict[str, Any]:
+    async def service_type(self, token: str | None, code: str) -> dict[str, Any]:
         path = f"/service-types/{quote(code, safe='')}"
         found: dict[str, Any] = await self.client.call("GET", path, token=token)
         return found
 
-    async def submit(self, token: str, case: Mapping[str, Any]) -> str:
-        """Raise a request; its reference."""
+    async def submit(self, token: str | None, case: Mapping[str, Any]) -> str:
+        """Raise a request (``token`` None: a resident reporting anonymously); its
+        reference."""
         created = await self.client.call("POST", "/cases", token=token, json=case)
         return str(created["reference"])
 

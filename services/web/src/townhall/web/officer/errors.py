@@ -1,4 +1,4 @@
-"""What an officer sees when a page cannot be shown: one mapping, here."""
+"""What an officer or a resident sees when a page cannot be shown: one mapping, here."""
 
 from __future__ import annotations
 
@@ -20,6 +20,12 @@ PAGES: dict[type[UpstreamError], tuple[int, str, str]] = {
         N_("You have looked up a lot in a short time. Wait a minute, then try again."),
     ),
 }
+#: The same refusal as a resident reads it (a resident has no role).
+RESIDENT_REFUSED = (
+    403,
+    N_("You cannot see this"),
+    N_("Contact the council if you think you should be able to."),
+)
 UNAVAILABLE = (
     503,
     N_("Sorry, there is a problem with the service"),
@@ -58,6 +64,8 @@ def install(app: FastAPI) -> None:
         status, heading, message = (
             PAGES.get(type(exc), UNAVAILABLE) if isinstance(exc, UpstreamError) else UNAVAILABLE
         )
+        if isinstance(exc, RefusedError) and not request.url.path.startswith("/officer"):
+            status, heading, message = RESIDENT_REFUSED
         return _page(request, status, heading, message)
 
     app.add_exception_handler(SignInRequired, sign_in_first)

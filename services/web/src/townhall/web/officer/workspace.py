@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from townhall.web.config import WebSettings
 from townhall.web.i18n import N_
+from townhall.web.resident.upstream import Payments, ResidentAccess
 from townhall.web.sessions import MemorySessionStore, Session, Tokens
 from townhall.web.templating import Pages
 from townhall.web.upstream import (
@@ -48,6 +49,9 @@ class Workspace:
     resident_view: ResidentView
     cases: Cases
     matches: Matches
+    #: Residents' one-time codes and fees (the resident pages share the rest above).
+    access: ResidentAccess
+    payments: Payments
 
     def today(self) -> date:
         return datetime.now(UTC).date()

@@ -1,0 +1,124 @@
+"""A request's progress in plain words, in the resident's language: its status, what
+happens next, and what each step on resident-view's tracking API was.
+
+Resident-view words its ``next_step`` and step summaries in English; these are the
+front door's own words for the same facts, so a Welsh reader gets Welsh. A step this
+module does not know is shown with resident-view's summary.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from townhall.web.i18n import N_
+
+STATUS = {
+    "submitted": N_("Received"),
+    "awaiting_payment": N_("Waiting for payment"),
+    "triaged": N_("Being looked at"),
+    "scheduled": N_("Visit arranged"),
+    "in_progress": N_("In progress"),
+    "resolved": N_("Done"),
+    "closed": N_("Closed"),
+    "cancelled": N_("Cancelled"),
+    "rejected": N_("Not accepted"),
+}
+NEXT = {
+    "submitted": N_("We will look at your request and tell you what happens next."),
+    "awaiting_payment": N_("Pay the fee, then we can arrange what happens next."),
+    "triaged": N_("An officer will arrange what happens next."),
+    "scheduled": N_("We will come at the time arranged."),
+    "in_progress": N_("We are working on it."),
+    "resolved": N_("We have done what you asked. Tell us if the problem comes back."),
+    "closed": N_("There is nothing more to do."),
+    "cancelled": N_("This request was cancelled. There is nothing more to do."),
+    "rejected": N_("We could not accept this request. The steps below say why."),
+}
+#: A step's type (without its version) -> what happened, in plain words.
+STEPS = {
+    "townhall.cases.case.submitted": N_("We received your request"),
+    "townhall.cases.case.resident_matched": N_("We linked the request to your record"),
+    "townhall.cases.case.reporter_confirmed": N_("You confirmed the request is yours"),
+    "townhall.cases.case.status_changed": N_("Your request moved on"),
+    "townhall.cases.case.assigned": N_("A team is looking after your request"),
+    "townhall.cases.case.update_posted": N_("An update from the council"),
+    "townhall.cases.case.attachment_added": N_("A file was added"),
+    "townhall.cases.case.sla_breached": N_("It is taking longer than we aimed for"),
+    "townhall.payments.payment.created": N_("A payment was started"),
+    "townhall.payments.payment.succeeded": N_("Your payment went through"),
+    "townhall.payments.payment.failed": N_("A payment did not go through"),
+    "townhall.payments.payment.cancelled": N_("A payment was cancelled"),
+    "townhall.payments.payment.expired": N_("A payment was not finished in time"),
+    "townhall.payments.refund.requested": N_("A refund was asked for"),
+    "townhall.payments.refund.refunded": N_("Your refund was paid"),
+    "townhall.payments.refund.failed": N_("A refund did not go through"),
+    "townhall.booking.slot.held": N_("A time was held for you"),
+    "townhall.booking.appointment.confirmed": N_("Your visit was booked"),
+    "townhall.booking.appointment.cancelled": N_("Your visit was cancelled"),
+    "townhall.booking.appointment.rescheduled": N_("Your visit was moved"),
+    "townhall.booking.appointment.visited": N_("We visited"),
+    "townhall.booking.appointment.reminder_due": N_("A reminder of your visit"),
+    "townhall.notifications.notification.sent": N_("We sent you a message"),
+    "townhall.notifications.notification.delivered": N_("Our message reached you"),
+    "townhall.notifications.notification.failed": N_("Our message did not reach you"),
+}
+
+
+def pounds(pence: object) -> str:
+    """An amount in pence as the council writes it: £65.00 ("" when there is none)."""
+    return f"£{pence / 100:,.2f}" if isinstance(pence, int) and pence > 0 else ""
+
+
+def step(found: dict[str, Any]) -> dict[str, Any]:
+    """One step for the page: when, what happened (marked text, or resident-view's
+    summary when the type is new to the front door), the new status if it changed it,
+    and the words the council wrote for the resident, if any."""
+    kind = str(found.get("type", "")).rsplit(".", 1)[0]
+    data = found.get("data") or {}
+    return {
+        "time": found.get("time"),
+        "what": STEPS.get(kind),
+        "summary": found.get("summary", ""),
+        "status": STATUS.get(str(data.get("to_status", ""))),
+        "text": data.get("text") or data.get("reason") or "",
+    }
+
+
+#: Payments' outcomes, by step type: the newest says whether the fee is paid.
+PAYMENT_OUTCOMES = {
+    "townhall.payments.payment.succeeded": True,
+    "townhall.payments.payment.failed": False,
+    "townhall.payments.payment.cancelled": False,
+    "townhall.payments.payment.expired": False,
+}
+PAID_WAITING = N_("We have your payment. We will arrange what happens next.")
+
+
+def _paid(steps: list[dict[str, Any]]) -> bool:
+    """Whether the newest payment outcome among the steps (oldest first) is a success:
+    cases moves the request on when it hears of it, a moment later."""
+    paid = False
+    for found in steps:
+        outcome = PAYMENT_OUTCOMES.get(str(found.get("type", "")).rsplit(".", 1)[0])
+        paid = paid if outcome is None else outcome
+    return paid
+
+
+def state(tracking: dict[str, Any]) -> dict[str, Any]:
+    """The request's state for the page: status and next step in marked words, and
+    whether its fee is still to pay."""
+    status = str(tracking.get("status") or "")
+    steps = tracking.get("steps", [])
+    paid = status == "awaiting_payment" and _paid(steps)
+    return {
+        "reference": tracking.get("reference"),
+        "status": STATUS.get(status),
+        "payable": status == "awaiting_payment" and not paid,
+        "next": PAID_WAITING if paid else NEXT.get(status),
+        "next_step": tracking.get("next_step", ""),
+        "since": tracking.get("status_since"),
+        "due": tracking.get("due_at"),
+        "overdue": bool(tracking.get("overdue")),
+        "withheld": bool(tracking.get("withheld_until_verified")),
+        "steps": [step(s) for s in reversed(steps)],
+    }

@@ -1,0 +1,76 @@
+"""The APIs the resident pages call besides the catalogue and tracking (``upstream.py``):
+identity's one-time codes for residents without an account, and payments' fees. Over
+HTTP through the same :class:`~townhall.web.upstream.ServiceClient`, failing with the
+same errors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from townhall.web.upstream import NotFoundError, ServiceClient
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A resident's access token from a one-time code: short, no refresh token."""
+
+    access_token: str
+    expires_in: int
+
+
+class ResidentAccess:
+    """Identity's progressive authentication for residents without an account: a
+    one-time code sent to an email address or phone number, redeemed for a token."""
+
+    def __init__(self, client: ServiceClient) -> None:
+        self.client = client
+
+    async def send_code(self, contact: Mapping[str, str]) -> str:
+        """``contact``: ``email`` or ``phone``, with ``given_name`` and ``family_name``
+        to report, or ``request_reference`` to follow a request. The code's reference
+        (identity answers the same whether or not it sent one)."""
+        body = await self.client.call("POST", "/auth/tracking", json=contact)
+        return str(body["reference"])
+
+    async def redeem(self, reference: str, code: str, client_address: str) -> Visit:
+        body = await self.client.call(
+            "POST",
+            "/auth/codes/redeem",
+            json={"reference": reference, "code": code},
+            headers={"X-Forwarded-For": client_address},
+        )
+        return Visit(str(body["access_token"]), int(body["expires_in"]))
+
+
+class Payments:
+    """A request's fee, paid on the provider's page (payments' sandbox under ``make run``)."""
+
+    def __init__(self, client: ServiceClient) -> None:
+        self.client = client
+
+    async def start(
+        self, token: str, reference: str, *, return_url: str, language: str, key: str
+    ) -> dict[str, Any]:
+        """A payment of the request's fee (payments takes the amount from the case);
+        ``key`` makes a retried call the same payment, a new key a new attempt."""
+        path = f"/cases/{quote(reference, safe='')}/payments"
+        body = {"return_url": return_url, "language": language}
+        found: dict[str, Any] = await self.client.call(
+            "POST", path, token=token, json=body, headers={"Idempotency-Key": key}
+        )
+        return found
+
+    async def payment(self, token: str, reference: str, payment_id: str) -> dict[str, Any]:
+        """One of the request's payments, from their list: a tracking token may list a
+        request's payments but not read one by id (``GET /payments/{id}``, which asks
+        the provider about an open payment first, is for account holders and officers),
+        so a payment the provider has not yet reported looks unfinished here."""
+        path = f"/cases/{quote(reference, safe='')}/payments"
+        found: list[dict[str, Any]] = await self.client.call("GET", path, token=token)
+        for payment in found:
+            if str(payment.get("payment_id")) == payment_id:
+                return payment
+        raise NotFoundError(404, "no such payment of this request")

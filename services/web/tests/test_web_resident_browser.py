@@ -1,0 +1,226 @@
+"""The resident front door in a real browser (Debian's Chromium through Playwright), at
+phone width, against identity, cases, resident-view and payments served for real: a
+resident reports rats from the catalogue, proves their email with the code identity
+sends to its development mailbox, tracks the request by its reference and a second
+code, and pays the fee on payments' sandbox card page (in English first with the
+declined test card, then again), in English and in Welsh. On every page axe-core finds
+no serious or critical violation and nothing scrolls sideways at 320 px; a mistake shows
+the error summary and sends nothing. Screenshots go to ``services/web/test-artefacts``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page
+from sqlalchemy import func, select
+
+from services.web.tests.test_web_browser import Watched
+from services.web.tests.test_web_browser import check as check_page
+from services.web.tests.web_platform import Platform, relay
+from townhall.cases.adapters.orm import cases as case_rows
+from townhall.cases.entrypoints.api.dependencies import services_of as cases_of
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+PHONE = {"width": 375, "height": 740}
+#: What the tracking page says first, in each language, for a new pest control request.
+RECEIVED = {"en": "We received your request", "cy": "Cawsom eich cais"}
+TRACK_HEADING = {"en": "Your request", "cy": "Eich cais"}
+PAID = {"en": "Your payment went through", "cy": "Aeth eich taliad drwodd"}
+#: GOV.UK Pay's test cards, as payments' sandbox takes them.
+SUCCEEDS, DECLINED = "4444333322221111", "4000000000000002"
+
+
+@pytest.fixture
+async def phone(browser: Browser) -> AsyncIterator[BrowserContext]:
+    opened = await browser.new_context(viewport=PHONE)
+    yield opened
+    await opened.close()
+
+
+async def requests_held(services: Platform) -> int:
+    async with cases_of(services.cases).runtime.sessions() as session:
+        query = select(func.count()).select_from(case_rows)
+        return int((await session.execute(query)).scalar_one())
+
+
+async def code_sent_to(services: Platform, contact: str) -> str:
+    """The newest one-time code in identity's development mailbox for ``contact``."""
+    messages = await services.identity.mailbox()
+    code: str = next(m["code"] for m in messages if m["to"] == contact and m["code"])
+    return code
+
+
+async def continue_(page: Page) -> None:
+    """Press the page's form button and wait for the page it leads to."""
+    async with page.expect_navigation():
+        await page.click("main form .govuk-button")
+
+
+async def report_rats(page: Page, services: Platform, email: str, language: str | None) -> str:
+    """The whole report, page by page, each page checked (axe, 320 px, a screenshot)
+    unless ``language`` is None; the reference the confirmation gives."""
+
+    async def check(page: Page, name: str) -> None:
+        if language is not None:
+            await check_page(page, name)
+
+    await page.click("a[href='/report/pest_control']")
+    await continue_(page)  # nothing answered: the error summary
+    await page.wait_for_selector(".govuk-error-summary a[href='#field-pest']")
+    await check(page, f"report-details-errors-{language}")
+    await page.check("input[name='field-pest'][value='rats']")
+    await page.fill("#field-rooms_affected", "2")
+    await page.fill("#description", "Rats in the kitchen and under the stairs")
+    await check(page, f"report-details-{language}")
+    await continue_(page)
+    await page.fill("#address", "1 Example Street, Exampletown")
+    await page.fill("#postcode", "ex1 1aa")
+    await check(page, f"report-where-{language}")
+    await continue_(page)
+    await page.fill("#given_name", "Rita")
+    await page.fill("#family_name", "Ratcatcher")
+    await page.fill("#email", email)
+    await check(page, f"report-contact-{language}")
+    await continue_(page)
+    assert "EX1 1AA" in await page.inner_text("main")
+    await check(page, f"report-check-{language}")
+    await continue_(page)
+    await page.fill("#code", await code_sent_to(services, email))
+    await check(page, f"report-code-{language}")
+    await continue_(page)
+    await check(page, f"report-confirmation-{language}")
+    reference = await page.inner_text(".govuk-panel strong")
+    return reference.strip()
+
+
+async def track(page: Page, services: Platform, email: str, reference: str, name: str) -> None:
+    await page.click(f"a[href='/track?reference={reference}']")
+    assert await page.input_value("#reference") == reference, "the reference is filled in"
+    await page.fill("#contact", email)
+    await check_page(page, f"track-{name}")
+    await continue_(page)
+    await page.fill("#code", await code_sent_to(services, email))
+    await check_page(page, f"track-code-{name}")
+    await continue_(page)
+    assert page.url.endswith(f"/track/{reference}")
+
+
+async def pay_on_the_sandbox(page: Page, card: str, name: str) -> None:
+    """From the request's page: pay, on to the provider's page (payments' sandbox), the
+    card, and back to the front door."""
+    await continue_(page)  # "Pay the fee"
+    await check_page(page, f"pay-{name}")
+    async with page.expect_navigation():
+        await page.click("main a.govuk-button--start")
+    await page.fill("#card_number", card)
+    async with page.expect_navigation():
+        await page.click("button[value='pay']")
+    async with page.expect_navigation():
+        await page.click("a")  # the sandbox's "continue", back to the return URL
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+async def test_a_resident_reports_rats_and_tracks_the_request(
+    services: Platform, phone: BrowserContext, language: str
+) -> None:
+    watched = Watched(await phone.new_page())
+    page = watched.page
+    email = f"rita.{language}@example.org"
+    await page.goto(f"{services.web_url}/report")
+    if language == "cy":
+        await page.click("a[lang='cy']")
+        await page.wait_for_selector("html[lang='cy']")
+    await check_page(page, f"report-catalogue-{language}")
+    before = await requests_held(services)
+
+    reference = await report_rats(page, services, email, language)
+    await relay(services)  # what the relays and resident-view's consumer do
+    await track(page, services, email, reference, language)
+
+    main = await page.inner_text("main")
+    assert await requests_held(services) == before + 1, "one request, sent once"
+    assert f"{TRACK_HEADING[language]} {reference}" in main
+    assert RECEIVED[language] in main
+    assert await page.get_attribute("html", "lang") == language
+    await check_page(page, f"tracked-{language}")
+
+    if language == "en":  # declined first: no money taken, and another try
+        await pay_on_the_sandbox(page, DECLINED, "declined")
+        assert page.url.endswith(f"/track/{reference}/paid")
+        await page.wait_for_selector("h1:has-text('Your payment did not go through')")
+        await check_page(page, "payment-declined")
+    await pay_on_the_sandbox(page, SUCCEEDS, language)
+    assert page.url.endswith(f"/track/{reference}"), "back at the request once paid"
+    assert await page.is_visible(".govuk-notification-banner:has-text('£65.00')")
+    await relay(services)
+    await page.reload()
+    assert PAID[language] in await page.inner_text("main")
+    assert await page.locator("form[action$='/pay']").count() == 0, "paid: nothing to pay"
+    await check_page(page, f"paid-{language}")
+    assert watched.refused == [], "the pages' scripts and styles all load under the CSP"
+
+
+async def test_reporting_works_without_javascript(services: Platform, browser: Browser) -> None:
+    context = await browser.new_context(java_script_enabled=False, viewport=PHONE)
+    try:
+        page = await context.new_page()
+        await page.goto(f"{services.web_url}/report")
+        reference = await report_rats(page, services, "rita.nojs@example.org", None)
+        assert reference.startswith("PC-")
+    finally:
+        await context.close()
+
+
+async def test_every_service_in_the_catalogue_has_a_form_a_resident_can_open(
+    services: Platform,
+) -> None:
+    async with httpx.AsyncClient(base_url=services.web_url) as web:
+        catalogue = await web.get("/report")
+        codes = re.findall(r'href="/report/([a-z_]+)"', catalogue.text)
+        forms = {code: await web.get(f"/report/{code}") for code in codes}
+    assert len(codes) >= 7, catalogue.text
+    assert {code: page.status_code for code, page in forms.items()} == dict.fromkeys(codes, 200)
+
+
+async def test_reporting_works_by_keyboard_alone(services: Platform, phone: BrowserContext) -> None:
+    page = await phone.new_page()
+    email = "rita.keys@example.org"
+    await page.goto(f"{services.web_url}/report")
+
+    async def tab_to(selector: str) -> None:
+        for _ in range(40):
+            await page.keyboard.press("Tab")
+            if await page.evaluate(f"document.activeElement.matches({selector!r})"):
+                return
+        raise AssertionError(f"Tab never reached {selector}")
+
+    async def type_into(selector: str, text: str) -> None:
+        await tab_to(selector)
+        await page.keyboard.type(text)
+
+    async def press_enter() -> None:
+        async with page.expect_navigation():
+            await page.keyboard.press("Enter")
+
+    await tab_to("a[href='/report/pest_control']")
+    await press_enter()
+    await tab_to("input[name='field-pest'][value='rats']")
+    await page.keyboard.press("Space")
+    await type_into("#field-rooms_affected", "1")
+    await press_enter()
+    await type_into("#address", "2 Example Street")
+    await type_into("#postcode", "EX1 2AA")
+    await press_enter()
+    await type_into("#given_name", "Rita")
+    await type_into("#family_name", "Keys")
+    await type_into("#email", email)
+    await press_enter()
+    await tab_to("main form .govuk-button")
+    await press_enter()
+    await type_into("#code", await code_sent_to(services, email))
+    await press_enter()
+    assert "/report/confirmation" in page.url
+    assert (await page.inner_text(".govuk-panel strong")).startswith("PC-")
