@@ -6,6 +6,7 @@ PostgreSQL connectors' change events (the ``customers`` examples), not from our 
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 from decimal import Decimal
@@ -23,6 +24,7 @@ from townhall.connectors.debezium.envelope import (
 from townhall.connectors.debezium.types import (
     UnsupportedValueError,
     decode_decimal,
+    encode,
     mysql_column,
     postgres_column,
 )
@@ -269,3 +271,50 @@ def test_a_value_that_does_not_fit_its_column_says_which_column() -> None:
 def test_enum_columns_list_their_allowed_labels() -> None:
     column = mysql_column("band", "enum", "enum('A','B','C')", nullable=True)
     assert (column.semantic, column.parameters) == ("io.debezium.data.Enum", {"allowed": "A,B,C"})
+
+
+def test_a_numeric_with_no_declared_scale_keeps_its_scale_as_debeziums_variable_decimal() -> None:
+    column = postgres_column("amount", "numeric", nullable=True)
+    assert (column.type, column.semantic) == ("struct", "io.debezium.data.VariableScaleDecimal")
+    assert [f["field"] for f in column.schema()["fields"]] == ["scale", "value"]
+    encoded = encode(column, Decimal("1234.567"))
+    assert encoded["scale"] == 3
+    assert decode_decimal(encoded["value"], encoded["scale"]) == Decimal("1234.567")
+    assert encode(column, Decimal("-5"))["scale"] == 0
+
+
+def test_mysql_bit_fields_wider_than_one_are_debeziums_bits_little_endian() -> None:
+    column = mysql_column("flags", "bit", "bit(12)", nullable=True)
+    assert (column.type, column.semantic, column.parameters) == (
+        "bytes", "io.debezium.data.Bits", {"length": "12"},
+    )  # fmt: skip
+    # 0b1000_0000_0101 as the driver gives it (big-endian bytes) or the binlog (bit text)
+    for value in (b"\x08\x05", "100000000101"):
+        assert base64.b64decode(encode(column, value)) == b"\x05\x08"
+
+
+def test_mysql_set_columns_are_debeziums_enum_set_in_the_declared_order() -> None:
+    column = mysql_column("bins", "set", "set('general','recycling','garden')", nullable=True)
+    assert (column.semantic, column.parameters) == (
+        "io.debezium.data.EnumSet", {"allowed": "general,recycling,garden"},
+    )  # fmt: skip
+    assert encode(column, {"garden", "general"}) == "general,garden"
+    assert encode(column, "recycling,general") == "general,recycling"
+    assert encode(column, "") == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "micros"),
+    [
+        ("04:05:06.5", 14_706_500_000),
+        ("3 days", 3 * 86_400_000_000),
+        ("1 mon", round(365.25 / 12 * 86_400_000_000)),
+        ("1 year 2 mons 3 days 04:05:06", round(
+            (12 + 2) * 365.25 / 12 * 86_400_000_000 + 3 * 86_400_000_000 + 14_706_000_000)),
+        ("-1 days +02:00:00", -86_400_000_000 + 7_200_000_000),
+    ],
+)  # fmt: skip
+def test_postgres_intervals_are_debeziums_micro_duration(text: str, micros: int) -> None:
+    column = postgres_column("waited", "interval", nullable=True)
+    assert (column.type, column.semantic) == ("int64", "io.debezium.time.MicroDuration")
+    assert encode(column, text) == micros

@@ -6,6 +6,7 @@ On a MariaDB of the test's own (binlog in row format) and the real embedded brok
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import signal
 import threading
@@ -152,6 +153,30 @@ async def test_a_snapshot_then_every_change_and_a_restart_resumes_with_nothing_l
     }
     assert len(everything) == 10
     assert (running.capture.status.changes, running.capture.status.skipped) == (3, 0)
+
+
+async def test_bit_fields_and_sets_arrive_as_debezium_types_in_snapshot_and_stream(
+    legacy: Legacy,
+) -> None:
+    legacy.sql(
+        "ALTER TABLE accounts ADD COLUMN flags BIT(12) NULL, "
+        "ADD COLUMN bins SET('general','recycling','garden') NULL",
+        "INSERT INTO accounts VALUES (1, 'Mr J Smith', NULL, NULL, 0, b'100000000101', "
+        "'garden,general')",
+    )
+    running = legacy.start()
+    try:
+        await legacy.changes(at_least=1)
+        legacy.sql(
+            "INSERT INTO accounts VALUES (2, 'Ms K Patel', NULL, NULL, 0, b'100000000101', "
+            "'recycling,general')"
+        )
+        rows = {key: event["after"] for _, key, event in await legacy.changes(at_least=2)}
+    finally:
+        running.halt()
+    assert base64.b64decode(rows[1]["flags"]) == base64.b64decode(rows[2]["flags"]) == b"\x05\x08"
+    assert rows[1]["bins"] == "general,garden"
+    assert rows[2]["bins"] == "general,recycling"
 
 
 def test_a_table_the_database_does_not_have_is_refused_at_start(

@@ -12,6 +12,7 @@ import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import psycopg2
 import pytest
 
 from townhall.connectors.debezium.envelope import Record
+from townhall.connectors.debezium.types import decode_decimal
 from townhall.connectors.errors import SourceError
 from townhall.connectors.offsets import OffsetStore
 from townhall.connectors.postgres.capture import PostgresCapture
@@ -318,3 +320,29 @@ async def test_after_a_broker_reset_everything_sent_is_sent_again_then_new_chang
     assert {(op, key) for op, key, _ in again} == {("r", 1), ("r", 2), ("c", 3), ("c", 4)}
     positions = {(key, event["source"]["lsn"]) for _, key, event in again}
     assert len(positions) == 4, "anything sent twice carries its first position: deduplicated"
+
+
+async def test_unscaled_numerics_and_intervals_arrive_as_debezium_types_in_snapshot_and_stream(
+    waste: Waste,
+) -> None:
+    waste.sql(
+        "ALTER TABLE collections ADD COLUMN charge NUMERIC, ADD COLUMN waited INTERVAL",
+        "INSERT INTO collections (id, uprn, charge, waited) "
+        "VALUES (1, 100023336956, 12.375, '1 mon 2 days 03:00:00')",
+    )
+    running = waste.start()
+    try:
+        await waste.changes(at_least=1)
+        waste.sql(
+            "INSERT INTO collections (id, uprn, charge, waited) "
+            "VALUES (2, 100023336957, 1000, '1 mon 2 days 03:00:00')"
+        )
+        rows = {key: event["after"] for _, key, event in await waste.changes(at_least=2)}
+        snapshot, streamed = rows[1], rows[2]
+    finally:
+        running.halt()
+    assert snapshot["charge"]["scale"] == 3
+    assert decode_decimal(snapshot["charge"]["value"], 3) == Decimal("12.375")
+    assert streamed["charge"]["scale"] == 0
+    month_two_days_three_hours = round((365.25 / 12 + 2) * 86_400_000_000 + 3 * 3_600_000_000)
+    assert snapshot["waited"] == streamed["waited"] == month_two_days_three_hours

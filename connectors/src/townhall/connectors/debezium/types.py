@@ -13,7 +13,11 @@ the JSON converter writes in base64), ``time.precision.mode=adaptive_time_micros
 | TIMESTAMP (MySQL), timestamptz | string | io.debezium.time.ZonedTimestamp | ISO 8601, UTC (Z) |
 | TIME | int64 | io.debezium.time.MicroTime | µs since midnight |
 | DECIMAL(p,s), numeric(p,s) | bytes | org.apache.kafka.connect.data.Decimal | base64 |
+| numeric (no scale) | struct | io.debezium.data.VariableScaleDecimal | {scale, value: base64} |
 | BOOLEAN (PostgreSQL), BIT(1) | boolean | | true/false |
+| BIT(n), n > 1 (MySQL) | bytes | io.debezium.data.Bits (length n) | base64, little-endian |
+| SET (MySQL) | string | io.debezium.data.EnumSet | the members, comma-separated |
+| interval (PostgreSQL) | int64 | io.debezium.time.MicroDuration | µs, a month as 365.25/12 days |
 | TINYINT(1) (MySQL BOOLEAN) | int16 | | 0/1, as Debezium does without a converter |
 | JSON, json, jsonb | string | io.debezium.data.Json | the JSON text |
 | ENUM | string | io.debezium.data.Enum | the label |
@@ -44,6 +48,12 @@ JSON = "io.debezium.data.Json"
 ENUM = "io.debezium.data.Enum"
 UUID = "io.debezium.data.Uuid"
 YEAR = "io.debezium.time.Year"
+VARIABLE_SCALE_DECIMAL = "io.debezium.data.VariableScaleDecimal"
+BITS = "io.debezium.data.Bits"
+ENUM_SET = "io.debezium.data.EnumSet"
+MICRO_DURATION = "io.debezium.time.MicroDuration"
+#: Debezium's MicroDuration counts a month as the average Gregorian month.
+DAYS_PER_MONTH = 365.25 / 12
 
 
 class UnsupportedValueError(ValueError):
@@ -66,6 +76,15 @@ class Column:
             described["name"] = self.semantic
             if self.semantic in (DECIMAL, DATE, TIMESTAMP, MICRO_TIMESTAMP, MICRO_TIME):
                 described["version"] = 1
+        if self.semantic == VARIABLE_SCALE_DECIMAL:
+            described["version"] = 1
+            described["doc"] = "Variable scaled decimal"
+            described["fields"] = [
+                {"type": "int32", "optional": False, "field": "scale"},
+                {"type": "bytes", "optional": False, "field": "value"},
+            ]
+        if self.semantic == BITS:
+            described["version"] = 1
         if self.parameters:
             described["parameters"] = dict(self.parameters)
         described["field"] = self.name
@@ -134,7 +153,14 @@ def mysql_column(
     if kind in _MYSQL_SIMPLE:
         return Column(name, _MYSQL_SIMPLE[kind], nullable)
     if kind == "bit":
-        return Column(name, "boolean", nullable)
+        length = int(column_type[column_type.index("(") + 1 : column_type.index(")")])
+        if length == 1:
+            return Column(name, "boolean", nullable)
+        return Column(name, "bytes", nullable, BITS, {"length": str(length)})
+    if kind == "set":
+        allowed = column_type[column_type.index("(") + 1 : column_type.rindex(")")]
+        labels = ",".join(label.strip().strip("'") for label in allowed.split(","))
+        return Column(name, "string", nullable, ENUM_SET, {"allowed": labels})
     if kind in ("decimal", "numeric"):
         return _decimal(name, precision, scale, nullable)
     if kind == "date":
@@ -183,10 +209,14 @@ def postgres_column(
     kind = data_type.lower()
     if kind in _PG_SIMPLE:
         return Column(name, _PG_SIMPLE[kind], nullable)
+    if kind == "numeric" and scale is None:  # numeric with no declared scale
+        return Column(name, "struct", nullable, VARIABLE_SCALE_DECIMAL)
     if kind == "numeric":
         return _decimal(name, precision, scale, nullable)
     if kind == "date":
         return Column(name, "int32", nullable, DATE)
+    if kind == "interval":
+        return Column(name, "int64", nullable, MICRO_DURATION)
     if kind == "timestamp without time zone":
         return _temporal(name, _precision(fraction, 6), nullable)
     if kind == "timestamp with time zone":
@@ -258,7 +288,52 @@ def _encode_semantic(column: Column, value: Any) -> Any:
         return _b64(_unscaled(Decimal(value), int(column.parameters["scale"])))
     if semantic == JSON:
         return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    if semantic == VARIABLE_SCALE_DECIMAL:
+        number = Decimal(value)
+        exponent = number.as_tuple().exponent
+        scale = max(0, -exponent) if isinstance(exponent, int) else 0
+        return {"scale": scale, "value": _b64(_unscaled(number, scale))}
+    if semantic == BITS:
+        length = int(column.parameters["length"])
+        bits = int(value, 2) if isinstance(value, str) else int.from_bytes(bytes(value), "big")
+        return _b64(bits.to_bytes((length + 7) // 8, "little"))
+    if semantic == ENUM_SET:
+        members = value.split(",") if isinstance(value, str) else list(value)
+        order = column.parameters["allowed"].split(",")
+        chosen = {member for member in members if member}
+        return ",".join(label for label in order if label in chosen)
+    if semantic == MICRO_DURATION:
+        return _duration_micros(value)
     return None
+
+
+_INTERVAL_UNITS = {
+    "year": 12 * DAYS_PER_MONTH * 86_400_000_000,
+    "mon": DAYS_PER_MONTH * 86_400_000_000,
+    "day": 86_400_000_000,
+}
+
+
+def _duration_micros(value: Any) -> int:
+    """A PostgreSQL interval as Debezium's MicroDuration: from its text output
+    (``1 year 2 mons 3 days 04:05:06.5``, IntervalStyle postgres) or a timedelta."""
+    if isinstance(value, dt.timedelta):
+        return _micros(value)
+    total = 0.0
+    tokens = str(value).split()
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if ":" in token:
+            sign = -1 if token.startswith("-") else 1
+            hours, minutes, seconds = token.lstrip("+-").split(":")
+            total += sign * ((int(hours) * 60 + int(minutes)) * 60 + float(seconds)) * 1e6
+            index += 1
+            continue
+        unit = tokens[index + 1].rstrip("s")
+        total += int(token) * _INTERVAL_UNITS[unit]
+        index += 2
+    return round(total)
 
 
 def encode(column: Column, value: Any) -> Any:

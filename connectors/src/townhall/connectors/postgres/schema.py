@@ -38,9 +38,16 @@ class PostgresSource:
         return f"townhall_{self.system}"
 
 
+#: Intervals read as PostgreSQL writes them, in the snapshot as in the stream: psycopg2
+#: would count a month as 30 days, Debezium as 365.25/12 (types.MICRO_DURATION).
+_INTERVAL_AS_TEXT = psycopg2.extensions.new_type((1186,), "INTERVAL_AS_TEXT", lambda v, _: v)
+
+
 def connect(source: PostgresSource, **kwargs: Any) -> psycopg2.extensions.connection:
     """A session reading times in UTC, so timestamptz text is always in UTC."""
-    return psycopg2.connect(source.dsn, options="-c TimeZone=UTC", **kwargs)
+    connection = psycopg2.connect(source.dsn, options="-c TimeZone=UTC", **kwargs)
+    psycopg2.extensions.register_type(_INTERVAL_AS_TEXT, connection)
+    return connection
 
 
 _COLUMNS = """
@@ -136,4 +143,4 @@ def parse(data_type: str, text: Any) -> Any:
         return dt.time.fromisoformat(text)
     if kind == "bytea":
         return bytes.fromhex(text[2:])
-    return text
+    return text  # interval stays text: the encoder reads PostgreSQL's own output
