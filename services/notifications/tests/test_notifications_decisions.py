@@ -19,6 +19,7 @@ from townhall.notifications.testing import (
     erased,
     harness,
     registered,
+    resident_matched,
     status_changed,
 )
 from townhall.runtime.data_keys import DataKeyUnavailableError
@@ -120,6 +121,31 @@ async def test_an_event_about_nobody_records_nothing_and_is_counted() -> None:
     await h.consume(case_submitted(None))
     assert h.store.notifications == {}
     assert skipped("no_resident") == before + 1
+
+
+async def test_a_request_matched_after_it_was_made_is_acknowledged_once_at_the_match() -> None:
+    h = harness()
+    resident = uuid.uuid4()
+    await h.consume(registered(h.keys, resident, language="cy", email="ada@example.test"))
+    await h.consume(case_submitted(None, "PC-2026-000777"))  # identity away: nobody to tell
+    assert await h.dispatch() == 0
+    matched = resident_matched(resident, "PC-2026-000777")
+    await h.consume(matched, matched)
+    assert await h.dispatch() == 1
+    [message] = h.sender.sent
+    assert (message.template.name, message.channel, message.language) == (
+        "case_resident_matched",
+        "email",
+        "cy",
+    )
+    assert message.personalisation == {
+        "reference": "PC-2026-000777",
+        "service": "pest control",
+        "submitted_on": "Monday 5 January 2026",
+        "submitted_on_cy": "Dydd Llun 5 Ionawr 2026",
+    }
+    [event] = h.published()
+    assert (event.type, event.data["case_reference"]) == (SENT, "PC-2026-000777")
 
 
 async def test_the_code_goes_where_the_event_says_and_never_into_the_timeline() -> None:
