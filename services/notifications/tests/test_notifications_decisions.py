@@ -13,6 +13,7 @@ from prometheus_client import REGISTRY
 from townhall.notifications.domain import commands
 from townhall.notifications.service_layer.senders import Message, SendFailedError, SendRefusedError
 from townhall.notifications.testing import (
+    already_registered,
     case_submitted,
     code_issued,
     contact_points,
@@ -161,6 +162,25 @@ async def test_the_code_goes_where_the_event_says_and_never_into_the_timeline() 
     )
     assert "987654" not in str([e.model_dump() for e in h.published()])
     assert all(n.sealed is None for n in h.store.notifications.values())
+
+
+async def test_the_owner_of_an_address_someone_tried_is_told_there_and_only_there() -> None:
+    h = harness()
+    resident = uuid.uuid4()
+    await h.consume(registered(h.keys, resident, language="cy", email="ada@example.test"))
+    await h.consume(already_registered(h.keys, resident, "sms", "+447700900123"))
+    assert await h.dispatch() == 1
+    [message] = h.sender.sent
+    assert (message.template.name, message.channel, message.to, message.language) == (
+        "contact_point_already_registered",
+        "sms",
+        "+447700900123",
+        "cy",
+    )
+    assert message.personalisation == {}
+    [event] = h.published()
+    assert event.type == SENT
+    assert "+447700900123" not in str(event.model_dump())
 
 
 async def test_a_text_in_quiet_hours_waits_for_eight_in_the_morning_london_time() -> None:

@@ -39,6 +39,7 @@ def test_the_bundled_rules_cover_cases_payments_booking_and_identitys_codes() ->
         "townhall.cases.case.update_posted.v1",
         "townhall.cases.case.resident_matched.v1",
         "townhall.identity.one_time_code.issued.v1",
+        "townhall.identity.contact_point.already_registered.v1",
         "townhall.payments.payment.succeeded.v1",
         "townhall.payments.refund.refunded.v1",
         "townhall.booking.appointment.confirmed.v1",

@@ -105,6 +105,19 @@ def code_issued(
     )
 
 
+def already_registered(keys: FakeDataKeys, resident_id: UUID, channel: str, to: str) -> Envelope:
+    """Someone asked to use ``to``, which ``resident_id`` holds."""
+    sealed = _seal(keys, resident_id, {"destination": to})
+    return envelope(
+        identity.ContactPointAlreadyRegistered(
+            resident_id=resident_id,
+            channel=channel,
+            attempted="add_contact_point",
+            personal_data=sealed,
+        )
+    )
+
+
 def contact_points(keys: FakeDataKeys, resident_id: UUID, **points: str) -> Envelope:
     listed = [{"kind": kind, "value": value, "verified": True} for kind, value in points.items()]
     sealed = _seal(keys, resident_id, {"contact_points": listed})

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from townhall.schemas.registry import EVENT_TYPES
 
 ONE_TIME_CODE = "townhall.identity.one_time_code.issued.v1"
+ALREADY_REGISTERED = "townhall.identity.contact_point.already_registered.v1"
 #: Never offered: identifiers, authors, sealed blobs and the free text they hold.
 _WITHHELD = {
     "sealed",
@@ -55,7 +56,7 @@ _WITHHELD = {
     "filename",
 }
 #: Event types that name where their message goes (sealed): ``recipient: destination``.
-DESTINATIONS = frozenset({ONE_TIME_CODE})
+DESTINATIONS = frozenset({ONE_TIME_CODE, ALREADY_REGISTERED})
 #: Opened from the sealed part, for the rules that need it.
 _OPENED: dict[str, tuple[str, ...]] = {ONE_TIME_CODE: ("code",)}
 
