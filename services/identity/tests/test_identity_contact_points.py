@@ -21,9 +21,7 @@ Headers = dict[str, str]
 
 @pytest.fixture
 def identity_settings(identity_settings: IdentitySettings) -> IdentitySettings:
-    return identity_settings.model_copy(
-        update={"identity_dev_mailbox": True, "environment": "development"}
-    )
+    return identity_settings.model_copy(update={"environment": "development"})
 
 
 def _wrong(code: str) -> str:

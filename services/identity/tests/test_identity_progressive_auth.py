@@ -27,9 +27,7 @@ REQUEST = "PC-2026-000001"
 
 @pytest.fixture
 def identity_settings(identity_settings: IdentitySettings) -> IdentitySettings:
-    return identity_settings.model_copy(
-        update={"identity_dev_mailbox": True, "environment": "development"}
-    )
+    return identity_settings.model_copy(update={"environment": "development"})
 
 
 async def _track(identity: Harness, **body: str) -> str:

@@ -32,8 +32,9 @@ DEFAULT_VAR_DIR = "var"
 #: session timeout and holds fetches for their whole wait; see ARCHITECTURE.md).
 EMBEDDED_KAFKA_ENV: Mapping[str, str] = embedded_environment()
 #: The embedded default seeds synthetic demo officers and residents (logins in identity's
-#: log) and shows one-time codes at identity's GET /dev/mailbox instead of sending them.
-EMBEDDED_DEMO_ENV: Mapping[str, str] = {"IDENTITY_SEED_DEMO": "1", "IDENTITY_DEV_MAILBOX": "1"}
+#: log). One-time codes, like every message, go to notifications' development mailbox
+#: (GET /dev/mailbox on notifications), its default sender without SENDER=notify.
+EMBEDDED_DEMO_ENV: Mapping[str, str] = {"IDENTITY_SEED_DEMO": "1"}
 
 
 class ConfigError(ValueError):

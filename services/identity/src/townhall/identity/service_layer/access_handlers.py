@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from townhall.identity.adapters.codes import new_code, new_reference
 from townhall.identity.adapters.throttle import SignInThrottle
@@ -27,10 +26,6 @@ from townhall.runtime.clock import Clock
 from townhall.runtime.throttling import RateLimit
 
 
-class Mailbox(Protocol):
-    def deliver(self, reference: str, channel: str, destination: str, code: str) -> None: ...
-
-
 @dataclass(frozen=True)
 class Access:
     """What the access handlers need besides the unit of work."""
@@ -38,7 +33,6 @@ class Access:
     #: The keyed hash a new code is stored as, and the hashes a presented code may have.
     code_hash: Callable[[str, str], str]
     code_hashes: Callable[[str, str], tuple[str, ...]]
-    mailbox: Mailbox
     #: Delays after failed sign-ins, wrong codes and unknown refresh tokens.
     sign_in: SignInThrottle
     #: Codes (and notices) sent to one contact point.
@@ -65,8 +59,9 @@ async def issue_code(
     contact: ContactPoint,
     now: datetime,
     request_reference: str | None = None,
-) -> tuple[OneTimeCode, str]:
-    """Store a new code for ``resident`` sent to ``contact``; return it and the code."""
+) -> OneTimeCode:
+    """Store a new code for ``resident`` sent to ``contact`` (its keyed hash); the code
+    itself goes only into the sealed ``one_time_code.issued`` for notifications."""
     reference, code = new_reference(), new_code()
     channel = channel_for(contact.kind)
     stored = OneTimeCode(
@@ -81,7 +76,7 @@ async def issue_code(
     )
     await uow.codes.add(stored)
     resident.code_issued(reference, channel, contact.value, code)
-    return stored, code
+    return stored
 
 
 async def limit_issuing(access: Access, kind: str, value: str) -> None:
@@ -160,11 +155,10 @@ async def start_tracking(
         now = clock()
         contact = resident.contact(kind)
         assert contact is not None
-        stored, code = await issue_code(
+        stored = await issue_code(
             uow, access, resident, "track", contact, now, command.request_reference
         )
         await uow.commit()
-    access.mailbox.deliver(stored.reference, stored.channel, stored.destination, code)
     return stored.reference
 
 
@@ -213,9 +207,8 @@ async def sign_up(command: commands.SignUp, uow: UnitOfWork, access: Access, clo
             return await tell_owner(uow, owner, "email", email, "sign_up")
         contact = resident.contact("email")
         assert contact is not None
-        stored, code = await issue_code(uow, access, resident, "verify_email", contact, clock())
+        stored = await issue_code(uow, access, resident, "verify_email", contact, clock())
         await uow.commit()
-    access.mailbox.deliver(stored.reference, stored.channel, stored.destination, code)
     return stored.reference
 
 

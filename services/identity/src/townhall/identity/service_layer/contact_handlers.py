@@ -52,9 +52,8 @@ async def request_contact_point(
         if await held_by_another(uow, resident, contact.kind, contact.value):
             owner = await uow.residents.find_by_contact(contact.kind, contact.value)
             return await tell_owner(uow, owner, contact.kind, contact.value, "add_contact_point")
-        stored, code = await issue_code(uow, access, resident, VERIFY_CONTACT, contact, clock())
+        stored = await issue_code(uow, access, resident, VERIFY_CONTACT, contact, clock())
         await uow.commit()
-    access.mailbox.deliver(stored.reference, stored.channel, stored.destination, code)
     return stored.reference
 
 

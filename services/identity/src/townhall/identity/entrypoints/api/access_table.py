@@ -96,7 +96,6 @@ ACCESS = AccessTable(
         ),
         "resident.data_key": Rule("Read a resident's data key", scope=PII_READ),
         "record.match": Rule("Submit a record to match to a resident", officers=True, scope=MATCH),
-        "dev.mailbox": Rule("Read the development mailbox (loopback, development)", anonymous=True),
     },
 )
 
