@@ -30,9 +30,7 @@ from townhall.runtime.testkit.tokens import TestIssuer
 
 RESIDENT = uuid.uuid4()
 #: What PostgreSQL says when it breaks a deadlock, raised by the server itself.
-DEADLOCK = text(
-    "DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; END $$"
-)
+DEADLOCK = text("DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; END $$")
 
 
 @dataclass
