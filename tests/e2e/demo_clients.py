@@ -1,28 +1,52 @@
-"""What end-to-end tests do as a demo user would: tokens from identity's demo wiring."""
+"""What end-to-end tests do as a demo user would: tokens from identity's demo wiring,
+codes read where the resident would read them (notifications' development mailbox)."""
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Any
 
 import httpx
 
 from townhall.identity.seed import DEMO_PASSWORD
+from townhall.runtime.testkit.waiting import eventually
+
+_CODE = re.compile(r"\b(\d{6})\b")
 
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def tracking_token(client: httpx.AsyncClient, identity: str, email: str, **body: str) -> str:
-    """No account: the one-time code identity sends to the email (its development
-    mailbox), redeemed for a token."""
+async def code_sent(client: httpx.AsyncClient, notifications: str, to: str, reference: str) -> str:
+    """The one-time code identity issued under ``reference``, as it reached ``to``:
+    identity publishes it sealed, notifications sends it to its development mailbox
+    (the bundled email names the code's reference beside the code)."""
+
+    async def found() -> str | None:
+        messages = (await client.get(f"{notifications}/dev/mailbox/messages")).json()
+        for message in messages["messages"]:
+            match = _CODE.search(message["body"])
+            if message["to"] == to and reference in message["body"] and match:
+                return match.group(1)
+        return None
+
+    code = await eventually(found, lambda code: code is not None, timeout_s=60)
+    assert code is not None
+    return code
+
+
+async def tracking_token(
+    client: httpx.AsyncClient, identity: str, notifications: str, email: str, **body: str
+) -> str:
+    """No account: the one-time code identity has notifications send to the email (to
+    its development mailbox on the embedded default), redeemed for a token."""
     started = await client.post(f"{identity}/auth/tracking", json={"email": email, **body})
     assert started.status_code == 202, started.text
     reference = started.json()["reference"]
-    mailbox = (await client.get(f"{identity}/dev/mailbox")).json()["messages"]
-    code = next(m["code"] for m in mailbox if m["reference"] == reference)
+    code = await code_sent(client, notifications, email, reference)
     redeemed = await client.post(
         f"{identity}/auth/codes/redeem", json={"reference": reference, "code": code}
     )

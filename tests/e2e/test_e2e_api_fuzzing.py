@@ -12,6 +12,7 @@ repeatable; the whole test takes about a minute.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests.e2e.demo_clients import code_sent
 from townhall.cli.launcher import Platform
 from townhall.cli.services import SERVICES
 from townhall.identity.seed import DEMO_PASSWORD
@@ -74,9 +76,9 @@ def _officer_token(identity: str, email: str) -> str:
     return str(response.json()["access_token"])
 
 
-def _resident_token(identity: str, *, account: bool) -> str:
+def _resident_token(identity: str, notifications: str, *, account: bool) -> str:
     """A resident's token: with an account (a verified email, level 1), or from a
-    tracking code (level 0)."""
+    tracking code (level 0), the code read from notifications' development mailbox."""
     email = f"account.{RESIDENT_EMAIL}" if account else RESIDENT_EMAIL
     body = {"given_name": "Fuzz", "family_name": "Resident", "email": email}
     if account:
@@ -85,8 +87,7 @@ def _resident_token(identity: str, *, account: bool) -> str:
     started = httpx.post(f"{identity}{path}", json=body, timeout=15)
     started.raise_for_status()
     reference = started.json()["reference"]
-    messages = httpx.get(f"{identity}/dev/mailbox", timeout=15).json()["messages"]
-    code = next(m["code"] for m in messages if m["reference"] == reference)
+    code = asyncio.run(_code_sent(notifications, email, reference))
     redeemed = httpx.post(
         f"{identity}/auth/codes/redeem", json={"reference": reference, "code": code}, timeout=15
     )
@@ -94,13 +95,18 @@ def _resident_token(identity: str, *, account: bool) -> str:
     return str(redeemed.json()["access_token"])
 
 
-def callers(identity: str) -> dict[str, dict[str, str]]:
+async def _code_sent(notifications: str, to: str, reference: str) -> str:
+    async with httpx.AsyncClient(timeout=15) as client:
+        return await code_sent(client, notifications, to, reference)
+
+
+def callers(identity: str, notifications: str) -> dict[str, dict[str, str]]:
     """Headers for each kind of caller the fuzzer plays."""
     found: dict[str, dict[str, str]] = {"anonymous": {}}
     for name, email in OFFICERS.items():
         found[name] = {"Authorization": f"Bearer {_officer_token(identity, email)}"}
     for name, account in (("resident with an account", True), ("resident tracking", False)):
-        token = _resident_token(identity, account=account)
+        token = _resident_token(identity, notifications, account=account)
         found[name] = {"Authorization": f"Bearer {token}"}
     return found
 
@@ -157,7 +163,7 @@ def _fuzz_one(
 
 
 def test_every_service_answers_only_what_its_openapi_document_says(platform: Platform) -> None:
-    headers = callers(platform.urls["identity"])
+    headers = callers(platform.urls["identity"], platform.urls["notifications"])
     failures = {name: fuzz(platform.urls[name], headers) for name in platform.services}
 
     found = {name: lines for name, lines in failures.items() if lines}

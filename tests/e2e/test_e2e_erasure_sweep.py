@@ -22,6 +22,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
+from tests.e2e.demo_clients import tracking_token
 from townhall.cli.launcher import Platform
 from townhall.cli.services import SERVICES
 from townhall.identity.seed import DEMO_PASSWORD
@@ -78,18 +79,10 @@ async def officer_token(client: httpx.AsyncClient, identity: str, email: str) ->
     return str(response.json()["access_token"])
 
 
-async def reporting_token(client: httpx.AsyncClient, identity: str) -> str:
-    body = {"given_name": GIVEN, "family_name": FAMILY, "email": EMAIL}
-    started = await client.post(f"{identity}/auth/tracking", json=body)
-    assert started.status_code == 202, started.text
-    reference = started.json()["reference"]
-    mailbox = (await client.get(f"{identity}/dev/mailbox")).json()["messages"]
-    code = next(m["code"] for m in mailbox if m["reference"] == reference)
-    redeemed = await client.post(
-        f"{identity}/auth/codes/redeem", json={"reference": reference, "code": code}
+async def reporting_token(client: httpx.AsyncClient, identity: str, notifications: str) -> str:
+    return await tracking_token(
+        client, identity, notifications, EMAIL, given_name=GIVEN, family_name=FAMILY
     )
-    assert redeemed.status_code == 200, redeemed.text
-    return str(redeemed.json()["access_token"])
 
 
 def report(**overrides: Any) -> dict[str, Any]:
@@ -181,9 +174,11 @@ def _event_type(message: ConsumerRecord[bytes, bytes]) -> str:
 async def test_after_erasure_no_database_or_topic_holds_anything_readable_about_the_resident(
     platform: Platform, tmp_path: Path
 ) -> None:
-    identity, cases, view = (platform.urls[n] for n in ("identity", "cases", "resident-view"))
+    identity, cases, view, notifications = (
+        platform.urls[n] for n in ("identity", "cases", "resident-view", "notifications")
+    )
     async with httpx.AsyncClient(timeout=15) as client:
-        erin = await reporting_token(client, identity)
+        erin = await reporting_token(client, identity, notifications)
         resident_id = subject_of(erin)
         own = await client.post(f"{cases}/cases", json=report(), headers=bearer(erin))
         assert own.status_code == 201, own.text

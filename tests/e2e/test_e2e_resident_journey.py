@@ -4,9 +4,10 @@ A resident with no account reports rats: identity sends them a one-time code, th
 gets them a token that can only report, cases records the report (matched to them by
 identity), the pest control officer moves it on, and the resident asks identity for a
 code to follow that one request and follows it end to end in resident-view, where a
-waste officer cannot see it. identity, cases and resident-view each run as
-their own process on the embedded broker with the demo wiring `townhall up` gives them
-(identity's real tokens everywhere; cases and resident-view as identity's clients).
+waste officer cannot see it. identity, cases, resident-view and notifications (which
+sends identity's codes, to its development mailbox) each run as their own process on
+the embedded broker with the demo wiring `townhall up` gives them (identity's real
+tokens everywhere; cases, resident-view and notifications as identity's clients).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from townhall.runtime.broker import free_port
 from townhall.runtime.testkit.fixtures import Processes
 from townhall.runtime.testkit.waiting import eventually
 
-SERVICES = ("identity", "cases", "resident-view")
+SERVICES = ("identity", "cases", "resident-view", "notifications")
 EMAIL = "rita.ratcatcher@example.org"
 SUBMITTED = "townhall.cases.case.submitted.v1"
 UPDATE = "townhall.cases.case.update_posted.v1"
@@ -54,10 +55,10 @@ def texts(tracking: dict[str, Any], kind: str) -> list[str | None]:
 async def test_a_resident_reports_rats_and_follows_the_request_end_to_end(
     platform: Platform,
 ) -> None:
-    identity, cases, view = (platform.urls[n] for n in SERVICES)
+    identity, cases, view, notifications = (platform.urls[n] for n in SERVICES)
     async with httpx.AsyncClient(timeout=15) as client:
         reporter = await tracking_token(
-            client, identity, EMAIL, given_name="Rita", family_name="Ratcatcher"
+            client, identity, notifications, EMAIL, given_name="Rita", family_name="Ratcatcher"
         )
         report = {
             "service_code": "pest_control",
@@ -69,7 +70,9 @@ async def test_a_resident_reports_rats_and_follows_the_request_end_to_end(
         submitted = await client.post(f"{cases}/cases", json=report, headers=bearer(reporter))
         assert submitted.status_code == 201, submitted.text
         reference = submitted.json()["reference"]
-        follower = await tracking_token(client, identity, EMAIL, request_reference=reference)
+        follower = await tracking_token(
+            client, identity, notifications, EMAIL, request_reference=reference
+        )
 
         pest = await officer_token(client, identity, "demo.pest@example.org")
         for path, text in (("updates", UPDATE_TEXT), ("notes", NOTE_TEXT)):

@@ -22,7 +22,7 @@ from townhall.runtime.broker import free_port
 from townhall.runtime.testkit.fixtures import Processes
 from townhall.runtime.testkit.waiting import eventually
 
-SERVICES = ("identity", "cases", "resident-view")
+SERVICES = ("identity", "cases", "resident-view", "notifications")
 EMAIL = "rita.ratcatcher@example.org"
 MATCHED = "townhall.cases.case.resident_matched.v1"
 #: Cases asks again soon after identity is back (production waits up to 10 minutes).
@@ -48,10 +48,10 @@ def platform(tmp_path: Path, processes: Processes) -> Platform:
 async def test_a_request_made_while_identity_was_down_reaches_its_resident_when_it_is_back(
     platform: Platform,
 ) -> None:
-    identity, cases, view = (platform.urls[n] for n in SERVICES)
+    identity, cases, view, notifications = (platform.urls[n] for n in SERVICES)
     async with httpx.AsyncClient(timeout=15) as client:
         known = await tracking_token(
-            client, identity, EMAIL, given_name="Rita", family_name="Ratcatcher"
+            client, identity, notifications, EMAIL, given_name="Rita", family_name="Ratcatcher"
         )
         resident_id = claims(known)["sub"]
         pest = await officer_token(client, identity, "demo.pest@example.org")

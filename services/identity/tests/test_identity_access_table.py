@@ -52,9 +52,7 @@ def database_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def identity_settings(identity_settings: IdentitySettings) -> IdentitySettings:
-    return identity_settings.model_copy(
-        update={"identity_dev_mailbox": True, "environment": "development"}
-    )
+    return identity_settings.model_copy(update={"environment": "development"})
 
 
 @pytest.fixture

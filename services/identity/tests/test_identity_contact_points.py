@@ -21,9 +21,7 @@ Headers = dict[str, str]
 
 @pytest.fixture
 def identity_settings(identity_settings: IdentitySettings) -> IdentitySettings:
-    return identity_settings.model_copy(
-        update={"identity_dev_mailbox": True, "environment": "development"}
-    )
+    return identity_settings.model_copy(update={"environment": "development"})
 
 
 def _wrong(code: str) -> str:
@@ -127,9 +125,12 @@ async def test_adding_someone_elses_email_answers_as_a_fresh_one_and_changes_not
     assert (taken.status_code, sorted(taken.json())) == (fresh.status_code, sorted(fresh.json()))
     assert (fresh.status_code, taken.json()["expires_in"]) == (202, fresh.json()["expires_in"])
     assert [await _record(identity, r, officer) for r in (ada, bea)] == records
-    assert await _stored(identity) == stored, "no code stored, no event written"
-    notice = (await identity.mailbox())[0]
-    assert (notice["to"], notice["code"]) == ("bea@example.org", None), "the owner is told"
+    codes, events = await _stored(identity)
+    assert (codes, events) == (stored[0], stored[1] + 1), "no code stored, one notice written"
+    notice = (await identity.sent())[0]
+    assert (notice["type"], notice["to"], notice["code"]) == ("notice", "bea@example.org", None)
+    assert notice["attempted"] == "add_contact_point", "the owner is told, by notifications"
+    assert (await identity.events())[-1]["data"]["resident_id"] == bea
     refused = await _confirm(identity, ada, as_ada, taken.json()["reference"], "123456")
     assert refused.status_code == 401
 
@@ -146,7 +147,7 @@ async def test_a_fresh_email_is_stored_only_once_confirmed_then_verified_raising
     reference = asked.json()["reference"]
     record = await _record(identity, rid, officer)
     assert [p["kind"] for p in record["contact_points"]] == ["phone"], "nothing stored yet"
-    assert (await identity.mailbox())[0]["to"] == "ada@example.org"
+    assert (await identity.sent())[0]["to"] == "ada@example.org"
 
     confirmed = await _confirm(
         identity, rid, as_resident, reference, await identity.code(reference)

@@ -36,7 +36,6 @@ def _keys(settings: IdentitySettings, current: bytes, *previous: bytes) -> Ident
         update={
             "identity_key_encryption_key": SecretStr(encode_key(current)),
             "identity_key_encryption_keys_previous": SecretStr(text) if text else None,
-            "identity_dev_mailbox": True,
             "environment": "development",
         }
     )
@@ -184,8 +183,7 @@ async def test_a_code_sent_before_the_master_key_changed_still_works(
     async with _running(_keys(identity_settings, OLD)) as identity:
         body = {"given_name": "Ada", "family_name": "Example", "email": "ada@example.org"}
         reference = (await identity.http.post("/auth/tracking", json=body)).json()["reference"]
-        messages = (await identity.http.get("/dev/mailbox")).json()["messages"]
-    code = next(m["code"] for m in messages if m["reference"] == reference)
+        code = await identity.code(reference)
     async with _running(_keys(identity_settings, NEW, OLD)) as identity:
         redeem = {"reference": reference, "code": code}
         assert (await identity.http.post("/auth/codes/redeem", json=redeem)).status_code == 200

@@ -27,9 +27,7 @@ REQUEST = "PC-2026-000001"
 
 @pytest.fixture
 def identity_settings(identity_settings: IdentitySettings) -> IdentitySettings:
-    return identity_settings.model_copy(
-        update={"identity_dev_mailbox": True, "environment": "development"}
-    )
+    return identity_settings.model_copy(update={"environment": "development"})
 
 
 async def _track(identity: Harness, **body: str) -> str:
@@ -88,13 +86,13 @@ async def test_following_a_request_from_an_unknown_contact_sends_and_creates_not
     identity: Harness,
 ) -> None:
     await _report(identity, email="ada@example.org")
-    before, sent = await _state(identity), len(await identity.mailbox())
+    before, sent = await _state(identity), len(await identity.sent())
     response = await identity.http.post(
         "/auth/tracking", json={"email": "bob@example.org", "request_reference": REQUEST}
     )
     assert response.status_code == 202
     assert set(response.json()) == {"reference", "expires_in"}
-    assert (await _state(identity), len(await identity.mailbox())) == (before, sent)
+    assert (await _state(identity), len(await identity.sent())) == (before, sent)
     assert await _redeem(identity, response.json()["reference"], "123456") == 401
 
 
@@ -196,10 +194,11 @@ async def test_signing_up_with_a_registered_email_tells_its_owner_and_creates_no
     before = await _state(identity)
     again = await identity.http.post("/accounts", json={**SIGN_UP, "email": "ADA@example.org"})
     assert (again.status_code, set(again.json())) == (first.status_code, set(first.json()))
-    assert await _state(identity) == before
-    notice = (await identity.mailbox())[0]
-    assert (notice["to"], notice["code"]) == ("ada@example.org", None)
-    assert "sign in" in notice["text"]
+    residents_, codes, events = await _state(identity)
+    assert (residents_, codes, events) == (before[0], before[1], before[2] + 1)
+    notice = (await identity.sent())[0]
+    assert (notice["type"], notice["to"], notice["code"]) == ("notice", "ada@example.org", None)
+    assert notice["attempted"] == "sign_up"
     assert await _redeem(identity, again.json()["reference"], "123456") == 401
 
 
@@ -216,8 +215,9 @@ async def test_a_sign_up_that_loses_a_race_for_its_email_answers_as_any_other(
     raced = await identity.http.post("/accounts", json=SIGN_UP)
 
     assert (raced.status_code, set(raced.json())) == (first.status_code, set(first.json()))
-    assert await _state(identity) == before
-    assert (await identity.mailbox())[0]["code"] is None, "the owner is told, no code sent"
+    assert await _state(identity) == (before[0], before[1], before[2] + 1)
+    notice = (await identity.sent())[0]
+    assert (notice["type"], notice["to"]) == ("notice", "ada@example.org"), "owner told, no code"
 
 
 async def test_no_answer_tells_whether_an_email_is_registered(identity: Harness) -> None:

@@ -23,7 +23,6 @@ OFFICER = "pest@example.org"
 def identity_settings(identity_settings: IdentitySettings) -> IdentitySettings:
     return identity_settings.model_copy(
         update={
-            "identity_dev_mailbox": True,
             "environment": "development",
             "identity_address_free_failures": 8,
             "identity_backoff_first_s": 600,  # a delay no slow machine outlasts

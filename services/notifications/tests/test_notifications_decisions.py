@@ -13,12 +13,14 @@ from prometheus_client import REGISTRY
 from townhall.notifications.domain import commands
 from townhall.notifications.service_layer.senders import Message, SendFailedError, SendRefusedError
 from townhall.notifications.testing import (
+    already_registered,
     case_submitted,
     code_issued,
     contact_points,
     erased,
     harness,
     registered,
+    resident_matched,
     status_changed,
 )
 from townhall.runtime.data_keys import DataKeyUnavailableError
@@ -122,6 +124,31 @@ async def test_an_event_about_nobody_records_nothing_and_is_counted() -> None:
     assert skipped("no_resident") == before + 1
 
 
+async def test_a_request_matched_after_it_was_made_is_acknowledged_once_at_the_match() -> None:
+    h = harness()
+    resident = uuid.uuid4()
+    await h.consume(registered(h.keys, resident, language="cy", email="ada@example.test"))
+    await h.consume(case_submitted(None, "PC-2026-000777"))  # identity away: nobody to tell
+    assert await h.dispatch() == 0
+    matched = resident_matched(resident, "PC-2026-000777")
+    await h.consume(matched, matched)
+    assert await h.dispatch() == 1
+    [message] = h.sender.sent
+    assert (message.template.name, message.channel, message.language) == (
+        "case_resident_matched",
+        "email",
+        "cy",
+    )
+    assert message.personalisation == {
+        "reference": "PC-2026-000777",
+        "service": "pest control",
+        "submitted_on": "Monday 5 January 2026",
+        "submitted_on_cy": "Dydd Llun 5 Ionawr 2026",
+    }
+    [event] = h.published()
+    assert (event.type, event.data["case_reference"]) == (SENT, "PC-2026-000777")
+
+
 async def test_the_code_goes_where_the_event_says_and_never_into_the_timeline() -> None:
     h = harness(datetime(2026, 1, 5, 23, 30, tzinfo=UTC))  # quiet hours: codes are urgent
     resident = uuid.uuid4()
@@ -135,6 +162,25 @@ async def test_the_code_goes_where_the_event_says_and_never_into_the_timeline() 
     )
     assert "987654" not in str([e.model_dump() for e in h.published()])
     assert all(n.sealed is None for n in h.store.notifications.values())
+
+
+async def test_the_owner_of_an_address_someone_tried_is_told_there_and_only_there() -> None:
+    h = harness()
+    resident = uuid.uuid4()
+    await h.consume(registered(h.keys, resident, language="cy", email="ada@example.test"))
+    await h.consume(already_registered(h.keys, resident, "sms", "+447700900123"))
+    assert await h.dispatch() == 1
+    [message] = h.sender.sent
+    assert (message.template.name, message.channel, message.to, message.language) == (
+        "contact_point_already_registered",
+        "sms",
+        "+447700900123",
+        "cy",
+    )
+    assert message.personalisation == {}
+    [event] = h.published()
+    assert event.type == SENT
+    assert "+447700900123" not in str(event.model_dump())
 
 
 async def test_a_text_in_quiet_hours_waits_for_eight_in_the_morning_london_time() -> None:

@@ -37,7 +37,9 @@ def test_the_bundled_rules_cover_cases_payments_booking_and_identitys_codes() ->
         "townhall.cases.case.submitted.v1",
         "townhall.cases.case.status_changed.v1",
         "townhall.cases.case.update_posted.v1",
+        "townhall.cases.case.resident_matched.v1",
         "townhall.identity.one_time_code.issued.v1",
+        "townhall.identity.contact_point.already_registered.v1",
         "townhall.payments.payment.succeeded.v1",
         "townhall.payments.refund.refunded.v1",
         "townhall.booking.appointment.confirmed.v1",
@@ -129,6 +131,7 @@ def test_a_destination_only_events_that_name_one_can_have(council: Path) -> None
         load_rulebook(council)
 
 
+MATCHED = "townhall.cases.case.resident_matched.v1"
 PAID = "townhall.payments.payment.succeeded.v1"
 BOOKED = "townhall.booking.appointment.confirmed.v1"
 MOVED = "townhall.booking.appointment.rescheduled.v1"
@@ -193,3 +196,27 @@ def test_no_message_about_money_or_visits_carries_an_identifier_or_who_acted() -
     withheld |= {"hold_id", "replaces", "booked_by", "rescheduled_by", "reason"}
     for event_type in (PAID, BOOKED, MOVED):
         assert offered(event_type).isdisjoint(withheld), event_type
+
+
+def test_a_request_matched_late_is_acknowledged_with_the_london_day_it_was_made() -> None:
+    # 23:30 in June is already the next day in London (British Summer Time)
+    data = {
+        "reference": "PC-2026-000777",
+        "service_code": "pest_control",
+        "submitted_at": "2026-06-01T23:30:00Z",
+    }
+    english = _said("case_resident_matched", "email", "en", MATCHED, data)
+    assert "pest control request you made on Tuesday 2 June 2026" in english
+    assert "Your reference is PC-2026-000777" in english
+    welsh = _said("case_resident_matched", "email", "cy", MATCHED, data)
+    assert "Dyddiad y cais: Dydd Mawrth 2 Mehefin 2026" in welsh
+    assert "Eich cyfeirnod yw PC-2026-000777" in welsh
+    sms = _said("case_resident_matched", "sms", "cy", MATCHED, data)
+    assert sms == (
+        "Rydym wedi derbyn eich cais pest control, dyddiad Dydd Mawrth 2 Mehefin 2026. "
+        "Eich cyfeirnod yw PC-2026-000777."
+    )
+
+
+def test_the_late_acknowledgement_is_offered_no_identifier() -> None:
+    assert offered(MATCHED).isdisjoint({"resident_id", "case_id", "sealed"})

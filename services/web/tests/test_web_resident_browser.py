@@ -1,7 +1,7 @@
 """The resident front door in a real browser (Debian's Chromium through Playwright), at
 phone width, against identity, cases, resident-view and payments served for real: a
 resident reports rats from the catalogue, proves their email with the code identity
-sends to its development mailbox, tracks the request by its reference and a second
+sends (read from its sealed event, as notifications reads it), tracks the request by its reference and a second
 code, and pays the fee on payments' sandbox card page (in English first with the
 declined test card, then again), in English and in Welsh. On every page axe-core finds
 no serious or critical violation and nothing scrolls sideways at 320 px; a mistake shows
@@ -47,9 +47,12 @@ async def requests_held(services: Platform) -> int:
 
 
 async def code_sent_to(services: Platform, contact: str) -> str:
-    """The newest one-time code in identity's development mailbox for ``contact``."""
-    messages = await services.identity.mailbox()
-    code: str = next(m["code"] for m in messages if m["to"] == contact and m["code"])
+    """The newest one-time code identity sent ``contact`` (sealed in its event, opened as
+    notifications opens it to send it)."""
+    messages = await services.identity.sent()
+    code: str = next(
+        m["code"] for m in messages if m["to"] == contact and m["type"] == "code" and m["code"]
+    )
     return code
 
 

@@ -3,7 +3,8 @@ loop), with synthetic data put in through their own APIs and test helpers.
 
 Identity is served for real: resident-view and cases verify officers' and residents'
 tokens against its JWKS and fetch residents' data keys from it, as under ``make run``;
-its development mailbox holds the one-time codes it sends residents. Web reaches all
+the one-time codes it sends residents are read from its events (Harness.sent), opened
+as notifications opens them. Web reaches all
 three over HTTP, as in production. No relay runs: :func:`relay` does what the relays and
 resident-view's consumer would, when a test asks.
 """
@@ -181,9 +182,7 @@ async def platform(tmp: Path, kafka: KafkaSettings) -> AsyncIterator[Platform]:
             relay_enabled=False,
             identity_key_encryption_key=encode_key(generate_key()),
             identity_password_hashing="cheapest-for-tests",
-            # residents' one-time codes at /dev/mailbox, as under `make run`
             environment="development",
-            identity_dev_mailbox=True,
         )
     )
     async with identity_app.router.lifespan_context(identity_app):

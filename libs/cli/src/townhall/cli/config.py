@@ -32,10 +32,10 @@ DEFAULT_VAR_DIR = "var"
 #: session timeout and holds fetches for their whole wait; see ARCHITECTURE.md).
 EMBEDDED_KAFKA_ENV: Mapping[str, str] = embedded_environment()
 #: The embedded default seeds synthetic demo officers and residents (logins in identity's
-#: log) and shows one-time codes at identity's GET /dev/mailbox instead of sending them.
+#: log). One-time codes, like every message, go to notifications' development mailbox
+#: (GET /dev/mailbox on notifications), its default sender without SENDER=notify.
 EMBEDDED_DEMO_ENV: Mapping[str, str] = {
     "IDENTITY_SEED_DEMO": "1",
-    "IDENTITY_DEV_MAILBOX": "1",
     # the demo council tax and waste systems (townhall.connectors.demo), and the legacy
     # mapper reading them with their mapping files
     "LEGACY_DEMO_ENABLED": "1",

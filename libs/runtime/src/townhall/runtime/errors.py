@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from townhall.runtime.binding import MalformedEventError
+from townhall.runtime.conflicts import is_conflict
 from townhall.schemas.registry import UnknownEventTypeError
 
 
@@ -33,6 +34,8 @@ def classify(exc: BaseException) -> Failure:
         return Failure.POISON
     if isinstance(exc, ValidationError | ValueError | TypeError | KeyError | LookupError):
         return Failure.POISON
+    if is_conflict(exc):  # deadlocked or not serializable: the event is fine, run it again
+        return Failure.TRANSIENT
     if isinstance(exc, IntegrityError):
         return Failure.CONFLICT
     if isinstance(exc, OperationalError | InterfaceError) or (

@@ -30,8 +30,11 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from townhall.runtime.conflicts import TransactionConflictError
+
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
+    "TRANSACTION_CONFLICT",
     "BadRequest",
     "Conflict",
     "ContentTooLarge",
@@ -186,11 +189,9 @@ class UnprocessableContent(_FixedStatusError):  # noqa: N818 (HTTP status names)
     default_title = "Unprocessable Content"
 
 
-class TooManyRequests(_FixedStatusError):  # noqa: N818 (HTTP status names)
-    """429; ``retry_after`` (seconds, rounded up, at least 1) becomes ``Retry-After``."""
-
-    status_code = 429
-    default_title = "Too Many Requests"
+class _WaitError(_FixedStatusError):
+    """A problem that may tell the caller when to try again: ``retry_after`` (seconds,
+    rounded up, at least 1) becomes ``Retry-After``."""
 
     def __init__(
         self,
@@ -213,9 +214,23 @@ class TooManyRequests(_FixedStatusError):  # noqa: N818 (HTTP status names)
         )
 
 
-class ServiceUnavailable(_FixedStatusError):  # noqa: N818 (HTTP status names)
+class TooManyRequests(_WaitError):  # noqa: N818 (HTTP status names)
+    """429; ``retry_after`` becomes ``Retry-After``."""
+
+    status_code = 429
+    default_title = "Too Many Requests"
+
+
+class ServiceUnavailable(_WaitError):  # noqa: N818 (HTTP status names)
+    """503; ``retry_after`` becomes ``Retry-After``."""
+
     status_code = 503
     default_title = "Service Unavailable"
+
+
+#: The problem type of a change the database refused, every time it was tried, because
+#: it clashed with others (:mod:`townhall.runtime.conflicts`).
+TRANSACTION_CONFLICT = "https://townhall.example/problems/transaction-conflict"
 
 
 def problem_response(problem: Problem, headers: Mapping[str, str] | None = None) -> ProblemResponse:
@@ -283,6 +298,18 @@ def _internal_error(instance: str | None) -> ProblemResponse:
     return problem_response(problem)
 
 
+async def _on_transaction_conflict(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, TransactionConflictError)
+    busy = ServiceUnavailable(
+        "Other changes were being made at the same moment, so nothing was changed. "
+        "Please try again.",
+        title="Busy: try again",
+        type_=TRANSACTION_CONFLICT,
+        retry_after=exc.retry_after_s,
+    )
+    return problem_response(busy.to_problem(request.url.path), busy.headers)
+
+
 async def _on_unhandled(request: Request, exc: Exception) -> ProblemResponse:
     _log.error("unhandled_exception", path=request.url.path, exc_info=exc)
     return _internal_error(request.url.path)
@@ -334,6 +361,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         ProblemError: _on_problem_error,
         RequestValidationError: _on_validation_error,
         StarletteHTTPException: _on_http_exception,
+        TransactionConflictError: _on_transaction_conflict,
         Exception: _on_unhandled,
     }
     for exc_type, handler in handlers.items():

@@ -150,6 +150,25 @@ class OneTimeCodeIssued(_ResidentEvent):
     personal_data: str = Field(description=_SEALED)
 
 
+class ContactPointAlreadyRegistered(_ResidentEvent):
+    """Someone asked to use an email address or phone number that is already this
+    resident's: to create an account with it, or to add it to another record. The answer
+    they got said nothing of it; the owner is told instead (notifications sends it to the
+    address, sealed here, never in clear)."""
+
+    TYPE: ClassVar[str] = "townhall.identity.contact_point.already_registered.v1"
+    SUMMARY: ClassVar[str] = "Someone tried to use your contact details"
+
+    resident_id: UUID = Field(description="The resident who holds the contact point.")
+    channel: Literal["email", "sms"] = Field(description="How to tell them.")
+    attempted: Literal["sign_up", "add_contact_point"] = Field(
+        description="What was asked: an account with it, or adding it to another record."
+    )
+    personal_data: str = Field(
+        description=f"{_SEALED} A JSON object with ``destination``: the address or number."
+    )
+
+
 class ConsentGranted(_ResidentEvent):
     """The resident agreed to share their history with a service domain ('*' = all)."""
 

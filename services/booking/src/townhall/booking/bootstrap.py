@@ -10,10 +10,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from townhall.booking.adapters.calendar_files import BUNDLED, load_calendars
+from townhall.booking.adapters.day_cache import DayCache
 from townhall.booking.config import BookingSettings
 from townhall.booking.domain import commands
 from townhall.booking.entrypoints.consumer import Reactions
@@ -74,6 +76,8 @@ class Booking:
     bus: Bus
     timers: Timers
     clock: Clock
+    #: What is left of each day's slots, between availability reads.
+    days: DayCache = field(default_factory=lambda: DayCache(timedelta(0)))
 
     @contextlib.asynccontextmanager
     async def background(self) -> AsyncIterator[None]:
@@ -108,14 +112,22 @@ def bootstrap(
     outbox = runtime.outbox
     assert outbox is not None
 
+    days = DayCache(timedelta(seconds=settings.availability_cache_s))
+
     def unit_of_work() -> UnitOfWork:
         return UnitOfWork(runtime.sessions, outbox, clock=clock)
 
+    def reporting_places() -> UnitOfWork:
+        made = (uow or unit_of_work)()
+        made.places_changed = days.invalidate
+        return made
+
     bus = Bus(
-        uow or unit_of_work,
+        reporting_places,
         commands=COMMANDS,
         dependencies={"clock": clock, "calendars": calendars},
     )
     if settings.consumers_enabled:
         runtime.add(runtime.make_consumer(Reactions(bus).spec()))
-    return Booking(settings, calendars, runtime, bus, Timers(bus, settings.timer_interval_s), clock)
+    timers = Timers(bus, settings.timer_interval_s)
+    return Booking(settings, calendars, runtime, bus, timers, clock, days)

@@ -25,3 +25,6 @@ class BookingSettings(ServiceSettings):
     consumers_enabled: bool = True
     #: How often reminders falling due and expired holds are looked for (0: never).
     timer_interval_s: float = 60.0
+    #: How long a day's availability is kept at most (seconds; 0: not kept). This
+    #: process's own bookings refresh it at once; another replica's show after this.
+    availability_cache_s: float = Field(default=5.0, ge=0)

@@ -9,8 +9,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import RowMapping, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from townhall.booking.adapters.day_cache import Day, DayCache, SlotLeft
 from townhall.booking.adapters.orm import appointments, booking_cases
-from townhall.booking.adapters.repository import live_counts
+from townhall.booking.adapters.repository import day_counts, live_counts
 from townhall.booking.domain.calendar import LONDON, Calendar, local
 from townhall.booking.domain.model import (
     CaseContext,
@@ -40,13 +41,17 @@ async def availability(
     now: datetime,
     uprn: str | None = None,
     days: int | None = None,
+    kept: DayCache | None = None,
 ) -> list[FreeSlot]:
     """The free slots in the window (its first ``days`` days only, if given) for the
     case's property: the calendar's offers less what appointments and live holds take,
-    in the same pools a booking would take."""
+    in the same pools a booking would take. With ``kept``, each day's count is read
+    from it where it is still true (:mod:`townhall.booking.adapters.day_cache`)."""
     first, last = calendar.rules.window(now)
     if days is not None:
         last = min(last, first + timedelta(days=days - 1))
+    if kept is not None and kept.enabled:
+        return await _from_kept_days(session, calendar, case, postcode, now, uprn, last, kept)
     offers = list(itertools.takewhile(lambda o: o.day <= last, calendar.offers(postcode, now)))
     if not offers:
         return []
@@ -85,6 +90,84 @@ async def availability(
             )
     free.sort(key=lambda slot: (slot.starts_at, slot.resource))
     return free
+
+
+async def _from_kept_days(
+    session: AsyncSession,
+    calendar: Calendar,
+    case: CaseContext,
+    postcode: str,
+    now: datetime,
+    uprn: str | None,
+    last: date,
+    kept: DayCache,
+) -> list[FreeSlot]:
+    """The same answer as counting afresh: the window's open days from the cache (those
+    missing counted in one query, and kept), less what the postcode, the notice and the
+    property's own bookings rule out."""
+    open_days = [d for d in _window_days(calendar, now, last) if d not in calendar.bank_holidays]
+    if not open_days:
+        return []
+    found: dict[date, Day] = {}
+    for d in open_days:
+        if (day := kept.get(calendar.service_type, d, now)) is not None:
+            found[d] = day
+    missing = [d for d in open_days if d not in found]
+    if missing:
+        found.update(await _count_days(session, calendar, missing, now, kept))
+    property_key = property_of(case, uprn)
+    property_pools = {property_pool(case.service_code, property_key, d): d for d in open_days}
+    booked = await live_counts(session, [], open_days[0], last, list(property_pools), now)
+    booked_days = {property_pools[pool] for pool in booked}
+    serving = {r.code: r for r in calendar.serving(postcode)}
+    earliest = now + calendar.rules.minimum_notice
+    free = [
+        FreeSlot(s.resource, r.name, r.kind, s.starts_at, s.ends_at, s.left)
+        for d in open_days
+        if d not in booked_days
+        for s in found[d].slots
+        if (r := serving.get(s.resource)) is not None and s.starts_at >= earliest
+        if s.starts_at > now
+    ]
+    free.sort(key=lambda slot: (slot.starts_at, slot.resource))
+    return free
+
+
+def _window_days(calendar: Calendar, now: datetime, last: date) -> list[date]:
+    """The window's days whose cut-off has not passed, to ``last``."""
+    first, _ = calendar.rules.window(now)
+    days = []
+    day = first
+    while day <= last:
+        closes = calendar.rules.closes(day)
+        if closes is None or now < closes:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+async def _count_days(
+    session: AsyncSession, calendar: Calendar, wanted: list[date], now: datetime, kept: DayCache
+) -> dict[date, Day]:
+    generations = {d: kept.generation(d) for d in wanted}
+    codes = [r.code for r in calendar.resources]
+    taken, expiries = await day_counts(session, codes, min(wanted), max(wanted), now)
+    counted = {}
+    for d in wanted:
+        slots = []
+        for resource in calendar.resources:
+            places = resource.capacity
+            if resource.day_cap is not None:
+                places = min(places, resource.day_cap)
+            for starts_at, ends_at in resource.slots_on(d):
+                left = places - taken.get(slot_pool(resource.code, starts_at), 0)
+                if resource.day_cap is not None:  # the round's day, as counted afresh
+                    left = min(left, resource.day_cap - taken.get(day_pool(resource.code, d), 0))
+                if left > 0:
+                    slots.append(SlotLeft(resource.code, starts_at, ends_at, left))
+        counted[d] = Day(tuple(slots), computed_at=now, valid_until=expiries.get(d))
+        kept.put(calendar.service_type, d, counted[d], generations[d])
+    return counted
 
 
 def _busy_days(taken: dict[str, int]) -> set[tuple[str, date]]:

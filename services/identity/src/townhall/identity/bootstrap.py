@@ -2,7 +2,7 @@
 
 :func:`bootstrap` takes the settings and, as keyword arguments with production
 defaults, every adapter a test may want to replace (the clock, the unit of work, the
-mailbox, the matcher, password hashing). It returns one typed :class:`Identity`: the
+matcher, password hashing). It returns one typed :class:`Identity`: the
 runtime (database, outbox, relay), the message bus with its handlers' dependencies, the
 signing keys, the token issuer and identity's own verifier. The API's ``create()`` only
 wires HTTP to it; the command line runs its commands on it.
@@ -16,7 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from townhall.identity.adapters.codes import CodeHasher, DevMailbox, Mailbox
+from townhall.identity.adapters.codes import CodeHasher
 from townhall.identity.adapters.linkage_matcher import LinkageMatcher
 from townhall.identity.adapters.linkage_upkeep import Schedule
 from townhall.identity.adapters.master_keys import MasterKeys
@@ -103,7 +103,6 @@ class Identity:
     #: Identity verifies its own tokens from its key store, never over HTTP to itself.
     verifier: OwnKeysVerifier
     matcher: Matcher
-    mailbox: Mailbox
     #: Look-ups of residents' data, per officer.
     lookups: RateLimit
 
@@ -142,7 +141,6 @@ def bootstrap(
     *,
     clock: Clock = utc_now,
     uow: Callable[[], UnitOfWork] | None = None,
-    mailbox: Mailbox | None = None,
     matcher: Matcher | None = None,
     hash_password: officer_handlers.Hash | None = None,
     verify_password: officer_handlers.Verify | None = None,
@@ -154,12 +152,10 @@ def bootstrap(
     )
     master_keys = settings.master_keys()
     matcher = matcher or _matcher(settings)
-    mailbox = mailbox or (DevMailbox() if settings.dev_mailbox else Mailbox())
     hasher = Passwords(settings.identity_password_hashing)
     access = _access(
         settings,
         master_keys,
-        mailbox,
         sign_in or sign_in_throttle(settings, clock),
         hash_password or hasher.hash,
         verify_password or hasher.verify,
@@ -200,7 +196,6 @@ def bootstrap(
         tokens,
         verifier,
         matcher,
-        mailbox,
         lookups,
     )
 
@@ -256,7 +251,6 @@ def _units_of_work(
 def _access(
     settings: IdentitySettings,
     master_keys: MasterKeys,
-    mailbox: Mailbox,
     sign_in: SignInThrottle,
     hash_password: officer_handlers.Hash,
     verify_password: officer_handlers.Verify,
@@ -265,7 +259,6 @@ def _access(
     return Access(
         code_hash=code_hasher,
         code_hashes=code_hasher.candidates,
-        mailbox=mailbox,
         sign_in=sign_in,
         codes_sent=RateLimit(
             "identity-codes-sent",

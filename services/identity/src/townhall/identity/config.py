@@ -81,14 +81,6 @@ class IdentitySettings(ServiceSettings):
     #: With the demo seed: the secret the cases service uses to ask identity to match
     #: residents (``townhall up`` generates it into the var folder).
     identity_demo_service_secret: SecretStr | None = None
-    #: Keep one-time codes in memory and show them at GET /dev/mailbox (to loopback
-    #: clients only): honoured only with ENVIRONMENT=development, as ``townhall up`` sets.
-    identity_dev_mailbox: bool = False
-
-    @property
-    def dev_mailbox(self) -> bool:
-        """Whether the development mailbox is on: asked for, and in development."""
-        return self.identity_dev_mailbox and self.development
 
     def master_key(self) -> bytes:
         """The key-encryption key: from the environment, else the development key file."""

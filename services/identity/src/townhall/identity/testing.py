@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,15 +12,24 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.sql.schema import Table
 
+from townhall.identity import views
 from townhall.identity.adapters.linkage_matcher import LinkageMatcher
 from townhall.identity.bootstrap import Identity
 from townhall.identity.domain.commands import CreateOfficer
 from townhall.identity.entrypoints.api.dependencies import services_of
+from townhall.runtime.crypto import open_sealed
+from townhall.runtime.data_keys import resident_context
 from townhall.runtime.outbox import EventContext
 from townhall.runtime.service import ServiceRuntime
 from townhall.runtime.tables import outbox
+from townhall.schemas.events.identity import ContactPointAlreadyRegistered, OneTimeCodeIssued
 
 PASSWORD = "correct horse battery staple"
+#: The events by which identity has notifications tell residents something.
+_TOLD = {
+    OneTimeCodeIssued.TYPE: "code",
+    ContactPointAlreadyRegistered.TYPE: "notice",
+}
 ADMIN_EMAIL = "test.admin@example.org"
 
 
@@ -51,14 +61,36 @@ class Harness:
     def runtime(self) -> ServiceRuntime:
         return self.services.runtime
 
-    async def mailbox(self) -> list[dict[str, Any]]:
-        """What the development mailbox holds (the app needs it on, in development)."""
-        messages: list[dict[str, Any]] = (await self.http.get("/dev/mailbox")).json()["messages"]
+    async def sent(self) -> list[dict[str, Any]]:
+        """What identity asked notifications to send, newest first: each one-time code
+        and each notice to the owner of a contact point someone else tried, opened with
+        the resident's data key as notifications opens it. Keys: ``type`` (``code`` or
+        ``notice``), ``reference``, ``channel``, ``to``, ``code``, ``attempted``."""
+        told = [e for e in await self.events() if e["type"] in _TOLD]
+        async with self.runtime.sessions() as session:
+            messages = []
+            for envelope in reversed(told):
+                data = envelope["data"]
+                resident_id = uuid.UUID(data["resident_id"])
+                key = await views.data_key(session, resident_id, self.services.master_keys)
+                opened = open_sealed(
+                    data["personal_data"], key, context=resident_context(resident_id)
+                )
+                messages.append(
+                    {
+                        "type": _TOLD[envelope["type"]],
+                        "reference": data.get("reference"),
+                        "channel": data["channel"],
+                        "to": opened["destination"],
+                        "code": opened.get("code"),
+                        "attempted": data.get("attempted"),
+                    }
+                )
         return messages
 
     async def code(self, reference: str) -> str:
         """The one-time code sent under ``reference``."""
-        code: str = next(m["code"] for m in await self.mailbox() if m["reference"] == reference)
+        code: str = next(m["code"] for m in await self.sent() if m["reference"] == reference)
         return code
 
     async def create_officer(self, email: str, *roles: tuple[str, str]) -> str:

@@ -56,6 +56,25 @@ def case_submitted(resident_id: UUID | None, reference: str = "PC-2026-000123") 
     )
 
 
+def resident_matched(resident_id: UUID, reference: str = "PC-2026-000123") -> Envelope:
+    """Cases matched a request it could not match when it was made (at MORNING)."""
+    return envelope(
+        cases.CaseResidentMatched(
+            domain="pest_control",
+            sensitivity="personal",
+            case_id=uuid.uuid4(),
+            reference=reference,
+            service_code="pest_control",
+            resident_id=resident_id,
+            status="submitted",
+            channel="online",
+            submitted_at=MORNING,
+            due_at=MORNING + timedelta(days=5),
+        ),
+        at=MORNING + timedelta(hours=1),
+    )
+
+
 def status_changed(resident_id: UUID, reference: str = "PC-2026-000123") -> Envelope:
     return envelope(
         cases.CaseStatusChanged(
@@ -81,6 +100,19 @@ def code_issued(
             resident_id=resident_id,
             reference="PC-2026-000123",
             channel=channel,
+            personal_data=sealed,
+        )
+    )
+
+
+def already_registered(keys: FakeDataKeys, resident_id: UUID, channel: str, to: str) -> Envelope:
+    """Someone asked to use ``to``, which ``resident_id`` holds."""
+    sealed = _seal(keys, resident_id, {"destination": to})
+    return envelope(
+        identity.ContactPointAlreadyRegistered(
+            resident_id=resident_id,
+            channel=channel,
+            attempted="add_contact_point",
             personal_data=sealed,
         )
     )

@@ -126,6 +126,9 @@ def case_of(row: Row[Any]) -> CaseContext:
 class PlaceRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
+        #: The days on which places were taken or released in this transaction (what
+        #: availability kept for them is out of date once it commits).
+        self.touched: set[date] = set()
 
     async def take(
         self,
@@ -162,6 +165,7 @@ class PlaceRepository:
                 await self.session.execute(places.insert().values(**row))
             except IntegrityError:
                 raise PlaceRaceError(FULL[pool.kind]) from None
+            self.touched.add(pool.day)
 
     async def convert(self, holder_id: uuid.UUID, new_holder: uuid.UUID, now: datetime) -> int:
         """A live hold's places become an appointment's (no expiry); how many moved."""
@@ -173,13 +177,38 @@ class PlaceRepository:
         return _rowcount(result)
 
     async def release(self, holder_id: uuid.UUID) -> int:
-        result = await self.session.execute(delete(places).where(places.c.holder_id == holder_id))
-        return _rowcount(result)
+        query = delete(places).where(places.c.holder_id == holder_id).returning(places.c.day)
+        days = list((await self.session.execute(query)).scalars())
+        self.touched.update(days)
+        return len(days)
 
     async def sweep(self, now: datetime) -> int:
         """Delete expired holds' places (reads and writers ignore them already)."""
         result = await self.session.execute(delete(places).where(places.c.expires_at <= now))
         return _rowcount(result)
+
+
+async def day_counts(
+    session: AsyncSession, resources: Sequence[str], first: date, last: date, now: datetime
+) -> tuple[dict[str, int], dict[date, datetime]]:
+    """Places taken (appointments and live holds) per pool of ``resources`` on the days
+    from ``first`` to ``last``, and per day the earliest expiry of a live hold counted."""
+    query = (
+        select(places.c.pool, places.c.day, func.count(), func.min(places.c.expires_at))
+        .where(
+            places.c.resource.in_(list(resources)),
+            places.c.day.between(first, last),
+            _live(now),
+        )
+        .group_by(places.c.pool, places.c.day)
+    )
+    counts: dict[str, int] = {}
+    expiries: dict[date, datetime] = {}
+    for pool, day, count, expires in (await session.execute(query)).all():
+        counts[pool] = int(count)
+        if expires is not None:
+            expiries[day] = min(expires, expiries.get(day, expires))
+    return counts, expiries
 
 
 def hold_of(row: Row[Any], case: CaseContext) -> Hold:

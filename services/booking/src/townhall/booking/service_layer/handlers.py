@@ -1,6 +1,9 @@
 """One short handler per command. Each writes in one transaction; where it takes
 places, a race lost to another writer (the database refused the place) is tried again
-with what is now taken, a few times, then answered as taken."""
+with what is now taken, a few times, then answered as taken. A transaction PostgreSQL
+aborts as deadlocked or not serializable (concurrent bookings locking places in another
+order) is run again, a few times with random waits, then answered 503 with Retry-After
+(:mod:`townhall.runtime.conflicts`): never a 500, and nothing half-written."""
 
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ from townhall.booking.domain.model import (
 from townhall.booking.service_layer.permissions import require_area_officer, require_booker
 from townhall.booking.service_layer.unit_of_work import UnitOfWork
 from townhall.runtime.clock import Clock
+from townhall.runtime.conflicts import retry_conflicts
 
 Calendars = Mapping[str, Calendar]
 T = TypeVar("T")
@@ -32,15 +36,21 @@ ATTEMPTS = 8
 
 
 async def _retrying(attempt: Callable[[], Awaitable[T]]) -> T:
-    for _ in range(ATTEMPTS - 1):
+    """``attempt`` (one whole transaction) again while it loses a race for a place, or
+    the database aborts it as clashing with another transaction."""
+
+    async def racing() -> T:
+        for _ in range(ATTEMPTS - 1):
+            try:
+                return await attempt()
+            except PlaceRaceError:
+                continue
         try:
             return await attempt()
-        except PlaceRaceError:
-            continue
-    try:
-        return await attempt()
-    except PlaceRaceError as exc:
-        raise ex.SlotTakenError(str(exc)) from None
+        except PlaceRaceError as exc:
+            raise ex.SlotTakenError(str(exc)) from None
+
+    return await retry_conflicts(racing)
 
 
 async def _case(uow: UnitOfWork, reference: str, actor: commands.Actor) -> CaseContext:
@@ -122,6 +132,12 @@ async def confirm_hold(
     cmd: commands.ConfirmHold, uow: UnitOfWork, *, clock: Clock, calendars: Calendars
 ) -> Appointment:
     """Turn a live hold into an appointment; the same hold again gives the same one."""
+    return await retry_conflicts(lambda: _confirm(cmd, uow, clock(), calendars))
+
+
+async def _confirm(
+    cmd: commands.ConfirmHold, uow: UnitOfWork, now: datetime, calendars: Calendars
+) -> Appointment:
     async with uow:
         case = await _case(uow, cmd.reference, cmd.actor)
         if (done := await uow.appointments.by_hold(cmd.hold_id)) is not None:
@@ -130,7 +146,6 @@ async def confirm_hold(
         if found is None:
             raise ex.HoldNotFoundError(cmd.hold_id)
         hold, pools = found
-        now = clock()
         rules = calendar_of(calendars, case).rules
         if not rules.open_for_changes(hold.starts_at, now):
             raise ex.CutOffPassedError(hold.starts_at, rules.closes(local(hold.starts_at).date()))
@@ -176,15 +191,18 @@ def _require_open(calendar: Calendar, appointment: Appointment, now: datetime) -
 async def cancel_appointment(
     cmd: commands.CancelAppointment, uow: UnitOfWork, *, clock: Clock, calendars: Calendars
 ) -> Appointment:
-    async with uow:
-        appointment = await _appointment(uow, cmd.reference, cmd.appointment_id, cmd.actor)
-        appointment.require_confirmed()
-        _require_open(calendar_of(calendars, appointment.case), appointment, clock())
-        appointment.cancel(cmd.actor.label, cmd.reason)
-        await uow.places.release(appointment.id)
-        await uow.appointments.save(appointment)
-        await uow.commit()
-        return appointment
+    async def attempt() -> Appointment:
+        async with uow:
+            appointment = await _appointment(uow, cmd.reference, cmd.appointment_id, cmd.actor)
+            appointment.require_confirmed()
+            _require_open(calendar_of(calendars, appointment.case), appointment, clock())
+            appointment.cancel(cmd.actor.label, cmd.reason)
+            await uow.places.release(appointment.id)
+            await uow.appointments.save(appointment)
+            await uow.commit()
+            return appointment
+
+    return await retry_conflicts(attempt)
 
 
 async def reschedule_appointment(
@@ -226,17 +244,20 @@ async def reschedule_appointment(
 
 
 async def record_visit(cmd: commands.RecordVisit, uow: UnitOfWork, *, clock: Clock) -> Appointment:
-    async with uow:
-        appointment = await uow.appointments.get(cmd.appointment_id)
-        if appointment is None:
-            raise ex.AppointmentNotFoundError(cmd.appointment_id)
-        case = appointment.case
-        if cmd.actor.kind != "service":
-            require_area_officer(cmd.actor, case.domain, case.sensitivity)
-        appointment.record_outcome(cmd.outcome, cmd.actor.label, clock())
-        await uow.appointments.save(appointment)
-        await uow.commit()
-        return appointment
+    async def attempt() -> Appointment:
+        async with uow:
+            appointment = await uow.appointments.get(cmd.appointment_id)
+            if appointment is None:
+                raise ex.AppointmentNotFoundError(cmd.appointment_id)
+            case = appointment.case
+            if cmd.actor.kind != "service":
+                require_area_officer(cmd.actor, case.domain, case.sensitivity)
+            appointment.record_outcome(cmd.outcome, cmd.actor.label, clock())
+            await uow.appointments.save(appointment)
+            await uow.commit()
+            return appointment
+
+    return await retry_conflicts(attempt)
 
 
 async def forget_resident(cmd: commands.ForgetResident, uow: UnitOfWork) -> int:

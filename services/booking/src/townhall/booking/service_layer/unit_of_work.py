@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +26,16 @@ class UnitOfWork(unit_of_work.UnitOfWork):
     places: PlaceRepository
     holds: HoldRepository
     appointments: AppointmentRepository
+    #: Told, after a commit, the days on which places were taken or released (the
+    #: availability kept for them is out of date: ``DayCache.invalidate``).
+    places_changed: Callable[[Iterable[date]], None] | None = None
+
+    async def commit(self) -> None:
+        touched = set(self.places.touched)
+        await super().commit()
+        self.places.touched.clear()
+        if touched and self.places_changed is not None:
+            self.places_changed(touched)
 
     def open_repositories(self, session: AsyncSession) -> None:
         self.cases = CaseRepository(session)

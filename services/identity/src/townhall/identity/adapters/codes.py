@@ -1,4 +1,9 @@
-"""One-time codes: generation, keyed hashing, storage, and the development mailbox."""
+"""One-time codes: generation, keyed hashing and storage.
+
+Identity delivers nothing itself: issuing a code records ``one_time_code.issued`` (the
+destination and code sealed under the resident's data key), which the notifications
+service sends, by GOV.UK Notify or, on the embedded default, to its development mailbox.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from collections import deque
-from typing import Any
 
-import structlog
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +20,6 @@ from townhall.identity.adapters.orm import one_time_codes
 from townhall.identity.domain.codes import OneTimeCode
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
-_log = structlog.get_logger(__name__)
 
 
 def new_reference() -> str:
@@ -80,41 +81,3 @@ class CodeRepository:
         await self.session.execute(
             delete(one_time_codes).where(one_time_codes.c.resident_id == resident_id)
         )
-
-
-class Mailbox:
-    """Where messages go in development. Production delivery is the notifications
-    service, following ``one_time_code.issued.v1``; this one does nothing."""
-
-    def deliver(self, reference: str, channel: str, destination: str, code: str) -> None:
-        """A one-time code for ``destination``."""
-
-    def tell(self, channel: str, destination: str, text: str) -> None:
-        """A notice without a code (e.g. that someone signed up with this email again)."""
-
-    def messages(self) -> list[dict[str, Any]]:
-        return []
-
-
-class DevMailbox(Mailbox):
-    """IDENTITY_DEV_MAILBOX=1 in development: keeps the last messages in memory, for
-    ``GET /dev/mailbox`` on loopback. It logs that a message arrived, never its code or
-    where it went."""
-
-    def __init__(self, size: int = 100):
-        self._messages: deque[dict[str, Any]] = deque(maxlen=size)
-
-    def deliver(self, reference: str, channel: str, destination: str, code: str) -> None:
-        self._keep({"reference": reference, "channel": channel, "to": destination, "code": code})
-
-    def tell(self, channel: str, destination: str, text: str) -> None:
-        self._keep(
-            {"reference": None, "channel": channel, "to": destination, "code": None, "text": text}
-        )
-
-    def _keep(self, message: dict[str, Any]) -> None:
-        self._messages.appendleft(message)
-        _log.info("dev_mailbox_message", reference=message["reference"], channel=message["channel"])
-
-    def messages(self) -> list[dict[str, Any]]:
-        return list(self._messages)

@@ -23,6 +23,7 @@ _CONTRACTS: dict[type, type[Contract]] = {
     events.ResidentAssuranceRaised: contracts.ResidentAssuranceRaised,
     events.ResidentErased: contracts.ResidentErased,
     events.OneTimeCodeIssued: contracts.OneTimeCodeIssued,
+    events.ContactPointAlreadyRegistered: contracts.ContactPointAlreadyRegistered,
     events.ResidentMerged: contracts.ResidentMerged,
     events.ResidentUnmerged: contracts.ResidentUnmerged,
     events.ConsentGranted: contracts.ConsentGranted,

@@ -169,6 +169,12 @@ class ResidentRepository:
         query = select(residents.c.id).where(residents.c.email == email.lower())
         return (await self.session.execute(query)).first() is not None
 
+    async def with_email(self, email: str) -> Resident | None:
+        """The resident whose account email this is, if any."""
+        query = select(residents.c.id).where(residents.c.email == email.lower())
+        resident_id = (await self.session.execute(query.limit(1))).scalar_one_or_none()
+        return None if resident_id is None else await self.get(resident_id)
+
     async def born_on(self, family_name: str, date_of_birth: date) -> list[uuid.UUID]:
         """Residents not erased with this family name, born on this day."""
         query = select(residents.c.id).where(

@@ -63,6 +63,14 @@ class OneTimeCodeIssued:
 
 
 @dataclass(frozen=True)
+class ContactPointAlreadyRegistered:
+    resident_id: UUID
+    channel: str
+    attempted: str
+    personal: Personal
+
+
+@dataclass(frozen=True)
 class ResidentErased:
     resident_id: UUID
 
@@ -120,6 +128,7 @@ DomainEvent = (
     | ResidentAssuranceRaised
     | ResidentErased
     | OneTimeCodeIssued
+    | ContactPointAlreadyRegistered
     | ResidentMerged
     | ResidentUnmerged
     | ConsentGranted

@@ -347,6 +347,14 @@ class Resident:
         personal = {"destination": destination, "code": code}
         self.events.append(events.OneTimeCodeIssued(self.id, reference, channel, personal))
 
+    def contact_already_registered(self, channel: str, destination: str, attempted: str) -> None:
+        """Someone asked to use a contact point this resident holds (``attempted``:
+        sign_up or add_contact_point): they are told there, sealed, never in clear."""
+        personal = {"destination": destination}
+        self.events.append(
+            events.ContactPointAlreadyRegistered(self.id, channel, attempted, personal)
+        )
+
     def link_identifier(self, system: str, value: str) -> None:
         self._refuse_if_erased()
         if (system, value) in self.identifiers:

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from townhall.identity.adapters.codes import new_code, new_reference
 from townhall.identity.adapters.throttle import SignInThrottle
@@ -27,12 +26,6 @@ from townhall.runtime.clock import Clock
 from townhall.runtime.throttling import RateLimit
 
 
-class Mailbox(Protocol):
-    def deliver(self, reference: str, channel: str, destination: str, code: str) -> None: ...
-
-    def tell(self, channel: str, destination: str, text: str) -> None: ...
-
-
 @dataclass(frozen=True)
 class Access:
     """What the access handlers need besides the unit of work."""
@@ -40,7 +33,6 @@ class Access:
     #: The keyed hash a new code is stored as, and the hashes a presented code may have.
     code_hash: Callable[[str, str], str]
     code_hashes: Callable[[str, str], tuple[str, ...]]
-    mailbox: Mailbox
     #: Delays after failed sign-ins, wrong codes and unknown refresh tokens.
     sign_in: SignInThrottle
     #: Codes (and notices) sent to one contact point.
@@ -67,8 +59,9 @@ async def issue_code(
     contact: ContactPoint,
     now: datetime,
     request_reference: str | None = None,
-) -> tuple[OneTimeCode, str]:
-    """Store a new code for ``resident`` sent to ``contact``; return it and the code."""
+) -> OneTimeCode:
+    """Store a new code for ``resident`` sent to ``contact`` (its keyed hash); the code
+    itself goes only into the sealed ``one_time_code.issued`` for notifications."""
     reference, code = new_reference(), new_code()
     channel = channel_for(contact.kind)
     stored = OneTimeCode(
@@ -83,7 +76,7 @@ async def issue_code(
     )
     await uow.codes.add(stored)
     resident.code_issued(reference, channel, contact.value, code)
-    return stored, code
+    return stored
 
 
 async def limit_issuing(access: Access, kind: str, value: str) -> None:
@@ -162,35 +155,42 @@ async def start_tracking(
         now = clock()
         contact = resident.contact(kind)
         assert contact is not None
-        stored, code = await issue_code(
+        stored = await issue_code(
             uow, access, resident, "track", contact, now, command.request_reference
         )
         await uow.commit()
-    access.mailbox.deliver(stored.reference, stored.channel, stored.destination, code)
     return stored.reference
 
 
-#: What the owner of an email address is told when someone signs up with it again.
-ACCOUNT_EXISTS_NOTICE = (
-    "Someone tried to create a Townhall account with this email address, which already "
-    "has one. If it was you, sign in, or reset your password. If not, you need do nothing."
-)
+async def tell_owner(
+    uow: UnitOfWork, owner: Resident | None, kind: str, value: str, attempted: str
+) -> str:
+    """Someone asked to use ``owner``'s email or phone (``attempted``: sign_up or
+    add_contact_point): the owner is told there, by the event notifications sends
+    (``contact_point.already_registered``, the address sealed), committed with this
+    unit of work. The asker is answered a fresh reference that is never stored, as if a
+    code had gone, so no code can ever redeem it and the answer tells them nothing."""
+    if owner is not None and not owner.erased:
+        owner.contact_already_registered(channel_for(kind), value, attempted)
+        await uow.commit()
+    return new_reference()
 
 
 async def sign_up(command: commands.SignUp, uow: UnitOfWork, access: Access, clock: Clock) -> str:
     """Create an account and send a code verifying its email; return the code's reference.
 
     The answer never tells whether the email is registered: when it is, the owner is
-    told by email instead, nothing is created, and the reference returned is fresh and
-    never stored. The password is hashed either way, so time tells nothing either.
+    told by email instead (:func:`tell_owner`), nothing is created, and the reference
+    returned is fresh and never stored. The password is hashed either way, so time
+    tells nothing either.
     """
     email = command.email.strip().lower()
     await limit_issuing(access, "email", email)
     password_hash = access.hash_password(command.password)
     async with uow:
-        if await uow.residents.email_taken(email):
-            access.mailbox.tell("email", email, ACCOUNT_EXISTS_NOTICE)
-            return new_reference()
+        owner = await uow.residents.with_email(email)
+        if owner is not None:
+            return await tell_owner(uow, owner, "email", email, "sign_up")
         register = commands.RegisterResident(
             command.given_name,
             command.family_name,
@@ -203,13 +203,12 @@ async def sign_up(command: commands.SignUp, uow: UnitOfWork, access: Access, clo
         try:
             await uow.residents.add(resident)
         except DuplicateEmailError:  # another sign-up for it landed since the check
-            access.mailbox.tell("email", email, ACCOUNT_EXISTS_NOTICE)
-            return new_reference()
+            owner = await uow.residents.with_email(email)
+            return await tell_owner(uow, owner, "email", email, "sign_up")
         contact = resident.contact("email")
         assert contact is not None
-        stored, code = await issue_code(uow, access, resident, "verify_email", contact, clock())
+        stored = await issue_code(uow, access, resident, "verify_email", contact, clock())
         await uow.commit()
-    access.mailbox.deliver(stored.reference, stored.channel, stored.destination, code)
     return stored.reference
 
 

@@ -15,9 +15,8 @@ Officers add contact points directly (``handlers.add_contact_point``).
 
 from __future__ import annotations
 
-from townhall.identity.adapters.codes import new_reference
 from townhall.identity.domain import commands
-from townhall.identity.domain.codes import VERIFY_CONTACT, OneTimeCode, channel_for
+from townhall.identity.domain.codes import VERIFY_CONTACT, OneTimeCode
 from townhall.identity.domain.exceptions import (
     DuplicateIdentifierError,
     InvalidCodeError,
@@ -30,18 +29,11 @@ from townhall.identity.service_layer.access_handlers import (
     issue_code,
     limit_issuing,
     take_code,
+    tell_owner,
 )
 from townhall.identity.service_layer.handlers import existing_resident, held_by_another
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
 from townhall.runtime.clock import Clock
-
-#: What the owner of an email or phone is told when someone asks to add it to another
-#: record.
-CONTACT_HELD_NOTICE = (
-    "Someone asked to add this email address or phone number to a Townhall record, but it "
-    "is already on another one. If it was you, you may have two records: ask the council "
-    "to join them. If not, you need do nothing."
-)
 
 
 async def request_contact_point(
@@ -58,11 +50,10 @@ async def request_contact_point(
     async with uow:
         resident = await _resident(uow, command)
         if await held_by_another(uow, resident, contact.kind, contact.value):
-            access.mailbox.tell(channel_for(contact.kind), contact.value, CONTACT_HELD_NOTICE)
-            return new_reference()
-        stored, code = await issue_code(uow, access, resident, VERIFY_CONTACT, contact, clock())
+            owner = await uow.residents.find_by_contact(contact.kind, contact.value)
+            return await tell_owner(uow, owner, contact.kind, contact.value, "add_contact_point")
+        stored = await issue_code(uow, access, resident, VERIFY_CONTACT, contact, clock())
         await uow.commit()
-    access.mailbox.deliver(stored.reference, stored.channel, stored.destination, code)
     return stored.reference
 
 

@@ -6,9 +6,10 @@ who did what, and anything sealed (free text about the resident); added: ``servi
 (a service code in words), ``amount_in_pounds`` (payments' pence as "£65.00"),
 ``visit_time`` and ``previous_visit_time`` (booking's UTC times as a resident reads them
 in Europe/London: "Tuesday 3 March 2026 at 09:00"; ``…_cy`` in Welsh: "Dydd Mawrth 3
-Mawrth 2026 am 09:00"), and what a rule may open from the
-sealed part (the ``code`` of identity's one-time codes). A message carries no more than
-these.
+Mawrth 2026 am 09:00"), ``submitted_on`` / ``submitted_on_cy`` (the London day a
+request was made: "Tuesday 3 March 2026", "Dydd Mawrth 3 Mawrth 2026"), and what a rule
+may open from the sealed part (the ``code`` of identity's one-time codes). A message
+carries no more than these.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from zoneinfo import ZoneInfo
 from townhall.schemas.registry import EVENT_TYPES
 
 ONE_TIME_CODE = "townhall.identity.one_time_code.issued.v1"
+ALREADY_REGISTERED = "townhall.identity.contact_point.already_registered.v1"
 #: Never offered: identifiers, authors, sealed blobs and the free text they hold.
 _WITHHELD = {
     "sealed",
@@ -54,7 +56,7 @@ _WITHHELD = {
     "filename",
 }
 #: Event types that name where their message goes (sealed): ``recipient: destination``.
-DESTINATIONS = frozenset({ONE_TIME_CODE})
+DESTINATIONS = frozenset({ONE_TIME_CODE, ALREADY_REGISTERED})
 #: Opened from the sealed part, for the rules that need it.
 _OPENED: dict[str, tuple[str, ...]] = {ONE_TIME_CODE: ("code",)}
 
@@ -96,15 +98,22 @@ def _london(moment: Any) -> datetime:
     return when.astimezone(_LONDON)
 
 
-def _local_time(moment: Any) -> str:
+def _local_date(moment: Any) -> str:
     local = _london(moment)
-    return f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M}"
+    return f"{local:%A} {local.day} {local:%B %Y}"
+
+
+def _local_date_cy(moment: Any) -> str:
+    local = _london(moment)
+    return f"{_DAYS_CY[local.weekday()]} {local.day} {_MONTHS_CY[local.month - 1]} {local.year}"
+
+
+def _local_time(moment: Any) -> str:
+    return f"{_local_date(moment)} at {_london(moment):%H:%M}"
 
 
 def _local_time_cy(moment: Any) -> str:
-    local = _london(moment)
-    day, month = _DAYS_CY[local.weekday()], _MONTHS_CY[local.month - 1]
-    return f"{day} {local.day} {month} {local.year} am {local:%H:%M}"
+    return f"{_local_date_cy(moment)} am {_london(moment):%H:%M}"
 
 
 #: Fields in words, each made from a field the event carries: name → (source, words).
@@ -115,6 +124,8 @@ _IN_WORDS: dict[str, tuple[str, Callable[[Any], str]]] = {
     "visit_time_cy": ("starts_at", _local_time_cy),
     "previous_visit_time": ("previous_starts_at", _local_time),
     "previous_visit_time_cy": ("previous_starts_at", _local_time_cy),
+    "submitted_on": ("submitted_at", _local_date),
+    "submitted_on_cy": ("submitted_at", _local_date_cy),
 }
 
 

@@ -65,7 +65,9 @@ async def availability(
     if where is None:
         raise NoLocationError(reference)
     now = services.clock()
-    slots = await views.availability(session, calendar, case, where, now, uprn, days)
+    slots = await views.availability(
+        session, calendar, case, where, now, uprn, days, kept=services.days
+    )
     first, last = calendar.rules.window(now)
     if days is not None:
         last = min(last, first + timedelta(days=days - 1))

@@ -1,4 +1,4 @@
-"""Progressive authentication for residents, and the development mailbox.
+"""Progressive authentication for residents.
 
 None of these answers tells whether an email address or phone number is a resident's:
 tracking and sign-up answer the same ``202`` either way, and signing in refuses an
@@ -6,8 +6,6 @@ unknown address and a wrong password alike.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from fastapi import APIRouter, Response
 
@@ -17,8 +15,6 @@ from townhall.identity.entrypoints.api.dependencies import (
     Bus,
     ClientAddress,
     Context,
-    Loopback,
-    MailboxDep,
     Tokens,
     allowed,
 )
@@ -36,7 +32,6 @@ from townhall.identity.service_layer.access_handlers import Granted
 from townhall.runtime.openapi import problems
 
 router = APIRouter(tags=["residents' access"])
-mailbox_router = APIRouter(tags=["development"])
 
 
 async def _token(
@@ -139,10 +134,3 @@ async def resident_token(
     command = commands.AuthenticateResident(str(body.email), body.password, client)
     granted = await bus.handle(command, context)
     return await _token(bus, context, tokens, granted, response)
-
-
-@mailbox_router.get("/dev/mailbox", dependencies=[allowed("dev.mailbox")], responses=problems(404))
-async def dev_mailbox(mailbox: MailboxDep, _loopback: Loopback) -> dict[str, Any]:
-    """Messages as they would be delivered: only in development with
-    IDENTITY_DEV_MAILBOX=1, and only to a client on this machine (loopback)."""
-    return {"messages": mailbox.messages()}

@@ -101,7 +101,6 @@ ACCESS = AccessTable(
             officers=True,
             scope=MATCH,
         ),
-        "dev.mailbox": Rule("Read the development mailbox (loopback, development)", anonymous=True),
     },
 )
 

@@ -42,8 +42,6 @@ def create(settings: IdentitySettings | None = None, **adapters: Any) -> FastAPI
     install_error_handlers(app)
     for module in (auth, sessions, access, officers, residents, record, matching):
         app.include_router(module.router)
-    if identity.settings.dev_mailbox:
-        app.include_router(access.mailbox_router)
     return app
 
 

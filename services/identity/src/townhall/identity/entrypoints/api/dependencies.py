@@ -15,7 +15,6 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from townhall.identity.adapters.codes import Mailbox
 from townhall.identity.adapters.master_keys import MasterKeys
 from townhall.identity.adapters.signing_keys import SigningKeys
 from townhall.identity.adapters.tokens import TokenIssuer
@@ -56,10 +55,6 @@ async def _signing_keys(services: Services) -> SigningKeys:
 
 async def _master_keys(services: Services) -> MasterKeys:
     return services.master_keys
-
-
-async def _mailbox(services: Services) -> Mailbox:
-    return services.mailbox
 
 
 async def _client_address(request: Request) -> str:
@@ -138,7 +133,6 @@ Tokens = Annotated[TokenIssuer, Depends(_tokens)]
 Sessions = Annotated[async_sessionmaker[AsyncSession], Depends(_sessions)]
 SigningKeysDep = Annotated[SigningKeys, Depends(_signing_keys)]
 MasterKeysDep = Annotated[MasterKeys, Depends(_master_keys)]
-MailboxDep = Annotated[Mailbox, Depends(_mailbox)]
 Context = Annotated[EventContext, Depends(_context)]
 ClientAddress = Annotated[str, Depends(_client_address)]
 Loopback = Annotated[None, Depends(_loopback)]
