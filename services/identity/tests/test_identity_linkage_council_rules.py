@@ -222,3 +222,29 @@ def test_a_move_does_not_join_a_record_that_fits_a_father_and_a_son() -> None:
     features = {rid: _f(r) for rid, r in records.items()}
     clusters = [["ann-old", "ann-new"], ["mr-old"], ["father-new"], ["son-new"]]
     assert len(household_moves(clusters, features, set())) == 4
+
+
+def test_another_member_of_the_household_is_a_new_resident_not_a_review(model: Model) -> None:
+    matcher = Matcher(model, households=True)
+    matcher.add(Record("Ann", "Smith", resident_id="A", title="Mrs", **HOME))
+    husband = Record("John", "Smith", title="Mr", **HOME)
+    decision = matcher.decide(matcher.match(husband))
+    assert decision.outcome is Outcome.NEW
+    assert decision.candidates[0].resident_id == "A"
+
+
+def test_names_that_differ_but_share_an_ni_number_are_weighed_not_capped(model: Model) -> None:
+    matcher = Matcher(model, households=True)
+    matcher.add(replace(ROBERT, ni_number="QQ123456C"))
+    known_as = replace(ROBERT, resident_id=None, given_name="Oliver", ni_number="QQ123456C")
+    assert matcher.decide(matcher.match(known_as)).outcome is not Outcome.NEW
+
+
+def test_in_households_a_son_of_the_same_name_does_not_join_his_father(model: Model) -> None:
+    son = replace(ROBERT, resident_id=None, date_of_birth=date(1996, 2, 3))
+    matcher = Matcher(model, households=True)
+    matcher.add(ROBERT)
+    decision = matcher.decide(matcher.match(son))
+    assert decision.outcome is Outcome.NEW
+    evidence = {e.comparison: e.level for e in decision.candidates[0].evidence}
+    assert evidence["consistency"] == "conflicts with the resident on date_of_birth"

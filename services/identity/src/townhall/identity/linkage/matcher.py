@@ -6,7 +6,12 @@ import heapq
 from dataclasses import dataclass
 from enum import StrEnum
 
-from townhall.identity.linkage.comparisons import IDENTITY_LEVELS, conflicts, names_differ
+from townhall.identity.linkage.comparisons import (
+    IDENTITY_LEVELS,
+    conflicts,
+    household_conflicts,
+    names_differ,
+)
 from townhall.identity.linkage.errors import InvalidRecordError, LinkageError
 from townhall.identity.linkage.features import Features, features_of
 from townhall.identity.linkage.index import BlockingIndex
@@ -19,8 +24,12 @@ from townhall.identity.linkage.record import Record
 CONFLICT_WEIGHT = -40.0
 #: The most a record can weigh towards a resident whose given name (or initial, or the
 #: sex its title implies) differs from the record's in every facet: even odds of 2^3
-#: leave it short of a link, so an officer decides (twins, a husband and wife).
+#: leave it short of a link (FEBRL replaces a tenth of given names: weighed, not vetoed).
 NAMES_DIFFER_CAP = 3.0
+#: The same cap among households, unless an NI number agrees: odds of 1 in 16, another
+#: person (twins, a husband and wife, a mother and daughter). At 2^3 every household
+#: member's first record would go to an officer, who would see two plainly two people.
+HOUSEHOLD_NAMES_DIFFER_CAP = -4.0
 
 
 class Outcome(StrEnum):
@@ -87,8 +96,13 @@ class Matcher:
         *,
         max_candidates: int = 5,
         index: BlockingIndex | None = None,
+        households: bool = False,
     ) -> None:
         self.model = model
+        #: Records of people in households (a council's): dates of birth a generation
+        #: apart are also a conflict (`household_conflicts`), so a son does not join the
+        #: father whose name he shares.
+        self.households = households
         self.thresholds = thresholds or Thresholds()
         self.max_candidates = max_candidates
         self.index = index or BlockingIndex()
@@ -189,12 +203,29 @@ class Matcher:
             best = weight(features, facets[0]), facets[0]
         else:
             best = max(((weight(features, f), f) for f in facets), key=lambda pair: pair[0])
-        checkable = features.ni is not None or features.suffix is not None
-        if checkable and any(conflicts(features, facet) for facet in facets):
+        if self._checkable(features) and any(self._clash(features, f) for f in facets):
             return best[0] + CONFLICT_WEIGHT, best[1]
-        if best[0] > NAMES_DIFFER_CAP and all(names_differ(features, f) for f in facets):
-            return NAMES_DIFFER_CAP, best[1]
+        cap = HOUSEHOLD_NAMES_DIFFER_CAP if self.households else NAMES_DIFFER_CAP
+        if (
+            best[0] > cap
+            and all(names_differ(features, f) for f in facets)
+            and not any(features.ni is not None and features.ni == f.ni for f in facets)
+        ):
+            return cap, best[1]
         return best
+
+    def _checkable(self, features: Features) -> bool:
+        if self.households and features.dob is not None:
+            return True
+        return features.ni is not None or features.suffix is not None
+
+    def _clash(self, a: Features, b: Features) -> tuple[str, ...]:
+        """What makes the two records two people: `conflicts`, and in households a date
+        of birth a generation away too (never another given name: that is weighed)."""
+        found = conflicts(a, b)
+        if self.households and "date_of_birth" in household_conflicts(a, b):
+            found += ("date_of_birth",)
+        return found
 
     def _candidate(
         self, a: Features, rid: str, b: Features, weight: float, posterior: float
@@ -203,7 +234,7 @@ class Matcher:
             FieldEvidence(t.comparison.name, t.comparison.labels[level], t.weights[level])
             for t, level in zip(self.model.comparisons, self.model.levels(a, b), strict=True)
         )
-        clashes = sorted({c for facet in self.index.facets(rid) for c in conflicts(a, facet)})
+        clashes = sorted({c for facet in self.index.facets(rid) for c in self._clash(a, facet)})
         if clashes:
             label = "conflicts with the resident on " + ", ".join(clashes)
             evidence += (FieldEvidence("consistency", label, CONFLICT_WEIGHT),)
