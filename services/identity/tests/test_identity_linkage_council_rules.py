@@ -156,9 +156,14 @@ def test_two_flats_of_one_building_are_not_one_address() -> None:
     assert _level("address", flat_2, flat_9) == "same building, another flat"
 
 
-def test_an_outward_code_alone_agrees_on_the_district() -> None:
+def test_an_outward_code_alone_agrees_on_the_district_as_its_own_level() -> None:
+    """All an outward code can agree on is the district: not the weaker evidence of two
+    full postcodes that share only their district."""
     partial = Record("Ann", "Smith", postcode="ZX4")
-    assert _level("postcode", partial, Record("Ann", "Smith", postcode="ZX4 7QT")) == "district"
+    full = Record("Ann", "Smith", postcode="ZX4 7QT")
+    assert _level("postcode", partial, full) == "outward code alone, same district"
+    assert _level("postcode", Record("Ann", "Smith", postcode="ZX4 9AB"), full) == "district"
+    assert _level("postcode", Record("Ann", "Smith", postcode="ZX5"), full) == "else"
 
 
 def test_clustering_does_not_chain_a_household_through_a_title_only_record() -> None:

@@ -55,7 +55,7 @@ def deduplicate(
     a household seen at two addresses joins its members' records across the move
     (`household_moves`). Without it, only an NI number or a suffix keeps them apart.
     """
-    matcher = Matcher(model or train(records), max_candidates=50, households=households)
+    matcher = Matcher(model or train(records), max_candidates=50)
     features = {_id(record): features_of(record) for record in records}
     for record in records:
         matcher.add(record)
