@@ -232,7 +232,22 @@ async def _arrive(
         outcome[sighting.sid] = (result.outcome, str(joined), "")
         if advance:
             advance()
-    return outcome
+    return await _merged(outcome, uow)
+
+
+async def _merged(outcome: Outcomes, uow: UnitOfWork) -> Outcomes:
+    """Each sighting's resident as it is at the end: a resident merged since (a later
+    record showed it to be another's person) resolves to the one it was merged into."""
+    resolved: dict[str, str] = {}
+    async with uow:
+        for kind, joined, _ in outcome.values():
+            if kind != "review" and joined not in resolved:
+                resident = await uow.residents.get(uuid.UUID(joined))
+                resolved[joined] = str(resident.id) if resident is not None else joined
+    return {
+        sid: (kind, resolved.get(joined, joined), suggested)
+        for sid, (kind, joined, suggested) in outcome.items()
+    }
 
 
 def _suggesting(outcome: Outcomes, suggested: dict[str, str]) -> Outcomes:

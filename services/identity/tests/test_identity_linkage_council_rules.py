@@ -253,3 +253,30 @@ def test_in_households_a_son_of_the_same_name_does_not_join_his_father(model: Mo
     assert decision.outcome is Outcome.NEW
     evidence = {e.comparison: e.level for e in decision.candidates[0].evidence}
     assert evidence["consistency"] == "conflicts with the resident on date_of_birth"
+
+
+NEW_HOME: dict[str, str] = {
+    "postcode": "ZX9 1LL", "house_number": "40", "address_line": "High Street",
+    "town": "Sampleton", "uprn": "000000009999",
+}  # fmt: skip
+
+
+def test_a_record_known_by_phone_at_the_old_home_and_by_name_at_the_new_bridges_a_move(
+    model: Model,
+) -> None:
+    matcher = Matcher(model, households=True)
+    matcher.add(replace(ROBERT, resident_id="OLD", phone="07700 900001"))
+    matcher.add(Record("Robert", "Smith", resident_id="NEW", title="Mr", **NEW_HOME))
+    incoming = Record("Robert", "Smith", phone="07700900001", date_of_birth=date(1970, 5, 6),
+                      **NEW_HOME)  # fmt: skip
+    best = matcher.match(incoming)[0]
+    assert {best.resident_id, *best.same_person} == {"OLD", "NEW"}
+    assert matcher.decide(matcher.match(incoming)).outcome is Outcome.LINK
+
+
+def test_two_residents_of_one_name_at_one_home_are_not_bridged(model: Model) -> None:
+    matcher = Matcher(model, households=True)
+    matcher.add(Record("Robert", "Smith", resident_id="SR", phone="07700 900001", **HOME))
+    matcher.add(Record("Robert", "Smith", resident_id="JR", **HOME))
+    found = matcher.match(Record("Robert", "Smith", phone="07700900001", **HOME))
+    assert all(candidate.same_person == () for candidate in found)

@@ -179,3 +179,24 @@ async def test_a_population_too_small_to_train_on_falls_back_to_the_synthetic_mo
         assert isinstance(matcher, LinkageMatcher)
         assert matcher.trained_on == "synthetic", "Splink needs at least 50 records"
         assert len(matcher.engine) == len(ids)
+
+
+async def test_a_record_that_bridges_a_move_links_and_merges_the_two_residents(
+    identity: Harness, headers: dict[str, str]
+) -> None:
+    ids = await _household(identity, headers)
+    at_new_home = await _match(
+        identity, headers, title="Mrs", given_name="Margaret", family_name="Okonkwo",
+        address_line="8 Quay Street", town="Sampleton", postcode="ZX9 1LL",
+    )  # fmt: skip
+    assert at_new_home["outcome"] == "created", "a name alone at another address"
+    bridge = await _match(
+        identity, headers, given_name="Margaret", family_name="Okonkwo",
+        date_of_birth="1961-11-05", email="m.okonkwo@example.org",
+        address_line="8 Quay Street", town="Sampleton", postcode="ZX9 1LL",
+    )  # fmt: skip
+    assert bridge["outcome"] == "linked"
+    survivor = bridge["resident_id"]
+    merged = ({ids["margaret"], at_new_home["resident_id"]} - {survivor}).pop()
+    assert len(_matcher(identity).engine) == 6, "one resident fewer in the index"
+    assert merged not in _matcher(identity).engine.index

@@ -388,7 +388,8 @@ def _candidate(record: IncomingRecord, resident: Resident, found: linkage.Candid
     for name, hit in levels.items():
         agreement = _agreement(hit.level, hit.weight)
         fields.append(FieldEvidence(name, None, None, agreement, hit.level, round(hit.weight, 3)))
-    return Candidate(resident.id, found.posterior, tuple(fields))
+    same = tuple(uuid.UUID(rid) for rid in found.same_person)
+    return Candidate(resident.id, found.posterior, tuple(fields), same)
 
 
 def _agreement(level: str, weight: float) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from townhall.identity.linkage.comparisons import (
@@ -77,6 +77,8 @@ class Candidate:
     posterior: float
     match_weight: float
     evidence: tuple[FieldEvidence, ...]
+    #: Other residents the record shows to be this one's person (see `Matcher.bridged`).
+    same_person: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,10 +157,41 @@ class Matcher:
         if posteriors[0] < self.thresholds.link:
             facets = [facet for (_, facet), _ in top]
             posteriors[0] = min(1.0, posteriors[0] + self._duplicates_share(facets, posteriors))
-        return [
+        bridged = self.bridged([(rid, w) for (w, _), rid in top])
+        if bridged:
+            shares = dict(zip((rid for _, rid in top), posteriors, strict=True))
+            posteriors[0] = min(1.0, posteriors[0] + sum(shares[rid] for rid in bridged))
+        found = [
             self._candidate(features, rid, facet, w, posterior)
             for ((w, facet), rid), posterior in zip(top, posteriors, strict=True)
         ]
+        return [replace(found[0], same_person=bridged), *found[1:]] if bridged else found
+
+    def bridged(self, ranked: list[tuple[str, float]]) -> tuple[str, ...]:
+        """Residents that the record shows to be the best candidate's person: a move.
+
+        Among households only. Each is a link on its own (pairwise, at or above the
+        link threshold), as the best is; each is consistent with the best in every facet
+        (`household_conflicts`: no other given name, sex, NI number, suffix, or date of
+        birth a generation away); and neither is known at an address of the other. A
+        phone known at the old address and a name at the new one is a person who moved,
+        known twice until this record; two residents of one name at one address are
+        more likely a father and son than one person the matcher failed to join.
+        """
+        if not self.households or len(ranked) < 2:
+            return ()
+        best_id, best_weight = ranked[0]
+        if probability(best_weight) < self.thresholds.link:
+            return ()
+        best = self.index.facets(best_id)
+        homes = _homes(best)
+        return tuple(
+            rid
+            for rid, weight in ranked[1:]
+            if probability(weight) >= self.thresholds.link
+            and not homes & _homes(self.index.facets(rid))
+            and not any(household_conflicts(a, b) for a in best for b in self.index.facets(rid))
+        )
 
     def decide(self, candidates: list[Candidate]) -> Decision:
         """Link above the upper threshold, review in the grey zone, else new.
@@ -239,6 +272,16 @@ class Matcher:
             label = "conflicts with the resident on " + ", ".join(clashes)
             evidence += (FieldEvidence("consistency", label, CONFLICT_WEIGHT),)
         return Candidate(rid, probability(weight), posterior, weight, evidence)
+
+
+def _homes(facets: list[Features]) -> set[tuple[str | None, ...]]:
+    """Every address the facets know, as a UPRN or a postcode with a house number."""
+    return {
+        ("uprn", place.uprn) if place.uprn else ("at", place.postcode, place.house_number)
+        for facet in facets
+        for place in facet.places
+        if place.uprn or (place.postcode and place.house_number)
+    }
 
 
 def _require_id(record: Record) -> str:

@@ -118,6 +118,9 @@ class Candidate:
     resident_id: uuid.UUID
     probability: float
     evidence: tuple[FieldEvidence, ...]
+    #: Other residents this record shows to be the same person (a move it bridges):
+    #: merged into this one when the record links to it.
+    same_person: tuple[uuid.UUID, ...] = ()
 
 
 @dataclass(frozen=True)
