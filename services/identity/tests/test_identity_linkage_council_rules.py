@@ -280,3 +280,26 @@ def test_two_residents_of_one_name_at_one_home_are_not_bridged(model: Model) -> 
     matcher.add(Record("Robert", "Smith", resident_id="JR", **HOME))
     found = matcher.match(Record("Robert", "Smith", phone="07700900001", **HOME))
     assert all(candidate.same_person == () for candidate in found)
+
+
+def test_a_household_member_seen_at_the_new_home_brings_the_others_with_them(
+    model: Model,
+) -> None:
+    matcher = Matcher(model, households=True)
+    wife = Record("Ann", "Smith", resident_id="ANN", title="Mrs", **HOME)
+    matcher.add(replace(wife, previous_addresses=(Address(**NEW_HOME),)))  # known at both
+    matcher.add(Record("Robert", "Smith", resident_id="ROB", title="Mr", **HOME))
+    husband_at_new_home = Record(None, "Smith", initials="R", title="Mr", **NEW_HOME)
+    assert matcher.moved_here(_f(husband_at_new_home)) == {"ROB"}
+    decision = matcher.decide(matcher.match(husband_at_new_home))
+    assert (decision.outcome, decision.resident_id) == (Outcome.LINK, "ROB")
+
+
+def test_without_a_household_seen_moving_a_name_at_another_address_is_not_enough(
+    model: Model,
+) -> None:
+    matcher = Matcher(model, households=True)
+    matcher.add(Record("Robert", "Smith", resident_id="ROB", title="Mr", **HOME))
+    at_another_home = Record(None, "Smith", initials="R", title="Mr", **NEW_HOME)
+    assert matcher.moved_here(_f(at_another_home)) == set()
+    assert matcher.decide(matcher.match(at_another_home)).outcome is Outcome.NEW

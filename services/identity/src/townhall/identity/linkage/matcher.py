@@ -141,9 +141,10 @@ class Matcher:
         return self.match_features(features_of(record))
 
     def match_features(self, features: Features, exclude: str | None = None) -> list[Candidate]:
+        moved = self.moved_here(features)
         scored = (
-            (self._best(features, rid), rid)
-            for rid in self.index.candidates(features)
+            (self._best(features, rid, moved=rid in moved), rid)
+            for rid in self.index.candidates(features) | moved
             if rid != exclude
         )
         # ties broken by id, so the same index gives the same answer in every process
@@ -227,15 +228,47 @@ class Matcher:
             return False
         return probability(self.model.weight(a, b)) >= self.thresholds.link
 
-    def _best(self, features: Features, resident_id: str) -> tuple[float, Features]:
+    def moved_here(self, features: Features) -> set[str]:
+        """Residents whose household is known to have moved to the record's address.
+
+        Among households only. Another resident, of a family name in common, is known
+        both at the record's address and at an address this one is known at (and this
+        one is not known here): their household moved here, as a husband and wife or a
+        family do, and the record may be this one's first sighting at the new home.
+        """
+        here = _homes([features])
+        if not self.households or not here:
+            return set()
+        found: set[str] = set()
+        for other in set().union(*(self.index.block(key) for key in here)):
+            facets = self.index.facets(other)
+            families = {name for f in facets for name in f.family_names}
+            for home in _homes(facets) - here:
+                for rid in self.index.block(home) - {other}:
+                    theirs = self.index.facets(rid)
+                    if not _homes(theirs) & here and any(
+                        name in families for f in theirs for name in f.family_names
+                    ):
+                        found.add(rid)
+        return found
+
+    def _best(
+        self, features: Features, resident_id: str, *, moved: bool = False
+    ) -> tuple[float, Features]:
         """The best facet's weight; a conflict with ANY facet (the resident as a whole)
-        costs CONFLICT_WEIGHT, so a record does not join through one facet it resembles."""
+        costs CONFLICT_WEIGHT, so a record does not join through one facet it resembles.
+        A resident whose household `moved_here` is scored as known at the record's
+        address too (its names and dates of birth still have to agree)."""
         weight = self.model.weight
         facets = self.index.facets(resident_id)
-        if len(facets) == 1:  # most residents: no merged record
-            best = weight(features, facets[0]), facets[0]
+        scored = [_also_at(f, features) for f in facets] if moved else facets
+        if len(scored) == 1:  # most residents: no merged record
+            best = weight(features, scored[0]), facets[0]
         else:
-            best = max(((weight(features, f), f) for f in facets), key=lambda pair: pair[0])
+            best = max(
+                ((weight(features, s), f) for s, f in zip(scored, facets, strict=True)),
+                key=lambda pair: pair[0],
+            )
         if self._checkable(features) and any(self._clash(features, f) for f in facets):
             return best[0] + CONFLICT_WEIGHT, best[1]
         cap = HOUSEHOLD_NAMES_DIFFER_CAP if self.households else NAMES_DIFFER_CAP
@@ -274,14 +307,22 @@ class Matcher:
         return Candidate(rid, probability(weight), posterior, weight, evidence)
 
 
-def _homes(facets: list[Features]) -> set[tuple[str | None, ...]]:
-    """Every address the facets know, as a UPRN or a postcode with a house number."""
-    return {
-        ("uprn", place.uprn) if place.uprn else ("at", place.postcode, place.house_number)
-        for facet in facets
-        for place in facet.places
-        if place.uprn or (place.postcode and place.house_number)
-    }
+def _homes(facets: list[Features]) -> set[tuple[str, ...]]:
+    """Every address the facets know, as the index keys it: by UPRN, and by postcode
+    with house number."""
+    homes: set[tuple[str, ...]] = set()
+    for facet in facets:
+        for place in facet.places:
+            if place.uprn:
+                homes.add(("uprn", place.uprn))
+            if place.postcode and place.house_number:
+                homes.add(("postcode+number", place.postcode, place.house_number))
+    return homes
+
+
+def _also_at(facet: Features, record: Features) -> Features:
+    """The facet as if also known at the record's addresses."""
+    return replace(facet, places=(*(facet.places or ()), *record.places))
 
 
 def _require_id(record: Record) -> str:
