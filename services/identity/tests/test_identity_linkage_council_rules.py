@@ -303,3 +303,14 @@ def test_without_a_household_seen_moving_a_name_at_another_address_is_not_enough
     at_another_home = Record(None, "Smith", initials="R", title="Mr", **NEW_HOME)
     assert matcher.moved_here(_f(at_another_home)) == set()
     assert matcher.decide(matcher.match(at_another_home)).outcome is Outcome.NEW
+
+
+def test_a_record_naming_no_generation_is_not_linked_to_a_senior_without_a_date_of_birth(
+    model: Model,
+) -> None:
+    matcher = Matcher(model, households=True)
+    matcher.add(replace(ROBERT, suffix="Sr"))
+    either = Record("Robert", "Smith", title="Mr", **HOME)
+    assert matcher.decide(matcher.match(either)).outcome is Outcome.REVIEW
+    himself = replace(either, date_of_birth=ROBERT.date_of_birth)
+    assert matcher.decide(matcher.match(himself)).outcome is Outcome.LINK

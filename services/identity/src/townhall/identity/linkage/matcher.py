@@ -30,6 +30,10 @@ NAMES_DIFFER_CAP = 3.0
 #: person (twins, a husband and wife, a mother and daughter). At 2^3 every household
 #: member's first record would go to an officer, who would see two plainly two people.
 HOUSEHOLD_NAMES_DIFFER_CAP = -4.0
+#: The most a record without a generation suffix can weigh towards a resident known as
+#: a Jr or a Sr, unless a date of birth or NI number agrees: a Sr has a Jr of his name,
+#: and "John Smith" at their home may be either (an officer decides).
+UNSTATED_SUFFIX_CAP = 2.0
 
 
 class Outcome(StrEnum):
@@ -278,6 +282,12 @@ class Matcher:
             and not any(features.ni is not None and features.ni == f.ni for f in facets)
         ):
             return cap, best[1]
+        if (
+            self.households
+            and best[0] > UNSTATED_SUFFIX_CAP
+            and _either_generation(features, facets)
+        ):
+            return UNSTATED_SUFFIX_CAP, best[1]
         return best
 
     def _checkable(self, features: Features) -> bool:
@@ -318,6 +328,17 @@ def _homes(facets: list[Features]) -> set[tuple[str, ...]]:
             if place.postcode and place.house_number:
                 homes.add(("postcode+number", place.postcode, place.house_number))
     return homes
+
+
+def _either_generation(record: Features, facets: list[Features]) -> bool:
+    """The resident is a Jr or a Sr, the record names no generation, and neither its
+    date of birth nor its NI number says which of the two it is."""
+    if record.suffix is not None or not any(f.suffix for f in facets):
+        return False
+    return not any(
+        (record.dob is not None and record.dob == f.dob) or (record.ni and record.ni == f.ni)
+        for f in facets
+    )
 
 
 def _also_at(facet: Features, record: Features) -> Features:
