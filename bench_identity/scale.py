@@ -86,7 +86,7 @@ def matching_rate(
     rows = []
     for label, records in (("names, birth date, postcode", [_slim(r) for r in full]),
                            ("full record", full)):  # fmt: skip
-        matcher = Matcher(model)
+        matcher = Matcher(model, households=True)  # as identity's LinkageMatcher builds it
         advance = progress(f"index {len(records):,} residents: {label}", len(records)) \
             if progress else None  # fmt: skip
         for record in records:

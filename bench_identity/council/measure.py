@@ -25,7 +25,7 @@ import tempfile
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 from pathlib import Path
 from types import TracebackType
@@ -42,6 +42,7 @@ from townhall.identity.bootstrap import MIGRATIONS
 from townhall.identity.domain.exceptions import DuplicateEmailError, DuplicateIdentifierError
 from townhall.identity.domain.model import Link, Resident
 from townhall.identity.domain.review import ReviewItem
+from townhall.identity.linkage import Model, train
 from townhall.identity.linkage.batch import deduplicate
 from townhall.identity.linkage.evaluation import Quality, pair_quality
 from townhall.identity.service_layer.matching import Thresholds
@@ -176,9 +177,14 @@ def product_path(
     database: bool = False,
 ) -> Result:
     """Sightings in date order through identity's own `match_record` handler and its
-    production `LinkageMatcher`, as a fresh identity would meet them (an empty index and
-    the default model), with the service's default `Thresholds`. A review item stays in
-    the queue (no officer answers it), so its sighting joins no one.
+    production `LinkageMatcher`, as a fresh identity would meet them (an empty index),
+    with the service's default `Thresholds`. A review item stays in the queue (no
+    officer answers it), so its sighting joins no one.
+
+    The model is the one a council starting on its legacy systems would serve: trained
+    on their extract before the first record is matched (`legacy_model`), not the
+    default model, which was trained on another generator's council for a deployment
+    with no data of its own.
 
     With ``database``, on identity's real unit of work over a fresh SQLite database
     (migrations, repositories, sealed outbox rows): the same answers, but each record
@@ -186,7 +192,7 @@ def product_path(
     `_MemoryUnitOfWork`, which mirrors what `match_record` uses of it."""
     ordered = sorted(sightings, key=lambda s: (s.on, s.sid))
     arrive = _arrive_in_database if database else _arrive_in_memory
-    outcome = asyncio.run(arrive(ordered, advance))
+    outcome = asyncio.run(arrive(ordered, legacy_model(sightings), advance))
     resident_of = {sid: rid for sid, (kind, rid, _) in outcome.items() if kind != "review"}
     members: defaultdict[str, list[str]] = defaultdict(list)
     for sid, rid in resident_of.items():
@@ -199,6 +205,14 @@ def product_path(
     right = sum(first.get(rid) == person_of[sid] for sid, rid in reviews)
     return Result(result.quality, result.recall, result.false_links, len(reviews), right,
                   len(sightings))  # fmt: skip
+
+
+def legacy_model(sightings: list[Sighting]) -> Model:
+    """The model trained on the legacy extract: every row as a record, without its truth.
+
+    Training is unsupervised (u from random pairs, m by expectation maximisation on
+    blocked pairs), so it sees what identity would see of the extract, nothing more."""
+    return train([replace(s.record, resident_id=None) for s in sightings])
 
 
 #: sighting -> (outcome, resident it joined or created, resident a review suggests)
@@ -218,7 +232,22 @@ async def _arrive(
         outcome[sighting.sid] = (result.outcome, str(joined), "")
         if advance:
             advance()
-    return outcome
+    return await _merged(outcome, uow)
+
+
+async def _merged(outcome: Outcomes, uow: UnitOfWork) -> Outcomes:
+    """Each sighting's resident as it is at the end: a resident merged since (a later
+    record showed it to be another's person) resolves to the one it was merged into."""
+    resolved: dict[str, str] = {}
+    async with uow:
+        for kind, joined, _ in outcome.values():
+            if kind != "review" and joined not in resolved:
+                resident = await uow.residents.get(uuid.UUID(joined))
+                resolved[joined] = str(resident.id) if resident is not None else joined
+    return {
+        sid: (kind, resolved.get(joined, joined), suggested)
+        for sid, (kind, joined, suggested) in outcome.items()
+    }
 
 
 def _suggesting(outcome: Outcomes, suggested: dict[str, str]) -> Outcomes:
@@ -226,7 +255,7 @@ def _suggesting(outcome: Outcomes, suggested: dict[str, str]) -> Outcomes:
 
 
 async def _arrive_in_database(
-    ordered: list[Sighting], advance: Callable[[], None] | None
+    ordered: list[Sighting], model: Model, advance: Callable[[], None] | None
 ) -> Outcomes:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'identity.db'}"
@@ -234,7 +263,7 @@ async def _arrive_in_database(
         engine = create_engine(url)
         try:
             sessions = session_factory(engine)
-            matcher = LinkageMatcher()
+            matcher = LinkageMatcher(model)
             uow = UnitOfWork(sessions, Outbox("identity"), MasterKeys(generate_key()),
                              residents_changed=matcher.residents_changed)  # fmt: skip
             outcome = await _arrive(ordered, uow, matcher, advance)
@@ -247,9 +276,9 @@ async def _arrive_in_database(
 
 
 async def _arrive_in_memory(
-    ordered: list[Sighting], advance: Callable[[], None] | None
+    ordered: list[Sighting], model: Model, advance: Callable[[], None] | None
 ) -> Outcomes:
-    matcher = LinkageMatcher()
+    matcher = LinkageMatcher(model)
     uow = _MemoryUnitOfWork(matcher)
     outcome = await _arrive(ordered, cast(UnitOfWork, uow), matcher, advance)
     suggested = {str(item.id): str(item.resident_id) for item in uow.reviews.items}

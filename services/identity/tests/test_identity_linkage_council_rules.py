@@ -156,9 +156,14 @@ def test_two_flats_of_one_building_are_not_one_address() -> None:
     assert _level("address", flat_2, flat_9) == "same building, another flat"
 
 
-def test_an_outward_code_alone_agrees_on_the_district() -> None:
+def test_an_outward_code_alone_agrees_on_the_district_as_its_own_level() -> None:
+    """All an outward code can agree on is the district: not the weaker evidence of two
+    full postcodes that share only their district."""
     partial = Record("Ann", "Smith", postcode="ZX4")
-    assert _level("postcode", partial, Record("Ann", "Smith", postcode="ZX4 7QT")) == "district"
+    full = Record("Ann", "Smith", postcode="ZX4 7QT")
+    assert _level("postcode", partial, full) == "outward code alone, same district"
+    assert _level("postcode", Record("Ann", "Smith", postcode="ZX4 9AB"), full) == "district"
+    assert _level("postcode", Record("Ann", "Smith", postcode="ZX5"), full) == "else"
 
 
 def test_clustering_does_not_chain_a_household_through_a_title_only_record() -> None:
@@ -222,3 +227,90 @@ def test_a_move_does_not_join_a_record_that_fits_a_father_and_a_son() -> None:
     features = {rid: _f(r) for rid, r in records.items()}
     clusters = [["ann-old", "ann-new"], ["mr-old"], ["father-new"], ["son-new"]]
     assert len(household_moves(clusters, features, set())) == 4
+
+
+def test_another_member_of_the_household_is_a_new_resident_not_a_review(model: Model) -> None:
+    matcher = Matcher(model, households=True)
+    matcher.add(Record("Ann", "Smith", resident_id="A", title="Mrs", **HOME))
+    husband = Record("John", "Smith", title="Mr", **HOME)
+    decision = matcher.decide(matcher.match(husband))
+    assert decision.outcome is Outcome.NEW
+    assert decision.candidates[0].resident_id == "A"
+
+
+def test_names_that_differ_but_share_an_ni_number_are_weighed_not_capped(model: Model) -> None:
+    matcher = Matcher(model, households=True)
+    matcher.add(replace(ROBERT, ni_number="QQ123456C"))
+    known_as = replace(ROBERT, resident_id=None, given_name="Oliver", ni_number="QQ123456C")
+    assert matcher.decide(matcher.match(known_as)).outcome is not Outcome.NEW
+
+
+def test_in_households_a_son_of_the_same_name_does_not_join_his_father(model: Model) -> None:
+    son = replace(ROBERT, resident_id=None, date_of_birth=date(1996, 2, 3))
+    matcher = Matcher(model, households=True)
+    matcher.add(ROBERT)
+    decision = matcher.decide(matcher.match(son))
+    assert decision.outcome is Outcome.NEW
+    evidence = {e.comparison: e.level for e in decision.candidates[0].evidence}
+    assert evidence["consistency"] == "conflicts with the resident on date_of_birth"
+
+
+NEW_HOME: dict[str, str] = {
+    "postcode": "ZX9 1LL", "house_number": "40", "address_line": "High Street",
+    "town": "Sampleton", "uprn": "000000009999",
+}  # fmt: skip
+
+
+def test_a_record_known_by_phone_at_the_old_home_and_by_name_at_the_new_bridges_a_move(
+    model: Model,
+) -> None:
+    matcher = Matcher(model, households=True)
+    matcher.add(replace(ROBERT, resident_id="OLD", phone="07700 900001"))
+    matcher.add(Record("Robert", "Smith", resident_id="NEW", title="Mr", **NEW_HOME))
+    incoming = Record("Robert", "Smith", phone="07700900001", date_of_birth=date(1970, 5, 6),
+                      **NEW_HOME)  # fmt: skip
+    best = matcher.match(incoming)[0]
+    assert {best.resident_id, *best.same_person} == {"OLD", "NEW"}
+    assert matcher.decide(matcher.match(incoming)).outcome is Outcome.LINK
+
+
+def test_two_residents_of_one_name_at_one_home_are_not_bridged(model: Model) -> None:
+    matcher = Matcher(model, households=True)
+    matcher.add(Record("Robert", "Smith", resident_id="SR", phone="07700 900001", **HOME))
+    matcher.add(Record("Robert", "Smith", resident_id="JR", **HOME))
+    found = matcher.match(Record("Robert", "Smith", phone="07700900001", **HOME))
+    assert all(candidate.same_person == () for candidate in found)
+
+
+def test_a_household_member_seen_at_the_new_home_brings_the_others_with_them(
+    model: Model,
+) -> None:
+    matcher = Matcher(model, households=True)
+    wife = Record("Ann", "Smith", resident_id="ANN", title="Mrs", **HOME)
+    matcher.add(replace(wife, previous_addresses=(Address(**NEW_HOME),)))  # known at both
+    matcher.add(Record("Robert", "Smith", resident_id="ROB", title="Mr", **HOME))
+    husband_at_new_home = Record(None, "Smith", initials="R", title="Mr", **NEW_HOME)
+    assert matcher.moved_here(_f(husband_at_new_home)) == {"ROB"}
+    decision = matcher.decide(matcher.match(husband_at_new_home))
+    assert (decision.outcome, decision.resident_id) == (Outcome.LINK, "ROB")
+
+
+def test_without_a_household_seen_moving_a_name_at_another_address_is_not_enough(
+    model: Model,
+) -> None:
+    matcher = Matcher(model, households=True)
+    matcher.add(Record("Robert", "Smith", resident_id="ROB", title="Mr", **HOME))
+    at_another_home = Record(None, "Smith", initials="R", title="Mr", **NEW_HOME)
+    assert matcher.moved_here(_f(at_another_home)) == set()
+    assert matcher.decide(matcher.match(at_another_home)).outcome is Outcome.NEW
+
+
+def test_a_record_naming_no_generation_is_not_linked_to_a_senior_without_a_date_of_birth(
+    model: Model,
+) -> None:
+    matcher = Matcher(model, households=True)
+    matcher.add(replace(ROBERT, suffix="Sr"))
+    either = Record("Robert", "Smith", title="Mr", **HOME)
+    assert matcher.decide(matcher.match(either)).outcome is Outcome.REVIEW
+    himself = replace(either, date_of_birth=ROBERT.date_of_birth)
+    assert matcher.decide(matcher.match(himself)).outcome is Outcome.LINK

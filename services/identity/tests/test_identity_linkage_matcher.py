@@ -110,12 +110,9 @@ async def test_a_twin_is_not_linked_to_their_sibling(
         date_of_birth="1990-04-21",
         postcode="ZX4 7QT",
     )
-    assert twin["outcome"] == "review", "same surname, birth date and home: an officer decides"
-    (item,) = (await identity.http.get("/review-items", headers=headers)).json()
-    assert item["resident_id"] == ids["amelia"] and item["probability"] < 0.99
-    evidence = {e["field"]: (e["agreement"], e["level"]) for e in item["evidence"]}
-    assert evidence["given_name"] == ("disagree", "else")
-    assert evidence["date_of_birth"] == evidence["family_name"] == ("agree", "exact")
+    assert twin["outcome"] == "created", "another given name at one home: another person"
+    assert twin["resident_id"] != ids["amelia"]
+    assert (await identity.http.get("/review-items", headers=headers)).json() == []
 
 
 async def test_the_index_follows_a_merge_and_an_unmerge(
@@ -182,3 +179,24 @@ async def test_a_population_too_small_to_train_on_falls_back_to_the_synthetic_mo
         assert isinstance(matcher, LinkageMatcher)
         assert matcher.trained_on == "synthetic", "Splink needs at least 50 records"
         assert len(matcher.engine) == len(ids)
+
+
+async def test_a_record_that_bridges_a_move_links_and_merges_the_two_residents(
+    identity: Harness, headers: dict[str, str]
+) -> None:
+    ids = await _household(identity, headers)
+    at_new_home = await _match(
+        identity, headers, title="Mrs", given_name="Margaret", family_name="Okonkwo",
+        address_line="8 Quay Street", town="Sampleton", postcode="ZX9 1LL",
+    )  # fmt: skip
+    assert at_new_home["outcome"] == "created", "a name alone at another address"
+    bridge = await _match(
+        identity, headers, given_name="Margaret", family_name="Okonkwo",
+        date_of_birth="1961-11-05", email="m.okonkwo@example.org",
+        address_line="8 Quay Street", town="Sampleton", postcode="ZX9 1LL",
+    )  # fmt: skip
+    assert bridge["outcome"] == "linked"
+    survivor = bridge["resident_id"]
+    merged = ({ids["margaret"], at_new_home["resident_id"]} - {survivor}).pop()
+    assert len(_matcher(identity).engine) == 6, "one resident fewer in the index"
+    assert merged not in _matcher(identity).engine.index

@@ -60,7 +60,7 @@ class IdentitySettings(ServiceSettings):
     #: Look-ups of residents' records, consents, matches and the review queue, per officer.
     identity_officer_lookup_limit: str = "120/minute"
     #: Match probability at or above which a record links by itself / goes to review.
-    identity_match_link_threshold: float = 0.99
+    identity_match_link_threshold: float = 0.90
     identity_match_review_threshold: float = 0.50
     #: ``linkage``: the probabilistic engine (Splink-trained); ``exact``: the trivial
     #: exact-match placeholder, for tests that want predictable scores.

@@ -213,7 +213,9 @@ class LinkageMatcher:
     def engine(self) -> linkage.Matcher:
         if self._engine is None:
             model = self._model or self.default_model()
-            self._engine = linkage.Matcher(model, max_candidates=self.max_candidates)
+            self._engine = linkage.Matcher(
+                model, max_candidates=self.max_candidates, households=True
+            )
         return self._engine
 
     @property
@@ -294,7 +296,9 @@ class LinkageMatcher:
         """Serve ``state`` as the index (from a snapshot, or built off the event loop)."""
         self._records, self._parent, self._children = state.records, state.parent, state.children
         model = self._model or self.default_model()
-        self._engine = linkage.Matcher(model, max_candidates=self.max_candidates, index=state.index)
+        self._engine = linkage.Matcher(
+            model, max_candidates=self.max_candidates, index=state.index, households=True
+        )
 
     def merged_into(self, resident_id: uuid.UUID) -> set[str]:
         """The ids the index holds as merged into this resident."""
@@ -384,7 +388,8 @@ def _candidate(record: IncomingRecord, resident: Resident, found: linkage.Candid
     for name, hit in levels.items():
         agreement = _agreement(hit.level, hit.weight)
         fields.append(FieldEvidence(name, None, None, agreement, hit.level, round(hit.weight, 3)))
-    return Candidate(resident.id, found.posterior, tuple(fields))
+    same = tuple(uuid.UUID(rid) for rid in found.same_person)
+    return Candidate(resident.id, found.posterior, tuple(fields), same)
 
 
 def _agreement(level: str, weight: float) -> str:

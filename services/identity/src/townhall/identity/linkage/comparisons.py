@@ -116,7 +116,9 @@ def _postcode_level_of(a: Place | Features, b: Place | Features) -> int:
         return 2
     if x is not None and y is not None and _one_edit(x, y):
         return 3
-    return 4 if a.district is not None and a.district == b.district else 5
+    if a.district is None or a.district != b.district:
+        return 6
+    return 4 if x is None or y is None else 5
 
 
 def _flats_differ(a: Place | Features, b: Place | Features) -> bool:
@@ -282,6 +284,8 @@ def _all() -> tuple[Comparison, ...]:
                 ("sector", "sector_l = sector_r"),
                 ("one character differs or two swapped",
                  "damerau_levenshtein(postcode_l, postcode_r) <= 1"),
+                ("outward code alone, same district",
+                 "(postcode_l IS NULL OR postcode_r IS NULL) AND district_l = district_r"),
                 ("district", "district_l = district_r"),
             ),
             _best_over_places(_postcode_level_of),

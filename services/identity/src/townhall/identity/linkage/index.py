@@ -106,6 +106,10 @@ class BlockingIndex:
         del self._facets[resident_id]
         return facets
 
+    def block(self, key: Key) -> set[str]:
+        """The residents holding one key (a copy), however crowded its block."""
+        return set(self._blocks.get(key, ()))
+
     def candidates(self, features: Features) -> set[str]:
         """Residents sharing a key; a crowded block only when nothing else is found.
 

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from townhall.identity.linkage.comparisons import IDENTITY_LEVELS, conflicts, names_differ
+from townhall.identity.linkage.comparisons import (
+    IDENTITY_LEVELS,
+    conflicts,
+    household_conflicts,
+    names_differ,
+)
 from townhall.identity.linkage.errors import InvalidRecordError, LinkageError
 from townhall.identity.linkage.features import Features, features_of
 from townhall.identity.linkage.index import BlockingIndex
@@ -19,8 +24,16 @@ from townhall.identity.linkage.record import Record
 CONFLICT_WEIGHT = -40.0
 #: The most a record can weigh towards a resident whose given name (or initial, or the
 #: sex its title implies) differs from the record's in every facet: even odds of 2^3
-#: leave it short of a link, so an officer decides (twins, a husband and wife).
+#: leave it short of a link (FEBRL replaces a tenth of given names: weighed, not vetoed).
 NAMES_DIFFER_CAP = 3.0
+#: The same cap among households, unless an NI number agrees: odds of 1 in 16, another
+#: person (twins, a husband and wife, a mother and daughter). At 2^3 every household
+#: member's first record would go to an officer, who would see two plainly two people.
+HOUSEHOLD_NAMES_DIFFER_CAP = -4.0
+#: The most a record without a generation suffix can weigh towards a resident known as
+#: a Jr or a Sr, unless a date of birth or NI number agrees: a Sr has a Jr of his name,
+#: and "John Smith" at their home may be either (an officer decides).
+UNSTATED_SUFFIX_CAP = 2.0
 
 
 class Outcome(StrEnum):
@@ -68,6 +81,8 @@ class Candidate:
     posterior: float
     match_weight: float
     evidence: tuple[FieldEvidence, ...]
+    #: Other residents the record shows to be this one's person (see `Matcher.bridged`).
+    same_person: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +102,13 @@ class Matcher:
         *,
         max_candidates: int = 5,
         index: BlockingIndex | None = None,
+        households: bool = False,
     ) -> None:
         self.model = model
+        #: Records of people in households (a council's): dates of birth a generation
+        #: apart are also a conflict (`household_conflicts`), so a son does not join the
+        #: father whose name he shares.
+        self.households = households
         self.thresholds = thresholds or Thresholds()
         self.max_candidates = max_candidates
         self.index = index or BlockingIndex()
@@ -125,9 +145,10 @@ class Matcher:
         return self.match_features(features_of(record))
 
     def match_features(self, features: Features, exclude: str | None = None) -> list[Candidate]:
+        moved = self.moved_here(features)
         scored = (
-            (self._best(features, rid), rid)
-            for rid in self.index.candidates(features)
+            (self._best(features, rid, moved=rid in moved), rid)
+            for rid in self.index.candidates(features) | moved
             if rid != exclude
         )
         # ties broken by id, so the same index gives the same answer in every process
@@ -141,10 +162,41 @@ class Matcher:
         if posteriors[0] < self.thresholds.link:
             facets = [facet for (_, facet), _ in top]
             posteriors[0] = min(1.0, posteriors[0] + self._duplicates_share(facets, posteriors))
-        return [
+        bridged = self.bridged([(rid, w) for (w, _), rid in top])
+        if bridged:
+            shares = dict(zip((rid for _, rid in top), posteriors, strict=True))
+            posteriors[0] = min(1.0, posteriors[0] + sum(shares[rid] for rid in bridged))
+        found = [
             self._candidate(features, rid, facet, w, posterior)
             for ((w, facet), rid), posterior in zip(top, posteriors, strict=True)
         ]
+        return [replace(found[0], same_person=bridged), *found[1:]] if bridged else found
+
+    def bridged(self, ranked: list[tuple[str, float]]) -> tuple[str, ...]:
+        """Residents that the record shows to be the best candidate's person: a move.
+
+        Among households only. Each is a link on its own (pairwise, at or above the
+        link threshold), as the best is; each is consistent with the best in every facet
+        (`household_conflicts`: no other given name, sex, NI number, suffix, or date of
+        birth a generation away); and neither is known at an address of the other. A
+        phone known at the old address and a name at the new one is a person who moved,
+        known twice until this record; two residents of one name at one address are
+        more likely a father and son than one person the matcher failed to join.
+        """
+        if not self.households or len(ranked) < 2:
+            return ()
+        best_id, best_weight = ranked[0]
+        if probability(best_weight) < self.thresholds.link:
+            return ()
+        best = self.index.facets(best_id)
+        homes = _homes(best)
+        return tuple(
+            rid
+            for rid, weight in ranked[1:]
+            if probability(weight) >= self.thresholds.link
+            and not homes & _homes(self.index.facets(rid))
+            and not any(household_conflicts(a, b) for a in best for b in self.index.facets(rid))
+        )
 
     def decide(self, candidates: list[Candidate]) -> Decision:
         """Link above the upper threshold, review in the grey zone, else new.
@@ -180,21 +232,76 @@ class Matcher:
             return False
         return probability(self.model.weight(a, b)) >= self.thresholds.link
 
-    def _best(self, features: Features, resident_id: str) -> tuple[float, Features]:
+    def moved_here(self, features: Features) -> set[str]:
+        """Residents whose household is known to have moved to the record's address.
+
+        Among households only. Another resident, of a family name in common, is known
+        both at the record's address and at an address this one is known at (and this
+        one is not known here): their household moved here, as a husband and wife or a
+        family do, and the record may be this one's first sighting at the new home.
+        """
+        here = _homes([features])
+        if not self.households or not here:
+            return set()
+        found: set[str] = set()
+        for other in set().union(*(self.index.block(key) for key in here)):
+            facets = self.index.facets(other)
+            families = {name for f in facets for name in f.family_names}
+            for home in _homes(facets) - here:
+                for rid in self.index.block(home) - {other}:
+                    theirs = self.index.facets(rid)
+                    if not _homes(theirs) & here and any(
+                        name in families for f in theirs for name in f.family_names
+                    ):
+                        found.add(rid)
+        return found
+
+    def _best(
+        self, features: Features, resident_id: str, *, moved: bool = False
+    ) -> tuple[float, Features]:
         """The best facet's weight; a conflict with ANY facet (the resident as a whole)
-        costs CONFLICT_WEIGHT, so a record does not join through one facet it resembles."""
+        costs CONFLICT_WEIGHT, so a record does not join through one facet it resembles.
+        A resident whose household `moved_here` is scored as known at the record's
+        address too (its names and dates of birth still have to agree)."""
         weight = self.model.weight
         facets = self.index.facets(resident_id)
-        if len(facets) == 1:  # most residents: no merged record
-            best = weight(features, facets[0]), facets[0]
+        scored = [_also_at(f, features) for f in facets] if moved else facets
+        if len(scored) == 1:  # most residents: no merged record
+            best = weight(features, scored[0]), facets[0]
         else:
-            best = max(((weight(features, f), f) for f in facets), key=lambda pair: pair[0])
-        checkable = features.ni is not None or features.suffix is not None
-        if checkable and any(conflicts(features, facet) for facet in facets):
+            best = max(
+                ((weight(features, s), f) for s, f in zip(scored, facets, strict=True)),
+                key=lambda pair: pair[0],
+            )
+        if self._checkable(features) and any(self._clash(features, f) for f in facets):
             return best[0] + CONFLICT_WEIGHT, best[1]
-        if best[0] > NAMES_DIFFER_CAP and all(names_differ(features, f) for f in facets):
-            return NAMES_DIFFER_CAP, best[1]
+        cap = HOUSEHOLD_NAMES_DIFFER_CAP if self.households else NAMES_DIFFER_CAP
+        if (
+            best[0] > cap
+            and all(names_differ(features, f) for f in facets)
+            and not any(features.ni is not None and features.ni == f.ni for f in facets)
+        ):
+            return cap, best[1]
+        if (
+            self.households
+            and best[0] > UNSTATED_SUFFIX_CAP
+            and _either_generation(features, facets)
+        ):
+            return UNSTATED_SUFFIX_CAP, best[1]
         return best
+
+    def _checkable(self, features: Features) -> bool:
+        if self.households and features.dob is not None:
+            return True
+        return features.ni is not None or features.suffix is not None
+
+    def _clash(self, a: Features, b: Features) -> tuple[str, ...]:
+        """What makes the two records two people: `conflicts`, and in households a date
+        of birth a generation away too (never another given name: that is weighed)."""
+        found = conflicts(a, b)
+        if self.households and "date_of_birth" in household_conflicts(a, b):
+            found += ("date_of_birth",)
+        return found
 
     def _candidate(
         self, a: Features, rid: str, b: Features, weight: float, posterior: float
@@ -203,11 +310,40 @@ class Matcher:
             FieldEvidence(t.comparison.name, t.comparison.labels[level], t.weights[level])
             for t, level in zip(self.model.comparisons, self.model.levels(a, b), strict=True)
         )
-        clashes = sorted({c for facet in self.index.facets(rid) for c in conflicts(a, facet)})
+        clashes = sorted({c for facet in self.index.facets(rid) for c in self._clash(a, facet)})
         if clashes:
             label = "conflicts with the resident on " + ", ".join(clashes)
             evidence += (FieldEvidence("consistency", label, CONFLICT_WEIGHT),)
         return Candidate(rid, probability(weight), posterior, weight, evidence)
+
+
+def _homes(facets: list[Features]) -> set[tuple[str, ...]]:
+    """Every address the facets know, as the index keys it: by UPRN, and by postcode
+    with house number."""
+    homes: set[tuple[str, ...]] = set()
+    for facet in facets:
+        for place in facet.places:
+            if place.uprn:
+                homes.add(("uprn", place.uprn))
+            if place.postcode and place.house_number:
+                homes.add(("postcode+number", place.postcode, place.house_number))
+    return homes
+
+
+def _either_generation(record: Features, facets: list[Features]) -> bool:
+    """The resident is a Jr or a Sr, the record names no generation, and neither its
+    date of birth nor its NI number says which of the two it is."""
+    if record.suffix is not None or not any(f.suffix for f in facets):
+        return False
+    return not any(
+        (record.dob is not None and record.dob == f.dob) or (record.ni and record.ni == f.ni)
+        for f in facets
+    )
+
+
+def _also_at(facet: Features, record: Features) -> Features:
+    """The facet as if also known at the record's addresses."""
+    return replace(facet, places=(*(facet.places or ()), *record.places))
 
 
 def _require_id(record: Record) -> str:

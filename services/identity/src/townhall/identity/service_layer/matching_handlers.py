@@ -96,9 +96,12 @@ async def _free_email(uow: UnitOfWork, email: str | None, resident: Resident | N
     if not email:
         return None
     email = email.strip().lower()
-    holder = await uow.residents.find_by_contact("email", email)
-    if holder is not None:
-        return email if resident is not None and holder.id == resident.id else None
+    if resident is not None and any(p.kind == "email" and p.value == email
+                                    for p in resident.contact_points):  # fmt: skip
+        return email
+    # held by another resident, or by one merged into this one (the row keeps it)
+    if await uow.residents.find_by_contact("email", email) is not None:
+        return None
     return None if await uow.residents.email_taken(email) else email
 
 
@@ -126,6 +129,20 @@ def _evidence(found: tuple[FieldEvidence, ...]) -> list[dict[str, object]]:
     return [asdict(e) for e in found]
 
 
+async def _merge_bridged(
+    uow: UnitOfWork, survivor: Resident, same_person: tuple[uuid.UUID, ...]
+) -> None:
+    """Merge into ``survivor`` the residents the linked record showed to be its person
+    (known at an old address and at a new one until this record joined them)."""
+    for resident_id in same_person:
+        other = await uow.residents.get(resident_id, follow=False)
+        if other is None or other.erased or other.merged_into is not None:
+            continue
+        if other.id != survivor.id:
+            other.merge_into(survivor)
+            await uow.residents.save(other)
+
+
 async def match_record(
     record: IncomingRecord, uow: UnitOfWork, matcher: Matcher, thresholds: Thresholds
 ) -> MatchResult:
@@ -145,6 +162,7 @@ async def match_record(
             link = Link(uuid.uuid4(), resident.id, record.system, record.reference, "matcher",
                         best.probability, _evidence(best.evidence), uow.clock())  # fmt: skip
             await _link(uow, resident, record, link)
+            await _merge_bridged(uow, resident, best.same_person)
             result = MatchResult("linked", resident.id, None, best.probability, best.evidence)
         elif best is not None and best.probability >= thresholds.review:
             item = ReviewItem(uuid.uuid4(), record.to_json(), best.resident_id, best.probability,
