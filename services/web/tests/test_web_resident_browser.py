@@ -1,11 +1,11 @@
-"""The resident front door in a real browser (Debian's Chromium through Playwright), at
-phone width, against identity, cases, resident-view and payments served for real: a
-resident reports rats from the catalogue, proves their email with the code identity
-sends (read from its sealed event, as notifications reads it), tracks the request by its
-reference and a second code, and pays the fee on payments' sandbox card page (in English first with the
-declined test card, then again), in English and in Welsh. On every page axe-core finds
-no serious or critical violation and nothing scrolls sideways at 320 px; a mistake shows
-the error summary and sends nothing. Screenshots go to ``services/web/test-artefacts``."""
+"""The resident front door in a real browser (Debian's Chromium through Playwright), at phone
+width, against identity, cases, resident-view and payments served for real: a resident
+reports rats from the catalogue, proves their email with the code identity sends (read from
+its sealed event, as notifications reads it), tracks the request by its reference and a
+second code, and pays the fee on payments' sandbox card page (in English first with the
+declined test card, then again), in English and in Welsh. On every page axe-core finds no
+serious or critical violation and nothing scrolls sideways at 320 px; a mistake shows the
+error summary and sends nothing. Screenshots go to ``services/web/test-artefacts``."""
 
 from __future__ import annotations
 
