@@ -54,13 +54,24 @@ def _binary(name: str) -> str:
     return found
 
 
+def _free(port: int) -> int:
+    """``port``, refused if something already listens there: the server would fail to
+    bind, and waiting for the port would find the other program instead."""
+    if port_is_open("127.0.0.1", port):
+        raise RuntimeError(f"port {port} is already in use")
+    return port
+
+
 def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 60
     while not port_is_open("127.0.0.1", port):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            raise RuntimeError(f"the database did not start; its log:\n{log.read_text()[-2000:]}")
+            text = log.read_text() if log.exists() else "(no log)"
+            raise RuntimeError(f"the database did not start; its log:\n{text[-2000:]}")
         time.sleep(0.05)
+    if process.poll() is not None:  # the port is another program's after all
+        raise RuntimeError(f"the database exited at start (port {port} taken?)")
 
 
 #: A small buffer pool, and InnoDB's own I/O threads rather than Linux native AIO: the
@@ -96,7 +107,7 @@ def start_mariadb(
             f"mariadb-install-db failed (exit {done.returncode}):\n"
             f"{(done.stdout + done.stderr)[-3000:]}"
         )
-    port = port or free_port()
+    port = _free(port) if port else free_port()
     log = root / "error.log"
     server = [
         _binary("mariadbd"),
@@ -197,6 +208,7 @@ def run_postgres(root: Path, port: int, bin_dir: Path = POSTGRES_BIN) -> subproc
         if done.returncode != 0:
             raise RuntimeError(f"initdb failed: {(done.stdout + done.stderr).strip()[-1500:]}")
     log = root / "server.log"
+    _free(port)
     argv = [str(bin_dir / "postgres"), "-D", str(datadir), *_postgres_options(root, port)]
     with log.open("ab") as out:
         process = subprocess.Popen(_as_postgres(*argv), stdout=out, stderr=subprocess.STDOUT)

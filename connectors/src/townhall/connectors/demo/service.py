@@ -22,6 +22,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import psycopg2
+import pymysql
 import yaml
 from fastapi import FastAPI, Request
 
@@ -31,6 +33,7 @@ from townhall.connectors.metrics import expose
 from townhall.connectors.offsets import OffsetStore
 from townhall.connectors.runner import build, run_all
 from townhall.connectors.servers import reachable_by_postgres, run_postgres, start_mariadb, stop
+from townhall.runtime.broker import free_port
 from townhall.runtime.settings import ServiceSettings
 from townhall.runtime.web import create_app
 
@@ -48,6 +51,7 @@ class DemoSettings(ServiceSettings):
     legacy_demo_enabled: bool = False
     townhall_var_dir: Path = Path("var")
     legacy_demo_households: int = 2000
+    #: 0: any free port (tests).
     legacy_demo_mariadb_port: int = 3307
     legacy_demo_postgres_port: int = 5433
     #: Seconds between changes (0: none; tests make them by hand).
@@ -76,7 +80,7 @@ class Demo:
         s = self.settings
         self.folder.mkdir(parents=True, exist_ok=True)
         try:
-            server = start_mariadb(self.folder / "mariadb", s.legacy_demo_mariadb_port,
+            server = start_mariadb(self.folder / "mariadb", s.legacy_demo_mariadb_port or None,
                                    own_session=False)  # fmt: skip
             self.processes.append(server.process)
             self.mariadb_port = server.port
@@ -84,11 +88,21 @@ class Demo:
             self._note(f"council tax (MariaDB) not started: {error}")
         try:
             root = self._postgres_folder()
-            self.processes.append(run_postgres(root, s.legacy_demo_postgres_port))
-            self.postgres_port = s.legacy_demo_postgres_port
+            port = s.legacy_demo_postgres_port or free_port()
+            self.processes.append(run_postgres(root, port))
+            self.postgres_port = port
         except (FileNotFoundError, RuntimeError, OSError, subprocess.CalledProcessError) as error:
             self._note(f"waste (PostgreSQL) not started: {error}")
-        load(self.mariadb_port, self.postgres_port, s.legacy_demo_households)
+        try:
+            load(self.mariadb_port, None, s.legacy_demo_households)
+        except (pymysql.Error, OSError) as error:
+            self._note(f"council tax (MariaDB) not loaded: {error}")
+            self.mariadb_port = None
+        try:
+            load(None, self.postgres_port, s.legacy_demo_households)
+        except (psycopg2.Error, OSError) as error:
+            self._note(f"waste (PostgreSQL) not loaded: {error}")
+            self.postgres_port = None
         connectors = self._connectors()
         if not connectors:
             return
