@@ -165,7 +165,7 @@ async def test_the_offered_slots_are_shown_by_day_in_uk_time(web: httpx.AsyncCli
     assert "Tuesday 8 December 2026" in page.text
     assert page.text.count('name="slot"') == 3
     assert f'value="{FIRST}"' in page.text
-    assert "09:00 – 10:00" in page.text
+    assert "09:00 to 10:00" in page.text
 
 
 async def test_the_slots_in_welsh_have_welsh_day_and_month_names(web: httpx.AsyncClient) -> None:
