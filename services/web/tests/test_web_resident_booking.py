@@ -147,6 +147,7 @@ async def test_a_request_waiting_for_its_visit_offers_to_book_one(web: httpx.Asy
     page = await web.get(f"/track/{REFERENCE}")
     assert f'href="/track/{REFERENCE}/book"' in page.text
     assert "Book a visit" in page.text
+    assert "Book a time for us to visit." in page.text
 
 
 async def test_a_request_not_yet_paid_offers_no_visit(
