@@ -201,6 +201,7 @@ async def test_a_resident_reports_rats_and_tracks_the_request(
         await relay(services)  # cases hears of the cancellation: waiting for a visit again
         await page.reload()
         assert await page.locator("main a[href$='/book']").count() == 1, "book again"
+        assert "A refund was asked for" in await page.inner_text("main"), "payments' rule"
     assert watched.refused == [], "the pages' scripts and styles all load under the CSP"
 
 

@@ -128,11 +128,17 @@ async def _committed(platform: Platform) -> list[Envelope]:
 
 async def relay(platform: Platform) -> None:
     """As the relays and consumers do under ``make run``: cases' events handed to payments
-    (each case's fee) and booking (bookable cases), payments' and booking's to cases
+    (each case's fee) and booking (bookable cases), booking's to payments (a cancelled
+    visit's refund), payments' and booking's to cases
     (paid: ready to book; booked: scheduled), then everything projected into
     resident-view; calling again hands each consumer only what is new."""
     handed = (
-        ("payments", payments_of(platform.payments), CaseFees, ("townhall.cases.",)),
+        (
+            "payments",
+            payments_of(platform.payments),
+            CaseFees,
+            ("townhall.cases.", "townhall.booking."),
+        ),
         ("booking", booking_of(platform.booking), BookingReactions, ("townhall.cases.",)),
         (
             "cases",
