@@ -56,6 +56,8 @@ class Upstreams:
     taken: bool = False
     expired: bool = False
     late: bool = False
+    too_soon: bool = False
+    hold_expires: str = "2099-01-01T00:00:00+00:00"
     appointments: list[dict[str, Any]] = field(default_factory=list)
 
     async def answer(self, request: Request) -> Response:
@@ -82,8 +84,10 @@ class Upstreams:
         if path == "/holds":
             if self.taken:
                 return _problem("slot-taken", "pest-van-1 at 09:00 is full")
+            if self.too_soon:
+                return _problem("too-little-notice", "less than 24 hours away", 422)
             held = _slot(body["resource"], body["starts_at"], id="hold-1")
-            return JSONResponse({**held, "expires_at": "2099-01-01T00:00:00+00:00"}, 201)
+            return JSONResponse({**held, "expires_at": self.hold_expires}, 201)
         if path == "/holds/hold-1/confirm":
             if self.expired:
                 return _problem("hold-expired", "hold hold-1 has expired")
@@ -202,7 +206,8 @@ def test_the_hold_says_how_many_minutes_it_is_kept() -> None:
 
     now = datetime(2026, 12, 5, 9, 0, 30, tzinfo=UTC)
     assert visits.minutes_left("2026-12-05T09:10:30+00:00", now) == 10
-    assert visits.minutes_left("2026-12-05T09:00:00+00:00", now) == 1
+    assert visits.minutes_left("2026-12-05T09:01:00+00:00", now) == 1
+    assert visits.minutes_left("2026-12-05T09:00:00+00:00", now) == 0
 
 
 def test_slots_are_grouped_by_their_day_in_uk_time_across_the_clock_change() -> None:
@@ -229,6 +234,28 @@ async def test_a_slot_someone_else_took_shows_a_message_and_the_slots_again(
     again = await web.get(refused.headers["location"])
     assert refused.headers["location"] == f"/track/{REFERENCE}/book"
     assert "Someone else has just taken that time" in again.text
+
+
+async def test_a_hold_already_run_out_is_not_offered_for_confirming(
+    web: httpx.AsyncClient, upstreams: Upstreams
+) -> None:
+    upstreams.hold_expires = "2000-01-01T00:00:00+00:00"
+    held = await post(web, f"/track/{REFERENCE}/book", slot=FIRST)
+    shown = await web.get(held.headers["location"])
+    again = await web.get(shown.headers["location"])
+    assert shown.headers["location"] == f"/track/{REFERENCE}/book"
+    assert "We could not keep that time for you any longer" in again.text
+    assert upstreams.sent("/holds/hold-1/confirm") == []
+
+
+async def test_a_time_bookings_rules_refuse_says_so_and_shows_the_slots_again(
+    web: httpx.AsyncClient, upstreams: Upstreams
+) -> None:
+    upstreams.too_soon = True
+    refused = await post(web, f"/track/{REFERENCE}/book", slot=FIRST)
+    again = await web.get(refused.headers["location"])
+    assert "That time can no longer be booked. Choose another." in again.text
+    assert again.text.count('name="slot"') == 3
 
 
 async def test_choosing_no_slot_shows_the_error_and_holds_nothing(

@@ -41,6 +41,7 @@ MOVED = N_("Your visit is moved to %(when)s.")
 CANCELLED = N_("Your visit is cancelled.")
 SLOT_GONE = N_("Someone else has just taken that time. Choose another.")
 HOLD_GONE = N_("We could not keep that time for you any longer. Choose a time again.")
+NOT_OFFERED = N_("That time can no longer be booked. Choose another.")
 NOT_BOOKABLE = N_("A visit cannot be booked for this request now.")
 CHANGED_MEANWHILE = N_("Your visit changed meanwhile. This is where it stands now.")
 CUT_OFF = N_("It is too late to change or cancel this visit here: that closed at %(when)s.")
@@ -147,8 +148,11 @@ async def hold(
         )
     except NotSignedInError:
         return ask_again(session, reference)
-    except (ConflictError, NotFoundError, InvalidError):
+    except (ConflictError, NotFoundError):
         session.flash = SLOT_GONE
+        return _redirect(f"/track/{reference}/book")
+    except InvalidError:  # booking's rules refuse it now (notice, window, area)
+        session.flash = NOT_OFFERED
         return _redirect(f"/track/{reference}/book")
     session.holds[reference] = held
     return _redirect(f"/track/{reference}/book/confirm")
@@ -162,6 +166,10 @@ async def held_slot(
     if held is None:
         return _redirect(f"/track/{reference}/book")
     minutes = visits.minutes_left(str(held["expires_at"]), datetime.now(UTC))
+    if minutes == 0:
+        session.holds.pop(reference, None)
+        session.flash = HOLD_GONE
+        return _redirect(f"/track/{reference}/book")
     context = {"reference": reference, "hold": held, "minutes": minutes}
     return workspace.pages.render(request, session, "resident/book_confirm.html", context)
 
@@ -247,7 +255,7 @@ async def change(
         session.flash = SLOT_GONE
         return _redirect(f"/track/{reference}/visit/change")
     except (NotFoundError, InvalidError):
-        session.flash = SLOT_GONE
+        session.flash = NOT_OFFERED
         return _redirect(f"/track/{reference}/visit/change")
     session.flash, session.flash_args = (
         MOVED,

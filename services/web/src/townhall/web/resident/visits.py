@@ -32,7 +32,9 @@ CHOOSE = N_("Choose a time for the visit")
 POSTCODE_MISSING = N_("Enter the postcode of the property")
 
 
-async def on_tracking(workspace: Workspace, token: str, reference: str, status: str) -> Any:
+async def on_tracking(
+    workspace: Workspace, token: str, reference: str, status: str
+) -> dict[str, Any] | None:
     """For the tracking page: ``{"visit": the booked visit or None, "bookable": bool}``,
     or None when the request takes no visit now (or booking cannot say)."""
     if status not in BOOKING_STATES:
@@ -74,6 +76,6 @@ def choice(form: Mapping[str, str]) -> Checked:
 
 
 def minutes_left(expires_at: str, now: datetime) -> int:
-    """Whole minutes until a hold expires, rounded up (at least one)."""
+    """Whole minutes until a hold expires, rounded up (0: it has expired)."""
     left = (datetime.fromisoformat(expires_at) - now).total_seconds()
-    return max(1, ceil(left / 60))
+    return max(0, ceil(left / 60))
