@@ -12,7 +12,6 @@ asked for the property's, kept in the session and given with the hold.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,26 +43,10 @@ HOLD_GONE = N_("We could not keep that time for you any longer. Choose a time ag
 NOT_OFFERED = N_("That time can no longer be booked. Choose another.")
 NOT_BOOKABLE = N_("A visit cannot be booked for this request now.")
 CHANGED_MEANWHILE = N_("Your visit changed meanwhile. This is where it stands now.")
-CUT_OFF = N_("It is too late to change or cancel this visit here: that closed at %(when)s.")
-CUT_OFF_NOW = N_("It is too late to change or cancel this visit here.")
-CLOSED_AT = re.compile(r"closed at ([0-9T:.+-]+)\)")
 
 
 def _redirect(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
-
-
-def _refused_late(session: Session, refused: ConflictError) -> bool:
-    """Booking's cut-off, said as the page's flash with the time it closed."""
-    if refused.kind != "cut-off-passed":
-        return False
-    closed = CLOSED_AT.search(refused.detail)
-    if closed is None:
-        session.flash = CUT_OFF_NOW
-    else:
-        session.flash = CUT_OFF
-        session.flash_args = {"when": council_time(closed[1], session.language)}
-    return True
 
 
 async def _slots_page(
@@ -250,7 +233,7 @@ async def change(
     except NotSignedInError:
         return ask_again(session, reference)
     except ConflictError as refused:
-        if _refused_late(session, refused):
+        if visits.refused_late(session, refused):
             return _redirect(f"/track/{reference}")
         session.flash = SLOT_GONE
         return _redirect(f"/track/{reference}/visit/change")
@@ -288,7 +271,7 @@ async def cancel(
     except NotSignedInError:
         return ask_again(session, reference)
     except ConflictError as refused:
-        if not _refused_late(session, refused):
+        if not visits.refused_late(session, refused):
             session.flash = CHANGED_MEANWHILE
         return _redirect(f"/track/{reference}")
     except NotFoundError:

@@ -20,7 +20,9 @@ from zoneinfo import ZoneInfo
 from townhall.web.forms import Checked
 from townhall.web.i18n import N_
 from townhall.web.officer.workspace import Workspace
-from townhall.web.upstream import UpstreamError
+from townhall.web.sessions import Session
+from townhall.web.templating import council_time
+from townhall.web.upstream import ConflictError, UpstreamError
 
 COUNCIL_TIME = ZoneInfo("Europe/London")
 #: Cases' states in which the request may have, or book, a visit.
@@ -30,6 +32,10 @@ DAYS_SHOWN = 14
 RESOURCE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 CHOOSE = N_("Choose a time for the visit")
 POSTCODE_MISSING = N_("Enter the postcode of the property")
+CUT_OFF = N_("It is too late to change or cancel this visit here: that closed at %(when)s.")
+CUT_OFF_NOW = N_("It is too late to change or cancel this visit here.")
+#: Booking's words for its cut-off end with the moment it closed.
+CLOSED_AT = re.compile(r"closed at ([0-9T:.+-]+)\)")
 
 
 async def on_tracking(
@@ -79,3 +85,17 @@ def minutes_left(expires_at: str, now: datetime) -> int:
     """Whole minutes until a hold expires, rounded up (0: it has expired)."""
     left = (datetime.fromisoformat(expires_at) - now).total_seconds()
     return max(0, ceil(left / 60))
+
+
+def refused_late(session: Session, refused: ConflictError) -> bool:
+    """Whether booking refused a change for its cut-off; if so, the flash says when it
+    closed (read from booking's words, or without the time if they change)."""
+    if refused.kind != "cut-off-passed":
+        return False
+    closed = CLOSED_AT.search(refused.detail)
+    if closed is None:
+        session.flash = CUT_OFF_NOW
+    else:
+        session.flash = CUT_OFF
+        session.flash_args = {"when": council_time(closed[1], session.language)}
+    return True
