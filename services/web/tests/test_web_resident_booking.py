@@ -20,7 +20,7 @@ from starlette.routing import Route
 from services.web.tests.test_web_resident_pages import CODE, REFERENCE, TRACKING, csrf
 from townhall.web.app import create
 from townhall.web.config import WebSettings
-from townhall.web.resident import visits
+from townhall.web.resident import progress, visits
 
 BOOKING = f"/cases/{REFERENCE}"
 PROBLEMS = "https://townhall.example/problems/"
@@ -213,6 +213,17 @@ def test_the_hold_says_how_many_minutes_it_is_kept() -> None:
 def test_slots_are_grouped_by_their_day_in_uk_time_across_the_clock_change() -> None:
     late_in_summer = {"resource": "r", "starts_at": "2027-04-05T23:30:00+00:00"}
     assert visits.by_day([late_in_summer]) == [("2027-04-06", [late_in_summer])]
+
+
+def test_a_cancelled_visit_step_says_why_in_plain_words_not_bookings_code() -> None:
+    cancelled = {
+        "time": "2026-12-05T11:00:00+00:00",
+        "type": "townhall.booking.appointment.cancelled.v1",
+        "data": {"reason": "no_longer_needed"},
+    }
+    [shown] = progress.state({**TRACKING, "steps": [cancelled]})["steps"]
+    assert shown["what"] == "Your visit was cancelled"
+    assert shown["reason"] == "You cancelled it."
 
 
 async def test_a_hold_that_ran_out_shows_a_message_and_the_slots_again(

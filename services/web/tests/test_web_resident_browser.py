@@ -201,7 +201,9 @@ async def test_a_resident_reports_rats_and_tracks_the_request(
         await relay(services)  # cases hears of the cancellation: waiting for a visit again
         await page.reload()
         assert await page.locator("main a[href$='/book']").count() == 1, "book again"
-        assert "A refund was asked for" in await page.inner_text("main"), "payments' rule"
+        steps = await page.inner_text("main")
+        assert "A refund was asked for" in steps, "payments' rule"
+        assert "You cancelled it." in steps and "no_longer_needed" not in steps
     assert watched.refused == [], "the pages' scripts and styles all load under the CSP"
 
 
