@@ -147,6 +147,16 @@ async def book_a_visit(page: Page, language: str) -> None:
     await check_page(page, f"booked-{language}")
 
 
+async def change_the_visit(page: Page) -> None:
+    """From the request's page, booked: another time instead (Welsh pages)."""
+    async with page.expect_navigation():
+        await page.click("main a[href$='/visit/change']")
+    await check_page(page, "change-visit-cy")
+    await page.check("input[name='slot'] >> nth=1")
+    await continue_(page)
+    assert await page.is_visible(".govuk-notification-banner:has-text('wedi\\'i symud i')")
+
+
 async def cancel_the_visit(page: Page) -> None:
     async with page.expect_navigation():
         await page.click("main a[href$='/visit/cancel']")
@@ -204,6 +214,8 @@ async def test_a_resident_reports_rats_and_tracks_the_request(
         steps = await page.inner_text("main")
         assert "A refund was asked for" in steps, "payments' rule"
         assert "You cancelled it." in steps and "no_longer_needed" not in steps
+    else:
+        await change_the_visit(page)
     assert watched.refused == [], "the pages' scripts and styles all load under the CSP"
 
 
