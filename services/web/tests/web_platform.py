@@ -4,9 +4,9 @@ loop), with synthetic data put in through their own APIs and test helpers.
 Identity is served for real: resident-view and cases verify officers' and residents'
 tokens against its JWKS and fetch residents' data keys from it, as under ``make run``;
 the one-time codes it sends residents are read from its events (Harness.sent), opened
-as notifications opens them. Web reaches all
-three over HTTP, as in production. No relay runs: :func:`relay` does what the relays and
-resident-view's consumer would, when a test asks.
+as notifications opens them. Web reaches all others over HTTP, as in production. No relay
+runs: :func:`relay` does what the relays and the consumers (resident-view's, cases',
+payments', booking's) would, when a test asks.
 """
 
 from __future__ import annotations
@@ -24,8 +24,13 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from townhall.booking.entrypoints.api.app import create as create_booking
+from townhall.booking.entrypoints.api.dependencies import services_of as booking_of
+from townhall.booking.entrypoints.consumer import Reactions as BookingReactions
+from townhall.booking.testing import settings_for as booking_settings
 from townhall.cases.entrypoints.api.app import create as create_cases
 from townhall.cases.entrypoints.api.dependencies import services_of as cases_of
+from townhall.cases.entrypoints.consumer import Reactions as CasesReactions
 from townhall.cases.testing import settings_for
 from townhall.identity.config import IdentitySettings
 from townhall.identity.entrypoints.api.app import create as create_identity
@@ -97,32 +102,63 @@ class Platform:
     case_reference: str
     admin: str
     payments: FastAPI
+    booking: FastAPI
     contact: str = CONTACT
     waste: str = WASTE
     password: str = PASSWORD
-    #: The events already handed to payments' consumer handler (it does not dedupe alone).
-    fed_to_payments: set[str] = field(default_factory=set)
+    #: Consumer -> the events already handed to it (the handlers do not dedupe alone:
+    #: the consumer loop's processed-message record does, and none runs here).
+    fed: dict[str, set[str]] = field(default_factory=dict)
 
 
-async def relay(platform: Platform) -> None:
-    """Every event identity, cases and payments have committed, projected into
-    resident-view, and cases' handed to payments (which learns each case's fee), as the
-    relays and consumers do under ``make run``; calling again hands on only what is new."""
+async def _committed(platform: Platform) -> list[Envelope]:
+    """Every event identity, cases, payments and booking have committed, in order."""
     events = [Envelope.model_validate(e) for e in await platform.identity.events()]
-    for runtime in (cases_of(platform.cases).runtime, payments_of(platform.payments).runtime):
+    runtimes = (
+        cases_of(platform.cases).runtime,
+        payments_of(platform.payments).runtime,
+        booking_of(platform.booking).runtime,
+    )
+    for runtime in runtimes:
         async with runtime.sessions() as session:
             query = select(outbox.c.envelope).order_by(outbox.c.sequence)
             rows = (await session.execute(query)).all()
         events += [Envelope.model_validate_json(row.envelope) for row in rows]
+    return events
+
+
+async def relay(platform: Platform) -> None:
+    """As the relays and consumers do under ``make run``: cases' events handed to payments
+    (each case's fee) and booking (bookable cases), booking's to payments (a cancelled
+    visit's refund), payments' and booking's to cases
+    (paid: ready to book; booked: scheduled), then everything projected into
+    resident-view; calling again hands each consumer only what is new."""
+    handed = (
+        (
+            "payments",
+            payments_of(platform.payments),
+            CaseFees,
+            ("townhall.cases.", "townhall.booking."),
+        ),
+        ("booking", booking_of(platform.booking), BookingReactions, ("townhall.cases.",)),
+        (
+            "cases",
+            cases_of(platform.cases),
+            CasesReactions,
+            ("townhall.payments.", "townhall.booking."),
+        ),
+    )
+    for name, services, handler, prefixes in handed:
+        fed = platform.fed.setdefault(name, set())
+        events = await _committed(platform)
+        new = [e for e in events if e.type.startswith(prefixes) and e.id not in fed]
+        async with services.runtime.sessions.begin() as session:
+            await handler(services.bus)(session, new)
+        fed.update(e.id for e in new)
     view = services_of(platform.resident_view)
+    events = await _committed(platform)
     async with view.runtime.sessions.begin() as session:
         await Projector(view.live.generation.number, view.live.residents)(session, events)
-    cases_events = (e for e in events if e.type.startswith("townhall.cases."))
-    new = [e for e in cases_events if e.id not in platform.fed_to_payments]
-    fees = payments_of(platform.payments)
-    async with fees.runtime.sessions.begin() as session:
-        await CaseFees(fees.bus)(session, new)
-    platform.fed_to_payments.update(e.id for e in new)
 
 
 async def _registered_client(identity: Harness, admin: str, client_id: str, *scopes: str) -> str:
@@ -174,7 +210,7 @@ async def _seed(identity: Harness, view: FastAPI, cases: httpx.AsyncClient) -> t
 
 @contextlib.asynccontextmanager
 async def platform(tmp: Path, kafka: KafkaSettings) -> AsyncIterator[Platform]:
-    """Identity, resident-view, cases, payments and web, each served on its own port."""
+    """Identity, resident-view, cases, payments, booking and web, each on its own port."""
     identity_app = create_identity(
         IdentitySettings(
             database_url=f"sqlite+aiosqlite:///{tmp / 'identity.db'}",
@@ -232,13 +268,18 @@ async def _services(
             public_url=payments_url,
         )
     )
+    booking = create_booking(
+        booking_settings(f"sqlite+aiosqlite:///{tmp / 'booking.db'}", auth_jwks_url=jwks)
+    )
     async with (
         view.router.lifespan_context(view),
         cases.router.lifespan_context(cases),
         payments.router.lifespan_context(payments),
+        booking.router.lifespan_context(booking),
         Served(view).running() as view_served,
         Served(cases).running() as cases_served,
         Served(payments, payments_socket).running(),
+        Served(booking).running() as booking_served,
     ):
         transport = httpx.ASGITransport(app=cases)
         async with httpx.AsyncClient(transport=transport, base_url="http://cases") as http:
@@ -248,6 +289,7 @@ async def _services(
             "resident-view": view_served.url,
             "cases": cases_served.url,
             "payments": payments_url,
+            "booking": booking_served.url,
         }
         web = create_web(WebSettings(ENVIRONMENT="development", SERVICE_URLS_JSON=urls))
         async with web.router.lifespan_context(web), Served(web).running() as web_served:
@@ -262,4 +304,5 @@ async def _services(
                 reference,
                 admin,
                 payments,
+                booking,
             )

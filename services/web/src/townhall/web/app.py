@@ -31,8 +31,8 @@ from townhall.web.officer import (
 )
 from townhall.web.officer.dependencies import SessionCookie, composition, cookie_name
 from townhall.web.officer.workspace import Workspace
-from townhall.web.resident import language, pay, report, track
-from townhall.web.resident.upstream import Payments, ResidentAccess
+from townhall.web.resident import book, language, pay, report, track
+from townhall.web.resident.upstream import Booking, Payments, ResidentAccess
 from townhall.web.sessions import MemorySessionStore
 from townhall.web.templating import Pages
 from townhall.web.upstream import (
@@ -66,7 +66,7 @@ WORKSPACE_POLICY = (
     "frame-ancestors 'none'; base-uri 'none'"
 )
 #: The services the front door's pages call, by their name in SERVICE_URLS_JSON.
-UPSTREAMS = ("identity", "resident-view", "cases", "payments")
+UPSTREAMS = ("identity", "resident-view", "cases", "payments", "booking")
 
 
 def create(
@@ -100,6 +100,7 @@ def create(
         matches=Matches(clients["identity"]),
         access=ResidentAccess(clients["identity"]),
         payments=Payments(clients["payments"]),
+        booking=Booking(clients["booking"]),
     )
 
     @contextlib.asynccontextmanager
@@ -121,7 +122,7 @@ def create(
     app.add_middleware(SessionCookie, name=cookie_name(workspace), secure=not settings.development)
     for pages in (auth, residents, contacts, requests, queue, cases, review, audit):
         app.include_router(pages.router)
-    for resident_pages in (report, pay, track, language):
+    for resident_pages in (report, pay, book, track, language):
         app.include_router(resident_pages.router)
     errors.install(app)
     app.mount("/assets", Assets(directory=settings.web_assets_dir, check_dir=False))

@@ -100,6 +100,10 @@ class Session:
     following: dict[str, Tokens] = field(default_factory=dict)
     #: Request reference -> the payment of its fee last started here: (id, provider page).
     payments: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: Request reference -> the property's postcode, when booking asked for it.
+    postcodes: dict[str, str] = field(default_factory=dict)
+    #: Request reference -> the slot held for it here (booking's hold, as it answered).
+    holds: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: One refresh at a time: identity ends the whole session if a refresh token is
     #: presented twice, as two concurrent requests would.
     refreshing: asyncio.Lock = field(default_factory=asyncio.Lock)

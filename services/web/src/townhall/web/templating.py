@@ -23,7 +23,7 @@ ERROR = N_("Error")
 COUNCIL_TIME = ZoneInfo("Europe/London")
 
 
-def _when(value: str | datetime | None, language: str) -> str:
+def council_time(value: str | datetime | None, language: str) -> str:
     """A moment as the council reads it: 5 December 2026, 09:30 (UK time)."""
     if not value:
         return ""
@@ -36,6 +36,25 @@ def _day(value: str | date | None, language: str) -> str:
         return ""
     day = date.fromisoformat(value) if isinstance(value, str) else value
     return format_date(day, "d MMMM yyyy", locale=language)
+
+
+def _weekday(value: str | date | None, language: str) -> str:
+    """A day with its name, for choosing a visit: Monday 7 December 2026 (a moment's
+    day in the council's time)."""
+    if not value:
+        return ""
+    if isinstance(value, str) and "T" in value:
+        value = datetime.fromisoformat(value).astimezone(COUNCIL_TIME).date()
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    return format_date(day, "EEEE d MMMM yyyy", locale=language)
+
+
+def _clock(value: str | datetime | None, language: str) -> str:
+    """A moment's time of day in the council's time: 09:00."""
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return format_datetime(moment, "HH:mm", tzinfo=COUNCIL_TIME, locale=language)
 
 
 def _field_error(language: str) -> Callable[[Checked | None, str], dict[str, str] | None]:
@@ -82,8 +101,10 @@ def _environment(language: str, bytecode: BytecodeCache) -> Environment:
         lstrip_blocks=True,
         bytecode_cache=bytecode,
     )
-    env.filters["when"] = lambda value: _when(value, language)
+    env.filters["when"] = lambda value: council_time(value, language)
     env.filters["day"] = lambda value: _day(value, language)
+    env.filters["weekday"] = lambda value: _weekday(value, language)
+    env.filters["clock"] = lambda value: _clock(value, language)
     env.globals["field_error"] = _field_error(language)
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     return env

@@ -22,9 +22,10 @@ Params = Sequence[tuple[str, str]]
 class UpstreamError(Exception):
     """A service did not give what was asked for."""
 
-    def __init__(self, status: int, detail: str = "") -> None:
+    def __init__(self, status: int, detail: str = "", kind: str = "") -> None:
         super().__init__(f"{status}: {detail}")
-        self.status, self.detail = status, detail
+        #: ``kind``: the last part of the problem's ``type`` (e.g. ``cut-off-passed``).
+        self.status, self.detail, self.kind = status, detail, kind
 
 
 class NotSignedInError(UpstreamError):
@@ -69,6 +70,15 @@ def _detail(response: httpx.Response) -> str:
     return ""
 
 
+def _kind(response: httpx.Response) -> str:
+    """The problem's type, its last path segment ("" when there is none)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(body.get("type") or "").rsplit("/", 1)[-1] if isinstance(body, dict) else ""
+
+
 def _raise_for(response: httpx.Response) -> None:
     status = response.status_code
     if status < 400:
@@ -84,7 +94,7 @@ def _raise_for(response: httpx.Response) -> None:
         after = response.headers.get("retry-after", "")
         raise ThrottledError(status, detail, int(after) if after.isdigit() else None)
     if status == 409:
-        raise ConflictError(status, detail)
+        raise ConflictError(status, detail, _kind(response))
     if status in (400, 422):
         raise InvalidError(status, detail)
     raise UnavailableError(status, detail)

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from townhall.web.config import WebSettings
 from townhall.web.i18n import N_
-from townhall.web.resident.upstream import Payments, ResidentAccess
+from townhall.web.resident.upstream import Booking, Payments, ResidentAccess
 from townhall.web.sessions import MemorySessionStore, Session, Tokens
 from townhall.web.templating import Pages
 from townhall.web.upstream import (
@@ -49,9 +49,10 @@ class Workspace:
     resident_view: ResidentView
     cases: Cases
     matches: Matches
-    #: Residents' one-time codes and fees (the resident pages share the rest above).
+    #: Residents' one-time codes, fees and visits (the resident pages share the rest).
     access: ResidentAccess
     payments: Payments
+    booking: Booking
 
     def today(self) -> date:
         return datetime.now(UTC).date()

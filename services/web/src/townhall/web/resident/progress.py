@@ -64,6 +64,16 @@ STEPS = {
 }
 
 
+BOOKING_REASONED = frozenset({"townhall.booking.appointment.cancelled"})
+#: Booking's reasons for a cancelled visit (codes, not words), in plain words.
+REASONS = {
+    "no_longer_needed": N_("You cancelled it."),
+    "rearranging": N_("It is being rearranged."),
+    "council_cancelled": N_("The council cancelled it."),
+    "other": N_("It was cancelled."),
+}
+
+
 def pounds(pence: object) -> str:
     """An amount in pence as the council writes it: £65.00 ("" when there is none)."""
     return f"£{pence / 100:,.2f}" if isinstance(pence, int) and pence > 0 else ""
@@ -81,6 +91,7 @@ def step(found: dict[str, Any]) -> dict[str, Any]:
         "summary": found.get("summary", ""),
         "status": STATUS.get(str(data.get("to_status", ""))),
         "text": data.get("text") or data.get("reason") or "",
+        "reason": REASONS.get(str(data.get("reason"))) if kind in BOOKING_REASONED else None,
     }
 
 

@@ -74,3 +74,60 @@ class Payments:
             if str(payment.get("payment_id")) == payment_id:
                 return payment
         raise NotFoundError(404, "no such payment of this request")
+
+
+class Booking:
+    """A request's visit: the slots offered, a hold on one, the appointment, and changing
+    or cancelling it (booking takes a resident's tracking token for the case it names)."""
+
+    def __init__(self, client: ServiceClient) -> None:
+        self.client = client
+
+    @staticmethod
+    def _path(reference: str, tail: str) -> str:
+        return f"/cases/{quote(reference, safe='')}/{tail}"
+
+    async def availability(
+        self, token: str, reference: str, postcode: str | None, days: int
+    ) -> dict[str, Any]:
+        """The free slots in the window's first ``days`` days (``postcode``: the
+        property's, when booking has none for the case; without one it answers 422)."""
+        params = [("days", str(days))] + ([("postcode", postcode)] if postcode else [])
+        path = self._path(reference, "availability")
+        found: dict[str, Any] = await self.client.call("GET", path, token=token, params=params)
+        return found
+
+    async def hold(
+        self, token: str, reference: str, resource: str, starts_at: str, postcode: str | None
+    ) -> dict[str, Any]:
+        body: dict[str, str] = {"resource": resource, "starts_at": starts_at}
+        if postcode:
+            body["postcode"] = postcode
+        path = self._path(reference, "holds")
+        found: dict[str, Any] = await self.client.call("POST", path, token=token, json=body)
+        return found
+
+    async def confirm(self, token: str, reference: str, hold_id: str) -> dict[str, Any]:
+        path = self._path(reference, f"holds/{quote(hold_id, safe='')}/confirm")
+        found: dict[str, Any] = await self.client.call("POST", path, token=token)
+        return found
+
+    async def visit(self, token: str, reference: str) -> dict[str, Any] | None:
+        """The request's booked visit (the confirmed appointment), if it has one."""
+        path = self._path(reference, "appointments")
+        found: list[dict[str, Any]] = await self.client.call("GET", path, token=token)
+        return next((a for a in found if a.get("status") == "confirmed"), None)
+
+    async def cancel(self, token: str, reference: str, appointment_id: str) -> dict[str, Any]:
+        path = self._path(reference, f"appointments/{quote(appointment_id, safe='')}/cancel")
+        body = {"reason": "no_longer_needed"}
+        found: dict[str, Any] = await self.client.call("POST", path, token=token, json=body)
+        return found
+
+    async def reschedule(
+        self, token: str, reference: str, appointment_id: str, resource: str, starts_at: str
+    ) -> dict[str, Any]:
+        path = self._path(reference, f"appointments/{quote(appointment_id, safe='')}/reschedule")
+        body = {"resource": resource, "starts_at": starts_at}
+        found: dict[str, Any] = await self.client.call("POST", path, token=token, json=body)
+        return found
