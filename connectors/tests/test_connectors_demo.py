@@ -3,8 +3,11 @@ with identity's demo residents among the waste customers."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from townhall.connectors.demo.council import DEMO_RESIDENTS, account_holder, households
 from townhall.connectors.mapper.people import parse_names
+from townhall.connectors.servers import socket_dir
 
 
 def test_the_same_seed_gives_the_same_council() -> None:
@@ -24,3 +27,14 @@ def test_council_tax_names_households_as_its_systems_do_and_the_mapper_reads_the
 def test_identitys_demo_residents_are_in_the_council_with_their_emails() -> None:
     emails = {p.email for house in households(10) for p in house.people if p.email}
     assert emails == {email for _, _, email in DEMO_RESIDENTS}
+
+
+def test_a_server_under_a_deep_folder_keeps_its_socket_where_the_path_fits(
+    tmp_path: Path,
+) -> None:
+    deep = tmp_path / ("nested-folder-" * 8) / "var" / "legacy-demo" / "mariadb"
+    assert len(str(deep / "mysqld.sock")) > 107  # a Unix socket's path limit
+    short = socket_dir(deep)
+    assert len(str(short / ".s.PGSQL.65535")) <= 107
+    assert socket_dir(deep) == short  # the same folder each time: a restart finds it
+    assert socket_dir(Path("/tmp/x")) == Path("/tmp/x")

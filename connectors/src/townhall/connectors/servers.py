@@ -8,10 +8,12 @@ systems ``make run`` starts (:mod:`townhall.connectors.demo`, kept under ``var/`
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +54,23 @@ def _binary(name: str) -> str:
     if found is None:
         raise FileNotFoundError(f"{name} is not installed (Debian: mariadb-server)")
     return found
+
+
+#: A Unix socket's path may not exceed 107 bytes (sun_path); PostgreSQL adds
+#: ``/.s.PGSQL.<port>`` to its directory.
+_SOCKET_DIR_LIMIT = 80
+
+
+def socket_dir(root: Path) -> Path:
+    """``root`` when a socket under it fits sun_path; else a short folder named after it
+    under the system's temporary folder (open to the postgres user, as /tmp is)."""
+    if len(str(root)) <= _SOCKET_DIR_LIMIT:
+        return root
+    digest = hashlib.sha256(str(root).encode()).hexdigest()[:12]
+    short = Path(tempfile.gettempdir()) / f"townhall-sock-{digest}"
+    short.mkdir(exist_ok=True)
+    short.chmod(0o1777)
+    return short
 
 
 def _free(port: int) -> int:
@@ -116,7 +135,7 @@ def start_mariadb(
         f"--datadir={datadir}",
         f"--port={port}",
         "--bind-address=127.0.0.1",
-        f"--socket={root / 'mysqld.sock'}",
+        f"--socket={socket_dir(root) / 'mysqld.sock'}",
         f"--pid-file={root / 'mysqld.pid'}",
         f"--log-error={log}",
         f"--log-bin={datadir / 'binlog'}",
@@ -181,7 +200,7 @@ def start_postgres(root: Path, bin_dir: Path = POSTGRES_BIN) -> PostgresServer:
     )
     port = free_port()
     options = (
-        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c wal_level=logical "
+        f"-p {port} -k {socket_dir(root)} -c listen_addresses=127.0.0.1 -c wal_level=logical "
         "-c max_replication_slots=10 -c max_wal_senders=10 -c fsync=off"
     )
     pg_ctl = [str(bin_dir / "pg_ctl"), "-D", str(datadir), "-l", str(root / "server.log")]
@@ -228,7 +247,7 @@ def reachable_by_postgres(folder: Path) -> bool:
 def _postgres_options(root: Path, port: int) -> list[str]:
     settings = {
         "listen_addresses": "127.0.0.1",
-        "unix_socket_directories": str(root),
+        "unix_socket_directories": str(socket_dir(root)),
         "wal_level": "logical",
         "max_replication_slots": "10",
         "max_wal_senders": "10",
