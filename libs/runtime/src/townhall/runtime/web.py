@@ -30,8 +30,13 @@ from townhall.runtime.hardening import (
     BodyLimitMiddleware,
     SecurityHeadersMiddleware,
 )
-from townhall.runtime.logging import CorrelationIdMiddleware
+from townhall.runtime.logging import (
+    CorrelationIdMiddleware,
+    get_correlation_id,
+    new_correlation_id,
+)
 from townhall.runtime.openapi import document_problems
+from townhall.runtime.outbox import EventContext
 from townhall.runtime.problems import NotFound, ServiceUnavailable, install_problem_handlers
 from townhall.runtime.settings import ServiceSettings
 
@@ -224,6 +229,12 @@ def client_address(request: Request) -> str:
     behind a proxy in ``TRUSTED_PROXIES`` the address it forwarded in X-Forwarded-For."""
     trusted: tuple[Network, ...] = getattr(request.app.state, "trusted_proxies", ())
     return forwarded_client(request.scope, trusted)
+
+
+async def event_context() -> EventContext:
+    """A route's dependency: the cause of the events it writes, the request's correlation
+    id (set by the correlation middleware, or a new one)."""
+    return EventContext(correlation_id=get_correlation_id() or new_correlation_id())
 
 
 class Composition(Generic[T]):

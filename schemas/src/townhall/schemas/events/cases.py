@@ -160,6 +160,10 @@ class CaseResidentMatched(_CaseEvent):
 
 #: The events that bring a request to its resident: its submission, or its match after
 #: it. Either may be only a claim (``reporter_claimed``) until the resident confirms it.
+#: A case reference as cases makes it: the type's prefix, the year, a number of at least
+#: six digits (``PC-2026-000123``). Every service that takes one checks this form.
+CASE_REFERENCE_PATTERN = r"^[A-Z]{2,4}-[0-9]{4}-[0-9]{6,9}$"
+
 REPORT_TYPES = frozenset({CaseSubmitted.TYPE, CaseResidentMatched.TYPE})
 
 

@@ -13,15 +13,14 @@ from townhall.booking.domain.commands import Actor
 from townhall.booking.entrypoints.api.access_table import ACCESS
 from townhall.booking.service_layer.unit_of_work import Bus as BookingBus
 from townhall.runtime.auth import Principal
-from townhall.runtime.logging import get_correlation_id, new_correlation_id
 from townhall.runtime.outbox import EventContext
-from townhall.runtime.web import Composition
+from townhall.runtime.web import Composition, event_context
+from townhall.schemas.events.cases import CASE_REFERENCE_PATTERN
 
 _composition = Composition(Booking)
 install_services = _composition.install
 services_of = _composition.of
 ServicesDep = Annotated[Booking, Depends(_composition.dependency)]
-REFERENCE_PATTERN = r"^[A-Z]{2,8}-\d{4}-\d{6}$"
 
 
 async def _bus(services: ServicesDep) -> BookingBus:
@@ -32,10 +31,6 @@ async def _session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
     """A session for the read side (views)."""
     async with services.runtime.sessions() as session:
         yield session
-
-
-async def _context() -> EventContext:
-    return EventContext(correlation_id=get_correlation_id() or new_correlation_id())
 
 
 def actor_of(principal: Principal | None) -> Actor:
@@ -59,10 +54,10 @@ def _acting(action: str) -> Callable[..., Awaitable[Actor]]:
 
 
 #: The ``{reference}`` path parameter: the case booked for (a tracking token's ``ref``).
-CaseReference = Annotated[str, Path(pattern=REFERENCE_PATTERN, examples=["BW-2026-000123"])]
+CaseReference = Annotated[str, Path(pattern=CASE_REFERENCE_PATTERN, examples=["BW-2026-000123"])]
 Bus = Annotated[BookingBus, Depends(_bus)]
 Session = Annotated[AsyncSession, Depends(_session)]
-Context = Annotated[EventContext, Depends(_context)]
+Context = Annotated[EventContext, Depends(event_context)]
 
 ReadsAvailability = Annotated[Actor, Depends(_acting("availability.read"))]
 ReadsAppointments = Annotated[Actor, Depends(_acting("appointment.read"))]

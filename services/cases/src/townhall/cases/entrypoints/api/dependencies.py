@@ -21,9 +21,8 @@ from townhall.cases.entrypoints.api.schemas import REFERENCE_PATTERN
 from townhall.cases.service_layer.unit_of_work import Bus as CasesBus
 from townhall.runtime.auth import Principal
 from townhall.runtime.clock import Clock
-from townhall.runtime.logging import get_correlation_id, new_correlation_id
 from townhall.runtime.outbox import EventContext
-from townhall.runtime.web import Composition, client_address
+from townhall.runtime.web import Composition, client_address, event_context
 
 _composition = Composition(Cases)
 #: Keep what bootstrap built on the app: the one thing the dependencies below read.
@@ -52,10 +51,6 @@ async def _session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
     """A read-only session for the read side (views, Open311 queries)."""
     async with services.runtime.sessions() as session:
         yield session
-
-
-async def _context() -> EventContext:
-    return EventContext(correlation_id=get_correlation_id() or new_correlation_id())
 
 
 def actor_of(principal: Principal | None) -> Actor:
@@ -105,7 +100,7 @@ CatalogueDep = Annotated[Catalogue, Depends(_catalogue)]
 SettingsDep = Annotated[CasesSettings, Depends(_settings)]
 ClockDep = Annotated[Clock, Depends(_clock)]
 Session = Annotated[AsyncSession, Depends(_session)]
-Context = Annotated[EventContext, Depends(_context)]
+Context = Annotated[EventContext, Depends(event_context)]
 
 # One alias per action of the access table (access_table.py): a route takes the one
 # that names what it does.

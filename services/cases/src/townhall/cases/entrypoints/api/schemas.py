@@ -8,10 +8,10 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from townhall.schemas.events.cases import Status
+from townhall.schemas.events.cases import CASE_REFERENCE_PATTERN, Status
 
 #: A case's reference, e.g. ``PC-2026-000123`` (prefix, year, number).
-REFERENCE_PATTERN = r"^[A-Z]{2,4}-[0-9]{4}-[0-9]{6,9}$"
+REFERENCE_PATTERN = CASE_REFERENCE_PATTERN
 Reference = Annotated[str, StringConstraints(pattern=REFERENCE_PATTERN)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]

@@ -23,11 +23,10 @@ from townhall.identity.entrypoints.api.access_table import ACCESS, LOOKUPS, OFFI
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
 from townhall.runtime.access import AccessDeniedError
 from townhall.runtime.auth import Principal
-from townhall.runtime.logging import get_correlation_id, new_correlation_id
 from townhall.runtime.messagebus import MessageBus
 from townhall.runtime.outbox import EventContext
 from townhall.runtime.problems import NotFound
-from townhall.runtime.web import Composition, client_address
+from townhall.runtime.web import Composition, client_address, event_context
 
 _composition = Composition(Identity)
 #: Keep what bootstrap built on the app: the one thing the dependencies below read.
@@ -70,10 +69,6 @@ async def _loopback(address: Annotated[str, Depends(_client_address)]) -> None:
         on_this_machine = False
     if not on_this_machine:
         raise NotFound("no such page")
-
-
-async def _context() -> EventContext:
-    return EventContext(correlation_id=get_correlation_id() or new_correlation_id())
 
 
 def _guard(action: str) -> Callable[..., Awaitable[Principal | None]]:
@@ -133,6 +128,6 @@ Tokens = Annotated[TokenIssuer, Depends(_tokens)]
 Sessions = Annotated[async_sessionmaker[AsyncSession], Depends(_sessions)]
 SigningKeysDep = Annotated[SigningKeys, Depends(_signing_keys)]
 MasterKeysDep = Annotated[MasterKeys, Depends(_master_keys)]
-Context = Annotated[EventContext, Depends(_context)]
+Context = Annotated[EventContext, Depends(event_context)]
 ClientAddress = Annotated[str, Depends(_client_address)]
 Loopback = Annotated[None, Depends(_loopback)]

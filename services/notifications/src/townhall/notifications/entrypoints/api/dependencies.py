@@ -17,10 +17,9 @@ from townhall.notifications.entrypoints.api.access_table import ACCESS
 from townhall.notifications.service_layer.unit_of_work import Bus as NotificationsBus
 from townhall.runtime.access import AccessDeniedError
 from townhall.runtime.auth import Principal
-from townhall.runtime.logging import get_correlation_id, new_correlation_id
 from townhall.runtime.outbox import EventContext
 from townhall.runtime.problems import NotFound, Unauthorized
-from townhall.runtime.web import Composition, client_address
+from townhall.runtime.web import Composition, client_address, event_context
 
 _composition = Composition(Notifications)
 install_services = _composition.install
@@ -38,10 +37,6 @@ async def _bus(services: ServicesDep) -> NotificationsBus:
 async def _session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
     async with services.runtime.sessions() as session:
         yield session
-
-
-async def _context() -> EventContext:
-    return EventContext(correlation_id=get_correlation_id() or new_correlation_id())
 
 
 def _own(action: str):  # type: ignore[no-untyped-def]
@@ -85,7 +80,7 @@ async def _loopback(request: Request, services: ServicesDep) -> None:
 
 Bus = Annotated[NotificationsBus, Depends(_bus)]
 Session = Annotated[AsyncSession, Depends(_session)]
-Context = Annotated[EventContext, Depends(_context)]
+Context = Annotated[EventContext, Depends(event_context)]
 ReadsPreferences = Annotated[UUID, Depends(_own("preferences.read"))]
 ChangesPreferences = Annotated[UUID, Depends(_own("preferences.change"))]
 FromNotify = Annotated[None, Depends(_notify)]

@@ -14,16 +14,14 @@ from townhall.payments.entrypoints.api.access_table import ACCESS
 from townhall.payments.service_layer.unit_of_work import Bus as PaymentsBus
 from townhall.runtime.access import tracking_reference
 from townhall.runtime.auth import Principal
-from townhall.runtime.logging import get_correlation_id, new_correlation_id
 from townhall.runtime.outbox import EventContext
-from townhall.runtime.web import Composition
+from townhall.runtime.web import Composition, event_context
+from townhall.schemas.events.cases import CASE_REFERENCE_PATTERN
 
 _composition = Composition(Payments)
 install_services = _composition.install
 services_of = _composition.of
 ServicesDep = Annotated[Payments, Depends(_composition.dependency)]
-#: Case references as cases makes them: PREFIX-YEAR-NUMBER.
-REFERENCE_PATTERN = r"^[A-Z]{2,5}-[0-9]{4}-[0-9]{6}$"
 
 
 async def _bus(services: ServicesDep) -> PaymentsBus:
@@ -34,10 +32,6 @@ async def _session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
     """A read-only session for the read side."""
     async with services.runtime.sessions() as session:
         yield session
-
-
-async def _context() -> EventContext:
-    return EventContext(correlation_id=get_correlation_id() or new_correlation_id())
 
 
 def actor_of(principal: Principal | None) -> Actor:
@@ -57,10 +51,10 @@ def _acting(action: str) -> Callable[..., Awaitable[Actor]]:
     return actor
 
 
-CaseReference = Annotated[str, Path(pattern=REFERENCE_PATTERN, examples=["PC-2026-000123"])]
+CaseReference = Annotated[str, Path(pattern=CASE_REFERENCE_PATTERN, examples=["PC-2026-000123"])]
 Bus = Annotated[PaymentsBus, Depends(_bus)]
 Session = Annotated[AsyncSession, Depends(_session)]
-Context = Annotated[EventContext, Depends(_context)]
+Context = Annotated[EventContext, Depends(event_context)]
 
 CreatesPayment = Annotated[Actor, Depends(_acting("payment.create"))]
 ListsPayments = Annotated[Actor, Depends(_acting("payment.list"))]
