@@ -4,8 +4,12 @@ with identity's demo residents among the waste customers."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
+
+import pytest
 
 from townhall.connectors.demo.council import DEMO_RESIDENTS, account_holder, households
+from townhall.connectors.demo.service import Demo, DemoSettings, create
 from townhall.connectors.mapper.people import parse_names
 from townhall.connectors.servers import socket_dir
 
@@ -38,3 +42,24 @@ def test_a_server_under_a_deep_folder_keeps_its_socket_where_the_path_fits(
     assert len(str(short / ".s.PGSQL.65535")) <= 107
     assert socket_dir(deep) == short  # the same folder each time: a restart finds it
     assert socket_dir(Path("/tmp/x")) == Path("/tmp/x")
+
+
+async def test_a_demo_that_fails_to_start_stops_the_servers_it_had_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo runs its databases in its own process group; if its start fails after
+    one is up, it stops them, or they would outlive the demo."""
+    stopped: list[str] = []
+
+    def fail_after_starting(demo: Demo) -> None:
+        demo.processes.append(cast(Any, "a server"))
+        raise RuntimeError("the mapping is broken")
+
+    monkeypatch.setattr(Demo, "start", fail_after_starting)
+    monkeypatch.setattr("townhall.connectors.demo.service.stop", stopped.append)
+    settings = DemoSettings(legacy_demo_enabled=True, townhall_var_dir=tmp_path)
+    app = create(settings)
+    with pytest.raises(RuntimeError, match="the mapping is broken"):
+        async with app.router.lifespan_context(app):
+            pass
+    assert stopped == ["a server"]

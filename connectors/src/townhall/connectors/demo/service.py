@@ -200,7 +200,11 @@ def create(settings: DemoSettings) -> FastAPI:
             demo.notes.append("off: the demo legacy systems run on the embedded default only")
             yield
             return
-        await asyncio.to_thread(demo.start)
+        try:
+            await asyncio.to_thread(demo.start)
+        except BaseException:  # never leave a database server behind a failed start
+            await asyncio.to_thread(demo.close)
+            raise
         changing = None
         if demo.changes is not None and settings.legacy_demo_change_interval_s > 0:
             interval = settings.legacy_demo_change_interval_s
