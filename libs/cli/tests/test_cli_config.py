@@ -113,6 +113,8 @@ def test_a_service_gets_its_port_database_broker_peers_and_jwks() -> None:
     assert env["KAFKA_BOOTSTRAP_SERVERS"] == "127.0.0.1:9092"
     assert env["AUTH_JWKS_URL"] == "http://127.0.0.1:9001/.well-known/jwks.json"
     assert env["ENVIRONMENT"] == "development"  # /docs and /openapi.json are served
+    # the front door calls the others from HOST with the resident's address forwarded
+    assert env["TRUSTED_PROXIES"] == "127.0.0.1/32"
     peers = json.loads(env["SERVICE_URLS_JSON"])
     assert peers["web"] == "http://127.0.0.1:8000"
     assert peers["resident-view"] == "http://127.0.0.1:8006"

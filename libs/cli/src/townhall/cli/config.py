@@ -158,6 +158,10 @@ def service_environment(
         "PYTHONUNBUFFERED": "1",
         # townhall up is for a developer's machine: /docs and /openapi.json are served
         "ENVIRONMENT": "development",
+        # every service listens on HOST only, and the front door (web) calls the others
+        # from it with the resident's address in X-Forwarded-For: believe it, so sign-in
+        # delays and Open311 look-ups count per resident, not one count for all of web
+        "TRUSTED_PROXIES": f"{HOST}/32",
     }
     if embedded_broker:
         env.update(EMBEDDED_KAFKA_ENV)
