@@ -97,6 +97,37 @@ async def test_fixmystreets_own_attributes_are_kept_beside_the_case(
     assert kept.not_pinpointed is True and uprn is None, "not a UPRN"
 
 
+async def test_a_report_with_no_pin_is_placed_by_its_grid_reference(
+    client: httpx.AsyncClient,
+) -> None:
+    """No lat/long, only FixMyStreet's easting/northing (Trafalgar Square, OSGB36): the
+    case is placed at its WGS84 position, to within the few metres PROJ promises."""
+    form = fly_tipping_form(
+        **{
+            "attribute[easting]": "530034",
+            "attribute[northing]": "180381",
+            "address_id": "#NOTPINPOINTED#",
+        }
+    )
+    del form["lat"], form["long"]
+
+    reference = await posted(client, form)
+
+    [one] = (await client.get(f"{BASE}/requests/{reference}.json")).json()
+    assert one["lat"] == pytest.approx(51.5074, abs=1e-4)
+    assert one["long"] == pytest.approx(-0.1277, abs=1e-4)
+
+
+async def test_a_pin_wins_over_the_grid_reference(client: httpx.AsyncClient) -> None:
+    form = fly_tipping_form(**{"attribute[easting]": "530034", "attribute[northing]": "180381"})
+    form["lat"], form["long"] = "53.4808", "-2.2426"
+
+    reference = await posted(client, form)
+
+    [one] = (await client.get(f"{BASE}/requests/{reference}.json")).json()
+    assert (one["lat"], one["long"]) == (pytest.approx(53.4808), pytest.approx(-2.2426))
+
+
 # --- POST servicerequestupdates ---------------------------------------------------------
 
 

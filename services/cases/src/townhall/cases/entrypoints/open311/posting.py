@@ -6,8 +6,8 @@ same code in the case of a multivaluelist datatype
 also sends attributes of its own, kept beside the case: ``fixmystreet_id``,
 ``easting``/``northing`` (British National Grid metres), ``title``, ``report_url``;
 ``attribute[uprn]`` locates the case; ``address_id=#NOTPINPOINTED#`` says the reporter
-set no pin (then lat/long are not sent). Several ``media_url`` values (FixMyStreet's
-``multi_photos``) are all kept.
+set no pin (then lat/long are not sent, and the grid reference, converted, places it).
+Several ``media_url`` values (FixMyStreet's ``multi_photos``) are all kept.
 
 Every problem found is named as the client sent it (``attribute[waste_type]``, ``lat``,
 ``media_url``) and all of them are reported together.
@@ -26,6 +26,7 @@ from townhall.cases.domain.commands import Actor, Location, Reporter, SubmitCase
 from townhall.cases.domain.exceptions import InvalidDetailsError
 from townhall.cases.domain.open311 import ClientAttributes, SubmitOpen311Request
 from townhall.cases.entrypoints.open311.definitions import coerce, offered_attributes
+from townhall.cases.entrypoints.open311.grid import latitude_longitude
 
 Fields = list[tuple[str, str]]
 Problems = list[tuple[str, str]]
@@ -102,7 +103,9 @@ def _coordinate(raw: str | None, name: str, limit: float, problems: Problems) ->
     return value
 
 
-def _location(fields: Fields, given: dict[str, list[str]], problems: Problems) -> Location | None:
+def _location(
+    fields: Fields, given: dict[str, list[str]], client: ClientAttributes, problems: Problems
+) -> Location | None:
     lat, long = _value(fields, "lat"), _value(fields, "long")
     address = _value(fields, "address_string")
     address_id = _value(fields, "address_id")
@@ -115,11 +118,15 @@ def _location(fields: Fields, given: dict[str, list[str]], problems: Problems) -
     if uprn is not None and not re.fullmatch(r"[0-9]{1,12}", uprn):
         problems.append(("address_id", f"{uprn[:40]!r} is not a UPRN (up to 12 digits)"))
         uprn = None
-    if not (lat or long or address or uprn or not_pinpointed):
+    gridded = client.easting is not None and client.northing is not None
+    if not (lat or long or address or uprn or not_pinpointed or gridded):
         problems.append(
             ("lat", "a location is required: lat and long, address_string or address_id")
         )
         return None
+    if lat is None and long is None and client.easting is not None and client.northing is not None:
+        # no pin: FixMyStreet's grid reference is where the report is
+        latitude, longitude = latitude_longitude(client.easting, client.northing)
     return Location(latitude, longitude, address, uprn)
 
 
@@ -183,12 +190,12 @@ def to_command(service_type: ServiceType, fields: Fields) -> SubmitOpen311Reques
     problems: Problems = []
     given = _attributes(fields)
     details = _details(service_type, given, problems)
-    location = _location(fields, given, problems)
     media = _media(fields, problems)
     has_photos = "photos" in service_type.form["properties"]
     if media and has_photos:
         details["photos"] = media
     client = _client(fields, given, [] if has_photos else media, problems)
+    location = _location(fields, given, client, problems)
     if problems:
         raise InvalidDetailsError(service_type.code, problems)
     case = SubmitCase(
