@@ -11,7 +11,7 @@ import httpx
 
 from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.entrypoints.api.app import create
-from townhall.resident_view.projection.entries import humanise
+from townhall.resident_view.projection.entries import humanise, submitted
 from townhall.resident_view.testing import Spec, envelope
 from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.testkit.tokens import TestIssuer
@@ -38,6 +38,18 @@ async def entries(client: httpx.AsyncClient, issuer: TestIssuer, resident: str) 
 def test_unknown_types_get_a_readable_summary() -> None:
     assert humanise("townhall.cases.case.status_changed.v1") == "Case status changed"
     assert humanise("townhall.parking.permit.issued.v2") == "Permit issued"
+
+
+def test_a_request_an_officer_raised_for_the_resident_says_so_and_how() -> None:
+    request = {"service_code": "pest_control", "reference": "PC-2026-000123"}
+    on_the_phone = {**request, "channel": "phone", "raised_by": "officer:o-1"}
+    by_themselves = {**request, "channel": "online", "raised_by": "resident:r-1"}
+
+    assert submitted(on_the_phone) == (
+        "Pest control request PC-2026-000123 raised by an officer on the resident's behalf (phone)"
+    )
+    assert submitted(by_themselves) == "Pest control request PC-2026-000123 submitted"
+    assert submitted(request) == "Pest control request PC-2026-000123 submitted", "older events"
 
 
 async def test_a_new_services_events_appear_without_code_changes(

@@ -39,5 +39,5 @@ async def apply(session: AsyncSession, generation: int, envelope: Envelope) -> N
     if envelope.type != CaseReporterConfirmed.TYPE:
         return
     event = CaseReporterConfirmed.model_validate(envelope.data)
-    summary = entries.submitted(event.service_code, event.reference)
+    summary = entries.submitted({"service_code": event.service_code, "reference": event.reference})
     await claims.confirm(session, generation, (event.reference, envelope.source), summary)

@@ -60,15 +60,21 @@ def _resident_registered(envelope: Envelope) -> str:
 CLAIMED = "reported by someone giving this name and email or phone, not confirmed"
 
 
-def submitted(service_code: str, reference: str, *, claimed: bool = False) -> str:
-    """The summary of a submitted request (as only claimed, or as the resident's)."""
-    request = f"{_words(service_code).capitalize()} request {reference}"
-    return f"{request} {CLAIMED}" if claimed else f"{request} submitted"
+def submitted(data: Mapping[str, Any], *, claimed: bool = False) -> str:
+    """The summary of a submitted request (``case.submitted``'s data): as only claimed,
+    as raised by an officer for the resident (assisted digital: ``raised_by``), or as the
+    resident's own."""
+    request = f"{_words(data['service_code']).capitalize()} request {data['reference']}"
+    if claimed:
+        return f"{request} {CLAIMED}"
+    if str(data.get("raised_by") or "").startswith("officer:"):
+        channel = f" ({_words(data['channel'])})" if data.get("channel") else ""
+        return f"{request} raised by an officer on the resident's behalf{channel}"
+    return f"{request} submitted"
 
 
 def _case_submitted(envelope: Envelope) -> str:
-    data = envelope.data
-    return submitted(data["service_code"], data["reference"], claimed=_claimed(envelope))
+    return submitted(envelope.data, claimed=_claimed(envelope))
 
 
 def _reporter_confirmed(envelope: Envelope) -> str:
@@ -178,7 +184,7 @@ def confirmed(row: Row) -> None:
     """Make a claimed report's ``row`` read as the resident's own: they confirmed it."""
     data = json.loads(row["data"])
     row["claimed"] = False
-    row["summary"] = submitted(data["service_code"], data["reference"])
+    row["summary"] = submitted(data)
 
 
 def _case_reference(envelope: Envelope) -> str | None:
