@@ -102,6 +102,28 @@ async def test_a_payment_is_created_at_pay_and_its_page_is_pays(pay: Any) -> Non
     assert stub.payments[provider_id].body["reference"] == REFERENCE
 
 
+async def test_an_officer_taking_a_payment_by_phone_makes_it_a_moto_payment_at_pay(
+    pay: Any,
+) -> None:
+    """GOV.UK Pay: "include "moto": true in the request body" for a payment taken over
+    the phone: the officer types the caller's card on Pay's page, with no 3-D Secure
+    step the caller could not complete. A resident paying online is not MOTO."""
+    http, stub, issuer = pay
+    officer = {
+        **bearer(issuer.officer(("environmental_health", "officer"))),
+        "Idempotency-Key": "p",
+    }
+    by_phone = await http.post(f"/cases/{REFERENCE}/payments", json=BODY, headers=officer)
+    assert by_phone.status_code == 201, by_phone.text
+    [phone_payment] = stub.payments.values()
+    assert phone_payment.body["moto"] is True
+
+    online = await _created(http, stub, issuer)  # another attempt, by the resident online
+    assert online["payment_id"] != by_phone.json()["payment_id"]
+    [online_payment] = [p for p in stub.payments.values() if p is not phone_payment]
+    assert "moto" not in online_payment.body
+
+
 async def test_webhooks_delivered_three_times_in_any_order_have_one_effect(pay: Any) -> None:
     http, stub, issuer = pay
     await _created(http, stub, issuer)

@@ -5,8 +5,9 @@ It speaks Pay's documented shapes and checks requests as Pay does:
 * ``Authorization: Bearer <key>`` must be the key it was made with (401 otherwise);
 * ``POST /v1/payments``: ``amount`` (1 to 10,000,000 pence), ``reference`` and
   ``description`` (≤ 255), ``return_url`` (https, ≤ 2000) are required (``P0101``) and
-  valid (``P0102``); ``language`` is ``en`` or ``cy``; the body must be JSON (``P0197``);
-  an ``Idempotency-Key`` seen before with another body is refused (``P0191``);
+  valid (``P0102``); ``language`` is ``en`` or ``cy``, ``moto`` a boolean; the body
+  must be JSON (``P0197``); an ``Idempotency-Key`` seen before with another body is
+  refused (``P0191``);
 * ``GET /v1/payments/{id}`` and ``…/events`` (``P0200``/``P0300`` when unknown);
 * ``POST /v1/payments/{id}/cancel``: 204, or ``P0502`` once the payment is finished;
 * ``POST /v1/payments/{id}/refunds``: both fields required (``P0601``), only a payment in
@@ -115,6 +116,7 @@ class GovukPayStub:
         return {
             **{k: payment.body[k] for k in (*_REQUIRED, "language")},
             "payment_id": payment.payment_id,
+            "moto": payment.body.get("moto", False),
             "created_date": _date(payment.created),
             "state": state,
             "payment_provider": "sandbox",
@@ -185,6 +187,8 @@ class GovukPayStub:
             return _error(422, "P0102", "Invalid attribute value: return_url", "return_url")
         if body.get("language", "en") not in ("en", "cy"):
             return _error(422, "P0102", "Invalid attribute value: language", "language")
+        if not isinstance(body.get("moto", False), bool):
+            return _error(422, "P0102", "Invalid attribute value: moto", "moto")
         return None
 
     async def _get(self, payment_id: str) -> JSONResponse:

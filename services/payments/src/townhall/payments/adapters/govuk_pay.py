@@ -90,6 +90,8 @@ class GovukPayProvider:
             "return_url": payment.return_url,
             "language": payment.language,
         }
+        if payment.moto:  # Pay leaves out 3-D Secure; the Pay service must have MOTO on
+            body["moto"] = True
         headers = {"Idempotency-Key": payment.idempotency_key}
         return payment_of(await self._call("POST", "/v1/payments", json=body, headers=headers))
 

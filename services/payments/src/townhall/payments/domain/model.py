@@ -119,6 +119,12 @@ class Payment:
     version: int = 0
     events: list[Any] = field(default_factory=list, repr=False, compare=False)
 
+    @property
+    def taken_by_officer(self) -> bool:
+        """An officer took it on the resident's behalf (on the phone, from a letter): the
+        card details are typed on the provider's page by the officer, a MOTO payment."""
+        return self.created_by.startswith("officer:")
+
     @classmethod
     def start(cls, *, fee: CaseFee, amount: int, **details: Any) -> Payment:
         """A new payment of ``amount`` for ``fee``'s case; records ``PaymentCreated``."""

@@ -117,6 +117,7 @@ async def create_payment(
         language=payment.language,
         return_url=payment.return_url,
         idempotency_key=str(payment.id),
+        moto=payment.taken_by_officer,
     )
     try:
         made = await provider.create(request)

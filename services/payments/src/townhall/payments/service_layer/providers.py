@@ -24,6 +24,9 @@ class NewPayment:
     language: str
     return_url: str
     idempotency_key: str
+    #: Taken by an officer on the phone or from a letter: GOV.UK Pay's MOTO payment (no
+    #: 3-D Secure step the caller could not complete; the service must have MOTO on).
+    moto: bool = False
 
 
 @dataclass(frozen=True)
