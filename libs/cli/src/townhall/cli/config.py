@@ -42,6 +42,20 @@ EMBEDDED_DEMO_ENV: Mapping[str, str] = {
 }
 
 
+#: How many synthetic residents ``townhall up`` makes on the embedded default.
+DEMO_COUNCIL_DEFAULT = 300
+
+
+def demo_council_residents(env: Mapping[str, str]) -> int:
+    """``DEMO_COUNCIL_RESIDENTS`` (0: no demo council)."""
+    raw = env.get("DEMO_COUNCIL_RESIDENTS", "").strip()
+    if not raw:
+        return DEMO_COUNCIL_DEFAULT
+    if not raw.isdigit():
+        raise ConfigError(f"DEMO_COUNCIL_RESIDENTS={raw!r}: a whole number (0 for none)")
+    return int(raw)
+
+
 class ConfigError(ValueError):
     """The environment asks for something the platform cannot do."""
 

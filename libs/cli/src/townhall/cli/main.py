@@ -7,15 +7,17 @@ import json
 import logging
 import os
 import signal
+import threading
 from collections.abc import Mapping
 from typing import Annotated
 
+import httpx
 import typer
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from townhall.cli import config
+from townhall.cli import config, demo_council
 from townhall.cli.dlq import waiting_counts
 from townhall.cli.dlq_command import dlq_app
 from townhall.cli.launcher import Platform, PlatformError
@@ -95,6 +97,38 @@ def _databases(env: Mapping[str, str]) -> dict[str, str]:
         return {}
 
 
+def _demo_council(platform: Platform) -> None:
+    """On the embedded default, fill the platform with a synthetic council in the
+    background (``DEMO_COUNCIL_RESIDENTS``, 300 by default, 0 for none), reporting as
+    it goes; once per var folder."""
+    try:
+        residents = config.demo_council_residents(os.environ)
+    except config.ConfigError as error:
+        errors.print(f"[yellow]no demo council:[/yellow] {error}")
+        return
+    needed = ("identity", "cases", "payments", "booking")
+    if platform.broker is None or not residents or not set(needed) <= set(platform.services):
+        return
+    urls = platform.urls
+
+    def run() -> None:
+        try:
+            done = demo_council.seed(
+                urls,
+                residents,
+                platform.var_dir,
+                report=lambda progress: console.print(f"[dim]{progress.line()}[/dim]"),
+            )
+        except (demo_council.DemoError, httpx.HTTPError, OSError, ValueError) as error:
+            errors.print(f"[yellow]demo council stopped:[/yellow] {error}")
+            return
+        if done.skipped:
+            where = platform.var_dir / demo_council.PROGRESS_FILE
+            console.print(f"[dim]demo council: {len(done.skipped)} steps skipped ({where})[/dim]")
+
+    threading.Thread(target=run, name="demo-council", daemon=True).start()
+
+
 @app.command()
 def up(
     service: Annotated[
@@ -115,6 +149,7 @@ def up(
             platform.start()
         console.print(_banner(platform))
         _print_status(platform)
+        _demo_council(platform)
         platform.supervise()
     except KeyboardInterrupt:
         console.print("Stopping…")
@@ -125,6 +160,28 @@ def up(
         _ignore_signals()
         platform.stop()
     console.print("Stopped.")
+
+
+@app.command(name="demo-council")
+def demo_council_command(
+    residents: Annotated[int, typer.Option(help="How many synthetic residents.")] = 300,
+) -> None:
+    """Fill a running platform with a synthetic council (what `make run` does on the
+    embedded default): residents with requests, payments and visits, made through the
+    services' APIs. Carries on where it stopped; once done, does nothing."""
+    env = os.environ
+    urls = config.service_urls(config.resolve_ports(env), SERVICES)
+    try:
+        done = demo_council.seed(
+            urls,
+            residents,
+            config.resolve_var_dir(env),
+            report=lambda progress: console.print(progress.line()),
+        )
+    except (demo_council.DemoError, httpx.HTTPError) as error:
+        errors.print(f"[bold red]townhall demo-council:[/bold red] {error}")
+        raise typer.Exit(1) from error
+    console.print(done.line())
 
 
 @app.command()
