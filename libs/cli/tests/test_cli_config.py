@@ -179,3 +179,12 @@ def test_the_demo_service_secret_is_made_once_per_var_folder(tmp_path: Path) -> 
     assert cases["IDENTITY_URL"] == "http://127.0.0.1:8001"
     assert cases["IDENTITY_CLIENT_SECRET"] == first
     assert demo_matching_environment("web", first, urls) == {}
+
+
+def test_the_demo_council_is_300_residents_unless_told_otherwise() -> None:
+    assert config.demo_council_residents({}) == 300
+    assert config.demo_council_residents({"DEMO_COUNCIL_RESIDENTS": "0"}) == 0
+    assert config.demo_council_residents({"DEMO_COUNCIL_RESIDENTS": " 25 "}) == 25
+    for bad in ("-1", "many", "2.5"):
+        with pytest.raises(config.ConfigError, match="DEMO_COUNCIL_RESIDENTS"):
+            config.demo_council_residents({"DEMO_COUNCIL_RESIDENTS": bad})
