@@ -23,7 +23,7 @@ from alembic import command
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from townhall.connectors.debezium.envelope import Change, Source, Table, records
+from townhall.connectors.debezium.envelope import Table
 from townhall.connectors.debezium.types import mysql_column
 from townhall.connectors.mapper.handler import CHANGE, TOMBSTONE, Mapper, read_change_record
 from townhall.connectors.mapper.identity import (
@@ -42,6 +42,7 @@ from townhall.connectors.mapper.people import (
 from townhall.connectors.mapper.service import MIGRATIONS, MapperSettings, create, load_mappings
 from townhall.connectors.mapper.store import metadata, people, waiting
 from townhall.connectors.mapping import MappingError, load
+from townhall.connectors.testing import LOGGED_AT_MS, change_records, consumer_record
 from townhall.runtime.binding import MalformedEventError
 from townhall.runtime.db import create_engine, session_factory
 from townhall.runtime.errors import Failure, RetryableError, classify
@@ -180,22 +181,6 @@ def test_a_person_given_by_title_forenames_and_surname_columns_is_asked_as_such(
 # --- change records read for the consumer ------------------------------------------------
 
 
-def change_records(
-    table: Table, op: str, row: dict[str, Any], *, pos: int = 900, schemas: bool = False
-) -> list[ConsumerRecord[bytes, bytes]]:
-    position = {"server_id": 1, "gtid": None, "file": "binlog.000002", "pos": pos, "row": 0}
-    source = Source(ts_ms=1_767_225_600_000, snapshot="false", position=position)
-    before, after = (row, None) if op == "d" else (None, row)
-    made = records(Change(table, op, before, after, source, ts_ns=1), schemas=schemas)  # type: ignore[arg-type]
-    return [consumer_record(r.topic, r.key, r.value, offset) for offset, r in enumerate(made)]
-
-
-def consumer_record(
-    topic: str, key: bytes | None, value: bytes | None, offset: int = 0
-) -> ConsumerRecord[bytes, bytes]:
-    return ConsumerRecord(topic, 0, offset, 0, 0, key, value, None, 0, 0, [])  # type: ignore[arg-type]
-
-
 ACCOUNT = {"id": 7, "holder": "MR J SMITH", "dob": None, "postcode": "CF10 1AA", "band": "C"}
 
 
@@ -212,7 +197,10 @@ def test_a_change_read_twice_has_one_id(schemas: bool) -> None:
 
 def test_the_tombstone_after_a_delete_is_read_as_one() -> None:
     _, tombstone = change_records(ACCOUNTS, "d", ACCOUNT)
-    assert read_change_record(tombstone).type == TOMBSTONE
+    read = read_change_record(tombstone)
+    assert read.type == TOMBSTONE
+    assert read == read_change_record(tombstone), "the same on every reading"
+    assert read.time.timestamp() * 1000 == LOGGED_AT_MS, "when it reached the log"
 
 
 @pytest.mark.parametrize(

@@ -15,13 +15,14 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from townhall.connectors.debezium.envelope import Change, Source, Table, records
+from townhall.connectors.debezium.envelope import Table
 from townhall.connectors.debezium.types import mysql_column
 from townhall.connectors.mapper.handler import Mapper, read_change_record
 from townhall.connectors.mapper.identity import IdentityMatcher
 from townhall.connectors.mapper.service import MIGRATIONS
 from townhall.connectors.mapper.store import people
 from townhall.connectors.mapping import load
+from townhall.connectors.testing import change_records
 from townhall.identity.config import IdentitySettings
 from townhall.identity.entrypoints.api.app import create as create_identity
 from townhall.identity.testing import Harness, bearer
@@ -67,14 +68,11 @@ class Legacy:
 
     async def change(self, op: str, row: dict[str, Any]) -> None:
         self.position += 1
-        position = {"server_id": 1, "file": "binlog.000001", "pos": self.position, "row": 0}
-        source = Source(ts_ms=1_767_225_600_000, snapshot="false", position=position)
-        made = records(Change(ACCOUNTS, op, None, row, source, ts_ns=1))  # type: ignore[arg-type]
+        made = change_records(ACCOUNTS, op, row, pos=self.position)
         engine = create_engine(self.url)
         try:
             async with session_factory(engine).begin() as session:
-                envelopes = [read_change_record(_consumer_record(r)) for r in made]
-                await self.mapper(session, envelopes)
+                await self.mapper(session, [read_change_record(r) for r in made])
         finally:
             await engine.dispose()
 
@@ -95,12 +93,6 @@ class Legacy:
                 return [Envelope.model_validate_json(text) for text in rows]
         finally:
             await engine.dispose()
-
-
-def _consumer_record(record: Any) -> Any:
-    from aiokafka import ConsumerRecord
-
-    return ConsumerRecord(record.topic, 0, 0, 0, 0, record.key, record.value, None, 0, 0, [])
 
 
 @pytest.fixture

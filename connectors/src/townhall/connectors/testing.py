@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from aiokafka import TopicPartition
+from aiokafka import ConsumerRecord, TopicPartition
 
+from townhall.connectors.debezium.envelope import Change, Source, Table, records
 from townhall.connectors.servers import MariaDBServer as MariaDBServer
 from townhall.connectors.servers import PostgresServer as PostgresServer
 from townhall.connectors.servers import start_mariadb as start_mariadb
@@ -104,3 +105,26 @@ def connector_process(kafka: KafkaSettings, config: Path) -> subprocess.Popen[by
     }
     argv = [sys.executable, "-m", "townhall.connectors", "--config", str(config)]
     return subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+#: When the test changes reached the log (2026-01-01T00:00:00Z, Kafka's milliseconds).
+LOGGED_AT_MS = 1_767_225_600_000
+
+
+def consumer_record(
+    topic: str, key: bytes | None, value: bytes | None, offset: int = 0
+) -> ConsumerRecord[bytes, bytes]:
+    """A record as the mapper's consumer is handed it, logged at :data:`LOGGED_AT_MS`."""
+    return ConsumerRecord(topic, 0, offset, LOGGED_AT_MS, 0, key, value, None, 0, 0, [])
+
+
+def change_records(
+    table: Table, op: str, row: dict[str, Any], *, pos: int = 900, schemas: bool = False
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """What Townhall's MySQL connector publishes for ``op`` (``c``, ``u``, ``d``; a delete
+    is followed by its tombstone) of ``row`` at binlog position ``pos``."""
+    position = {"server_id": 1, "gtid": None, "file": "binlog.000002", "pos": pos, "row": 0}
+    source = Source(ts_ms=LOGGED_AT_MS, snapshot="false", position=position)
+    before, after = (row, None) if op == "d" else (None, row)
+    made = records(Change(table, op, before, after, source, ts_ns=1), schemas=schemas)  # type: ignore[arg-type]
+    return [consumer_record(r.topic, r.key, r.value, offset) for offset, r in enumerate(made)]

@@ -70,6 +70,14 @@ def _json(raw: bytes | None, what: str) -> Any:
     return document
 
 
+def _logged_at(record: Record) -> datetime:
+    """When the record reached the log (Kafka's timestamp): the same on every reading,
+    unlike the wall clock; now only for a record that has none."""
+    if record.timestamp and record.timestamp > 0:
+        return datetime.fromtimestamp(record.timestamp / 1000, UTC)
+    return datetime.now(UTC)
+
+
 def read_change_record(record: Record) -> Envelope:
     """A Debezium change record as an envelope for the consumer (see the module doc)."""
     if not LEGACY_TOPIC_PATTERN.match(record.topic):
@@ -85,7 +93,7 @@ def read_change_record(record: Record) -> Envelope:
     if document is None:  # the tombstone after a delete: nothing more to say
         stable = f"{record.topic}/{record.partition}/{record.offset}"
         tombstone_id = str(uuid.uuid5(_NAMESPACE, stable))
-        return Envelope(id=tombstone_id, type=TOMBSTONE, time=datetime.now(UTC),
+        return Envelope(id=tombstone_id, type=TOMBSTONE, time=_logged_at(record),
                         correlationid=tombstone_id, data={}, **common)  # fmt: skip
     try:
         change = change_from(document)
@@ -96,7 +104,7 @@ def read_change_record(record: Record) -> Envelope:
     return Envelope(
         id=change_id,
         type=CHANGE,
-        time=change.occurred_at or datetime.now(UTC),
+        time=change.occurred_at or _logged_at(record),
         correlationid=change_id,
         data={"system": system, "table": table, "key": key, "change": document},
         **common,
