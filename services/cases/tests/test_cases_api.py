@@ -194,6 +194,25 @@ async def test_the_catalogue_lists_every_type_with_its_form(client: httpx.AsyncC
     assert (await client.get("/service-types/dragons")).status_code == 404
 
 
+async def test_the_catalogue_is_read_in_welsh_with_its_choices_in_words(
+    client: httpx.AsyncClient,
+) -> None:
+    welsh = (await client.get("/service-types/pest_control", params={"language": "cy"})).json()
+    assert welsh["language"] == "cy" and welsh["name"] == "Rheoli plâu"
+    pest = welsh["form"]["properties"]["pest"]
+    assert pest["title"] == "Pa bla?" and pest["x-choices"]["rats"] == "Llygod mawr"
+    assert pest["enum"][0] == "rats", "the values a request sends stay the same"
+
+    english = (await client.get("/service-types/pest_control")).json()
+    assert english["language"] == "en" and english["name"] == "Pest control"
+    assert english["form"]["properties"]["pest"]["x-choices"]["bedbugs"] == "Bedbugs"
+    listed = (await client.get("/service-types", params={"language": "cy"})).json()
+    assert {t["language"] for t in listed} == {"cy"}
+
+    refused = await client.get("/service-types/pest_control", params={"language": "fr"})
+    assert refused.status_code == 422 and "language" in refused.text
+
+
 async def _own_case(client: httpx.AsyncClient, issuer: TestIssuer, resident_id: str) -> str:
     me = bearer(issuer.resident(resident_id))
     created = await client.post("/cases", json={**MISSED_BIN, "reporter": {}}, headers=me)

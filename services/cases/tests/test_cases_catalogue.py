@@ -31,6 +31,7 @@ def _write(directory: Path, changes: dict[str, object], drop: str | None = None)
 
 
 LIFE = yaml.safe_load((BUNDLED / "missed_bin.yaml").read_text())["lifecycle"]
+WELSH = yaml.safe_load((BUNDLED / "missed_bin.yaml").read_text())["translations"]["cy"]
 
 
 @pytest.mark.parametrize(
@@ -71,6 +72,27 @@ LIFE = yaml.safe_load((BUNDLED / "missed_bin.yaml").read_text())["lifecycle"]
             "broken.yaml: open311.show: Value error, lists what to show, but the type is not",
         ),
         ({"open311": {"public": "perhaps"}}, None, "broken.yaml: open311.public:"),
+        (
+            {"choices": {"bin_type": {"black": "Black bin"}}},
+            None,
+            "broken.yaml: choices.bin_type.black: not one of",
+        ),
+        ({"choices": {"collection_date": {}}}, None, "choices.collection_date: not a closed"),
+        (
+            {"translations": {"cy": {**WELSH, "questions": {"bin_type": "Pa fin?"}}}},
+            None,
+            "broken.yaml: translations.cy.questions.collection_date: missing",
+        ),
+        (
+            {
+                "translations": {
+                    "cy": {**WELSH, "choices": {"bin_type": {"general": "Cyffredinol"}}}
+                }
+            },
+            None,
+            "broken.yaml: translations.cy.choices.bin_type: missing recycling, garden, food",
+        ),
+        ({"translations": {"fr": WELSH}}, None, "broken.yaml: translations.fr.[key]: Input should"),
     ],
 )
 def test_a_bad_service_type_file_is_refused_naming_file_and_field(
@@ -128,3 +150,12 @@ def test_the_domain_states_are_the_contracts_statuses() -> None:
     from townhall.schemas.events.cases import Status
 
     assert get_args(Status) == STATES
+
+
+def test_every_bundled_type_reads_in_welsh_with_no_english_left() -> None:
+    for service_type in load_catalogue():
+        name, _, form = service_type.presented("cy")
+        english_name, _, english = service_type.presented("en")
+        assert name != english_name, service_type.code
+        for prop, schema in form["properties"].items():
+            assert schema["title"] != english["properties"][prop].get("title"), prop

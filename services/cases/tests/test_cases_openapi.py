@@ -25,7 +25,7 @@ BODY = {"400", "413", "422"}
 #: Writes that seal what is written about a resident answer 503 when identity cannot
 #: give the resident's data key (nothing is saved, nothing published in clear).
 STATUSES: dict[tuple[str, str], set[str]] = {
-    ("get", "/service-types"): {"200"} | GUARDED,
+    ("get", "/service-types"): {"200", "422"} | GUARDED,
     ("get", "/service-types/{code}"): {"200", "404", "422"} | GUARDED,
     ("get", "/queue"): {"200", "400", "422"} | GUARDED,
     ("get", "/queue/counts"): {"200", "422"} | GUARDED,

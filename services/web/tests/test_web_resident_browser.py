@@ -244,6 +244,17 @@ async def test_every_service_in_the_catalogue_has_a_form_a_resident_can_open(
     assert {code: page.status_code for code, page in forms.items()} == dict.fromkeys(codes, 200)
 
 
+async def test_in_welsh_the_catalogue_and_its_questions_are_in_welsh(services: Platform) -> None:
+    async with httpx.AsyncClient(base_url=services.web_url, follow_redirects=True) as web:
+        await web.get("/language", params={"to": "cy", "next": "/report"})
+        catalogue = await web.get("/report")
+        form = await web.get("/report/pest_control")
+    assert "Rheoli plâu" in catalogue.text and "Pest control" not in catalogue.text
+    assert "Pa bla?" in form.text and "Llygod mawr" in form.text
+    assert 'value="rats"' in form.text, "the answer sent is the same in either language"
+    assert "Which pest?" not in form.text
+
+
 async def test_reporting_works_by_keyboard_alone(services: Platform, phone: BrowserContext) -> None:
     page = await phone.new_page()
     email = "rita.keys@example.org"

@@ -72,3 +72,18 @@ def test_bad_answers_are_named_at_their_fields() -> None:
         "field-account",
     }
     assert "rooms" not in details
+
+
+def test_a_choice_reads_as_the_catalogues_words_for_it() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "pest": {
+                "type": "string",
+                "enum": ["rats", "bedbugs"],
+                "x-choices": {"rats": "Llygod mawr"},
+            }
+        },
+    }
+    [pest] = schema_form.fields(schema)
+    assert pest.options == (("rats", "Llygod mawr"), ("bedbugs", "Bedbugs"))

@@ -5,7 +5,8 @@ an array of an enum checkboxes, a boolean yes/no radios, a date a text box takin
 YYYY-MM-DD, an integer a numeric box, a long string a textarea); :func:`read` checks what
 came back against the same schema and gives the JSON ``details`` cases expects. Cases checks
 it again: this only saves the officer a round trip and shows the mistakes at their fields.
-The titles are the catalogue's (English until the catalogue carries Welsh).
+The questions and the choices' words are the catalogue's, in the language asked of cases
+(its ``x-choices``: value -> words); a value without words reads as itself.
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ def _label(prop: str, schema: Mapping[str, Any]) -> str:
     return str(schema.get("title") or prop.replace("_", " ").capitalize())
 
 
-def _option(value: object) -> tuple[str, str]:
-    return str(value), str(value).replace("_", " ").capitalize()
+def _option(value: object, words: Mapping[str, str]) -> tuple[str, str]:
+    return str(value), words.get(str(value)) or str(value).replace("_", " ").capitalize()
 
 
 def _kind(schema: Mapping[str, Any]) -> str:
@@ -75,7 +76,7 @@ def fields(form_schema: Mapping[str, Any]) -> list[Field]:
                 label=_label(prop, schema),
                 kind=kind,
                 required=prop in required,
-                options=tuple(_option(v) for v in values),
+                options=tuple(_option(v, schema.get("x-choices") or {}) for v in values),
                 schema=schema,
             )
         )

@@ -282,13 +282,20 @@ class Cases:
         path = f"/cases/{quote(reference, safe='')}/{kind}"
         await self.client.call("POST", path, token=token, json={"text": text})
 
-    async def service_types(self, token: str | None) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = await self.client.call("GET", "/service-types", token=token)
+    async def service_types(self, token: str | None, language: str = "en") -> list[dict[str, Any]]:
+        """The catalogue, its names, questions and choices in ``language``."""
+        found: list[dict[str, Any]] = await self.client.call(
+            "GET", "/service-types", token=token, params=[("language", language)]
+        )
         return found
 
-    async def service_type(self, token: str | None, code: str) -> dict[str, Any]:
+    async def service_type(
+        self, token: str | None, code: str, language: str = "en"
+    ) -> dict[str, Any]:
         path = f"/service-types/{quote(code, safe='')}"
-        found: dict[str, Any] = await self.client.call("GET", path, token=token)
+        found: dict[str, Any] = await self.client.call(
+            "GET", path, token=token, params=[("language", language)]
+        )
         return found
 
     async def submit(self, token: str | None, case: Mapping[str, Any]) -> str:

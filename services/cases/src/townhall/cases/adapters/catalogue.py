@@ -32,6 +32,7 @@ from townhall.cases.domain.catalogue import (
     Lifecycle,
     Open311Definition,
     ServiceType,
+    Translation,
 )
 from townhall.schemas.events.cases import Status as State
 
@@ -83,6 +84,20 @@ class SlaFile(_Strict):
         return self
 
 
+Words = Annotated[str, Field(min_length=1, max_length=300)]
+Choices = dict[str, dict[str, Words]]
+
+
+class TranslationFile(_Strict):
+    """The type in another language: every question and every choice, so a page in
+    that language never shows a word of English (needs a translator's review)."""
+
+    name: Words
+    description: str = ""
+    questions: dict[str, Words] = {}
+    choices: Choices = {}
+
+
 class ServiceTypeFile(_Strict):
     code: Code
     name: str = Field(min_length=1, max_length=200)
@@ -98,6 +113,9 @@ class ServiceTypeFile(_Strict):
     sla: SlaFile
     lifecycle: LifecycleFile
     open311: Open311File | None = None
+    #: The words for the form's closed choices (property -> value -> words).
+    choices: Choices = {}
+    translations: dict[Literal["cy"], TranslationFile] = {}
 
 
 def load_catalogue(directory: Path = BUNDLED) -> Catalogue:
@@ -132,6 +150,7 @@ def load_file(path: Path) -> ServiceType:
         where = ".".join(str(p) for p in error["loc"]) or "(file)"
         raise CatalogueError(f"{path.name}: {where}: {error['msg']}") from exc
     _check_form(path.name, parsed.form)
+    _check_words(path.name, parsed)
     _check_lifecycle(path.name, parsed)
     return _service_type(parsed, path)
 
@@ -147,6 +166,44 @@ def _check_form(name: str, form: dict[str, Any]) -> None:
     for field in form.get("required", []):
         if field not in form["properties"]:
             raise CatalogueError(f"{name}: form.required: {field!r} is not a property")
+
+
+def _closed_values(schema: dict[str, Any]) -> list[str] | None:
+    values = schema.get("enum") or (schema.get("items") or {}).get("enum")
+    return [str(v) for v in values] if values else None
+
+
+def _check_choices(name: str, where: str, form: dict[str, Any], choices: Choices) -> None:
+    for prop, words in choices.items():
+        values = _closed_values(form["properties"].get(prop, {}))
+        if values is None:
+            raise CatalogueError(f"{name}: {where}.{prop}: not a closed choice of the form")
+        for value in words:
+            if value not in values:
+                raise CatalogueError(f"{name}: {where}.{prop}.{value}: not one of {values}")
+
+
+def _check_words(name: str, parsed: ServiceTypeFile) -> None:
+    """Choices name the form's closed choices; a translation says every question and
+    every choice the form has, so nothing shows untranslated."""
+    form = parsed.form
+    _check_choices(name, "choices", form, parsed.choices)
+    for language, words in parsed.translations.items():
+        where = f"translations.{language}"
+        for prop in words.questions:
+            if prop not in form["properties"]:
+                raise CatalogueError(f"{name}: {where}.questions.{prop}: not a question")
+        _check_choices(name, f"{where}.choices", form, words.choices)
+        for prop, schema in form["properties"].items():
+            if prop not in words.questions:
+                raise CatalogueError(f"{name}: {where}.questions.{prop}: missing")
+            values = _closed_values(schema)
+            if values and str(schema.get("type")) != "integer":
+                missing = [v for v in values if v not in words.choices.get(prop, {})]
+                if missing:
+                    raise CatalogueError(
+                        f"{name}: {where}.choices.{prop}: missing {', '.join(missing)}"
+                    )
 
 
 def _check_lifecycle(name: str, parsed: ServiceTypeFile) -> None:
@@ -225,6 +282,16 @@ def _service_type(parsed: ServiceTypeFile, path: Path) -> ServiceType:
             if open311
             else None
         ),
+        choices=parsed.choices,
+        translations={
+            language: Translation(
+                name=words.name,
+                description=words.description,
+                questions=words.questions,
+                choices=words.choices,
+            )
+            for language, words in parsed.translations.items()
+        },
         source=path.name,
     )
 

@@ -87,6 +87,18 @@ class Open311Definition:
 
 
 @dataclass(frozen=True)
+class Translation:
+    """A service type in another language: what a resident reading it is shown."""
+
+    name: str
+    description: str
+    #: property -> the question, as the form's ``title`` says it in English
+    questions: Mapping[str, str] = field(default_factory=dict)
+    #: property -> value -> words, for the form's closed choices
+    choices: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ServiceType:
     code: str
     name: str
@@ -102,8 +114,30 @@ class ServiceType:
     evidence_required: bool = False
     location_required: bool = False
     open311: Open311Definition | None = None
+    #: The words for the form's closed choices (property -> value -> words), in English.
+    choices: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: The same in other languages (``cy``): name, description, questions, choices.
+    translations: Mapping[str, Translation] = field(default_factory=dict)
     #: Where it was defined, for error messages.
     source: str = field(default="", compare=False)
+
+    def presented(self, language: str) -> tuple[str, str, dict[str, Any]]:
+        """The name, description and form as a person reading ``language`` is shown
+        them: each question's ``title`` in that language, and each closed choice's words
+        as ``x-choices`` (value -> words). Validation keeps to :attr:`form`."""
+        words = self.translations.get(language)
+        name = words.name if words else self.name
+        description = words.description if words else self.description
+        choices = words.choices if words else self.choices
+        properties = {}
+        for prop, schema in self.form.get("properties", {}).items():
+            shown = dict(schema)
+            if words and prop in words.questions:
+                shown["title"] = words.questions[prop]
+            if prop in choices:
+                shown["x-choices"] = dict(choices[prop])
+            properties[prop] = shown
+        return name, description, {**self.form, "properties": properties}
 
     @property
     def needs_payment(self) -> bool:

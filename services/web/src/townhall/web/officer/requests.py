@@ -34,7 +34,9 @@ async def _service_type(
     workspace: Workspace, session: Session, client: str, code: str
 ) -> dict[str, Any]:
     return await workspace.call(
-        session, client, lambda token: workspace.cases.service_type(token, code)
+        session,
+        client,
+        lambda token: workspace.cases.service_type(token, code, session.language),
     )
 
 
@@ -51,7 +53,7 @@ async def request_page(
     resident = resident_id_of(resident_id)
     if not service:
         types = await workspace.call(
-            session, client, lambda token: workspace.cases.service_types(token)
+            session, client, lambda token: workspace.cases.service_types(token, session.language)
         )
         context = {"resident_id": resident, "service_types": types}
         return workspace.pages.render(request, session, "officer/request_choose.html", context)

@@ -42,10 +42,10 @@ def _redirect(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
 
 
-async def _service_type(workspace: Workspace, code: str) -> dict[str, Any]:
+async def _service_type(workspace: Workspace, code: str, language: str) -> dict[str, Any]:
     if not CODE.match(code):
         raise NotFoundError(404, "no such service")
-    return await workspace.cases.service_type(None, code)
+    return await workspace.cases.service_type(None, code, language)
 
 
 def _draft(session: Session, code: str) -> Draft:
@@ -81,7 +81,7 @@ def _page(
 
 @router.get("")
 async def catalogue(request: Request, workspace: WorkspaceDep, session: AnySession) -> Response:
-    types = await workspace.cases.service_types(None)
+    types = await workspace.cases.service_types(None, session.language)
     context = {"service_types": sorted(types, key=lambda t: str(t["name"]))}
     return workspace.pages.render(request, session, "resident/catalogue.html", context)
 
@@ -98,7 +98,7 @@ async def confirmation(request: Request, workspace: WorkspaceDep, session: AnySe
 async def details_page(
     request: Request, code: str, workspace: WorkspaceDep, session: AnySession
 ) -> Response:
-    service_type = await _service_type(workspace, code)
+    service_type = await _service_type(workspace, code, session.language)
     _draft(session, code)
     context = {"service_type": service_type, "fields": schema_form.fields(service_type["form"])}
     return _page(request, workspace, session, "resident/details.html", context)
@@ -113,7 +113,7 @@ async def details(
     form: Form,
     lists: FormLists,
 ) -> Response:
-    service_type = await _service_type(workspace, code)
+    service_type = await _service_type(workspace, code, session.language)
     generated = schema_form.fields(service_type["form"])
     found, checked = schema_form.read(generated, form, lists)
     described = answers.description(form)
@@ -133,7 +133,7 @@ async def details(
 async def where_page(
     request: Request, code: str, workspace: WorkspaceDep, session: AnySession
 ) -> Response:
-    service_type = await _service_type(workspace, code)
+    service_type = await _service_type(workspace, code, session.language)
     if "details" not in _draft(session, code).done:
         return _redirect(f"/report/{code}")
     context = {"service_type": service_type}
@@ -144,7 +144,7 @@ async def where_page(
 async def where(
     request: Request, code: str, workspace: WorkspaceDep, session: AnySession, form: Form
 ) -> Response:
-    service_type = await _service_type(workspace, code)
+    service_type = await _service_type(workspace, code, session.language)
     checked = answers.where(form, bool(service_type.get("location_required")))
     if not checked.ok:
         context = {"service_type": service_type}
@@ -159,7 +159,7 @@ async def where(
 async def contact_page(
     request: Request, code: str, workspace: WorkspaceDep, session: AnySession
 ) -> Response:
-    service_type = await _service_type(workspace, code)
+    service_type = await _service_type(workspace, code, session.language)
     if not {"details", "where"} <= _draft(session, code).done:
         return _redirect(_next(_draft(session, code)))
     context = {"service_type": service_type}
@@ -170,7 +170,7 @@ async def contact_page(
 async def contact(
     request: Request, code: str, workspace: WorkspaceDep, session: AnySession, form: Form
 ) -> Response:
-    service_type = await _service_type(workspace, code)
+    service_type = await _service_type(workspace, code, session.language)
     checked = answers.contact(form)
     if not checked.ok:
         context = {"service_type": service_type}
@@ -196,7 +196,7 @@ def _check_page(
 async def check_page(
     request: Request, code: str, workspace: WorkspaceDep, session: AnySession
 ) -> Response:
-    service_type = await _service_type(workspace, code)
+    service_type = await _service_type(workspace, code, session.language)
     draft = _draft(session, code)
     if len(draft.done) < len(PAGES):
         return _redirect(_next(draft))
@@ -209,7 +209,7 @@ async def send(
 ) -> Response:
     """With a contact: identity sends the code that proves it (the request is sent once
     it comes back). Without: the request goes to cases anonymously, now."""
-    service_type = await _service_type(workspace, code)
+    service_type = await _service_type(workspace, code, session.language)
     draft = _draft(session, code)
     if len(draft.done) < len(PAGES):
         return _redirect(_next(draft))
@@ -236,7 +236,7 @@ async def send(
 async def code_page(
     request: Request, code: str, workspace: WorkspaceDep, session: AnySession
 ) -> Response:
-    service_type = await _service_type(workspace, code)
+    service_type = await _service_type(workspace, code, session.language)
     if session.pending is None or session.pending.following or session.draft is None:
         return _redirect(f"/report/{code}/check")
     context = {"service_type": service_type, "sent_to": session.pending.sent_to}
@@ -253,7 +253,7 @@ async def redeem(
     client: ClientAddress,
 ) -> Response:
     """The code proves the contact: its token sends the request as the resident's."""
-    service_type = await _service_type(workspace, code)
+    service_type = await _service_type(workspace, code, session.language)
     pending = session.pending
     if pending is None or pending.following or session.draft is None:
         return _redirect(f"/report/{code}/check")

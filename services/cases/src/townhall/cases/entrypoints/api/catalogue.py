@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
 
 from townhall.cases.domain.catalogue import ServiceType
 from townhall.cases.entrypoints.api.dependencies import CatalogueDep, ReadsCatalogue
@@ -13,11 +15,16 @@ from townhall.runtime.problems import NotFound
 router = APIRouter(prefix="/service-types", tags=["catalogue"])
 
 
-def _out(service_type: ServiceType) -> ServiceTypeOut:
+#: The language to be shown the catalogue in: its questions and choices (``en`` or ``cy``).
+Language = Annotated[Literal["en", "cy"], Query(description="en or cy")]
+
+
+def _out(service_type: ServiceType, language: str = "en") -> ServiceTypeOut:
+    name, description, form = service_type.presented(language)
     return ServiceTypeOut(
         code=service_type.code,
-        name=service_type.name,
-        description=service_type.description,
+        name=name,
+        description=description,
         domain=service_type.domain,
         sensitivity=service_type.sensitivity,
         fee_pence=service_type.fee_pence,
@@ -26,20 +33,24 @@ def _out(service_type: ServiceType) -> ServiceTypeOut:
         location_required=service_type.location_required,
         sla_hours=service_type.sla.total_seconds() / 3600,
         states=sorted(service_type.lifecycle.states),
-        form=dict(service_type.form),
+        form=form,
+        language=language if language in service_type.translations else "en",
     )
 
 
 @router.get("", response_model=list[ServiceTypeOut])
-async def list_service_types(catalogue: CatalogueDep, _: ReadsCatalogue) -> list[ServiceTypeOut]:
-    return [_out(t) for t in catalogue]
+async def list_service_types(
+    catalogue: CatalogueDep, _: ReadsCatalogue, language: Language = "en"
+) -> list[ServiceTypeOut]:
+    """Every type offered; in Welsh (``language=cy``) where its file has the Welsh."""
+    return [_out(t, language) for t in catalogue]
 
 
 @router.get("/{code}", response_model=ServiceTypeOut, responses=problems(404))
 async def show_service_type(
-    code: str, catalogue: CatalogueDep, _: ReadsCatalogue
+    code: str, catalogue: CatalogueDep, _: ReadsCatalogue, language: Language = "en"
 ) -> ServiceTypeOut:
     service_type = catalogue.get(code)
     if service_type is None:
         raise NotFound(f"no service type with code {code!r}", title="Unknown service type")
-    return _out(service_type)
+    return _out(service_type, language)

@@ -158,4 +158,10 @@ class ServiceTypeOut(BaseModel):
     location_required: bool
     sla_hours: float
     states: list[str]
-    form: dict[str, Any]
+    form: dict[str, Any] = Field(
+        description="The JSON Schema of the details; each question's ``title`` and each "
+        "closed choice's words (``x-choices``: value -> words) in ``language``."
+    )
+    language: Literal["en", "cy"] = Field(
+        default="en", description="The language of name, description and the form's words."
+    )
