@@ -5,7 +5,8 @@ same code in the case of a multivaluelist datatype
 (attribute[code1][]=value1&attribute[code1][]=value2)". FixMyStreet (perllib/Open311.pm)
 also sends attributes of its own, kept beside the case: ``fixmystreet_id``,
 ``easting``/``northing`` (British National Grid metres), ``title``, ``report_url``;
-``attribute[uprn]`` locates the case; ``address_id=#NOTPINPOINTED#`` says the reporter
+``attribute[uprn]`` locates the case (``attribute[postcode]`` too, else a postcode
+ending ``address_string``); ``address_id=#NOTPINPOINTED#`` says the reporter
 set no pin (then lat/long are not sent). Several ``media_url`` values (FixMyStreet's
 ``multi_photos``) are all kept.
 
@@ -26,6 +27,7 @@ from townhall.cases.domain.commands import Actor, Location, Reporter, SubmitCase
 from townhall.cases.domain.exceptions import InvalidDetailsError
 from townhall.cases.domain.open311 import ClientAttributes, SubmitOpen311Request
 from townhall.cases.entrypoints.open311.definitions import coerce, offered_attributes
+from townhall.runtime.normal_forms import normalise_postcode, postcode_ending
 
 Fields = list[tuple[str, str]]
 Problems = list[tuple[str, str]]
@@ -120,7 +122,20 @@ def _location(fields: Fields, given: dict[str, list[str]], problems: Problems) -
             ("lat", "a location is required: lat and long, address_string or address_id")
         )
         return None
-    return Location(latitude, longitude, address, uprn)
+    return Location(latitude, longitude, address, uprn, _postcode(address, given, problems))
+
+
+def _postcode(address: str | None, given: dict[str, list[str]], problems: Problems) -> str | None:
+    """``attribute[postcode]`` when sent (checked), else a valid postcode ending
+    ``address_string`` ("1 High Street, London N1 2AB"), as UK addresses are written."""
+    sent = next(iter(given.get("postcode", [])), None)
+    if sent is not None:
+        try:
+            return normalise_postcode(sent)
+        except ValueError:
+            problems.append(("attribute[postcode]", f"{sent[:40]!r} is not a UK postcode"))
+            return None
+    return postcode_ending(address)
 
 
 def _checked(
