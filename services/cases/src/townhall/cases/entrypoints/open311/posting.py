@@ -5,8 +5,7 @@ same code in the case of a multivaluelist datatype
 (attribute[code1][]=value1&attribute[code1][]=value2)". FixMyStreet (perllib/Open311.pm)
 also sends attributes of its own, kept beside the case: ``fixmystreet_id``,
 ``easting``/``northing`` (British National Grid metres), ``title``, ``report_url``;
-``attribute[uprn]`` locates the case (``attribute[postcode]`` too, else a postcode
-ending ``address_string``); ``address_id=#NOTPINPOINTED#`` says the reporter
+``attribute[uprn]`` locates the case; ``address_id=#NOTPINPOINTED#`` says the reporter
 set no pin (then lat/long are not sent). Several ``media_url`` values (FixMyStreet's
 ``multi_photos``) are all kept.
 
@@ -19,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -122,12 +122,13 @@ def _location(fields: Fields, given: dict[str, list[str]], problems: Problems) -
             ("lat", "a location is required: lat and long, address_string or address_id")
         )
         return None
-    return Location(latitude, longitude, address, uprn, _postcode(address, given, problems))
+    return Location(latitude, longitude, address, uprn)
 
 
-def _postcode(address: str | None, given: dict[str, list[str]], problems: Problems) -> str | None:
-    """``attribute[postcode]`` when sent (checked), else a valid postcode ending
-    ``address_string`` ("1 High Street, London N1 2AB"), as UK addresses are written."""
+def _postcode(fields: Fields, given: dict[str, list[str]], problems: Problems) -> str | None:
+    """The postcode of where it is: ``attribute[postcode]`` when sent (checked), else a
+    valid postcode ending ``address_string`` ("1 High Street, London N1 2AB"), as UK
+    addresses are written. Cases keeps it, so booking need not ask it again."""
     sent = next(iter(given.get("postcode", [])), None)
     if sent is not None:
         try:
@@ -135,7 +136,7 @@ def _postcode(address: str | None, given: dict[str, list[str]], problems: Proble
         except ValueError:
             problems.append(("attribute[postcode]", f"{sent[:40]!r} is not a UK postcode"))
             return None
-    return postcode_ending(address)
+    return postcode_ending(_value(fields, "address_string"))
 
 
 def _checked(
@@ -201,6 +202,7 @@ def to_command(service_type: ServiceType, fields: Fields) -> SubmitOpen311Reques
     location = _location(fields, given, problems)
     media = _media(fields, problems)
     has_photos = "photos" in service_type.form["properties"]
+    postcode = _postcode(fields, given, problems)
     if media and has_photos:
         details["photos"] = media
     client = _client(fields, given, [] if has_photos else media, problems)
@@ -217,7 +219,7 @@ def to_command(service_type: ServiceType, fields: Fields) -> SubmitOpen311Reques
             email=_value(fields, "email"),
             phone=_value(fields, "phone"),
         ),
-        location=location,
+        location=replace(location, postcode=postcode) if location else None,
         description=(_value(fields, "description") or "")[:DESCRIPTION_LIMIT],
         open311_token=service_type.open311.type == "batch",
     )
