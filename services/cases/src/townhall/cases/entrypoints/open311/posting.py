@@ -26,8 +26,8 @@ from townhall.cases.domain.catalogue import ServiceType
 from townhall.cases.domain.commands import Actor, Location, Reporter, SubmitCase
 from townhall.cases.domain.exceptions import InvalidDetailsError
 from townhall.cases.domain.open311 import ClientAttributes, SubmitOpen311Request
+from townhall.cases.entrypoints.open311.addresses import postcode_of
 from townhall.cases.entrypoints.open311.definitions import coerce, offered_attributes
-from townhall.runtime.normal_forms import normalise_postcode, postcode_ending
 
 Fields = list[tuple[str, str]]
 Problems = list[tuple[str, str]]
@@ -125,20 +125,6 @@ def _location(fields: Fields, given: dict[str, list[str]], problems: Problems) -
     return Location(latitude, longitude, address, uprn)
 
 
-def _postcode(fields: Fields, given: dict[str, list[str]], problems: Problems) -> str | None:
-    """The postcode of where it is: ``attribute[postcode]`` when sent (checked), else a
-    valid postcode ending ``address_string`` ("1 High Street, London N1 2AB"), as UK
-    addresses are written. Cases keeps it, so booking need not ask it again."""
-    sent = next(iter(given.get("postcode", [])), None)
-    if sent is not None:
-        try:
-            return normalise_postcode(sent)
-        except ValueError:
-            problems.append(("attribute[postcode]", f"{sent[:40]!r} is not a UK postcode"))
-            return None
-    return postcode_ending(_value(fields, "address_string"))
-
-
 def _checked(
     given: dict[str, list[str]], code: str, read: Callable[[str], Any], problems: Problems
 ) -> Any:
@@ -202,7 +188,7 @@ def to_command(service_type: ServiceType, fields: Fields) -> SubmitOpen311Reques
     location = _location(fields, given, problems)
     media = _media(fields, problems)
     has_photos = "photos" in service_type.form["properties"]
-    postcode = _postcode(fields, given, problems)
+    postcode = postcode_of(fields, given, problems)
     if media and has_photos:
         details["photos"] = media
     client = _client(fields, given, [] if has_photos else media, problems)
