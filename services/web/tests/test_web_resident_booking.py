@@ -327,12 +327,15 @@ async def test_booking_asks_for_the_postcode_when_it_has_none_and_gives_it_with_
     upstreams.postcode_known = False
     asked = await web.get(f"/track/{REFERENCE}/book")
     wrong = await post(web, f"/track/{REFERENCE}/book/where", postcode="nowhere")
+    unreal = await post(web, f"/track/{REFERENCE}/book/where", postcode="QQ1 1QQ")
     given = await post(web, f"/track/{REFERENCE}/book/where", postcode="e1 6an")
     offered = await web.get(given.headers["location"])
     await post(web, f"/track/{REFERENCE}/book", slot=FIRST)
 
     assert "What is the postcode of the property?" in asked.text
     assert wrong.status_code == 400 and 'href="#postcode"' in wrong.text
+    assert unreal.status_code == 400, "shaped like a postcode, but none starts QQ"
+    assert upstreams.sent("/holds")[1:] == [], "one hold, with the postcode given"
     assert offered.text.count('name="slot"') == 3
     assert upstreams.sent("/holds")[0]["postcode"] == "E1 6AN"
 

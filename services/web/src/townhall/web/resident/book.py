@@ -21,11 +21,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from townhall.runtime.normal_forms import normalise_postcode
 from townhall.web.forms import Checked
 from townhall.web.i18n import N_
 from townhall.web.officer.dependencies import AnySession, Form, WorkspaceDep
 from townhall.web.officer.workspace import Workspace
-from townhall.web.resident import answers, visits
+from townhall.web.resident import visits
 from townhall.web.resident.access import Followed, FollowedRequest, back_with, token_checked
 from townhall.web.sessions import Session
 from townhall.web.templating import council_time
@@ -96,13 +97,14 @@ async def property_postcode(
 ) -> Response:
     reference = followed.reference
     checked = Checked({"postcode": str(form.get("postcode", "")).strip()})
-    if not answers.FULL_POSTCODE.match(checked.values["postcode"]):
+    try:  # the runtime's normal form, as cases keeps a request's postcode
+        session.postcodes[reference] = normalise_postcode(checked.values["postcode"])
+    except ValueError:
         checked.error("postcode", visits.POSTCODE_MISSING)
         context = {"reference": reference, "form": checked, "errors": checked.errors}
         return workspace.pages.render(
             request, session, "resident/book_where.html", context, status_code=400
         )
-    session.postcodes[reference] = answers.postcode(checked.values["postcode"])
     return _redirect(f"/track/{reference}/book")
 
 
