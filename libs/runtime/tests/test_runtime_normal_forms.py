@@ -8,6 +8,7 @@ from townhall.runtime.normal_forms import (
     normalise_ni_number,
     normalise_phone,
     normalise_postcode,
+    postcode_ending,
 )
 
 
@@ -56,3 +57,21 @@ def test_phones_fold_the_international_prefix_and_emails_their_case() -> None:
     assert normalise_phone("no digits") is None
     assert normalise_email("  Ann@Example.Invalid ") == "ann@example.invalid"
     assert normalise_email("   ") is None
+
+
+@pytest.mark.parametrize(
+    ("address", "found"),
+    [
+        ("1 High Street, London n1 2ab", "N1 2AB"),
+        ("Flat 2, 10 Downing Street, SW1A2AA.", "SW1A 2AA"),
+        ("EX1 1AA", "EX1 1AA"),
+        ("Bus stop, High Street", None),
+        ("1 High Street, QQ1 1QQ", None),  # shaped like one, but no postcode starts QQ
+        ("Unit N1 2AB5", None),
+        (None, None),
+    ],
+)
+def test_the_postcode_an_address_ends_with_is_found_in_its_normal_form(
+    address: str | None, found: str | None
+) -> None:
+    assert postcode_ending(address) == found

@@ -106,6 +106,8 @@ async def test_a_confirmed_visit_can_be_moved_and_then_cancelled(
     )
     assert moved.status_code == 201, moved.text
     assert moved.json()["replaces"] == booked["id"]
+    assert booked["cut_off_at"] == "2026-03-03T14:00:00Z", "14:00 the day before, as data"
+    assert moved.json()["cut_off_at"] == "2026-03-04T14:00:00Z"
     cancelled = await http.post(
         f"/cases/{reference}/appointments/{moved.json()['id']}/cancel",
         json={"reason": "no_longer_needed"},
@@ -212,6 +214,8 @@ async def test_a_taken_slot_an_expired_hold_and_a_late_cancel_are_refused_changi
         f"/cases/{theirs}/appointments/{booked['id']}/cancel", json={}, headers=_me(issuer)
     )
     assert (late.status_code, late.json()["title"]) == (409, "Cut-off passed")
+    closed = datetime.fromisoformat(late.json()["cut_off_at"])
+    assert closed == datetime(2026, 3, 3, 14, tzinfo=UTC), "when it closed, as data"
     assert await _counts(http) == before
 
 
@@ -240,3 +244,18 @@ async def test_a_case_without_a_postcode_asks_for_one(
         f"/cases/{reference}/availability", params={"postcode": "N7 1AA"}, headers=_me(issuer)
     )
     assert given.status_code == 200 and given.json()["slots"]
+
+
+async def test_a_case_known_by_its_postcode_sector_is_offered_and_booked_without_a_postcode(
+    http: httpx.AsyncClient, issuer: TestIssuer
+) -> None:
+    reference = await _case(http, postcode=None, postcode_sector="N1 2")
+    elsewhere = await _case(http, postcode=None, postcode_sector="SW1A 1")
+
+    shown = await http.get(f"/cases/{reference}/availability", headers=_me(issuer))
+    booked = await _book(http, issuer, reference)
+    far = await http.get(f"/cases/{elsewhere}/availability", headers=_me(issuer))
+
+    assert shown.status_code == 200 and shown.json()["slots"], shown.text
+    assert booked["status"] == "confirmed", "held and confirmed with no postcode given"
+    assert far.status_code == 200 and far.json()["slots"] == [], "no crew covers SW1A 1"

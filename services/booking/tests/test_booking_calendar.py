@@ -100,6 +100,12 @@ def test_a_slot_that_cannot_be_booked_says_why(
         (("SW1A 1",), "SW1A 1AA", True),
         (("SW1A 1",), "SW1A 2AA", False),
         (("E1",), "E1W 1AA", False),
+        # a sector, as cases publishes it in clear
+        (("N1",), "N1 2", True),
+        (("N",), "n12 3", True),
+        (("SW1A 1",), "SW1A 1", True),
+        (("SW1A 1",), "SW1A 2", False),
+        (("N19 4",), "N1 9", False),
     ],
 )
 def test_areas_are_outward_codes_sectors_or_postcode_areas(

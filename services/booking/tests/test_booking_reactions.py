@@ -35,6 +35,7 @@ def _submitted(reference: str, resident_id: uuid.UUID) -> Envelope:
         channel="online",
         submitted_by="resident",
         due_at=SLOT,
+        postcode_sector="N1 2",
     )
     return event.to_envelope(sequence=1, time=SLOT, correlation_id="c")
 
@@ -61,10 +62,26 @@ async def test_a_submitted_case_becomes_bookable_once_however_often_it_arrives(
             await session.commit()
     async with booking.runtime.sessions() as session:
         known = (await session.execute(select(booking_cases))).all()
-    assert [(r.reference, r.resident_id, r.postcode) for r in known] == [
-        ("PC-2026-000042", resident, None)
+    assert [(r.reference, r.resident_id, r.postcode_sector, r.postcode) for r in known] == [
+        ("PC-2026-000042", resident, "N1 2", None)
     ]
     assert (await _book(booking, "PC-2026-000042")).starts_at == SLOT
+
+
+async def test_a_case_arriving_again_keeps_the_postcode_a_hold_gave(
+    local_booking: Booking,
+) -> None:
+    booking, envelope = local_booking, _submitted("PC-2026-000043", uuid.uuid4())
+    reactions = Reactions(booking.bus)
+    async with booking.runtime.sessions() as session:
+        await reactions(session, [envelope])
+        await session.commit()
+    await _book(booking, "PC-2026-000043")  # the hold gives N1 2AB
+    async with booking.runtime.sessions() as session:
+        await reactions(session, [envelope.model_copy(update={"id": str(uuid.uuid4())})])
+        await session.commit()
+        [row] = (await session.execute(select(booking_cases))).all()
+    assert (row.postcode, row.postcode_sector) == ("N1 2AB", "N1 2")
 
 
 def test_a_malformed_case_event_is_refused_for_the_dead_letters() -> None:

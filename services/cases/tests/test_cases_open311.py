@@ -168,6 +168,7 @@ def _errors(response: httpx.Response) -> list[dict[str, Any]]:
         ({"long": "nan"}, 400, "long: 'nan' is not a number"),
         ({"long": None}, 400, "long: lat and long are sent together"),
         ({"address_id": "12 High St"}, 400, "address_id: '12 High St' is not a UPRN"),
+        ({"attribute[postcode]": "N1 2A"}, 400, "attribute[postcode]: 'N1 2A' is not a UK"),
         # Attributes: named as sent, attribute[code].
         ({"attribute[waste_type]": "dragons"}, 400, "attribute[waste_type]: 'dragons' is not"),
         ({"attribute[waste_type]": None}, 400, "attribute[waste_type]: is required"),

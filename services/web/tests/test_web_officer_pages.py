@@ -345,7 +345,7 @@ async def test_the_contact_centre_raises_a_request_from_the_catalogues_form(
                 "channel": "phone",
                 "field-bin_type": "recycling",
                 "description": "Recycling missed two weeks running",
-                "address": "2 Example Street",
+                "address": "2 Example Street, EX1 1AA",
             },
         )
         shown = await web.get(f"/officer/residents/{services.ada}", follow_redirects=True)

@@ -39,9 +39,9 @@ def _slot(resource: str, starts_at: str, **more: Any) -> dict[str, Any]:
     return {"resource": resource, "starts_at": starts_at, "ends_at": ends, **more}
 
 
-def _problem(kind: str, detail: str, status: int = 409) -> JSONResponse:
+def _problem(kind: str, detail: str, status: int = 409, **more: Any) -> JSONResponse:
     body = {"type": PROBLEMS + kind, "title": kind, "detail": detail, "status": status}
-    return JSONResponse(body, status)
+    return JSONResponse(body | more, status)
 
 
 @dataclass
@@ -57,6 +57,10 @@ class Upstreams:
     expired: bool = False
     late: bool = False
     too_soon: bool = False
+    #: Booking no longer takes the tracking token (it ran out since the page was shown).
+    token_refused: bool = False
+    #: Until when a booked visit may change: booking says it as data.
+    cut_off_at: str | None = "2026-12-06T14:00:00Z"
     hold_expires: str = "2099-01-01T00:00:00+00:00"
     appointments: list[dict[str, Any]] = field(default_factory=list)
 
@@ -72,6 +76,8 @@ class Upstreams:
             return JSONResponse({"detail": "who are you?"}, 401)
         if path == f"/tracking/{REFERENCE}":
             return JSONResponse({**TRACKING, "status": self.status})
+        if self.token_refused:
+            return JSONResponse({"detail": "token expired"}, 401)
         return self.booking(method, path.removeprefix(BOOKING), body, request)
 
     def booking(self, method: str, path: str, body: Any, request: Request) -> Response:
@@ -93,8 +99,8 @@ class Upstreams:
                 return _problem("hold-expired", "hold hold-1 has expired")
             return self.book(SLOTS[0]["starts_at"])
         if path.endswith(("/cancel", "/reschedule")) and self.late:
-            detail = "bookings can no longer change (it closed at 2026-12-06T17:00:00+00:00)"
-            return _problem("cut-off-passed", detail)
+            detail = "bookings for 2026-12-07T09:00:00+00:00 can no longer change"
+            return _problem("cut-off-passed", detail, cut_off_at=self.cut_off_at)
         if path == "/appointments/visit-1/cancel":
             self.appointments[0]["status"] = "cancelled"
             return JSONResponse(self.appointments[0])
@@ -105,6 +111,7 @@ class Upstreams:
 
     def book(self, starts_at: str, id_: str = "visit-1") -> Response:
         visit = _slot("pest-van-1", starts_at, id=id_, status="confirmed")
+        visit["cut_off_at"] = self.cut_off_at
         self.appointments.append(visit)
         self.status = "scheduled"
         return JSONResponse(visit, 201)
@@ -289,18 +296,46 @@ async def test_a_form_without_its_csrf_token_holds_nothing(
     assert upstreams.sent("/holds") == []
 
 
+async def test_booking_asks_no_postcode_when_it_knows_where_the_request_is(
+    web: httpx.AsyncClient, upstreams: Upstreams
+) -> None:
+    page = await web.get(f"/track/{REFERENCE}/book")
+    await post(web, f"/track/{REFERENCE}/book", slot=FIRST)
+
+    assert "What is the postcode of the property?" not in page.text
+    assert page.text.count('name="slot"') == 3
+    assert "postcode" not in upstreams.sent("/holds")[0]
+
+
+async def test_a_token_booking_refuses_sends_the_resident_to_ask_for_a_code_again(
+    web: httpx.AsyncClient, upstreams: Upstreams
+) -> None:
+    upstreams.token_refused = True
+    page = await web.get(f"/track/{REFERENCE}/book")
+    asked = await web.get(page.headers["location"])
+    held = await post(web, f"/track/{REFERENCE}/book", slot=FIRST)
+
+    assert page.headers["location"] == f"/track?reference={REFERENCE}"
+    assert "your code stops working after a while. Ask for a new one." in asked.text
+    assert held.headers["location"] == f"/track?reference={REFERENCE}"
+    assert upstreams.sent("/holds") == [], "the token is gone: booking is not asked"
+
+
 async def test_booking_asks_for_the_postcode_when_it_has_none_and_gives_it_with_the_hold(
     web: httpx.AsyncClient, upstreams: Upstreams
 ) -> None:
     upstreams.postcode_known = False
     asked = await web.get(f"/track/{REFERENCE}/book")
     wrong = await post(web, f"/track/{REFERENCE}/book/where", postcode="nowhere")
+    unreal = await post(web, f"/track/{REFERENCE}/book/where", postcode="QQ1 1QQ")
     given = await post(web, f"/track/{REFERENCE}/book/where", postcode="e1 6an")
     offered = await web.get(given.headers["location"])
     await post(web, f"/track/{REFERENCE}/book", slot=FIRST)
 
     assert "What is the postcode of the property?" in asked.text
     assert wrong.status_code == 400 and 'href="#postcode"' in wrong.text
+    assert unreal.status_code == 400, "shaped like a postcode, but none starts QQ"
+    assert upstreams.sent("/holds")[1:] == [], "one hold, with the postcode given"
     assert offered.text.count('name="slot"') == 3
     assert upstreams.sent("/holds")[0]["postcode"] == "E1 6AN"
 
@@ -344,8 +379,31 @@ async def test_a_change_or_cancellation_after_the_cut_off_shows_when_it_closed(
         refused = await post(web, f"/track/{REFERENCE}{path}", **form)
         tracked = await web.get(refused.headers["location"])
         assert "too late to change or cancel this visit here" in tracked.text
-        assert "6 December 2026, 17:00" in tracked.text
+        assert "6 December 2026, 14:00" in tracked.text, "booking's cut_off_at, not its words"
         assert "Change the visit" in tracked.text, "the visit stands"
+
+
+async def test_the_cut_off_is_said_in_welsh_from_bookings_data(
+    web: httpx.AsyncClient, upstreams: Upstreams
+) -> None:
+    await book(web)
+    upstreams.late = True
+    await web.get("/language", params={"to": "cy", "next": "/track"})
+    refused = await post(web, f"/track/{REFERENCE}/visit/cancel")
+    tracked = await web.get(refused.headers["location"])
+    assert "6 Rhagfyr 2026, 14:00" in tracked.text
+    assert "too late" not in tracked.text
+
+
+async def test_a_cut_off_booking_gives_no_time_for_is_said_without_one(
+    web: httpx.AsyncClient, upstreams: Upstreams
+) -> None:
+    upstreams.cut_off_at = None
+    await book(web)
+    upstreams.late = True
+    refused = await post(web, f"/track/{REFERENCE}/visit/cancel")
+    tracked = await web.get(refused.headers["location"])
+    assert "It is too late to change or cancel this visit here." in tracked.text
 
 
 async def test_booking_without_a_code_asks_for_one_and_holds_nothing(

@@ -259,7 +259,7 @@ async def test_a_resident_with_an_email_sends_the_request_once_the_code_proves_i
             "family_name": "Ratcatcher",
             "email": "rita@example.org",
         },
-        "location": {"address": "1 Example Street, EX1 1AA"},
+        "location": {"address": "1 Example Street, EX1 1AA", "postcode": "EX1 1AA"},
     }
     assert right.headers["location"] == "/report/confirmation"
     assert REFERENCE in confirmation.text

@@ -20,6 +20,22 @@ def normalise_postcode(text: str) -> str:
     return f"{compact[:-3]} {compact[-3:]}"
 
 
+_POSTCODE_AT_END = re.compile(
+    r"(?:^|[\s,])([A-Za-z]{1,2}[0-9][A-Za-z0-9]? *[0-9][A-Za-z]{2})[\s.]*$"
+)
+
+
+def postcode_ending(address: str | None) -> str | None:
+    """The valid postcode an address ends with, as UK addresses are written, in its
+    normal form ("1 High Street, London n1 2ab" → "N1 2AB"); None when it ends with
+    none."""
+    found = _POSTCODE_AT_END.search(address or "")
+    try:
+        return normalise_postcode(found[1]) if found else None
+    except ValueError:
+        return None
+
+
 def normalise_email(email: str | None) -> str | None:
     """Trimmed and lower-cased; None when blank."""
     return email.strip().lower() if email and email.strip() else None

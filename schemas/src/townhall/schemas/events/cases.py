@@ -13,6 +13,15 @@ text fields an event lists in ``SEALED_FIELDS`` (update and note ``text``, statu
 are blank. Consumers with scope ``pii:read`` fetch the key from identity and open it;
 erasing the resident destroys the key, so the text becomes unreadable in every copy.
 
+Where a visit goes is personal too: a full postcode names a street, often a few homes,
+and a UPRN names one property, so beside a ``resident_id`` they say where the resident
+lives, for as long as the topic keeps the event. ``case.submitted`` therefore carries
+``postcode_sector`` in clear (the outward code and the inward digit, ``N1 2``: thousands
+of addresses, and all that a service deciding which crew covers the area needs), and
+the full ``postcode`` and the ``uprn`` only sealed, as above. Unlike free text they are
+never published in clear: an unmatched case, or one whose resident was already erased,
+carries the sector alone.
+
 Limits: an unmatched case (no ``resident_id``: an anonymous report identity could not
 match) has no key to seal under, so its text travels in clear, as before; it is about no
 known resident, and erasure of a resident matched later cannot reach what was already
@@ -78,6 +87,8 @@ def _sealed(*fields: str) -> str:
 class _CaseEvent(_ServiceAreaEvent):
     #: The free-text fields that travel in ``sealed`` on a case with a resident.
     SEALED_FIELDS: ClassVar[tuple[str, ...]] = ()
+    #: Of those, the ones published blank rather than in clear when there is no key.
+    NEVER_CLEAR: ClassVar[tuple[str, ...]] = ()
 
     case_id: UUID = Field(description="The case's id.")
     reference: str = Field(description="The human-friendly reference, e.g. PC-2026-000123.")
@@ -96,6 +107,9 @@ class CaseSubmitted(_CaseEvent):
 
     TYPE: ClassVar[str] = "townhall.cases.case.submitted.v1"
     SUMMARY: ClassVar[str] = "Request submitted"
+    SEALED_FIELDS: ClassVar[tuple[str, ...]] = ("postcode", "uprn")
+    #: Sealed or absent: never in clear, even on a case without a resident.
+    NEVER_CLEAR: ClassVar[tuple[str, ...]] = ("postcode", "uprn")
 
     status: Status
     channel: CaseChannel
@@ -119,6 +133,42 @@ class CaseSubmitted(_CaseEvent):
             "did it themselves, ``service:<client>`` for a service client (Open311 "
             "included), ``anonymous`` when nobody was signed in. Absent from events "
             "published before it existed: read ``submitted_by`` then."
+        ),
+    )
+    postcode_sector: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z0-9]{2,4} [0-9]$",
+        examples=["N1 2"],
+        description=(
+            "Where the request is, coarsely: the postcode's outward code and the inward "
+            "digit (``N1 2`` for N1 2AB), in clear. Shared by thousands of addresses, so "
+            "it does not point at a home; it is what booking needs to find the crews "
+            "covering the area. Absent when no postcode was given, and from events "
+            "published before it existed."
+        ),
+    )
+    postcode: str | None = Field(
+        default=None,
+        description=(
+            "The full postcode (``N1 2AB``): never in clear here, always null; present "
+            "only inside ``sealed``, on a case with a resident whose key could seal it."
+        ),
+    )
+    uprn: str | None = Field(
+        default=None,
+        description=(
+            "The property's UPRN: never in clear here, always null; present only inside "
+            "``sealed``, like ``postcode``."
+        ),
+    )
+    sealed: str | None = Field(
+        default=None,
+        description=(
+            "``postcode`` and ``uprn`` (those given) sealed under the resident's data key "
+            "(townhall.runtime.crypto, context 'resident/<resident_id>'): a JSON object of "
+            "those fields. Absent when neither was given, when the case has no "
+            "resident_id and when the resident was already erased: then they are not "
+            "published at all. Unreadable once the resident is erased."
         ),
     )
 

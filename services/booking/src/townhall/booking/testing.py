@@ -69,8 +69,10 @@ async def known_case(
     resident_id: uuid.UUID | None = None,
     postcode: str | None = "N1 2AB",
     uprn: str | None = None,
+    postcode_sector: str | None = None,
 ) -> commands.RecordCase:
-    """A case as cases' ``case.submitted`` would tell booking of it."""
+    """A case as cases' ``case.submitted`` would tell booking of it (``postcode``: as a
+    hold would have given it; cases itself publishes only ``postcode_sector``)."""
     case = commands.RecordCase(
         reference=reference or f"PC-2026-{uuid.uuid4().int % 1_000_000:06d}",
         case_id=uuid.uuid4(),
@@ -80,6 +82,7 @@ async def known_case(
         resident_id=resident_id or uuid.uuid4(),
         postcode=postcode,
         uprn=uprn,
+        postcode_sector=postcode_sector,
     )
     await booking.bus.handle(case, CONTEXT)
     return case

@@ -31,7 +31,7 @@ from townhall.web.officer import (
 )
 from townhall.web.officer.dependencies import SessionCookie, composition, cookie_name
 from townhall.web.officer.workspace import Workspace
-from townhall.web.resident import book, language, pay, report, track
+from townhall.web.resident import access, book, language, pay, report, track
 from townhall.web.resident.upstream import Booking, Payments, ResidentAccess
 from townhall.web.sessions import MemorySessionStore
 from townhall.web.templating import Pages
@@ -125,6 +125,7 @@ def create(
     for resident_pages in (report, pay, book, track, language):
         app.include_router(resident_pages.router)
     errors.install(app)
+    access.install(app)
     app.mount("/assets", Assets(directory=settings.web_assets_dir, check_dir=False))
     _service_list(app, settings)
     return app

@@ -27,6 +27,7 @@ booking_cases = Table(
     Column("resident_id", Uuid, nullable=True, index=True),
     Column("postcode", String(10), nullable=True),
     Column("uprn", String(16), nullable=True),
+    Column("postcode_sector", String(8), nullable=True),
 )
 
 #: One row per place taken. The primary key (pool, place) is the double-booking guard:

@@ -60,12 +60,17 @@ class CaseRepository:
             "resident_id": case.resident_id,
             "postcode": case.postcode,
             "uprn": case.uprn,
+            "postcode_sector": case.postcode_sector,
         }
         statement = dialect_insert(self.session, booking_cases).values(**values)
+        kept = {  # what a hold gave is not lost when the event comes again
+            name: func.coalesce(booking_cases.c[name], statement.excluded[name])
+            for name in ("postcode", "uprn")
+        }
         await self.session.execute(
             statement.on_conflict_do_update(
                 index_elements=["reference"],
-                set_={k: v for k, v in values.items() if k != "reference"},
+                set_={k: v for k, v in values.items() if k != "reference"} | kept,
             )
         )
 
@@ -78,7 +83,7 @@ class CaseRepository:
         return None if row is None else case_of(row)
 
     async def blank_resident(self, resident_id: uuid.UUID) -> int:
-        """Forget where an erased resident's cases are: their postcode and UPRN, on the
+        """Forget where an erased resident's cases are: their postcode, sector and UPRN, on the
         cases, holds and appointments and in the property pools' keys. Their bookings
         stay (the council still visits); one per property per day is no longer checked
         for them."""
@@ -104,7 +109,7 @@ class CaseRepository:
         result = await self.session.execute(
             update(booking_cases)
             .where(booking_cases.c.resident_id == resident_id)
-            .values(postcode=None, uprn=None)
+            .values(postcode=None, uprn=None, postcode_sector=None)
         )
         return _rowcount(result)
 
@@ -120,6 +125,7 @@ def case_of(row: Row[Any]) -> CaseContext:
         resident_id=m["resident_id"],
         postcode=m["postcode"],
         uprn=m["uprn"],
+        postcode_sector=m["postcode_sector"],
     )
 
 

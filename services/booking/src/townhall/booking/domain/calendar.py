@@ -39,16 +39,21 @@ def at_local(day: date, clock_time: time) -> datetime | None:
 
 
 def normal_postcode(postcode: str) -> str:
-    """``sw1a1aa`` → ``SW1A 1AA`` (the inward code is always three characters)."""
-    compact = "".join(postcode.split()).upper()
+    """``sw1a1aa`` → ``SW1A 1AA`` (the inward code is always three characters); a
+    sector keeps its space (``n1 2`` → ``N1 2``)."""
+    parts = postcode.upper().split()
+    if len(parts) == 2 and len(parts[1]) == 1:
+        return " ".join(parts)  # a sector: the outward code and the inward digit
+    compact = "".join(parts)
     if len(compact) < 5:
         return compact
     return f"{compact[:-3]} {compact[-3:]}"
 
 
 def covers(areas: tuple[str, ...], postcode: str) -> bool:
-    """Whether a postcode is in ``areas``: each an outward code (``SW1A``, ``M1``), a
-    sector (``SW1A 1``) or a postcode area (letters only: ``SW``)."""
+    """Whether a postcode, or a postcode sector (``N1 2``: what cases publishes in
+    clear), is in ``areas``: each an outward code (``SW1A``, ``M1``), a sector
+    (``SW1A 1``) or a postcode area (letters only: ``SW``)."""
     full = normal_postcode(postcode)
     outward = full.split(" ")[0]
     letters = outward[: len(outward) - len(outward.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))]

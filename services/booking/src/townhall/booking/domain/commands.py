@@ -36,6 +36,7 @@ class RecordCase:
     resident_id: uuid.UUID | None
     postcode: str | None = None
     uprn: str | None = None
+    postcode_sector: str | None = None
 
 
 @dataclass(frozen=True)

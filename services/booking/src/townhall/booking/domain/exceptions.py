@@ -66,6 +66,8 @@ class CutOffPassedError(BookingError):
     def __init__(self, starts_at: datetime, closed_at: datetime | None):
         when = f" (it closed at {closed_at.isoformat()})" if closed_at else ""
         super().__init__(f"bookings for {starts_at.isoformat()} can no longer change{when}")
+        #: When it closed: the problem's ``cut_off_at`` (None: the visit has begun).
+        self.closed_at = closed_at
 
 
 class SlotTakenError(BookingError):

@@ -48,6 +48,15 @@ class CaseContext:
     resident_id: uuid.UUID | None
     postcode: str | None = None
     uprn: str | None = None
+    #: The postcode's sector ("N1 2"), from ``case.submitted``: cases publishes the full
+    #: postcode and the UPRN only sealed, and booking holds no key to open them.
+    postcode_sector: str | None = None
+
+    @property
+    def where(self) -> str | None:
+        """Where the visit goes, as finely as booking knows it: the full postcode (given
+        with a hold), else its sector; None when the case gave neither."""
+        return self.postcode or self.postcode_sector
 
 
 def property_of(case: CaseContext, uprn: str | None) -> str:

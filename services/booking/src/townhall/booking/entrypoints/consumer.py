@@ -1,9 +1,11 @@
 """Learning cases from cases' events, and erasures from identity: the "booking" group.
 
 Consumers never import producer code: these models are booking's own reading of the
-cases and identity contracts, parsing only the fields booking needs. ``postcode`` and
-``uprn`` are read when a case event carries them (an additive field of cases'); until
-then the property's postcode is given when a slot is held, and remembered.
+cases and identity contracts, parsing only the fields booking needs. A case's
+``postcode_sector`` (in clear) is where its slots are offered from; cases publishes the
+full ``postcode`` and the ``uprn`` only sealed (booking holds no key: they are read if
+ever given in clear). The property's postcode or UPRN may still be given with a hold,
+and is remembered.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class CaseSubmitted(BaseModel):
     resident_id: UUID | None = None
     postcode: str | None = None
     uprn: str | None = None
+    postcode_sector: str | None = None
 
 
 class ResidentErased(BaseModel):
@@ -61,6 +64,7 @@ def to_command(envelope: Envelope) -> object | None:
             case.resident_id,
             case.postcode,
             case.uprn,
+            case.postcode_sector,
         )
     if envelope.type == RESIDENT_ERASED:
         return commands.ForgetResident(ResidentErased.model_validate(envelope.data).resident_id)

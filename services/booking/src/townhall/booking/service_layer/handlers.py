@@ -78,6 +78,7 @@ async def record_case(cmd: commands.RecordCase, uow: UnitOfWork) -> None:
         cmd.resident_id,
         cmd.postcode,
         cmd.uprn,
+        cmd.postcode_sector,
     )
     async with uow:
         await uow.cases.put(case)
@@ -94,11 +95,13 @@ async def hold_slot(
         async with uow:
             case = await _case(uow, cmd.reference, cmd.actor)
             calendar = calendar_of(calendars, case)
-            postcode = cmd.postcode or case.postcode
+            postcode = cmd.postcode or case.where
             if postcode is None:
                 raise ex.NoLocationError(case.reference)
-            if case.postcode is None or (cmd.uprn and case.uprn is None):
-                case = replace(case, postcode=postcode, uprn=case.uprn or cmd.uprn)
+            if (cmd.postcode and case.postcode is None) or (cmd.uprn and case.uprn is None):
+                case = replace(
+                    case, postcode=case.postcode or cmd.postcode, uprn=case.uprn or cmd.uprn
+                )
                 await uow.cases.put(case)  # where the case is, remembered for changes
             now = clock()
             offer = calendar.offer(cmd.resource, cmd.starts_at, postcode, now)
@@ -218,7 +221,7 @@ async def reschedule_appointment(
             calendar = calendar_of(calendars, old.case)
             now = clock()
             _require_open(calendar, old, now)
-            offer: Offer = calendar.offer(cmd.resource, cmd.starts_at, old.case.postcode, now)
+            offer: Offer = calendar.offer(cmd.resource, cmd.starts_at, old.case.where, now)
             await uow.places.release(old.id)
             new = Appointment(
                 id=uuid.uuid4(),

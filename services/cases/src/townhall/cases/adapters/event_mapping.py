@@ -5,6 +5,8 @@ text, a status change's reason, an attachment's file name) is published sealed u
 the resident's data key, the clear fields blank: erasing the resident destroys the key
 and the text with it, in every copy (see :mod:`townhall.schemas.events.cases`). An
 unmatched case (no resident) has no key to seal under; its text is published as given.
+Where a request is (its full postcode and UPRN) is never published in clear, not even
+on an unmatched case: sealed, or left out (only its postcode sector travels in clear).
 A status change the system makes (a fee due, a payment or booking arriving) gives the
 council's own fixed words as its reason: in clear, so reporting and payments never wait
 for identity's keys.
@@ -69,8 +71,10 @@ def to_contract(event: events.DomainEvent, seal: Sealer) -> Contract:
     contract = _contract_of(event)
     fields = asdict(event)
     personal = sealed_fields(event)
+    never_clear: tuple[str, ...] = getattr(contract, "NEVER_CLEAR", ())
     if personal:
         resident_id = fields["resident_id"]
         fields.update(dict.fromkeys(personal, ""))
-        fields["sealed"] = seal(resident_id, personal)
+        fields["sealed"] = seal(resident_id, {k: v for k, v in personal.items() if v})
+    fields.update(dict.fromkeys(never_clear, None))  # sealed above, or not published
     return contract.model_validate(fields)

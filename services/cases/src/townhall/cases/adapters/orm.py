@@ -38,6 +38,7 @@ cases = Table(
     Column("longitude", Float, nullable=True),
     Column("address", String(500), nullable=True),
     Column("uprn", String(16), nullable=True),
+    Column("postcode", String(8), nullable=True),
     Column("description", Text, nullable=False),
     Column("details", JSON, nullable=False),
     Column("team", String(100), nullable=True),

@@ -158,8 +158,9 @@ class CaseRepository:
         if service_type is None:
             raise LookupError(f"case {row.reference} has unknown service type {row.service_code}")
         location = None
-        if any(v is not None for v in (row.latitude, row.longitude, row.address, row.uprn)):
-            location = Location(row.latitude, row.longitude, row.address, row.uprn)
+        where = (row.latitude, row.longitude, row.address, row.uprn, row.postcode)
+        if any(v is not None for v in where):
+            location = Location(*where)
         return Case(
             id=row.id,
             reference=row.reference,
@@ -203,6 +204,7 @@ def _row(case: Case) -> dict[str, Any]:
         "longitude": location.longitude,
         "address": location.address,
         "uprn": location.uprn,
+        "postcode": location.postcode,
         "description": case.description,
         "details": case.details,
         "team": case.team,

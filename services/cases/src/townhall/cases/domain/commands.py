@@ -23,6 +23,14 @@ class Location:
     longitude: float | None = None
     address: str | None = None
     uprn: str | None = None
+    #: In its normal form ("N1 2AB"): the API and Open311 check it before it gets here.
+    postcode: str | None = None
+
+    @property
+    def postcode_sector(self) -> str | None:
+        """The postcode's outward code and the inward digit ("N1 2"): the area a
+        visit goes to, shared by thousands of addresses."""
+        return self.postcode[:-2] if self.postcode else None
 
 
 @dataclass(frozen=True)

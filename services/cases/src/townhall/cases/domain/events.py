@@ -29,6 +29,11 @@ class CaseSubmitted(CaseEvent):
     #: Who raised it: ``officer:<id>`` (assisted digital), ``resident:<id>``,
     #: ``service:<client>`` or ``anonymous``.
     raised_by: str | None = None
+    #: Where the visit would go: the postcode's sector in clear; the full postcode and
+    #: the UPRN only sealed (see ``townhall.schemas.events.cases``).
+    postcode_sector: str | None = None
+    postcode: str | None = None
+    uprn: str | None = None
 
 
 @dataclass(frozen=True)

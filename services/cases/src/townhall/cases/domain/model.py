@@ -104,6 +104,7 @@ class Case:
             updated_at=now,
             **extra,  # type: ignore[arg-type]
         )
+        where = case.location or Location()
         case.events.append(
             events.CaseSubmitted(
                 **case._identity(),
@@ -114,6 +115,9 @@ class Case:
                 fee_pence=service_type.fee_pence,
                 reporter_claimed=case.reporter_claimed,
                 raised_by=raised_by,
+                postcode_sector=where.postcode_sector,
+                postcode=where.postcode,
+                uprn=where.uprn,
             )
         )
         return case

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from townhall.runtime.normal_forms import postcode_ending
 from townhall.web import schema_form
 from townhall.web.forms import Checked
 from townhall.web.i18n import N_
@@ -120,7 +121,9 @@ async def raise_request(
             "resident_id": resident,
         }
         if checked.values["address"]:
-            case["location"] = {"address": checked.values["address"]}
+            address = checked.values["address"]
+            found = postcode_ending(address)  # cases keeps it: booking need not ask it
+            case["location"] = {"address": address} | ({"postcode": found} if found else {})
         try:
             reference = await workspace.call(
                 session, client, lambda token: workspace.cases.submit(token, case)

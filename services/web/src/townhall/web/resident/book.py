@@ -5,9 +5,12 @@ changing it (a reschedule) or cancelling it, until booking's cut-off.
 Booking decides everything (what is offered, whether a slot is still free, the hold's
 expiry, the cut-off); these pages ask it and say what it answered: a slot taken by
 someone else or a hold that ran out shows the slots again with a message; a change or
-cancellation after the cut-off shows when it closed. Booking takes the tracking token
-for the request it names; when booking has no postcode for the request, the resident is
-asked for the property's, kept in the session and given with the hold.
+cancellation after the cut-off shows when it closed (the visit's ``cut_off_at``, said
+in the resident's language). Booking takes the tracking token for the request it names
+(:data:`~townhall.web.resident.access.FollowedRequest`). Booking knows where a request
+is from the postcode cases was given; only when it knows nowhere (an older request) is
+the resident asked for the property's postcode, kept in the session and given with the
+hold.
 """
 
 from __future__ import annotations
@@ -18,21 +21,16 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from townhall.runtime.normal_forms import normalise_postcode
 from townhall.web.forms import Checked
 from townhall.web.i18n import N_
 from townhall.web.officer.dependencies import AnySession, Form, WorkspaceDep
 from townhall.web.officer.workspace import Workspace
-from townhall.web.resident import answers, visits
-from townhall.web.resident.track import ask_again, token_for
+from townhall.web.resident import visits
+from townhall.web.resident.access import Followed, FollowedRequest, back_with, token_checked
 from townhall.web.sessions import Session
 from townhall.web.templating import council_time
-from townhall.web.upstream import (
-    ConflictError,
-    InvalidError,
-    NotFoundError,
-    NotSignedInError,
-    UpstreamError,
-)
+from townhall.web.upstream import ConflictError, InvalidError, NotFoundError, UpstreamError
 
 router = APIRouter(prefix="/track", include_in_schema=False)
 BOOKED = N_("Your visit is booked for %(when)s.")
@@ -53,32 +51,29 @@ async def _slots_page(
     request: Request,
     workspace: Workspace,
     session: Session,
-    reference: str,
-    token: str,
+    followed: Followed,
     *,
     visit: dict[str, Any] | None = None,
     checked: Checked | None = None,
 ) -> Response:
     """The offered slots, grouped by day (``visit``: the one being changed); or, when
     booking needs the property's postcode, the page asking for it."""
-    postcode = session.postcodes.get(reference)
+    reference = followed.reference
     status = 400 if checked is not None else 200
     context: dict[str, Any] = {"reference": reference, "form": checked, "visit": visit}
     if checked is not None:
         context["errors"] = checked.errors
     try:
-        offered = await workspace.booking.availability(
-            token, reference, postcode, visits.DAYS_SHOWN
-        )
-    except NotSignedInError:
-        return ask_again(session, reference)
-    except InvalidError:  # booking has no postcode for the property
+        with token_checked(reference):
+            offered = await workspace.booking.availability(
+                followed.token, reference, session.postcodes.get(reference), visits.DAYS_SHOWN
+            )
+    except InvalidError:  # booking knows nowhere for the property
         return workspace.pages.render(
             request, session, "resident/book_where.html", context, status_code=status
         )
     except NotFoundError:
-        session.flash = NOT_BOOKABLE
-        return _redirect(f"/track/{reference}")
+        return back_with(session, f"/track/{reference}", NOT_BOOKABLE)
     context["days"] = visits.by_day(offered.get("slots", []))
     return workspace.pages.render(
         request, session, "resident/book.html", context, status_code=status
@@ -87,56 +82,59 @@ async def _slots_page(
 
 @router.get("/{reference}/book")
 async def slots(
-    request: Request, reference: str, workspace: WorkspaceDep, session: AnySession
+    request: Request, followed: FollowedRequest, workspace: WorkspaceDep, session: AnySession
 ) -> Response:
-    token = token_for(workspace, session, reference)
-    if token is None:
-        return ask_again(session, reference)
-    return await _slots_page(request, workspace, session, reference, token)
+    return await _slots_page(request, workspace, session, followed)
 
 
 @router.post("/{reference}/book/where")
 async def property_postcode(
-    request: Request, reference: str, workspace: WorkspaceDep, session: AnySession, form: Form
+    request: Request,
+    form: Form,
+    followed: FollowedRequest,
+    workspace: WorkspaceDep,
+    session: AnySession,
 ) -> Response:
-    token = token_for(workspace, session, reference)
-    if token is None:
-        return ask_again(session, reference)
+    reference = followed.reference
     checked = Checked({"postcode": str(form.get("postcode", "")).strip()})
-    if not answers.FULL_POSTCODE.match(checked.values["postcode"]):
+    try:  # the runtime's normal form, as cases keeps a request's postcode
+        session.postcodes[reference] = normalise_postcode(checked.values["postcode"])
+    except ValueError:
         checked.error("postcode", visits.POSTCODE_MISSING)
         context = {"reference": reference, "form": checked, "errors": checked.errors}
         return workspace.pages.render(
             request, session, "resident/book_where.html", context, status_code=400
         )
-    session.postcodes[reference] = answers.postcode(checked.values["postcode"])
     return _redirect(f"/track/{reference}/book")
 
 
 @router.post("/{reference}/book")
 async def hold(
-    request: Request, reference: str, workspace: WorkspaceDep, session: AnySession, form: Form
+    request: Request,
+    form: Form,
+    followed: FollowedRequest,
+    workspace: WorkspaceDep,
+    session: AnySession,
 ) -> Response:
     """Hold the slot chosen (booking releases this request's earlier hold, if any)."""
-    token = token_for(workspace, session, reference)
-    if token is None:
-        return ask_again(session, reference)
+    reference, again = followed.reference, f"/track/{followed.reference}/book"
     checked = visits.choice(form)
     if not checked.ok:
-        return await _slots_page(request, workspace, session, reference, token, checked=checked)
+        return await _slots_page(request, workspace, session, followed, checked=checked)
     v = checked.values
     try:
-        held = await workspace.booking.hold(
-            token, reference, v["resource"], v["starts_at"], session.postcodes.get(reference)
-        )
-    except NotSignedInError:
-        return ask_again(session, reference)
+        with token_checked(reference):
+            held = await workspace.booking.hold(
+                followed.token,
+                reference,
+                v["resource"],
+                v["starts_at"],
+                session.postcodes.get(reference),
+            )
     except (ConflictError, NotFoundError):
-        session.flash = SLOT_GONE
-        return _redirect(f"/track/{reference}/book")
+        return back_with(session, again, SLOT_GONE)
     except InvalidError:  # booking's rules refuse it now (notice, window, area)
-        session.flash = NOT_OFFERED
-        return _redirect(f"/track/{reference}/book")
+        return back_with(session, again, NOT_OFFERED)
     session.holds[reference] = held
     return _redirect(f"/track/{reference}/book/confirm")
 
@@ -151,131 +149,108 @@ async def held_slot(
     minutes = visits.minutes_left(str(held["expires_at"]), datetime.now(UTC))
     if minutes == 0:
         session.holds.pop(reference, None)
-        session.flash = HOLD_GONE
-        return _redirect(f"/track/{reference}/book")
+        return back_with(session, f"/track/{reference}/book", HOLD_GONE)
     context = {"reference": reference, "hold": held, "minutes": minutes}
     return workspace.pages.render(request, session, "resident/book_confirm.html", context)
 
 
 @router.post("/{reference}/book/confirm")
 async def confirm(
-    request: Request, reference: str, workspace: WorkspaceDep, session: AnySession, form: Form
+    form: Form, followed: FollowedRequest, workspace: WorkspaceDep, session: AnySession
 ) -> Response:
-    token = token_for(workspace, session, reference)
-    if token is None:
-        return ask_again(session, reference)
+    reference = followed.reference
     held = session.holds.get(reference)
     if held is None:
         return _redirect(f"/track/{reference}/book")
     try:
-        booked = await workspace.booking.confirm(token, reference, str(held["id"]))
-    except NotSignedInError:
-        return ask_again(session, reference)
+        with token_checked(reference):
+            booked = await workspace.booking.confirm(followed.token, reference, str(held["id"]))
     except (ConflictError, NotFoundError):
         session.holds.pop(reference, None)
-        session.flash = HOLD_GONE
-        return _redirect(f"/track/{reference}/book")
+        return back_with(session, f"/track/{reference}/book", HOLD_GONE)
     session.holds.pop(reference, None)
-    session.flash, session.flash_args = (
-        BOOKED,
-        {"when": council_time(booked["starts_at"], session.language)},
-    )
-    return _redirect(f"/track/{reference}")
+    when = council_time(booked["starts_at"], session.language)
+    return back_with(session, f"/track/{reference}", BOOKED, {"when": when})
 
 
-async def _visit(
-    workspace: Workspace, session: Session, reference: str
-) -> tuple[str, dict[str, Any]] | Response:
-    """The token and the request's booked visit, or where to go instead."""
-    token = token_for(workspace, session, reference)
-    if token is None:
-        return ask_again(session, reference)
+async def _visit(workspace: Workspace, followed: Followed) -> dict[str, Any] | None:
+    """The request's booked visit; None when it has none (or booking cannot say)."""
     try:
-        visit = await workspace.booking.visit(token, reference)
-    except NotSignedInError:
-        return ask_again(session, reference)
+        with token_checked(followed.reference):
+            return await workspace.booking.visit(followed.token, followed.reference)
     except UpstreamError:
-        visit = None
-    if visit is None:
-        return _redirect(f"/track/{reference}")
-    return token, visit
+        return None
 
 
 @router.get("/{reference}/visit/change")
 async def change_page(
-    request: Request, reference: str, workspace: WorkspaceDep, session: AnySession
+    request: Request, followed: FollowedRequest, workspace: WorkspaceDep, session: AnySession
 ) -> Response:
-    found = await _visit(workspace, session, reference)
-    if isinstance(found, Response):
-        return found
-    token, visit = found
-    return await _slots_page(request, workspace, session, reference, token, visit=visit)
+    visit = await _visit(workspace, followed)
+    if visit is None:
+        return _redirect(f"/track/{followed.reference}")
+    return await _slots_page(request, workspace, session, followed, visit=visit)
 
 
 @router.post("/{reference}/visit/change")
 async def change(
-    request: Request, reference: str, workspace: WorkspaceDep, session: AnySession, form: Form
+    request: Request,
+    form: Form,
+    followed: FollowedRequest,
+    workspace: WorkspaceDep,
+    session: AnySession,
 ) -> Response:
-    found = await _visit(workspace, session, reference)
-    if isinstance(found, Response):
-        return found
-    token, visit = found
+    reference, lang = followed.reference, session.language
+    visit = await _visit(workspace, followed)
+    if visit is None:
+        return _redirect(f"/track/{reference}")
     checked = visits.choice(form)
     if not checked.ok:
         return await _slots_page(
-            request, workspace, session, reference, token, visit=visit, checked=checked
+            request, workspace, session, followed, visit=visit, checked=checked
         )
     v = checked.values
     try:
-        moved = await workspace.booking.reschedule(
-            token, reference, str(visit["id"]), v["resource"], v["starts_at"]
-        )
-    except NotSignedInError:
-        return ask_again(session, reference)
+        with token_checked(reference):
+            moved = await workspace.booking.reschedule(
+                followed.token, reference, str(visit["id"]), v["resource"], v["starts_at"]
+            )
     except ConflictError as refused:
-        if visits.refused_late(session, refused):
-            return _redirect(f"/track/{reference}")
-        session.flash = SLOT_GONE
-        return _redirect(f"/track/{reference}/visit/change")
+        if visits.too_late(refused):
+            return back_with(session, f"/track/{reference}", *visits.cut_off_said(visit, lang))
+        return back_with(session, f"/track/{reference}/visit/change", SLOT_GONE)
     except (NotFoundError, InvalidError):
-        session.flash = NOT_OFFERED
-        return _redirect(f"/track/{reference}/visit/change")
-    session.flash, session.flash_args = (
-        MOVED,
-        {"when": council_time(moved["starts_at"], session.language)},
-    )
-    return _redirect(f"/track/{reference}")
+        return back_with(session, f"/track/{reference}/visit/change", NOT_OFFERED)
+    when = council_time(moved["starts_at"], session.language)
+    return back_with(session, f"/track/{reference}", MOVED, {"when": when})
 
 
 @router.get("/{reference}/visit/cancel")
 async def cancel_page(
-    request: Request, reference: str, workspace: WorkspaceDep, session: AnySession
+    request: Request, followed: FollowedRequest, workspace: WorkspaceDep, session: AnySession
 ) -> Response:
-    found = await _visit(workspace, session, reference)
-    if isinstance(found, Response):
-        return found
-    context = {"reference": reference, "visit": found[1]}
+    visit = await _visit(workspace, followed)
+    if visit is None:
+        return _redirect(f"/track/{followed.reference}")
+    context = {"reference": followed.reference, "visit": visit}
     return workspace.pages.render(request, session, "resident/cancel_visit.html", context)
 
 
 @router.post("/{reference}/visit/cancel")
 async def cancel(
-    request: Request, reference: str, workspace: WorkspaceDep, session: AnySession, form: Form
+    form: Form, followed: FollowedRequest, workspace: WorkspaceDep, session: AnySession
 ) -> Response:
-    found = await _visit(workspace, session, reference)
-    if isinstance(found, Response):
-        return found
-    token, visit = found
+    reference, lang = followed.reference, session.language
+    visit = await _visit(workspace, followed)
+    if visit is None:
+        return _redirect(f"/track/{reference}")
     try:
-        await workspace.booking.cancel(token, reference, str(visit["id"]))
-    except NotSignedInError:
-        return ask_again(session, reference)
+        with token_checked(reference):
+            await workspace.booking.cancel(followed.token, reference, str(visit["id"]))
     except ConflictError as refused:
-        if not visits.refused_late(session, refused):
-            session.flash = CHANGED_MEANWHILE
-        return _redirect(f"/track/{reference}")
+        if visits.too_late(refused):
+            return back_with(session, f"/track/{reference}", *visits.cut_off_said(visit, lang))
+        return back_with(session, f"/track/{reference}", CHANGED_MEANWHILE)
     except NotFoundError:
-        session.flash = CHANGED_MEANWHILE
-        return _redirect(f"/track/{reference}")
-    session.flash = CANCELLED
-    return _redirect(f"/track/{reference}")
+        return back_with(session, f"/track/{reference}", CHANGED_MEANWHILE)
+    return back_with(session, f"/track/{reference}", CANCELLED)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from townhall.runtime.normal_forms import postcode_ending
 from townhall.web.officer.workspace import Workspace
 from townhall.web.resident.progress import pounds
 from townhall.web.sessions import Draft, Session
@@ -24,7 +25,8 @@ def case_of(service_type: dict[str, Any], draft: Draft) -> dict[str, Any]:
     }
     place = ", ".join(part for part in (v.get("address"), v.get("postcode")) if part)
     if place:
-        case["location"] = {"address": place}
+        found = postcode_ending(place)  # what cases keeps, so booking need not ask it
+        case["location"] = {"address": place} | ({"postcode": found} if found else {})
     return case
 
 

@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo
 from townhall.web.forms import Checked
 from townhall.web.i18n import N_
 from townhall.web.officer.workspace import Workspace
-from townhall.web.sessions import Session
 from townhall.web.templating import council_time
 from townhall.web.upstream import ConflictError, UpstreamError
 
@@ -34,8 +33,6 @@ CHOOSE = N_("Choose a time for the visit")
 POSTCODE_MISSING = N_("Enter the postcode of the property")
 CUT_OFF = N_("It is too late to change or cancel this visit here: that closed at %(when)s.")
 CUT_OFF_NOW = N_("It is too late to change or cancel this visit here.")
-#: Booking's words for its cut-off end with the moment it closed.
-CLOSED_AT = re.compile(r"closed at ([0-9T:.+-]+)\)")
 
 
 async def on_tracking(
@@ -87,15 +84,15 @@ def minutes_left(expires_at: str, now: datetime) -> int:
     return max(0, ceil(left / 60))
 
 
-def refused_late(session: Session, refused: ConflictError) -> bool:
-    """Whether booking refused a change for its cut-off; if so, the flash says when it
-    closed (read from booking's words, or without the time if they change)."""
-    if refused.kind != "cut-off-passed":
-        return False
-    closed = CLOSED_AT.search(refused.detail)
-    if closed is None:
-        session.flash = CUT_OFF_NOW
-    else:
-        session.flash = CUT_OFF
-        session.flash_args = {"when": council_time(closed[1], session.language)}
-    return True
+def too_late(refused: ConflictError) -> bool:
+    """Whether booking refused a change or cancellation for its cut-off."""
+    return refused.kind == "cut-off-passed"
+
+
+def cut_off_said(visit: Mapping[str, Any], language: str) -> tuple[str, dict[str, str]]:
+    """What to say when changes closed: the visit's ``cut_off_at`` (a UTC instant,
+    booking's data, never its English words) in the resident's language."""
+    closed = visit.get("cut_off_at")
+    if not closed:
+        return CUT_OFF_NOW, {}
+    return CUT_OFF, {"when": council_time(str(closed), language)}

@@ -12,6 +12,7 @@ from townhall.booking.domain import commands
 from townhall.booking.domain.exceptions import CaseNotKnownError, NoLocationError
 from townhall.booking.entrypoints.api.dependencies import (
     Bus,
+    CalendarsDep,
     Cancels,
     CaseReference,
     Confirms,
@@ -52,7 +53,8 @@ async def availability(
     days: int | None = Query(default=None, ge=1, le=366),
 ) -> AvailabilityOut:
     """The free slots in the booking window for the case's property (service type and
-    location from the case; ``postcode`` when the case has none); ``days``: only the
+    location from the case, whose sector cases publishes; ``postcode`` when the case has
+    none); ``days``: only the
     window's first days (a page's worth)."""
     uow = services.bus.uow_factory()
     async with uow:
@@ -61,7 +63,7 @@ async def availability(
         raise CaseNotKnownError(reference)
     require_booker(actor, case)
     calendar = calendar_of(services.calendars, case)
-    where = postcode or case.postcode
+    where = postcode or case.where
     if where is None:
         raise NoLocationError(reference)
     now = services.clock()
@@ -95,11 +97,16 @@ async def hold_slot(
     "/holds/{hold_id}/confirm", response_model=AppointmentOut, responses=problems(404, 409)
 )
 async def confirm_hold(
-    reference: CaseReference, hold_id: uuid.UUID, bus: Bus, context: Context, actor: Confirms
+    reference: CaseReference,
+    hold_id: uuid.UUID,
+    bus: Bus,
+    context: Context,
+    actor: Confirms,
+    calendars: CalendarsDep,
 ) -> AppointmentOut:
     """Book the held slot. Confirming the same hold again answers the same appointment."""
     command = commands.ConfirmHold(reference, hold_id, actor)
-    return AppointmentOut.of(await bus.handle(command, context))
+    return AppointmentOut.of(await bus.handle(command, context), calendars)
 
 
 @router.get("/appointments", response_model=list[AppointmentOut], responses=problems(404))
@@ -113,7 +120,7 @@ async def list_appointments(
         raise CaseNotKnownError(reference)
     require_booker(actor, case)
     rows = await views.appointments_of_case(session, reference)
-    return [AppointmentOut.of_row(row) for row in rows]
+    return [AppointmentOut.of_row(row, services.calendars) for row in rows]
 
 
 @router.post(
@@ -128,9 +135,10 @@ async def cancel_appointment(
     bus: Bus,
     context: Context,
     actor: Cancels,
+    calendars: CalendarsDep,
 ) -> AppointmentOut:
     command = commands.CancelAppointment(reference, appointment_id, actor, body.reason)
-    return AppointmentOut.of(await bus.handle(command, context))
+    return AppointmentOut.of(await bus.handle(command, context), calendars)
 
 
 @router.post(
@@ -147,11 +155,12 @@ async def reschedule_appointment(
     context: Context,
     actor: Reschedules,
     response: Response,
+    calendars: CalendarsDep,
 ) -> AppointmentOut:
     """Move the visit: the answer is the new appointment (``replaces`` the old one)."""
     command = commands.RescheduleAppointment(
         reference, appointment_id, body.resource, body.starts_at, actor
     )
-    moved = AppointmentOut.of(await bus.handle(command, context))
+    moved = AppointmentOut.of(await bus.handle(command, context), calendars)
     response.headers["Location"] = f"/cases/{reference}/appointments/{moved.id}"
     return moved

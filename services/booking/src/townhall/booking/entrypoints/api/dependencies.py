@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from townhall.booking.bootstrap import Booking
 from townhall.booking.domain.commands import Actor
 from townhall.booking.entrypoints.api.access_table import ACCESS
+from townhall.booking.service_layer.handlers import Calendars
 from townhall.booking.service_layer.unit_of_work import Bus as BookingBus
 from townhall.runtime.auth import Principal
 from townhall.runtime.outbox import EventContext
@@ -58,6 +59,14 @@ CaseReference = Annotated[str, Path(pattern=CASE_REFERENCE_PATTERN, examples=["B
 Bus = Annotated[BookingBus, Depends(_bus)]
 Session = Annotated[AsyncSession, Depends(_session)]
 Context = Annotated[EventContext, Depends(event_context)]
+
+
+def _calendars(services: ServicesDep) -> Calendars:
+    return services.calendars
+
+
+#: The service types' calendars (what an appointment's cut-off is).
+CalendarsDep = Annotated[Calendars, Depends(_calendars)]
 
 ReadsAvailability = Annotated[Actor, Depends(_acting("availability.read"))]
 ReadsAppointments = Annotated[Actor, Depends(_acting("appointment.read"))]

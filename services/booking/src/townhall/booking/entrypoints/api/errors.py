@@ -1,7 +1,9 @@
 """Booking's domain errors mapped to problem responses, in one place.
 
 Every refusal says which rule refused it (the problem's ``type`` and ``title``), and a
-refused request changed nothing: each handler writes in one transaction.
+refused request changed nothing: each handler writes in one transaction. A refusal for
+the cut-off gives the moment it closed as ``cut_off_at`` (a UTC instant, or null), for
+callers to say in their own words and language; ``detail`` is for people reading logs.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ def to_problem(exc: ex.BookingError) -> ProblemError:
         case ex.SlotChoiceError():
             return UnprocessableContent(str(exc), title=exc.title, type_=type_)
         case ex.CutOffPassedError():
-            return Conflict(str(exc), title="Cut-off passed", type_=type_)
+            closed = {"cut_off_at": exc.closed_at.isoformat() if exc.closed_at else None}
+            return Conflict(str(exc), title="Cut-off passed", type_=type_, extensions=closed)
         case ex.SlotTakenError():
             return Conflict(str(exc), title="Slot taken", type_=type_)
         case ex.HoldExpiredError():

@@ -12,6 +12,7 @@ from townhall.booking import views
 from townhall.booking.domain import commands
 from townhall.booking.entrypoints.api.dependencies import (
     Bus,
+    CalendarsDep,
     Context,
     ReadsRunSheet,
     RecordsVisit,
@@ -29,12 +30,13 @@ async def run_sheet(
     day: date,
     session: Session,
     actor: ReadsRunSheet,
+    calendars: CalendarsDep,
 ) -> RunSheetOut:
     """The resource's visits on ``day`` (local), in order: those of the service areas
     the officer works (the filter is in the query)."""
     rows = await views.run_sheet(session, resource, day, actor.clearances)
     return RunSheetOut(
-        resource=resource, day=day, visits=[AppointmentOut.of_row(row) for row in rows]
+        resource=resource, day=day, visits=[AppointmentOut.of_row(row, calendars) for row in rows]
     )
 
 
@@ -49,7 +51,8 @@ async def record_outcome(
     bus: Bus,
     context: Context,
     actor: RecordsVisit,
+    calendars: CalendarsDep,
 ) -> AppointmentOut:
     """Record how the visit went (completed, no access, resident not home)."""
     command = commands.RecordVisit(appointment_id, body.outcome, actor)
-    return AppointmentOut.of(await bus.handle(command, context))
+    return AppointmentOut.of(await bus.handle(command, context), calendars)

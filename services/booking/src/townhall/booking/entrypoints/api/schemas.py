@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from townhall.booking.domain.calendar import local
 from townhall.booking.domain.model import Appointment, Hold
+from townhall.booking.service_layer.handlers import Calendars
 from townhall.booking.views import AppointmentRow, FreeSlot
 
 POSTCODE = r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}$"
@@ -118,9 +119,17 @@ class AppointmentOut(BaseModel):
     outcome: str | None = None
     replaces: uuid.UUID | None = None
     replaced_by: uuid.UUID | None = None
+    cut_off_at: datetime | None = Field(
+        default=None,
+        description=(
+            "Until when the visit may be changed or cancelled (a UTC instant): the "
+            "service type's cut-off for its day. Null when the type has no cut-off."
+        ),
+    )
 
     @classmethod
-    def of(cls, appointment: Appointment) -> AppointmentOut:
+    def of(cls, appointment: Appointment, calendars: Calendars) -> AppointmentOut:
+        code, starts_at = appointment.case.service_code, appointment.starts_at
         return cls(
             id=appointment.id,
             reference=appointment.case.reference,
@@ -133,10 +142,11 @@ class AppointmentOut(BaseModel):
             outcome=appointment.outcome,
             replaces=appointment.replaces,
             replaced_by=appointment.replaced_by,
+            cut_off_at=cut_off_of(calendars, code, starts_at),
         )
 
     @classmethod
-    def of_row(cls, row: AppointmentRow) -> AppointmentOut:
+    def of_row(cls, row: AppointmentRow, calendars: Calendars) -> AppointmentOut:
         return cls(
             id=uuid.UUID(row.id),
             reference=row.case_reference,
@@ -149,7 +159,15 @@ class AppointmentOut(BaseModel):
             outcome=row.outcome,
             replaces=uuid.UUID(row.replaces) if row.replaces else None,
             replaced_by=uuid.UUID(row.replaced_by) if row.replaced_by else None,
+            cut_off_at=cut_off_of(calendars, row.service_code, row.starts_at),
         )
+
+
+def cut_off_of(calendars: Calendars, service_type: str, starts_at: datetime) -> datetime | None:
+    """When changes to a visit starting then close, as a UTC instant."""
+    calendar = calendars.get(service_type)
+    closes = calendar.rules.closes(local(starts_at).date()) if calendar else None
+    return closes.astimezone(UTC) if closes else None
 
 
 class RunSheetOut(BaseModel):

@@ -6,8 +6,16 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+)
 
+from townhall.runtime.normal_forms import normalise_postcode
 from townhall.schemas.events.cases import CASE_REFERENCE_PATTERN, Status
 
 #: A case's reference, e.g. ``PC-2026-000123`` (prefix, year, number).
@@ -15,6 +23,7 @@ REFERENCE_PATTERN = CASE_REFERENCE_PATTERN
 Reference = Annotated[str, StringConstraints(pattern=REFERENCE_PATTERN)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Postcode = Annotated[str, AfterValidator(normalise_postcode)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{6,20}$")]
 
 
@@ -33,7 +42,17 @@ class LocationIn(_Body):
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
     address: Annotated[str, StringConstraints(max_length=500)] | None = None
-    uprn: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,12}$")] | None = None
+    uprn: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,12}$")] | None = Field(
+        default=None, description="The property's Unique Property Reference Number."
+    )
+    postcode: Postcode | None = Field(
+        default=None,
+        description=(
+            "The property's UK postcode, any case and spacing (``n12ab``); kept in its "
+            "normal form (``N1 2AB``). A visit is booked for its area without asking it "
+            "again. 422 when it is not a valid UK postcode, and nothing is saved."
+        ),
+    )
 
 
 class SubmitCaseRequest(_Body):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +26,7 @@ from townhall.cases.domain.catalogue import ServiceType
 from townhall.cases.domain.commands import Actor, Location, Reporter, SubmitCase
 from townhall.cases.domain.exceptions import InvalidDetailsError
 from townhall.cases.domain.open311 import ClientAttributes, SubmitOpen311Request
+from townhall.cases.entrypoints.open311.addresses import postcode_of
 from townhall.cases.entrypoints.open311.definitions import coerce, offered_attributes
 from townhall.cases.entrypoints.open311.grid import latitude_longitude
 
@@ -192,6 +194,7 @@ def to_command(service_type: ServiceType, fields: Fields) -> SubmitOpen311Reques
     details = _details(service_type, given, problems)
     media = _media(fields, problems)
     has_photos = "photos" in service_type.form["properties"]
+    postcode = postcode_of(fields, given, problems)
     if media and has_photos:
         details["photos"] = media
     client = _client(fields, given, [] if has_photos else media, problems)
@@ -209,7 +212,7 @@ def to_command(service_type: ServiceType, fields: Fields) -> SubmitOpen311Reques
             email=_value(fields, "email"),
             phone=_value(fields, "phone"),
         ),
-        location=location,
+        location=replace(location, postcode=postcode) if location else None,
         description=(_value(fields, "description") or "")[:DESCRIPTION_LIMIT],
         open311_token=service_type.open311.type == "batch",
     )
