@@ -72,17 +72,22 @@ def _claims(granted: Granted) -> dict[str, str] | None:
     return {"rpt": granted.report} if granted.report else None
 
 
-def _reporting(principal: Principal | None) -> tuple[Principal, str]:
-    """The caller, holding the token of a code to report (level 0, no ``ref``)."""
+def _reporting(principal: Principal | None) -> tuple[uuid.UUID, str]:
+    """The resident holding the token of a code to report (level 0, no ``ref``), and
+    that code's reference."""
     report = None if principal is None else principal.claims.get("rpt")
     if principal is None or principal.loa != 0 or "ref" in principal.claims:
         report = None
-    if principal is None or not isinstance(report, str):
+    try:
+        resident_id = uuid.UUID(principal.subject) if principal else None
+    except ValueError:
+        resident_id = None
+    if resident_id is None or not isinstance(report, str):
         raise AccessDeniedError(
             "only the token of a code to report names the request made with it",
             extensions={"action": "auth.name_request"},
         )
-    return principal, report
+    return resident_id, report
 
 
 @router.post(
@@ -147,11 +152,10 @@ async def name_request(
     same request again is a retry; another is 409); no longer-lived than the token
     presented; good for the request only if it is the resident's (each service that
     holds requests checks)."""
-    principal, report = _reporting(caller)
-    resident_id = uuid.UUID(principal.subject)
+    resident_id, report = _reporting(caller)
     command = commands.NameReportedRequest(resident_id, report, body.request_reference)
     granted = await bus.handle(command, context)
-    expires = principal.claims.get("exp")
+    expires = caller.claims.get("exp") if caller else None
     not_after = expires if isinstance(expires, int) else 0
     return await _token(bus, context, tokens, granted, response, not_after)
 
