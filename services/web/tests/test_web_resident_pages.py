@@ -110,6 +110,8 @@ class Upstreams:
             self.keys.append(request.headers["idempotency-key"])
             return JSONResponse(self.payment("created"), 201)
         if path == f"/cases/{REFERENCE}/payments/pay-1" and token in FOLLOWING:
+            if self.outcome == "not this request's":
+                return JSONResponse({"detail": "no such payment"}, 404)
             return JSONResponse(self.payment(self.outcome))
         return JSONResponse({"detail": "not found"}, 404)
 
@@ -554,3 +556,16 @@ def test_a_booked_visit_is_told_in_the_residents_language() -> None:
     assert english["next_args"] == {"day": "10 December 2026", "time": "10:30"}
     unknown = progress.state({**TRACKING, "next": {"code": "new_in_2027", "params": {}}})
     assert unknown["next"] == "Pay the fee, then we can arrange what happens next."
+
+
+async def test_coming_back_with_a_payment_payments_does_not_know_goes_back_to_the_request(
+    web: httpx.AsyncClient, upstreams: Upstreams
+) -> None:
+    upstreams.outcome = "not this request's"
+    await following(web)
+    await post(web, f"/track/{REFERENCE}/pay")
+    back = await web.get(f"/track/{REFERENCE}/paid")
+    again = await web.get(f"/track/{REFERENCE}/paid")
+    assert back.headers["location"] == f"/track/{REFERENCE}", "a clear page, never a 500"
+    assert again.headers["location"] == f"/track/{REFERENCE}", "the stale payment is forgotten"
+    assert len(upstreams.sent(f"/cases/{REFERENCE}/payments/pay-1", "GET")) == 1
