@@ -164,6 +164,27 @@ async def test_the_code_goes_where_the_event_says_and_never_into_the_timeline() 
     assert all(n.sealed is None for n in h.store.notifications.values())
 
 
+async def test_a_code_goes_in_the_language_it_was_asked_in_over_the_residents_own() -> None:
+    h = harness()
+    welsh, english = uuid.uuid4(), uuid.uuid4()
+    await h.consume(registered(h.keys, welsh, language="en", email="ada@example.test"))
+    await h.consume(registered(h.keys, english, language="cy", email="bo@example.test"))
+    await h.consume(code_issued(h.keys, welsh, "email", "ada@example.test", "111111", "cy"))
+    await h.consume(code_issued(h.keys, english, "email", "bo@example.test", "222222", "en"))
+    assert await h.dispatch() == 2
+    languages = {m.personalisation["code"]: m.language for m in h.sender.sent}
+    assert languages == {"111111": "cy", "222222": "en"}
+
+
+async def test_a_code_asked_without_a_language_goes_in_the_residents_own() -> None:
+    h = harness()
+    resident = uuid.uuid4()
+    await h.consume(registered(h.keys, resident, language="cy", email="ada@example.test"))
+    await h.consume(code_issued(h.keys, resident, "email", "ada@example.test", "333333"))
+    assert await h.dispatch() == 1
+    assert h.sender.sent[0].language == "cy"
+
+
 async def test_the_owner_of_an_address_someone_tried_is_told_there_and_only_there() -> None:
     h = harness()
     resident = uuid.uuid4()

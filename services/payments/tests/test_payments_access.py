@@ -26,6 +26,7 @@ CALLS: dict[str, tuple[str, str, dict[str, object] | None]] = {
     ),
     "payment.list": ("GET", f"/cases/{REFERENCE}/payments", None),
     "payment.read": ("GET", f"/payments/{PAYMENT}", None),
+    "case_payment.read": ("GET", f"/cases/{REFERENCE}/payments/{PAYMENT}", None),
     "payment.refund": (
         "POST",
         f"/payments/{PAYMENT}/refunds",

@@ -106,14 +106,17 @@ async def test_a_payment_that_cannot_be_taken_is_refused_and_nothing_changes(
     assert h.store.payments == {} and h.types() == [] and h.sandbox.charges == {}
 
 
-async def test_a_tracking_token_pays_for_the_one_request_it_names_even_unmatched() -> None:
+async def test_a_tracking_token_pays_for_the_one_request_it_names_if_it_is_theirs() -> None:
     h = harness()
-    await h.handle(case_fee(resident=None))
+    await h.handle(case_fee())
     await h.handle(case_fee("PC-2026-000124", resident=None))
-    tracking = commands.Actor("someone", "resident", tracking=REFERENCE)
+    tracking = commands.Actor(str(RESIDENT), "resident", tracking=REFERENCE)
     assert (await h.handle(pay(actor=tracking))).case_reference == REFERENCE
     with pytest.raises(CaseNotFoundError):
         await h.handle(pay("k-2", reference="PC-2026-000124", actor=tracking))
+    unmatched = commands.Actor(str(RESIDENT), "resident", tracking="PC-2026-000124")
+    with pytest.raises(CaseNotFoundError):  # a ref claim alone is nobody's proof
+        await h.handle(pay("k-3", reference="PC-2026-000124", actor=unmatched))
 
 
 async def test_an_officer_takes_a_payment_for_a_case_of_their_area() -> None:

@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from townhall.resident_view.reads.request_state import state
+from townhall.resident_view.reads.request_state import NEXT_STEPS, NextStep, state
 from townhall.resident_view.testing_identity import Searchable
 from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.testkit.topics import publish
@@ -179,6 +179,10 @@ async def test_the_resident_follows_every_step_across_services_in_order(
     assert body["status_since"] == "2026-11-02T09:21:00Z"
     assert body["due_at"] == "2026-11-12T09:00:00Z"
     assert body["next_step"] == "A visit is booked for 5 November 2026 at 10:30."
+    assert body["next"] == {
+        "code": "visit_booked",
+        "params": {"visit_at": "2026-11-05T10:30:00+00:00"},
+    }
     assert body["steps"][-1]["summary"] == "We emailed you the visit details"
 
 
@@ -238,6 +242,7 @@ async def test_what_happens_next_follows_payment(searchable: Searchable) -> None
     await env.project(request.submitted(0), request.status(1, "submitted", "awaiting_payment"))
     body = (await track(env, request.reference, token)).json()
     assert body["next_step"] == "Pay £35.00 so that we can go ahead with your request."
+    assert body["next"] == {"code": "pay", "params": {"fee_pence": 3500}}
     failed = request.payment(payments.PaymentFailed, 2, status="failed", reason="card declined")
     await env.project(failed)
     body = (await track(env, request.reference, token)).json()
@@ -245,6 +250,10 @@ async def test_what_happens_next_follows_payment(searchable: Searchable) -> None
         body["next_step"]
         == "Your payment did not go through (card declined): please pay £35.00 again."
     )
+    assert body["next"] == {
+        "code": "pay_again",
+        "params": {"fee_pence": 3500, "reason": "card declined"},
+    }
 
 
 async def test_strangers_and_wrong_references_get_404_and_every_attempt_is_audited(
@@ -301,3 +310,26 @@ def test_the_next_step_is_told_honestly_from_the_latest_status() -> None:
     assert not done.overdue
     assert done.next_step == "Nothing more: we could not take this request on: not a council matter"
     assert state([], START).status is None
+
+
+def test_the_next_step_is_a_stable_code_with_the_facts_its_words_need() -> None:
+    """A front door words the code in its own language (Welsh too); the facts are
+    values, never English: the London day it aims for, the fee in pence."""
+    cases, changed = "/townhall/cases", contracts.CaseStatusChanged.TYPE
+    submitted = ("/townhall/cases", contracts.CaseSubmitted.TYPE, {
+        "status": "submitted", "due_at": "2026-11-12T23:30:00+00:00", "fee_pence": 6500
+    })  # fmt: skip
+    assert state(steps(submitted), START).next == NextStep("received", {"due_on": "2026-11-12"})
+    late = state(steps(submitted), START + timedelta(days=11)).next
+    assert late == NextStep("received", {"due_on": "2026-11-12", "overdue": True})
+    summer = ("/townhall/cases", contracts.CaseSubmitted.TYPE, {
+        "status": "submitted", "due_at": "2026-07-12T23:30:00+00:00"
+    })  # fmt: skip
+    assert state(steps(summer), START).next.params["due_on"] == "2026-07-13", "London time"
+    paying = (cases, changed, {"to_status": "awaiting_payment"})
+    assert state(steps(submitted, paying), START).next == NextStep("pay", {"fee_pence": 6500})
+    for status in ("closed", "cancelled"):
+        ended = (cases, changed, {"to_status": status})
+        assert state(steps(submitted, ended), START).next == NextStep("ended", {"status": status})
+    assert state([], START).next == NextStep("no_progress")
+    assert state([], START).next.code in NEXT_STEPS

@@ -40,6 +40,8 @@ PEST = {
 REFERENCE = "PC-2026-000042"
 SENSITIVE = "SPD-2026-000007"
 CODE = "123456"
+#: The tokens that follow REFERENCE: a code to follow's, and the reporter's named one.
+FOLLOWING = ("Bearer visit-token", "Bearer named-token")
 TRACKING = {
     "reference": REFERENCE,
     "status": "awaiting_payment",
@@ -73,6 +75,9 @@ class Upstreams:
     #: How the payment went at the provider: success, failed, or started (abandoned).
     outcome: str = "success"
     keys: list[str] = field(default_factory=list)
+    #: Whether identity names a reported request (False: it is down).
+    names: bool = True
+    tracking: dict[str, Any] = field(default_factory=lambda: dict(TRACKING))
 
     async def answer(self, request: Request) -> Response:
         body = json.loads(await request.body() or b"null")
@@ -93,15 +98,21 @@ class Upstreams:
             if body["code"] != CODE:
                 return JSONResponse({"detail": "wrong code"}, 401)
             return JSONResponse({"access_token": "visit-token", "expires_in": 900})
+        if path == "/auth/tracking/request" and token == "Bearer visit-token":
+            if not self.names:
+                return JSONResponse({"detail": "identity is down"}, 503)
+            return JSONResponse({"access_token": "named-token", "expires_in": 600})
         if path == f"/tracking/{SENSITIVE}":
             return JSONResponse({"detail": "verify your identity"}, 403)
-        if path == f"/tracking/{REFERENCE}" and token == "Bearer visit-token":
-            return JSONResponse(TRACKING)
+        if path == f"/tracking/{REFERENCE}" and token in FOLLOWING:
+            return JSONResponse(self.tracking)
         if path == f"/cases/{REFERENCE}/payments" and request.method == "POST":
             self.keys.append(request.headers["idempotency-key"])
             return JSONResponse(self.payment("created"), 201)
-        if path == f"/cases/{REFERENCE}/payments" and token == "Bearer visit-token":
-            return JSONResponse([self.payment(self.outcome)])
+        if path == f"/cases/{REFERENCE}/payments/pay-1" and token in FOLLOWING:
+            if self.outcome == "not this request's":
+                return JSONResponse({"detail": "no such payment"}, 404)
+            return JSONResponse(self.payment(self.outcome))
         return JSONResponse({"detail": "not found"}, 404)
 
     def payment(self, status: str) -> dict[str, Any]:
@@ -241,7 +252,12 @@ async def test_a_resident_with_an_email_sends_the_request_once_the_code_proves_i
     assert asked.headers["location"] == "/report/pest_control/code"
     assert upstreams.sent("/auth/tracking") == [
         (
-            {"given_name": "Rita", "family_name": "Ratcatcher", "email": "rita@example.org"},
+            {
+                "given_name": "Rita",
+                "family_name": "Ratcatcher",
+                "email": "rita@example.org",
+                "language": "en",
+            },
             None,
         )
     ]
@@ -264,7 +280,7 @@ async def test_a_resident_with_an_email_sends_the_request_once_the_code_proves_i
     assert right.headers["location"] == "/report/confirmation"
     assert REFERENCE in confirmation.text
     assert "£65.00" in confirmation.text
-    assert f'href="/track?reference={REFERENCE}"' in confirmation.text
+    assert f'href="/track/{REFERENCE}"' in confirmation.text, "no second code to follow it"
 
 
 async def test_a_resident_who_gives_no_contact_reports_anonymously(
@@ -297,7 +313,7 @@ async def test_tracking_shows_the_status_what_happens_next_and_every_step(
 
     assert asked.headers["location"] == "/track/code"
     assert upstreams.sent("/auth/tracking") == [
-        ({"email": "rita@example.org", "request_reference": REFERENCE}, None)
+        ({"email": "rita@example.org", "request_reference": REFERENCE, "language": "en"}, None)
     ]
     assert shown.headers["location"] == f"/track/{REFERENCE}"
     assert "Waiting for payment" in page.text
@@ -458,7 +474,98 @@ async def test_a_new_code_goes_to_the_same_contact_for_the_same_request(
     again = await post(web, "/track/code/again")
     page = await web.get(again.headers["location"])
     shown = await post(web, "/track/code", code=CODE)
-    asked = {"email": "rita@example.org", "request_reference": REFERENCE}
+    asked = {"email": "rita@example.org", "request_reference": REFERENCE, "language": "en"}
     assert upstreams.sent("/auth/tracking") == [(asked, None), (asked, None)]
     assert "We have sent you a new code." in page.text
     assert shown.headers["location"] == f"/track/{REFERENCE}"
+
+
+async def reported(web: httpx.AsyncClient) -> httpx.Response:
+    """A resident who reported with an email and proved it: the confirmation page."""
+    await answer_every_page(
+        web, given_name="Rita", family_name="Ratcatcher", email="rita@example.org"
+    )
+    await post(web, "/report/pest_control/check")
+    sent = await post(web, "/report/pest_control/code", code=CODE)
+    return await web.get(sent.headers["location"])
+
+
+async def test_a_reporter_tracks_and_pays_for_their_request_without_a_second_code(
+    web: httpx.AsyncClient, upstreams: Upstreams
+) -> None:
+    confirmation = await reported(web)
+    tracked = await web.get(f"/track/{REFERENCE}")
+    await post(web, f"/track/{REFERENCE}/pay")
+    back = await web.get(f"/track/{REFERENCE}/paid")
+
+    assert f'href="/track/{REFERENCE}"' in confirmation.text
+    assert "without another code" in confirmation.text
+    assert upstreams.sent("/auth/tracking/request") == [
+        ({"request_reference": REFERENCE}, "Bearer visit-token")
+    ], "the reporter's token names the request it sent"
+    assert len(upstreams.sent("/auth/tracking")) == 1, "one code, to report"
+    assert tracked.status_code == 200 and "Waiting for payment" in tracked.text
+    [(_, token)] = upstreams.sent(f"/cases/{REFERENCE}/payments")
+    assert token == "Bearer named-token"
+    [(_, token)] = upstreams.sent(f"/cases/{REFERENCE}/payments/pay-1", "GET")
+    assert token == "Bearer named-token", "the payment as it stands, by its id"
+    assert back.headers["location"] == f"/track/{REFERENCE}"
+
+
+async def test_a_reporter_identity_will_not_name_a_request_for_tracks_it_with_a_code(
+    web: httpx.AsyncClient, upstreams: Upstreams
+) -> None:
+    upstreams.names = False
+    confirmation = await reported(web)
+    assert confirmation.status_code == 200 and REFERENCE in confirmation.text
+    assert f'href="/track?reference={REFERENCE}"' in confirmation.text
+    assert (await web.get(f"/track/{REFERENCE}")).headers["location"] == (
+        f"/track?reference={REFERENCE}"
+    )
+    assert len(upstreams.sent("/cases")) == 1, "the request went all the same"
+
+
+async def test_codes_are_sent_in_the_language_the_resident_chose(
+    web: httpx.AsyncClient, upstreams: Upstreams
+) -> None:
+    await web.get("/language", params={"to": "cy", "next": "/track"})
+    await post(web, "/track", reference=REFERENCE, contact="rita@example.org")
+    await post(web, "/track/code/again")
+    await reported(web)
+    assert [body["language"] for body, _ in upstreams.sent("/auth/tracking")] == ["cy"] * 3
+
+
+async def test_what_happens_next_is_worded_from_resident_views_code_in_welsh(
+    web: httpx.AsyncClient, upstreams: Upstreams
+) -> None:
+    upstreams.tracking["next"] = {"code": "pay", "params": {"fee_pence": 6500}}
+    await following(web)
+    english = await web.get(f"/track/{REFERENCE}")
+    await web.get("/language", params={"to": "cy", "next": "/track"})
+    welsh = await web.get(f"/track/{REFERENCE}")
+    assert "Pay £65.00 so that we can go ahead with your request." in english.text
+    assert "Talwch £65.00 er mwyn i ni allu bwrw ymlaen â'ch cais." in welsh.text
+
+
+def test_a_booked_visit_is_told_in_the_residents_language() -> None:
+    booked = {"code": "visit_booked", "params": {"visit_at": "2026-12-10T10:30:00+00:00"}}
+    tracking = {**TRACKING, "status": "scheduled", "next": booked}
+    welsh, english = progress.state(tracking, "cy"), progress.state(tracking, "en")
+    assert welsh["next"] == "A visit is booked for %(day)s at %(time)s."
+    assert welsh["next_args"] == {"day": "10 Rhagfyr 2026", "time": "10:30"}
+    assert english["next_args"] == {"day": "10 December 2026", "time": "10:30"}
+    unknown = progress.state({**TRACKING, "next": {"code": "new_in_2027", "params": {}}})
+    assert unknown["next"] == "Pay the fee, then we can arrange what happens next."
+
+
+async def test_coming_back_with_a_payment_payments_does_not_know_goes_back_to_the_request(
+    web: httpx.AsyncClient, upstreams: Upstreams
+) -> None:
+    upstreams.outcome = "not this request's"
+    await following(web)
+    await post(web, f"/track/{REFERENCE}/pay")
+    back = await web.get(f"/track/{REFERENCE}/paid")
+    again = await web.get(f"/track/{REFERENCE}/paid")
+    assert back.headers["location"] == f"/track/{REFERENCE}", "a clear page, never a 500"
+    assert again.headers["location"] == f"/track/{REFERENCE}", "the stale payment is forgotten"
+    assert len(upstreams.sent(f"/cases/{REFERENCE}/payments/pay-1", "GET")) == 1

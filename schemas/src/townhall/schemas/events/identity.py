@@ -148,6 +148,11 @@ class OneTimeCodeIssued(_ResidentEvent):
     reference: str = Field(description="The tracking reference the code unlocks.")
     channel: Literal["email", "sms"] = Field(description="How to deliver it.")
     personal_data: str = Field(description=_SEALED)
+    language: Literal["en", "cy"] | None = Field(
+        default=None,
+        description="The language the resident chose where they asked for the code; "
+        "None: their own preference (or English).",
+    )
 
 
 class ContactPointAlreadyRegistered(_ResidentEvent):

@@ -74,6 +74,7 @@ COMMANDS: dict[type, Handler] = {
     commands.StartTracking: access_handlers.start_tracking,
     commands.SignUp: access_handlers.sign_up,
     commands.RedeemCode: access_handlers.redeem_code,
+    commands.NameReportedRequest: access_handlers.name_reported_request,
     commands.AuthenticateResident: access_handlers.authenticate_resident,
     client_handlers.RegisterServiceClient: client_handlers.register_client,
     client_handlers.AuthenticateServiceClient: client_handlers.authenticate_client,

@@ -65,7 +65,8 @@ class Harness:
         """What identity asked notifications to send, newest first: each one-time code
         and each notice to the owner of a contact point someone else tried, opened with
         the resident's data key as notifications opens it. Keys: ``type`` (``code`` or
-        ``notice``), ``reference``, ``channel``, ``to``, ``code``, ``attempted``."""
+        ``notice``), ``reference``, ``channel``, ``to``, ``code``, ``attempted``, ``language``
+        (the one the code was asked in, if any)."""
         told = [e for e in await self.events() if e["type"] in _TOLD]
         async with self.runtime.sessions() as session:
             messages = []
@@ -84,6 +85,7 @@ class Harness:
                         "to": opened["destination"],
                         "code": opened.get("code"),
                         "attempted": data.get("attempted"),
+                        "language": data.get("language"),
                     }
                 )
         return messages

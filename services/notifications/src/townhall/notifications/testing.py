@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import httpx
@@ -92,8 +92,14 @@ def status_changed(resident_id: UUID, reference: str = "PC-2026-000123") -> Enve
 
 
 def code_issued(
-    keys: FakeDataKeys, resident_id: UUID, channel: str, to: str, code: str
+    keys: FakeDataKeys,
+    resident_id: UUID,
+    channel: str,
+    to: str,
+    code: str,
+    language: Literal["en", "cy"] | None = None,
 ) -> Envelope:
+    """``language``: the one the resident asked for the code in (None: not said)."""
     sealed = _seal(keys, resident_id, {"destination": to, "code": code})
     return envelope(
         identity.OneTimeCodeIssued(
@@ -101,6 +107,7 @@ def code_issued(
             reference="PC-2026-000123",
             channel=channel,
             personal_data=sealed,
+            language=language,
         )
     )
 

@@ -1,7 +1,7 @@
 """Read-side: payments as callers may see them, the permission filter in the query.
 
 A resident sees the payments of their own cases (a tracking token: of the one request
-it names); an officer those of cases in the
+it names, if it is theirs); an officer those of cases in the
 service areas they hold a role in; a service client with the scope, any.
 """
 
@@ -20,9 +20,9 @@ from townhall.payments.domain.model import Payment
 
 
 def _visible(query: Select[Any], actor: Actor) -> Select[Any]:
-    if actor.kind == "resident" and actor.tracking is not None:
-        return query.where(payments.c.case_reference == actor.tracking)
     if actor.kind == "resident":
+        if actor.tracking is not None:
+            query = query.where(payments.c.case_reference == actor.tracking)
         try:
             return query.where(payments.c.resident_id == uuid.UUID(actor.subject))
         except ValueError:

@@ -12,7 +12,7 @@ import hmac
 import secrets
 import uuid
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.identity.adapters.master_keys import MasterKeys
@@ -76,6 +76,22 @@ class CodeRepository:
             .where(one_time_codes.c.reference == code.reference)
             .values(attempts=code.attempts, used_at=code.used_at)
         )
+
+    async def name_request(self, reference: str, request_reference: str) -> bool:
+        """Record that the used code ``reference`` named ``request_reference``: once, the
+        first request named (naming the same one again is fine). False: it named another."""
+        found = await self.session.execute(
+            update(one_time_codes)
+            .where(
+                one_time_codes.c.reference == reference,
+                or_(
+                    one_time_codes.c.request_reference.is_(None),
+                    one_time_codes.c.request_reference == request_reference,
+                ),
+            )
+            .values(request_reference=request_reference)
+        )
+        return bool(getattr(found, "rowcount", 0))
 
     async def delete_for(self, resident_id: uuid.UUID) -> None:
         await self.session.execute(

@@ -49,9 +49,13 @@ class TokenIssuer:
         loa: int = 0,
         scopes: Iterable[str] = (),
         extra: Mapping[str, Any] | None = None,
+        not_after: int | None = None,
     ) -> IssuedToken:
+        """A signed access token; ``not_after`` (epoch seconds): it expires then at the
+        latest (a token given for another is never longer-lived than that one)."""
         key = await self.keys.current()
         now = int(self.clock().timestamp())
+        lifetime = self.ttl_s if not_after is None else max(0, min(self.ttl_s, not_after - now))
         claims = {
             "iss": self.issuer,
             "aud": self.audience,
@@ -61,7 +65,7 @@ class TokenIssuer:
             "loa": loa,
             "iat": now,
             "nbf": now,
-            "exp": now + self.ttl_s,
+            "exp": now + lifetime,
             "jti": uuid.uuid4().hex,
             **(extra or {}),
         }
@@ -71,7 +75,7 @@ class TokenIssuer:
         with warnings.catch_warnings():  # joserfc prefers the newer name "Ed25519"
             warnings.simplefilter("ignore", SecurityWarning)
             token = jwt.encode(header, claims, key, algorithms=[ALGORITHM])
-        return IssuedToken(token, self.ttl_s)
+        return IssuedToken(token, lifetime)
 
 
 class OwnKeysVerifier(JWKSVerifier):

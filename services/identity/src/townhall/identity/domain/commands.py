@@ -139,6 +139,8 @@ class StartTracking:
     email: str | None = None
     phone: str | None = None
     request_reference: str | None = None
+    #: The language to send the code in (None: the resident's own preference).
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,16 @@ class RedeemCode:
     reference: str
     code: str = field(repr=False)
     client_address: str = "unknown"
+
+
+@dataclass(frozen=True)
+class NameReportedRequest:
+    """The request a resident has just made with the token of a code to report
+    (``code_reference``: that code, from the token's ``rpt`` claim): a token for it."""
+
+    resident_id: uuid.UUID
+    code_reference: str
+    request_reference: str
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,8 @@ class OneTimeCodeIssued:
     reference: str
     channel: str
     personal: Personal
+    #: The language the resident asked in (None: their own preference).
+    language: str | None = None
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,13 @@ class ResidentErasedError(IdentityError):
         super().__init__("the resident's personal data has been erased")
 
 
+class RequestNamedAlreadyError(IdentityError):
+    """A code to report has named the request made with it already: it names one."""
+
+    def __init__(self) -> None:
+        super().__init__("this code has named its request already: ask for a code to follow")
+
+
 class InvalidChangeError(IdentityError):
     """A change the domain refuses (e.g. raising assurance to a lower level)."""
 

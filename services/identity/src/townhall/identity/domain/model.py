@@ -342,10 +342,20 @@ class Resident:
         personal = {"contact_points": [vars(p) for p in self.contact_points]}
         self.events.append(events.ResidentContactPointsChanged(self.id, personal))
 
-    def code_issued(self, reference: str, channel: str, destination: str, code: str) -> None:
-        """Record that a one-time code must be delivered (sealed: never in clear)."""
+    def code_issued(
+        self,
+        reference: str,
+        channel: str,
+        destination: str,
+        code: str,
+        language: str | None = None,
+    ) -> None:
+        """Record that a one-time code must be delivered (sealed: never in clear), in
+        ``language`` when the resident asked in one."""
         personal = {"destination": destination, "code": code}
-        self.events.append(events.OneTimeCodeIssued(self.id, reference, channel, personal))
+        self.events.append(
+            events.OneTimeCodeIssued(self.id, reference, channel, personal, language)
+        )
 
     def contact_already_registered(self, channel: str, destination: str, attempted: str) -> None:
         """Someone asked to use a contact point this resident holds (``attempted``:

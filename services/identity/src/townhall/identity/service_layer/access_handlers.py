@@ -18,6 +18,7 @@ from townhall.identity.domain.exceptions import (
     EmailNotVerifiedError,
     InvalidCodeError,
     InvalidCredentialsError,
+    RequestNamedAlreadyError,
 )
 from townhall.identity.domain.model import ContactPoint, Resident
 from townhall.identity.domain.sessions import RESIDENT
@@ -49,6 +50,9 @@ class Granted:
     reference: str | None = None
     #: Whether this sign-in also opens a session (a refresh token): account holders only.
     session: bool = False
+    #: A code to report: its reference (the token's ``rpt`` claim), which may name the
+    #: request made with it once (:func:`name_reported_request`).
+    report: str | None = None
 
 
 async def issue_code(
@@ -59,9 +63,11 @@ async def issue_code(
     contact: ContactPoint,
     now: datetime,
     request_reference: str | None = None,
+    language: str | None = None,
 ) -> OneTimeCode:
     """Store a new code for ``resident`` sent to ``contact`` (its keyed hash); the code
-    itself goes only into the sealed ``one_time_code.issued`` for notifications."""
+    itself goes only into the sealed ``one_time_code.issued`` for notifications, which
+    sends it in ``language`` (None: the resident's own preference)."""
     reference, code = new_reference(), new_code()
     channel = channel_for(contact.kind)
     stored = OneTimeCode(
@@ -75,7 +81,7 @@ async def issue_code(
         request_reference=request_reference,
     )
     await uow.codes.add(stored)
-    resident.code_issued(reference, channel, contact.value, code)
+    resident.code_issued(reference, channel, contact.value, code, language)
     return stored
 
 
@@ -156,7 +162,14 @@ async def start_tracking(
         contact = resident.contact(kind)
         assert contact is not None
         stored = await issue_code(
-            uow, access, resident, "track", contact, now, command.request_reference
+            uow,
+            access,
+            resident,
+            "track",
+            contact,
+            now,
+            command.request_reference,
+            command.language,
         )
         await uow.commit()
     return stored.reference
@@ -207,7 +220,15 @@ async def sign_up(command: commands.SignUp, uow: UnitOfWork, access: Access, clo
             return await tell_owner(uow, owner, "email", email, "sign_up")
         contact = resident.contact("email")
         assert contact is not None
-        stored = await issue_code(uow, access, resident, "verify_email", contact, clock())
+        stored = await issue_code(
+            uow,
+            access,
+            resident,
+            "verify_email",
+            contact,
+            clock(),
+            language=command.preferred_language,
+        )
         await uow.commit()
     return stored.reference
 
@@ -239,7 +260,40 @@ async def redeem_code(
         await uow.commit()
     if stored.purpose == "verify_email":
         return Granted(resident.id, resident.loa, session=True)
+    if stored.request_reference is None:
+        return Granted(resident.id, 0, report=stored.reference)
     return Granted(resident.id, 0, stored.request_reference)
+
+
+async def name_reported_request(command: commands.NameReportedRequest, uow: UnitOfWork) -> Granted:
+    """A token for the request a resident has just made with a code to report, so they
+    follow and pay for it without asking for a second code.
+
+    Only a used ``track`` code asked for to report (none named a request when it was
+    asked for) and only its own resident's; it names one request, the first it is asked
+    for (the same one again is fine: a retry). The token is no more than a fresh code
+    to follow that request would give (level 0, its ``ref``, no session) and lives no
+    longer than the one it replaces (the route sees to that). Whether the resident owns
+    the request is checked where it is held, as for any tracking token: cases, booking,
+    payments and resident-view answer 404 for a request that is not the token's
+    subject's. See the README ("Naming the request just reported") for why it is safe.
+    """
+    async with uow:
+        stored = await uow.codes.get(command.code_reference)
+        reporting = (
+            stored is not None
+            and stored.purpose == "track"
+            and stored.used_at is not None
+            and stored.resident_id == command.resident_id
+        )
+        if not reporting or stored is None:
+            raise InvalidCodeError()
+        if stored.request_reference not in (None, command.request_reference) or not (
+            await uow.codes.name_request(stored.reference, command.request_reference)
+        ):
+            raise RequestNamedAlreadyError()
+        await uow.commit()
+    return Granted(command.resident_id, 0, command.request_reference)
 
 
 def _signs_in(code: OneTimeCode) -> bool:

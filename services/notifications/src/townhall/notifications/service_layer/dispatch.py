@@ -152,8 +152,9 @@ async def _route(
     context = resident_context(n.resident_id)
     known = open_sealed(held, pending.key, context=context) if held else {}
     language = (prefs.language if prefs else None) or known.get("language") or "en"
-    if rule.recipient == "destination":  # where the event says (a code being proved)
-        route = Route(str(payload["channel"]), str(payload["to"]), language)
+    if rule.recipient == "destination":  # where (and how) the event says: a code
+        said = str(payload.get("language") or language)
+        route = Route(str(payload["channel"]), str(payload["to"]), said)
     elif not rule.essential and prefs is not None and not prefs.non_essential:
         n.cancel()
         metrics.SKIPPED.labels("opted_out").inc()

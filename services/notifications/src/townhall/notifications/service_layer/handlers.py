@@ -20,7 +20,7 @@ from townhall.notifications.domain import commands
 from townhall.notifications.domain.contacts import learn
 from townhall.notifications.domain.exceptions import UnknownNotificationError
 from townhall.notifications.domain.model import Notification, Preferences
-from townhall.notifications.domain.rules import Rule, RuleBook
+from townhall.notifications.domain.rules import LANGUAGES, Rule, RuleBook
 from townhall.notifications.service_layer import fields
 from townhall.notifications.service_layer.unit_of_work import UnitOfWork
 from townhall.runtime.clock import Clock
@@ -81,6 +81,8 @@ def _payload(
     payload: dict[str, Any] = {"personalisation": {k: v for k, v in offered.items() if k in used}}
     if rule.recipient == "destination":
         payload["channel"], payload["to"] = cmd.data.get("channel"), opened.get("destination")
+        if cmd.data.get("language") in LANGUAGES:  # the one the resident asked in
+            payload["language"] = cmd.data["language"]
     return payload
 
 

@@ -2,10 +2,12 @@
 
 The access table (``entrypoints/api/access_table.py``) decides whether a kind of caller
 may attempt an action at all; this decides it for one case: a resident pays for their
-own cases only (with a tracking token: the one request it names, so a reporter not yet
-matched to a resident can pay too); an officer acts for cases of a service area they
-hold a role in; a service client holding the scope, for any. A case the caller may not
-act on is answered as one that does not exist, so references cannot be walked.
+own cases only (with a tracking token: the one request it names, and only if it is
+theirs: a ``ref`` claim alone proves only that someone read one message, so a request
+not the token's subject's is answered 404 as to anyone else); an officer acts for cases
+of a service area they hold a role in; a service client holding the scope, for any. A
+case the caller may not act on is answered as one that does not exist, so references
+cannot be walked.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from townhall.payments.domain.model import CaseFee
 
 def may_act_on(actor: Actor, reference: str, resident_id: str | None, domain: str) -> bool:
     if actor.kind == "resident":
-        if actor.tracking is not None:  # a tracking token: its one request, whoever's
-            return actor.tracking == reference
+        if actor.tracking is not None and actor.tracking != reference:
+            return False  # a tracking token: its one request, and only the resident's own
         return resident_id is not None and resident_id == actor.subject
     if actor.kind == "officer":
         return domain in actor.domains

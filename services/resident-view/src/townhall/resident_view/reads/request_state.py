@@ -1,14 +1,16 @@
 """A request's state and what happens next, read from its steps (see :mod:`.tracking`).
 
 The state is the latest status cases published, the date it aims for, and whether a
-fee or a visit is outstanding; what happens next is said in words a resident reads.
+fee or a visit is outstanding; what happens next is a stable code with its facts
+(:class:`NextStep`, for a front door to word in its own language) and, from them, the
+same in English words.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -32,6 +34,7 @@ class State:
     due_at: datetime | None
     overdue: bool
     next_step: str
+    next: NextStep
 
 
 def _when(value: object) -> datetime | None:
@@ -46,7 +49,11 @@ def _when(value: object) -> datetime | None:
 
 def _day(moment: datetime) -> str:
     local = moment.astimezone(LOCAL) if LOCAL else moment
-    return f"{local.day} {local:%B %Y}"
+    return _date(local.date())
+
+
+def _date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
 
 
 def _time(moment: datetime) -> str:
@@ -89,43 +96,128 @@ class _Reading:
             self.visit = _when(data.get("starts_at")) if self.visit_booked else None
 
 
-def _next(r: _Reading, overdue: bool) -> str:
-    if overdue and r.due_at:
-        aim = f" It is past the date we aimed for ({_day(r.due_at)}); sorry for the wait."
-    else:
-        aim = f" We aim to finish by {_day(r.due_at)}." if r.due_at else ""
+#: What happens next, as a code a front door words in its own language; ``params``
+#: holds the facts the words need (only those there are):
+#: ``due_on`` (the London day it aims for, ISO) and ``overdue`` (true, when past it) with
+#: ``received``, ``triaged`` and ``in_progress``; ``fee_pence`` with ``pay`` and
+#: ``pay_again`` (and the provider's ``reason``); ``visit_at`` (ISO, UTC) with
+#: ``visit_booked``; the officer's ``reason`` with ``rejected``; ``status`` (closed,
+#: cancelled) with ``ended``.
+NEXT_STEPS = (
+    "no_progress",
+    "received",
+    "triaged",
+    "pay_again",
+    "pay",
+    "visit_booked",
+    "arranging_visit",
+    "in_progress",
+    "resolved",
+    "rejected",
+    "ended",
+    "awaiting_news",
+)
+Params = dict[str, str | int | bool]
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What happens next: one of :data:`NEXT_STEPS` and its facts."""
+
+    code: str
+    params: Params = field(default_factory=dict)
+
+
+def _aim(r: _Reading, overdue: bool) -> Params:
+    if r.due_at is None:
+        return {}
+    local = r.due_at.astimezone(LOCAL) if LOCAL else r.due_at
+    return {"due_on": local.date().isoformat()} | ({"overdue": True} if overdue else {})
+
+
+def _fee_of(r: _Reading) -> Params:
+    return {"fee_pence": r.fee} if isinstance(r.fee, int) and r.fee > 0 else {}
+
+
+def next_step(r: _Reading, overdue: bool) -> NextStep:
     match r.status:
         case None:
-            return "We have not recorded any progress on this request yet; look again later."
-        case "submitted":
-            return "We have received your request and an officer will look at it soon." + aim
-        case "triaged":
-            return "An officer has looked at your request; the team will deal with it next." + aim
+            return NextStep("no_progress")
+        case "submitted" | "triaged" | "in_progress":
+            code = "received" if r.status == "submitted" else r.status
+            return NextStep(code, _aim(r, overdue))
         case "awaiting_payment" if r.payment_failed is not None:
-            why = f" ({r.payment_failed})" if r.payment_failed else ""
-            return f"Your payment did not go through{why}: please pay {_fee(r.fee)} again."
+            why: Params = {"reason": r.payment_failed} if r.payment_failed else {}
+            return NextStep("pay_again", _fee_of(r) | why)
         case "awaiting_payment":
-            return f"Pay {_fee(r.fee)} so that we can go ahead with your request."
+            return NextStep("pay", _fee_of(r))
         case "scheduled" if r.visit_booked and r.visit:
-            return f"A visit is booked for {_time(r.visit)}."
+            return NextStep("visit_booked", {"visit_at": r.visit.astimezone(UTC).isoformat()})
         case "scheduled":
+            return NextStep("arranging_visit")
+        case "resolved":
+            return NextStep("resolved")
+        case "rejected":
+            return NextStep("rejected", {"reason": r.reason} if r.reason else {})
+        case "closed" | "cancelled":
+            return NextStep("ended", {"status": r.status})
+    return NextStep("awaiting_news")
+
+
+def _aim_words(step: NextStep) -> str:
+    day = step.params.get("due_on")
+    if not isinstance(day, str):
+        return ""
+    said = _date(date.fromisoformat(day))
+    if step.params.get("overdue"):
+        return f" It is past the date we aimed for ({said}); sorry for the wait."
+    return f" We aim to finish by {said}."
+
+
+def _fee_words(step: NextStep) -> str:
+    return _fee(step.params.get("fee_pence"))
+
+
+def words(step: NextStep) -> str:
+    """What happens next in English, from the code and its facts."""
+    p = step.params
+    match step.code:
+        case "no_progress":
+            return "We have not recorded any progress on this request yet; look again later."
+        case "received":
+            return "We have received your request and an officer will look at it soon." + (
+                _aim_words(step)
+            )
+        case "triaged":
+            return "An officer has looked at your request; the team will deal with it next." + (
+                _aim_words(step)
+            )
+        case "pay_again":
+            why = f" ({p['reason']})" if p.get("reason") else ""
+            return f"Your payment did not go through{why}: please pay {_fee_words(step)} again."
+        case "pay":
+            return f"Pay {_fee_words(step)} so that we can go ahead with your request."
+        case "visit_booked":
+            return f"A visit is booked for {_time(datetime.fromisoformat(str(p['visit_at'])))}."
+        case "arranging_visit":
             return "We are arranging a visit and will tell you when it is."
         case "in_progress":
-            return "The team is working on your request." + aim
+            return "The team is working on your request." + _aim_words(step)
         case "resolved":
             return "We have dealt with your request. Tell us if there is still a problem."
         case "rejected":
-            why = f": {r.reason}" if r.reason else "."
+            why = f": {p['reason']}" if p.get("reason") else "."
             return f"Nothing more: we could not take this request on{why}"
-        case "closed" | "cancelled":
-            return f"Nothing more: this request is {r.status}."
+        case "ended":
+            return f"Nothing more: this request is {p.get('status')}."
     return "We will update this page when there is news."
 
 
 def state(found: Sequence[dict[str, Any]], now: datetime) -> State:
     """The request's state and what happens next, read from its steps (oldest first)."""
     reading = _Reading()
-    for step in found:
-        reading.read(step)
+    for found_step in found:
+        reading.read(found_step)
     overdue = reading.status in OPEN and reading.due_at is not None and reading.due_at < now
-    return State(reading.status, reading.since, reading.due_at, overdue, _next(reading, overdue))
+    then = next_step(reading, overdue)
+    return State(reading.status, reading.since, reading.due_at, overdue, words(then), then)

@@ -1,9 +1,11 @@
 """Paying a request's fee: payments starts a payment of the case's fee and gives the
 provider's page (its sandbox card page under ``make run``, GOV.UK Pay's in production);
 the resident pays there and comes back to ``/track/{reference}/paid``, which asks
-payments how it went: paid, or not (declined, cancelled, abandoned), with a way to try
-again. Each attempt is a new payment (a new ``Idempotency-Key``); payments cancels the
-earlier one at the provider, so an abandoned page cannot be paid as well.
+payments how it went (the payment as it stands, with the tracking token the session
+holds, whether from a code or from reporting): paid, or not (declined, cancelled,
+abandoned), with a way to try again. Each attempt is a new payment (a new
+``Idempotency-Key``); payments cancels the earlier one at the provider, so an abandoned
+page cannot be paid as well.
 
 Pressing "pay" posts here and shows a link to the provider's page rather than
 redirecting to it: the pages' CSP allows forms to post to this site only, and browsers
@@ -91,6 +93,9 @@ async def payment_finished(
         payment = await workspace.payments.payment(token, reference, started[0])
     except NotSignedInError:
         return ask_again(session, reference)
+    except NotFoundError:  # not this request's (a stale session): start again from it
+        session.payments.pop(reference, None)
+        return _redirect(f"/track/{reference}")
     state: dict[str, Any] = payment.get("state") or {}
     if state.get("status") == "success":
         session.payments.pop(reference, None)

@@ -2,15 +2,21 @@
 happens next, and what each step on resident-view's tracking API was.
 
 Resident-view words its ``next_step`` and step summaries in English; these are the
-front door's own words for the same facts, so a Welsh reader gets Welsh. A step this
-module does not know is shown with resident-view's summary.
+front door's own words for the same facts, so a Welsh reader gets Welsh. What happens
+next comes from resident-view's ``next`` (a stable code and its facts: the fee, the
+visit's time), worded here; a code this module does not know falls back to the status.
+A step this module does not know is shown with resident-view's summary.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from babel.dates import format_datetime
+
 from townhall.web.i18n import N_
+from townhall.web.templating import COUNCIL_TIME
 
 STATUS = {
     "submitted": N_("Received"),
@@ -33,6 +39,25 @@ NEXT = {
     "closed": N_("There is nothing more to do."),
     "cancelled": N_("This request was cancelled. There is nothing more to do."),
     "rejected": N_("We could not accept this request. The steps below say why."),
+}
+#: Resident-view's ``next.code`` -> what happens next (its facts as placeholders).
+NEXT_STEPS = {
+    "no_progress": N_("We have not recorded any progress on this request yet. Look again later."),
+    "received": N_("We have received your request and an officer will look at it soon."),
+    "triaged": N_("An officer has looked at your request. The team will deal with it next."),
+    "pay": N_("Pay %(fee)s so that we can go ahead with your request."),
+    "pay_again": N_("Your payment did not go through. Please pay %(fee)s again."),
+    "visit_booked": N_("A visit is booked for %(day)s at %(time)s."),
+    "arranging_visit": N_("We are arranging a visit and will tell you when it is."),
+    "in_progress": N_("The team is working on your request."),
+    "resolved": N_("We have dealt with your request. Tell us if there is still a problem."),
+    "rejected": NEXT["rejected"],
+    "awaiting_news": N_("We will update this page when there is news."),
+}
+#: The same without the fee, when resident-view knows none.
+FEELESS = {
+    "pay": NEXT["awaiting_payment"],
+    "pay_again": N_("Your payment did not go through. Please pay the fee again."),
 }
 #: A step's type (without its version) -> what happened, in plain words.
 STEPS = {
@@ -115,17 +140,48 @@ def _paid(steps: list[dict[str, Any]]) -> bool:
     return paid
 
 
-def state(tracking: dict[str, Any]) -> dict[str, Any]:
-    """The request's state for the page: status and next step in marked words, and
-    whether its fee is still to pay."""
+def _visit(at: object, language: str) -> dict[str, str] | None:
+    try:
+        moment = datetime.fromisoformat(str(at))
+    except ValueError:
+        return None
+    when = {"day": "d MMMM yyyy", "time": "HH:mm"}
+    return {
+        k: format_datetime(moment, f, tzinfo=COUNCIL_TIME, locale=language) for k, f in when.items()
+    }
+
+
+def next_step(tracking: dict[str, Any], language: str) -> tuple[str | None, dict[str, str]]:
+    """What happens next in marked words and their facts (worded in ``language``), from
+    resident-view's code; by the status when the code is new to the front door."""
+    status = str(tracking.get("status") or "")
+    found = tracking.get("next") or {}
+    code, params = str(found.get("code") or ""), found.get("params") or {}
+    if code == "ended" and params.get("status") in NEXT:
+        return NEXT[str(params["status"])], {}
+    if code in FEELESS:
+        fee = pounds(params.get("fee_pence"))
+        return (NEXT_STEPS[code], {"fee": fee}) if fee else (FEELESS[code], {})
+    if code == "visit_booked" and (visit := _visit(params.get("visit_at"), language)):
+        return NEXT_STEPS[code], visit
+    if code in NEXT_STEPS and code != "visit_booked":
+        return NEXT_STEPS[code], {}
+    return NEXT.get(status), {}
+
+
+def state(tracking: dict[str, Any], language: str = "en") -> dict[str, Any]:
+    """The request's state for the page: status and next step in marked words (with
+    their facts worded in ``language``), and whether its fee is still to pay."""
     status = str(tracking.get("status") or "")
     steps = tracking.get("steps", [])
     paid = status == "awaiting_payment" and _paid(steps)
+    then, facts = (PAID_WAITING, {}) if paid else next_step(tracking, language)
     return {
         "reference": tracking.get("reference"),
         "status": STATUS.get(status),
         "payable": status == "awaiting_payment" and not paid,
-        "next": PAID_WAITING if paid else NEXT.get(status),
+        "next": then,
+        "next_args": facts,
         "next_step": tracking.get("next_step", ""),
         "since": tracking.get("status_since"),
         "due": tracking.get("due_at"),

@@ -2,10 +2,12 @@
 (generated from its JSON Schema), where it is, how to contact the resident, check your
 answers, then (with a contact) the one-time code identity sends, and the confirmation.
 
-A resident who gives an email address or phone number proves it with identity's
-tracking code before the request is sent, so the request is theirs and they can track
-it later; one who gives none reports anonymously (cases accepts that) and keeps the
-reference. The answers stay in the server-side session until the request is sent.
+A resident who gives an email address or phone number proves it with identity's tracking
+code before the request is sent, so the request is theirs; identity then names the
+request in a token for it, so they track and pay for it straight away, without a second
+code (and later with their reference and a new code); one who gives none reports
+anonymously (cases accepts that) and keeps the reference. The answers stay in the
+server-side session until the request is sent.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from townhall.web.officer.dependencies import (
 )
 from townhall.web.officer.workspace import Workspace
 from townhall.web.resident import answers, codes, sending
+from townhall.web.resident.track import token_for
 from townhall.web.sessions import Draft, PendingCode, Session
 from townhall.web.upstream import InvalidError, NotFoundError
 
@@ -90,7 +93,8 @@ async def catalogue(request: Request, workspace: WorkspaceDep, session: AnySessi
 async def confirmation(request: Request, workspace: WorkspaceDep, session: AnySession) -> Response:
     if not session.sent:
         return _redirect("/report")
-    context = {"sent": session.sent}
+    following = token_for(workspace, session, session.sent["reference"]) is not None
+    context = {"sent": session.sent, "following": following}
     return workspace.pages.render(request, session, "resident/confirmation.html", context)
 
 
@@ -218,7 +222,7 @@ async def send(
         contact = {name: v[name] for name in ("given_name", "family_name")}
         contact[v["how"]] = v[v["how"]]
         checked = Checked(dict(v))
-        reference = await codes.send(workspace, contact, checked, "contact")
+        reference = await codes.send(workspace, session, contact, checked, "contact")
         if reference is None:
             return _check_page(request, workspace, session, service_type, checked)
         session.pending = PendingCode(reference, v[v["how"]])
@@ -264,6 +268,7 @@ async def redeem(
         except InvalidError:
             checked.error("code", NOT_ACCEPTED)
         else:
+            await codes.follow_reported(workspace, session, visit.access_token)
             return _redirect("/report/confirmation")
     context = {"service_type": service_type, "sent_to": pending.sent_to, "form": checked}
     context["errors"] = checked.errors

@@ -54,7 +54,7 @@ async def start(
     reference, contact = checked.values["reference"], checked.values["contact"]
     kind = "email" if "@" in contact else "phone"
     asked = {kind: contact, "request_reference": reference}
-    sent = await codes.send(workspace, asked, checked, "contact")
+    sent = await codes.send(workspace, session, asked, checked, "contact")
     if sent is None:
         context = {"form": checked, "errors": checked.errors}
         return workspace.pages.render(
@@ -84,7 +84,7 @@ async def send_again(
     kind = "email" if "@" in pending.sent_to else "phone"
     asked = {kind: pending.sent_to, "request_reference": pending.following}
     checked = Checked({})
-    sent = await codes.send(workspace, asked, checked, "code")
+    sent = await codes.send(workspace, session, asked, checked, "code")
     if sent is None:
         context = {"sent_to": pending.sent_to, "form": checked, "errors": checked.errors}
         return workspace.pages.render(
@@ -157,7 +157,7 @@ async def request_page(
         )
     status = str(found.get("status") or "")
     context = {
-        "tracked": progress.state(found),
+        "tracked": progress.state(found, session.language),
         "booking": await visits.on_tracking(workspace, token, reference, status),
     }
     return workspace.pages.render(request, session, "resident/tracked.html", context)

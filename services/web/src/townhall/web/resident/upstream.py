@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from townhall.web.upstream import NotFoundError, ServiceClient
+from townhall.web.upstream import ServiceClient
 
 
 @dataclass(frozen=True)
@@ -28,12 +28,23 @@ class ResidentAccess:
     def __init__(self, client: ServiceClient) -> None:
         self.client = client
 
-    async def send_code(self, contact: Mapping[str, str]) -> str:
+    async def send_code(self, contact: Mapping[str, str], language: str) -> str:
         """``contact``: ``email`` or ``phone``, with ``given_name`` and ``family_name``
-        to report, or ``request_reference`` to follow a request. The code's reference
-        (identity answers the same whether or not it sent one)."""
-        body = await self.client.call("POST", "/auth/tracking", json=contact)
+        to report, or ``request_reference`` to follow a request; the message goes in
+        ``language`` (the one the resident is reading). The code's reference (identity
+        answers the same whether or not it sent one)."""
+        body = await self.client.call(
+            "POST", "/auth/tracking", json={**contact, "language": language}
+        )
         return str(body["reference"])
+
+    async def name_request(self, token: str, reference: str) -> Visit:
+        """The token of a code to report, for one naming the request just made with it
+        (so the reporter follows and pays without a second code)."""
+        body = await self.client.call(
+            "POST", "/auth/tracking/request", token=token, json={"request_reference": reference}
+        )
+        return Visit(str(body["access_token"]), int(body["expires_in"]))
 
     async def redeem(self, reference: str, code: str, client_address: str) -> Visit:
         body = await self.client.call(
@@ -64,16 +75,11 @@ class Payments:
         return found
 
     async def payment(self, token: str, reference: str, payment_id: str) -> dict[str, Any]:
-        """One of the request's payments, from their list: a tracking token may list a
-        request's payments but not read one by id (``GET /payments/{id}``, which asks
-        the provider about an open payment first, is for account holders and officers),
-        so a payment the provider has not yet reported looks unfinished here."""
-        path = f"/cases/{quote(reference, safe='')}/payments"
-        found: list[dict[str, Any]] = await self.client.call("GET", path, token=token)
-        for payment in found:
-            if str(payment.get("payment_id")) == payment_id:
-                return payment
-        raise NotFoundError(404, "no such payment of this request")
+        """One of the request's payments as it stands (payments asks the provider about
+        an open one first: the payer has just come back from its page)."""
+        path = f"/cases/{quote(reference, safe='')}/payments/{quote(payment_id, safe='')}"
+        found: dict[str, Any] = await self.client.call("GET", path, token=token)
+        return found
 
 
 class Booking:

@@ -11,7 +11,9 @@ The table says which kind of caller, at which level of assurance (see
 * an officer's look-ups of residents' data (:data:`LOOKUPS`) are limited per officer.
 
 Residents: a tracking-code token (level 0) is good for one request on the services that
-hold requests; here it is good for nothing beyond what anyone may do. Reading and
+hold requests; here it is good for nothing beyond what anyone may do, except that the
+token of a code to report names, once, the request made with it (``auth.name_request``,
+see the README). Reading and
 changing one's own record needs an account with a verified email (``ACCOUNT``); a
 contact point a resident adds is stored once they confirm the code sent to it, which
 only they can (officers add contact points directly); erasing it, which cannot be
@@ -22,7 +24,7 @@ key set are open to anyone (``anonymous``).
 from __future__ import annotations
 
 from townhall.identity.domain.officers import ADMIN
-from townhall.runtime.access import ACCOUNT, VERIFIED, AccessTable, Rule
+from townhall.runtime.access import ACCOUNT, TRACKING, VERIFIED, AccessTable, Rule
 
 #: Officers with a role in these domains may read and change any resident's record.
 RECORD_DOMAINS = frozenset({ADMIN, "identity", "contact_centre"})
@@ -93,6 +95,10 @@ ACCESS = AccessTable(
             "Erase a resident's personal data (crypto-shredding)",
             residents=VERIFIED,
             officers=True,
+        ),
+        "auth.name_request": Rule(
+            "Name the request just made with a code to report: a token for that request",
+            residents=TRACKING,
         ),
         "resident.data_key": Rule("Read a resident's data key", scope=PII_READ),
         "record.match": Rule("Submit a record to match to a resident", officers=True, scope=MATCH),

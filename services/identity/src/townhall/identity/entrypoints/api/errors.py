@@ -25,7 +25,12 @@ def to_problem(exc: e.IdentityError) -> ProblemError:
             return Conflict(str(exc), title="Already registered")
         case e.ContactPointTakenError():
             return Conflict(str(exc), title="Held by another resident")
-        case e.DuplicateIdentifierError() | e.RoleNotHeldError() | e.AlreadyExistsError():
+        case (
+            e.DuplicateIdentifierError()
+            | e.RoleNotHeldError()
+            | e.AlreadyExistsError()
+            | e.RequestNamedAlreadyError()
+        ):
             return Conflict(str(exc))
         case e.NotFoundError():
             return NotFound(str(exc))

@@ -190,6 +190,11 @@ class TrackingRequest(_Body):
     email: EmailStr | None = None
     phone: Phone | None = None
     request_reference: RequestReference | None = None
+    language: Language | None = Field(
+        default=None,
+        description="The language to send the code in (the one the resident is using); "
+        "by default their own preference, or English.",
+    )
 
     @model_validator(mode="after")
     def _one_contact_and_a_name_to_report(self) -> TrackingRequest:
@@ -198,6 +203,12 @@ class TrackingRequest(_Body):
         if self.request_reference is None and (self.given_name is None or self.family_name is None):
             raise ValueError("give given_name and family_name, or a request_reference")
         return self
+
+
+class NameRequest(_Body):
+    """The request just made with the token of a code to report."""
+
+    request_reference: RequestReference
 
 
 class CodeSent(BaseModel):

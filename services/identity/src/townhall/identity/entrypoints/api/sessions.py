@@ -47,10 +47,14 @@ async def signed_in(
     loa: int = 0,
     extra: Mapping[str, Any] | None = None,
     session: bool = True,
+    not_after: int | None = None,
 ) -> TokenResponse:
     """An access token for someone who has just signed in and, when ``session``, a
-    refresh token opening a session (signed first: a failure leaves nothing stored)."""
-    issued = await tokens.issue(str(subject_id), kind, roles=roles, loa=loa, extra=extra)
+    refresh token opening a session (signed first: a failure leaves nothing stored);
+    ``not_after``: the token expires then at the latest."""
+    issued = await tokens.issue(
+        str(subject_id), kind, roles=roles, loa=loa, extra=extra, not_after=not_after
+    )
     grant = await bus.handle(StartSession(kind, subject_id), context) if session else None
     return token_response(issued, grant, response)
 

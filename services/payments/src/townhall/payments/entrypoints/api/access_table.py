@@ -2,8 +2,10 @@
 :mod:`townhall.runtime.access`). Every route names its action.
 
 What stays the service's own check (``service_layer/permissions.py``): that a resident
-pays for their own case, and that an officer's roles cover the case's service area; a
-case or payment the caller may not act on is answered 404, as one that does not exist.
+pays for their own case (with a tracking token too: its ``ref`` names the request, the
+case must also be the token's subject's), and that an officer's roles cover the case's
+service area; a case or payment the caller may not act on is answered 404, as one that
+does not exist.
 Reconciliation is for officers holding a role in the ``finance`` area.
 
 Service-client scopes: ``payments:write`` (take a payment for a case), ``payments:read``
@@ -35,6 +37,14 @@ ACCESS = AccessTable(
         "payment.list": Rule(
             "The payments of a case: its resident (a tracking token: for the request it "
             "names), officers of its area",
+            residents=ACCOUNT,
+            tracking=True,
+            officers=True,
+            scope=READ_SCOPE,
+        ),
+        "case_payment.read": Rule(
+            "One payment of a case, as it stands: its resident (a tracking token: for the "
+            "request it names), officers of its area",
             residents=ACCOUNT,
             tracking=True,
             officers=True,

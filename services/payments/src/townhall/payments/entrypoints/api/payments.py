@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Response
 
 from townhall.payments import views
 from townhall.payments.domain import commands
+from townhall.payments.domain.commands import Actor
 from townhall.payments.domain.exceptions import CaseNotFoundError, PaymentNotFoundError
 from townhall.payments.entrypoints.api.dependencies import (
     Bus,
@@ -16,6 +17,7 @@ from townhall.payments.entrypoints.api.dependencies import (
     Context,
     CreatesPayment,
     ListsPayments,
+    ReadsCasePayment,
     ReadsPayment,
     RefundsPayment,
     Session,
@@ -82,14 +84,14 @@ async def list_payments(
     return [PaymentOut.of(p) for p in found]
 
 
-@router.get("/payments/{payment_id}", response_model=PaymentOut, responses=problems(404))
-async def show_payment(
-    payment_id: UUID, session: Session, bus: Bus, context: Context, actor: ReadsPayment
+async def _as_it_stands(
+    payment_id: UUID, session: Session, bus: Bus, context: Context, actor: Actor, reference: str
 ) -> PaymentOut:
-    """A payment as it stands; one still open is first asked about at the provider
-    (the payer has come back from its page: its webhook may not have arrived yet)."""
+    """A payment the caller may see (of the case ``reference`` names, unless empty); one
+    still open is first asked about at the provider (the payer has come back from its
+    page: its webhook may not have arrived yet)."""
     payment = await views.payment(session, payment_id, actor)
-    if payment is None:
+    if payment is None or reference not in ("", payment.case_reference):
         raise PaymentNotFoundError(str(payment_id))
     if payment.finished:
         return PaymentOut.of(payment)
@@ -98,6 +100,33 @@ async def show_payment(
         payment = await views.payment(session, payment_id, actor)
         assert payment is not None
     return PaymentOut.of(payment)
+
+
+@router.get("/payments/{payment_id}", response_model=PaymentOut, responses=problems(404))
+async def show_payment(
+    payment_id: UUID, session: Session, bus: Bus, context: Context, actor: ReadsPayment
+) -> PaymentOut:
+    """A payment as it stands; one still open is first asked about at the provider."""
+    return await _as_it_stands(payment_id, session, bus, context, actor, "")
+
+
+@router.get(
+    "/cases/{reference}/payments/{payment_id}",
+    response_model=PaymentOut,
+    responses=problems(404),
+)
+async def show_case_payment(
+    reference: CaseReference,
+    payment_id: UUID,
+    session: Session,
+    bus: Bus,
+    context: Context,
+    actor: ReadsCasePayment,
+) -> PaymentOut:
+    """One payment of the case, as it stands (as ``GET /payments/{payment_id}``): what a
+    payer coming back from the provider's page asks, with a tracking token for the
+    request too. A payment of another case is 404, as one that does not exist."""
+    return await _as_it_stands(payment_id, session, bus, context, actor, reference)
 
 
 @router.post(

@@ -47,13 +47,25 @@ class Step(BaseModel):
     data: dict[str, Any] | None
 
 
+class NextStepOut(BaseModel):
+    code: Literal[request_state.NEXT_STEPS] = Field(  # type: ignore[valid-type]
+        description="What happens next, for a front door to word in its own language."
+    )
+    params: dict[str, str | int | bool] = Field(
+        description="The facts its words need: due_on (ISO date, London) and overdue; "
+        "fee_pence and the provider's reason; visit_at (ISO, UTC); the officer's reason; "
+        "status (closed or cancelled)."
+    )
+
+
 class Tracking(BaseModel):
     reference: str
     status: str | None
     status_since: datetime | None
     due_at: datetime | None
     overdue: bool
-    next_step: str
+    next_step: str = Field(description="What happens next, in English words.")
+    next: NextStepOut
     steps: list[Step]
     withheld_until_verified: bool = Field(
         description="True when some steps are sensitive and withheld from the resident "
@@ -116,6 +128,7 @@ async def track_request(
         due_at=current.due_at,
         overdue=current.overdue,
         next_step=current.next_step,
+        next=NextStepOut(code=current.next.code, params=current.next.params),
         steps=[_step(row) for row in steps],
         withheld_until_verified=held_back,
     )
