@@ -31,7 +31,17 @@ from townhall.web.officer import (
 )
 from townhall.web.officer.dependencies import SessionCookie, composition, cookie_name
 from townhall.web.officer.workspace import Workspace
-from townhall.web.resident import book, language, pay, report, track
+from townhall.web.resident import (
+    account,
+    account_export,
+    account_session,
+    account_settings,
+    book,
+    language,
+    pay,
+    report,
+    track,
+)
 from townhall.web.resident.upstream import Booking, Payments, ResidentAccess
 from townhall.web.sessions import MemorySessionStore
 from townhall.web.templating import Pages
@@ -124,7 +134,10 @@ def create(
         app.include_router(pages.router)
     for resident_pages in (report, pay, book, track, language):
         app.include_router(resident_pages.router)
+    for account_pages in (account, account_settings, account_export):
+        app.include_router(account_pages.router)
     errors.install(app)
+    account_session.install(app)
     app.mount("/assets", Assets(directory=settings.web_assets_dir, check_dir=False))
     _service_list(app, settings)
     return app

@@ -1,0 +1,119 @@
+"""The APIs a resident's account pages call, with the resident's own token: identity
+(sign-in, their record, consents, language), resident-view (their timeline and who
+looked at it), cases (their requests), and payments and booking (each request's
+payments and visits). Over the same :class:`~townhall.web.upstream.ServiceClient`\\ s as
+the other pages, failing with the same errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from townhall.web.officer.workspace import Workspace
+from townhall.web.upstream import Issued, NotFoundError, ServiceClient
+
+#: Why a resident reads their own history (resident-view records it with each read).
+OWN_HISTORY = "own history"
+#: Why the export reads it: the resident asked for a copy of their data.
+EXPORT_PURPOSE = "subject access request"
+
+
+def _id(resident: str) -> str:
+    return quote(resident, safe="")
+
+
+@dataclass(frozen=True)
+class AccountApi:
+    identity: ServiceClient
+    resident_view: ServiceClient
+    cases: ServiceClient
+    payments: ServiceClient
+    booking: ServiceClient
+
+    @classmethod
+    def of(cls, workspace: Workspace) -> AccountApi:
+        """The clients the workspace already holds, one per service."""
+        return cls(
+            workspace.identity.client,
+            workspace.resident_view.client,
+            workspace.cases.client,
+            workspace.payments.client,
+            workspace.booking.client,
+        )
+
+    async def sign_in(self, email: str, password: str, client_address: str) -> Issued:
+        """An account holder's tokens (identity: 401 for a wrong email or password
+        alike, 403 while the email is unverified, 429 after too many tries)."""
+        body = await self.identity.call(
+            "POST",
+            "/auth/resident-token",
+            json={"email": email, "password": password},
+            headers={"X-Forwarded-For": client_address},
+        )
+        return Issued(
+            str(body["access_token"]), str(body["refresh_token"]), int(body["expires_in"])
+        )
+
+    async def record(self, token: str, resident: str) -> dict[str, Any]:
+        found: dict[str, Any] = await self.identity.call(
+            "GET", f"/residents/{_id(resident)}", token=token
+        )
+        return found
+
+    async def consents(self, token: str, resident: str) -> list[str]:
+        found = await self.identity.call("GET", f"/residents/{_id(resident)}/consents", token=token)
+        return [str(domain) for domain in found.get("domains", [])]
+
+    async def set_consent(self, token: str, resident: str, domain: str, granted: bool) -> None:
+        """Grant or withdraw; identity records the change as an event (its audit)."""
+        path = f"/residents/{_id(resident)}/consents/{quote(domain, safe='')}"
+        await self.identity.call("PUT" if granted else "DELETE", path, token=token)
+
+    async def set_language(self, token: str, resident: str, language: str) -> None:
+        path = f"/residents/{_id(resident)}/preferred-language"
+        await self.identity.call("PUT", path, token=token, json={"language": language})
+
+    async def timeline(
+        self, token: str, resident: str, *, cursor: str | None, limit: int, purpose: str
+    ) -> dict[str, Any]:
+        params = [("purpose", purpose), ("limit", str(limit))]
+        params += [("cursor", cursor)] if cursor else []
+        path = f"/residents/{_id(resident)}/timeline"
+        found: dict[str, Any] = await self.resident_view.call(
+            "GET", path, token=token, params=params
+        )
+        return found
+
+    async def access_log(self, token: str, resident: str, limit: int = 100) -> list[dict[str, Any]]:
+        path = f"/residents/{_id(resident)}/access-log"
+        found: list[dict[str, Any]] = await self.resident_view.call(
+            "GET", path, token=token, params=[("limit", str(limit))]
+        )
+        return found
+
+    async def requests(self, token: str, limit: int = 100) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = await self.cases.call(
+            "GET", "/residents/me/cases", token=token, params=[("limit", str(limit))]
+        )
+        return found
+
+    async def payments_of(self, token: str, reference: str) -> list[dict[str, Any]]:
+        """A request's payments (none when payments knows no fee for it)."""
+        return await self._per_request(self.payments, token, reference, "payments")
+
+    async def visits_of(self, token: str, reference: str) -> list[dict[str, Any]]:
+        """A request's appointments (none when booking does not book it)."""
+        return await self._per_request(self.booking, token, reference, "appointments")
+
+    @staticmethod
+    async def _per_request(
+        client: ServiceClient, token: str, reference: str, what: str
+    ) -> list[dict[str, Any]]:
+        try:
+            found = await client.call(
+                "GET", f"/cases/{quote(reference, safe='')}/{what}", token=token
+            )
+        except NotFoundError:
+            return []
+        return list(found or [])
