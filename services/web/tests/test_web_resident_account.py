@@ -63,6 +63,9 @@ class Upstreams:
     calls: list[tuple[str, str, Any, str | None]] = field(default_factory=list)
     consents: set[str] = field(default_factory=lambda: {"parking"})
     language: str = "en"
+    contact: dict[str, Any] = field(
+        default_factory=lambda: {"channels": ["email"], "language": None, "non_essential": True}
+    )
     down: set[str] = field(default_factory=set)
     #: Why each read of the timeline said it looked.
     purposes: list[str] = field(default_factory=list)
@@ -95,6 +98,11 @@ class Upstreams:
             domain = path.rsplit("/", 1)[1]
             (self.consents.add if method == "PUT" else self.consents.discard)(domain)
             return Response(status_code=204)
+        if path == f"{mine}/preferences" and method == "PUT":
+            self.contact = body
+            return JSONResponse({"resident_id": RESIDENT, **body})
+        if path == f"{mine}/preferences":
+            return JSONResponse({"resident_id": RESIDENT, **self.contact})
         if path == f"{mine}/preferred-language":
             self.language = body["language"]
             return Response(status_code=204)
@@ -136,7 +144,7 @@ async def app(upstreams: Upstreams) -> AsyncIterator[FastAPI]:
     stub = Starlette(
         routes=[Route("/{path:path}", upstreams.answer, methods=["GET", "POST", *WRITES])]
     )
-    names = ("identity", "cases", "resident-view", "payments", "booking")
+    names = ("identity", "cases", "resident-view", "payments", "booking", "notifications")
     urls = {name: f"http://{name}.internal" for name in names}
     transports = {name: httpx.ASGITransport(app=stub) for name in names}
     web = create(
@@ -294,36 +302,62 @@ async def test_a_service_not_offered_or_a_form_without_its_token_changes_no_cons
     assert upstreams.writes() == [] and upstreams.consents == {"parking"}
 
 
-async def test_choosing_welsh_saves_it_at_identity_and_switches_the_pages(
+async def test_choosing_welsh_and_text_messages_saves_them_and_switches_the_pages(
     web: httpx.AsyncClient, upstreams: Upstreams
 ) -> None:
     await _sign_in(web)
     page = await web.get("/account/preferences")
-    assert EMAIL in page.text
+    assert EMAIL in page.text and 'value="email" checked' in page.text
+    form = {"csrf_token": _csrf(page), "language": "cy", "channel": "sms", "non_essential": "no"}
+
+    saved = await web.post("/account/preferences", data=form)
+
+    assert saved.headers["location"] == "/account/preferences"
+    assert upstreams.writes() == [
+        ("PUT", f"/residents/{RESIDENT}/preferred-language"),
+        ("PUT", f"/residents/{RESIDENT}/preferences"),
+    ]
+    assert upstreams.language == "cy"
+    assert upstreams.contact == {"channels": ["sms"], "language": None, "non_essential": False}
+    assert '<html lang="cy"' in (await web.get("/account/preferences")).text
+
+
+async def test_a_choice_not_offered_or_a_stale_form_changes_nothing(
+    web: httpx.AsyncClient, upstreams: Upstreams
+) -> None:
+    await _sign_in(web)
+    page = await web.get("/account/preferences")
+    good = {"csrf_token": _csrf(page), "language": "cy", "channel": "sms", "non_essential": "no"}
+
+    bad_language = await web.post("/account/preferences", data={**good, "language": "fr"})
+    bad_channel = await web.post("/account/preferences", data={**good, "channel": "pigeon"})
+    no_answer = await web.post("/account/preferences", data={**good, "non_essential": ""})
+    stale = await web.post("/account/preferences", data={**good, "csrf_token": ""})
+
+    assert bad_language.status_code == 400 and "Choose English or Welsh" in bad_language.text
+    assert bad_channel.status_code == 400 and "govuk-error-summary" in bad_channel.text
+    assert "Choose how we should contact you first" in bad_channel.text
+    assert 'value="cy" checked' in bad_channel.text, "what was chosen is kept"
+    assert no_answer.status_code == 400 and "not essential" in no_answer.text
+    assert stale.status_code == 403
+    assert upstreams.writes() == [] and upstreams.language == "en"
+    assert '<html lang="en"' in (await web.get("/account/preferences")).text
+
+
+async def test_without_notifications_the_page_offers_and_saves_the_language_only(
+    web: httpx.AsyncClient, upstreams: Upstreams
+) -> None:
+    upstreams.down = {"notifications.internal"}
+    await _sign_in(web)
+    page = await web.get("/account/preferences")
+    assert page.status_code == 200 and 'name="channel"' not in page.text
 
     saved = await web.post(
         "/account/preferences", data={"csrf_token": _csrf(page), "language": "cy"}
     )
 
-    assert saved.headers["location"] == "/account/preferences"
+    assert saved.status_code == 303
     assert upstreams.writes() == [("PUT", f"/residents/{RESIDENT}/preferred-language")]
-    assert upstreams.language == "cy"
-    assert '<html lang="cy"' in (await web.get("/account/preferences")).text
-
-
-async def test_a_language_not_offered_or_a_stale_form_changes_nothing(
-    web: httpx.AsyncClient, upstreams: Upstreams
-) -> None:
-    await _sign_in(web)
-    page = await web.get("/account/preferences")
-
-    bad = await web.post("/account/preferences", data={"csrf_token": _csrf(page), "language": "fr"})
-    stale = await web.post("/account/preferences", data={"language": "cy"})
-
-    assert bad.status_code == 400 and "Choose English or Welsh" in bad.text
-    assert stale.status_code == 403
-    assert upstreams.writes() == [] and upstreams.language == "en"
-    assert '<html lang="en"' in (await web.get("/account/preferences")).text
 
 
 async def _prepared(app: FastAPI, web: httpx.AsyncClient) -> Session:

@@ -76,7 +76,7 @@ WORKSPACE_POLICY = (
     "frame-ancestors 'none'; base-uri 'none'"
 )
 #: The services the front door's pages call, by their name in SERVICE_URLS_JSON.
-UPSTREAMS = ("identity", "resident-view", "cases", "payments", "booking")
+UPSTREAMS = ("identity", "resident-view", "cases", "payments", "booking", "notifications")
 
 
 def create(
@@ -111,6 +111,7 @@ def create(
         access=ResidentAccess(clients["identity"]),
         payments=Payments(clients["payments"]),
         booking=Booking(clients["booking"]),
+        notifications=clients["notifications"],
     )
 
     @contextlib.asynccontextmanager

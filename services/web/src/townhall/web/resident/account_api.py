@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from townhall.web.officer.workspace import Workspace
-from townhall.web.upstream import Issued, NotFoundError, ServiceClient
+from townhall.web.upstream import Issued, NotFoundError, ServiceClient, UnavailableError
 
 #: Why a resident reads their own history (resident-view records it with each read).
 OWN_HISTORY = "own history"
@@ -30,6 +30,7 @@ class AccountApi:
     cases: ServiceClient
     payments: ServiceClient
     booking: ServiceClient
+    notifications: ServiceClient | None = None
 
     @classmethod
     def of(cls, workspace: Workspace) -> AccountApi:
@@ -40,6 +41,7 @@ class AccountApi:
             workspace.cases.client,
             workspace.payments.client,
             workspace.booking.client,
+            workspace.notifications,
         )
 
     async def sign_in(self, email: str, password: str, client_address: str) -> Issued:
@@ -73,6 +75,29 @@ class AccountApi:
     async def set_language(self, token: str, resident: str, language: str) -> None:
         path = f"/residents/{_id(resident)}/preferred-language"
         await self.identity.call("PUT", path, token=token, json={"language": language})
+
+    async def contact_preferences(self, token: str, resident: str) -> dict[str, Any] | None:
+        """Notifications' channels (in order) and whether to send non-essential
+        messages; None when notifications is not configured or does not answer."""
+        if self.notifications is None or not self.notifications.configured:
+            return None
+        path = f"/residents/{_id(resident)}/preferences"
+        try:
+            found: dict[str, Any] = await self.notifications.call("GET", path, token=token)
+        except UnavailableError:
+            return None
+        return found
+
+    async def set_contact_preferences(
+        self, token: str, resident: str, channel: str, non_essential: bool
+    ) -> None:
+        """The channel to use first, and non-essential messages or not; the language
+        stays identity's (notifications follows it when given none)."""
+        if self.notifications is None:
+            raise UnavailableError(503, "notifications is not configured")
+        path = f"/residents/{_id(resident)}/preferences"
+        body = {"channels": [channel], "language": None, "non_essential": non_essential}
+        await self.notifications.call("PUT", path, token=token, json=body)
 
     async def timeline(
         self, token: str, resident: str, *, cursor: str | None, limit: int, purpose: str
