@@ -43,7 +43,7 @@ def _token(name: str) -> str:
 TOKEN = _token("account")
 RECORD = {
     "id": RESIDENT,
-    "names": [{"given_name": "Ada", "family_name": "Example"}],
+    "names": [{"given": "Ada", "family": "Example"}],
     "contact_points": [{"kind": "email", "value": EMAIL, "verified": True}],
     "preferred_language": "en",
     "loa": 1,
@@ -398,7 +398,7 @@ async def test_the_export_is_prepared_in_the_background_then_downloaded_as_json(
     assert download.status_code == 200
     assert download.headers["content-disposition"].startswith("attachment;")
     held = download.json()
-    assert held["record"]["names"][0]["given_name"] == "Ada"
+    assert held["record"]["names"][0]["given"] == "Ada"
     assert [e["summary"] for e in held["timeline"]] == ["Request submitted", "Registered"]
     assert held["requests"][0]["reference"] == REFERENCE
     assert held["payments"] == {REFERENCE: [{"payment_id": "pay-1", "amount": 6500}]}

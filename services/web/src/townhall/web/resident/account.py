@@ -113,9 +113,9 @@ async def sign_out(
 
 
 def _name(record: dict[str, Any]) -> str:
-    names = record.get("names") or [{}]
-    current = names[0]
-    return f"{current.get('given_name', '')} {current.get('family_name', '')}".strip()
+    """The current name (identity's first), as identity's record writes names."""
+    current = (record.get("names") or [{}])[0]
+    return f"{current.get('given', '')} {current.get('family', '')}".strip()
 
 
 @router.get("")
