@@ -31,6 +31,7 @@ RESIDENT = "0b7e5d2a-5f1c-4c57-9a61-3f1f3c1d2e01"
 EMAIL = "ada@example.org"
 PASSWORD = "a long enough password"
 REFERENCE = "PC-2026-000042"
+CODE = "123456"
 CURSOR = "eyJ0IjoiMjAyNiJ9"
 WRITES = ("PUT", "DELETE")
 
@@ -83,6 +84,12 @@ class Upstreams:
         if path == "/auth/resident-token":
             if body["password"] != PASSWORD:
                 return JSONResponse({"detail": "wrong"}, 401)
+            return JSONResponse({"access_token": TOKEN, "refresh_token": "r", "expires_in": 900})
+        if path == "/accounts":
+            return JSONResponse({"reference": "TH-ABCDEFGH", "expires_in": 600}, 202)
+        if path == "/auth/codes/redeem":
+            if body["code"] != CODE:
+                return JSONResponse({"detail": "wrong code"}, 401)
             return JSONResponse({"access_token": TOKEN, "refresh_token": "r", "expires_in": 900})
         if token != f"Bearer {TOKEN}":
             return JSONResponse({"detail": "who?"}, 401)
@@ -207,6 +214,61 @@ async def test_a_wrong_password_or_an_empty_form_shows_the_error_summary_and_sig
     assert empty.status_code == 400 and "Enter your email address" in empty.text
     assert len(upstreams.calls) == calls, "nothing is sent to identity"
     assert (await web.get("/account")).headers["location"] == "/account/sign-in"
+
+
+async def test_creating_an_account_proves_the_email_with_its_code_and_signs_in(
+    web: httpx.AsyncClient, upstreams: Upstreams
+) -> None:
+    page = await web.get("/account/sign-up")
+    account = {"given_name": "Ada", "family_name": "Example", "email": EMAIL}
+    started = await web.post(
+        "/account/sign-up", data={"csrf_token": _csrf(page), **account, "password": PASSWORD}
+    )
+    assert started.headers["location"] == "/account/sign-up/code"
+    [(_, _, sent, _)] = [c for c in upstreams.calls if c[1] == "/accounts"]
+    assert sent == {**account, "password": PASSWORD, "preferred_language": "en"}
+
+    code_page = await web.get("/account/sign-up/code")
+    assert EMAIL in code_page.text
+    wrong = await web.post(
+        "/account/sign-up/code", data={"csrf_token": _csrf(code_page), "code": "999999"}
+    )
+    assert wrong.status_code == 400 and "The code is wrong or has expired" in wrong.text
+    before = web.cookies.get(COOKIE)
+    right = await web.post(
+        "/account/sign-up/code", data={"csrf_token": _csrf(code_page), "code": CODE}
+    )
+
+    assert right.headers["location"] == "/account" and web.cookies.get(COOKIE) != before
+    assert "Ada Example" in (await web.get("/account")).text
+
+
+async def test_a_sign_up_with_mistakes_shows_each_and_sends_nothing(
+    web: httpx.AsyncClient, upstreams: Upstreams
+) -> None:
+    page = await web.get("/account/sign-up")
+    form = {
+        "csrf_token": _csrf(page),
+        "given_name": " ",
+        "email": "not-an-email",
+        "password": "short",
+    }
+
+    refused = await web.post("/account/sign-up", data=form)
+    stale = await web.post("/account/sign-up", data={**form, "csrf_token": "forged"})
+
+    assert refused.status_code == 400 and "govuk-error-summary" in refused.text
+    for message in (
+        "Enter your first name",
+        "Enter your last name",
+        "correct format",
+        "12 and 256",
+    ):
+        assert message in refused.text
+    assert 'value="not-an-email"' in refused.text, "what was typed is kept"
+    assert stale.status_code == 403
+    assert upstreams.calls == []
+    assert (await web.get("/account/sign-up/code")).headers["location"] == "/account/sign-up"
 
 
 async def test_account_pages_send_a_visitor_without_an_account_to_sign_in(

@@ -36,6 +36,7 @@ from townhall.web.resident import (
     account_export,
     account_session,
     account_settings,
+    account_signup,
     book,
     language,
     pay,
@@ -135,7 +136,7 @@ def create(
         app.include_router(pages.router)
     for resident_pages in (report, pay, book, track, language):
         app.include_router(resident_pages.router)
-    for account_pages in (account, account_settings, account_export):
+    for account_pages in (account, account_signup, account_settings, account_export):
         app.include_router(account_pages.router)
     errors.install(app)
     account_session.install(app)

@@ -122,6 +122,8 @@ class Session:
     #: export of their data being prepared or ready.
     resident: str | None = None
     export: Export | None = None
+    #: An account being created: the code identity sent to prove its email.
+    signing_up: PendingCode | None = None
     #: One refresh at a time: identity ends the whole session if a refresh token is
     #: presented twice, as two concurrent requests would.
     refreshing: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -188,7 +190,7 @@ class MemorySessionStore:
         """Forget the session: its id opens nothing any more."""
         self._sessions.pop(session.id, None)
         session.officer, session.tokens = None, None
-        session.resident = None
+        session.resident, session.signing_up = None, None
         if session.export is not None and session.export.task is not None:
             session.export.task.cancel()
         session.export = None

@@ -17,12 +17,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from townhall.web import forms
 from townhall.web.forms import REFERENCE
-from townhall.web.i18n import N_, choose
-from townhall.web.officer.auth import _claims
+from townhall.web.i18n import N_
 from townhall.web.officer.dependencies import AnySession, ClientAddress, Form, WorkspaceDep
 from townhall.web.resident import progress
 from townhall.web.resident.account_api import OWN_HISTORY, AccountApi
-from townhall.web.resident.account_session import AccountSession, as_resident
+from townhall.web.resident.account_session import AccountSession, as_resident, open_account
 from townhall.web.sessions import Tokens
 from townhall.web.upstream import (
     InvalidError,
@@ -82,13 +81,7 @@ async def sign_in(
         except ThrottledError:
             checked.error("email", TOO_MANY)
         else:
-            workspace.sessions.renew(session)
-            session.officer = None
-            session.resident = str(_claims(issued.access_token).get("sub", ""))
-            workspace.start(session, issued.access_token, issued.refresh_token, issued.expires_in)
-            with contextlib.suppress(UpstreamError):  # the page's language stays as it is
-                record = await api.record(issued.access_token, session.resident)
-                session.language = choose(record.get("preferred_language"))
+            await open_account(workspace, session, issued)
             return _redirect("/account")
     context = {"form": checked, "errors": checked.errors}
     return workspace.pages.render(

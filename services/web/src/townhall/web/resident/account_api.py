@@ -11,7 +11,13 @@ from typing import Any
 from urllib.parse import quote
 
 from townhall.web.officer.workspace import Workspace
-from townhall.web.upstream import Issued, NotFoundError, ServiceClient, UnavailableError
+from townhall.web.upstream import (
+    Issued,
+    NotFoundError,
+    NotSignedInError,
+    ServiceClient,
+    UnavailableError,
+)
 
 #: Why a resident reads their own history (resident-view records it with each read).
 OWN_HISTORY = "own history"
@@ -53,6 +59,27 @@ class AccountApi:
             json={"email": email, "password": password},
             headers={"X-Forwarded-For": client_address},
         )
+        return Issued(
+            str(body["access_token"]), str(body["refresh_token"]), int(body["expires_in"])
+        )
+
+    async def sign_up(self, account: dict[str, str]) -> str:
+        """Start an account (``email``, ``password``, ``given_name``, ``family_name``,
+        ``preferred_language``): the reference of the code identity sends to the email
+        (it answers the same when the email has an account: its owner is told)."""
+        body = await self.identity.call("POST", "/accounts", json=account)
+        return str(body["reference"])
+
+    async def prove_email(self, reference: str, code: str, client_address: str) -> Issued:
+        """The sign-up's code: the email is verified and the account holder signed in."""
+        body = await self.identity.call(
+            "POST",
+            "/auth/codes/redeem",
+            json={"reference": reference, "code": code},
+            headers={"X-Forwarded-For": client_address},
+        )
+        if not body.get("refresh_token"):  # not a sign-up's code: it opens no account
+            raise NotSignedInError(401, "not a sign-up's code")
         return Issued(
             str(body["access_token"]), str(body["refresh_token"]), int(body["expires_in"])
         )

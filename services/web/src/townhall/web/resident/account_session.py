@@ -9,15 +9,20 @@ and the tokens, never their record.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
+from townhall.web.i18n import choose
+from townhall.web.officer.auth import _claims
 from townhall.web.officer.dependencies import AnySession, composition
 from townhall.web.officer.workspace import SESSION_ENDED, SessionEnded, SignInRequired, Workspace
+from townhall.web.resident.account_api import AccountApi
 from townhall.web.sessions import Session
+from townhall.web.upstream import Issued, UpstreamError
 
 T = TypeVar("T")
 SIGN_IN = "/account/sign-in"
@@ -52,6 +57,18 @@ async def as_resident(
         raise AccountSignInRequired(ended=True) from None
     except SignInRequired:
         raise AccountSignInRequired() from None
+
+
+async def open_account(workspace: Workspace, session: Session, issued: Issued) -> None:
+    """The resident is signed in: a new session id (one planted in the browser before is
+    worth nothing after), their tokens, and the pages in their language from now on."""
+    workspace.sessions.renew(session)
+    session.officer, session.signing_up = None, None
+    session.resident = str(_claims(issued.access_token).get("sub", ""))
+    workspace.start(session, issued.access_token, issued.refresh_token, issued.expires_in)
+    with contextlib.suppress(UpstreamError):  # the pages' language stays as it is
+        record = await AccountApi.of(workspace).record(issued.access_token, session.resident)
+        session.language = choose(record.get("preferred_language"))
 
 
 def install(app: FastAPI) -> None:
