@@ -68,6 +68,8 @@ class Upstreams:
         default_factory=lambda: {"channels": ["email"], "language": None, "non_essential": True}
     )
     down: set[str] = field(default_factory=set)
+    #: Answer the timeline with something that is not a page of it.
+    garbled: bool = False
     #: Why each read of the timeline said it looked.
     purposes: list[str] = field(default_factory=list)
     #: Reads for an export wait for ``gate`` once they have said they ``reached`` it.
@@ -114,6 +116,8 @@ class Upstreams:
             self.language = body["language"]
             return Response(status_code=204)
         if path == f"{mine}/timeline":
+            if self.garbled:
+                return JSONResponse(["not", "a", "page"])
             purpose = request.query_params["purpose"]
             self.purposes.append(purpose)
             if purpose == "subject access request" and self.gate is not None:
@@ -478,6 +482,24 @@ async def test_the_export_names_what_a_service_did_not_answer(
     held = (await web.get("/account/export/download")).json()
     assert held["incomplete"] == ["visits"] and held["visits"] is None
     assert held["payments"][REFERENCE]
+
+
+async def test_an_export_that_goes_wrong_keeps_nothing_and_can_be_asked_again(
+    app: FastAPI, web: httpx.AsyncClient, upstreams: Upstreams
+) -> None:
+    await _sign_in(web)
+    upstreams.garbled = True
+    session = await _prepared(app, web)
+    assert session.export is not None and session.export.failed
+    assert session.export.content is None and session.export.done == 2
+
+    page = await web.get("/account/export")
+    assert "We could not prepare your copy" in page.text
+    assert 'http-equiv="refresh"' not in page.text
+    assert (await web.get("/account/export/download")).status_code == 404
+    upstreams.garbled = False
+    assert (await _prepared(app, web)).export is not None
+    assert (await web.get("/account/export/download")).status_code == 200
 
 
 async def test_the_export_is_kept_for_a_limited_time_and_only_for_its_session(

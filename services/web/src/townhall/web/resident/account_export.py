@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -34,6 +35,7 @@ from townhall.web.sessions import Export, Session
 from townhall.web.upstream import NotFoundError, UpstreamError
 
 router = APIRouter(prefix="/account/export", include_in_schema=False)
+log = structlog.get_logger(__name__)
 #: How long a prepared file is kept for its resident to download.
 KEPT_S = 15 * 60
 #: The timeline is read in pages of this many entries, up to this many pages.
@@ -78,7 +80,16 @@ def _steps(api: AccountApi, resident: str, held: dict[str, Any]) -> dict[str, Ga
 
 async def prepare(workspace: Workspace, session: Session, client: str, export: Export) -> None:
     """Gather every step into ``export`` (its progress counted step by step), then the
-    file; the session ending on the way fails it, keeping nothing."""
+    file; the session ending on the way, or an answer not understood, fails it,
+    keeping nothing (the page then offers to try again)."""
+    try:
+        await _gather(workspace, session, client, export)
+    except Exception:
+        log.exception("account_export_failed", done=export.done, total=export.total)
+        export.failed, export.content = True, None
+
+
+async def _gather(workspace: Workspace, session: Session, client: str, export: Export) -> None:
     resident = str(session.resident)
     held: dict[str, Any] = {
         "resident_id": resident,
