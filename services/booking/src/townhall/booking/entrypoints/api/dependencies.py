@@ -61,6 +61,7 @@ Context = Annotated[EventContext, Depends(event_context)]
 
 ReadsAvailability = Annotated[Actor, Depends(_acting("availability.read"))]
 ReadsAppointments = Annotated[Actor, Depends(_acting("appointment.read"))]
+ListsOwnAppointments = Annotated[Actor, Depends(_acting("appointment.list_mine"))]
 Holds = Annotated[Actor, Depends(_acting("hold.create"))]
 Confirms = Annotated[Actor, Depends(_acting("appointment.confirm"))]
 Cancels = Annotated[Actor, Depends(_acting("appointment.cancel"))]
