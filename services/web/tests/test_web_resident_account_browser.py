@@ -151,5 +151,5 @@ async def test_a_resident_signs_in_sees_their_account_goes_welsh_and_downloads_t
     assert held["record"]["contact_points"][0]["value"] == email
     assert [case["reference"] for case in held["requests"]] == [reference]
     assert any(e.get("case_reference") == reference for e in held["timeline"])
-    assert held["incomplete"] == []
+    assert held["incomplete"] == [] and held["payments"] == [] and held["visits"] == []
     assert watched.refused == [], "no Content-Security-Policy refusals"

@@ -1,8 +1,9 @@
 """The APIs a resident's account pages call, with the resident's own token: identity
 (sign-in, their record, consents, language), resident-view (their timeline and who
-looked at it), cases (their requests), and payments and booking (each request's
-payments and visits). Over the same :class:`~townhall.web.upstream.ServiceClient`\\ s as
-the other pages, failing with the same errors."""
+looked at it), cases (their requests), payments and booking (their payments and
+visits), notifications (how it contacts them). Over the same
+:class:`~townhall.web.upstream.ServiceClient`\\ s as the other pages, failing with the
+same errors."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from urllib.parse import quote
 from townhall.web.officer.workspace import Workspace
 from townhall.web.upstream import (
     Issued,
-    NotFoundError,
     NotSignedInError,
     ServiceClient,
     UnavailableError,
@@ -34,7 +34,7 @@ class AccountApi:
     identity: ServiceClient
     resident_view: ServiceClient
     cases: ServiceClient
-    payments: ServiceClient
+    payments_client: ServiceClient
     booking: ServiceClient
     notifications: ServiceClient | None = None
 
@@ -150,22 +150,16 @@ class AccountApi:
         )
         return found
 
-    async def payments_of(self, token: str, reference: str) -> list[dict[str, Any]]:
-        """A request's payments (none when payments knows no fee for it)."""
-        return await self._per_request(self.payments, token, reference, "payments")
+    async def payments(self, token: str, limit: int = 100) -> list[dict[str, Any]]:
+        """The resident's payments of every request, with their refunds."""
+        found: list[dict[str, Any]] = await self.payments_client.call(
+            "GET", "/residents/me/payments", token=token, params=[("limit", str(limit))]
+        )
+        return found
 
-    async def visits_of(self, token: str, reference: str) -> list[dict[str, Any]]:
-        """A request's appointments (none when booking does not book it)."""
-        return await self._per_request(self.booking, token, reference, "appointments")
-
-    @staticmethod
-    async def _per_request(
-        client: ServiceClient, token: str, reference: str, what: str
-    ) -> list[dict[str, Any]]:
-        try:
-            found = await client.call(
-                "GET", f"/cases/{quote(reference, safe='')}/{what}", token=token
-            )
-        except NotFoundError:
-            return []
-        return list(found or [])
+    async def visits(self, token: str, limit: int = 100) -> list[dict[str, Any]]:
+        """The resident's appointments of every request."""
+        found: list[dict[str, Any]] = await self.booking.call(
+            "GET", "/residents/me/appointments", token=token, params=[("limit", str(limit))]
+        )
+        return found

@@ -3,9 +3,10 @@ request), prepared in the background while they wait, then downloaded as one JSO
 
 The steps: identity's record of them and their consents, their whole timeline from
 resident-view (read with the purpose "subject access request", so the read itself is
-in their access log), who looked at it, their requests in cases, and each request's
-payments and visits. A service that does not answer is named in the file's
-``incomplete``, so the copy never passes for whole when it is not.
+in their access log), who looked at it, and their own records in cases (requests),
+payments (payments and refunds) and booking (visits). A service that does not answer
+is named in the file's ``incomplete``, so the copy never passes for whole when it is
+not.
 
 The file lives only in the resident's session here, for :data:`KEPT_S` after it is
 ready (or until they sign out, or the session ends): it is never written to disk.
@@ -58,23 +59,15 @@ async def _whole_timeline(api: AccountApi, token: str, resident: str) -> list[di
     return entries
 
 
-def _steps(api: AccountApi, resident: str, held: dict[str, Any]) -> dict[str, Gather]:
-    """Each step's call; the last two use the requests the step before found."""
-
-    def references() -> list[str]:
-        return [str(case["reference"]) for case in held.get("requests") or []]
-
-    async def per_request(token: str, read: Callable[[str, str], Awaitable[Any]]) -> Any:
-        return {reference: await read(token, reference) for reference in references()}
-
+def _steps(api: AccountApi, resident: str) -> dict[str, Gather]:
     return {
         "record": lambda t: api.record(t, resident),
         "consents": lambda t: api.consents(t, resident),
         "timeline": lambda t: _whole_timeline(api, t, resident),
         "access_log": lambda t: api.access_log(t, resident, limit=500),
         "requests": lambda t: api.requests(t, limit=500),
-        "payments": lambda t: per_request(t, api.payments_of),
-        "visits": lambda t: per_request(t, api.visits_of),
+        "payments": lambda t: api.payments(t, limit=500),
+        "visits": lambda t: api.visits(t, limit=500),
     }
 
 
@@ -96,7 +89,7 @@ async def _gather(workspace: Workspace, session: Session, client: str, export: E
         "prepared_at": datetime.now(UTC).isoformat(),
         "incomplete": [],
     }
-    steps = _steps(AccountApi.of(workspace), resident, held)
+    steps = _steps(AccountApi.of(workspace), resident)
     for name in STEPS:
         try:
             held[name] = await as_resident(workspace, session, client, steps[name])
