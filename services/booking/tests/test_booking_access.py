@@ -37,6 +37,7 @@ def _request(action: str, reference: str) -> tuple[str, str, dict[str, Any]]:
     calls: dict[str, tuple[str, str, dict[str, Any]]] = {
         "availability.read": ("GET", f"{case}/availability", {}),
         "appointment.read": ("GET", f"{case}/appointments", {}),
+        "appointment.list_mine": ("GET", "/residents/me/appointments", {}),
         "hold.create": ("POST", f"{case}/holds", {"json": slot}),
         "appointment.confirm": ("POST", f"{case}/holds/{some}/confirm", {}),
         "appointment.cancel": ("POST", f"{case}/appointments/{some}/cancel", {"json": {}}),

@@ -57,6 +57,7 @@ def _request(action: str, reference: str) -> tuple[str, str, dict[str, Any]]:
         "catalogue.read": ("GET", "/service-types", {}),
         "case.submit": ("POST", "/cases", {"json": MISSED_BIN}),
         "case.read": ("GET", case, {}),
+        "case.list_mine": ("GET", "/residents/me/cases", {}),
         "queue.read": ("GET", "/queue", {}),
         "case.transition": ("POST", f"{case}/transitions", {"json": {"to": "cancelled"}}),
         "case.assign": ("PUT", f"{case}/assignment", {"json": {"team": "Crew 3"}}),

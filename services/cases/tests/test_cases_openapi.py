@@ -29,6 +29,7 @@ STATUSES: dict[tuple[str, str], set[str]] = {
     ("get", "/service-types/{code}"): {"200", "404", "422"} | GUARDED,
     ("get", "/queue"): {"200", "400", "422"} | GUARDED,
     ("get", "/queue/counts"): {"200", "422"} | GUARDED,
+    ("get", "/residents/me/cases"): {"200", "422"} | GUARDED,
     ("post", "/cases"): {"201", "503"} | BODY | GUARDED,
     ("get", "/cases/{reference}"): {"200", "404", "422", "429"} | GUARDED,
     ("post", "/cases/{reference}/transitions"): {"200", "404", "409", "503"} | BODY | GUARDED,

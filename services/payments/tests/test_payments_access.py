@@ -25,6 +25,7 @@ CALLS: dict[str, tuple[str, str, dict[str, object] | None]] = {
         {"return_url": "https://x.example/"},
     ),
     "payment.list": ("GET", f"/cases/{REFERENCE}/payments", None),
+    "payment.list_mine": ("GET", "/residents/me/payments", None),
     "payment.read": ("GET", f"/payments/{PAYMENT}", None),
     "case_payment.read": ("GET", f"/cases/{REFERENCE}/payments/{PAYMENT}", None),
     "payment.refund": (

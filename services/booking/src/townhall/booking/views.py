@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -221,6 +222,18 @@ _JOINED = select(appointments, booking_cases.c.service_code).join(
 async def appointments_of_case(session: AsyncSession, reference: str) -> list[AppointmentRow]:
     query = _JOINED.where(appointments.c.case_reference == reference).order_by(
         appointments.c.created_at
+    )
+    return [_row(r._mapping) for r in (await session.execute(query)).all()]
+
+
+async def own_appointments(
+    session: AsyncSession, resident_id: uuid.UUID, limit: int
+) -> list[AppointmentRow]:
+    """A resident's appointments of every request of theirs, newest first."""
+    query = (
+        _JOINED.where(booking_cases.c.resident_id == resident_id)
+        .order_by(appointments.c.created_at.desc())
+        .limit(limit)
     )
     return [_row(r._mapping) for r in (await session.execute(query)).all()]
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, true
+from sqlalchemy import and_, not_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.cases.adapters.orm import case_notes, cases
 from townhall.cases.domain.catalogue import Catalogue
 from townhall.cases.domain.commands import Actor
-from townhall.cases.service_layer.permissions import audience
+from townhall.cases.service_layer.permissions import audience, resident_id_of, resident_level
 
 
 async def case_view(
@@ -62,3 +62,48 @@ def _update(note: Any, officer: bool) -> dict[str, Any]:
     author = note.author if officer or not note.author.startswith("officer:") else "council"
     created: datetime = note.created_at
     return {"text": note.text, "author": author, "created_at": created, "public": note.public}
+
+
+async def own_cases(
+    session: AsyncSession, catalogue: Catalogue, resident: Actor, limit: int
+) -> list[dict[str, Any]]:
+    """A resident's own requests, newest first, as each one's page shows them to them.
+
+    Only requests matched to them that are theirs (a claim they have not confirmed is
+    not yet), and only of the types their level of assurance may see in full (special
+    category needs ``VERIFIED``): the filter is the query's, so a limit counts only
+    what is shown. Internal notes and officers' fields are never part of it.
+    """
+    resident_id = resident_id_of(resident)
+    visible = [t.code for t in catalogue if resident.loa >= resident_level(t)]
+    claim_pending = and_(
+        cases.c.reporter_claimed.is_(True), cases.c.reporter_confirmed_at.is_(None)
+    )
+    query = (
+        select(cases)
+        .where(cases.c.resident_id == resident_id)
+        .where(cases.c.erased_at.is_(None))
+        .where(cases.c.service_code.in_(visible))
+        .where(not_(claim_pending))
+        .order_by(cases.c.created_at.desc(), cases.c.reference.desc())
+        .limit(limit)
+    )
+    rows = (await session.execute(query)).all()
+    return [_own(row, catalogue) for row in rows]
+
+
+def _own(row: Any, catalogue: Catalogue) -> dict[str, Any]:
+    service_type = catalogue.get(row.service_code)
+    return {
+        "reference": row.reference,
+        "service_code": row.service_code,
+        "service_name": service_type.name if service_type else row.service_code,
+        "status": row.status,
+        "channel": row.channel,
+        "submitted_at": row.created_at,
+        "updated_at": row.updated_at,
+        "due_at": row.due_at,
+        "details": row.details,
+        "description": row.description,
+        "address": row.address,
+    }

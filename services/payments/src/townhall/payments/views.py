@@ -50,3 +50,15 @@ async def of_case(session: AsyncSession, reference: str, actor: Actor) -> list[P
     repository = PaymentRepository(session)
     found = [await repository.get(payment_id) for payment_id in ids]
     return [p for p in found if p is not None]
+
+
+async def own(session: AsyncSession, resident: Actor, limit: int) -> list[Payment]:
+    """A resident's own payments of every request, newest first (the table admits
+    account holders only; the filter is the query's)."""
+    query = _visible(
+        select(payments.c.id).order_by(payments.c.created_at.desc()).limit(limit), resident
+    )
+    ids: list[uuid.UUID] = list((await session.execute(query)).scalars())
+    repository = PaymentRepository(session)
+    found = [await repository.get(payment_id) for payment_id in ids]
+    return [p for p in found if p is not None]

@@ -31,7 +31,19 @@ from townhall.web.officer import (
 )
 from townhall.web.officer.dependencies import SessionCookie, composition, cookie_name
 from townhall.web.officer.workspace import Workspace
-from townhall.web.resident import access, book, language, pay, report, track
+from townhall.web.resident import (
+    access,
+    account,
+    account_export,
+    account_session,
+    account_settings,
+    account_signup,
+    book,
+    language,
+    pay,
+    report,
+    track,
+)
 from townhall.web.resident.upstream import Booking, Payments, ResidentAccess
 from townhall.web.sessions import MemorySessionStore
 from townhall.web.templating import Pages
@@ -66,7 +78,7 @@ WORKSPACE_POLICY = (
     "frame-ancestors 'none'; base-uri 'none'"
 )
 #: The services the front door's pages call, by their name in SERVICE_URLS_JSON.
-UPSTREAMS = ("identity", "resident-view", "cases", "payments", "booking")
+UPSTREAMS = ("identity", "resident-view", "cases", "payments", "booking", "notifications")
 
 
 def create(
@@ -101,6 +113,7 @@ def create(
         access=ResidentAccess(clients["identity"]),
         payments=Payments(clients["payments"]),
         booking=Booking(clients["booking"]),
+        notifications=clients["notifications"],
     )
 
     @contextlib.asynccontextmanager
@@ -124,8 +137,11 @@ def create(
         app.include_router(pages.router)
     for resident_pages in (report, pay, book, track, language):
         app.include_router(resident_pages.router)
+    for account_pages in (account, account_signup, account_settings, account_export):
+        app.include_router(account_pages.router)
     errors.install(app)
     access.install(app)
+    account_session.install(app)
     app.mount("/assets", Assets(directory=settings.web_assets_dir, check_dir=False))
     _service_list(app, settings)
     return app

@@ -76,6 +76,20 @@ class PendingCode:
     following: str | None = None
 
 
+@dataclass
+class Export:
+    """A resident's subject access export: prepared in the background, step by step,
+    then its file, kept until ``expires_at`` (this store's clock) in this session only."""
+
+    total: int
+    done: int = 0
+    failed: bool = False
+    content: bytes | None = None
+    expires_at: float | None = None
+    #: The background task preparing it (kept so it is not collected mid-way).
+    task: asyncio.Task[None] | None = None
+
+
 @dataclass(eq=False)
 class Session:
     id: str
@@ -104,6 +118,12 @@ class Session:
     postcodes: dict[str, str] = field(default_factory=dict)
     #: Request reference -> the slot held for it here (booking's hold, as it answered).
     holds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: A resident signed in to their account (their id; ``tokens`` are theirs), and the
+    #: export of their data being prepared or ready.
+    resident: str | None = None
+    export: Export | None = None
+    #: An account being created: the code identity sent to prove its email.
+    signing_up: PendingCode | None = None
     #: One refresh at a time: identity ends the whole session if a refresh token is
     #: presented twice, as two concurrent requests would.
     refreshing: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -170,6 +190,10 @@ class MemorySessionStore:
         """Forget the session: its id opens nothing any more."""
         self._sessions.pop(session.id, None)
         session.officer, session.tokens = None, None
+        session.resident, session.signing_up = None, None
+        if session.export is not None and session.export.task is not None:
+            session.export.task.cancel()
+        session.export = None
         session.purposes.clear()
         session.names.clear()
         session.draft, session.pending = None, None

@@ -20,6 +20,7 @@ from townhall.web.upstream import (
     Matches,
     NotSignedInError,
     ResidentView,
+    ServiceClient,
 )
 
 T = TypeVar("T")
@@ -53,6 +54,8 @@ class Workspace:
     access: ResidentAccess
     payments: Payments
     booking: Booking
+    #: Residents' contact preferences (my account), when notifications is configured.
+    notifications: ServiceClient | None = None
 
     def today(self) -> date:
         return datetime.now(UTC).date()

@@ -32,6 +32,10 @@ ACCESS = AccessTable(
             READ_SCOPE,
         ),
         "appointment.read": _booking("A case's appointments: as availability", READ_SCOPE),
+        "appointment.list_mine": Rule(
+            "One's own appointments, of every request: a resident with an account",
+            residents=ACCOUNT,
+        ),
         "hold.create": _booking("Hold a slot for a case until it expires", WRITE_SCOPE),
         "appointment.confirm": _booking("Confirm a hold as the case's visit", WRITE_SCOPE),
         "appointment.cancel": _booking("Cancel a case's visit before the cut-off", WRITE_SCOPE),

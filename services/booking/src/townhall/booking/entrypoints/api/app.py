@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from townhall.booking.bootstrap import Booking, bootstrap
 from townhall.booking.config import BookingSettings
-from townhall.booking.entrypoints.api import bookings, officers
+from townhall.booking.entrypoints.api import bookings, mine, officers
 from townhall.booking.entrypoints.api.dependencies import install_services
 from townhall.booking.entrypoints.api.errors import install_error_handlers
 from townhall.runtime.web import create_app
@@ -32,6 +32,6 @@ def create(settings: BookingSettings | None = None, *, services: Booking | None 
     )
     install_services(app, built)
     install_error_handlers(app)
-    for router in (bookings.router, officers.router):
+    for router in (bookings.router, mine.router, officers.router):
         app.include_router(router)
     return app

@@ -70,6 +70,7 @@ CalendarsDep = Annotated[Calendars, Depends(_calendars)]
 
 ReadsAvailability = Annotated[Actor, Depends(_acting("availability.read"))]
 ReadsAppointments = Annotated[Actor, Depends(_acting("appointment.read"))]
+ListsOwnAppointments = Annotated[Actor, Depends(_acting("appointment.list_mine"))]
 Holds = Annotated[Actor, Depends(_acting("hold.create"))]
 Confirms = Annotated[Actor, Depends(_acting("appointment.confirm"))]
 Cancels = Annotated[Actor, Depends(_acting("appointment.cancel"))]

@@ -40,6 +40,11 @@ ACCESS = AccessTable(
             officers=True,
             scope=READ_SCOPE,
         ),
+        "case.list_mine": Rule(
+            "List one's own requests: a resident with an account (the requests matched to "
+            "them that they have confirmed, of types their level may see)",
+            residents=ACCOUNT,
+        ),
         "case.transition": Rule(
             "Move a request on: officers of its service area; its resident may cancel it",
             residents=ACCOUNT,

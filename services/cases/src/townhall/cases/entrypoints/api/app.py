@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from townhall.cases.bootstrap import Cases, bootstrap
 from townhall.cases.config import CasesSettings
-from townhall.cases.entrypoints.api import cases, catalogue, contacts, queue
+from townhall.cases.entrypoints.api import cases, catalogue, contacts, mine, queue
 from townhall.cases.entrypoints.api.dependencies import install_services
 from townhall.cases.entrypoints.api.errors import install_error_handlers
 from townhall.cases.entrypoints.open311 import routes as open311
@@ -46,6 +46,7 @@ def create(
     install_services(app, built)
     install_error_handlers(app)
     install_open311_errors(app)
-    for router in (catalogue.router, cases.router, queue.router, contacts.router, open311.router):
+    routers = (catalogue.router, cases.router, mine.router, queue.router, contacts.router)
+    for router in (*routers, open311.router):
         app.include_router(router)
     return app

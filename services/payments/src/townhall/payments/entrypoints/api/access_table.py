@@ -50,6 +50,10 @@ ACCESS = AccessTable(
             officers=True,
             scope=READ_SCOPE,
         ),
+        "payment.list_mine": Rule(
+            "One's own payments, of every request: a resident with an account",
+            residents=ACCOUNT,
+        ),
         "payment.read": Rule(
             "A payment: its resident, officers of its case's area",
             residents=ACCOUNT,

@@ -10,7 +10,13 @@ from fastapi import FastAPI
 
 from townhall.payments.bootstrap import Payments, bootstrap
 from townhall.payments.config import PaymentsSettings
-from townhall.payments.entrypoints.api import payments, reconciliation, sandbox_pages, webhooks
+from townhall.payments.entrypoints.api import (
+    mine,
+    payments,
+    reconciliation,
+    sandbox_pages,
+    webhooks,
+)
 from townhall.payments.entrypoints.api.dependencies import install_services
 from townhall.payments.entrypoints.api.errors import install_error_handlers
 from townhall.runtime.web import create_app
@@ -44,6 +50,7 @@ def create(
     )
     install_services(app, built)
     install_error_handlers(app)
-    for router in (payments.router, webhooks.router, reconciliation.router, sandbox_pages.router):
+    routers = (payments.router, mine.router, webhooks.router, reconciliation.router)
+    for router in (*routers, sandbox_pages.router):
         app.include_router(router)
     return app

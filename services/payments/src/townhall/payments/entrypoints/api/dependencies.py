@@ -58,6 +58,7 @@ Context = Annotated[EventContext, Depends(event_context)]
 
 CreatesPayment = Annotated[Actor, Depends(_acting("payment.create"))]
 ListsPayments = Annotated[Actor, Depends(_acting("payment.list"))]
+ListsOwnPayments = Annotated[Actor, Depends(_acting("payment.list_mine"))]
 ReadsPayment = Annotated[Actor, Depends(_acting("payment.read"))]
 ReadsCasePayment = Annotated[Actor, Depends(_acting("case_payment.read"))]
 RefundsPayment = Annotated[Actor, Depends(_acting("payment.refund"))]
