@@ -9,7 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from townhall.booking import views
-from townhall.booking.entrypoints.api.dependencies import ListsOwnAppointments, Session
+from townhall.booking.entrypoints.api.dependencies import (
+    ListsOwnAppointments,
+    ServicesDep,
+    Session,
+)
 from townhall.booking.entrypoints.api.schemas import AppointmentOut
 from townhall.runtime.openapi import problems
 
@@ -18,6 +22,7 @@ router = APIRouter(prefix="/residents/me", tags=["booking"])
 
 @router.get("/appointments", response_model=list[AppointmentOut], responses=problems(422))
 async def own_appointments(
+    services: ServicesDep,
     session: Session,
     resident: ListsOwnAppointments,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -28,4 +33,4 @@ async def own_appointments(
     except ValueError:  # a subject that is no resident id has none
         return []
     rows = await views.own_appointments(session, resident_id, limit)
-    return [AppointmentOut.of_row(row) for row in rows]
+    return [AppointmentOut.of_row(row, services.calendars) for row in rows]
