@@ -7,7 +7,8 @@ Definitions (a "pair" is two sightings, i.e. two mapped records):
   cluster; product path: one resident).
 * recall for a hard case: of the true pairs in that case, the share predicted.
   mover: the person's true home differs between the two rows' dates; marriage: their
-  true family name differs between the two dates; nickname: either sighting gives a
+  true family name differs between the two dates (and of those, the pairs where either
+  row recorded a previous surname); nickname: either sighting gives a
   nickname; initials: either gives only an initial or only a title; typos: either has
   a typo or swapped forename and surname; missing: either lacks a field its system
   normally holds (postcode, date of birth); postcode errors: either has a partial or
@@ -62,6 +63,9 @@ _POSTCODE_ERRORS = frozenset({"partial_postcode", "wrong_postcode"})
 RECALL_CASES: dict[str, Callable[[Sighting, Sighting], bool]] = {
     "mover": lambda a, b: a.true_uprn != b.true_uprn,
     "marriage": lambda a, b: a.true_family != b.true_family,
+    "marriage, a previous surname on either row": lambda a, b: (
+        a.true_family != b.true_family and "former_recorded" in a.tags | b.tags
+    ),
     "nickname": lambda a, b: "nickname" in a.tags | b.tags,
     "initials": lambda a, b: bool({"initial", "title_only"} & (a.tags | b.tags)),
     "typos": lambda a, b: bool({"typo", "swapped"} & (a.tags | b.tags)),
