@@ -123,7 +123,10 @@ def council(
                 f"{_false_links(before)}")  # fmt: skip
         rows.append(Row(f"council: {size}", "product path: match_record alone", before.quality,
                         product_seconds - report.seconds, note))  # fmt: skip
-    for path, result in (("batch", batch), ("product path", product)):
+    paths = [("batch", batch), ("product path", product)]
+    if before is not None:
+        paths.append(("product path, before the pass", before))
+    for path, result in paths:
         for case, found in result.recall.items():
             rows.append(Row(f"council recall: {case}", path, None, 0.0, str(found), found.value))
         for case, found in result.false_links.items():
