@@ -4,6 +4,7 @@ nothing more; the command line runs it once."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import date
@@ -12,15 +13,19 @@ from pathlib import Path
 import httpx
 import pytest
 
-from townhall.identity.adapters.duplicate_pass import DuplicatePass
+from townhall.identity.adapters.duplicate_pass import DuplicatePass, apply, plan
 from townhall.identity.adapters.linkage_matcher import LinkageMatcher
+from townhall.identity.adapters.linkage_upkeep import read_population
 from townhall.identity.bootstrap import Identity
 from townhall.identity.cli import main
 from townhall.identity.config import IdentitySettings
+from townhall.identity.domain.commands import MergeResidents
 from townhall.identity.domain.model import Address, Name, Resident, SourceRecord
 from townhall.identity.entrypoints.api.app import create
 from townhall.identity.linkage import Model
+from townhall.identity.service_layer.matching import Thresholds
 from townhall.identity.testing import Harness, ready
+from townhall.runtime.outbox import EventContext
 
 HOME = Address("3 Mill Lane", None, "Sampleton", "ZX4 7QT", "000000004711",
                house_number="3")  # fmt: skip
@@ -70,15 +75,18 @@ async def test_residents_of_one_person_are_merged_as_events_and_holders_kept_apa
     report = await services.duplicates.run()
 
     assert (report.residents, report.merged, report.refused) == (4, 1, 0)
-    assert await _merged_into(services, second) == first
+    # the older survives; created in one instant, either may be the older
+    survivor, other = (first, second) if await _merged_into(services, second) else (second, first)
+    assert await _merged_into(services, other) == survivor
+    assert await _merged_into(services, survivor) is None
     assert [await _merged_into(services, h) for h in holders] == [None, None]
     merged = [e for e in await identity.events() if e["type"].endswith("resident.merged.v1")]
     assert [(e["data"]["resident_id"], e["data"]["merged_id"]) for e in merged] == [
-        (str(first), str(second))
+        (str(survivor), str(other))
     ]
     matcher = services.matcher
     assert isinstance(matcher, LinkageMatcher)
-    assert str(second) not in matcher.engine.index and str(first) in matcher.engine.index
+    assert str(other) not in matcher.engine.index and str(survivor) in matcher.engine.index
     again = await services.duplicates.run()
     assert (again.merged, again.refused) == (0, 0), "nothing left to merge"
 
@@ -102,3 +110,21 @@ def test_find_duplicates_on_the_command_line(
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'identity.db'}")
     main(["find-duplicates"])
     assert "0 residents re-scored" in capsys.readouterr().out
+
+
+async def test_a_merge_an_officer_made_meanwhile_is_refused_not_made_twice(
+    identity: Harness, model: Model
+) -> None:
+    services = identity.services
+    first = await _add(services, JOHN, "council_tax", "CT-1")
+    second = await _add(services, JOHN, "housing", "HSG-7")
+    population = await asyncio.to_thread(read_population, identity.runtime.sessions)
+    found = plan(sorted(population, key=lambda r: r.id != first), model, Thresholds())
+    assert [(d.survivor, d.other, d.merge) for d in found] == [(str(first), str(second), True)]
+    context = EventContext(correlation_id="an-officer")
+    await services.bus.handle(MergeResidents(first, second), context)  # an officer, meanwhile
+    assert services.duplicates is not None
+
+    assert await apply(found, services.duplicates.merge) == (0, 1)
+    merged = [e for e in await identity.events() if e["type"].endswith("resident.merged.v1")]
+    assert len(merged) == 1

@@ -37,7 +37,7 @@ from townhall.identity import linkage
 from townhall.identity.adapters.linkage_matcher import LinkageMatcher, record_of
 from townhall.identity.adapters.linkage_upkeep import read_population
 from townhall.identity.adapters.model_store import ModelStore
-from townhall.identity.adapters.orm import resident_identifiers
+from townhall.identity.adapters.orm import resident_identifiers, residents
 from townhall.identity.domain import commands
 from townhall.identity.domain.exceptions import IdentityError
 from townhall.identity.domain.model import Resident
@@ -136,7 +136,10 @@ class DuplicatePass:
         population = await asyncio.to_thread(read_population, self.sessions)
         async with self.sessions() as session:
             rows = (await session.execute(select(resident_identifiers))).mappings().all()
+            by_age = select(residents.c.id).order_by(residents.c.created_at, residents.c.id)
+            age = {rid: n for n, rid in enumerate((await session.execute(by_age)).scalars())}
         held = [(row["resident_id"], row["system"], row["value"]) for row in rows]
+        population.sort(key=lambda r: age.get(r.id, len(age)))  # the oldest survives
         found = await asyncio.to_thread(plan, population, model, self.thresholds, held)
         merged, refused = await apply(found, self.merge)
         questions = sum(not d.merge for d in found)
