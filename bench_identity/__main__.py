@@ -3,7 +3,9 @@ council's hard cases, the council-shaped benchmark (council tax, waste and housi
 records; issue 12), and issue 12's speed goals (bench_identity.scale): one record at a
 time against 100,000 residents, and a batch of 50,000 beside Splink alone.
 
-`python -m bench_identity council` runs the council-shaped benchmark alone.
+`python -m bench_identity council` runs the council-shaped benchmark alone;
+`python -m bench_identity duplicate-pass` times identity's duplicate pass over 100,000
+residents.
 """
 
 from __future__ import annotations
@@ -38,10 +40,20 @@ PROGRESSED: list[tuple[str, Callable[[Progressed], Row | list[Row]]]] = [
 ]
 
 
+#: `python -m bench_identity duplicate-pass`: identity's duplicate pass over 100,000
+#: residents alone (minutes; not in the default run).
+DUPLICATE_PASS: list[Step] = [
+    ("duplicate pass over 100,000 residents", scale.duplicate_pass),
+]
+
+
 def main(argv: list[str] | None = None) -> None:
-    only_council = (sys.argv[1:] if argv is None else argv) == ["council"]
-    steps = [] if only_council else STEPS
-    progressed_steps = PROGRESSED[:1] if only_council else PROGRESSED
+    args = sys.argv[1:] if argv is None else argv
+    only_council = args == ["council"]
+    steps = DUPLICATE_PASS if args == ["duplicate-pass"] else [] if only_council else STEPS
+    progressed_steps = (
+        [] if args == ["duplicate-pass"] else PROGRESSED[:1] if only_council else PROGRESSED
+    )
     console = Console(width=max(Console().width, 130))
     rows: list[Row] = []
     with Progress(console=console) as progress:

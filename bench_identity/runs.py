@@ -113,10 +113,20 @@ def council(
     rows = [
         Row(f"council: {size}", "batch: train, dedupe, cluster", batch.quality,
             batch_seconds, _false_links(batch)),
-        Row(f"council: {size}", "product path: match_record", product.quality,
-            product_seconds, f"{queue}, {right}; {_false_links(product)}"),
+        Row(f"council: {size}", "product path: match_record, then the duplicate pass",
+            product.quality, product_seconds, f"{queue}, {right}; {_false_links(product)}"),
     ]  # fmt: skip
-    for path, result in (("batch", batch), ("product path", product)):
+    before, report = product.before_pass, product.duplicate_pass
+    if before is not None and report is not None:
+        note = (f"before the pass; the pass over {report.residents:,} residents: "
+                f"{report.merged} merged, {report.questions} questions, {report.seconds:.1f} s; "
+                f"{_false_links(before)}")  # fmt: skip
+        rows.append(Row(f"council: {size}", "product path: match_record alone", before.quality,
+                        product_seconds - report.seconds, note))  # fmt: skip
+    paths = [("batch", batch), ("product path", product)]
+    if before is not None:
+        paths.append(("product path, before the pass", before))
+    for path, result in paths:
         for case, found in result.recall.items():
             rows.append(Row(f"council recall: {case}", path, None, 0.0, str(found), found.value))
         for case, found in result.false_links.items():

@@ -11,6 +11,9 @@
   index, the Python scorer, clustering) against Splink alone on the same records with
   the same trained settings (train, `predict`, Splink's own clustering). Goal: under
   twice Splink's time.
+* identity's duplicate pass (`linkage.duplicates`, what ``adapters.duplicate_pass`` runs
+  in the background) over 100,000 residents holding the full record: its wall time.
+  No goal in the issue; it runs daily, off the request path.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from bench_identity.council.systems import legacy_rows
 from bench_identity.runs import THRESHOLD, Row
 from townhall.identity.linkage import Address, Matcher, Record, train
 from townhall.identity.linkage.batch import deduplicate
+from townhall.identity.linkage.duplicates import find_duplicates
 from townhall.identity.linkage.features import features_of
 from townhall.identity.linkage.training import TrainingOptions, fit, splink_linker
 
@@ -71,14 +75,34 @@ def _slim(record: Record) -> Record:
                   date_of_birth=record.date_of_birth, postcode=record.postcode)  # fmt: skip
 
 
-def matching_rate(
-    residents: int = 100_000, queries: int = 3000, progress: Advance | None = None
-) -> list[Row]:
+def _residents(residents: int) -> tuple[list[Record], list[Record]]:
+    """``residents`` people as identity holds them, and the legacy records they came from."""
     council = make_council(round(residents / PEOPLE_PER_HOUSEHOLD) + 50, seed=21)
     people = list(council.people.values())[:residents]
     full = [resident_record(council, p) for p in people]
     kept = {p.pid for p in people}
     seen = [s.record for s in sightings(council, legacy_rows(council, 22)) if s.person in kept]
+    return full, seen
+
+
+def duplicate_pass(residents: int = 100_000) -> Row:
+    """The duplicate pass over residents who are each one person (what it finds is
+    wrong merges): its wall time, scoring with the service's thresholds."""
+    full, seen = _residents(residents)
+    model = train(random.Random(24).sample(seen, min(len(seen), 25_000)))
+    start = time.perf_counter()
+    found = find_duplicates(full, model, link=0.90, review=0.50)
+    seconds = time.perf_counter() - start
+    merges = sum(d.merge for d in found)
+    return Row(f"duplicate pass over {len(full):,} residents", "find_duplicates", None, seconds,
+               f"{len(full) / seconds:,.0f} residents/s; {merges} merges (each a wrong one: "
+               f"every resident is another person), {len(found) - merges} questions")  # fmt: skip
+
+
+def matching_rate(
+    residents: int = 100_000, queries: int = 3000, progress: Advance | None = None
+) -> list[Row]:
+    full, seen = _residents(residents)
     rng = random.Random(23)
     probes = rng.sample(seen, min(queries, len(seen)))
     # trained as a council would train it: on legacy records, which hold duplicates

@@ -23,12 +23,13 @@ What is still lost, by system:
 * housing: the "known as" name replaces the forename rather than sitting beside it;
   a day/month-swapped date of birth is passed as the date it reads as (the engine's
   transposition level finds it); the tenancy's dates.
-* every system: the row's date, hence any former address or name: each row is one
-  record with one address and no history (`previous_addresses` and
-  `former_family_names` stay empty; no legacy row knows a maiden name), so a mover
-  is found only through what their rows share (a phone, an email, an NI number, a
-  date of birth, or the household seen moving together) and a woman's rows before
-  and after a marriage share only her given name (see the report in issue 12).
+* every system: the row's date, hence any former address: each row is one record with
+  one address and no history (`previous_addresses` stays empty), so a mover is found
+  only through what their rows share (a phone, an email, an NI number, a date of
+  birth, or the household seen moving together). A previous surname is kept where
+  the row has one (`former_family_names`: a council-tax change of name, some housing
+  rows; see `systems`); a woman's other rows before and after a marriage share only
+  her given name and what else they hold.
 * the product path (`to_incoming`) carries every field of `to_records`' Record, and
   the row's date as the date it was true on (`recorded_on`).
 """
@@ -106,6 +107,7 @@ def to_records(row: LegacyRow) -> list[Record]:
                 title=p.title,
                 initials=p.given if p.given and len(p.given) == 1 else None,
                 suffix=p.suffix,
+                former_family_names=_formers(f.get(f"previous_surname_{n}")),
                 postcode=f["postcode"],
                 flat=flat,
                 house_name=house_name,
@@ -145,6 +147,7 @@ def to_records(row: LegacyRow) -> list[Record]:
             resident_id=f"{row.ref}#0",
             title=f.get("title"),
             middle_names=tuple(forenames[1:]),
+            former_family_names=_formers(f.get("previous_surname")),
             date_of_birth=_dob(f["dob"]),
             ni_number=f.get("ni_number"),
             postcode=f["postcode"],
@@ -158,6 +161,10 @@ def to_records(row: LegacyRow) -> list[Record]:
             phone=f["phone"],
         )
     ]
+
+
+def _formers(previous: str | None) -> tuple[str, ...]:
+    return (previous.strip(),) if previous and previous.strip() else ()
 
 
 _FLAT = re.compile(r"^flat\s+(\w+)[\s,]*(.*)$", re.IGNORECASE)

@@ -7,7 +7,8 @@ Definitions (a "pair" is two sightings, i.e. two mapped records):
   cluster; product path: one resident).
 * recall for a hard case: of the true pairs in that case, the share predicted.
   mover: the person's true home differs between the two rows' dates; marriage: their
-  true family name differs between the two dates; nickname: either sighting gives a
+  true family name differs between the two dates (and of those, the pairs where either
+  row recorded a previous surname); nickname: either sighting gives a
   nickname; initials: either gives only an initial or only a title; typos: either has
   a typo or swapped forename and surname; missing: either lacks a field its system
   normally holds (postcode, date of birth); postcode errors: either has a partial or
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -35,10 +37,12 @@ from sqlalchemy import select
 
 from bench_identity.council.mapping import Sighting
 from bench_identity.council.people import Council, namesakes
+from townhall.identity.adapters.duplicate_pass import PassReport, apply, plan
 from townhall.identity.adapters.linkage_matcher import LinkageMatcher
 from townhall.identity.adapters.master_keys import MasterKeys
 from townhall.identity.adapters.orm import review_items
 from townhall.identity.bootstrap import MIGRATIONS
+from townhall.identity.domain.commands import MergeResidents
 from townhall.identity.domain.exceptions import DuplicateEmailError, DuplicateIdentifierError
 from townhall.identity.domain.model import Link, Resident
 from townhall.identity.domain.review import ReviewItem
@@ -46,7 +50,7 @@ from townhall.identity.linkage import Model, train
 from townhall.identity.linkage.batch import deduplicate
 from townhall.identity.linkage.evaluation import Quality, pair_quality
 from townhall.identity.service_layer.matching import Thresholds
-from townhall.identity.service_layer.matching_handlers import match_record
+from townhall.identity.service_layer.matching_handlers import match_record, merge_residents
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
 from townhall.runtime.clock import Clock, utc_now
 from townhall.runtime.crypto import generate_key
@@ -59,6 +63,9 @@ _POSTCODE_ERRORS = frozenset({"partial_postcode", "wrong_postcode"})
 RECALL_CASES: dict[str, Callable[[Sighting, Sighting], bool]] = {
     "mover": lambda a, b: a.true_uprn != b.true_uprn,
     "marriage": lambda a, b: a.true_family != b.true_family,
+    "marriage, a previous surname on either row": lambda a, b: (
+        a.true_family != b.true_family and "former_recorded" in a.tags | b.tags
+    ),
     "nickname": lambda a, b: "nickname" in a.tags | b.tags,
     "initials": lambda a, b: bool({"initial", "title_only"} & (a.tags | b.tags)),
     "typos": lambda a, b: bool({"typo", "swapped"} & (a.tags | b.tags)),
@@ -90,6 +97,9 @@ class Result:
     reviews: int = 0
     review_right: int = 0  # review items whose suggested resident is truly the person
     incoming: int = 0
+    #: The product path: its figures before identity's duplicate pass ran at the end.
+    before_pass: Result | None = None
+    duplicate_pass: PassReport | None = None
 
 
 def batch(sightings: list[Sighting], council: Council, threshold: float = 0.5) -> Result:
@@ -191,8 +201,17 @@ def product_path(
     costs some thirty SQL statements, minutes for the whole council. Without, on
     `_MemoryUnitOfWork`, which mirrors what `match_record` uses of it."""
     ordered = sorted(sightings, key=lambda s: (s.on, s.sid))
-    arrive = _arrive_in_database if database else _arrive_in_memory
-    outcome = asyncio.run(arrive(ordered, legacy_model(sightings), advance))
+    if database:
+        outcome = asyncio.run(_arrive_in_database(ordered, legacy_model(sightings), advance))
+        return _product_result(sightings, council, outcome)
+    model = legacy_model(sightings)
+    before, after, report = asyncio.run(_arrive_in_memory(ordered, model, advance))
+    result = _product_result(sightings, council, after)
+    return replace(result, before_pass=_product_result(sightings, council, before),
+                   duplicate_pass=report)  # fmt: skip
+
+
+def _product_result(sightings: list[Sighting], council: Council, outcome: Outcomes) -> Result:
     resident_of = {sid: rid for sid, (kind, rid, _) in outcome.items() if kind != "review"}
     members: defaultdict[str, list[str]] = defaultdict(list)
     for sid, rid in resident_of.items():
@@ -277,12 +296,30 @@ async def _arrive_in_database(
 
 async def _arrive_in_memory(
     ordered: list[Sighting], model: Model, advance: Callable[[], None] | None
-) -> Outcomes:
+) -> tuple[Outcomes, Outcomes, PassReport]:
+    """The outcomes as the records left them, then after identity's duplicate pass
+    (`adapters.duplicate_pass`) ran once over the residents they made."""
     matcher = LinkageMatcher(model)
     uow = _MemoryUnitOfWork(matcher)
     outcome = await _arrive(ordered, cast(UnitOfWork, uow), matcher, advance)
     suggested = {str(item.id): str(item.resident_id) for item in uow.reviews.items}
-    return _suggesting(outcome, suggested)
+    report = await _duplicate_pass(uow, model)
+    after = await _merged(outcome, cast(UnitOfWork, uow))
+    return _suggesting(outcome, suggested), _suggesting(after, suggested), report
+
+
+async def _duplicate_pass(uow: _MemoryUnitOfWork, model: Model) -> PassReport:
+    start = time.perf_counter()
+    population = list(uow.residents.by_id.values())
+    held = [(r.id, system, value) for r in population for system, value in r.identifiers]
+    found = plan(population, model, Thresholds(), held)
+
+    async def merge(command: MergeResidents) -> None:
+        await merge_residents(command, cast(UnitOfWork, uow))
+
+    merged, refused = await apply(found, merge)
+    questions = sum(not d.merge for d in found)
+    return PassReport(len(population), merged, questions, refused, time.perf_counter() - start)
 
 
 @dataclass

@@ -23,6 +23,19 @@ easy; none was changed after seeing a score.
   (day and month transposed in 3% of those whose day could be a month), NI number
   for 75% of adults in varied spacing, the household's shared email where it has one,
   phone 80%, typos 3%, postcode 99%, UPRN 98%.
+
+Former surnames. Both council-tax change-of-name forms and housing applications ask
+for a "previous surname", so both systems can hold one, but only some of their rows do:
+* council tax: the account amended at a wedding to name the couple (the change of name
+  form) keeps the previous surname of whoever changed theirs 60% of the time (older
+  billing systems drop it, officers skip it); accounts opened later, at a new home,
+  never do (the form asks only about the people and the property).
+* housing: a row for someone whose surname changed before the row's date gives the
+  previous surname 50% of the time (the application asks for it; not every officer
+  types it in, and records migrated from older systems lost it).
+* waste: never (a caller gives the name they use).
+Each such sighting is tagged `former_recorded`. Rates are guesses at practice, not
+measurements; see identity's README.
 """
 
 from __future__ import annotations
@@ -65,10 +78,13 @@ class LegacyRow:
 def legacy_rows(council: Council, seed: int) -> list[LegacyRow]:
     """Every system's rows, in the order the systems hold them (not by date)."""
     rng = random.Random(seed)
+    #: Draws for previous surnames, apart: the rows otherwise stay as they were before
+    #: systems recorded them, so figures before and after are of the same council.
+    formers = random.Random(seed * 7919 + 1)
     rows: list[LegacyRow] = []
-    rows += _council_tax(council, rng)
+    rows += _council_tax(council, rng, formers)
     rows += _waste(council, rng)
-    rows += _housing(council, rng)
+    rows += _housing(council, rng, formers)
     return rows
 
 
@@ -92,17 +108,23 @@ def _property(home: Address) -> str:
     return ", ".join(parts).upper()
 
 
+def _former(person: Person, on: date) -> str | None:
+    """The surname the person had before their current one on ``on``, if it changed."""
+    names = [name for start, name in person.names if start <= on]
+    return names[-2] if len(names) > 1 and names[-2] != names[-1] else None
+
+
 # council tax -------------------------------------------------------------------------
 
 
-def _council_tax(council: Council, rng: random.Random) -> list[LegacyRow]:
+def _council_tax(council: Council, rng: random.Random, formers: random.Random) -> list[LegacyRow]:
     rows: list[LegacyRow] = []
-    accounts: list[tuple[date, Address, list[Person]]] = []
+    accounts: list[tuple[date, Address, list[Person], bool]] = []  # ..., a change of name
     for house in council.households:
         for start, _, home in _periods(council, house):
             liable = [p for p in _present(council, house, home, start) if p.age_at(start) >= 18]
             if liable:
-                accounts.append((start, home, liable[:2]))
+                accounts.append((start, home, liable[:2], False))
         for pid in house.members:  # a wedding: the account is amended to name both
             person = council.people[pid]
             wed = person.names[-1][0] if len(person.names) > 1 else None
@@ -110,13 +132,13 @@ def _council_tax(council: Council, rng: random.Random) -> list[LegacyRow]:
                 home = person.home_at(wed)
                 liable = [p for p in _present(council, house, home, wed) if p.age_at(wed) >= 18]
                 if liable:
-                    accounts.append((wed, home, liable[:2]))
+                    accounts.append((wed, home, liable[:2], True))
     for person in council.people.values():  # homes of one's own, before a wedding
         shared = {a for h in person.households for _, a in council.households[h].moves}
         for start, home in person.homes:
             if home not in shared and person.age_at(max(start, WINDOW_START)) >= 18:
-                accounts.append((max(start, WINDOW_START), home, [person]))
-    for n, (on, home, liable) in enumerate(accounts):
+                accounts.append((max(start, WINDOW_START), home, [person], False))
+    for n, (on, home, liable, renamed) in enumerate(accounts):
         style = rng.choices(("title_initial", "title_full", "initial", "title_only"),
                             (0.45, 0.25, 0.15, 0.15))[0]  # fmt: skip
         name, tags = _account_name(rng, liable, style, on)
@@ -126,6 +148,13 @@ def _council_tax(council: Council, rng: random.Random) -> list[LegacyRow]:
             "postcode": home.postcode if rng.random() < 0.98 else None,
             "uprn": home.uprn if rng.random() < 0.85 else None,
         }
+        if renamed:  # the change-of-name form's previous surname, per holder named
+            for i, person in enumerate(liable):
+                former = _former(person, on)
+                if former and formers.random() < 0.6:
+                    fields[f"previous_surname_{i}"] = former.upper()
+                    tags = tuple(t | {"former_recorded"} if j == i else t
+                                 for j, t in enumerate(tags))  # fmt: skip
         if fields["postcode"] is None:
             tags = tuple(t | {"no_postcode"} for t in tags)
         rows.append(LegacyRow("council_tax", f"CT{n:06d}", on, fields,
@@ -234,19 +263,25 @@ def _call(
 # housing -----------------------------------------------------------------------------
 
 
-def _housing(council: Council, rng: random.Random) -> list[LegacyRow]:
+def _housing(council: Council, rng: random.Random, formers: random.Random) -> list[LegacyRow]:
     rows: list[LegacyRow] = []
     for house in council.households:
         if rng.random() >= 0.2:
             continue
         for start, _, home in _periods(council, house):
             for person in _present(council, house, home, start):
-                rows.append(_occupant(rng, len(rows), start, person, home, house))
+                rows.append(_occupant(rng, formers, len(rows), start, person, home, house))
     return rows
 
 
 def _occupant(
-    rng: random.Random, n: int, on: date, person: Person, home: Address, house: Household
+    rng: random.Random,
+    formers: random.Random,
+    n: int,
+    on: date,
+    person: Person,
+    home: Address,
+    house: Household,
 ) -> LegacyRow:
     tags: set[str] = set()
     forenames = person.given
@@ -277,10 +312,16 @@ def _occupant(
     postcode = home.postcode if rng.random() < 0.99 else None
     if postcode is None:
         tags.add("no_postcode")
+    former = _former(person, on)
+    if former is not None and formers.random() < 0.5:
+        tags.add("former_recorded")
+    else:
+        former = None
     fields: dict[str, str | None] = {
         "title": person.title_at(on),
         "forenames": forenames,
         "surname": family,
+        "previous_surname": former,
         "dob": dob,
         "ni_number": ni,
         "email": email,

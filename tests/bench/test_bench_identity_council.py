@@ -46,3 +46,20 @@ def test_every_system_holds_rows_and_a_joint_account_names_two_people_of_one_hou
     for row in joint:
         assert row.system == "council_tax"
         assert all(same_household(council, a, b) for a, b in combinations(row.people, 2))
+
+
+def test_a_previous_surname_is_on_some_council_tax_and_housing_rows_never_on_waste() -> None:
+    council = make_council(1500, seed=12)
+    seen = sightings(council, legacy_rows(council, 13))
+    recorded = [s for s in seen if s.record.former_family_names]
+    assert recorded and {s.system for s in recorded} == {"council_tax", "housing"}
+    for s in recorded:
+        person = council.people[s.person]
+        earlier = [name.casefold() for start, name in person.names if start <= s.on][:-1]
+        assert s.record.former_family_names[0].casefold() == earlier[-1]
+        assert "former_recorded" in s.tags
+        assert [f.family_name for f in s.incoming.former_family_names] == list(
+            s.record.former_family_names
+        )
+    married = [s for s in seen if s.true_family != council.people[s.person].names[0][1]]
+    assert len(recorded) < len(married), "a share of the rows, not all"

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from townhall.identity.adapters.codes import CodeHasher
+from townhall.identity.adapters.duplicate_pass import DuplicatePass, serving_model
 from townhall.identity.adapters.linkage_matcher import LinkageMatcher
 from townhall.identity.adapters.linkage_upkeep import Schedule
 from townhall.identity.adapters.master_keys import MasterKeys
@@ -45,8 +46,10 @@ from townhall.identity.service_layer.matching import (
 )
 from townhall.identity.service_layer.session_handlers import SessionPolicy
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
+from townhall.runtime.background import Periodic
 from townhall.runtime.clock import Clock, utc_now
 from townhall.runtime.messagebus import MessageBus
+from townhall.runtime.outbox import EventContext
 from townhall.runtime.service import ServiceRuntime
 from townhall.runtime.throttling import RateLimit
 
@@ -106,6 +109,9 @@ class Identity:
     matcher: Matcher
     #: Look-ups of residents' data, per officer.
     lookups: RateLimit
+    #: Residents re-scored against each other and merged (with the linkage matcher).
+    duplicates: DuplicatePass | None = None
+    duplicates_every: Periodic | None = None
 
     async def start(self) -> None:
         """Once the runtime has started (the schema is current): refuse master keys
@@ -119,9 +125,13 @@ class Identity:
         await self.signing_keys.ensure()
         if isinstance(self.matcher, LinkageMatcher):  # loads in the background
             await self.matcher.start(self.runtime.sessions, linkage_schedule(self.settings))
+        if self.duplicates_every is not None:
+            await self.duplicates_every.start()
 
     async def stop(self) -> None:
         """Before the runtime stops: end the matcher's background work."""
+        if self.duplicates_every is not None:
+            await self.duplicates_every.stop()
         if isinstance(self.matcher, LinkageMatcher):
             await self.matcher.stop()
 
@@ -187,6 +197,8 @@ def bootstrap(
         settings.identity_officer_lookup_limit,
         settings.rate_limit_storage,
     )
+    duplicates = _duplicate_pass(settings, runtime, bus, matcher)
+    every = settings.identity_duplicate_pass_every_s
     return Identity(
         settings,
         runtime,
@@ -198,6 +210,34 @@ def bootstrap(
         verifier,
         matcher,
         lookups,
+        duplicates,
+        Periodic("identity-duplicate-pass", every, duplicates.step) if duplicates else None,
+    )
+
+
+def _duplicate_pass(
+    settings: IdentitySettings,
+    runtime: ServiceRuntime,
+    bus: MessageBus[UnitOfWork],
+    matcher: Matcher,
+) -> DuplicatePass | None:
+    """The pass merges through the bus, so each merge is identity's own command."""
+    if not isinstance(matcher, LinkageMatcher):
+        return None
+    context = EventContext(correlation_id="duplicate-pass")
+
+    async def merge(command: commands.MergeResidents) -> None:
+        await bus.handle(command, context)
+
+    thresholds = _thresholds(settings)
+    return DuplicatePass(
+        runtime.sessions, serving_model(matcher, runtime.sessions), thresholds, merge
+    )
+
+
+def _thresholds(settings: IdentitySettings) -> Thresholds:
+    return Thresholds(
+        settings.identity_match_link_threshold, settings.identity_match_review_threshold
     )
 
 
@@ -222,9 +262,7 @@ def _dependencies(settings: IdentitySettings, access: Access, matcher: Matcher) 
         "access": access,
         "policy": _session_policy(settings, access.sign_in),
         "matcher": matcher,
-        "thresholds": Thresholds(
-            settings.identity_match_link_threshold, settings.identity_match_review_threshold
-        ),
+        "thresholds": _thresholds(settings),
         "hash_password": access.hash_password,
         "verify_password": access.verify_password,
         "sign_in": access.sign_in,

@@ -1,5 +1,5 @@
 """`python -m townhall.identity [serve|create-admin|seed-demo|rotate-keys|add-service-client|
-rewrap-keys|retrain]`."""
+rewrap-keys|retrain|find-duplicates]`."""
 
 from __future__ import annotations
 
@@ -56,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
         "retrain",
         help="train the matching model on the residents now and store it "
         "(running identity processes switch to it)",
+    )
+    commands.add_parser(
+        "find-duplicates",
+        help="re-score the residents against each other now and merge those that are one "
+        "person (the background pass, once)",
     )
     return parser
 
@@ -125,6 +130,17 @@ async def _retrain(args: argparse.Namespace, identity: Identity) -> str:
     return f"model {stored.describe()} stored; identity processes serve it within {every:g} s"
 
 
+async def _find_duplicates(args: argparse.Namespace, identity: Identity) -> str:
+    if identity.duplicates is None:
+        return "matching is not the linkage engine (IDENTITY_MATCHER): nothing to do"
+    report = await identity.duplicates.run()
+    return (
+        f"{report.residents:,} residents re-scored in {report.seconds:.1f} s: "
+        f"{report.merged} merged, {report.questions} pairs uncertain, "
+        f"{report.refused} changed meanwhile (looked at again next time)"
+    )
+
+
 _COMMANDS: dict[str, Command] = {
     "create-admin": _create_admin,
     "seed-demo": _seed,
@@ -132,6 +148,7 @@ _COMMANDS: dict[str, Command] = {
     "add-service-client": _add_client,
     "rewrap-keys": _rewrap,
     "retrain": _retrain,
+    "find-duplicates": _find_duplicates,
 }
 
 

@@ -75,6 +75,10 @@ class IdentitySettings(ServiceSettings):
     identity_linkage_snapshot_every_s: float = Field(default=3600, ge=0)
     #: Look for a model stored by another process (``retrain``) this often (0: never).
     identity_linkage_poll_models_every_s: float = Field(default=60, ge=0)
+    #: Re-score the residents against each other this often, in the background, and
+    #: merge those that are one person (0: only on demand, ``python -m townhall.identity
+    #: find-duplicates``); see ``adapters.duplicate_pass``.
+    identity_duplicate_pass_every_s: float = Field(default=24 * 3600, ge=0)
     #: How long a match waits for matching to be ready before a 503 (Retry-After).
     identity_linkage_wait_s: float = Field(default=5.0, ge=0)
     identity_seed_demo: bool = False

@@ -55,20 +55,34 @@ def deduplicate(
     a household seen at two addresses joins its members' records across the move
     (`household_moves`). Without it, only an NI number or a suffix keeps them apart.
     """
-    matcher = Matcher(model or train(records), max_candidates=50)
+    model = model or train(records)
     features = {_id(record): features_of(record) for record in records}
+    apart = {_key(a, b) for a, b in cannot_link}
+    pairs = scored_pairs(records, features, model, threshold, apart)
+    if cluster:
+        pairs = _within_clusters(pairs, features, model, apart, households)
+    return [ScoredPair(a, b, p) for (a, b), p in sorted(pairs.items())]
+
+
+def scored_pairs(
+    records: Sequence[Record],
+    features: dict[str, Features],
+    model: Model,
+    threshold: float,
+    apart: set[tuple[str, str]],
+) -> dict[tuple[str, str], float]:
+    """Each pair of records (by id) the index blocks together whose own probability is
+    at or above the threshold, unless known to be two people (`apart`)."""
+    matcher = Matcher(model, max_candidates=50)
     for record in records:
         matcher.add(record)
-    apart = {_key(a, b) for a, b in cannot_link}
     pairs: dict[tuple[str, str], float] = {}
     for own, own_features in features.items():
         for candidate in matcher.match_features(own_features, exclude=own):
             key = _key(own, candidate.resident_id)
             if candidate.probability >= threshold and key not in apart:
                 pairs[key] = candidate.probability
-    if cluster:
-        pairs = _within_clusters(pairs, features, matcher.model, apart, households)
-    return [ScoredPair(a, b, p) for (a, b), p in sorted(pairs.items())]
+    return pairs
 
 
 def link(
@@ -152,18 +166,30 @@ def _within_clusters(
     households: bool,
 ) -> dict[tuple[str, str], float]:
     within: dict[tuple[str, str], float] = {}
-    clash = household_conflicts if households else conflicts
-    clusters = consistent_clusters(pairs, features, apart, clash)
-    if households:
-        clusters = household_moves(clusters, features, apart)
-        clusters = without_ambiguous(clusters, pairs, features, model, apart)
-    for group in clusters:
+    for group in people(pairs, features, model, apart, households):
         for a, b in combinations(sorted(group), 2):
             own = pairs.get((a, b))
             within[(a, b)] = (
                 own if own is not None else probability(model.weight(features[a], features[b]))
             )
     return within
+
+
+def people(
+    pairs: dict[tuple[str, str], float],
+    features: dict[str, Features],
+    model: Model,
+    apart: set[tuple[str, str]],
+    households: bool,
+) -> list[list[str]]:
+    """The records' people from their scored pairs: `consistent_clusters`, and among
+    households `household_moves` then `without_ambiguous` (see `deduplicate`)."""
+    clash = household_conflicts if households else conflicts
+    clusters = consistent_clusters(pairs, features, apart, clash)
+    if households:
+        clusters = household_moves(clusters, features, apart)
+        clusters = without_ambiguous(clusters, pairs, features, model, apart)
+    return clusters
 
 
 #: How much better (log2 odds) a record must fit its own cluster than any other it could

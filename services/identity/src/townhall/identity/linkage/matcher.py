@@ -34,6 +34,11 @@ HOUSEHOLD_NAMES_DIFFER_CAP = -4.0
 #: a Jr or a Sr, unless a date of birth or NI number agrees: a Sr has a Jr of his name,
 #: and "John Smith" at their home may be either (an officer decides).
 UNSTATED_SUFFIX_CAP = 2.0
+#: The best candidate's posterior when the record fits two or more residents of one
+#: household that it cannot tell apart (`Matcher.namesakes`): in the review zone of the
+#: engine's thresholds and of the service's (0.5 to 0.9 by default), neither a link to
+#: one of them nor a third resident.
+AMBIGUOUS_POSTERIOR = 0.75
 
 
 class Outcome(StrEnum):
@@ -166,6 +171,9 @@ class Matcher:
         if bridged:
             shares = dict(zip((rid for _, rid in top), posteriors, strict=True))
             posteriors[0] = min(1.0, posteriors[0] + sum(shares[rid] for rid in bridged))
+        namesakes = self.namesakes(features, top)
+        if namesakes[:1] == [top[0][1]] and self._told_apart(namesakes):
+            posteriors[0] = AMBIGUOUS_POSTERIOR  # either of them: an officer's question
         found = [
             self._candidate(features, rid, facet, w, posterior)
             for ((w, facet), rid), posterior in zip(top, posteriors, strict=True)
@@ -197,6 +205,45 @@ class Matcher:
             and not homes & _homes(self.index.facets(rid))
             and not any(household_conflicts(a, b) for a in best for b in self.index.facets(rid))
         )
+
+    def namesakes(
+        self, features: Features, ranked: list[tuple[tuple[float, Features], str]]
+    ) -> list[str]:
+        """Residents at the record's address the record cannot tell apart: among
+        households, for a record with no suffix, date of birth or NI number ("Mr J Smith"),
+        the candidates known at its address, of its family name, whose names it fits
+        (`names_differ` with none of their facets) and that are plausible on their own
+        (at or above the review threshold). A father and son of one name, told apart by
+        their dates of birth or suffixes, are two such residents: the record may be
+        either, and an officer decides."""
+        if not self.households or features.suffix or features.dob or features.ni:
+            return []
+        here = _homes([features])
+        if not here:
+            return []
+        found = []
+        for (weight, _), rid in ranked:
+            facets = self.index.facets(rid)
+            if (
+                probability(weight) >= self.thresholds.review
+                and here & _homes(facets)
+                and any(f.family == features.family for f in facets)
+                and not any(names_differ(features, f) or conflicts(features, f) for f in facets)
+            ):
+                found.append(rid)
+        return found
+
+    def _told_apart(self, residents: list[str]) -> bool:
+        """Two of the residents are known to be two people: another NI number, a Jr
+        and a Sr, dates of birth a generation apart (not merely two residents of one
+        name, who may be one person known twice: the duplicate pass looks at those)."""
+        for n, a in enumerate(residents):
+            for b in residents[n + 1 :]:
+                if any(
+                    self._clash(x, y) for x in self.index.facets(a) for y in self.index.facets(b)
+                ):
+                    return True
+        return False
 
     def decide(self, candidates: list[Candidate]) -> Decision:
         """Link above the upper threshold, review in the grey zone, else new.

@@ -1,0 +1,72 @@
+"""The duplicate pass's rules: residents that are one person are merged into the oldest,
+never across what says they are two people; a grey-zone pair is asked about once."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from townhall.identity.linkage import Model, Record
+from townhall.identity.linkage.duplicates import find_duplicates
+
+HOME: dict[str, str] = {
+    "postcode": "ZX4 7QT", "house_number": "3", "address_line": "Mill Lane",
+    "town": "Sampleton", "uprn": "000000004711",
+}  # fmt: skip
+JOHN = Record(given_name="John", family_name="Hartley", title="Mr", resident_id="A",
+              date_of_birth=date(1971, 3, 9), phone="07700900123", **HOME)  # fmt: skip
+#: The same man, as a later record made him: another resident, the same evidence.
+JOHN_AGAIN = replace(JOHN, resident_id="B", title=None)
+
+
+def _found(records: list[Record], model: Model, **kwargs: object) -> set[tuple[str, str, bool]]:
+    found = find_duplicates(records, model, link=0.9, review=0.5, **kwargs)  # type: ignore[arg-type]
+    return {(d.survivor, d.other, d.merge) for d in found}
+
+
+def test_two_residents_of_one_person_merge_into_the_first(model: Model) -> None:
+    assert _found([JOHN, JOHN_AGAIN], model) == {("A", "B", True)}
+    assert _found([JOHN_AGAIN, JOHN], model) == {("B", "A", True)}
+
+
+def test_residents_of_different_people_are_left_alone(model: Model) -> None:
+    stranger = Record(given_name="Priya", family_name="Okafor", resident_id="C",
+                      date_of_birth=date(1988, 1, 2), postcode="ZX9 1AA")  # fmt: skip
+    assert _found([JOHN, stranger], model) == set()
+
+
+def test_a_joint_accounts_two_holders_are_never_merged(model: Model) -> None:
+    assert _found([JOHN, JOHN_AGAIN], model, cannot_link=[("B", "A")]) == set()
+
+
+def test_another_ni_number_keeps_two_residents_apart(model: Model) -> None:
+    a = replace(JOHN, ni_number="QQ123456C")
+    b = replace(JOHN_AGAIN, ni_number="QQ654321C")
+    assert _found([a, b], model) == set()
+
+
+def test_a_father_and_son_of_one_name_at_one_home_are_not_merged(model: Model) -> None:
+    father = replace(JOHN, suffix="Snr", date_of_birth=date(1950, 3, 9), phone=None)
+    son = replace(JOHN_AGAIN, suffix="Jnr", date_of_birth=date(1980, 7, 1), phone=None)
+    assert _found([father, son], model) == set()
+    unstated = replace(son, suffix=None)  # the gap in years alone says two people
+    assert _found([father, unstated], model) == set()
+
+
+def test_a_husband_and_wife_at_one_home_are_not_merged_nor_asked_about(model: Model) -> None:
+    wife = Record(given_name="Anne", family_name="Hartley", title="Mrs", resident_id="W",
+                  date_of_birth=date(1973, 8, 1), phone="07700900123", **HOME)  # fmt: skip
+    assert _found([JOHN, wife], model) == set()
+
+
+def test_a_weak_pair_is_a_question_not_a_merge(model: Model) -> None:
+    initial = Record(given_name=None, initials="J", family_name="Hartley", resident_id="B",
+                     postcode="ZX4 7QT", town="Sampleton")  # fmt: skip
+    found = find_duplicates([JOHN, initial], model, link=0.9, review=0.5)
+    assert [(d.survivor, d.other, d.merge) for d in found] == [("A", "B", False)]
+    assert 0.5 <= found[0].probability < 0.9
+
+
+def test_three_residents_of_one_person_merge_into_one(model: Model) -> None:
+    third = replace(JOHN, resident_id="C", given_name="Jon")
+    assert _found([JOHN, JOHN_AGAIN, third], model) == {("A", "B", True), ("A", "C", True)}
