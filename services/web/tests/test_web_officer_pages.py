@@ -418,3 +418,18 @@ async def test_administrators_read_the_audits_and_officers_may_not(services: Pla
     assert audits.status_code == 200, audits.text
     assert 'href="/officer/audit"' in audits.text and 'href="/officer/audit"' not in refused.text
     assert "audited phone call" in audits.text and "Searches and tracking look-ups" in audits.text
+
+
+async def test_the_queue_counts_cases_by_status_and_filters_by_one(services: Platform) -> None:
+    async with signed_in(services, services.waste) as web:
+        queue = await web.get("/officer/queue")
+        submitted = await web.get("/officer/queue?status=submitted")
+        closed = await web.get("/officer/queue?status=closed")
+        nonsense = await web.get("/officer/queue?status=lost")
+    assert queue.status_code == 200, queue.text
+    assert "Cases you may work:" in queue.text
+    assert 'href="/officer/queue?status=submitted"' in queue.text
+    assert services.case_reference in submitted.text
+    assert closed.status_code == 200 and services.case_reference not in closed.text
+    assert nonsense.status_code == 400 and "govuk-error-summary" in nonsense.text
+    assert 'href="#status"' in nonsense.text and services.case_reference not in nonsense.text

@@ -303,3 +303,10 @@ class Cases:
     async def queue(self, token: str, params: Params = ()) -> dict[str, Any]:
         page: dict[str, Any] = await self.client.call("GET", "/queue", token=token, params=params)
         return page
+
+    async def queue_counts(self, token: str, params: Params = ()) -> dict[str, Any]:
+        """How many of the cases this officer may work are in each status."""
+        found: dict[str, Any] = await self.client.call(
+            "GET", "/queue/counts", token=token, params=params
+        )
+        return found
