@@ -180,6 +180,29 @@ async def test_every_read_is_audited_and_the_resident_sees_who_looked(reader: Re
     assert (await reader.get("/audit", reader.officer())).status_code == 403
 
 
+async def test_administrators_narrow_the_audits_by_time_purpose_and_page(reader: Reader) -> None:
+    for purpose in ("missed bin call", "complaint", "Missed bin visit"):
+        await reader.get("/residents/{r}/timeline", reader.officer(), purpose=purpose)
+    admin = reader.issuer.officer(("admin", "special"))
+    bins = await reader.get("/audit", admin, resident_id=reader.resident, purpose="missed BIN")
+    first = await reader.get("/audit", admin, resident_id=reader.resident, limit=2)
+    second = await reader.get("/audit", admin, resident_id=reader.resident, limit=2, offset=2)
+    later = await reader.get("/audit", admin, since="2100-01-01T00:00:00Z")
+    wrong = await reader.get(
+        "/audit", admin, since="2026-02-01T00:00:00Z", until="2026-01-01T00:00:00Z"
+    )
+    lookups = await reader.get("/audit/lookups", admin, resident_id=reader.resident)
+    assert [a["purpose"] for a in bins.json()] == ["Missed bin visit", "missed bin call"]
+    assert [a["purpose"] for a in first.json() + second.json()] == [
+        "Missed bin visit",
+        "complaint",
+        "missed bin call",
+    ]
+    assert later.status_code == 200 and later.json() == []
+    assert wrong.status_code == 422, wrong.text
+    assert lookups.status_code == 200 and lookups.json() == []
+
+
 async def test_the_access_audit_cannot_be_changed_or_deleted(reader: Reader) -> None:
     await reader.get("/residents/{r}/timeline", reader.officer(), purpose="a look")
     for statement in (

@@ -414,22 +414,66 @@ async def test_administrators_read_the_audits_and_officers_may_not(services: Pla
         refused = await web.get("/officer/audit")
     async with signed_in(services, "test.admin@example.org") as web:
         audits = await web.get("/officer/audit")
+        searches = await web.get("/officer/audit?show=searches")
     assert refused.status_code == 403 and "You cannot see this" in refused.text
     assert audits.status_code == 200, audits.text
     assert 'href="/officer/audit"' in audits.text and 'href="/officer/audit"' not in refused.text
-    assert "audited phone call" in audits.text and "Searches and tracking look-ups" in audits.text
+    assert "history, and why" in audits.text
+    assert "audited phone call" in searches.text
+    assert "Searches and tracking look-ups" in searches.text
 
 
 async def test_the_queue_counts_cases_by_status_and_filters_by_one(services: Platform) -> None:
+    statuses = ("submitted", "triaged", "in_progress", "resolved", "closed", "cancelled")
     async with signed_in(services, services.waste) as web:
         queue = await web.get("/officer/queue")
-        submitted = await web.get("/officer/queue?status=submitted")
-        closed = await web.get("/officer/queue?status=closed")
+        filtered = {s: await web.get(f"/officer/queue?status={s}") for s in statuses}
         nonsense = await web.get("/officer/queue?status=lost")
     assert queue.status_code == 200, queue.text
     assert "Cases you may work:" in queue.text
-    assert 'href="/officer/queue?status=submitted"' in queue.text
-    assert services.case_reference in submitted.text
-    assert closed.status_code == 200 and services.case_reference not in closed.text
+    showing = [s for s, page in filtered.items() if services.case_reference in page.text]
+    assert len(showing) == 1, "the case shows under its own status only"
+    assert f'href="/officer/queue?status={showing[0]}"' in queue.text, "its status is counted"
     assert nonsense.status_code == 400 and "govuk-error-summary" in nonsense.text
     assert 'href="#status"' in nonsense.text and services.case_reference not in nonsense.text
+
+
+async def test_administrators_narrow_the_audits_and_page_through_them(services: Platform) -> None:
+    async with signed_in(services, services.contact) as web:
+        for n in range(3):
+            await search(web, form="quick", query="Ada Example", purpose=f"narrowed call {n}")
+        await web.get(f"/officer/residents/{services.ada}")
+    async with signed_in(services, services.lead) as web:
+        await search(web, form="quick", query="Ada Example", purpose="admin look")
+        resident = await web.get(f"/officer/residents/{services.ada}")
+        reads = await web.get(f"/officer/audit?resident={services.ada}&purpose=NARROWED")
+        searches = await web.get("/officer/audit?show=searches&purpose=narrowed+call")
+        today = await web.get("/officer/audit?show=searches&from=2000-01-01&to=2999-12-31")
+        future = await web.get("/officer/audit?show=searches&from=2999-01-01")
+        bad = await web.get("/officer/audit?from=31/02/2026&resident=someone&to=2026-01-01")
+    log_link = f'href="/officer/audit?resident={services.ada}"'
+    assert log_link in resident.text, (
+        "an administrator opens a resident's access log from their page"
+    )
+    assert reads.status_code == 200 and "narrowed call 2" in reads.text, reads.text
+    assert "admin look" not in reads.text
+    assert len(re.findall(r"narrowed call \d", searches.text)) == 3
+    assert "narrowed call 0" in today.text
+    assert "Nothing in the audit matches." in future.text
+    assert bad.status_code == 400 and "govuk-error-summary" in bad.text
+    assert 'href="#from"' in bad.text and 'href="#resident"' in bad.text
+
+
+async def test_the_audit_pages_through_25_entries_at_a_time(services: Platform) -> None:
+    async with signed_in(services, services.contact) as web:
+        for n in range(26):
+            await search(web, form="quick", query="Ada Example", purpose=f"paged call {n}")
+    async with signed_in(services, "test.admin@example.org") as web:
+        first = await web.get("/officer/audit?show=searches&purpose=paged+call")
+        second = await web.get("/officer/audit?show=searches&purpose=paged+call&page=2")
+        wrong = await web.get("/officer/audit?show=searches&page=0")
+    assert len(re.findall(r"paged call \d+", first.text)) == 25 and "paged call 25" in first.text
+    assert "page=2" in first.text and "Next page" in first.text
+    assert re.findall(r"paged call \d+", second.text) == ["paged call 0"]
+    assert "Previous page" in second.text and "Next page" not in second.text
+    assert wrong.status_code == 400 and 'href="#page"' in wrong.text

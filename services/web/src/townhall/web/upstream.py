@@ -230,11 +230,15 @@ class ResidentView:
         )
         return found
 
-    async def audit(self, token: str, kind: str, limit: int = 50) -> list[dict[str, Any]]:
-        """``kind``: ``""`` (reads of histories) or ``"lookups"`` (searches, tracking)."""
+    async def audit(
+        self, token: str, kind: str, filters: Params = (), limit: int = 50
+    ) -> list[dict[str, Any]]:
+        """``kind``: ``""`` (reads of histories) or ``"lookups"`` (searches, tracking);
+        ``filters``: resident-view's (``resident_id``, ``viewer``, ``since``, ``until``,
+        ``purpose``, ``offset``, and ``action`` for look-ups)."""
         path = "/audit/lookups" if kind == "lookups" else "/audit"
         found: list[dict[str, Any]] = await self.client.call(
-            "GET", path, token=token, params=[("limit", str(limit))]
+            "GET", path, token=token, params=[("limit", str(limit)), *filters]
         )
         return found
 
