@@ -477,3 +477,41 @@ async def test_the_audit_pages_through_25_entries_at_a_time(services: Platform) 
     assert re.findall(r"paged call \d+", second.text) == ["paged call 0"]
     assert "Previous page" in second.text and "Next page" not in second.text
     assert wrong.status_code == 400 and 'href="#page"' in wrong.text
+
+
+async def test_an_officer_separates_a_merged_record_from_the_residents_page(
+    services: Platform,
+) -> None:
+    duplicate = await services.identity.register(given_name="Bea", family_name="Duplicate")
+    lead = bearer((await services.identity.login(services.lead)).json()["access_token"])
+    merge = {"merged_id": duplicate}
+    url = f"/residents/{services.ada}"
+    merged = await services.identity.http.post(f"{url}/merge", json=merge, headers=lead)
+    assert merged.status_code == 204, merged.text
+    confirm_at = f"/officer/residents/{services.ada}/merged/{duplicate}"
+    async with signed_in(services, services.lead) as web:
+        await search(web, form="quick", query="Ada Example", purpose="merge check")
+        page = await web.get(f"/officer/residents/{services.ada}")
+        confirm = await web.get(confirm_at)
+        undecided = await web.post(confirm_at, data={"csrf_token": csrf(confirm)})
+        kept = await web.post(confirm_at, data={"csrf_token": csrf(confirm), "separate": "no"})
+        still = (await services.identity.http.get(url, headers=lead)).json()["merged"]
+        forged = await web.post(confirm_at, data={"separate": "yes"})
+        separated = await web.post(
+            confirm_at, data={"csrf_token": csrf(confirm), "separate": "yes"}
+        )
+        after = await web.get(f"/officer/residents/{services.ada}")
+        gone = await web.get(confirm_at)
+        nonsense = await web.get(f"/officer/residents/{services.ada}/merged/not-an-id")
+    assert "Records merged into this one" in page.text and f'href="{confirm_at}"' in page.text
+    assert confirm.status_code == 200 and "Bea Duplicate" in confirm.text
+    assert undecided.status_code == 400 and 'href="#separate"' in undecided.text
+    assert kept.status_code == 303 and [m["id"] for m in still] == [duplicate]
+    assert forged.status_code == 403
+    assert separated.status_code == 303, separated.text
+    assert "The records are separate again: Bea Duplicate" in after.text
+    assert (await services.identity.http.get(url, headers=lead)).json()["merged"] == []
+    event = (await services.identity.events())[-1]
+    assert event["type"] == "townhall.identity.resident.unmerged.v1"
+    assert event["data"]["unmerged_id"] == duplicate
+    assert gone.status_code == 404 and nonsense.status_code == 404

@@ -24,6 +24,7 @@ from townhall.web.officer import (
     cases,
     contacts,
     errors,
+    merges,
     queue,
     requests,
     residents,
@@ -120,7 +121,7 @@ def create(
     app.include_router(open311.router(proxy))
     app.add_middleware(open311.Open311Errors)
     app.add_middleware(SessionCookie, name=cookie_name(workspace), secure=not settings.development)
-    for pages in (auth, residents, contacts, requests, queue, cases, review, audit):
+    for pages in (auth, residents, contacts, requests, queue, cases, review, audit, merges):
         app.include_router(pages.router)
     for resident_pages in (report, pay, book, track, language):
         app.include_router(resident_pages.router)

@@ -196,6 +196,11 @@ class Identity:
         )
         return record
 
+    async def unmerge(self, token: str, survivor_id: str, merged_id: str) -> None:
+        """Undo a merge: ``merged_id`` is its own resident again (identity's event)."""
+        path = f"/residents/{quote(survivor_id, safe='')}/unmerge"
+        await self.client.call("POST", path, token=token, json={"merged_id": merged_id})
+
 
 class Matches:
     """Identity's review queue of uncertain matches (officers of identity or the contact

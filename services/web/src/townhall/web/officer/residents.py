@@ -133,14 +133,15 @@ def _address(address: dict[str, Any]) -> str:
 
 async def _record(
     workspace: Workspace, session: Session, client: str, resident: str
-) -> list[tuple[str, str]]:
+) -> tuple[list[tuple[str, str]], list[dict[str, Any]]]:
+    """The record's rows, and the records identity merged into this resident."""
     try:
         record = await workspace.call(
             session, client, lambda token: workspace.identity.resident(token, resident)
         )
     except UpstreamError:  # refused to this role, or unavailable: the history still shows
-        return []
-    return _record_rows(record)
+        return [], []
+    return _record_rows(record), list(record.get("merged") or [])
 
 
 @router.get("/residents/{resident_id}")
@@ -167,7 +168,7 @@ async def resident_page(
             client,
             lambda token: workspace.resident_view.timeline(token, resident, purpose, asked),
         )
-    rows = await _record(workspace, session, client, resident)
+    rows, merged = await _record(workspace, session, client, resident)
     next_page = None
     if page.get("next_cursor"):
         kept = [(k, v) for k, v in wanted.values.items() if v]
@@ -177,6 +178,7 @@ async def resident_page(
         "resident_id": resident,
         "name": session.names.get(resident),
         "record": rows,
+        "merged": merged,
         "purpose": purpose,
         "entries": page.get("entries", []),
         "withheld": page.get("withheld_until_verified", False),
