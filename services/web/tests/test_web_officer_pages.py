@@ -12,14 +12,16 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from services.web.tests.web_platform import Platform
+from services.web.tests.web_platform import Platform, Served
 from townhall.cases.adapters.orm import cases as case_rows
 from townhall.cases.adapters.orm import contacts
 from townhall.cases.entrypoints.api.dependencies import services_of as cases_of
 from townhall.identity.testing import bearer
 from townhall.resident_view.adapters.orm import lookup_audit
 from townhall.resident_view.entrypoints.api.dependencies import services_of
+from townhall.web.app import create as create_web
 from townhall.web.officer.dependencies import composition
+from townhall.web.sessions import COOKIE
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -202,10 +204,11 @@ async def test_the_session_ends_when_identity_refuses_to_refresh_it(services: Pl
             f"/officers/{officer}/sessions/revoke", headers=bearer(services.admin)
         )
         assert revoked.status_code == 204, revoked.text
-        for session in list(composition.of(services.web).sessions._sessions.values()):
-            if session.officer and session.officer.email == "web.revoked@example.org":
-                assert session.tokens is not None
-                session.tokens.expires_at = 0  # the access token has lapsed
+        store = composition.of(services.web).sessions
+        session = await store.load(web.cookies.get(COOKIE))
+        assert session is not None and session.tokens is not None
+        session.tokens.expires_at = 0  # the access token has lapsed
+        await store.save(session)
         answer = await web.get("/officer/queue")
         page = await web.get("/officer", follow_redirects=True)
     assert answer.status_code == 303 and answer.headers["location"] == "/officer/sign-in"
@@ -515,3 +518,25 @@ async def test_an_officer_separates_a_merged_record_from_the_residents_page(
     assert event["type"] == "townhall.identity.resident.unmerged.v1"
     assert event["data"]["unmerged_id"] == duplicate
     assert gone.status_code == 404 and nonsense.status_code == 404
+
+
+async def test_a_second_web_replica_serves_the_session_signed_in_on_the_first(
+    services: Platform,
+) -> None:
+    settings = composition.of(services.web).settings
+    replica = create_web(settings)
+    async with (
+        replica.router.lifespan_context(replica),
+        Served(replica).running() as served,
+        signed_in(services, services.contact) as first,
+    ):
+        await search(first, form="quick", query="Ada Example", purpose="replica check")
+        cookie = {COOKIE: first.cookies.get(COOKIE) or ""}
+        async with httpx.AsyncClient(base_url=served.url, cookies=cookie) as second:
+            page = await second.get(f"/officer/residents/{services.ada}")
+            home = await second.get("/officer")
+            signed_out = await second.post("/officer/sign-out", data={"csrf_token": csrf(home)})
+        after = await first.get("/officer")
+    assert page.status_code == 200 and "Why you are looking: replica check" in page.text
+    assert signed_out.status_code == 303
+    assert after.status_code == 303, "signing out on one replica ends the session on every one"

@@ -297,7 +297,15 @@ async def _services(
             "payments": payments_url,
             "booking": booking_served.url,
         }
-        web = create_web(WebSettings(ENVIRONMENT="development", SERVICE_URLS_JSON=urls))
+        web = create_web(
+            WebSettings(
+                ENVIRONMENT="development",
+                SERVICE_URLS_JSON=urls,
+                # sessions in web's database, as several replicas would share them
+                WEB_SESSION_STORE="database",
+                DATABASE_URL=f"sqlite+aiosqlite:///{tmp / 'web.db'}",
+            )
+        )
         async with web.router.lifespan_context(web), Served(web).running() as web_served:
             yield Platform(
                 identity,

@@ -34,7 +34,8 @@ from townhall.web.officer.dependencies import SessionCookie, composition, cookie
 from townhall.web.officer.workspace import Workspace
 from townhall.web.resident import book, language, pay, report, track
 from townhall.web.resident.upstream import Booking, Payments, ResidentAccess
-from townhall.web.sessions import MemorySessionStore
+from townhall.web.session_db import DatabaseSessionStore
+from townhall.web.sessions import MemorySessionStore, SessionStore
 from townhall.web.templating import Pages
 from townhall.web.upstream import (
     Cases,
@@ -89,11 +90,10 @@ def create(
         )
         for name in UPSTREAMS
     }
+    sessions = _session_store(settings)
     workspace = Workspace(
         settings=settings,
-        sessions=MemorySessionStore(
-            idle_s=settings.web_session_idle_s, limit=settings.web_session_limit
-        ),
+        sessions=sessions,
         pages=Pages(council_name=settings.web_council_name),
         identity=Identity(clients["identity"]),
         resident_view=ResidentView(clients["resident-view"]),
@@ -106,7 +106,11 @@ def create(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if isinstance(sessions, DatabaseSessionStore):
+            await sessions.start()
         yield
+        if isinstance(sessions, DatabaseSessionStore):
+            await sessions.close()
         await proxy.aclose()
         for client in clients.values():
             await client.aclose()
@@ -120,7 +124,12 @@ def create(
     composition.install(app, workspace)
     app.include_router(open311.router(proxy))
     app.add_middleware(open311.Open311Errors)
-    app.add_middleware(SessionCookie, name=cookie_name(workspace), secure=not settings.development)
+    app.add_middleware(
+        SessionCookie,
+        name=cookie_name(workspace),
+        secure=not settings.development,
+        store=sessions,
+    )
     for pages in (auth, residents, contacts, requests, queue, cases, review, audit, merges):
         app.include_router(pages.router)
     for resident_pages in (report, pay, book, track, language):
@@ -129,6 +138,13 @@ def create(
     app.mount("/assets", Assets(directory=settings.web_assets_dir, check_dir=False))
     _service_list(app, settings)
     return app
+
+
+def _session_store(settings: WebSettings) -> SessionStore:
+    idle_s = settings.web_session_idle_s
+    if settings.web_session_store == "database":
+        return DatabaseSessionStore(settings.database_url, idle_s=idle_s)
+    return MemorySessionStore(idle_s=idle_s, limit=settings.web_session_limit)
 
 
 class Assets(StaticFiles):
