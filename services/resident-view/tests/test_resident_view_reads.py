@@ -84,6 +84,8 @@ async def test_filters_narrow_the_timeline(reader: Reader) -> None:
         envelope(reader.resident, PESTS, 1, event_type="townhall.cases.case.opened.v1"),
         envelope(reader.resident, PESTS, 2, case_reference="PC-2026-000007"),
     ]
+    by_phone = envelope(reader.resident, WASTE, 3)
+    events.append(by_phone.model_copy(update={"data": {**by_phone.data, "channel": "phone"}}))
     await reader.seed(events)
     officer = reader.officer()
 
@@ -92,7 +94,7 @@ async def test_filters_narrow_the_timeline(reader: Reader) -> None:
         assert response.status_code == 200, response.text
         return [e["event_id"] for e in response.json()["entries"]]
 
-    assert await ids(domain="waste") == [events[0].id]
+    assert await ids(domain="waste") == [events[3].id, events[0].id]
     assert await ids(type="townhall.cases.case.opened.v1") == [events[1].id]
     assert await ids(case="PC-2026-000007") == [events[2].id]
     assert await ids(since=events[1].time.isoformat(), until=events[2].time.isoformat()) == [
@@ -100,6 +102,8 @@ async def test_filters_narrow_the_timeline(reader: Reader) -> None:
     ]
     assert await ids(q="case OPENED") == [events[1].id]
     assert await ids(q="nothing like it") == []
+    assert await ids(channel="phone") == [events[3].id]
+    assert await ids(channel=["letter", "email"]) == []
 
 
 @pytest.mark.parametrize(

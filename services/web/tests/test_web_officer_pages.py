@@ -19,6 +19,8 @@ from townhall.cases.entrypoints.api.dependencies import services_of as cases_of
 from townhall.identity.testing import bearer
 from townhall.resident_view.adapters.orm import lookup_audit
 from townhall.resident_view.entrypoints.api.dependencies import services_of
+from townhall.resident_view.testing import Spec, envelope, write
+from townhall.schemas.envelope import Sensitivity
 from townhall.web.app import create as create_web
 from townhall.web.officer.dependencies import composition
 from townhall.web.sessions import COOKIE
@@ -379,6 +381,27 @@ async def test_the_history_filters_by_service_area_and_dates(services: Platform)
     assert "from Waste" not in later.text and "from Social care" not in later.text
     assert nonsense.status_code == 400 and 'href="#from"' in nonsense.text
     assert backwards.status_code == 400 and 'href="#to"' in backwards.text
+
+
+async def test_the_history_filters_by_how_the_resident_got_in_touch(services: Platform) -> None:
+    visit = envelope(services.ada, Spec("waste", Sensitivity.PERSONAL), 7)
+    visit = visit.model_copy(update={"data": {**visit.data, "channel": "face_to_face"}})
+    view = services_of(services.resident_view)
+    async with view.runtime.sessions.begin() as session:
+        await write(session, [visit], view.live.generation.number)
+    path = f"/officer/residents/{services.ada}"
+    async with signed_in(services, services.contact) as web:
+        await search(web, form="quick", query="Ada Example", purpose="checking channels")
+        face_to_face = await web.get(path, params={"channel": "face_to_face"})
+        by_letter = await web.get(path, params={"channel": "letter"})
+        nonsense = await web.get(path, params={"channel": "pigeon"})
+    assert face_to_face.status_code == 200, face_to_face.text
+    assert face_to_face.text.count("townhall-timeline__entry ") == 1
+    assert "· Face to face" in face_to_face.text and "from Social care" not in face_to_face.text
+    assert (
+        by_letter.status_code == 200 and "Nothing you may see has happened yet." in by_letter.text
+    )
+    assert nonsense.status_code == 400 and 'href="#channel"' in nonsense.text
 
 
 async def test_an_officer_decides_a_match_the_engine_was_unsure_of(services: Platform) -> None:

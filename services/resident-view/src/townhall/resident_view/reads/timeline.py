@@ -48,6 +48,8 @@ class Filters:
     since: datetime | None = None
     until: datetime | None = None
     text: str | None = None
+    #: How the resident reached the council (entries that say: phone, online, …).
+    channels: tuple[str, ...] = ()
 
 
 COLUMNS = (
@@ -107,6 +109,8 @@ def _filtered(query: Select[Any], filters: Filters) -> Select[Any]:
         query = query.where(t.c.time >= filters.since)
     if filters.until:
         query = query.where(t.c.time < filters.until)
+    if filters.channels:
+        query = query.where(t.c.channel.in_(filters.channels))
     if filters.text:
         escaped = filters.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(t.c.summary.ilike(f"%{escaped}%", escape="\\"))

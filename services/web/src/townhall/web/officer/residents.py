@@ -159,7 +159,7 @@ async def resident_page(
         return workspace.pages.render(
             request, session, "officer/purpose.html", {"resident_id": resident}
         )
-    wanted = forms.timeline_filters(dict(request.query_params), DOMAINS)
+    wanted = forms.timeline_filters(dict(request.query_params), DOMAINS, CHANNELS)
     page: dict[str, Any] = {}
     if wanted.ok:
         asked = [*wanted.criteria, *([("cursor", cursor)] if cursor else [])]
