@@ -563,3 +563,25 @@ async def test_a_second_web_replica_serves_the_session_signed_in_on_the_first(
     assert page.status_code == 200 and "Why you are looking: replica check" in page.text
     assert signed_out.status_code == 303
     assert after.status_code == 303, "signing out on one replica ends the session on every one"
+
+
+async def test_the_record_shows_former_names_assurance_and_consent_apart(
+    services: Platform,
+) -> None:
+    dewi = await services.identity.register(given_name="Dewi", family_name="Former")
+    lead = bearer((await services.identity.login(services.lead)).json()["access_token"])
+    name = {"given_name": "Dewi", "family_name": "Newname", "since": "2025-01-01"}
+    renamed = await services.identity.http.put(f"/residents/{dewi}/name", json=name, headers=lead)
+    assert renamed.status_code == 204, renamed.text
+    async with signed_in(services, services.contact) as web:
+        asked = await web.get(f"/officer/residents/{dewi}")
+        await web.post(
+            f"/officer/residents/{dewi}/purpose",
+            data={"csrf_token": csrf(asked), "purpose": "checking the record"},
+        )
+        page = await web.get(f"/officer/residents/{dewi}")
+    assert page.status_code == 200, page.text
+    assert "Dewi Newname" in page.text and "Former names" in page.text
+    assert "Dewi Former (→ 2025-01-01)" in page.text
+    assert "Level of assurance" in page.text and "0: nothing verified yet" in page.text
+    assert "Shares their history with" in page.text and "No other service" in page.text

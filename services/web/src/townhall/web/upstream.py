@@ -196,6 +196,11 @@ class Identity:
         )
         return record
 
+    async def consents(self, token: str, resident_id: str) -> list[str]:
+        """The service areas the resident shares their history with."""
+        found = await self.client.call("GET", f"/residents/{resident_id}/consents", token=token)
+        return [str(domain) for domain in found.get("domains", [])]
+
     async def unmerge(self, token: str, survivor_id: str, merged_id: str) -> None:
         """Undo a merge: ``merged_id`` is its own resident again (identity's event)."""
         path = f"/residents/{quote(survivor_id, safe='')}/unmerge"

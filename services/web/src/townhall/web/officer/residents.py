@@ -16,9 +16,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from townhall.web import forms
-from townhall.web.i18n import LANGUAGES, N_
+from townhall.web.i18n import N_
 from townhall.web.officer.dependencies import ClientAddress, Form, OfficerSession, WorkspaceDep
 from townhall.web.officer.labels import CHANNELS, DOMAINS, MATCH_REASONS
+from townhall.web.officer.record import Row, record_rows
 from townhall.web.officer.workspace import Workspace
 from townhall.web.sessions import Session
 from townhall.web.upstream import InvalidError, NotFoundError, UpstreamError
@@ -97,43 +98,9 @@ async def give_purpose(
     return RedirectResponse(f"/officer/residents/{resident}", status_code=303)
 
 
-def _record_rows(record: dict[str, Any]) -> list[tuple[str, str]]:
-    """The identity record as (label, value) rows: what this officer's role lets identity show."""
-    names = record.get("names") or []
-    addresses = record.get("addresses") or []
-    rows = [
-        (
-            N_("Names"),
-            "; ".join(f"{n.get('given') or ''} {n.get('family') or ''}".strip() for n in names),
-        ),
-        (N_("Date of birth"), record.get("date_of_birth") or ""),
-        (N_("Addresses"), "; ".join(_address(a) for a in addresses)),
-        (
-            N_("Contact"),
-            "; ".join(str(p.get("value", "")) for p in record.get("contact_points") or []),
-        ),
-        (
-            N_("Other systems"),
-            "; ".join(f"{i['system']}: {i['value']}" for i in record.get("identifiers") or []),
-        ),
-        (N_("Language"), LANGUAGES.get(record.get("preferred_language") or "", "")),
-    ]
-    return [(label, value) for label, value in rows if value]
-
-
-def _address(address: dict[str, Any]) -> str:
-    parts = (
-        address.get("line1"),
-        address.get("line2"),
-        address.get("town"),
-        address.get("postcode"),
-    )
-    return ", ".join(str(part) for part in parts if part)
-
-
 async def _record(
     workspace: Workspace, session: Session, client: str, resident: str
-) -> tuple[list[tuple[str, str]], list[dict[str, Any]]]:
+) -> tuple[list[Row], list[dict[str, Any]]]:
     """The record's rows, and the records identity merged into this resident."""
     try:
         record = await workspace.call(
@@ -141,7 +108,13 @@ async def _record(
         )
     except UpstreamError:  # refused to this role, or unavailable: the history still shows
         return [], []
-    return _record_rows(record), list(record.get("merged") or [])
+    try:
+        consents: list[str] | None = await workspace.call(
+            session, client, lambda token: workspace.identity.consents(token, resident)
+        )
+    except UpstreamError:  # the record shows without them
+        consents = None
+    return record_rows(record, consents), list(record.get("merged") or [])
 
 
 @router.get("/residents/{resident_id}")
