@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from services.web.tests.web_platform import Platform, Served
+from services.web.tests.web_platform import Platform, Served, relay
 from townhall.cases.adapters.orm import cases as case_rows
 from townhall.cases.adapters.orm import contacts
 from townhall.cases.entrypoints.api.dependencies import services_of as cases_of
@@ -585,3 +585,36 @@ async def test_the_record_shows_former_names_assurance_and_consent_apart(
     assert "Dewi Former (→ 2025-01-01)" in page.text
     assert "Level of assurance" in page.text and "0: nothing verified yet" in page.text
     assert "Shares their history with" in page.text and "No other service" in page.text
+
+
+async def test_a_case_page_shows_its_fee_as_payments_knows_it(services: Platform) -> None:
+    pest = "web.pest@example.org"
+    await services.identity.create_officer(pest, ("pest_control", "personal"))
+    token = bearer((await services.identity.login(pest)).json()["access_token"])
+    report = {
+        "service_code": "pest_control",
+        "details": {"pest": "rats", "rooms_affected": 2},
+        "description": "Rats under the stairs",
+        "location": {"address": "1 Example Street", "uprn": "100000000001"},
+        "channel": "phone",
+        "resident_id": services.ada,
+    }
+    async with httpx.AsyncClient(base_url=services.cases_url) as cases:
+        raised = await cases.post("/cases", json=report, headers=token)
+    assert raised.status_code == 201, raised.text
+    reference = raised.json()["reference"]
+    await relay(services)  # payments learns the case and its fee, as its consumer would
+    async with signed_in(services, pest) as web:
+        unpaid = await web.get(f"/officer/cases/{reference}")
+        payments = httpx.ASGITransport(app=services.payments)
+        async with httpx.AsyncClient(transport=payments, base_url="http://payments") as client:
+            started = await client.post(
+                f"/cases/{reference}/payments",
+                json={"return_url": f"{services.web_url}/track/{reference}/paid", "language": "en"},
+                headers={**token, "Idempotency-Key": "officer-page-test"},
+            )
+        assert started.status_code == 201, started.text
+        pending = await web.get(f"/officer/cases/{reference}")
+    assert unpaid.status_code == 200 and ">Fee<" not in unpaid.text.replace(" ", "")
+    assert pending.status_code == 200 and "Not paid yet" in pending.text
+    assert re.search(r"£\d+\.\d\d · Not paid yet", pending.text)
