@@ -207,6 +207,25 @@ async def test_administrators_narrow_the_audits_by_time_purpose_and_page(reader:
     assert lookups.status_code == 200 and lookups.json() == []
 
 
+async def test_an_officer_is_told_how_many_entries_they_may_not_see_but_not_special_ones(
+    reader: Reader,
+) -> None:
+    housing = Spec("housing", Sensitivity.PERSONAL)
+    social = Spec("social_care", Sensitivity.SPECIAL)
+    await reader.seed(
+        [
+            envelope(reader.resident, WASTE, 1),
+            envelope(reader.resident, housing, 2),
+            envelope(reader.resident, housing, 3),
+            envelope(reader.resident, social, 4),
+        ]
+    )
+    officer = await reader.get("/residents/{r}/timeline", reader.officer(), purpose="count")
+    own = await reader.get("/residents/{r}/timeline", reader.issuer.resident(reader.resident))
+    assert officer.json()["not_shown"] == 2, "housing's two; social care's is not disclosed"
+    assert own.json()["not_shown"] is None, "a resident is told of withheld entries instead"
+
+
 async def test_the_access_audit_cannot_be_changed_or_deleted(reader: Reader) -> None:
     await reader.get("/residents/{r}/timeline", reader.officer(), purpose="a look")
     for statement in (

@@ -94,6 +94,7 @@ async def test_a_service_officer_sees_their_own_area_in_detail_and_their_queue(
     assert "You see a summary because" not in page.text, "waste is this officer's own area"
     assert "· Social care" not in page.text, "nothing of an area they may not see"
     assert "Your role does not show this resident" in page.text
+    assert "Entries in this history your role may not see:" in page.text, "identity's, say"
     assert queue.status_code == 200 and services.case_reference in queue.text
     assert f'href="/officer/cases/{services.case_reference}"' in queue.text
 

@@ -155,6 +155,7 @@ async def resident_page(
         "purpose": purpose,
         "entries": page.get("entries", []),
         "withheld": page.get("withheld_until_verified", False),
+        "not_shown": page.get("not_shown"),
         "next_page": next_page,
         "form": wanted,
         "errors": wanted.errors,
