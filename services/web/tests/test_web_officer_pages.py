@@ -465,6 +465,19 @@ async def test_the_queue_counts_cases_by_status_and_filters_by_one(services: Pla
     assert 'href="#status"' in nonsense.text and services.case_reference not in nonsense.text
 
 
+async def test_the_queue_narrows_to_whose_cases_and_when_due_and_refuses_others(
+    services: Platform,
+) -> None:
+    async with signed_in(services, services.waste) as web:
+        far_off = await web.get("/officer/queue?sla=breached&assignee=me")
+        due = await web.get("/officer/queue?sla=due")
+        bad = await web.get("/officer/queue?assignee=someone&sla=late")
+    assert far_off.status_code == 200 and services.case_reference not in far_off.text
+    assert "Cases you may work: 0" in far_off.text, "nothing of mine is past due"
+    assert due.status_code == 200 and 'value="due" selected' in due.text
+    assert bad.status_code == 400 and 'href="#assignee"' in bad.text and 'href="#sla"' in bad.text
+
+
 async def test_administrators_narrow_the_audits_and_page_through_them(services: Platform) -> None:
     async with signed_in(services, services.contact) as web:
         for n in range(3):
