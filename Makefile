@@ -75,6 +75,7 @@ bench: setup
 	$(RUN) python -m townhall.payments.bench
 	$(RUN) python services/notifications/bench/bench_notifications.py
 	$(RUN) python connectors/bench/bench_connectors.py
+	$(RUN) python -m services.web.bench.bench_web
 
 clean:
 	rm -rf var .venv .tools .pytest_cache .mypy_cache .ruff_cache

@@ -139,6 +139,7 @@ async def test_a_merged_id_keeps_working_and_unmerge_restores_it(identity: Harne
     assert merged.status_code == 204
     shown = (await identity.http.get(f"/residents/{duplicate}", headers=headers)).json()
     assert shown["id"] == survivor
+    assert [m["id"] for m in shown["merged"]] == [duplicate], "the survivor lists what it holds"
     event = (await identity.events())[-1]
     assert event["type"] == "townhall.identity.resident.merged.v1"
     assert (event["residentid"], event["data"]["merged_id"]) == (survivor, duplicate)
@@ -150,3 +151,5 @@ async def test_a_merged_id_keeps_working_and_unmerge_restores_it(identity: Harne
         "id"
     ] == duplicate
     assert (await identity.events())[-1]["data"]["unmerged_id"] == duplicate
+    restored = await identity.http.get(f"/residents/{survivor}", headers=headers)
+    assert restored.json()["merged"] == []

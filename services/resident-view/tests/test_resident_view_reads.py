@@ -84,6 +84,8 @@ async def test_filters_narrow_the_timeline(reader: Reader) -> None:
         envelope(reader.resident, PESTS, 1, event_type="townhall.cases.case.opened.v1"),
         envelope(reader.resident, PESTS, 2, case_reference="PC-2026-000007"),
     ]
+    by_phone = envelope(reader.resident, WASTE, 3)
+    events.append(by_phone.model_copy(update={"data": {**by_phone.data, "channel": "phone"}}))
     await reader.seed(events)
     officer = reader.officer()
 
@@ -92,7 +94,7 @@ async def test_filters_narrow_the_timeline(reader: Reader) -> None:
         assert response.status_code == 200, response.text
         return [e["event_id"] for e in response.json()["entries"]]
 
-    assert await ids(domain="waste") == [events[0].id]
+    assert await ids(domain="waste") == [events[3].id, events[0].id]
     assert await ids(type="townhall.cases.case.opened.v1") == [events[1].id]
     assert await ids(case="PC-2026-000007") == [events[2].id]
     assert await ids(since=events[1].time.isoformat(), until=events[2].time.isoformat()) == [
@@ -100,6 +102,8 @@ async def test_filters_narrow_the_timeline(reader: Reader) -> None:
     ]
     assert await ids(q="case OPENED") == [events[1].id]
     assert await ids(q="nothing like it") == []
+    assert await ids(channel="phone") == [events[3].id]
+    assert await ids(channel=["letter", "email"]) == []
 
 
 @pytest.mark.parametrize(
@@ -178,6 +182,48 @@ async def test_every_read_is_audited_and_the_resident_sees_who_looked(reader: Re
     queried = await reader.get("/audit", admin, resident_id=reader.resident)
     assert {a["outcome"] for a in queried.json()} == {"shown", "denied"}
     assert (await reader.get("/audit", reader.officer())).status_code == 403
+
+
+async def test_administrators_narrow_the_audits_by_time_purpose_and_page(reader: Reader) -> None:
+    for purpose in ("missed bin call", "complaint", "Missed bin visit"):
+        await reader.get("/residents/{r}/timeline", reader.officer(), purpose=purpose)
+    admin = reader.issuer.officer(("admin", "special"))
+    bins = await reader.get("/audit", admin, resident_id=reader.resident, purpose="missed BIN")
+    first = await reader.get("/audit", admin, resident_id=reader.resident, limit=2)
+    second = await reader.get("/audit", admin, resident_id=reader.resident, limit=2, offset=2)
+    later = await reader.get("/audit", admin, since="2100-01-01T00:00:00Z")
+    wrong = await reader.get(
+        "/audit", admin, since="2026-02-01T00:00:00Z", until="2026-01-01T00:00:00Z"
+    )
+    lookups = await reader.get("/audit/lookups", admin, resident_id=reader.resident)
+    assert [a["purpose"] for a in bins.json()] == ["Missed bin visit", "missed bin call"]
+    assert [a["purpose"] for a in first.json() + second.json()] == [
+        "Missed bin visit",
+        "complaint",
+        "missed bin call",
+    ]
+    assert later.status_code == 200 and later.json() == []
+    assert wrong.status_code == 422, wrong.text
+    assert lookups.status_code == 200 and lookups.json() == []
+
+
+async def test_an_officer_is_told_how_many_entries_they_may_not_see_but_not_special_ones(
+    reader: Reader,
+) -> None:
+    housing = Spec("housing", Sensitivity.PERSONAL)
+    social = Spec("social_care", Sensitivity.SPECIAL)
+    await reader.seed(
+        [
+            envelope(reader.resident, WASTE, 1),
+            envelope(reader.resident, housing, 2),
+            envelope(reader.resident, housing, 3),
+            envelope(reader.resident, social, 4),
+        ]
+    )
+    officer = await reader.get("/residents/{r}/timeline", reader.officer(), purpose="count")
+    own = await reader.get("/residents/{r}/timeline", reader.issuer.resident(reader.resident))
+    assert officer.json()["not_shown"] == 2, "housing's two; social care's is not disclosed"
+    assert own.json()["not_shown"] is None, "a resident is told of withheld entries instead"
 
 
 async def test_the_access_audit_cannot_be_changed_or_deleted(reader: Reader) -> None:

@@ -212,3 +212,39 @@ async def test_a_mistake_shows_the_error_summary_and_changes_nothing(
     await page.click("button:has-text('Post the update')")
     await page.wait_for_selector(".govuk-error-summary a[href='#update']")
     await check(page, "case-errors")
+
+
+async def test_the_administration_and_merge_pages_are_accessible_and_fit_320_px(
+    services: Platform, context: BrowserContext
+) -> None:
+    identity = services.identity
+    survivor = await identity.register(given_name="Cerys", family_name="Survivor")
+    duplicate = await identity.register(given_name="Cerys", family_name="Duplicate")
+    login = await identity.login(services.lead)
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    merge = {"merged_id": duplicate}
+    merged = await identity.http.post(f"/residents/{survivor}/merge", json=merge, headers=headers)
+    assert merged.status_code == 204, merged.text
+    page = await context.new_page()
+    await sign_in(page, services, services.lead)
+    await search_for_ada(page)
+    await page.goto(f"{services.web_url}/officer/audit")
+    await check(page, "audit-reads")
+    await page.select_option("#show", "searches")
+    await page.fill("#purpose", "missed bin")
+    await page.click("main button:has-text('Show entries')")
+    await page.wait_for_selector("caption:has-text('Searches and tracking look-ups')")
+    await check(page, "audit-searches")
+    await page.fill("#from", "31/02/2026")
+    await page.click("main button:has-text('Show entries')")
+    await page.wait_for_selector(".govuk-error-summary a[href='#from']")
+    await check(page, "audit-errors")
+    await page.goto(f"{services.web_url}/officer/residents/{survivor}/merged/{duplicate}")
+    await check(page, "separate-a-merged-record")
+    await page.click("main button:has-text('Continue')")
+    await page.wait_for_selector(
+        ".govuk-error-summary a[href='#separate-yes'], .govuk-error-summary a[href='#separate']"
+    )
+    await check(page, "separate-a-merged-record-errors")
+    await page.goto(f"{services.web_url}/officer/queue")
+    await check(page, "work-queue-counts")

@@ -12,14 +12,18 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from services.web.tests.web_platform import Platform
+from services.web.tests.web_platform import Platform, Served, relay
 from townhall.cases.adapters.orm import cases as case_rows
 from townhall.cases.adapters.orm import contacts
 from townhall.cases.entrypoints.api.dependencies import services_of as cases_of
 from townhall.identity.testing import bearer
 from townhall.resident_view.adapters.orm import lookup_audit
 from townhall.resident_view.entrypoints.api.dependencies import services_of
+from townhall.resident_view.testing import Spec, envelope, write
+from townhall.schemas.envelope import Sensitivity
+from townhall.web.app import create as create_web
 from townhall.web.officer.dependencies import composition
+from townhall.web.sessions import COOKIE
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -90,6 +94,7 @@ async def test_a_service_officer_sees_their_own_area_in_detail_and_their_queue(
     assert "You see a summary because" not in page.text, "waste is this officer's own area"
     assert "· Social care" not in page.text, "nothing of an area they may not see"
     assert "Your role does not show this resident" in page.text
+    assert "Entries in this history your role may not see:" in page.text, "identity's, say"
     assert queue.status_code == 200 and services.case_reference in queue.text
     assert f'href="/officer/cases/{services.case_reference}"' in queue.text
 
@@ -202,10 +207,11 @@ async def test_the_session_ends_when_identity_refuses_to_refresh_it(services: Pl
             f"/officers/{officer}/sessions/revoke", headers=bearer(services.admin)
         )
         assert revoked.status_code == 204, revoked.text
-        for session in list(composition.of(services.web).sessions._sessions.values()):
-            if session.officer and session.officer.email == "web.revoked@example.org":
-                assert session.tokens is not None
-                session.tokens.expires_at = 0  # the access token has lapsed
+        store = composition.of(services.web).sessions
+        session = await store.load(web.cookies.get(COOKIE))
+        assert session is not None and session.tokens is not None
+        session.tokens.expires_at = 0  # the access token has lapsed
+        await store.save(session)
         answer = await web.get("/officer/queue")
         page = await web.get("/officer", follow_redirects=True)
     assert answer.status_code == 303 and answer.headers["location"] == "/officer/sign-in"
@@ -378,6 +384,27 @@ async def test_the_history_filters_by_service_area_and_dates(services: Platform)
     assert backwards.status_code == 400 and 'href="#to"' in backwards.text
 
 
+async def test_the_history_filters_by_how_the_resident_got_in_touch(services: Platform) -> None:
+    visit = envelope(services.ada, Spec("waste", Sensitivity.PERSONAL), 7)
+    visit = visit.model_copy(update={"data": {**visit.data, "channel": "face_to_face"}})
+    view = services_of(services.resident_view)
+    async with view.runtime.sessions.begin() as session:
+        await write(session, [visit], view.live.generation.number)
+    path = f"/officer/residents/{services.ada}"
+    async with signed_in(services, services.contact) as web:
+        await search(web, form="quick", query="Ada Example", purpose="checking channels")
+        face_to_face = await web.get(path, params={"channel": "face_to_face"})
+        by_letter = await web.get(path, params={"channel": "letter"})
+        nonsense = await web.get(path, params={"channel": "pigeon"})
+    assert face_to_face.status_code == 200, face_to_face.text
+    assert face_to_face.text.count("townhall-timeline__entry ") == 1
+    assert "· Face to face" in face_to_face.text and "from Social care" not in face_to_face.text
+    assert (
+        by_letter.status_code == 200 and "Nothing you may see has happened yet." in by_letter.text
+    )
+    assert nonsense.status_code == 400 and 'href="#channel"' in nonsense.text
+
+
 async def test_an_officer_decides_a_match_the_engine_was_unsure_of(services: Platform) -> None:
     record = {
         "system": "council_tax",
@@ -414,7 +441,194 @@ async def test_administrators_read_the_audits_and_officers_may_not(services: Pla
         refused = await web.get("/officer/audit")
     async with signed_in(services, "test.admin@example.org") as web:
         audits = await web.get("/officer/audit")
+        searches = await web.get("/officer/audit?show=searches")
     assert refused.status_code == 403 and "You cannot see this" in refused.text
     assert audits.status_code == 200, audits.text
     assert 'href="/officer/audit"' in audits.text and 'href="/officer/audit"' not in refused.text
-    assert "audited phone call" in audits.text and "Searches and tracking look-ups" in audits.text
+    assert "history, and why" in audits.text
+    assert "audited phone call" in searches.text
+    assert "Searches and tracking look-ups" in searches.text
+
+
+async def test_the_queue_counts_cases_by_status_and_filters_by_one(services: Platform) -> None:
+    statuses = ("submitted", "triaged", "in_progress", "resolved", "closed", "cancelled")
+    async with signed_in(services, services.waste) as web:
+        queue = await web.get("/officer/queue")
+        filtered = {s: await web.get(f"/officer/queue?status={s}") for s in statuses}
+        nonsense = await web.get("/officer/queue?status=lost")
+    assert queue.status_code == 200, queue.text
+    assert "Cases you may work:" in queue.text
+    showing = [s for s, page in filtered.items() if services.case_reference in page.text]
+    assert len(showing) == 1, "the case shows under its own status only"
+    assert f'href="/officer/queue?status={showing[0]}"' in queue.text, "its status is counted"
+    assert nonsense.status_code == 400 and "govuk-error-summary" in nonsense.text
+    assert 'href="#status"' in nonsense.text and services.case_reference not in nonsense.text
+
+
+async def test_the_queue_narrows_to_whose_cases_and_when_due_and_refuses_others(
+    services: Platform,
+) -> None:
+    async with signed_in(services, services.waste) as web:
+        far_off = await web.get("/officer/queue?sla=breached&assignee=me")
+        due = await web.get("/officer/queue?sla=due")
+        bad = await web.get("/officer/queue?assignee=someone&sla=late")
+    assert far_off.status_code == 200 and services.case_reference not in far_off.text
+    assert "Cases you may work: 0" in far_off.text, "nothing of mine is past due"
+    assert due.status_code == 200 and 'value="due" selected' in due.text
+    assert bad.status_code == 400 and 'href="#assignee"' in bad.text and 'href="#sla"' in bad.text
+
+
+async def test_administrators_narrow_the_audits_and_page_through_them(services: Platform) -> None:
+    async with signed_in(services, services.contact) as web:
+        for n in range(3):
+            await search(web, form="quick", query="Ada Example", purpose=f"narrowed call {n}")
+        await web.get(f"/officer/residents/{services.ada}")
+    async with signed_in(services, services.lead) as web:
+        await search(web, form="quick", query="Ada Example", purpose="admin look")
+        resident = await web.get(f"/officer/residents/{services.ada}")
+        reads = await web.get(f"/officer/audit?resident={services.ada}&purpose=NARROWED")
+        searches = await web.get("/officer/audit?show=searches&purpose=narrowed+call")
+        today = await web.get("/officer/audit?show=searches&from=2000-01-01&to=2999-12-31")
+        future = await web.get("/officer/audit?show=searches&from=2999-01-01")
+        bad = await web.get("/officer/audit?from=31/02/2026&resident=someone&to=2026-01-01")
+    log_link = f'href="/officer/audit?resident={services.ada}"'
+    assert log_link in resident.text, (
+        "an administrator opens a resident's access log from their page"
+    )
+    assert reads.status_code == 200 and "narrowed call 2" in reads.text, reads.text
+    assert "admin look" not in reads.text
+    assert len(re.findall(r"narrowed call \d", searches.text)) == 3
+    assert "narrowed call 0" in today.text
+    assert "Nothing in the audit matches." in future.text
+    assert bad.status_code == 400 and "govuk-error-summary" in bad.text
+    assert 'href="#from"' in bad.text and 'href="#resident"' in bad.text
+
+
+async def test_the_audit_pages_through_25_entries_at_a_time(services: Platform) -> None:
+    async with signed_in(services, services.contact) as web:
+        for n in range(26):
+            await search(web, form="quick", query="Ada Example", purpose=f"paged call {n}")
+    async with signed_in(services, "test.admin@example.org") as web:
+        first = await web.get("/officer/audit?show=searches&purpose=paged+call")
+        second = await web.get("/officer/audit?show=searches&purpose=paged+call&page=2")
+        wrong = await web.get("/officer/audit?show=searches&page=0")
+    assert len(re.findall(r"paged call \d+", first.text)) == 25 and "paged call 25" in first.text
+    assert "page=2" in first.text and "Next page" in first.text
+    assert re.findall(r"paged call \d+", second.text) == ["paged call 0"]
+    assert "Previous page" in second.text and "Next page" not in second.text
+    assert wrong.status_code == 400 and 'href="#page"' in wrong.text
+
+
+async def test_an_officer_separates_a_merged_record_from_the_residents_page(
+    services: Platform,
+) -> None:
+    duplicate = await services.identity.register(given_name="Bea", family_name="Duplicate")
+    lead = bearer((await services.identity.login(services.lead)).json()["access_token"])
+    merge = {"merged_id": duplicate}
+    url = f"/residents/{services.ada}"
+    merged = await services.identity.http.post(f"{url}/merge", json=merge, headers=lead)
+    assert merged.status_code == 204, merged.text
+    confirm_at = f"/officer/residents/{services.ada}/merged/{duplicate}"
+    async with signed_in(services, services.lead) as web:
+        await search(web, form="quick", query="Ada Example", purpose="merge check")
+        page = await web.get(f"/officer/residents/{services.ada}")
+        confirm = await web.get(confirm_at)
+        undecided = await web.post(confirm_at, data={"csrf_token": csrf(confirm)})
+        kept = await web.post(confirm_at, data={"csrf_token": csrf(confirm), "separate": "no"})
+        still = (await services.identity.http.get(url, headers=lead)).json()["merged"]
+        forged = await web.post(confirm_at, data={"separate": "yes"})
+        separated = await web.post(
+            confirm_at, data={"csrf_token": csrf(confirm), "separate": "yes"}
+        )
+        after = await web.get(f"/officer/residents/{services.ada}")
+        gone = await web.get(confirm_at)
+        nonsense = await web.get(f"/officer/residents/{services.ada}/merged/not-an-id")
+    assert "Records merged into this one" in page.text and f'href="{confirm_at}"' in page.text
+    assert confirm.status_code == 200 and "Bea Duplicate" in confirm.text
+    assert undecided.status_code == 400 and 'href="#separate"' in undecided.text
+    assert kept.status_code == 303 and [m["id"] for m in still] == [duplicate]
+    assert forged.status_code == 403
+    assert separated.status_code == 303, separated.text
+    assert "The records are separate again: Bea Duplicate" in after.text
+    assert (await services.identity.http.get(url, headers=lead)).json()["merged"] == []
+    event = (await services.identity.events())[-1]
+    assert event["type"] == "townhall.identity.resident.unmerged.v1"
+    assert event["data"]["unmerged_id"] == duplicate
+    assert gone.status_code == 404 and nonsense.status_code == 404
+
+
+async def test_a_second_web_replica_serves_the_session_signed_in_on_the_first(
+    services: Platform,
+) -> None:
+    settings = composition.of(services.web).settings
+    replica = create_web(settings)
+    async with (
+        replica.router.lifespan_context(replica),
+        Served(replica).running() as served,
+        signed_in(services, services.contact) as first,
+    ):
+        await search(first, form="quick", query="Ada Example", purpose="replica check")
+        cookie = {COOKIE: first.cookies.get(COOKIE) or ""}
+        async with httpx.AsyncClient(base_url=served.url, cookies=cookie) as second:
+            page = await second.get(f"/officer/residents/{services.ada}")
+            home = await second.get("/officer")
+            signed_out = await second.post("/officer/sign-out", data={"csrf_token": csrf(home)})
+        after = await first.get("/officer")
+    assert page.status_code == 200 and "Why you are looking: replica check" in page.text
+    assert signed_out.status_code == 303
+    assert after.status_code == 303, "signing out on one replica ends the session on every one"
+
+
+async def test_the_record_shows_former_names_assurance_and_consent_apart(
+    services: Platform,
+) -> None:
+    dewi = await services.identity.register(given_name="Dewi", family_name="Former")
+    lead = bearer((await services.identity.login(services.lead)).json()["access_token"])
+    name = {"given_name": "Dewi", "family_name": "Newname", "since": "2025-01-01"}
+    renamed = await services.identity.http.put(f"/residents/{dewi}/name", json=name, headers=lead)
+    assert renamed.status_code == 204, renamed.text
+    async with signed_in(services, services.contact) as web:
+        asked = await web.get(f"/officer/residents/{dewi}")
+        await web.post(
+            f"/officer/residents/{dewi}/purpose",
+            data={"csrf_token": csrf(asked), "purpose": "checking the record"},
+        )
+        page = await web.get(f"/officer/residents/{dewi}")
+    assert page.status_code == 200, page.text
+    assert "Dewi Newname" in page.text and "Former names" in page.text
+    assert "Dewi Former (→ 2025-01-01)" in page.text
+    assert "Level of assurance" in page.text and "0: nothing verified yet" in page.text
+    assert "Shares their history with" in page.text and "No other service" in page.text
+
+
+async def test_a_case_page_shows_its_fee_as_payments_knows_it(services: Platform) -> None:
+    pest = "web.pest@example.org"
+    await services.identity.create_officer(pest, ("pest_control", "personal"))
+    token = bearer((await services.identity.login(pest)).json()["access_token"])
+    report = {
+        "service_code": "pest_control",
+        "details": {"pest": "rats", "rooms_affected": 2},
+        "description": "Rats under the stairs",
+        "location": {"address": "1 Example Street", "uprn": "100000000001"},
+        "channel": "phone",
+        "resident_id": services.ada,
+    }
+    async with httpx.AsyncClient(base_url=services.cases_url) as cases:
+        raised = await cases.post("/cases", json=report, headers=token)
+    assert raised.status_code == 201, raised.text
+    reference = raised.json()["reference"]
+    await relay(services)  # payments learns the case and its fee, as its consumer would
+    async with signed_in(services, pest) as web:
+        unpaid = await web.get(f"/officer/cases/{reference}")
+        payments = httpx.ASGITransport(app=services.payments)
+        async with httpx.AsyncClient(transport=payments, base_url="http://payments") as client:
+            started = await client.post(
+                f"/cases/{reference}/payments",
+                json={"return_url": f"{services.web_url}/track/{reference}/paid", "language": "en"},
+                headers={**token, "Idempotency-Key": "officer-page-test"},
+            )
+        assert started.status_code == 201, started.text
+        pending = await web.get(f"/officer/cases/{reference}")
+    assert unpaid.status_code == 200 and ">Fee<" not in unpaid.text.replace(" ", "")
+    assert pending.status_code == 200 and "Not paid yet" in pending.text
+    assert re.search(r"£\d+\.\d\d · Not paid yet", pending.text)

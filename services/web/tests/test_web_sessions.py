@@ -4,11 +4,15 @@ store lets anonymous visitors go before officers."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 
 import httpx
+from sqlalchemy import select
 
 from townhall.web.app import create
 from townhall.web.config import WebSettings
+from townhall.web.session_db import DatabaseSessionStore, web_sessions
 from townhall.web.sessions import MemorySessionStore, Officer, Tokens
 
 
@@ -83,3 +87,67 @@ def test_a_service_that_does_not_answer_is_a_page_saying_so() -> None:
     answer = asyncio.run(sign_in())
     assert answer.status_code == 503
     assert "Sorry, there is a problem with the service" in answer.text
+
+
+@contextlib.asynccontextmanager
+async def replicas(url: str, clock: Clock) -> AsyncIterator[tuple[DatabaseSessionStore, ...]]:
+    """Two stores on one database, as two web replicas have."""
+    stores = tuple(DatabaseSessionStore(url, idle_s=60, clock=clock) for _ in range(2))
+    for store in stores:
+        await store.start()
+    try:
+        yield stores
+    finally:
+        for store in stores:
+            await store.close()
+
+
+async def test_a_session_saved_by_one_replica_is_loaded_by_another(database_url: str) -> None:
+    async with replicas(database_url, Clock()) as (first, second):
+        session = first.new("cy")
+        session.officer = Officer("officer-1", "o@example.org", (("waste", "personal"),))
+        session.tokens = Tokens("access", "refresh", 2000.0)
+        session.purposes["resident-1"] = "phone call"
+        await first.save(session)
+        loaded = await second.load(session.id)
+        assert loaded is not None and loaded is not session
+        assert (loaded.language, loaded.officer, loaded.tokens) == (
+            "cy",
+            session.officer,
+            session.tokens,
+        )
+        assert loaded.purposes == {"resident-1": "phone call"} and loaded.csrf == session.csrf
+        assert await second.load("someone-elses-id") is None
+
+
+async def test_a_renewed_id_replaces_the_old_one_on_every_replica(database_url: str) -> None:
+    async with replicas(database_url, Clock()) as (first, second):
+        session = first.new()
+        await first.save(session)
+        old_id = session.id
+        second.renew(session)
+        await second.save(session)
+        assert await first.load(old_id) is None
+        assert await first.load(session.id) is not None
+
+
+async def test_an_ended_or_idle_session_opens_nothing_anywhere(database_url: str) -> None:
+    clock = Clock()
+    async with replicas(database_url, clock) as (first, second):
+        ended, idle = first.new(), first.new()
+        await first.save(ended)
+        await first.save(idle)
+        await second.end(ended)
+        await first.save(ended)  # a request still holding it does not bring it back
+        clock.now += 61
+        assert await first.load(ended.id) is None
+        assert await second.load(idle.id) is None
+
+
+async def test_the_table_holds_no_session_id_a_reader_could_present(database_url: str) -> None:
+    async with replicas(database_url, Clock()) as (store, _):
+        session = store.new()
+        await store.save(session)
+        async with store.db() as db:
+            rows = (await db.execute(select(web_sessions))).all()
+    assert len(rows) == 1 and session.id not in rows[0].id_hash + rows[0].data

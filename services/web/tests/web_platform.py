@@ -54,6 +54,8 @@ from townhall.web.config import WebSettings
 
 CONTACT = "web.contact@example.org"
 WASTE = "web.waste@example.org"
+#: A team leader of the contact centre who also administers (the audits, unmerging).
+LEAD = "web.lead@example.org"
 UNLIMITED = "1000000/minute"
 
 
@@ -105,6 +107,7 @@ class Platform:
     booking: FastAPI
     contact: str = CONTACT
     waste: str = WASTE
+    lead: str = LEAD
     password: str = PASSWORD
     #: Consumer -> the events already handed to it (the handlers do not dedupe alone:
     #: the consumer loop's processed-message record does, and none runs here).
@@ -173,6 +176,9 @@ async def _seed(identity: Harness, view: FastAPI, cases: httpx.AsyncClient) -> t
     """Ada, with a record in identity, a history in resident-view and a case in cases."""
     await identity.create_officer(CONTACT, ("contact_centre", "personal"), ("identity", "personal"))
     await identity.create_officer(WASTE, ("waste", "personal"))
+    await identity.create_officer(
+        LEAD, ("contact_centre", "personal"), ("identity", "personal"), ("admin", "special")
+    )
     ada = await identity.register(
         given_name="Ada",
         family_name="Example",
@@ -291,7 +297,15 @@ async def _services(
             "payments": payments_url,
             "booking": booking_served.url,
         }
-        web = create_web(WebSettings(ENVIRONMENT="development", SERVICE_URLS_JSON=urls))
+        web = create_web(
+            WebSettings(
+                ENVIRONMENT="development",
+                SERVICE_URLS_JSON=urls,
+                # sessions in web's database, as several replicas would share them
+                WEB_SESSION_STORE="database",
+                DATABASE_URL=f"sqlite+aiosqlite:///{tmp / 'web.db'}",
+            )
+        )
         async with web.router.lifespan_context(web), Served(web).running() as web_served:
             yield Platform(
                 identity,

@@ -25,11 +25,16 @@ async def _resident(session: AsyncSession, resident_id: uuid.UUID) -> Resident:
 
 async def resident_record(session: AsyncSession, resident_id: uuid.UUID) -> dict[str, Any]:
     resident = await _resident(session, resident_id)
+    merged = await ResidentRepository(session).merged_into(resident.id)
     return {
         "id": str(resident.id),
         **resident.personal(),
         "identifiers": [{"system": s, "value": v} for s, v in sorted(resident.identifiers)],
         "loa": resident.loa,
+        #: The records merged into this one (an officer may undo a merge).
+        "merged": [
+            {"id": str(m.id), "given": m.given_name, "family": m.family_name} for m in merged
+        ],
     }
 
 

@@ -24,6 +24,7 @@ from townhall.web.officer import (
     cases,
     contacts,
     errors,
+    merges,
     queue,
     requests,
     residents,
@@ -45,7 +46,8 @@ from townhall.web.resident import (
     track,
 )
 from townhall.web.resident.upstream import Booking, Payments, ResidentAccess
-from townhall.web.sessions import MemorySessionStore
+from townhall.web.session_db import DatabaseSessionStore
+from townhall.web.sessions import MemorySessionStore, SessionStore
 from townhall.web.templating import Pages
 from townhall.web.upstream import (
     Cases,
@@ -100,11 +102,10 @@ def create(
         )
         for name in UPSTREAMS
     }
+    sessions = _session_store(settings)
     workspace = Workspace(
         settings=settings,
-        sessions=MemorySessionStore(
-            idle_s=settings.web_session_idle_s, limit=settings.web_session_limit
-        ),
+        sessions=sessions,
         pages=Pages(council_name=settings.web_council_name),
         identity=Identity(clients["identity"]),
         resident_view=ResidentView(clients["resident-view"]),
@@ -118,7 +119,11 @@ def create(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if isinstance(sessions, DatabaseSessionStore):
+            await sessions.start()
         yield
+        if isinstance(sessions, DatabaseSessionStore):
+            await sessions.close()
         await proxy.aclose()
         for client in clients.values():
             await client.aclose()
@@ -132,8 +137,13 @@ def create(
     composition.install(app, workspace)
     app.include_router(open311.router(proxy))
     app.add_middleware(open311.Open311Errors)
-    app.add_middleware(SessionCookie, name=cookie_name(workspace), secure=not settings.development)
-    for pages in (auth, residents, contacts, requests, queue, cases, review, audit):
+    app.add_middleware(
+        SessionCookie,
+        name=cookie_name(workspace),
+        secure=not settings.development,
+        store=sessions,
+    )
+    for pages in (auth, residents, contacts, requests, queue, cases, review, audit, merges):
         app.include_router(pages.router)
     for resident_pages in (report, pay, book, track, language):
         app.include_router(resident_pages.router)
@@ -145,6 +155,13 @@ def create(
     app.mount("/assets", Assets(directory=settings.web_assets_dir, check_dir=False))
     _service_list(app, settings)
     return app
+
+
+def _session_store(settings: WebSettings) -> SessionStore:
+    idle_s = settings.web_session_idle_s
+    if settings.web_session_store == "database":
+        return DatabaseSessionStore(settings.database_url, idle_s=idle_s)
+    return MemorySessionStore(idle_s=idle_s, limit=settings.web_session_limit)
 
 
 class Assets(StaticFiles):

@@ -1,6 +1,7 @@
 """Settings of the web front door."""
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 
@@ -24,5 +25,8 @@ class WebSettings(ServiceSettings):
     #: Sessions kept at most (anonymous ones, holding only a language and a CSRF token,
     #: are dropped first when the store is full).
     web_session_limit: int = Field(default=10_000, gt=0)
+    #: Where sessions live: in this process (one web process, or sticky routing), or in
+    #: web's database (``DATABASE_URL``: SQLite or PostgreSQL), shared by every replica.
+    web_session_store: Literal["memory", "database"] = "memory"
     #: How long a call to another service may take before the page says it is unavailable.
     web_upstream_timeout_s: float = Field(default=10.0, gt=0)

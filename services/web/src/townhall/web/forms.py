@@ -241,13 +241,20 @@ def _day(text: str) -> date | None:
         return None
 
 
-def timeline_filters(query: Mapping[str, str], domains: Collection[str]) -> Checked:
-    """The history's filters: a service area, and dates from and to (both included, the
-    council's days) as resident-view's ``since`` and ``until``."""
-    checked = Checked(_values(query, ("domain", "from", "to")))
+def timeline_filters(
+    query: Mapping[str, str], domains: Collection[str], channels: Collection[str] = ()
+) -> Checked:
+    """The history's filters: a service area, how the resident got in touch, and dates
+    from and to (both included, the council's days) as resident-view's ``since`` and
+    ``until``."""
+    checked = Checked(_values(query, ("domain", "channel", "from", "to")))
     v = checked.values
     if v["domain"] in domains:
         checked.criteria.append(("domain", v["domain"]))
+    if v["channel"] in channels:
+        checked.criteria.append(("channel", v["channel"]))
+    elif v["channel"]:
+        checked.error("channel", N_("Choose how they got in touch from the list"))
     start, end = _day(v["from"]), _day(v["to"])
     for name, day in (("from", start), ("to", end)):
         if v[name] and day is None:

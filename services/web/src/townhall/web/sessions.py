@@ -12,7 +12,10 @@ so an id planted before is worth nothing after. A session ends when the officer 
 out, when it has been idle ``idle_s``, or when identity refuses to refresh its tokens.
 
 :class:`MemorySessionStore` keeps sessions in this process: one web process, or sticky
-routing. Several replicas need a shared store behind the same interface.
+routing. :class:`townhall.web.session_db.DatabaseSessionStore` (``WEB_SESSION_STORE=database``)
+keeps them in web's database, so every replica sees the same sessions. Both answer
+:class:`SessionStore`: a request loads its session, changes it, and the store saves it
+before the response starts (``SessionCookie``).
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+from pydantic import ConfigDict
 
 COOKIE = "townhall_session"
 SECURE_COOKIE = "__Host-townhall_session"
@@ -127,6 +132,13 @@ class Session:
     #: One refresh at a time: identity ends the whole session if a refresh token is
     #: presented twice, as two concurrent requests would.
     refreshing: asyncio.Lock = field(default_factory=asyncio.Lock)
+    #: Ids this session had before (sign-in, a code proved): a shared store forgets them.
+    replaced: list[str] = field(default_factory=list)
+    #: Ended (signed out, or identity refused a refresh): never saved again.
+    ended: bool = False
+
+    #: Stored as JSON by a shared store (the lock is skipped, see ``session_db``).
+    __pydantic_config__ = ConfigDict(arbitrary_types_allowed=True)
 
     @property
     def signed_in(self) -> bool:
@@ -143,6 +155,68 @@ class Session:
 
 def _new_id() -> str:
     return secrets.token_urlsafe(32)
+
+
+def new_session(now: float, language: str = "en") -> Session:
+    session = Session(id=_new_id(), csrf=secrets.token_urlsafe(32), last_seen=now)
+    session.language = language
+    return session
+
+
+def renewed(session: Session) -> Session:
+    """The same session under a new id and CSRF token; the old id is remembered until saved."""
+    session.replaced.append(session.id)
+    session.id, session.csrf = _new_id(), secrets.token_urlsafe(32)
+    return session
+
+
+def forget(session: Session) -> None:
+    """What an ended session held, dropped from the object too (a request may still hold it)."""
+    session.ended = True
+    session.officer, session.tokens = None, None
+    session.resident, session.signing_up = None, None
+    if session.export is not None and session.export.task is not None:
+        session.export.task.cancel()
+    session.export = None
+    session.purposes.clear()
+    session.names.clear()
+    session.draft, session.pending = None, None
+    session.following.clear()
+    session.payments.clear()
+
+
+class SessionStore(Protocol):
+    """Where sessions live between requests."""
+
+    idle_s: float
+
+    def clock(self) -> float:
+        """Seconds on the store's clock (tokens' expiry is kept on it)."""
+        ...
+
+    async def load(self, session_id: str | None) -> Session | None:
+        """The live session with this id (its idle time restarts), or None."""
+        ...
+
+    def new(self, language: str = "en") -> Session:
+        """A new anonymous session (kept once saved)."""
+        ...
+
+    def renew(self, session: Session) -> Session:
+        """The same session under a new id and CSRF token (at sign-in)."""
+        ...
+
+    async def save(self, session: Session) -> None:
+        """Keep what the request changed (before its response starts)."""
+        ...
+
+    async def end(self, session: Session) -> None:
+        """Forget the session now: its id opens nothing any more."""
+        ...
+
+    async def tokens(self, session: Session) -> Tokens | None:
+        """The session's tokens as last saved (another replica may have refreshed them)."""
+        ...
 
 
 class MemorySessionStore:
@@ -171,34 +245,32 @@ class MemorySessionStore:
         session.last_seen = now
         return session
 
+    async def load(self, session_id: str | None) -> Session | None:
+        return self.get(session_id)
+
     def new(self, language: str = "en") -> Session:
         self._make_room()
-        now = self.clock()
-        session = Session(id=_new_id(), csrf=secrets.token_urlsafe(32), last_seen=now)
-        session.language = language
+        session = new_session(self.clock(), language)
         self._sessions[session.id] = session
         return session
 
     def renew(self, session: Session) -> Session:
         """The same session under a new id and CSRF token (at sign-in)."""
         self._sessions.pop(session.id, None)
-        session.id, session.csrf = _new_id(), secrets.token_urlsafe(32)
+        renewed(session).replaced.clear()
         self._sessions[session.id] = session
         return session
 
-    def end(self, session: Session) -> None:
+    async def save(self, session: Session) -> None:
+        """Nothing to do: the request changed the session held here."""
+
+    async def end(self, session: Session) -> None:
         """Forget the session: its id opens nothing any more."""
         self._sessions.pop(session.id, None)
-        session.officer, session.tokens = None, None
-        session.resident, session.signing_up = None, None
-        if session.export is not None and session.export.task is not None:
-            session.export.task.cancel()
-        session.export = None
-        session.purposes.clear()
-        session.names.clear()
-        session.draft, session.pending = None, None
-        session.following.clear()
-        session.payments.clear()
+        forget(session)
+
+    async def tokens(self, session: Session) -> Tokens | None:
+        return session.tokens
 
     def _make_room(self) -> None:
         now = self.clock()

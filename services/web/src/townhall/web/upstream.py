@@ -196,6 +196,16 @@ class Identity:
         )
         return record
 
+    async def consents(self, token: str, resident_id: str) -> list[str]:
+        """The service areas the resident shares their history with."""
+        found = await self.client.call("GET", f"/residents/{resident_id}/consents", token=token)
+        return [str(domain) for domain in found.get("domains", [])]
+
+    async def unmerge(self, token: str, survivor_id: str, merged_id: str) -> None:
+        """Undo a merge: ``merged_id`` is its own resident again (identity's event)."""
+        path = f"/residents/{quote(survivor_id, safe='')}/unmerge"
+        await self.client.call("POST", path, token=token, json={"merged_id": merged_id})
+
 
 class Matches:
     """Identity's review queue of uncertain matches (officers of identity or the contact
@@ -230,11 +240,15 @@ class ResidentView:
         )
         return found
 
-    async def audit(self, token: str, kind: str, limit: int = 50) -> list[dict[str, Any]]:
-        """``kind``: ``""`` (reads of histories) or ``"lookups"`` (searches, tracking)."""
+    async def audit(
+        self, token: str, kind: str, filters: Params = (), limit: int = 50
+    ) -> list[dict[str, Any]]:
+        """``kind``: ``""`` (reads of histories) or ``"lookups"`` (searches, tracking);
+        ``filters``: resident-view's (``resident_id``, ``viewer``, ``since``, ``until``,
+        ``purpose``, ``offset``, and ``action`` for look-ups)."""
         path = "/audit/lookups" if kind == "lookups" else "/audit"
         found: list[dict[str, Any]] = await self.client.call(
-            "GET", path, token=token, params=[("limit", str(limit))]
+            "GET", path, token=token, params=[("limit", str(limit)), *filters]
         )
         return found
 
@@ -310,3 +324,10 @@ class Cases:
     async def queue(self, token: str, params: Params = ()) -> dict[str, Any]:
         page: dict[str, Any] = await self.client.call("GET", "/queue", token=token, params=params)
         return page
+
+    async def queue_counts(self, token: str, params: Params = ()) -> dict[str, Any]:
+        """How many of the cases this officer may work are in each status."""
+        found: dict[str, Any] = await self.client.call(
+            "GET", "/queue/counts", token=token, params=params
+        )
+        return found

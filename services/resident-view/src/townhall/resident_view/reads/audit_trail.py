@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Select, Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.resident_view.adapters.orm import access_audit as a
@@ -41,14 +42,39 @@ async def record(
     )
 
 
+@dataclass(frozen=True)
+class Window:
+    """What an administrator narrows an audit to: a time range (``since`` included,
+    ``until`` not), words in the purpose (any case), and the page (``offset`` rows on)."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    purpose: str | None = None
+    offset: int = 0
+
+    def narrow(self, query: Select[Any], table: Table) -> Select[Any]:
+        if self.since is not None:
+            query = query.where(table.c.at >= self.since)
+        if self.until is not None:
+            query = query.where(table.c.at < self.until)
+        if self.purpose:
+            query = query.where(table.c.purpose.ilike(f"%{_escaped(self.purpose)}%", escape="\\"))
+        return query.offset(self.offset)
+
+
+def _escaped(words: str) -> str:
+    return words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 async def trail(
     session: AsyncSession,
     *,
     resident_id: str | None = None,
     viewer: str | None = None,
     limit: int = 100,
+    window: Window = Window(),
 ) -> list[dict[str, Any]]:
-    query = select(a).order_by(a.c.at.desc(), a.c.id.desc()).limit(limit)
+    query = window.narrow(select(a).order_by(a.c.at.desc(), a.c.id.desc()).limit(limit), a)
     if resident_id:
         query = query.where(a.c.resident_id == resident_id)
     if viewer:
@@ -91,11 +117,16 @@ async def lookups(
     viewer: str | None = None,
     action: str | None = None,
     limit: int = 100,
+    resident_id: str | None = None,
+    window: Window = Window(),
 ) -> list[dict[str, Any]]:
-    query = select(la).order_by(la.c.at.desc(), la.c.id.desc()).limit(limit)
+    """``resident_id``: only the look-ups that returned this resident."""
+    query = window.narrow(select(la).order_by(la.c.at.desc(), la.c.id.desc()).limit(limit), la)
     if viewer:
         query = query.where(la.c.viewer == viewer)
     if action:
         query = query.where(la.c.action == action)
+    if resident_id:
+        query = query.where(la.c.resident_ids.contains(json.dumps(resident_id)))
     rows = (await session.execute(query)).mappings().all()
     return [{**row, "resident_ids": json.loads(row["resident_ids"])} for row in rows]

@@ -20,6 +20,9 @@ The rules, in full:
     services, up to the highest clearance of the officer's domain roles.
 
 * Special-category entries (``special``) are never shown outside their own domain.
+* An officer is told how many of the resident's entries they may not see at all,
+  special-category ones left out: outside their domain even the existence of those
+  is not disclosed. (Residents are told only that something is withheld, above.)
 * Anyone else sees nothing: services, and administrators without a domain role. The
   ``admin`` role administers identity and reads the audits; it is no domain role, so
   it grants no entry, no summary and no clearance.

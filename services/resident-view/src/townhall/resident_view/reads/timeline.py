@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, literal, or_, select
+from sqlalchemy import Select, and_, case, exists, func, literal, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.resident_view.adapters.merges import residents_of
 from townhall.resident_view.adapters.orm import timeline_entries as t
-from townhall.resident_view.reads.policy import Visibility
+from townhall.resident_view.reads.policy import SPECIAL, Visibility
 
 
 class BadCursorError(ValueError):
@@ -48,6 +48,8 @@ class Filters:
     since: datetime | None = None
     until: datetime | None = None
     text: str | None = None
+    #: How the resident reached the council (entries that say: phone, online, …).
+    channels: tuple[str, ...] = ()
 
 
 COLUMNS = (
@@ -107,6 +109,8 @@ def _filtered(query: Select[Any], filters: Filters) -> Select[Any]:
         query = query.where(t.c.time >= filters.since)
     if filters.until:
         query = query.where(t.c.time < filters.until)
+    if filters.channels:
+        query = query.where(t.c.channel.in_(filters.channels))
     if filters.text:
         escaped = filters.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(t.c.summary.ilike(f"%{escaped}%", escape="\\"))
@@ -144,6 +148,21 @@ async def entry(session: AsyncSession, scope: Scope, event_id: str) -> dict[str,
     query = _select(scope, await _whose(session, scope)).where(t.c.event_id == event_id)
     row = (await session.execute(query)).first()
     return _row(row) if row is not None else None
+
+
+async def unseen(session: AsyncSession, scope: Scope) -> int:
+    """How many of the history's entries the viewer may not see at all, special-category
+    ones left out (the policy does not disclose that they exist)."""
+    whose = await _whose(session, scope)
+    query = (
+        select(func.count())
+        .select_from(t)
+        .where(t.c.generation == scope.generation)
+        .where(t.c.resident_id.in_(whose))
+        .where(not_(scope.seen.any))
+        .where(t.c.sensitivity_rank < SPECIAL)
+    )
+    return int((await session.execute(query)).scalar_one())
 
 
 async def withheld(session: AsyncSession, scope: Scope) -> bool:

@@ -84,7 +84,7 @@ async def sign_out(
     request: Request, workspace: WorkspaceDep, session: AnySession, form: Form
 ) -> Response:
     tokens, language = session.tokens, session.language
-    workspace.sessions.end(session)
+    await workspace.sessions.end(session)
     if tokens is not None:
         # signed out here whatever identity says; its session expires by itself
         with contextlib.suppress(UpstreamError):

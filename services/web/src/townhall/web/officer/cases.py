@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from townhall.web import forms
 from townhall.web.i18n import N_
+from townhall.web.officer.case_state import fee_and_visit
 from townhall.web.officer.dependencies import ClientAddress, Form, OfficerSession, WorkspaceDep
 from townhall.web.officer.labels import CHANNELS, STATUSES
 from townhall.web.officer.workspace import Workspace
@@ -51,6 +52,7 @@ async def _page(
         session, client, lambda token: workspace.cases.case(token, reference)
     )
     context: dict[str, Any] = {"case": case, "status_names": STATUSES, "channel_names": CHANNELS}
+    context |= await fee_and_visit(workspace, session, client, reference)
     if form is not None:
         context |= {"form": form, "errors": form.errors}
     status = 200 if form is None else 400

@@ -10,7 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from townhall.runtime.web import Composition, client_address
 from townhall.web.officer.workspace import FormExpired, SignInRequired, Workspace
-from townhall.web.sessions import COOKIE, CSRF_FIELD, SECURE_COOKIE, Session
+from townhall.web.sessions import COOKIE, CSRF_FIELD, SECURE_COOKIE, Session, SessionStore
 
 composition = Composition(Workspace)
 WorkspaceDep = Annotated[Workspace, Depends(composition.dependency)]
@@ -23,7 +23,7 @@ def cookie_name(workspace: Workspace) -> str:
 async def _session(request: Request, workspace: WorkspaceDep) -> Session:
     """This browser's session; a new anonymous one when it has none (or it ended)."""
     presented = request.cookies.get(cookie_name(workspace))
-    session = workspace.sessions.get(presented)
+    session = await workspace.sessions.load(presented)
     if session is None:
         session = workspace.sessions.new()
     request.state.session = session
@@ -71,11 +71,12 @@ class SessionCookie:
 
     HttpOnly and SameSite=Lax always; outside development also Secure, under the
     ``__Host-`` prefix (no Domain, Path=/). No Max-Age: it lasts the browser session,
-    and the server forgets it after ``WEB_SESSION_IDLE_S`` anyway.
+    and the server forgets it after ``WEB_SESSION_IDLE_S`` anyway. The store keeps what
+    the request changed in the session before the response starts.
     """
 
-    def __init__(self, app: ASGIApp, *, name: str, secure: bool) -> None:
-        self.app, self.name, self.secure = app, name, secure
+    def __init__(self, app: ASGIApp, *, name: str, secure: bool, store: SessionStore) -> None:
+        self.app, self.name, self.secure, self.store = app, name, secure, store
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -86,6 +87,8 @@ class SessionCookie:
             if message["type"] == "http.response.start":
                 state = scope.get("state", {})
                 session: Session | None = state.get("session")
+                if session is not None:
+                    await self.store.save(session)
                 if session is not None and session.id != state.get("presented_session"):
                     headers = MutableHeaders(scope=message)
                     headers.append("set-cookie", self._cookie(session.id))

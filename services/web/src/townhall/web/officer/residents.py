@@ -16,9 +16,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from townhall.web import forms
-from townhall.web.i18n import LANGUAGES, N_
+from townhall.web.i18n import N_
 from townhall.web.officer.dependencies import ClientAddress, Form, OfficerSession, WorkspaceDep
 from townhall.web.officer.labels import CHANNELS, DOMAINS, MATCH_REASONS
+from townhall.web.officer.record import Row, record_rows
 from townhall.web.officer.workspace import Workspace
 from townhall.web.sessions import Session
 from townhall.web.upstream import InvalidError, NotFoundError, UpstreamError
@@ -97,50 +98,23 @@ async def give_purpose(
     return RedirectResponse(f"/officer/residents/{resident}", status_code=303)
 
 
-def _record_rows(record: dict[str, Any]) -> list[tuple[str, str]]:
-    """The identity record as (label, value) rows: what this officer's role lets identity show."""
-    names = record.get("names") or []
-    addresses = record.get("addresses") or []
-    rows = [
-        (
-            N_("Names"),
-            "; ".join(f"{n.get('given') or ''} {n.get('family') or ''}".strip() for n in names),
-        ),
-        (N_("Date of birth"), record.get("date_of_birth") or ""),
-        (N_("Addresses"), "; ".join(_address(a) for a in addresses)),
-        (
-            N_("Contact"),
-            "; ".join(str(p.get("value", "")) for p in record.get("contact_points") or []),
-        ),
-        (
-            N_("Other systems"),
-            "; ".join(f"{i['system']}: {i['value']}" for i in record.get("identifiers") or []),
-        ),
-        (N_("Language"), LANGUAGES.get(record.get("preferred_language") or "", "")),
-    ]
-    return [(label, value) for label, value in rows if value]
-
-
-def _address(address: dict[str, Any]) -> str:
-    parts = (
-        address.get("line1"),
-        address.get("line2"),
-        address.get("town"),
-        address.get("postcode"),
-    )
-    return ", ".join(str(part) for part in parts if part)
-
-
 async def _record(
     workspace: Workspace, session: Session, client: str, resident: str
-) -> list[tuple[str, str]]:
+) -> tuple[list[Row], list[dict[str, Any]]]:
+    """The record's rows, and the records identity merged into this resident."""
     try:
         record = await workspace.call(
             session, client, lambda token: workspace.identity.resident(token, resident)
         )
     except UpstreamError:  # refused to this role, or unavailable: the history still shows
-        return []
-    return _record_rows(record)
+        return [], []
+    try:
+        consents: list[str] | None = await workspace.call(
+            session, client, lambda token: workspace.identity.consents(token, resident)
+        )
+    except UpstreamError:  # the record shows without them
+        consents = None
+    return record_rows(record, consents), list(record.get("merged") or [])
 
 
 @router.get("/residents/{resident_id}")
@@ -158,7 +132,7 @@ async def resident_page(
         return workspace.pages.render(
             request, session, "officer/purpose.html", {"resident_id": resident}
         )
-    wanted = forms.timeline_filters(dict(request.query_params), DOMAINS)
+    wanted = forms.timeline_filters(dict(request.query_params), DOMAINS, CHANNELS)
     page: dict[str, Any] = {}
     if wanted.ok:
         asked = [*wanted.criteria, *([("cursor", cursor)] if cursor else [])]
@@ -167,7 +141,7 @@ async def resident_page(
             client,
             lambda token: workspace.resident_view.timeline(token, resident, purpose, asked),
         )
-    rows = await _record(workspace, session, client, resident)
+    rows, merged = await _record(workspace, session, client, resident)
     next_page = None
     if page.get("next_cursor"):
         kept = [(k, v) for k, v in wanted.values.items() if v]
@@ -177,9 +151,11 @@ async def resident_page(
         "resident_id": resident,
         "name": session.names.get(resident),
         "record": rows,
+        "merged": merged,
         "purpose": purpose,
         "entries": page.get("entries", []),
         "withheld": page.get("withheld_until_verified", False),
+        "not_shown": page.get("not_shown"),
         "next_page": next_page,
         "form": wanted,
         "errors": wanted.errors,

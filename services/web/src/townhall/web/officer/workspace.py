@@ -11,7 +11,7 @@ from typing import TypeVar
 from townhall.web.config import WebSettings
 from townhall.web.i18n import N_
 from townhall.web.resident.upstream import Booking, Payments, ResidentAccess
-from townhall.web.sessions import MemorySessionStore, Session, Tokens
+from townhall.web.sessions import Session, SessionStore, Tokens
 from townhall.web.templating import Pages
 from townhall.web.upstream import (
     Cases,
@@ -44,7 +44,7 @@ class FormExpired(Exception):  # noqa: N818 (a flow signal, not an error)
 @dataclass
 class Workspace:
     settings: WebSettings
-    sessions: MemorySessionStore
+    sessions: SessionStore
     pages: Pages
     identity: Identity
     resident_view: ResidentView
@@ -70,16 +70,23 @@ class Workspace:
             tokens = session.tokens
             if tokens is None:
                 raise SignInRequired()
-            fresh = tokens.expires_at - REFRESH_MARGIN_S > self.sessions.clock()
-            if fresh and tokens.access != stale:
+            if self._fresh(tokens) and tokens.access != stale:
                 return tokens.access
+            saved = await self.sessions.tokens(session)  # another replica may have refreshed
+            if saved is not None and saved.access != tokens.access and self._fresh(saved):
+                session.tokens = saved
+                return saved.access
             try:
                 issued = await self.identity.refresh(tokens.refresh, client)
             except (NotSignedInError, InvalidError):
-                self.sessions.end(session)
+                await self.sessions.end(session)
                 raise SessionEnded() from None
             self.start(session, issued.access_token, issued.refresh_token, issued.expires_in)
+            await self.sessions.save(session)  # the old refresh token is spent: say so now
             return issued.access_token
+
+    def _fresh(self, tokens: Tokens) -> bool:
+        return tokens.expires_at - REFRESH_MARGIN_S > self.sessions.clock()
 
     async def call(self, session: Session, client: str, action: Callable[[str], Awaitable[T]]) -> T:
         """Run ``action`` with the officer's token; when a service refuses the token,

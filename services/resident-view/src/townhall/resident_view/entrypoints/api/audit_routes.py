@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from townhall.resident_view.entrypoints.api.dependencies import (
     AccessLogReader,
@@ -17,9 +17,23 @@ from townhall.resident_view.entrypoints.api.dependencies import (
 )
 from townhall.resident_view.reads import audit_trail
 from townhall.runtime.openapi import problems
-from townhall.runtime.problems import Forbidden
+from townhall.runtime.problems import Forbidden, UnprocessableContent
 
 router = APIRouter(tags=["audit"])
+
+
+class Narrowed(BaseModel):
+    """What both audits are narrowed by: when, why (words in the purpose), which page."""
+
+    since: datetime | None = Field(default=None, description="From this moment (included).")
+    until: datetime | None = Field(default=None, description="Before this moment.")
+    purpose: str | None = Field(default=None, max_length=200, description="Words in the purpose.")
+    offset: int = Field(default=0, ge=0, le=100_000, description="Skip this many rows (paging).")
+
+    def window(self) -> audit_trail.Window:
+        if self.since and self.until and self.until <= self.since:
+            raise UnprocessableContent("until: must be after since", title="Invalid filter")
+        return audit_trail.Window(self.since, self.until, self.purpose, self.offset)
 
 
 class Access(BaseModel):
@@ -39,13 +53,17 @@ async def query_audit(
     resident_id: UUID | None = None,
     viewer: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    narrowed: Annotated[Narrowed, Query()] = Narrowed(),  # noqa: B008 (FastAPI's query model)
 ) -> list[Access]:
+    """Every read of a resident's history, newest first, allowed or not."""
+    window = narrowed.window()
     async with sessions() as session:
         rows = await audit_trail.trail(
             session,
             resident_id=str(resident_id) if resident_id else None,
             viewer=viewer,
             limit=limit,
+            window=window,
         )
     return [Access(**row) for row in rows]
 
@@ -68,10 +86,21 @@ async def query_lookups(
     viewer: Annotated[str | None, Query(max_length=200)] = None,
     action: Literal["search", "tracking"] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    resident_id: UUID | None = None,
+    narrowed: Annotated[Narrowed, Query()] = Narrowed(),  # noqa: B008 (FastAPI's query model)
 ) -> list[Lookup]:
-    """Every search and tracking look-up: who, why, by what fields, whom it returned."""
+    """Every search and tracking look-up: who, why, by what fields, whom it returned
+    (``resident_id``: those that returned this resident)."""
+    window = narrowed.window()
     async with sessions() as session:
-        rows = await audit_trail.lookups(session, viewer=viewer, action=action, limit=limit)
+        rows = await audit_trail.lookups(
+            session,
+            viewer=viewer,
+            action=action,
+            limit=limit,
+            resident_id=str(resident_id) if resident_id else None,
+            window=window,
+        )
     return [Lookup(**row) for row in rows]
 
 

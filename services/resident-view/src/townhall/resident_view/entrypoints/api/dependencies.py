@@ -161,13 +161,16 @@ async def _filters(
     since: datetime | None = None,
     until: datetime | None = None,
     q: Annotated[str | None, Query(min_length=2, max_length=100)] = None,
+    channel: Annotated[list[str] | None, Query(max_length=32)] = None,
 ) -> Filters:
     for moment in (since, until):
         if moment is not None and moment.tzinfo is None:
             raise BadRequest("since and until need a time zone, e.g. 2026-11-23T09:00:00Z")
     if since and until and since >= until:
         raise BadRequest("'since' must be before 'until'")
-    return Filters(tuple(domain or ()), tuple(type or ()), case, since, until, q)
+    return Filters(
+        tuple(domain or ()), tuple(type or ()), case, since, until, q, tuple(channel or ())
+    )
 
 
 async def _cursor(cursor: Annotated[str | None, Query(max_length=400)] = None) -> Cursor | None:

@@ -81,6 +81,12 @@ class Timeline(BaseModel):
         "are withheld from this view until they verify their identity (level of "
         "assurance 2)."
     )
+    not_shown: int | None = Field(
+        default=None,
+        description="To an officer: how many of the resident's entries they may not see "
+        "at all (special-category entries are not counted: their existence is not "
+        "disclosed outside their domain). Absent for anyone else.",
+    )
 
 
 async def _refuse(
@@ -120,6 +126,7 @@ async def get_timeline(
             session, scope, filters=filters, limit=limit, after=cursor
         )
         held_back = await timeline.withheld(session, scope)
+        hidden = await timeline.unseen(session, scope) if viewer.kind == "officer" else None
         ids = [row["event_id"] for row in rows]
         await audit_trail.record(
             session, viewer, resident, at=clock(), purpose=purpose, outcome="shown", entry_ids=ids
@@ -129,6 +136,7 @@ async def get_timeline(
         entries=[_entry(row, resident, urls) for row in rows],
         next_cursor=following.encode() if following else None,
         withheld_until_verified=held_back,
+        not_shown=hidden,
     )
 
 
