@@ -76,6 +76,7 @@ bench: setup
 	$(RUN) python services/notifications/bench/bench_notifications.py
 	$(RUN) python connectors/bench/bench_connectors.py
 	$(RUN) python -m services.web.bench.bench_web
+	$(RUN) python -m services.web.bench.bench_resident_pages
 
 clean:
 	rm -rf var .venv .tools .pytest_cache .mypy_cache .ruff_cache
