@@ -146,7 +146,14 @@ async def test_without_the_data_key_scope_a_write_about_a_resident_is_refused(
     transport = httpx.ASGITransport(app=identity.app)
     settings = {"identity_url": "http://identity", "identity_client_secret": secret}
     async with cases_app(transport, **settings) as cases:
-        reported = await cases.post("/cases", json={**PEST_CONTROL, "reporter": ADA})
+        at_home = await cases.post("/cases", json={**PEST_CONTROL, "reporter": ADA})
+        assert at_home.status_code == 503, "the home's UPRN is published sealed under her key"
+        nothing = await counts(cases)
+        assert set(nothing.values()) == {0}, "nothing saved or published"
+        where = {"address": "1 High Street"}
+        reported = await cases.post(
+            "/cases", json={**PEST_CONTROL, "reporter": ADA, "location": where}
+        )
         assert reported.status_code == 201, "the fee's reason is the council's words: no key"
         before = await counts(cases)
         officer = bearer(issuer.officer(("pest_control", "personal")))

@@ -54,7 +54,7 @@ class Platform:
         kafka_bootstrap: str | None = None,
         extra_env: Mapping[str, str] | None = None,
         registry: Mapping[str, ServiceSpec] | None = None,
-        start_timeout_s: float = 90.0,
+        start_timeout_s: float = 180.0,
         stop_grace_s: float = 5.0,
         restart_policy: RestartPolicy | None = None,
     ):
