@@ -33,7 +33,7 @@ async def code_sent(client: httpx.AsyncClient, notifications: str, to: str, refe
                 return match.group(1)
         return None
 
-    code = await eventually(found, lambda code: code is not None, timeout_s=60)
+    code = await eventually(found, lambda code: code is not None, timeout_s=120)
     assert code is not None
     return code
 
