@@ -126,3 +126,44 @@ def test_a_test_that_starts_a_process_without_the_fixture_fails_naming_it(
     result = pytester.runpytest(*PLUGIN)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*starts a process*without the `processes` fixture*"])
+
+
+HEAVY_SUITE = """
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def processes():
+    return "a launcher"
+
+
+def _note(kind):
+    Path(os.environ["WORKERS_SEEN"], f"{kind}-{os.environ['PYTEST_XDIST_WORKER']}").touch()
+
+
+@pytest.mark.parametrize("n", range(6))
+def test_starts_a_platform(processes, n):
+    _note("heavy")
+
+
+@pytest.mark.parametrize("n", range(6))
+def test_a_unit(n):
+    pass
+"""
+
+
+def test_under_xdist_the_tests_that_start_processes_all_run_on_one_worker(
+    pytester: pytest.Pytester, processes: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make test`'s `-n 2 --dist loadgroup` keeps platforms one at a time only if xdist
+    sees the group: with pytest 9.2 and xdist 3.8 it silently did not (xdist#1386)."""
+    seen = pytester.mkdir("seen")
+    monkeypatch.setenv("WORKERS_SEEN", str(seen))
+    pytester.makepyfile(HEAVY_SUITE)
+    result = pytester.runpytest_subprocess(*PLUGIN, "-n", "2", "--dist", "loadgroup")
+    result.assert_outcomes(passed=12)
+    heavy = {p.name for p in seen.iterdir() if p.name.startswith("heavy-")}
+    assert len(heavy) == 1, f"tests that start processes ran on {sorted(heavy)}"

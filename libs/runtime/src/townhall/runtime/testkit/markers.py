@@ -29,11 +29,12 @@ NEEDS = {
     "browser": "drives a real browser (set from the fixtures)",
 }
 #: The fixtures that provide each need; a test needs what its fixture closure includes.
-#: ``own_broker`` is the name for a broker of a test's own, wherever a module defines one.
+#: ``own_broker`` is the name for a broker of a test's own, wherever a module defines one;
+#: ``demo_platform`` is the platform the end-to-end tests share (townhall.cli.shared_platform).
 PROVIDERS = {
     "broker": frozenset({"broker", "own_broker"}),
     "postgres": frozenset({"postgres"}),
-    "processes": frozenset({"processes"}),
+    "processes": frozenset({"processes", "demo_platform"}),
     "browser": frozenset({"browser"}),
 }
 #: Tests that start whole platforms or a browser run one at a time, on one worker, when
@@ -65,7 +66,11 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{name}: {meaning}")
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by what it needs, before xdist reads the ``xdist_group`` marks
+    (its worker names a grouped test ``nodeid@group`` in the same hook: run after it,
+    the group is never seen and heavy tests run on every worker at once)."""
     wrong = []
     for item in items:
         found = needs_of(item)
