@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -34,10 +33,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.e2e.demo_clients import code_sent
 from townhall.cli.launcher import Platform
-from townhall.cli.services import SERVICES
 from townhall.identity.seed import DEMO_PASSWORD
-from townhall.runtime.broker import free_port
-from townhall.runtime.testkit.fixtures import Processes
 
 #: Examples per operation and generation mode (valid, then invalid input).
 EXAMPLES = 10
@@ -53,20 +49,14 @@ OFFICERS = {
     "administrator": "demo.admin@example.org",
 }
 RESIDENT_EMAIL = "fuzz.resident@example.org"
+pytestmark = pytest.mark.last_on_demo_platform
 
 
 @pytest.fixture
-def platform(tmp_path: Path, processes: Processes) -> Platform:
-    services = tuple(SERVICES)
-    return processes.start(
-        Platform(
-            var_dir=tmp_path / "var",
-            services=services,
-            ports={name: free_port() for name in (*services, "broker")},
-            # the demo legacy databases stay off (their own test is test_e2e_legacy_history)
-            extra_env={"LEGACY_DEMO_ENABLED": "0"},
-        )
-    )
+def platform(demo_platform: Platform) -> Platform:
+    """`make run`'s platform, shared with the other end-to-end tests; the fuzzer runs
+    after them (it fills the platform with whatever it generated)."""
+    return demo_platform
 
 
 def _officer_token(identity: str, email: str) -> str:

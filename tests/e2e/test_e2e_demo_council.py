@@ -9,7 +9,6 @@ each service, and on the residents' joined-up timelines.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import httpx
 import pytest
@@ -18,23 +17,16 @@ from tests.e2e.demo_clients import bearer, officer_token
 from townhall.cli import demo_council
 from townhall.cli.launcher import Platform
 from townhall.identity.seed import DEMO_PASSWORD
-from townhall.runtime.broker import free_port
-from townhall.runtime.testkit.fixtures import Processes
 from townhall.runtime.testkit.waiting import eventually
 
-SERVICES = ("identity", "cases", "payments", "booking", "resident-view")
 RESIDENTS = 8
 
 
 @pytest.fixture
-def platform(tmp_path: Path, processes: Processes) -> Platform:
-    return processes.start(
-        Platform(
-            var_dir=tmp_path / "var",
-            services=SERVICES,
-            ports={name: free_port() for name in (*SERVICES, "broker")},
-        )
-    )
+def platform(demo_platform: Platform) -> Platform:
+    """`make run`'s platform, shared with other end-to-end tests (the demo council's
+    callers are its own)."""
+    return demo_platform
 
 
 def test_the_demo_signs_in_as_identitys_demo_officers() -> None:

@@ -24,10 +24,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from tests.e2e.demo_clients import tracking_token
 from townhall.cli.launcher import Platform
-from townhall.cli.services import SERVICES
 from townhall.identity.seed import DEMO_PASSWORD
-from townhall.runtime.broker import free_port
-from townhall.runtime.testkit.fixtures import Processes
 from townhall.runtime.testkit.waiting import eventually
 
 GIVEN, FAMILY = "Erin", "Erasable"
@@ -47,17 +44,10 @@ WRITTEN = {
 
 
 @pytest.fixture
-def platform(tmp_path: Path, processes: Processes) -> Platform:
-    services = tuple(SERVICES)
-    return processes.start(
-        Platform(
-            var_dir=tmp_path / "var",
-            services=services,
-            ports={name: free_port() for name in (*services, "broker")},
-            # the demo legacy databases stay off (their own test is test_e2e_legacy_history)
-            extra_env={"LEGACY_DEMO_ENABLED": "0"},
-        )
-    )
+def platform(demo_platform: Platform) -> Platform:
+    """`make run`'s platform, shared with other end-to-end tests: the sweep looks for
+    Erin's data only, in every database and topic, whatever else is there."""
+    return demo_platform
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -182,7 +172,7 @@ def _event_type(message: ConsumerRecord[bytes, bytes]) -> str:
 
 
 async def test_after_erasure_no_database_or_topic_holds_anything_readable_about_the_resident(
-    platform: Platform, tmp_path: Path
+    platform: Platform,
 ) -> None:
     identity, cases, view, notifications = (
         platform.urls[n] for n in ("identity", "cases", "resident-view", "notifications")
@@ -233,12 +223,23 @@ async def test_after_erasure_no_database_or_topic_holds_anything_readable_about_
 
         await eventually(timeline, lambda n: n >= 3, timeout_s=60)
 
-        before = await asyncio.to_thread(readable_in_databases, tmp_path / "var")
+        async def claimed_by() -> str | None:
+            shown = await client.get(
+                f"{cases}/cases/{claimed.json()['reference']}", headers=bearer(pest)
+            )
+            return shown.json().get("resident_id") if shown.status_code == 200 else None
+
+        # the report in Erin's name is hers once identity has matched it (on a loaded
+        # machine cases may match it later, with backoff). Erased first, she would be
+        # found by no one when it is matched and made anew: a known gap in erasure
+        await eventually(claimed_by, lambda found: found == resident_id, timeout_s=120)
+
+        before = await asyncio.to_thread(readable_in_databases, platform.var_dir)
         admin = await officer_token(client, identity, "demo.admin@example.org")
         erased = await client.delete(f"{identity}/residents/{resident_id}", headers=bearer(admin))
         assert erased.status_code == 204, erased.text
 
-    var_dir = tmp_path / "var"
+    var_dir = platform.var_dir
 
     async def in_databases() -> list[str]:
         return await asyncio.to_thread(readable_in_databases, var_dir)

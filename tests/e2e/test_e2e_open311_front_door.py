@@ -10,36 +10,26 @@ X-Forwarded-For).
 
 from __future__ import annotations
 
-from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import httpx
 import pytest
 
+from townhall.cases.config import CasesSettings
 from townhall.cli.launcher import Platform
-from townhall.runtime.broker import free_port
-from townhall.runtime.testkit.fixtures import Processes
+from townhall.cli.shared_platform import OPEN311_API_KEY as API_KEY
 
-SERVICES = ("identity", "cases", "web")
-API_KEY = "fixmystreet-test-key-0123456789abcdef"
-LOOKUPS_PER_MINUTE = 3
+#: cases' default for OPEN311_LOOKUP_LIMIT
+LOOKUPS_PER_MINUTE = int(CasesSettings.model_fields["open311_lookup_limit"].default.split("/")[0])
 BUSY_CLIENT = {"X-Forwarded-For": "198.51.100.7"}
 QUIET_CLIENT = {"X-Forwarded-For": "198.51.100.8"}
 
 
 @pytest.fixture
-def platform(tmp_path: Path, processes: Processes) -> Platform:
-    return processes.start(
-        Platform(
-            var_dir=tmp_path / "var",
-            services=SERVICES,
-            ports={name: free_port() for name in (*SERVICES, "broker")},
-            extra_env={
-                "OPEN311_API_KEYS": f'["{API_KEY}"]',
-                "OPEN311_LOOKUP_LIMIT": f"{LOOKUPS_PER_MINUTE}/minute",
-            },
-        )
-    )
+def platform(demo_platform: Platform) -> Platform:
+    """`make run`'s platform (with an Open311 key), shared with other end-to-end tests;
+    the clients' addresses here are this test's own."""
+    return demo_platform
 
 
 async def test_fixmystreet_posts_and_reads_through_the_front_door(platform: Platform) -> None:
@@ -50,8 +40,8 @@ async def test_fixmystreet_posts_and_reads_through_the_front_door(platform: Plat
         "lat": "51.5072",
         "long": "-0.1276",
         "email": "reporter@example.org",
-        "first_name": "Ada",
-        "last_name": "Example",
+        "first_name": "Olu",
+        "last_name": "Reporter",
         "description": "Mattress dumped by the bus stop",
         "attribute[waste_type]": "household",
         "attribute[fixmystreet_id]": "4242",

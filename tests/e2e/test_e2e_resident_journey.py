@@ -13,7 +13,6 @@ tokens everywhere; cases, resident-view and notifications as identity's clients)
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,8 +20,6 @@ import pytest
 
 from tests.e2e.demo_clients import bearer, claims, officer_token, tracking_token
 from townhall.cli.launcher import Platform
-from townhall.runtime.broker import free_port
-from townhall.runtime.testkit.fixtures import Processes
 from townhall.runtime.testkit.waiting import eventually
 
 SERVICES = ("identity", "cases", "resident-view", "notifications")
@@ -37,14 +34,9 @@ NOTE_TEXT = "Known rat hotspot; bring extra bait"
 
 
 @pytest.fixture
-def platform(tmp_path: Path, processes: Processes) -> Platform:
-    return processes.start(
-        Platform(
-            var_dir=tmp_path / "var",
-            services=SERVICES,
-            ports={name: free_port() for name in (*SERVICES, "broker")},
-        )
-    )
+def platform(demo_platform: Platform) -> Platform:
+    """`make run`'s platform, shared with other end-to-end tests (Rita is hers alone)."""
+    return demo_platform
 
 
 def texts(tracking: dict[str, Any], kind: str) -> list[str | None]:

@@ -14,7 +14,6 @@ unsure of. Every page is checked with axe-core (no serious or critical violation
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -23,12 +22,9 @@ from playwright.async_api import Browser, BrowserContext, Page
 import services.web.tests.test_web_browser as pages
 from townhall.cli.launcher import Platform
 from townhall.identity.seed import DEMO_PASSWORD
-from townhall.runtime.broker import free_port
-from townhall.runtime.testkit.fixtures import Processes
 from townhall.runtime.testkit.waiting import eventually
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-SERVICES = ("identity", "cases", "resident-view", "notifications", "web")
 CONTACT = "demo.contact@example.org"
 WASTE = "demo.waste@example.org"
 PURPOSE = "phone call about a missed bin"
@@ -37,17 +33,10 @@ SLOW_MS = 120_000
 
 
 @pytest.fixture
-def running(tmp_path: Path, processes: Processes) -> Platform:
-    return processes.start(
-        Platform(
-            var_dir=tmp_path / "var",
-            services=SERVICES,
-            ports={name: free_port() for name in (*SERVICES, "broker")},
-            extra_env={"WEB_SESSION_STORE": "database"},
-            # six Python processes starting at once on a shared 2-core machine
-            start_timeout_s=300,
-        )
-    )
+def running(demo_platform: Platform) -> Platform:
+    """`make run`'s platform (web's sessions in its database), shared with the
+    end-to-end tests."""
+    return demo_platform
 
 
 @pytest.fixture

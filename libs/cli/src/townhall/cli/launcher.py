@@ -140,6 +140,14 @@ class Platform:
     def log_file(self, name: str) -> Path:
         return self.log_dir / f"{name}.log"
 
+    def tails(self, lines: int = 25) -> str:
+        """The last ``lines`` lines of each process's log, the broker's first."""
+        parts = []
+        for name in self._watched():
+            state = "running" if self.is_running(name) else "stopped"
+            parts.append(f"--- {name} ({state}) ---\n{log_tail(self.log_file(name), lines)}")
+        return "\n".join(parts)
+
     def is_running(self, name: str) -> bool:
         if name == BROKER:
             return self.broker is not None and self.broker.is_running()

@@ -123,6 +123,11 @@ class Processes:
         processes.start()
         return processes
 
+    @property
+    def started(self) -> list[Startable]:
+        """What was started, in order (a failed test's report shows their logs)."""
+        return list(self._started)
+
     def stop_all(self) -> None:
         for processes in reversed(self._started):
             processes.stop()
