@@ -5,7 +5,9 @@ Resident-view words its ``next_step`` and step summaries in English; these are t
 front door's own words for the same facts, so a Welsh reader gets Welsh. What happens
 next comes from resident-view's ``next`` (a stable code and its facts: the fee, the
 visit's time), worded here; a code this module does not know falls back to the status.
-A step this module does not know is shown with resident-view's summary.
+A step's own facts (the service, the amount, the visit's time) are worded by
+:mod:`.summaries` from resident-view's summary code; a step neither knows is shown with
+resident-view's English summary.
 """
 
 from __future__ import annotations
@@ -117,6 +119,9 @@ def step(found: dict[str, Any]) -> dict[str, Any]:
         "status": STATUS.get(str(data.get("to_status", ""))),
         "text": data.get("text") or data.get("reason") or "",
         "reason": REASONS.get(str(data.get("reason"))) if kind in BOOKING_REASONED else None,
+        # for resident.summaries to word in the page's language
+        "summary_code": found.get("summary_code"),
+        "summary_params": found.get("summary_params") or {},
     }
 
 
