@@ -88,6 +88,26 @@ STEPS = {
     "townhall.notifications.notification.sent": N_("We sent you a message"),
     "townhall.notifications.notification.delivered": N_("Our message reached you"),
     "townhall.notifications.notification.failed": N_("Our message did not reach you"),
+    "townhall.identity.consent.granted": N_(
+        "You agreed to share your history across council services"
+    ),
+    "townhall.identity.consent.withdrawn": N_(
+        "You stopped sharing your history across council services"
+    ),
+    "townhall.identity.contact_point.already_registered": N_(
+        "Someone tried to use your contact details"
+    ),
+    "townhall.identity.one_time_code.issued": N_("We sent you a security code"),
+    "townhall.identity.resident.assurance_raised": N_("We checked who you are"),
+    "townhall.identity.resident.contact_points_changed": N_("Your contact details were updated"),
+    "townhall.identity.resident.details_changed": N_("Your personal details were updated"),
+    "townhall.identity.resident.erased": N_("Your personal data was erased"),
+    "townhall.identity.resident.identifier_linked": N_(
+        "Your record was linked to another council system"
+    ),
+    "townhall.identity.resident.merged": N_("Duplicate records of you were combined"),
+    "townhall.identity.resident.moved": N_("Your address was updated"),
+    "townhall.identity.resident.unmerged": N_("Records combined by mistake were separated again"),
 }
 
 
