@@ -252,7 +252,9 @@ async def test_a_welsh_tracking_page_with_every_code_shows_no_english_summary(
         said = summaries.words(step, "cy", {"pest_control": WELSH_PEST})
         assert said is not None, step["summary_code"]
         template, facts = said
-        english = template % summaries.words(step, "en", {"pest_control": "Pest control"})[1]  # type: ignore[index]
+        in_english = summaries.words(step, "en", {"pest_control": "Pest control"})
+        assert in_english is not None, step["summary_code"]
+        english = template % in_english[1]
         assert english not in page, "the front door's own English"
         if step["summary_code"] != "status_changed":  # its new status is said instead
             assert welsh(template) % facts in page, step["summary_code"]
