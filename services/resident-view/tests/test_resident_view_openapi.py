@@ -58,3 +58,14 @@ def test_the_purpose_is_as_strict_in_the_document_as_in_the_server(
     timeline = purpose("/residents/{resident_id}/timeline")
     assert timeline["required"] is False, "residents need not say why they read their own"
     assert "Officers must state it" in timeline["schema"]["description"]
+
+
+def test_entries_and_steps_document_their_summary_code_and_its_facts(
+    document: dict[str, Any],
+) -> None:
+    schemas = document["components"]["schemas"]
+    for model in ("Entry", "Step"):
+        fields = schemas[model]["properties"]
+        assert "registered" in fields["summary_code"]["description"], model
+        assert "amount_pence" in fields["summary_params"]["description"], model
+        assert {"summary_code", "summary_params"} <= set(schemas[model]["required"]), model

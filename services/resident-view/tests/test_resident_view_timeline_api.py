@@ -73,6 +73,10 @@ async def test_a_registered_resident_appears_once_on_their_own_timeline_even_if_
     seen = await eventually(lambda: entries(client, resident, token), lambda e: len(e) >= 1)
     assert [e["event_id"] for e in seen] == [event.id]
     assert seen[0]["summary"] == "Registered with the council (phone)"
+    assert (seen[0]["summary_code"], seen[0]["summary_params"]) == (
+        "registered",
+        {"channel": "phone"},
+    )
 
 
 async def test_officers_see_only_the_domains_and_sensitivity_their_roles_allow(

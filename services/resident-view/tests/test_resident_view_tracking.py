@@ -184,6 +184,11 @@ async def test_the_resident_follows_every_step_across_services_in_order(
         "params": {"visit_at": "2026-11-05T10:30:00+00:00"},
     }
     assert body["steps"][-1]["summary"] == "We emailed you the visit details"
+    assert (body["steps"][0]["summary_code"], body["steps"][0]["summary_params"]) == (
+        "request_submitted",
+        {"service_code": "pest_control", "reference": request.reference},
+    ), "for a front door to word in its reader's language"
+    assert (body["steps"][-1]["summary_code"], body["steps"][-1]["summary_params"]) == (None, {})
 
 
 async def test_the_residents_tracking_token_sees_what_they_see_and_nobody_elses_does(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import html
 import json
 import re
 from collections.abc import AsyncIterator
@@ -70,6 +71,8 @@ class Upstreams:
     down: set[str] = field(default_factory=set)
     #: Answer the timeline with something that is not a page of it.
     garbled: bool = False
+    #: The history's first page, when not the usual one.
+    history: list[dict[str, Any]] | None = None
     #: Why each read of the timeline said it looked.
     purposes: list[str] = field(default_factory=list)
     #: Reads for an export wait for ``gate`` once they have said they ``reached`` it.
@@ -127,6 +130,8 @@ class Upstreams:
             if cursor not in (None, CURSOR):
                 return JSONResponse({"detail": "bad cursor"}, 400)
             entries, following = ([OLDER], None) if cursor else ([ENTRY], CURSOR)
+            if self.history is not None and not cursor:
+                entries = self.history
             page = {"entries": entries, "next_cursor": following}
             return JSONResponse({**page, "withheld_until_verified": False})
         if path == f"{mine}/access-log":
@@ -322,6 +327,31 @@ async def test_my_history_is_paged_newest_first_and_a_bad_page_is_not_found(
     assert (await web.get("/account/history", params={"cursor": "<script>"})).status_code == 404
     assert len(upstreams.purposes) == 2, "a malformed page is not asked for"
     assert (await web.get("/account/history", params={"cursor": "unknown"})).status_code == 404
+
+
+async def test_my_history_in_welsh_words_each_entry_from_its_summary_code(
+    web: httpx.AsyncClient, upstreams: Upstreams
+) -> None:
+    coded = [
+        ("registered", {"channel": "online"}, "Registered with the council (online)"),
+        ("paid", {"amount_pence": 6500, "reference": REFERENCE}, f"Paid £65.00 for {REFERENCE}"),
+        ("contact_logged", {"channel": "letter", "reason": "payment"}, "Contacted the council"),
+        ("erased", {}, "Personal data erased"),
+    ]
+    upstreams.history = [
+        {**ENTRY, "type": "townhall.example.x.v1", "summary": english}
+        | {"summary_code": code, "summary_params": params}
+        for code, params, english in coded
+    ]
+    await _sign_in(web)
+    await web.get("/language", params={"to": "cy", "next": "/account/history"})
+    page = html.unescape((await web.get("/account/history")).text)
+
+    assert [english for *_, english in coded if english in page] == []
+    assert "Cawsoch eich cofrestru gyda'r cyngor ar-lein" in page
+    assert f"Gwnaethoch dalu £65.00 am {REFERENCE}" in page
+    assert "Cysylltoch â'r cyngor drwy lythyr: taliad" in page
+    assert "Dilëwyd data personol" in page
 
 
 async def test_the_access_log_says_who_looked_when_and_why(web: httpx.AsyncClient) -> None:

@@ -8,7 +8,8 @@ the same request (reference and source), so either may be looked up from the oth
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,8 +34,11 @@ async def confirmed(
     return stored & set(requests)
 
 
-async def confirm(session: AsyncSession, generation: int, request: Request, summary: str) -> None:
-    """The request's claimed report is the resident's own from now on."""
+async def confirm(
+    session: AsyncSession, generation: int, request: Request, said: Mapping[str, Any]
+) -> None:
+    """The request's claimed report is the resident's own from now on; ``said`` is what
+    it says then (its summary columns)."""
     reference, source = request
     await session.execute(
         update(t)
@@ -43,5 +47,5 @@ async def confirm(session: AsyncSession, generation: int, request: Request, summ
         .where(t.c.case_reference == reference)
         .where(t.c.source == source)
         .where(t.c.claimed.is_(True))
-        .values(claimed=False, summary=summary)
+        .values(claimed=False, **said)
     )

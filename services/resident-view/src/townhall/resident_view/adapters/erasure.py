@@ -24,6 +24,9 @@ ERASED_SUMMARY = "Personal data erased"
 BLANK: dict[str, Any] = {
     "data": "{}",
     "summary": ERASED_SUMMARY,
+    #: the same as a code a front door words in its reader's language
+    "summary_code": "erased",
+    "summary_params": "{}",
     "case_reference": None,
     "channel": None,
 }

@@ -41,7 +41,13 @@ timeline_entries = Table(
     Column("domain", String(64), nullable=False),
     Column("sensitivity", String(20), nullable=False),
     Column("sensitivity_rank", Integer, nullable=False),
+    #: What happened, in English (from the code below, where there is one).
     Column("summary", String(500), nullable=False),
+    #: The same as a code and its facts (JSON), for a front door to word in its
+    #: reader's language (townhall.resident_view.projection.wording); null for entries
+    #: whose summary is English only, and for those stored before codes existed.
+    Column("summary_code", String(64), nullable=True),
+    Column("summary_params", Text, nullable=True),
     Column("source", String(200), nullable=False),
     Column("sequence", BigInteger, nullable=False),
     Column("subject", String(300), nullable=False),

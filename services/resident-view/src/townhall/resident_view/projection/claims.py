@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from townhall.resident_view.adapters import claims
 from townhall.resident_view.projection import entries
 from townhall.resident_view.projection.entries import Row
+from townhall.resident_view.projection.wording import english
 from townhall.schemas.envelope import Envelope
 from townhall.schemas.events.cases import CaseReporterConfirmed
 
@@ -39,5 +40,6 @@ async def apply(session: AsyncSession, generation: int, envelope: Envelope) -> N
     if envelope.type != CaseReporterConfirmed.TYPE:
         return
     event = CaseReporterConfirmed.model_validate(envelope.data)
-    summary = entries.submitted({"service_code": event.service_code, "reference": event.reference})
-    await claims.confirm(session, generation, (event.reference, envelope.source), summary)
+    own = entries.submitted_said({"service_code": event.service_code, "reference": event.reference})
+    said = {"summary": english(own), **entries.columns(own)}
+    await claims.confirm(session, generation, (event.reference, envelope.source), said)

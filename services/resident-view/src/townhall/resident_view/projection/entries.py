@@ -5,7 +5,9 @@ events appear without code here as long as they carry the envelope attributes; i
 data may add ``case_reference`` (or ``reference`` on a ``case/…`` subject),
 ``channel``, ``summary``, and ``audience: officers`` or ``visibility: internal`` for
 officer-internal notes that residents never see. Known types may shape a better
-summary in :data:`SUMMARIES`, the dispatch table of this module.
+summary in :data:`SUMMARIES`, the dispatch table of this module: a code and its facts
+(:mod:`.wording`) that a front door words in its reader's language, stored beside the
+summary in English made from them.
 
 A report whose reporter is only claimed (``case.submitted`` with ``reporter_claimed``:
 an anonymous reporter gave this resident's name; or ``case.resident_matched``, when
@@ -23,11 +25,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from townhall.resident_view.projection.sealed import sealed_fields
+from townhall.resident_view.projection.wording import Params, Said, english
 from townhall.schemas.envelope import Envelope
 from townhall.schemas.events import booking
 from townhall.schemas.events.cases import (
@@ -47,92 +49,89 @@ Row = dict[str, Any]
 _compact_json = json.JSONEncoder(separators=(",", ":")).encode
 
 
-def _words(value: str) -> str:
-    return value.replace("_", " ")
-
-
-def _resident_registered(envelope: Envelope) -> str:
+def _resident_registered(envelope: Envelope) -> Said:
     # the consumer validated the data against the contract already
-    return f"{ResidentRegistered.SUMMARY} ({_words(envelope.data['channel'])})"
+    return Said("registered", {"channel": envelope.data["channel"]})
 
 
-#: How a claimed report reads until the resident confirms it.
-CLAIMED = "reported by someone giving this name and email or phone, not confirmed"
+def submitted_said(data: Mapping[str, Any], *, claimed: bool = False) -> Said:
+    """What a submitted request (``case.submitted``'s data) says: as only claimed, as
+    raised by an officer for the resident (assisted digital: ``raised_by``), or as the
+    resident's own."""
+    request: Params = {"service_code": data["service_code"], "reference": data["reference"]}
+    if claimed:
+        return Said("request_claimed", request)
+    if str(data.get("raised_by") or "").startswith("officer:") and data.get("channel"):
+        return Said("request_raised_by_officer", {**request, "channel": data["channel"]})
+    return Said("request_submitted", request)
 
 
 def submitted(data: Mapping[str, Any], *, claimed: bool = False) -> str:
-    """The summary of a submitted request (``case.submitted``'s data): as only claimed,
-    as raised by an officer for the resident (assisted digital: ``raised_by``), or as the
-    resident's own."""
-    request = f"{_words(data['service_code']).capitalize()} request {data['reference']}"
-    if claimed:
-        return f"{request} {CLAIMED}"
-    if str(data.get("raised_by") or "").startswith("officer:"):
-        channel = f" ({_words(data['channel'])})" if data.get("channel") else ""
-        return f"{request} raised by an officer on the resident's behalf{channel}"
-    return f"{request} submitted"
+    """The summary of a submitted request in English (see :func:`submitted_said`)."""
+    return english(submitted_said(data, claimed=claimed))
 
 
-def _case_submitted(envelope: Envelope) -> str:
-    return submitted(envelope.data, claimed=_claimed(envelope))
+def _case_submitted(envelope: Envelope) -> Said:
+    return submitted_said(envelope.data, claimed=_claimed(envelope))
 
 
-def _reporter_confirmed(envelope: Envelope) -> str:
+def _reporter_confirmed(envelope: Envelope) -> Said:
     data = envelope.data
-    by = " by an officer on their behalf" if data["confirmed_by"].startswith("officer:") else ""
-    return f"Request {data['reference']} confirmed as reported by this resident{by}"
+    by_officer = data["confirmed_by"].startswith("officer:")
+    code = "reporter_confirmed_by_officer" if by_officer else "reporter_confirmed"
+    return Said(code, {"reference": data["reference"]})
 
 
-def _case_status_changed(envelope: Envelope) -> str:
+def _case_status_changed(envelope: Envelope) -> Said:
     data = envelope.data
-    change = f"{_words(data['from_status'])} → {_words(data['to_status'])}"
-    return f"Request {data['reference']}: {change}"
-
-
-def _contact_logged(envelope: Envelope) -> str:
-    data = envelope.data
-    chase = " (chasing progress)" if data.get("failure_demand") else ""
-    return f"Contacted the council by {_words(data['channel'])}: {_words(data['reason'])}{chase}"
-
-
-def _pounds(pence: int) -> str:
-    return f"£{pence / 100:,.2f}"
-
-
-def _payment_succeeded(envelope: Envelope) -> str:
-    data = envelope.data
-    return f"Paid {_pounds(data['amount'])} for {data['case_reference']}"
-
-
-def _refunded(envelope: Envelope) -> str:
-    data = envelope.data
-    return f"Refunded {_pounds(data['amount'])} for {data['case_reference']}"
-
-
-_LONDON = ZoneInfo("Europe/London")
-#: Booking's events, each in words, about the visit's local time.
-_VISITS = {
-    booking.SlotHeld.TYPE: "slot on {when} held",
-    booking.AppointmentConfirmed.TYPE: "visit booked for {when}",
-    booking.AppointmentCancelled.TYPE: "visit on {when} cancelled",
-    booking.AppointmentRescheduled.TYPE: "visit moved to {when}",
-    booking.VisitRecorded.TYPE: "visit on {when}: {outcome}",
-    booking.ReminderDue.TYPE: "reminder of the visit on {when}",
-}
-_OUTCOMES = {"completed": "done", "no_access": "no access", "not_home": "nobody was home"}
-
-
-def _visit(envelope: Envelope) -> str:
-    data = envelope.data
-    moment = datetime.fromisoformat(data["starts_at"]).astimezone(_LONDON)
-    when = f"{moment:%A} {moment.day} {moment:%B %Y} at {moment:%H:%M}"
-    outcome = _OUTCOMES.get(str(data.get("outcome")), "")
-    return f"Request {data['case_reference']}: " + _VISITS[envelope.type].format(
-        when=when, outcome=outcome
+    return Said(
+        "status_changed",
+        {
+            "reference": data["reference"],
+            "from_status": data["from_status"],
+            "to_status": data["to_status"],
+        },
     )
 
 
-SUMMARIES: dict[str, Callable[[Envelope], str]] = {
+def _contact_logged(envelope: Envelope) -> Said:
+    data = envelope.data
+    code = "contact_logged_chasing" if data.get("failure_demand") else "contact_logged"
+    return Said(code, {"channel": data["channel"], "reason": data["reason"]})
+
+
+def _payment_succeeded(envelope: Envelope) -> Said:
+    data = envelope.data
+    return Said("paid", {"amount_pence": data["amount"], "reference": data["case_reference"]})
+
+
+def _refunded(envelope: Envelope) -> Said:
+    data = envelope.data
+    return Said("refunded", {"amount_pence": data["amount"], "reference": data["case_reference"]})
+
+
+#: Booking's events, each as a code about the visit's time.
+_VISITS = {
+    booking.SlotHeld.TYPE: "slot_held",
+    booking.AppointmentConfirmed.TYPE: "visit_booked",
+    booking.AppointmentCancelled.TYPE: "visit_cancelled",
+    booking.AppointmentRescheduled.TYPE: "visit_moved",
+    booking.VisitRecorded.TYPE: "visit_recorded",
+    booking.ReminderDue.TYPE: "visit_reminder",
+}
+
+
+def _visit(envelope: Envelope) -> Said:
+    data = envelope.data
+    moment = datetime.fromisoformat(data["starts_at"]).astimezone(UTC)
+    params: Params = {"reference": data["case_reference"], "starts_at": moment.isoformat()}
+    if envelope.type == booking.VisitRecorded.TYPE:
+        params["outcome"] = str(data.get("outcome") or "")
+    return Said(_VISITS[envelope.type], params)
+
+
+#: The event types whose summary is shaped here, each to a code and its facts.
+SUMMARIES: dict[str, Callable[[Envelope], Said]] = {
     **dict.fromkeys(_VISITS, _visit),
     ResidentRegistered.TYPE: _resident_registered,
     CaseSubmitted.TYPE: _case_submitted,
@@ -153,10 +152,17 @@ def humanise(event_type: str) -> str:
     return words[:1].upper() + words[1:]
 
 
-def summary(envelope: Envelope) -> str:
+def said(envelope: Envelope) -> Said | None:
+    """What the entry of ``envelope`` says as a code and its facts, for the types
+    :data:`SUMMARIES` shapes (None for the rest: their summary is English only)."""
     shape = SUMMARIES.get(envelope.type)
-    if shape is not None:
-        return shape(envelope)
+    return shape(envelope) if shape is not None else None
+
+
+def summary(envelope: Envelope, code: Said | None = None) -> str:
+    """The entry's summary in English (from ``code``, when it has one)."""
+    if code is not None:
+        return english(code)
     text = envelope.data.get("summary")
     if isinstance(text, str) and text.strip():
         return text.strip()[:500]
@@ -184,7 +190,15 @@ def confirmed(row: Row) -> None:
     """Make a claimed report's ``row`` read as the resident's own: they confirmed it."""
     data = json.loads(row["data"])
     row["claimed"] = False
-    row["summary"] = submitted(data)
+    own = submitted_said(data)
+    row.update(summary=english(own), **columns(own))
+
+
+def columns(code: Said | None) -> Row:
+    """The entry's ``summary_code`` and ``summary_params`` columns for ``code``."""
+    if code is None:
+        return {"summary_code": None, "summary_params": None}
+    return {"summary_code": code.code, "summary_params": _compact_json(code.params)}
 
 
 def _case_reference(envelope: Envelope) -> str | None:
@@ -217,6 +231,7 @@ def entry(
     if envelope.residentid is None:
         return None
     data = unsealed(envelope, opened)
+    code = said(envelope)
     return {
         "generation": generation,
         "event_id": envelope.id,
@@ -226,7 +241,8 @@ def entry(
         "domain": envelope.domain,
         "sensitivity": envelope.sensitivity.value,
         "sensitivity_rank": envelope.sensitivity.rank,
-        "summary": summary(envelope),
+        "summary": summary(envelope, code),
+        **columns(code),
         "source": envelope.source,
         "sequence": envelope.sequence,
         "subject": envelope.subject,

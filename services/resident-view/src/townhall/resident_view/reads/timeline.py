@@ -59,6 +59,8 @@ COLUMNS = (
     t.c.domain,
     t.c.sensitivity,
     t.c.summary,
+    t.c.summary_code,
+    t.c.summary_params,
     t.c.source,
     t.c.sequence,
     t.c.subject,
@@ -120,7 +122,14 @@ def _filtered(query: Select[Any], filters: Filters) -> Select[Any]:
 def _row(row: Any) -> dict[str, Any]:
     entry = dict(row._mapping)
     entry["data"] = json.loads(entry["data"]) if entry["data"] is not None else None
+    entry["summary_params"] = params(entry["summary_params"])
     return entry
+
+
+def params(stored: str | None) -> dict[str, Any]:
+    """An entry's summary facts as stored (none for an entry without a code)."""
+    found = json.loads(stored) if stored else {}
+    return found if isinstance(found, dict) else {}
 
 
 async def page(

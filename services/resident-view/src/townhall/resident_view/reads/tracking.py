@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from townhall.resident_view.adapters.merges import residents_of
 from townhall.resident_view.adapters.orm import timeline_entries as t
 from townhall.resident_view.reads.policy import Visibility
+from townhall.resident_view.reads.timeline import params
 
 #: What a request reference looks like, e.g. ``PC-2026-000123``.
 REFERENCE = r"^[A-Za-z0-9][A-Za-z0-9-]{1,63}$"
@@ -57,6 +58,8 @@ async def steps(
             t.c.domain,
             t.c.source,
             t.c.summary,
+            t.c.summary_code,
+            t.c.summary_params,
             t.c.claimed,
             view,
             t.c.data,
@@ -75,6 +78,7 @@ async def steps(
             "time": row["time"],
             "service": row["source"].rstrip("/").rsplit("/", 1)[-1],
             "data": json.loads(row["data"]),
+            "summary_params": params(row["summary_params"]),
         }
         for row in rows
     ]

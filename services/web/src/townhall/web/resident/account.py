@@ -19,7 +19,7 @@ from townhall.web import forms
 from townhall.web.forms import REFERENCE
 from townhall.web.i18n import N_
 from townhall.web.officer.dependencies import AnySession, ClientAddress, Form, WorkspaceDep
-from townhall.web.resident import progress
+from townhall.web.resident import progress, summaries
 from townhall.web.resident.account_api import OWN_HISTORY, AccountApi
 from townhall.web.resident.account_session import AccountSession, as_resident, open_account
 from townhall.web.sessions import Tokens
@@ -168,6 +168,7 @@ async def history(
         {**progress.step(entry), "reference": entry.get("case_reference")}
         for entry in found.get("entries", [])
     ]
+    await summaries.word(workspace.cases, entries, session.language)
     context = {
         "entries": entries,
         "next_cursor": found.get("next_cursor"),

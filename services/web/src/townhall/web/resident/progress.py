@@ -5,7 +5,9 @@ Resident-view words its ``next_step`` and step summaries in English; these are t
 front door's own words for the same facts, so a Welsh reader gets Welsh. What happens
 next comes from resident-view's ``next`` (a stable code and its facts: the fee, the
 visit's time), worded here; a code this module does not know falls back to the status.
-A step this module does not know is shown with resident-view's summary.
+A step's own facts (the service, the amount, the visit's time) are worded by
+:mod:`.summaries` from resident-view's summary code; a step neither knows is shown with
+resident-view's English summary.
 """
 
 from __future__ import annotations
@@ -86,6 +88,26 @@ STEPS = {
     "townhall.notifications.notification.sent": N_("We sent you a message"),
     "townhall.notifications.notification.delivered": N_("Our message reached you"),
     "townhall.notifications.notification.failed": N_("Our message did not reach you"),
+    "townhall.identity.consent.granted": N_(
+        "You agreed to share your history across council services"
+    ),
+    "townhall.identity.consent.withdrawn": N_(
+        "You stopped sharing your history across council services"
+    ),
+    "townhall.identity.contact_point.already_registered": N_(
+        "Someone tried to use your contact details"
+    ),
+    "townhall.identity.one_time_code.issued": N_("We sent you a security code"),
+    "townhall.identity.resident.assurance_raised": N_("We checked who you are"),
+    "townhall.identity.resident.contact_points_changed": N_("Your contact details were updated"),
+    "townhall.identity.resident.details_changed": N_("Your personal details were updated"),
+    "townhall.identity.resident.erased": N_("Your personal data was erased"),
+    "townhall.identity.resident.identifier_linked": N_(
+        "Your record was linked to another council system"
+    ),
+    "townhall.identity.resident.merged": N_("Duplicate records of you were combined"),
+    "townhall.identity.resident.moved": N_("Your address was updated"),
+    "townhall.identity.resident.unmerged": N_("Records combined by mistake were separated again"),
 }
 
 
@@ -117,6 +139,9 @@ def step(found: dict[str, Any]) -> dict[str, Any]:
         "status": STATUS.get(str(data.get("to_status", ""))),
         "text": data.get("text") or data.get("reason") or "",
         "reason": REASONS.get(str(data.get("reason"))) if kind in BOOKING_REASONED else None,
+        # for resident.summaries to word in the page's language
+        "summary_code": found.get("summary_code"),
+        "summary_params": found.get("summary_params") or {},
     }
 
 

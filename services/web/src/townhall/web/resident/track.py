@@ -17,7 +17,7 @@ from townhall.web.forms import REFERENCE, Checked
 from townhall.web.i18n import N_
 from townhall.web.officer.dependencies import AnySession, ClientAddress, Form, WorkspaceDep
 from townhall.web.officer.workspace import Workspace
-from townhall.web.resident import answers, codes, progress, visits
+from townhall.web.resident import answers, codes, progress, summaries, visits
 from townhall.web.sessions import PendingCode, Session, Tokens
 from townhall.web.upstream import NotFoundError, NotSignedInError, RefusedError
 
@@ -156,8 +156,10 @@ async def request_page(
             request, session, "resident/verify_first.html", context, status_code=403
         )
     status = str(found.get("status") or "")
+    tracked = progress.state(found, session.language)
+    await summaries.word(workspace.cases, tracked["steps"], session.language)
     context = {
-        "tracked": progress.state(found, session.language),
+        "tracked": tracked,
         "booking": await visits.on_tracking(workspace, token, reference, status),
     }
     return workspace.pages.render(request, session, "resident/tracked.html", context)

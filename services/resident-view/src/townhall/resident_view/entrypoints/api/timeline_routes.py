@@ -25,6 +25,7 @@ from townhall.resident_view.entrypoints.api.dependencies import (
     TimelinePurpose,
     TimelineViewer,
 )
+from townhall.resident_view.projection.wording import CODES
 from townhall.resident_view.reads import audit_trail, timeline
 from townhall.resident_view.reads.policy import may_view_resident, visibility
 from townhall.runtime.auth import Principal
@@ -38,6 +39,17 @@ CLAIMED = (
     "and email or phone, until the resident confirms it was theirs: never the resident's "
     "own act before then."
 )
+SUMMARY_CODE = (
+    "What happened as a code, for a front door to word in its reader's language with "
+    "summary_params (summary is the same in English); null when the summary is English "
+    "only. One of: " + ", ".join(CODES) + "."
+)
+SUMMARY_PARAMS = (
+    "The code's facts, in no language: reference, service_code, channel, from_status and "
+    "to_status (cases' statuses), the contact's reason, amount_pence, a visit's starts_at "
+    "(ISO, UTC) and its outcome (completed, no_access, not_home); only those the code uses."
+)
+Params = dict[str, str | int | bool]
 
 
 class Entry(BaseModel):
@@ -47,6 +59,8 @@ class Entry(BaseModel):
     domain: str
     sensitivity: str
     summary: str
+    summary_code: str | None = Field(description=SUMMARY_CODE)
+    summary_params: Params = Field(description=SUMMARY_PARAMS)
     source: str
     sequence: int
     subject: str

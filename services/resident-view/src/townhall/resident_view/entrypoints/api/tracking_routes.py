@@ -24,7 +24,12 @@ from townhall.resident_view.entrypoints.api.dependencies import (
     TrackingPurpose,
     TrackingViewer,
 )
-from townhall.resident_view.entrypoints.api.timeline_routes import CLAIMED
+from townhall.resident_view.entrypoints.api.timeline_routes import (
+    CLAIMED,
+    SUMMARY_CODE,
+    SUMMARY_PARAMS,
+    Params,
+)
 from townhall.resident_view.reads import request_state, tracking
 from townhall.resident_view.reads.access_table import SENSITIVE
 from townhall.resident_view.reads.policy import NOTHING, tracking_visibility
@@ -42,6 +47,8 @@ class Step(BaseModel):
     domain: str
     service: str
     summary: str
+    summary_code: str | None = Field(description=SUMMARY_CODE)
+    summary_params: Params = Field(description=SUMMARY_PARAMS)
     claimed: bool = Field(description=CLAIMED)
     view: Literal["detail", "summary"]
     data: dict[str, Any] | None
