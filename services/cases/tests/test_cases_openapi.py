@@ -40,9 +40,7 @@ STATUSES: dict[tuple[str, str], set[str]] = {
     ("post", "/cases/{reference}/notes"): {"201", "404", "409", "503"} | BODY | GUARDED,
     ("post", "/cases/{reference}/attachments"): {"201", "404", "409", "503"} | BODY | GUARDED,
     ("post", "/cases/{reference}/confirm"): {"200", "404", "409", "422"} | GUARDED,
-    ("post", "/cases/{reference}/evidence"): {"201", "404", "409", "415", "503"}
-    | BODY
-    | GUARDED,
+    ("post", "/cases/{reference}/evidence"): {"201", "404", "409", "415", "503"} | BODY | GUARDED,
     ("get", "/cases/{reference}/evidence"): {"200", "404", "422", "429"} | GUARDED,
     ("get", "/cases/{reference}/evidence/{evidence_id}"): {"200", "404", "422", "429"} | GUARDED,
     ("post", "/contacts"): {"201", "404"} | BODY | GUARDED,
