@@ -187,9 +187,10 @@ async def test_the_resident_adds_evidence_with_the_tracking_token_of_that_reques
         (b"GIF89a" + bytes(40), "scan.png", "image/png", 415, "type"),
         (b"\x89PN", "tiny.png", "image/png", 415, "type"),
         (PNG + bytes(MAX_BYTES), "huge.png", "image/png", 413, "too_large"),
+        (PNG + bytes(MAX_BYTES + 70_000), "vast.png", "image/png", 413, "too_large"),
         (b"", "empty.png", "image/png", 422, "empty"),
     ],
-    ids=["html-named-jpg", "gif-named-png", "truncated", "too-large", "empty"],
+    ids=["html-named-jpg", "gif-named-png", "truncated", "too-large", "beyond-any-form", "empty"],
 )
 async def test_a_bad_file_is_refused_with_a_problem_and_nothing_is_kept(
     api: httpx.AsyncClient,
@@ -212,6 +213,21 @@ async def test_a_bad_file_is_refused_with_a_problem_and_nothing_is_kept(
     assert await counts(api) == before
     assert kept_files(store_dir) == []
     assert await rows_holding(api, name) == []
+
+
+async def test_without_the_residents_data_key_a_file_is_refused_and_nothing_is_kept(
+    api: httpx.AsyncClient, issuer: TestIssuer, data_keys: FakeDataKeys, store_dir: Path
+) -> None:
+    reference, _, resident = await residents_case(api, issuer)
+    before = await counts(api)
+    data_keys.down = True
+
+    refused = await upload(api, reference, PDF, resident, name="tenancy.pdf")
+
+    assert refused.status_code == 503
+    assert refused.json()["type"].endswith("/data-key-unavailable")
+    assert await counts(api) == before
+    assert kept_files(store_dir) == [], "no file is left that no record names"
 
 
 async def test_a_case_takes_a_limited_number_of_files(

@@ -17,7 +17,7 @@ import structlog
 
 from townhall.cases.adapters.evidence_store import EvidenceStore
 from townhall.cases.domain import commands
-from townhall.cases.domain.evidence import Evidence, EvidenceLimits, safe_filename
+from townhall.cases.domain.evidence import Evidence, EvidenceLimits, StagedFile, safe_filename
 from townhall.cases.domain.exceptions import (
     CaseNotFoundError,
     NotPermittedError,
@@ -91,11 +91,23 @@ async def add_evidence(
             limit=evidence_limits.max_files,
         )
         await uow.cases.save(case)
-        # Kept before the commit: a commit that fails then leaves a file no row names
-        # (harmless, never served); the other way round would leave a row with no file.
-        await evidence_store.keep(staged)
-        await uow.commit()
+        await _keep_and_commit(uow, evidence_store, staged)
     return evidence
+
+
+async def _keep_and_commit(uow: UnitOfWork, store: EvidenceStore, staged: StagedFile) -> None:
+    """Keep the file, then commit its record and event; when the commit fails (the
+    resident's data key unavailable, a concurrent change) a file this upload brought
+    is removed again, so no file is left that no record names (erasure finds files
+    through their records)."""
+    brought = not await store.contains(staged.sha256)
+    await store.keep(staged)
+    try:
+        await uow.commit()
+    except BaseException:
+        if brought:
+            await store.remove(staged.sha256)
+        raise
 
 
 async def remove_erased_evidence(
