@@ -316,3 +316,28 @@ async def test_erasing_the_resident_removes_their_files_but_not_another_cases_co
     assert (await api.get(mine.json()["href"], headers=officer)).status_code == 404
     theirs = await api.get(f"/cases/{other}/evidence", headers=other_resident)
     assert [i["filename"] for i in theirs.json()["items"]] == ["same-photo.jpg"]
+
+
+async def test_a_file_may_be_larger_than_any_other_request_up_to_the_evidence_limit(
+    tmp_path: Path, issuer: TestIssuer
+) -> None:
+    settings = settings_for(
+        f"sqlite+aiosqlite:///{tmp_path / 'cases.db'}",
+        issuer,
+        evidence_dir=tmp_path / "evidence",
+        evidence_max_bytes=MAX_BYTES,
+        http_max_body_bytes=1024,
+    )
+    app = create(settings, data_keys=FakeDataKeys())
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://cases") as http:
+            reference, _, resident = await residents_case(http, issuer)
+            photo = PNG + bytes(3000)
+            added = await upload(http, reference, photo, resident)
+            long_case = {**PEST_CONTROL, "reporter": {}, "description": "x" * 2000}
+            refused = await http.post("/cases", json=long_case, headers=resident)
+
+    assert added.status_code == 201, added.text
+    assert added.json()["size_bytes"] == len(photo)
+    assert refused.status_code == 413, "every other route keeps the service's limit"

@@ -28,7 +28,7 @@ from townhall.web.app import create
 from townhall.web.config import WebSettings
 
 CODE = "123456"
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(100)
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(3000)
 PDF = b"%PDF-1.7\n%%EOF\n"
 HTML = b"<html><body>not a photo</body></html>"
 MAX_BYTES = 4096
@@ -74,9 +74,11 @@ async def web(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
         "identity": httpx.ASGITransport(app=identity),
         "cases": httpx.ASGITransport(app=cases),
     }
-    app = create(
-        WebSettings(SERVICE_URLS_JSON=urls, ENVIRONMENT="development"), transports=transports
+    # every other form is limited far below a file: the upload has its own limit
+    settings = WebSettings(
+        SERVICE_URLS_JSON=urls, ENVIRONMENT="development", HTTP_MAX_BODY_BYTES=2048
     )
+    app = create(settings, transports=transports)
     async with cases.router.lifespan_context(cases), app.router.lifespan_context(app):
         front = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=front, base_url="http://townhall.example") as c:

@@ -134,6 +134,7 @@ def create(
         settings=settings,
         content_security_policy=WORKSPACE_POLICY,
         lifespan=lifespan,
+        larger_bodies=[evidence.upload_allowance(settings.web_evidence_max_body_bytes)],
     )
     composition.install(app, workspace)
     app.include_router(open311.router(proxy))

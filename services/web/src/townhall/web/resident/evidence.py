@@ -20,6 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
+from townhall.runtime.hardening import LargerBody
 from townhall.web.evidence import Evidence, EvidenceRefusedError
 from townhall.web.forms import Checked
 from townhall.web.i18n import N_, translations
@@ -43,6 +44,12 @@ REFUSED = {
 }
 TOO_LARGE = N_("The selected files must be smaller than %(size)s in total")
 UPLOADED = N_("Your files have been uploaded.")
+
+
+def upload_allowance(max_body_bytes: int) -> LargerBody:
+    """The upload's own body limit (``WEB_EVIDENCE_MAX_BODY_BYTES``): files are larger
+    than any other form."""
+    return LargerBody("POST", router.prefix, max_body_bytes)
 
 
 def _redirect(path: str) -> RedirectResponse:

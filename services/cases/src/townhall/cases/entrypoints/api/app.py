@@ -42,6 +42,7 @@ def create(
         lifespan=lifespan,
         readiness=built.runtime.readiness(),
         settings=built.settings,
+        larger_bodies=[evidence.upload_allowance(built.settings.evidence_max_bytes)],
     )
     install_services(app, built)
     install_error_handlers(app)

@@ -25,7 +25,8 @@ from townhall.cases.entrypoints.api.dependencies import (
     Session,
 )
 from townhall.cases.entrypoints.api.schemas import EvidenceList, EvidenceOut
-from townhall.cases.entrypoints.api.uploads import FIELD, OneFileUpload
+from townhall.cases.entrypoints.api.uploads import FIELD, OVERHEAD_BYTES, OneFileUpload
+from townhall.runtime.hardening import LargerBody
 from townhall.runtime.openapi import problems
 
 router = APIRouter(prefix="/cases", tags=["evidence"])
@@ -44,6 +45,13 @@ _UPLOAD: dict[str, Any] = {
         },
     }
 }
+
+
+def upload_allowance(max_bytes: int) -> LargerBody:
+    """The upload's body limit, above every other route's: a file of ``max_bytes`` and
+    its form, with room for the route to refuse a larger one first, with its own problem
+    (the limit here is only the backstop)."""
+    return LargerBody("POST", r"/cases/[^/]+/evidence", max_bytes + 2 * OVERHEAD_BYTES)
 
 
 def _out(reference: str, evidence: Evidence) -> EvidenceOut:
