@@ -167,6 +167,19 @@ async def test_an_officer_of_its_area_adds_and_reads_evidence(
     assert [i["filename"] for i in listed.json()["items"]] == ["survey.pdf"]
 
 
+async def test_the_contact_centre_adds_evidence_handed_in_but_does_not_read_the_case(
+    api: httpx.AsyncClient, issuer: TestIssuer
+) -> None:
+    reference, _, _ = await residents_case(api, issuer)
+    counter = bearer(issuer.officer(("contact_centre", "public")))
+
+    added = await upload(api, reference, PDF, counter, name="handed-in.pdf")
+    listed = await api.get(f"/cases/{reference}/evidence", headers=counter)
+
+    assert added.status_code == 201, added.text
+    assert listed.status_code == 404, "raising for a case is not working it"
+
+
 async def test_the_resident_adds_evidence_with_the_tracking_token_of_that_request(
     api: httpx.AsyncClient, issuer: TestIssuer
 ) -> None:

@@ -194,9 +194,6 @@ class FakeEvidenceRepository(EvidenceRepository):
     async def of_case(self, case_id: uuid.UUID) -> list[Evidence]:
         return list(self.store.evidence.get(case_id, []))
 
-    async def get(self, case_id: uuid.UUID, evidence_id: uuid.UUID) -> Evidence | None:
-        return next((e for e in self.store.evidence.get(case_id, []) if e.id == evidence_id), None)
-
     async def erase_of_case(self, case_id: uuid.UUID, now: datetime) -> None:
         def forget() -> None:
             for evidence in self.store.evidence.pop(case_id, []):

@@ -37,15 +37,6 @@ class EvidenceRepository:
         )
         return [_evidence(row) for row in (await self.session.execute(query)).all()]
 
-    async def get(self, case_id: uuid.UUID, evidence_id: uuid.UUID) -> Evidence | None:
-        query = select(case_evidence).where(
-            case_evidence.c.case_id == case_id,
-            case_evidence.c.id == evidence_id,
-            case_evidence.c.sha256.is_not(None),
-        )
-        row = (await self.session.execute(query)).one_or_none()
-        return None if row is None else _evidence(row)
-
     async def erase_of_case(self, case_id: uuid.UUID, now: datetime) -> None:
         """Forget the case's files: each row keeps who added what type when, loses its
         name and digest, and the digest is queued for the store to remove."""
