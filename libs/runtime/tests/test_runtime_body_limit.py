@@ -7,6 +7,7 @@ import httpx
 from fastapi import FastAPI, Request
 from starlette.types import Message
 
+from townhall.runtime.hardening import LargerBody
 from townhall.runtime.settings import ServiceSettings
 from townhall.runtime.web import create_app
 
@@ -126,3 +127,18 @@ async def test_a_body_within_the_limit_reaches_the_route() -> None:
     assert small.status_code == 200
     assert large.status_code == 413
     assert app.state.ran == ["contact"]
+
+
+async def test_a_route_taking_files_has_its_own_limit_and_every_other_keeps_the_services() -> None:
+    uploads = LargerBody("POST", r"/attachments", 4000)
+    app = build_app(max_body_bytes=1000, larger_bodies=[uploads])
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        file = await http.post("/attachments", content=b"a" * 3000)
+        too_large = await http.post("/attachments", content=b"a" * 5000)
+        form = await http.post("/contacts", json={"name": "A" * 2000})
+
+    assert file.status_code == 200 and file.json() == {"size": 3000}
+    assert too_large.status_code == 413 and too_large.json()["max_body_bytes"] == 4000
+    assert form.status_code == 413 and form.json()["max_body_bytes"] == 1000
+    assert app.state.ran == []

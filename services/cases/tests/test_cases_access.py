@@ -31,6 +31,7 @@ from townhall.runtime.testkit.tokens import TestIssuer
 RESIDENT = str(uuid.uuid4())
 ROLES = (("waste", "personal"), ("contact_centre", "personal"))
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+PHOTO = ("bin.png", b"\x89PNG\r\n\x1a\n" + bytes(32), "image/png")
 
 
 async def _residents_case(http: httpx.AsyncClient, issuer: TestIssuer) -> str:
@@ -65,6 +66,8 @@ def _request(action: str, reference: str) -> tuple[str, str, dict[str, Any]]:
         "case.note": ("POST", f"{case}/notes", {"json": {"text": "Gate code 1234"}}),
         "case.attach": ("POST", f"{case}/attachments", {"json": attachment}),
         "case.confirm_reporter": ("POST", f"{case}/confirm", {}),
+        "case.evidence.add": ("POST", f"{case}/evidence", {"files": {"file": PHOTO}}),
+        "case.evidence.read": ("GET", f"{case}/evidence", {}),
         "contact.log": ("POST", "/contacts", {"json": contact}),
         "open311.discover": ("GET", f"{open311}/services.json", {}),
         "open311.submit": (

@@ -111,6 +111,35 @@ async def test_a_service_officer_opens_a_case_from_their_queue(services: Platfor
     assert unknown.status_code == 404 and "Page not found" in unknown.text
 
 
+async def test_a_cases_evidence_is_listed_on_its_page_and_downloaded_through_web(
+    services: Platform,
+) -> None:
+    photo = b"\x89PNG\r\n\x1a\n" + b"overflowing bin" * 8
+    async with signed_in(services, services.waste) as web:
+        page = await web.get(f"/officer/cases/{services.case_reference}")
+        assert "Evidence" in page.text
+        login = await services.identity.login(services.waste)
+        officer = bearer(login.json()["access_token"])
+        async with httpx.AsyncClient(base_url=services.cases_url) as cases_api:
+            added = await cases_api.post(
+                f"/cases/{services.case_reference}/evidence",
+                files={"file": ("bin <photo>.png", photo, "image/png")},
+                headers=officer,
+            )
+        assert added.status_code == 201, added.text
+        evidence_id = added.json()["id"]
+        page = await web.get(f"/officer/cases/{services.case_reference}")
+        download = await web.get(f"/officer/cases/{services.case_reference}/evidence/{evidence_id}")
+        nonsense = await web.get(f"/officer/cases/{services.case_reference}/evidence/x")
+    link = f"/officer/cases/{services.case_reference}/evidence/{evidence_id}"
+    assert link in page.text and "bin _photo_.png" in page.text
+    assert download.status_code == 200 and download.content == photo
+    assert download.headers["content-type"] == "image/png"
+    assert download.headers["content-disposition"].startswith("attachment;")
+    assert download.headers["x-content-type-options"] == "nosniff"
+    assert nonsense.status_code == 404
+
+
 async def test_a_resident_opened_without_a_purpose_asks_for_one_first(services: Platform) -> None:
     async with signed_in(services, services.waste) as web:
         asked = await web.get(f"/officer/residents/{services.ada}")

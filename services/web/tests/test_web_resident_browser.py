@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -307,3 +308,42 @@ async def test_reporting_works_by_keyboard_alone(services: Platform, phone: Brow
     await press_enter()
     assert "/report/confirmation" in page.url
     assert (await page.inner_text(".govuk-panel strong")).startswith("PC-")
+
+
+async def test_a_resident_uploads_evidence_for_a_parking_permit(
+    services: Platform, phone: BrowserContext, tmp_path: Path
+) -> None:
+    """Applied for, the code proved: "Upload evidence" (a file that is not a photo or a
+    PDF refused at the field, a real one listed), then the confirmation lists it."""
+    watched = Watched(await phone.new_page())
+    page = watched.page
+    email = "pat.permit@example.org"
+    fake = tmp_path / "photo.jpg"
+    fake.write_bytes(b"<html>not a photo</html>")
+    lease = tmp_path / "lease.pdf"
+    lease.write_bytes(b"%PDF-1.7\n%%EOF\n")
+    await page.goto(f"{services.web_url}/report/parking_permit")
+    await page.fill("#field-vehicle_registration", "AB12 CDE")
+    await page.check("input[name='field-zone'][value='B']")
+    await continue_(page)
+    await continue_(page)  # where: optional for a permit
+    await page.fill("#given_name", "Pat")
+    await page.fill("#family_name", "Permit")
+    await page.fill("#email", email)
+    await continue_(page)
+    await continue_(page)
+    await page.fill("#code", await code_sent_to(services, email))
+    await continue_(page)
+    assert page.url.endswith("/report/evidence")
+
+    await page.set_input_files("#file", str(fake))
+    await continue_(page)
+    await page.wait_for_selector(".govuk-error-summary a[href='#file']")
+    await check_page(page, "evidence-errors")
+    await page.set_input_files("#file", str(lease))
+    await continue_(page)
+    assert "lease.pdf" in await page.inner_text("main .govuk-summary-list")
+    await check_page(page, "evidence-uploaded")
+    async with page.expect_navigation():
+        await page.click("main a.govuk-button[href='/report/confirmation']")
+    assert "lease.pdf" in await page.inner_text("main")

@@ -263,6 +263,7 @@ async def _services(
             auth_jwks_url=jwks,
             identity_url=identity_url,
             identity_client_secret=SecretStr(cases_secret),
+            evidence_dir=tmp / "cases-evidence",
         )
     )
     payments_socket = _listening()

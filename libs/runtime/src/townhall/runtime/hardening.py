@@ -17,12 +17,16 @@ of them itself keeps its own, e.g. a JWKS with ``Cache-Control: public, max-age=
 
 :class:`BodyLimitMiddleware` refuses a request body over the limit with a 413 problem
 before the route runs: at once when ``Content-Length`` declares it (the body is never
-read), or the moment a streamed body passes it.
+read), or the moment a streamed body passes it. A route that takes files (an upload it
+reads as a stream and bounds itself) is named with a :class:`LargerBody`: its requests
+get that limit instead, every other route keeps the service's.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -35,6 +39,7 @@ __all__ = [
     "DOCS_CONTENT_SECURITY_POLICY",
     "STRICT_TRANSPORT_SECURITY",
     "BodyLimitMiddleware",
+    "LargerBody",
     "SecurityHeadersMiddleware",
 ]
 
@@ -125,6 +130,20 @@ def _declared_length(scope: Scope) -> int | None:
     return None
 
 
+@dataclass(frozen=True)
+class LargerBody:
+    """Requests of ``method`` to a path matching ``path`` (a regular expression, matched
+    in full) may carry up to ``max_body_bytes``: a route taking files."""
+
+    method: str
+    path: str
+    max_body_bytes: int
+
+    def matches(self, scope: Scope) -> bool:
+        method_matches = scope.get("method") == self.method.upper()
+        return method_matches and re.fullmatch(self.path, str(scope.get("path", ""))) is not None
+
+
 class BodyLimitMiddleware:
     """Refuse request bodies over ``max_body_bytes`` with a 413 problem.
 
@@ -134,17 +153,24 @@ class BodyLimitMiddleware:
     error propagates and the server closes the connection).
     """
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, larger: Sequence[LargerBody] = ()
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.larger = tuple(larger)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = next(
+            (allowed.max_body_bytes for allowed in self.larger if allowed.matches(scope)),
+            self.max_body_bytes,
+        )
         declared = _declared_length(scope)
-        if declared is not None and declared > self.max_body_bytes:
-            await self._refuse(scope, receive, send)
+        if declared is not None and declared > limit:
+            await self._refuse(scope, receive, send, limit)
             return
         received = 0
         refused = started = False
@@ -154,7 +180,7 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > limit:
                     refused = True
                     raise _BodyTooLarge
             return message
@@ -172,12 +198,12 @@ class BodyLimitMiddleware:
             if not refused or started:
                 raise
         if refused and not started:
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, limit)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         error = ContentTooLarge(
-            f"The request body is larger than {self.max_body_bytes} bytes.",
-            extensions={"max_body_bytes": self.max_body_bytes},
+            f"The request body is larger than {limit} bytes.",
+            extensions={"max_body_bytes": limit},
             headers={"Connection": "close"},  # the rest of the body is not read
         )
         response = problem_response(error.to_problem(str(scope.get("path", ""))), error.headers)

@@ -28,6 +28,7 @@ from townhall.runtime.addresses import (
 from townhall.runtime.hardening import (
     API_CONTENT_SECURITY_POLICY,
     BodyLimitMiddleware,
+    LargerBody,
     SecurityHeadersMiddleware,
 )
 from townhall.runtime.logging import (
@@ -177,6 +178,7 @@ def create_app(
     settings: ServiceSettings | None = None,
     docs: bool | None = None,
     max_body_bytes: int | None = None,
+    larger_bodies: Sequence[LargerBody] = (),
     content_security_policy: str = API_CONTENT_SECURITY_POLICY,
     **fastapi_options: Any,
 ) -> FastAPI:
@@ -184,7 +186,8 @@ def create_app(
 
     ``settings`` supplies the environment (``docs`` in development only),
     ``http_max_body_bytes``, ``metrics_allow`` and ``trusted_proxies``; without it, the
-    production defaults. ``docs`` and ``max_body_bytes`` override it.
+    production defaults. ``docs`` and ``max_body_bytes`` override it; ``larger_bodies``
+    names the routes taking files, each with its own limit.
     ``content_security_policy`` is for a service that serves HTML pages.
 
     ``readiness`` checks run concurrently on each ``GET /readyz`` (each limited to
@@ -201,7 +204,7 @@ def create_app(
     install_problem_handlers(app)
     document_problems(app)
     limit = settings.http_max_body_bytes if max_body_bytes is None else max_body_bytes
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=limit)
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=limit, larger=larger_bodies)
     app.add_middleware(
         SecurityHeadersMiddleware,
         content_security_policy=content_security_policy,

@@ -7,7 +7,7 @@ and the envelope takes them from there (``envelope_domain``/``envelope_sensitivi
 What people write about a resident is sealed. Topics are append-only, so free text an
 erasure must reach cannot travel in clear: on a case with a ``resident_id``, the free
 text fields an event lists in ``SEALED_FIELDS`` (update and note ``text``, status change
-``reason``, attachment ``filename``) travel in ``sealed``, a blob sealed with
+``reason``, attachment and evidence ``filename``) travel in ``sealed``, a blob sealed with
 ``townhall.runtime.crypto`` under the resident's data key (context
 ``resident/<resident_id>``) holding a JSON object of those fields, and the clear fields
 are blank. Consumers with scope ``pii:read`` fetch the key from identity and open it;
@@ -290,6 +290,32 @@ class CaseAttachmentAdded(_CaseEvent):
     size_bytes: int = Field(ge=0)
     added_by: str
     sealed: str | None = Field(default=None, description=_sealed("filename"))
+
+
+class CaseEvidenceAdded(_CaseEvent):
+    """A file of evidence (a photo, a scan) was added to the case and is kept by cases.
+
+    Metadata only: the file stays in cases' store, served to those who may read the
+    case. Its name as given and its SHA-256 travel sealed under the resident's data key
+    (a file's digest is enough to confirm a copy of a personal document)."""
+
+    TYPE: ClassVar[str] = "townhall.cases.case.evidence_added.v1"
+    SUMMARY: ClassVar[str] = "Evidence added"
+    SEALED_FIELDS: ClassVar[tuple[str, ...]] = ("filename", "sha256")
+
+    evidence_id: UUID
+    filename: str = Field(
+        description="The file's name as given (sanitised); blank when it is in ``sealed``."
+    )
+    content_type: str = Field(
+        description="The type its content was recognised as by its first bytes "
+        "(``image/jpeg``, ``image/png``, ``application/pdf``), never the name or the "
+        "declared type."
+    )
+    size_bytes: int = Field(ge=1)
+    sha256: str = Field(description="The content's SHA-256 (hex); blank when it is in ``sealed``.")
+    added_by: str
+    sealed: str | None = Field(default=None, description=_sealed("filename", "sha256"))
 
 
 class CaseSlaBreached(_CaseEvent):

@@ -17,16 +17,19 @@ import httpx
 import structlog
 
 from townhall.cases.adapters.catalogue import BUNDLED, load_catalogue
+from townhall.cases.adapters.evidence_store import EvidenceStore, LocalEvidenceStore
 from townhall.cases.adapters.identity_matcher import HttpResidentMatcher
 from townhall.cases.config import CasesSettings
 from townhall.cases.domain import commands
 from townhall.cases.domain import open311 as open311_commands
 from townhall.cases.domain.catalogue import Catalogue
+from townhall.cases.domain.evidence import EvidenceLimits
 from townhall.cases.entrypoints.consumer import Reactions
 from townhall.cases.entrypoints.passes import BackgroundPasses
 from townhall.cases.service_layer import (
     contacts,
     erasure,
+    evidence,
     handlers,
     open311,
     reactions,
@@ -49,6 +52,9 @@ COMMANDS: dict[type, Callable[..., Awaitable[Any]]] = {
     commands.AssignCase: handlers.assign_case,
     commands.AddNote: handlers.add_note,
     commands.AddAttachment: handlers.add_attachment,
+    commands.AdmitEvidence: evidence.admit_evidence,
+    commands.AddEvidence: evidence.add_evidence,
+    commands.RemoveErasedEvidence: evidence.remove_erased_evidence,
     commands.LogContact: contacts.log_contact,
     commands.RecordPayment: reactions.record_payment,
     commands.RecordAppointment: reactions.record_appointment,
@@ -90,6 +96,8 @@ class Cases:
     data_keys: DataKeys
     clock: Clock
     limits: Limits
+    evidence_store: EvidenceStore
+    evidence_limits: EvidenceLimits
 
     @contextlib.asynccontextmanager
     async def background(self) -> AsyncIterator[None]:
@@ -150,11 +158,13 @@ def bootstrap(
     data_keys: DataKeys | None = None,
     clock: Clock = utc_now,
     identity_transport: httpx.AsyncBaseTransport | None = None,
+    evidence_store: EvidenceStore | None = None,
 ) -> Cases:
     """Build the cases service; a bad catalogue file stops it here, naming file and field.
 
     ``identity_transport`` carries the calls to identity (tests: an ASGI transport).
     A ``uow`` factory passed in brings its own data keys (the fake's are in memory).
+    ``evidence_store`` keeps evidence files (default: a folder, ``EVIDENCE_DIR``).
     """
     settings = settings or CasesSettings()
     catalogue = catalogue or load_catalogue(settings.catalogue_dir or BUNDLED)
@@ -169,13 +179,32 @@ def bootstrap(
             runtime.sessions, outbox, catalogue, data_keys=keys, clock=clock
         )
 
+    store = evidence_store or LocalEvidenceStore(settings.evidence_folder())
+    evidence_limits = EvidenceLimits(settings.evidence_max_bytes, settings.evidence_max_files)
     bus = Bus(
         uow or unit_of_work,
         commands=COMMANDS,
-        dependencies={"clock": clock, "matcher": matcher},
+        dependencies={
+            "clock": clock,
+            "matcher": matcher,
+            "evidence_store": store,
+            "evidence_limits": evidence_limits,
+        },
     )
     if settings.consumers_enabled:
         runtime.add(runtime.make_consumer(Reactions(bus).spec()))
     passes = BackgroundPasses(bus, settings)
     limits = Limits.of(settings)
-    return Cases(settings, catalogue, runtime, bus, passes, matcher, keys, clock, limits)
+    return Cases(
+        settings,
+        catalogue,
+        runtime,
+        bus,
+        passes,
+        matcher,
+        keys,
+        clock,
+        limits,
+        store,
+        evidence_limits,
+    )

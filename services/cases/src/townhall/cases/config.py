@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from townhall.runtime.settings import OptionalSecret, OptionalText, ServiceSettings
@@ -48,3 +49,13 @@ class CasesSettings(ServiceSettings):
     case_lookup_limit: str = "120/minute"
     #: … and Open311's requests and tokens, per client address.
     open311_lookup_limit: str = "60/minute"
+    #: Evidence (files added to cases): where the embedded store keeps them (default:
+    #: ``cases-evidence`` under ``TOWNHALL_VAR_DIR``, else ``var/``), the largest file
+    #: accepted (bytes, refused while it is read) and how many one case may have.
+    evidence_dir: Path | None = None
+    evidence_max_bytes: int = 10 * 1024 * 1024
+    evidence_max_files: int = 10
+
+    def evidence_folder(self) -> Path:
+        var = Path(os.environ.get("TOWNHALL_VAR_DIR") or "var")
+        return self.evidence_dir or var / "cases-evidence"

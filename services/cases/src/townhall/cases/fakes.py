@@ -16,6 +16,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from townhall.cases.adapters.evidence_repository import EvidenceRepository
 from townhall.cases.adapters.repository import (
     CaseRepository,
     ContactRepository,
@@ -24,6 +25,7 @@ from townhall.cases.adapters.repository import (
 from townhall.cases.domain.catalogue import Catalogue
 from townhall.cases.domain.commands import Location, Reporter
 from townhall.cases.domain.contacts import Contact
+from townhall.cases.domain.evidence import Evidence
 from townhall.cases.domain.exceptions import ConcurrentUpdateError
 from townhall.cases.domain.model import Case
 from townhall.cases.service_layer.matching import MatchUnavailableError
@@ -43,6 +45,9 @@ class CasesStore:
     counters: dict[tuple[str, int], int] = field(default_factory=dict)
     tokens: dict[str, uuid.UUID] = field(default_factory=dict)
     erased: dict[uuid.UUID, datetime] = field(default_factory=dict)
+    #: Each case's evidence (by case id), and the digests queued for removal.
+    evidence: dict[uuid.UUID, list[Evidence]] = field(default_factory=dict)
+    removals: list[str] = field(default_factory=list)
 
 
 def _stored(case: Case) -> Case:
@@ -51,6 +56,7 @@ def _stored(case: Case) -> Case:
     kept.events.clear()
     kept.new_notes.clear()
     kept.new_attachments.clear()
+    kept.new_evidence.clear()
     return kept
 
 
@@ -138,9 +144,12 @@ class FakeCaseRepository(CaseRepository):
 
     def _write(self, case: Case) -> None:
         kept = _stored(case)
+        added = list(case.new_evidence)
         self.fake.on_commit(lambda: self.store.cases.__setitem__(kept.reference, kept))
+        self.fake.on_commit(lambda: self.store.evidence.setdefault(case.id, []).extend(added))
         case.new_notes.clear()
         case.new_attachments.clear()
+        case.new_evidence.clear()
 
 
 class FakeContactRepository(ContactRepository):
@@ -173,6 +182,40 @@ class FakeErasureRepository(ErasureRepository):
         return resident_id in self.store.erased or resident_id in self.pending
 
 
+class FakeEvidenceRepository(EvidenceRepository):
+    def __init__(self, session: AsyncSession, store: CasesStore):
+        super().__init__(session)
+        self.fake = fake_session_of(session)
+        self.store = store
+
+    async def count(self, case_id: uuid.UUID) -> int:
+        return len(self.store.evidence.get(case_id, []))
+
+    async def of_case(self, case_id: uuid.UUID) -> list[Evidence]:
+        return list(self.store.evidence.get(case_id, []))
+
+    async def erase_of_case(self, case_id: uuid.UUID, now: datetime) -> None:
+        def forget() -> None:
+            for evidence in self.store.evidence.pop(case_id, []):
+                if evidence.sha256 not in self.store.removals:
+                    self.store.removals.append(evidence.sha256)
+
+        self.fake.on_commit(forget)
+
+    async def removals(self, limit: int) -> tuple[list[str], list[str]]:
+        used = {e.sha256 for kept in self.store.evidence.values() for e in kept}
+        queued = self.store.removals[:limit]
+        return [d for d in queued if d not in used], [d for d in queued if d in used]
+
+    async def unqueue(self, digests: list[str]) -> None:
+        gone = set(digests)
+        self.fake.on_commit(
+            lambda: self.store.removals.__setitem__(
+                slice(None), [d for d in self.store.removals if d not in gone]
+            )
+        )
+
+
 class FakeUnitOfWork(UnitOfWork):
     """The real cases unit of work over in-memory repositories and a list for an outbox;
     residents' data keys from memory unless ``data_keys`` says otherwise."""
@@ -195,6 +238,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.cases = FakeCaseRepository(session, self.catalogue, self.store)
         self.contacts = FakeContactRepository(session, self.store)
         self.erasures = FakeErasureRepository(session, self.store)
+        self.evidence = FakeEvidenceRepository(session, self.store)
 
 
 class FakeResidentMatcher:

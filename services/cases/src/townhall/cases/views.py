@@ -8,9 +8,11 @@ from typing import Any
 from sqlalchemy import and_, not_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from townhall.cases.adapters.evidence_repository import EvidenceRepository
 from townhall.cases.adapters.orm import case_notes, cases
 from townhall.cases.domain.catalogue import Catalogue
 from townhall.cases.domain.commands import Actor
+from townhall.cases.domain.evidence import Evidence
 from townhall.cases.service_layer.permissions import audience, resident_id_of, resident_level
 
 
@@ -56,6 +58,21 @@ async def case_view(
     if officer:
         view |= {"officer": row.officer, "breached_at": row.breached_at}
     return view
+
+
+async def evidence_view(
+    session: AsyncSession, catalogue: Catalogue, reference: str, viewer: Actor
+) -> list[Evidence] | None:
+    """The case's evidence files, to whoever may read the case (None: not theirs to
+    see, the same answer as for a case that does not exist)."""
+    row = (await session.execute(select(cases).where(cases.c.reference == reference))).first()
+    service_type = catalogue.get(row.service_code) if row else None
+    if row is None or service_type is None:
+        return None
+    pending = row.reporter_claimed and row.reporter_confirmed_at is None
+    if audience(viewer, service_type, row.resident_id, claim_pending=pending) is None:
+        return None
+    return await EvidenceRepository(session).of_case(row.id)
 
 
 def _update(note: Any, officer: bool) -> dict[str, Any]:

@@ -30,3 +30,7 @@ class WebSettings(ServiceSettings):
     web_session_store: Literal["memory", "database"] = "memory"
     #: How long a call to another service may take before the page says it is unavailable.
     web_upstream_timeout_s: float = Field(default=10.0, gt=0)
+    #: The largest "Upload evidence" post (several files at once; each file's own limit
+    #: and how many a request may have are cases'). Every other form keeps
+    #: ``HTTP_MAX_BODY_BYTES``.
+    web_evidence_max_body_bytes: int = Field(default=50 * 1024 * 1024, gt=0)

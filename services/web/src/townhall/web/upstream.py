@@ -100,6 +100,10 @@ def _raise_for(response: httpx.Response) -> None:
     raise UnavailableError(status, detail)
 
 
+#: For callers that send a request themselves (a file upload, a streamed download).
+raise_for = _raise_for
+
+
 class ServiceClient:
     """One service's base URL and HTTP client."""
 

@@ -1,7 +1,8 @@
 """Domain events → published contracts (townhall.schemas), a resident's free text sealed.
 
 Topics are append-only, so what people write on a resident's case (update and note
-text, a status change's reason, an attachment's file name) is published sealed under
+text, a status change's reason, an attachment's or evidence's file name, and a file's
+digest) is published sealed under
 the resident's data key, the clear fields blank: erasing the resident destroys the key
 and the text with it, in every copy (see :mod:`townhall.schemas.events.cases`). An
 unmatched case (no resident) has no key to seal under; its text is published as given.
@@ -36,6 +37,7 @@ _CONTRACTS: dict[type, type[Contract]] = {
     events.CaseUpdatePosted: contracts.CaseUpdatePosted,
     events.CaseInternalNoteAdded: contracts.CaseInternalNoteAdded,
     events.CaseAttachmentAdded: contracts.CaseAttachmentAdded,
+    events.CaseEvidenceAdded: contracts.CaseEvidenceAdded,
     events.CaseSlaBreached: contracts.CaseSlaBreached,
     events.ContactLogged: contracts.ContactLogged,
 }

@@ -85,6 +85,31 @@ case_attachments = Table(
     Column("created_at", UtcDateTime(), nullable=False),
 )
 
+#: Files of evidence kept in the evidence store, by their SHA-256 (migration 0009). An
+#: erased resident's keep their row (who added what, when) without name or digest.
+case_evidence = Table(
+    "case_evidence",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("case_id", Uuid, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("filename", String(255), nullable=False),
+    Column("content_type", String(127), nullable=False),
+    Column("size_bytes", Integer, nullable=False),
+    Column("sha256", String(64), nullable=True, index=True),
+    Column("added_by", String(200), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("erased_at", UtcDateTime(), nullable=True),
+)
+
+#: Files the store is to remove (an erasure's), written in the erasure's transaction and
+#: removed from the store after it commits, or by the next erasure sweep.
+evidence_removals = Table(
+    "evidence_removals",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("queued_at", UtcDateTime(), nullable=False),
+)
+
 #: One counter per reference prefix and year: PC-2026-000001, PC-2026-000002…
 reference_counters = Table(
     "case_reference_counters",

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.cases.adapters.orm import (
     case_attachments,
+    case_evidence,
     case_notes,
     cases,
     contacts,
@@ -152,6 +153,12 @@ class CaseRepository:
                 [{**vars(a), "case_id": case.id} for a in case.new_attachments],
             )
             case.new_attachments.clear()
+        if case.new_evidence:
+            await self.session.execute(
+                insert(case_evidence),
+                [{**vars(e), "case_id": case.id} for e in case.new_evidence],
+            )
+            case.new_evidence.clear()
 
     def _case(self, row: Row[Any]) -> Case:
         service_type = self.catalogue.get(row.service_code)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from townhall.cases.domain.evidence import StagedFile
+
 
 @dataclass(frozen=True)
 class Reporter:
@@ -99,6 +101,31 @@ class AddAttachment:
     content_type: str
     size_bytes: int
     actor: Actor
+
+
+@dataclass(frozen=True)
+class AdmitEvidence:
+    """Before a file is read: may the caller add one to this case now? (Raises if not.)"""
+
+    reference: str
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class AddEvidence:
+    """Keep a file read and checked by the store (staged) as the case's evidence."""
+
+    reference: str
+    filename: str | None
+    staged: StagedFile
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class RemoveErasedEvidence:
+    """Remove from the store the files of erased residents' cases no case still uses."""
+
+    limit: int = 200
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,18 @@ class CaseAttachmentAdded(CaseEvent):
 
 
 @dataclass(frozen=True)
+class CaseEvidenceAdded(CaseEvent):
+    """A file of evidence was added, and cases keeps it."""
+
+    evidence_id: UUID
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    added_by: str
+
+
+@dataclass(frozen=True)
 class CaseSlaBreached(CaseEvent):
     status: str
     due_at: datetime

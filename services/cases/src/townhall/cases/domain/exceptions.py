@@ -83,3 +83,55 @@ class ConcurrentUpdateError(CasesError):
 class MissingReporterError(CasesError):
     def __init__(self) -> None:
         super().__init__("a case needs a resident id, or a name with an email or phone")
+
+
+class EvidenceRefusedError(CasesError):
+    """A file of evidence that cannot be kept (its type, size or count); nothing is kept."""
+
+    #: What the API says about it: ``type``, ``too_large``, ``empty``, ``too_many``, ``form``.
+    reason = "refused"
+
+
+class EvidenceTypeError(EvidenceRefusedError):
+    reason = "type"
+
+    def __init__(self, allowed: tuple[str, ...]):
+        super().__init__(
+            "the file is not a JPEG, PNG or PDF (its content was checked, not its name); "
+            f"accepted: {', '.join(allowed)}"
+        )
+        self.allowed = allowed
+
+
+class EvidenceTooLargeError(EvidenceRefusedError):
+    reason = "too_large"
+
+    def __init__(self, limit_bytes: int):
+        super().__init__(f"the file is larger than {limit_bytes} bytes")
+        self.limit_bytes = limit_bytes
+
+
+class EmptyEvidenceError(EvidenceRefusedError):
+    reason = "empty"
+
+    def __init__(self) -> None:
+        super().__init__("the file is empty")
+
+
+class TooMuchEvidenceError(EvidenceRefusedError):
+    reason = "too_many"
+
+    def __init__(self, reference: str, limit: int):
+        super().__init__(f"case {reference} already has {limit} files, the most it may have")
+        self.limit = limit
+
+
+class MalformedUploadError(EvidenceRefusedError):
+    """The request is not one file in a ``multipart/form-data`` field named ``file``."""
+
+    reason = "form"
+
+
+class EvidenceNotFoundError(CasesError):
+    def __init__(self, reference: str, evidence_id: object):
+        super().__init__(f"case {reference} has no evidence {evidence_id}")

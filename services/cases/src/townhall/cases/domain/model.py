@@ -15,9 +15,11 @@ from townhall.cases.domain.catalogue import (
     ServiceType,
 )
 from townhall.cases.domain.commands import Location, Reporter
+from townhall.cases.domain.evidence import Evidence
 from townhall.cases.domain.exceptions import (
     NotAClaimError,
     ResidentErasedError,
+    TooMuchEvidenceError,
     TransitionNotAllowedError,
 )
 
@@ -76,6 +78,7 @@ class Case:
     version: int = 0
     new_notes: list[Note] = field(default_factory=list, repr=False, compare=False)
     new_attachments: list[Attachment] = field(default_factory=list, repr=False, compare=False)
+    new_evidence: list[Evidence] = field(default_factory=list, repr=False, compare=False)
     events: list[events.DomainEvent] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
@@ -226,6 +229,39 @@ class Case:
             )
         )
         return attachment
+
+    def add_evidence(
+        self,
+        *,
+        filename: str,
+        content_type: str,
+        size_bytes: int,
+        sha256: str,
+        by: str,
+        now: datetime,
+        kept: int,
+        limit: int,
+    ) -> Evidence:
+        """Record a file of evidence (``kept``: how many the case has already; at most
+        ``limit``). The file itself is the store's; the case records what it is."""
+        self._refuse_if_erased()
+        if kept >= limit:
+            raise TooMuchEvidenceError(self.reference, limit)
+        evidence = Evidence(uuid.uuid4(), filename, content_type, size_bytes, sha256, by, now)
+        self.new_evidence.append(evidence)
+        self.updated_at = now
+        self.events.append(
+            events.CaseEvidenceAdded(
+                **self._identity(),
+                evidence_id=evidence.id,
+                filename=filename,
+                content_type=content_type,
+                size_bytes=size_bytes,
+                sha256=sha256,
+                added_by=by,
+            )
+        )
+        return evidence
 
     def erase_personal_data(self, now: datetime) -> bool:
         """Blank everything that could identify its resident (GDPR erasure): who

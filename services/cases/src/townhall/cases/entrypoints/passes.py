@@ -5,7 +5,8 @@ its ``breached_at`` and the event in one transaction, guarded by the case's vers
 so restarts, repeated passes and several replicas never emit a breach twice.
 
 The same pass runs :class:`SweepErasures`: a case of an erased resident committed
-while the erasure was being applied (two transactions racing) is blanked then.
+while the erasure was being applied (two transactions racing) is blanked then; and
+:class:`RemoveErasedEvidence`: erased residents' evidence files leave the store.
 
 The matching pass runs :class:`RetryResidentMatches` (see
 :mod:`townhall.cases.service_layer.resident_matching`) on its own, shorter, interval.
@@ -14,7 +15,12 @@ The matching pass runs :class:`RetryResidentMatches` (see
 from __future__ import annotations
 
 from townhall.cases.config import CasesSettings
-from townhall.cases.domain.commands import CheckSla, RetryResidentMatches, SweepErasures
+from townhall.cases.domain.commands import (
+    CheckSla,
+    RemoveErasedEvidence,
+    RetryResidentMatches,
+    SweepErasures,
+)
 from townhall.cases.service_layer.unit_of_work import Bus
 from townhall.runtime.background import Periodic
 from townhall.runtime.outbox import EventContext
@@ -40,8 +46,12 @@ class BackgroundPasses:
         return int(await self.bus.handle(CheckSla(), EventContext(correlation_id="sla-monitor")))
 
     async def sweep_once(self) -> int:
+        """Blank late cases of erased residents, then remove erased evidence files;
+        how many cases were blanked."""
         context = EventContext(correlation_id="erasure-sweep")
-        return int(await self.bus.handle(SweepErasures(), context))
+        blanked = int(await self.bus.handle(SweepErasures(), context))
+        await self.bus.handle(RemoveErasedEvidence(), context)
+        return blanked
 
     async def retry_matches_once(self) -> int:
         """Ask identity again about the cases it could not match; how many it matched."""

@@ -7,6 +7,12 @@ order; a request in flight when they were erased) is blanked on arrival, and the
 monitor's pass sweeps up any committed while an erasure was being applied. The
 resident's data key leaves cases' cache: identity has destroyed it, and what cases
 publishes about them from now on is blank.
+
+Their evidence files: each record loses the file's name and digest in the erasure's
+transaction, and the digest is queued; the erasure sweep then removes from the store
+every queued file no other case still uses (:class:`RemoveErasedEvidence`, in
+:mod:`townhall.cases.service_layer.evidence`), so a crash between the two loses
+nothing: the queue is in the database.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ async def erase(uow: UnitOfWork, case: Case, clock: Clock) -> bool:
         return False
     await uow.cases.save(case)
     await uow.cases.blank_children(case)
+    await uow.evidence.erase_of_case(case.id, clock())
     return True
 
 

@@ -17,6 +17,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from townhall.cases.adapters.event_mapping import needs_key, to_contract
+from townhall.cases.adapters.evidence_repository import EvidenceRepository
 from townhall.cases.adapters.repository import (
     CaseRepository,
     ContactRepository,
@@ -40,6 +41,7 @@ class UnitOfWork(unit_of_work.UnitOfWork):
     cases: CaseRepository
     contacts: ContactRepository
     erasures: ErasureRepository
+    evidence: EvidenceRepository
 
     def __init__(
         self,
@@ -58,6 +60,7 @@ class UnitOfWork(unit_of_work.UnitOfWork):
         self.cases = CaseRepository(session, self.catalogue)
         self.contacts = ContactRepository(session)
         self.erasures = ErasureRepository(session)
+        self.evidence = EvidenceRepository(session)
 
     def aggregates(self) -> list[Case | Contact]:
         return [*self.cases.seen, *self.contacts.seen]

@@ -1,6 +1,7 @@
 """What payments and booking know of a case, for its page: the fee's payments and the
-visit booked. Each is best effort: a service that does not know the case (no fee, not
-bookable) or does not answer leaves its part out, and the case still shows."""
+visit booked; and the evidence cases keeps for it. Each is best effort: a service that
+does not know the case (no fee, not bookable) or does not answer leaves its part out,
+and the case still shows."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
 
+from townhall.web.evidence import Evidence
 from townhall.web.i18n import N_
 from townhall.web.officer.workspace import Workspace
 from townhall.web.sessions import Session
@@ -39,7 +41,8 @@ async def fee_and_visit(
     workspace: Workspace, session: Session, client: str, reference: str
 ) -> dict[str, Any]:
     """``payments``: the case's payments, newest first (None: payments said nothing);
-    ``visit``: the confirmed appointment, if booking has one."""
+    ``visit``: the confirmed appointment, if booking has one; ``evidence``: the files
+    (None: cases did not say)."""
     path = f"/cases/{quote(reference, safe='')}/payments"
     found = await _quietly(
         workspace,
@@ -55,4 +58,11 @@ async def fee_and_visit(
     visit = await _quietly(
         workspace, session, client, lambda token: workspace.booking.visit(token, reference)
     )
-    return {"payments": payments, "visit": visit, "payment_states": PAYMENT_STATES}
+    files = Evidence(workspace.cases.client)
+    listing = await _quietly(workspace, session, client, lambda t: files.files(t, reference))
+    return {
+        "payments": payments,
+        "visit": visit,
+        "payment_states": PAYMENT_STATES,
+        "evidence": listing["items"] if isinstance(listing, dict) else None,
+    }

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from townhall.web import forms
+from townhall.web.evidence import Evidence
 from townhall.web.i18n import N_
 from townhall.web.officer.case_state import fee_and_visit
 from townhall.web.officer.dependencies import ClientAddress, Form, OfficerSession, WorkspaceDep
@@ -24,6 +25,7 @@ from townhall.web.upstream import ConflictError, InvalidError, NotFoundError, Re
 
 router = APIRouter(prefix="/officer/cases", include_in_schema=False)
 REFERENCE = re.compile(r"^[A-Za-z0-9-]{2,64}$")
+EVIDENCE_ID = re.compile(r"^[0-9a-f-]{36}$")
 NOT_YOURS = N_("Your role does not let you change this case")
 MOVED_ON = N_("The case has changed since you opened it. Check it and try again.")
 DONE = {
@@ -59,6 +61,25 @@ async def _page(
     return workspace.pages.render(
         request, session, "officer/case.html", context, status_code=status
     )
+
+
+@router.get("/{reference}/evidence/{evidence_id}")
+async def evidence_file(
+    reference: str,
+    evidence_id: str,
+    workspace: WorkspaceDep,
+    session: OfficerSession,
+    client: ClientAddress,
+) -> Response:
+    """A file of evidence, streamed from cases as a download (cases decides whether
+    this officer may read the case: one they may not is "not found")."""
+    if not EVIDENCE_ID.match(evidence_id):
+        raise NotFoundError(404, "no such file")
+    files = Evidence(workspace.cases.client)
+    found: Response = await workspace.call(
+        session, client, lambda token: files.download(token, _reference(reference), evidence_id)
+    )
+    return found
 
 
 @router.get("/{reference}")

@@ -70,6 +70,7 @@ STEPS = {
     "townhall.cases.case.assigned": N_("A team is looking after your request"),
     "townhall.cases.case.update_posted": N_("An update from the council"),
     "townhall.cases.case.attachment_added": N_("A file was added"),
+    "townhall.cases.case.evidence_added": N_("Evidence was added to your request"),
     "townhall.cases.case.sla_breached": N_("It is taking longer than we aimed for"),
     "townhall.payments.payment.created": N_("A payment was started"),
     "townhall.payments.payment.succeeded": N_("Your payment went through"),

@@ -29,7 +29,7 @@ from townhall.web.officer.dependencies import (
     WorkspaceDep,
 )
 from townhall.web.officer.workspace import Workspace
-from townhall.web.resident import answers, codes, sending
+from townhall.web.resident import answers, codes, evidence, sending
 from townhall.web.resident.track import token_for
 from townhall.web.sessions import Draft, PendingCode, Session
 from townhall.web.upstream import InvalidError, NotFoundError
@@ -93,8 +93,12 @@ async def catalogue(request: Request, workspace: WorkspaceDep, session: AnySessi
 async def confirmation(request: Request, workspace: WorkspaceDep, session: AnySession) -> Response:
     if not session.sent:
         return _redirect("/report")
-    following = token_for(workspace, session, session.sent["reference"]) is not None
-    context = {"sent": session.sent, "following": following}
+    token = token_for(workspace, session, session.sent["reference"])
+    context = {
+        "sent": session.sent,
+        "following": token is not None,
+        "evidence": await evidence.sent_files(workspace, session, token),
+    }
     return workspace.pages.render(request, session, "resident/confirmation.html", context)
 
 
@@ -269,7 +273,7 @@ async def redeem(
             checked.error("code", NOT_ACCEPTED)
         else:
             await codes.follow_reported(workspace, session, visit.access_token)
-            return _redirect("/report/confirmation")
+            return _redirect(evidence.after_sending(workspace, session))
     context = {"service_type": service_type, "sent_to": pending.sent_to, "form": checked}
     context["errors"] = checked.errors
     return workspace.pages.render(request, session, "resident/code.html", context, status_code=400)

@@ -58,6 +58,20 @@ ACCESS = AccessTable(
             residents=ACCOUNT,
             officers=True,
         ),
+        "case.evidence.add": Rule(
+            "Add a file of evidence (JPEG, PNG or PDF): its resident (a tracking token: "
+            "the request it names), officers of its area or of the contact centre",
+            residents=ACCOUNT,
+            tracking=True,
+            officers=True,
+        ),
+        "case.evidence.read": Rule(
+            "List and download a request's evidence: whoever may read the request",
+            residents=ACCOUNT,
+            tracking=True,
+            officers=True,
+            scope=READ_SCOPE,
+        ),
         "case.confirm_reporter": Rule(
             "Confirm that a request reported in your name is yours: its resident, or an "
             "officer of its area on their behalf",

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from townhall.cases.bootstrap import Cases, bootstrap
 from townhall.cases.config import CasesSettings
-from townhall.cases.entrypoints.api import cases, catalogue, contacts, mine, queue
+from townhall.cases.entrypoints.api import cases, catalogue, contacts, evidence, mine, queue
 from townhall.cases.entrypoints.api.dependencies import install_services
 from townhall.cases.entrypoints.api.errors import install_error_handlers
 from townhall.cases.entrypoints.open311 import routes as open311
@@ -42,11 +42,19 @@ def create(
         lifespan=lifespan,
         readiness=built.runtime.readiness(),
         settings=built.settings,
+        larger_bodies=[evidence.upload_allowance(built.settings.evidence_max_bytes)],
     )
     install_services(app, built)
     install_error_handlers(app)
     install_open311_errors(app)
-    routers = (catalogue.router, cases.router, mine.router, queue.router, contacts.router)
+    routers = (
+        catalogue.router,
+        cases.router,
+        evidence.router,
+        mine.router,
+        queue.router,
+        contacts.router,
+    )
     for router in (*routers, open311.router):
         app.include_router(router)
     return app

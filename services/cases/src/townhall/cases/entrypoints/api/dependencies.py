@@ -12,10 +12,12 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from townhall.cases.adapters.evidence_store import EvidenceStore
 from townhall.cases.bootstrap import Cases
 from townhall.cases.config import CasesSettings
 from townhall.cases.domain.catalogue import Catalogue
 from townhall.cases.domain.commands import Actor
+from townhall.cases.domain.evidence import EvidenceLimits
 from townhall.cases.entrypoints.api.access_table import ACCESS
 from townhall.cases.entrypoints.api.schemas import REFERENCE_PATTERN
 from townhall.cases.service_layer.unit_of_work import Bus as CasesBus
@@ -45,6 +47,14 @@ async def _settings(services: ServicesDep) -> CasesSettings:
 
 async def _clock(services: ServicesDep) -> Clock:
     return services.clock
+
+
+async def _evidence_store(services: ServicesDep) -> EvidenceStore:
+    return services.evidence_store
+
+
+async def _evidence_limits(services: ServicesDep) -> EvidenceLimits:
+    return services.evidence_limits
 
 
 async def _session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
@@ -84,6 +94,15 @@ async def _case_lookup(services: ServicesDep, actor: Actor = Depends(_reads_case
     return actor
 
 
+_reads_evidence = _acting("case.evidence.read")
+
+
+async def _evidence_lookup(services: ServicesDep, actor: Actor = Depends(_reads_evidence)) -> Actor:  # noqa: B008
+    """Reading a case's evidence counts as reading the case (the same limit)."""
+    await services.limits.case_lookups.ahit(f"{actor.kind}:{actor.subject}")
+    return actor
+
+
 async def _open311_lookup(request: Request, services: ServicesDep) -> None:
     """Open311 look-ups, counted per client address (429 over ``OPEN311_LOOKUP_LIMIT``)."""
     await services.limits.open311_lookups.ahit(f"address:{client_address(request)}")
@@ -99,6 +118,8 @@ Bus = Annotated[CasesBus, Depends(_bus)]
 CatalogueDep = Annotated[Catalogue, Depends(_catalogue)]
 SettingsDep = Annotated[CasesSettings, Depends(_settings)]
 ClockDep = Annotated[Clock, Depends(_clock)]
+EvidenceStoreDep = Annotated[EvidenceStore, Depends(_evidence_store)]
+EvidenceLimitsDep = Annotated[EvidenceLimits, Depends(_evidence_limits)]
 Session = Annotated[AsyncSession, Depends(_session)]
 Context = Annotated[EventContext, Depends(event_context)]
 
@@ -113,6 +134,8 @@ AssignsCase = Annotated[Actor, Depends(_acting("case.assign"))]
 PostsUpdate = Annotated[Actor, Depends(_acting("case.update"))]
 AddsNote = Annotated[Actor, Depends(_acting("case.note"))]
 AttachesFile = Annotated[Actor, Depends(_acting("case.attach"))]
+AddsEvidence = Annotated[Actor, Depends(_acting("case.evidence.add"))]
+ReadsEvidence = Annotated[Actor, Depends(_evidence_lookup)]
 ConfirmsReporter = Annotated[Actor, Depends(_acting("case.confirm_reporter"))]
 LogsContact = Annotated[Actor, Depends(_acting("contact.log"))]
 ReadsQueue = Annotated[Actor, Depends(_acting("queue.read"))]

@@ -63,7 +63,37 @@ def to_problem(exc: ex.CasesError) -> ProblemError:
             return Conflict(str(exc), title="Changed meanwhile")
         case ex.NotPermittedError():
             return Forbidden(str(exc))
+        case ex.EvidenceNotFoundError():
+            return NotFound(str(exc), title="Evidence not found")
+        case ex.EvidenceRefusedError():
+            return _evidence_refused(exc)
     return ProblemError(400, "Request refused", str(exc))
+
+
+#: Each refusal of a file: its status and title.
+_EVIDENCE = {
+    "type": (415, "File type not accepted"),
+    "too_large": (413, "File too large"),
+    "empty": (422, "The file is empty"),
+    "too_many": (409, "Too many files"),
+    "form": (400, "Not one file"),
+}
+
+
+def _evidence_refused(exc: ex.EvidenceRefusedError) -> ProblemError:
+    """A file refused: ``reason`` says why, for clients that word it themselves."""
+    status, title = _EVIDENCE.get(exc.reason, (400, "File refused"))
+    extensions: dict[str, object] = {"reason": exc.reason}
+    match exc:
+        case ex.EvidenceTypeError():
+            extensions["accepted"] = list(exc.allowed)
+        case ex.EvidenceTooLargeError():
+            extensions["max_bytes"] = exc.limit_bytes
+        case ex.TooMuchEvidenceError():
+            extensions["max_files"] = exc.limit
+    return ProblemError(
+        status, title, str(exc), type_=f"{PROBLEMS}evidence-{exc.reason}", extensions=extensions
+    )
 
 
 async def _on_cases_error(request: Request, exc: Exception) -> Response:

@@ -109,6 +109,29 @@ class Created(BaseModel):
     id: UUID
 
 
+class EvidenceOut(BaseModel):
+    """A file of evidence on a case (download it from ``href``)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    filename: str = Field(description="The name given with it, made safe (no folders).")
+    content_type: str = Field(description="As recognised from its first bytes.")
+    size_bytes: int
+    sha256: str
+    added_by: str
+    created_at: datetime
+    href: str
+
+
+class EvidenceList(BaseModel):
+    items: list[EvidenceOut]
+    #: How many more files the case may take, and the largest accepted (bytes).
+    remaining: int
+    max_bytes: int
+    accepted: list[str]
+
+
 class StatusOut(BaseModel):
     reference: str
     status: str
