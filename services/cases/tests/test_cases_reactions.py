@@ -26,7 +26,10 @@ def _event(kind: str, reference: str, **data: object) -> Envelope:
         source=f"/townhall/{source}",
         type=topic_type,
         time=datetime.now(UTC),
-        subject=f"{source}/{uuid.uuid4()}",
+        # one key per case, as a service keys its events by whom they are about: the
+        # failed payment then comes before the paid one (a random key put them on two
+        # partitions, in either order)
+        subject=f"{source}/{reference}",
         residentid=None,
         correlationid="journey-7",
         sensitivity=Sensitivity.PERSONAL,

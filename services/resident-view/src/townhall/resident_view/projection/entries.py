@@ -160,7 +160,9 @@ def said(envelope: Envelope) -> Said | None:
 
 
 def summary(envelope: Envelope, code: Said | None = None) -> str:
-    """The entry's summary in English (from ``code``, when it has one)."""
+    """The entry's summary in English, from its code (``code``, or :func:`said`'s)
+    when it has one."""
+    code = code if code is not None else said(envelope)
     if code is not None:
         return english(code)
     text = envelope.data.get("summary")
