@@ -11,6 +11,8 @@ import uuid
 from dataclasses import asdict, dataclass
 from typing import Literal
 
+import structlog
+
 from townhall.identity.domain import commands
 from townhall.identity.domain.exceptions import InvalidChangeError, NotFoundError
 from townhall.identity.domain.model import Address, Link, Name, Resident, SourceRecord
@@ -29,10 +31,14 @@ from townhall.runtime.normal_forms import (
     normalise_postcode,
 )
 
+log = structlog.get_logger(__name__)
+
 
 @dataclass(frozen=True)
 class MatchResult:
-    outcome: Literal["linked", "review", "created"]
+    #: ``erased``: the record's contact point belonged to a resident erased after the
+    #: record was observed; nothing was created or linked, and no resident is named.
+    outcome: Literal["linked", "review", "created", "erased"]
     resident_id: uuid.UUID | None = None
     review_id: uuid.UUID | None = None
     #: For a link or a review item: the match's probability and its evidence.
@@ -143,6 +149,16 @@ async def _merge_bridged(
             await uow.residents.save(other)
 
 
+async def _observed_before_erasure(uow: UnitOfWork, record: IncomingRecord) -> bool:
+    """Whether a contact point of ``record`` was erased at or after the record was
+    observed (without ``observed_at``: now). A record with no contact point, or
+    observed after the erasure (the person came back), is matched as any other."""
+    erased_at = await uow.suppressions.last_erased(record.contacts)
+    if erased_at is None:
+        return False
+    return (record.observed_at or uow.clock()) <= erased_at
+
+
 async def match_record(
     record: IncomingRecord, uow: UnitOfWork, matcher: Matcher, thresholds: Thresholds
 ) -> MatchResult:
@@ -155,6 +171,9 @@ async def match_record(
             evidence = tuple(FieldEvidence(**e) for e in waiting.evidence)
             return MatchResult("review", None, waiting.id, waiting.probability, evidence)
         source_of(record, None)  # refuse a malformed record before anything is written
+        if await _observed_before_erasure(uow, record):
+            log.info("record_match_erased", system=record.system)
+            return MatchResult("erased")
         candidates = await matcher.candidates(record, uow)
         best = candidates[0] if candidates else None
         if best is not None and best.probability >= thresholds.link:
