@@ -91,6 +91,19 @@ async def test_a_record_without_a_contact_point_is_matched_as_before(identity: H
     assert answer["outcome"] == "created"
 
 
+async def test_a_record_of_someone_still_here_sharing_the_landline_still_links_to_them(
+    identity: Harness,
+) -> None:
+    """A household's landline is on each of its residents' records: erasing one of
+    them must not lose the others' records that were waiting."""
+    erin = await identity.register(given_name="Erin", phone=PHONE)
+    bob = await identity.register(given_name="Bob", phone=PHONE)
+    observed = datetime.now(UTC) - timedelta(minutes=1)
+    await _erase(identity, erin)
+    answer = await _match(identity, given_name="Bob", phone=PHONE, observed_at=_iso(observed))
+    assert (answer["outcome"], answer["resident_id"]) == ("linked", bob)
+
+
 async def test_a_record_merged_into_the_erased_resident_is_suppressed_too(
     identity: Harness,
 ) -> None:

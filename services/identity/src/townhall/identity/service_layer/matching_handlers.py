@@ -152,7 +152,12 @@ async def _merge_bridged(
 async def _observed_before_erasure(uow: UnitOfWork, record: IncomingRecord) -> bool:
     """Whether a contact point of ``record`` was erased at or after the record was
     observed (without ``observed_at``: now). A record with no contact point, or
-    observed after the erasure (the person came back), is matched as any other."""
+    observed after the erasure (the person came back), is matched as any other.
+
+    Asked only of a record that links to no one: one the engine links to a resident
+    still here is theirs (a household's landline is on several residents' records,
+    and erasing one of them must not lose the others' records); one that would go to
+    an officer or make a new resident is the erased person's, and changes nothing."""
     erased_at = await uow.suppressions.last_erased(record.contacts)
     if erased_at is None:
         return False
@@ -171,9 +176,6 @@ async def match_record(
             evidence = tuple(FieldEvidence(**e) for e in waiting.evidence)
             return MatchResult("review", None, waiting.id, waiting.probability, evidence)
         source_of(record, None)  # refuse a malformed record before anything is written
-        if await _observed_before_erasure(uow, record):
-            log.info("record_match_erased", system=record.system)
-            return MatchResult("erased")
         candidates = await matcher.candidates(record, uow)
         best = candidates[0] if candidates else None
         if best is not None and best.probability >= thresholds.link:
@@ -183,6 +185,9 @@ async def match_record(
             await _link(uow, resident, record, link)
             await _merge_bridged(uow, resident, best.same_person)
             result = MatchResult("linked", resident.id, None, best.probability, best.evidence)
+        elif await _observed_before_erasure(uow, record):  # see the function's doc
+            log.info("record_match_erased", system=record.system)
+            return MatchResult("erased")
         elif best is not None and best.probability >= thresholds.review:
             item = ReviewItem(uuid.uuid4(), record.to_json(), best.resident_id, best.probability,
                               _evidence(best.evidence))  # fmt: skip
