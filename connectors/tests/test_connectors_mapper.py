@@ -12,7 +12,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ import httpx
 import pytest
 from aiokafka import ConsumerRecord
 from alembic import command
+from prometheus_client import REGISTRY
 from pydantic import SecretStr
 from sqlalchemy import select
 
@@ -286,9 +287,10 @@ async def test_a_new_account_is_matched_then_placed_on_its_residents_timeline(
 ) -> None:
     await mapped.apply(change_records(ACCOUNTS, "c", ACCOUNT))
     [asked] = mapped.identity.asked
+    observed = datetime.fromtimestamp(LOGGED_AT_MS / 1000, UTC).isoformat()
     assert asked == {"system": "counciltax", "reference": "accounts:7", "title": "Mr",
                      "initials": "J", "family_name": "Smith", "postcode": "CF10 1AA",
-                     "recorded_on": "2026-01-01"}  # fmt: skip
+                     "recorded_on": "2026-01-01", "observed_at": observed}  # fmt: skip
     resident = mapped.identity.answers["accounts:7"].resident_id
     [entry] = await mapped.entries()
     assert entry.type == "townhall.legacy.entry.recorded.v1"
@@ -326,6 +328,36 @@ async def test_a_bill_for_a_person_in_review_waits_until_the_person_is_known(
     ]
     assert {e.residentid for e in await mapped.entries()} == {str(resident)}
     assert await mapped.rows(waiting) == []
+
+
+async def test_a_person_identity_answers_erased_has_their_entries_dropped_not_kept(
+    mapped: Mapped,
+) -> None:
+    """A change observed before its person's erasure: identity answers ``erased`` and
+    creates no one; the row's entries (one waiting before, one after) are dropped and
+    counted, neither published, kept waiting, dead-lettered nor retried."""
+    bill = {"id": 31, "account_id": 7, "amount": "£1,234.00"}
+    await mapped.apply(change_records(BILLS, "c", bill, pos=800))
+    assert len(await mapped.rows(waiting)) == 1, "the bill waits for the account's person"
+    mapped.identity.answers["accounts:7"] = Answer("erased", None, None)
+    dropped = _mapped_count("entry dropped erased")
+
+    await mapped.apply(change_records(ACCOUNTS, "c", ACCOUNT))
+    await mapped.apply(change_records(BILLS, "u", {**bill, "amount": "£1.00"}, pos=1000))
+
+    assert await mapped.entries() == []
+    assert await mapped.rows(waiting) == []
+    [person] = await mapped.rows(people)
+    assert (person["outcome"], person["resident_id"]) == ("erased", None)
+    assert _mapped_count("entry dropped erased") == dropped + 3, "the two bills and the account"
+    assert len(mapped.identity.asked) == 1, "asked once, not again"
+
+
+def _mapped_count(kind: str) -> float:
+    value = REGISTRY.get_sample_value(
+        "townhall_legacy_changes_mapped_total", {"system": "counciltax", "kind": kind}
+    )
+    return value or 0.0
 
 
 async def test_once_an_officer_decides_a_person_in_review_what_waited_is_placed(
@@ -453,6 +485,11 @@ async def test_identitys_answer_is_read() -> None:
     resident = uuid.uuid4()
     matcher = identity_answering(200, {"outcome": "linked", "resident_id": str(resident)})
     assert await matcher.match({"reference": "accounts:7"}) == Answer("linked", resident, None)
+
+
+async def test_identitys_erased_answer_is_read() -> None:
+    matcher = identity_answering(200, {"outcome": "erased"})
+    assert await matcher.match({"reference": "accounts:7"}) == Answer("erased", None, None)
 
 
 async def test_identitys_decision_on_a_review_item_is_read() -> None:

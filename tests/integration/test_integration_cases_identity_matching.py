@@ -12,7 +12,16 @@ import pytest
 from fastapi import FastAPI
 
 from townhall.cases.entrypoints.api.app import create as create_cases
-from townhall.cases.testing import PEST_CONTROL, bearer, counts, envelopes, settings_for
+from townhall.cases.entrypoints.api.dependencies import services_of
+from townhall.cases.testing import (
+    PEST_CONTROL,
+    bearer,
+    counts,
+    envelopes,
+    rows_holding,
+    settings_for,
+)
+from townhall.identity.adapters.orm import residents
 from townhall.identity.testing import Harness
 from townhall.runtime.broker import free_port
 from townhall.runtime.crypto import decode_key, open_sealed
@@ -162,3 +171,47 @@ async def test_without_the_data_key_scope_a_write_about_a_resident_is_refused(
         refused = await cases.post(url, json=update, headers=officer)
         assert refused.status_code == 503, "the update is written about Ada"
         assert await counts(cases) == before
+
+
+ERIN = {"given_name": "Erin", "family_name": "Example", "email": "erin@example.org"}
+ERIN_PERSONAL = ("Erin", "erin@example.org", "Rats in the kitchen", "1 High Street", "100023336956")
+
+
+class Switchable(httpx.AsyncBaseTransport):
+    """Identity over ASGI, or unreachable while ``away``."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport):
+        self.inner = inner
+        self.away = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.away:
+            raise httpx.ConnectError("identity is away", request=request)
+        return await self.inner.handle_async_request(request)
+
+
+async def test_a_report_waiting_for_its_match_does_not_bring_an_erased_reporter_back(
+    identity: Harness, cases_app: CasesFactory
+) -> None:
+    admin = bearer(await identity.admin_token())
+    secret = await register_cases_client(identity, admin=admin)
+    erin = await identity.register(**ERIN)
+    transport = Switchable(httpx.ASGITransport(app=identity.app))
+    settings = {"identity_url": "http://identity", "identity_client_secret": secret,
+                "resident_match_retry_interval_s": 0}  # the test runs the pass  # fmt: skip
+    async with cases_app(transport, **settings) as cases:
+        transport.away = True
+        created = await cases.post("/cases", json={**PEST_CONTROL, "reporter": ERIN})
+        assert created.status_code == 201, created.text
+        assert (await envelopes(cases))[0].residentid is None, "kept, to be matched later"
+
+        assert (await identity.http.delete(f"/residents/{erin}", headers=admin)).is_success
+        identity_events = await identity.events()
+        transport.away = False
+        await services_of(cases.app).passes.retry_matches_once()  # type: ignore[attr-defined]
+
+        assert await identity.count(residents) == 1, "no new resident made of Erin"
+        assert await identity.events() == identity_events
+        assert await rows_holding(cases, *ERIN_PERSONAL) == [], "the report is blanked"
+        kinds = [e.type for e in await envelopes(cases)]
+        assert "townhall.cases.case.resident_matched.v1" not in kinds

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -11,7 +12,7 @@ from pydantic import SecretStr
 
 from townhall.cases.adapters.identity_matcher import HttpResidentMatcher, postcode_in
 from townhall.cases.domain.commands import Location, Reporter
-from townhall.cases.service_layer.matching import MatchUnavailableError
+from townhall.cases.service_layer.matching import ERASED, MatchUnavailableError
 
 ADA = Reporter(given_name="Ada", family_name="Example", email="ada@example.org")
 RESIDENT = uuid.uuid4()
@@ -20,8 +21,8 @@ RESIDENT = uuid.uuid4()
 class FakeIdentity:
     """Issues tokens that last ``ttl`` seconds and links every record to RESIDENT."""
 
-    def __init__(self, ttl: int = 900, match_status: int = 200):
-        self.ttl, self.match_status = ttl, match_status
+    def __init__(self, ttl: int = 900, match_status: int = 200, outcome: str = "linked"):
+        self.ttl, self.match_status, self.outcome = ttl, match_status, outcome
         self.tokens_issued = 0
         self.matched: list[dict[str, object]] = []
 
@@ -34,7 +35,9 @@ class FakeIdentity:
         if request.headers["Authorization"] != f"Bearer t{self.tokens_issued}":
             return httpx.Response(401)
         self.matched.append(json.loads(request.content))
-        found = {"outcome": "linked", "resident_id": str(RESIDENT)}
+        found: dict[str, object] = {"outcome": self.outcome}
+        if self.outcome != "erased":
+            found["resident_id"] = str(RESIDENT)
         return httpx.Response(self.match_status, json=found)
 
 
@@ -75,6 +78,14 @@ async def test_the_reporters_details_become_identitys_incoming_record() -> None:
             "postcode": "SW1A 1AA",
         }
     ]
+
+
+async def test_the_submission_time_is_sent_and_an_erased_answer_names_no_resident() -> None:
+    identity = FakeIdentity(outcome="erased")
+    submitted = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    found = await matcher_for(identity).match(ADA, None, "case-1", observed_at=submitted)
+    assert found is ERASED
+    assert identity.matched[0]["observed_at"] == "2026-03-02T09:30:00+00:00"
 
 
 async def test_the_token_is_reused_until_shortly_before_it_expires() -> None:

@@ -12,6 +12,7 @@ import pytest
 from townhall.cases.bootstrap import Cases, bootstrap
 from townhall.cases.config import CasesSettings
 from townhall.cases.domain import commands
+from townhall.cases.domain.evidence import Evidence
 from townhall.cases.fakes import CasesStore, FakeResidentMatcher, FakeUnitOfWork
 from townhall.cases.service_layer.matching import retry_delay
 from townhall.runtime.clock import ManualClock
@@ -152,6 +153,57 @@ async def test_a_case_matched_to_a_resident_already_erased_is_blanked(world: Wor
     case = world.store.cases[reference]
     assert case.resident_id == ADA and case.erased_at is not None
     assert (case.reporter.email, case.description) == (None, "")
+
+
+async def test_a_pending_report_whose_resident_is_erased_is_blanked_when_identity_answers_erased(
+    world: World,
+) -> None:
+    """The bug: identity away at submission, the resident erased before the late match.
+    Identity answers ``erased`` (the report was submitted before the erasure) and the
+    case is blanked like an erased resident's, its evidence with it, and never asked
+    about again; nothing readable is published."""
+    world.identity.unavailable = True
+    reference = await world.report()
+    case = world.store.cases[reference]
+    world.store.evidence[case.id] = [
+        Evidence(
+            uuid.uuid4(),
+            "Ada-Lovelace-lease.pdf",
+            "application/pdf",
+            10,
+            "ab" * 32,
+            "anonymous",
+            world.clock(),
+        )
+    ]
+    world.clock.advance(timedelta(minutes=1))
+    world.identity.erased["ada@example.org"] = world.clock()
+    world.identity.unavailable = False
+    published = len(world.outbox.envelopes)
+
+    assert await world.retry() == 0
+    case = world.store.cases[reference]
+    assert world.identity.observed[-1] == case.created_at, "asked with the submission time"
+    assert (case.resident_id, case.match_due_at) == (None, None)
+    assert case.erased_at is not None
+    assert (case.reporter.given_name, case.reporter.email, case.description) == (None, None, "")
+    assert case.location is None
+    assert case.id not in world.store.evidence and world.store.removals == ["ab" * 32]
+    assert len(world.outbox.envelopes) == published, "no event: nothing to publish"
+    asked = len(world.identity.asked)
+    world.clock.advance(timedelta(hours=1))
+    assert await world.retry() == 0
+    assert len(world.identity.asked) == asked, "not asked about again"
+
+
+async def test_a_report_submitted_after_the_erasure_is_matched_as_before(world: World) -> None:
+    """Someone erased who reports again is not turned away: identity matches them anew."""
+    world.identity.erased["ada@example.org"] = world.clock()
+    world.clock.advance(timedelta(seconds=1))
+    reference = await world.report()
+    case = world.store.cases[reference]
+    assert world.identity.observed == [case.created_at]
+    assert (case.resident_id, case.erased_at) == (ADA, None)
 
 
 async def test_later_events_about_the_case_carry_its_resident(world: World) -> None:

@@ -52,7 +52,7 @@ FIELDS_DROPPED = Counter(
 #: What a person can be matched without: never the name, the system or the reference.
 DROPPABLE = frozenset({"date_of_birth", "ni_number", "postcode", "uprn", "email", "phone",
                        "address_line", "title", "initials", "suffix", "middle_names",
-                       "recorded_on"})  # fmt: skip
+                       "recorded_on", "observed_at"})  # fmt: skip
 MAPPED = Counter(
     "townhall_legacy_changes_mapped_total",
     "Legacy changes mapped, by system and what they became.",
@@ -174,9 +174,14 @@ class Mapper:
         now = self.clock()
         answers = []
         for holder, body in enumerate(bodies):
+            if occurred_at is not None:  # a change before its person's erasure: "erased"
+                body["observed_at"] = occurred_at.isoformat()
             answer = await self._match(claim.system, body)
             answers.append(answer)
-            placed = answer.resident_id if answer.outcome != "review" else None
+            if answer.outcome == store.ERASED:
+                log.info("legacy person %s#%s was erased: its entries are dropped",
+                         reference, holder)  # fmt: skip
+            placed = answer.resident_id if answer.outcome not in ("review", "erased") else None
             await store.remember(session, claim.system, claim.table, claim.legacy_key, holder,
                                  outcome=answer.outcome, resident_id=placed,
                                  review_id=answer.review_id, at=now)  # fmt: skip
@@ -263,8 +268,12 @@ class Mapper:
             MAPPED.labels(entry.system, "entry waiting").inc()
             return
         _, _, _, kind, verb, _ = entry.type.split(".")
-        for holder, resident in found:
+        for holder, resident, erased in found:
             if only is not None and holder != only:
+                continue
+            if erased:  # the resident was erased after the change: never placed, nor kept
+                MAPPED.labels(entry.system, "entry dropped erased").inc()
+                log.info("legacy entry %s dropped: its person was erased", entry.id)
                 continue
             if resident is None:
                 await store.wait(session, entry.id, *person, holder, _entry_to(entry),
@@ -294,9 +303,7 @@ class _Batch:
     row looked up (a claim in the batch forgets its row's), and the entries to write, in
     order, each with the change that caused it."""
 
-    people: dict[tuple[str, str, str], list[tuple[int, uuid.UUID | None]]] = field(
-        default_factory=dict
-    )
+    people: dict[tuple[str, str, str], list[store.Person]] = field(default_factory=dict)
     entries: list[tuple[DomainEvent, EventContext]] = field(default_factory=list)
 
 

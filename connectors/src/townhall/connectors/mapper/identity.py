@@ -18,7 +18,9 @@ from pydantic import SecretStr
 from townhall.runtime.errors import RetryableError
 from townhall.runtime.service_client import ServiceClient, ServiceTokenError
 
-Outcome = Literal["linked", "created", "review"]
+#: ``erased``: the person's email or phone was a resident's erased after the change was
+#: observed (``observed_at``); identity created and linked nothing.
+Outcome = Literal["linked", "created", "review", "erased"]
 
 
 class RefusedRecordError(ValueError):

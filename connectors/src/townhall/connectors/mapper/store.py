@@ -1,8 +1,9 @@
 """The mapper's own tables: who each legacy person row is, and entries waiting for them.
 
 ``legacy_people`` holds identity's answer for each person a legacy row names (``holder``
-0, or 1 for a joint account's second holder): the resident, or the review item an
-officer has still to decide. ``legacy_waiting`` holds entries whose person has no
+0, or 1 for a joint account's second holder): the resident, the review item an
+officer has still to decide, or ``erased`` (a resident erased after the change was
+observed: their entries are dropped). ``legacy_waiting`` holds entries whose person has no
 resident yet; they are published when it has one.
 """
 
@@ -83,13 +84,22 @@ async def remember(
 EVERY_HOLDER = -1
 
 
+#: The outcome of a person identity answered was a resident erased since the change.
+ERASED = "erased"
+
+#: One person of a legacy row: holder, resident (None while an officer has still to
+#: decide, or erased), and whether they were erased.
+Person = tuple[int, uuid.UUID | None, bool]
+
+
 async def people_of(
     session: AsyncSession, system: str, table: str, legacy_key: str
-) -> list[tuple[int, uuid.UUID | None]]:
+) -> list[Person]:
     """Each person a legacy row names, by holder, with the resident they are (None while
-    an officer has still to decide); empty when the row was not seen yet."""
+    an officer has still to decide) and whether they were erased; empty when the row
+    was not seen yet."""
     query = (
-        sa.select(people.c.holder, people.c.resident_id)
+        sa.select(people.c.holder, people.c.resident_id, people.c.outcome)
         .where(
             (people.c.system == system)
             & (people.c.tbl == table)
@@ -97,7 +107,8 @@ async def people_of(
         )
         .order_by(people.c.holder)
     )
-    return [(int(holder), resident) for holder, resident in (await session.execute(query)).all()]
+    rows = (await session.execute(query)).all()
+    return [(int(holder), resident, outcome == ERASED) for holder, resident, outcome in rows]
 
 
 async def in_review(session: AsyncSession) -> list[tuple[str, str, str, int, uuid.UUID]]:

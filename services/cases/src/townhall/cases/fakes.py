@@ -28,7 +28,7 @@ from townhall.cases.domain.contacts import Contact
 from townhall.cases.domain.evidence import Evidence
 from townhall.cases.domain.exceptions import ConcurrentUpdateError
 from townhall.cases.domain.model import Case
-from townhall.cases.service_layer.matching import MatchUnavailableError
+from townhall.cases.service_layer.matching import ERASED, Match, MatchUnavailableError
 from townhall.cases.service_layer.unit_of_work import UnitOfWork
 from townhall.runtime.clock import Clock, utc_now
 from townhall.runtime.data_keys import DataKeys
@@ -242,18 +242,31 @@ class FakeUnitOfWork(UnitOfWork):
 
 
 class FakeResidentMatcher:
-    """Identity's matcher as a directory of email addresses; it records each question."""
+    """Identity's matcher as a directory of email addresses; it records each question
+    and when its record was observed."""
 
     def __init__(self, residents: dict[str, uuid.UUID] | None = None):
         self.residents = dict(residents or {})
         self.asked: list[Reporter] = []
+        self.observed: list[datetime | None] = []
         #: Identity is away: every question raises MatchUnavailableError.
         self.unavailable = False
+        #: Emails erased, and when: a record observed at or before that is ERASED.
+        self.erased: dict[str, datetime] = {}
 
     async def match(
-        self, reporter: Reporter, location: Location | None, reference: str
-    ) -> uuid.UUID | None:
+        self,
+        reporter: Reporter,
+        location: Location | None,
+        reference: str,
+        *,
+        observed_at: datetime | None = None,
+    ) -> Match:
         self.asked.append(reporter)
+        self.observed.append(observed_at)
         if self.unavailable:
             raise MatchUnavailableError("identity is away (fake)")
+        erased_at = self.erased.get(reporter.email or "")
+        if erased_at is not None and observed_at is not None and observed_at <= erased_at:
+            return ERASED
         return self.residents.get(reporter.email or "")

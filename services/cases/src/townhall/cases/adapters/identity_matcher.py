@@ -15,6 +15,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -22,7 +23,7 @@ import structlog
 from pydantic import SecretStr
 
 from townhall.cases.domain.commands import Location, Reporter
-from townhall.cases.service_layer.matching import MatchUnavailableError
+from townhall.cases.service_layer.matching import ERASED, Match, MatchUnavailableError
 from townhall.runtime.service_client import ServiceClient, ServiceTokenError
 
 log = structlog.get_logger(__name__)
@@ -43,8 +44,15 @@ def postcode_in(address: str | None) -> str | None:
     return f"{found[-1][0]} {found[-1][1]}".upper() if found else None
 
 
-def match_request(reporter: Reporter, location: Location | None, reference: str) -> dict[str, Any]:
-    """Identity's ``IncomingRecordRequest``: names, contact points and the postcode.
+def match_request(
+    reporter: Reporter,
+    location: Location | None,
+    reference: str,
+    observed_at: datetime | None = None,
+) -> dict[str, Any]:
+    """Identity's ``IncomingRecordRequest``: names, contact points and the postcode, and
+    when the case was submitted (``observed_at``: a record observed before its person's
+    erasure is answered ``erased``).
 
     Identity matches on postcode only; the UPRN and the rest of the address stay in cases.
     """
@@ -56,6 +64,7 @@ def match_request(reporter: Reporter, location: Location | None, reference: str)
         "email": reporter.email,
         "phone": reporter.phone,
         "postcode": postcode_in(location.address) if location else None,
+        "observed_at": observed_at.isoformat() if observed_at else None,
     }
     return {key: value for key, value in body.items() if value is not None}
 
@@ -84,12 +93,17 @@ class HttpResidentMatcher:
         )
 
     async def match(
-        self, reporter: Reporter, location: Location | None, reference: str
-    ) -> uuid.UUID | None:
+        self,
+        reporter: Reporter,
+        location: Location | None,
+        reference: str,
+        *,
+        observed_at: datetime | None = None,
+    ) -> Match:
         if not (reporter.given_name and reporter.family_name):
             log.info("resident_match_skipped", reason="no name given", reference=reference)
             return None
-        body = match_request(reporter, location, reference)
+        body = match_request(reporter, location, reference, observed_at)
         try:
             response = await self._client.request("POST", "/records/match", json=body)
         except (httpx.HTTPError, ServiceTokenError) as exc:
@@ -105,6 +119,9 @@ class HttpResidentMatcher:
             raise MatchUnavailableError(f"identity answered HTTP {response.status_code}")
         try:
             found = response.json()
+            if found.get("outcome") == "erased":
+                log.info("resident_match_erased", reference=reference)
+                return ERASED
             resident_id = found.get("resident_id")
             matched = uuid.UUID(resident_id) if resident_id else None
         except (ValueError, AttributeError) as exc:

@@ -19,7 +19,11 @@ from townhall.cases.domain.exceptions import (
 )
 from townhall.cases.domain.model import Case, reference_for
 from townhall.cases.service_layer.forms import check_details
-from townhall.cases.service_layer.matching import MatchUnavailableError, ResidentMatcher
+from townhall.cases.service_layer.matching import (
+    Erased,
+    MatchUnavailableError,
+    ResidentMatcher,
+)
 from townhall.cases.service_layer.permissions import (
     actor_label,
     require_officer,
@@ -88,10 +92,12 @@ class _Whose:
     claimed: bool = False
     #: Identity could not answer: the case is asked about again later.
     unanswered: bool = False
+    #: The details were a resident's erased since (see service_layer.matching).
+    erased: bool = False
 
 
 async def _resident(
-    cmd: commands.SubmitCase, matcher: ResidentMatcher, case_id: uuid.UUID
+    cmd: commands.SubmitCase, matcher: ResidentMatcher, case_id: uuid.UUID, now: datetime
 ) -> _Whose:
     """Whose request it is, and whether that is only a claim.
 
@@ -104,9 +110,11 @@ async def _resident(
     if cmd.resident_id is not None:
         return _Whose(cmd.resident_id)
     try:
-        matched = await matcher.match(cmd.reporter, cmd.location, str(case_id))
+        matched = await matcher.match(cmd.reporter, cmd.location, str(case_id), observed_at=now)
     except MatchUnavailableError:
         return _Whose(None, unanswered=True)
+    if isinstance(matched, Erased):
+        return _Whose(None, erased=True)
     return _Whose(matched, claimed=matched is not None)
 
 
@@ -121,9 +129,9 @@ async def submit_case(
     service_type = service_type_of(uow, cmd.service_code)
     _check_submission(cmd, service_type)
     case_id = uuid.uuid4()
-    whose = await _resident(cmd, matcher, case_id)
-    resident_id = whose.resident_id
     now = clock()
+    whose = await _resident(cmd, matcher, case_id, now)
+    resident_id = whose.resident_id
     async with uow:
         number = await uow.cases.next_number(service_type.prefix, now.year)
         case = Case.submit(
@@ -143,7 +151,7 @@ async def submit_case(
         )
         if whose.unanswered:
             case.await_match(due_at=now)  # see service_layer.resident_matching
-        if resident_id is not None and await uow.erasures.contains(resident_id):
+        if whose.erased or (resident_id is not None and await uow.erasures.contains(resident_id)):
             case.erase_personal_data(now)  # erased before the case reached us
         if service_type.fee_pence is not None:
             fee = f"£{service_type.fee_pence / 100:.2f}"

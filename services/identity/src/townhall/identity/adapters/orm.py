@@ -260,3 +260,14 @@ linkage_index_snapshots = Table(
     Column("residents", Integer, nullable=False),
     Column("payload", LargeBinary, nullable=False),
 )
+
+#: What erasure leaves so a record observed before it cannot recreate the resident: a
+#: keyed hash of each erased contact point and when (adapters.erasure_suppressions).
+erasure_suppressions = Table(
+    "erasure_suppressions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("contact_hash", String(64), nullable=False, index=True),
+    _master_key_id(),
+    Column("erased_at", UtcDateTime(), nullable=False),
+)

@@ -128,11 +128,15 @@ async def change_consent(command: commands.ChangeConsent, uow: UnitOfWork) -> No
 
 async def erase_resident(command: commands.EraseResident, uow: UnitOfWork, clock: Clock) -> None:
     """Destroy the personal data and the data keys in one transaction (crypto-shredding):
-    the resident's, and those of every record merged into theirs; end their sessions."""
+    the resident's, and those of every record merged into theirs; end their sessions.
+    Their contact points are kept as keyed hashes with the erasure time, so a record
+    observed before it cannot recreate them (``adapters.erasure_suppressions``)."""
     now = clock()
     async with uow:
         survivor = await existing_resident(uow, command.resident_id)
         for resident in [survivor, *await uow.residents.merged_into(survivor.id)]:
+            contacts = [(p.kind, p.value) for p in resident.contact_points]
+            await uow.suppressions.add(contacts, now)
             resident.erase()
             await uow.residents.save(resident)
             await uow.data_keys.destroy(resident.id)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from townhall.identity.domain.model import Resident
@@ -38,7 +38,9 @@ class IncomingRecord:
     suffix, a date of birth, an NI number (normal form), one address (flat, house name,
     house number, street line, town, postcode, UPRN), an email and a phone (normal
     forms). ``recorded_on`` is the date the record was true on: it places the address
-    and the name in time when a link adds them to a resident.
+    and the name in time when a link adds them to a resident. ``observed_at`` is when
+    the source system recorded it (None: now): a record observed before its person's
+    erasure does not bring them back (``matching_handlers.match_record``).
     """
 
     system: str  # e.g. "council_tax", "phone_contact"
@@ -62,6 +64,13 @@ class IncomingRecord:
     town: str | None = None
     uprn: str | None = None
     recorded_on: date | None = None
+    observed_at: datetime | None = None
+
+    @property
+    def contacts(self) -> list[tuple[str, str]]:
+        """The record's contact points as (kind, value)."""
+        pairs = (("email", self.email), ("phone", self.phone))
+        return [(kind, value) for kind, value in pairs if value]
 
     @property
     def has_address(self) -> bool:
@@ -74,6 +83,7 @@ class IncomingRecord:
         values = asdict(self)
         for key in ("date_of_birth", "recorded_on"):
             values[key] = _iso(values[key])
+        values["observed_at"] = self.observed_at.isoformat() if self.observed_at else None
         values["middle_names"] = list(self.middle_names)
         values["former_family_names"] = [
             {"family_name": f.family_name, "since": _iso(f.since), "until": _iso(f.until)}
@@ -87,6 +97,8 @@ class IncomingRecord:
         kept = {k: v for k, v in values.items() if k in known}
         for key in ("date_of_birth", "recorded_on"):
             kept[key] = _date(kept.get(key))
+        observed = kept.get("observed_at")
+        kept["observed_at"] = datetime.fromisoformat(observed) if observed else None
         kept["middle_names"] = tuple(kept.get("middle_names") or ())
         kept["former_family_names"] = tuple(
             FormerName(f["family_name"], _date(f.get("since")), _date(f.get("until")))

@@ -11,6 +11,8 @@ import uuid
 from dataclasses import asdict, dataclass
 from typing import Literal
 
+import structlog
+
 from townhall.identity.domain import commands
 from townhall.identity.domain.exceptions import InvalidChangeError, NotFoundError
 from townhall.identity.domain.model import Address, Link, Name, Resident, SourceRecord
@@ -29,10 +31,14 @@ from townhall.runtime.normal_forms import (
     normalise_postcode,
 )
 
+log = structlog.get_logger(__name__)
+
 
 @dataclass(frozen=True)
 class MatchResult:
-    outcome: Literal["linked", "review", "created"]
+    #: ``erased``: the record's contact point belonged to a resident erased after the
+    #: record was observed; nothing was created or linked, and no resident is named.
+    outcome: Literal["linked", "review", "created", "erased"]
     resident_id: uuid.UUID | None = None
     review_id: uuid.UUID | None = None
     #: For a link or a review item: the match's probability and its evidence.
@@ -143,6 +149,21 @@ async def _merge_bridged(
             await uow.residents.save(other)
 
 
+async def _observed_before_erasure(uow: UnitOfWork, record: IncomingRecord) -> bool:
+    """Whether a contact point of ``record`` was erased at or after the record was
+    observed (without ``observed_at``: now). A record with no contact point, or
+    observed after the erasure (the person came back), is matched as any other.
+
+    Asked only of a record that links to no one: one the engine links to a resident
+    still here is theirs (a household's landline is on several residents' records,
+    and erasing one of them must not lose the others' records); one that would go to
+    an officer or make a new resident is the erased person's, and changes nothing."""
+    erased_at = await uow.suppressions.last_erased(record.contacts)
+    if erased_at is None:
+        return False
+    return (record.observed_at or uow.clock()) <= erased_at
+
+
 async def match_record(
     record: IncomingRecord, uow: UnitOfWork, matcher: Matcher, thresholds: Thresholds
 ) -> MatchResult:
@@ -164,6 +185,9 @@ async def match_record(
             await _link(uow, resident, record, link)
             await _merge_bridged(uow, resident, best.same_person)
             result = MatchResult("linked", resident.id, None, best.probability, best.evidence)
+        elif await _observed_before_erasure(uow, record):  # see the function's doc
+            log.info("record_match_erased", system=record.system)
+            return MatchResult("erased")
         elif best is not None and best.probability >= thresholds.review:
             item = ReviewItem(uuid.uuid4(), record.to_json(), best.resident_id, best.probability,
                               _evidence(best.evidence))  # fmt: skip

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from townhall.identity.adapters.codes import CodeRepository
 from townhall.identity.adapters.data_keys import DataKeyStore
+from townhall.identity.adapters.erasure_suppressions import ContactHasher, SuppressionRepository
 from townhall.identity.adapters.event_mapping import needs_key, to_contract
 from townhall.identity.adapters.master_keys import MasterKeys
 from townhall.identity.adapters.officer_repository import OfficerRepository
@@ -47,6 +48,7 @@ class UnitOfWork(unit_of_work.UnitOfWork):
     reviews: ReviewRepository
     refresh_tokens: RefreshTokenRepository
     service_clients: ServiceClientRepository
+    suppressions: SuppressionRepository
 
     def __init__(
         self,
@@ -59,6 +61,7 @@ class UnitOfWork(unit_of_work.UnitOfWork):
     ):
         super().__init__(sessions, outbox, clock=clock)
         self.master_keys = master_keys
+        self.contact_hasher = ContactHasher(master_keys)
         self.residents_changed = residents_changed
 
     def open_repositories(self, session: AsyncSession) -> None:
@@ -69,6 +72,7 @@ class UnitOfWork(unit_of_work.UnitOfWork):
         self.reviews = ReviewRepository(session, clock=self.clock)
         self.refresh_tokens = RefreshTokenRepository(session)
         self.service_clients = ServiceClientRepository(session)
+        self.suppressions = SuppressionRepository(session, self.contact_hasher)
 
     def aggregates(self) -> list[Resident | Officer]:
         return [*self.residents.seen, *self.officers.seen]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     EmailStr,
@@ -266,6 +267,16 @@ def _not_in_future(value: date | None) -> date | None:
     return value
 
 
+#: How far ahead of identity's clock a source system's clock may run.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _observed_not_ahead(value: datetime | None) -> datetime | None:
+    if value is not None and value > datetime.now(UTC) + CLOCK_SKEW:
+        raise ValueError("a record cannot have been observed at a time still to come")
+    return value
+
+
 def _part(length: int) -> object:
     return StringConstraints(strip_whitespace=True, min_length=1, max_length=length)
 
@@ -317,6 +328,16 @@ class IncomingRecordRequest(_Body):
     ] = None
     email: EmailStr | None = None
     phone: Phone | None = None
+    observed_at: Annotated[
+        AwareDatetime | None,
+        AfterValidator(_observed_not_ahead),
+        Field(
+            description="When the source system recorded the record (a case's submission, "
+            "a legacy change's time), with its offset; default: now. A record observed at "
+            "or before the erasure of a resident holding its email or phone is answered "
+            "`erased` and changes nothing."
+        ),
+    ] = None
 
 
 class EvidenceOut(BaseModel):
@@ -337,7 +358,11 @@ class HeldEvidenceOut(EvidenceOut):
 
 
 class MatchOut(BaseModel):
-    outcome: Literal["linked", "review", "created"]
+    outcome: Literal["linked", "review", "created", "erased"] = Field(
+        description="`linked` to a resident, waiting for an officer's `review`, a resident "
+        "`created`, or `erased`: the record's email or phone was a resident's erased after "
+        "the record was observed, so nothing was created or linked and no resident is named."
+    )
     resident_id: UUID | None = None
     review_id: UUID | None = None
     probability: float | None = Field(
