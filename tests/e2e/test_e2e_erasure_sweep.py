@@ -230,8 +230,9 @@ async def test_after_erasure_no_database_or_topic_holds_anything_readable_about_
             return shown.json().get("resident_id") if shown.status_code == 200 else None
 
         # the report in Erin's name is hers once identity has matched it (on a loaded
-        # machine cases may match it later, with backoff). Erased first, she would be
-        # found by no one when it is matched and made anew: a known gap in erasure
+        # machine cases may match it later, with backoff); erased before then, the late
+        # match is answered 'erased' and the report blanked, as the integration test
+        # test_a_report_waiting_for_its_match_does_not_bring_an_erased_reporter_back shows
         await eventually(claimed_by, lambda found: found == resident_id, timeout_s=120)
 
         before = await asyncio.to_thread(readable_in_databases, platform.var_dir)
