@@ -71,6 +71,7 @@ schemas: setup
 
 bench: setup
 	$(RUN) python -m bench
+	$(RUN) python -m bench.idle
 	$(RUN) python services/booking/bench/bench_booking.py
 	$(RUN) python -m townhall.payments.bench
 	$(RUN) python services/notifications/bench/bench_notifications.py
