@@ -7,7 +7,9 @@ so pages decide once what each means to the officer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import copy
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -274,11 +276,21 @@ class ResidentView:
         return page
 
 
+#: How long the public catalogue (read without a token) is kept, per language: a council
+#: changes it by editing files and restarting cases, and every tracking page names the
+#: service types of its steps.
+CATALOGUE_KEPT_S = 60.0
+
+
 class Cases:
     """The catalogue, requests, the officer's work queue and cases."""
 
-    def __init__(self, client: ServiceClient) -> None:
+    def __init__(
+        self, client: ServiceClient, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.client = client
+        self._clock = clock
+        self._catalogue: dict[str, tuple[float, list[dict[str, Any]]]] = {}
 
     async def case(self, token: str, reference: str) -> dict[str, Any]:
         found: dict[str, Any] = await self.client.call(
@@ -301,10 +313,16 @@ class Cases:
         await self.client.call("POST", path, token=token, json={"text": text})
 
     async def service_types(self, token: str | None, language: str = "en") -> list[dict[str, Any]]:
-        """The catalogue, its names, questions and choices in ``language``."""
+        """The catalogue, its names, questions and choices in ``language`` (the public
+        one kept for :data:`CATALOGUE_KEPT_S`; each caller gets its own copy)."""
+        kept = self._catalogue.get(language) if token is None else None
+        if kept is not None and self._clock() < kept[0]:
+            return copy.deepcopy(kept[1])
         found: list[dict[str, Any]] = await self.client.call(
             "GET", "/service-types", token=token, params=[("language", language)]
         )
+        if token is None:
+            self._catalogue[language] = (self._clock() + CATALOGUE_KEPT_S, copy.deepcopy(found))
         return found
 
     async def service_type(
