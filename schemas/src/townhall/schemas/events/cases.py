@@ -234,6 +234,22 @@ class CaseStatusChanged(_CaseEvent):
     )
     changed_by: str = Field(description="officer:<id>, resident:<id>, or system:<cause>.")
     sealed: str | None = Field(default=None, description=_sealed("reason"))
+    reason_code: str | None = Field(
+        default=None,
+        description=(
+            "When cases wrote the reason itself (never an officer's words): what it says, "
+            "as a code a front door words in the resident's language: ``fee_due``, "
+            "``payment_received``, ``appointment_booked``, ``appointment_cancelled``. "
+            "Not personal: in clear. Absent: show ``reason``."
+        ),
+    )
+    reason_params: dict[str, int | str] | None = Field(
+        default=None,
+        description=(
+            "The facts of ``reason_code``: ``amount_pence`` (fee_due), ``starts_at`` "
+            "(appointment_booked, ISO 8601, when known). Not personal: in clear."
+        ),
+    )
 
 
 class CaseAssigned(_CaseEvent):
@@ -259,6 +275,14 @@ class CaseUpdatePosted(_CaseEvent):
     text: str = Field(description="The update; blank when it is in ``sealed``.")
     author: str
     sealed: str | None = Field(default=None, description=_sealed("text"))
+    text_code: str | None = Field(
+        default=None,
+        description=(
+            "When cases wrote the update itself (never an officer's words): what it says, "
+            "as a code a front door words in the resident's language: ``payment_failed``. "
+            "Not personal: in clear, even when ``text`` is sealed. Absent: show the text."
+        ),
+    )
 
 
 class CaseInternalNoteAdded(_CaseEvent):

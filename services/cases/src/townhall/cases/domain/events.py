@@ -63,6 +63,10 @@ class CaseStatusChanged(CaseEvent):
     to_status: str
     reason: str
     changed_by: str
+    #: When cases wrote the reason itself (not an officer): what it says, as a stable
+    #: code and its facts, so a front door words it in the resident's language.
+    reason_code: str | None = None
+    reason_params: dict[str, int | str] | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,8 @@ class CaseUpdatePosted(CaseEvent):
     note_id: UUID
     text: str
     author: str
+    #: When cases wrote the update itself (not an officer): what it says, as a code.
+    text_code: str | None = None
 
 
 @dataclass(frozen=True)

@@ -181,8 +181,18 @@ class Case:
     def can_move_to(self, target: str) -> bool:
         return self.service_type.lifecycle.allows(self.status, target)
 
-    def move_to(self, target: str, *, reason: str, by: str, now: datetime) -> None:
-        """Change status along an allowed transition, or refuse."""
+    def move_to(
+        self,
+        target: str,
+        *,
+        reason: str,
+        by: str,
+        now: datetime,
+        reason_code: str | None = None,
+        reason_params: dict[str, int | str] | None = None,
+    ) -> None:
+        """Change status along an allowed transition, or refuse. Cases' own reasons
+        come with a code and facts as well as the English (an officer's never do)."""
         if not self.can_move_to(target):
             raise TransitionNotAllowedError(self.reference, self.status, target)
         source, self.status, self.updated_at = self.status, target, now
@@ -193,6 +203,8 @@ class Case:
                 to_status=target,
                 reason=reason,
                 changed_by=by,
+                reason_code=reason_code,
+                reason_params=reason_params,
             )
         )
 
@@ -202,13 +214,26 @@ class Case:
             events.CaseAssigned(**self._identity(), team=team, officer=officer, assigned_by=by)
         )
 
-    def add_note(self, *, text: str, public: bool, by: str, now: datetime) -> Note:
+    def add_note(
+        self, *, text: str, public: bool, by: str, now: datetime, text_code: str | None = None
+    ) -> Note:
+        """A note; a public one cases writes itself also gives its words' code."""
         self._refuse_if_erased()
         note = Note(uuid.uuid4(), public, text, by, now)
         self.new_notes.append(note)
         self.updated_at = now
-        kind = events.CaseUpdatePosted if public else events.CaseInternalNoteAdded
-        self.events.append(kind(**self._identity(), note_id=note.id, text=text, author=by))
+        if public:
+            self.events.append(
+                events.CaseUpdatePosted(
+                    **self._identity(), note_id=note.id, text=text, author=by, text_code=text_code
+                )
+            )
+        else:
+            self.events.append(
+                events.CaseInternalNoteAdded(
+                    **self._identity(), note_id=note.id, text=text, author=by
+                )
+            )
         return note
 
     def add_attachment(

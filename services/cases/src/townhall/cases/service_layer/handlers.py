@@ -156,7 +156,12 @@ async def submit_case(
         if service_type.fee_pence is not None:
             fee = f"£{service_type.fee_pence / 100:.2f}"
             case.move_to(
-                "awaiting_payment", reason=f"Pay {fee} to continue", by="system:fee", now=now
+                "awaiting_payment",
+                reason=f"Pay {fee} to continue",
+                by="system:fee",
+                now=now,
+                reason_code="fee_due",
+                reason_params={"amount_pence": service_type.fee_pence},
             )
         await uow.cases.add(case)
         token = await uow.cases.add_token(case.id) if cmd.open311_token else None

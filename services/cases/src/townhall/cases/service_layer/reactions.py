@@ -14,8 +14,10 @@ from townhall.cases.service_layer.unit_of_work import UnitOfWork
 from townhall.runtime.clock import Clock
 
 
-def _note(case: Case, text: str, *, public: bool, by: str, clock: Clock) -> None:
-    case.add_note(text=text, public=public, by=by, now=clock())
+def _note(
+    case: Case, text: str, *, public: bool, by: str, clock: Clock, code: str | None = None
+) -> None:
+    case.add_note(text=text, public=public, by=by, now=clock(), text_code=code)
 
 
 def _on_payment(case: Case, cmd: commands.RecordPayment, clock: Clock) -> None:
@@ -26,10 +28,12 @@ def _on_payment(case: Case, cmd: commands.RecordPayment, clock: Clock) -> None:
         text = f"Payment {cmd.payment_id} {outcome} while the case was {case.status}"
         _note(case, text, public=False, by=by, clock=clock)
     elif cmd.succeeded:
-        case.move_to(after, reason="Payment received", by=by, now=clock())
+        case.move_to(
+            after, reason="Payment received", by=by, now=clock(), reason_code="payment_received"
+        )
     else:
         text = "Your payment did not go through. Please try again."
-        _note(case, text, public=True, by=by, clock=clock)
+        _note(case, text, public=True, by=by, clock=clock, code="payment_failed")
 
 
 def _on_appointment(case: Case, cmd: commands.RecordAppointment, clock: Clock) -> None:
@@ -37,10 +41,23 @@ def _on_appointment(case: Case, cmd: commands.RecordAppointment, clock: Clock) -
     after_cancel = case.service_type.lifecycle.after_booking_cancelled
     if cmd.confirmed and case.can_move_to("scheduled"):
         when = f" for {cmd.starts_at}" if cmd.starts_at else ""
-        case.move_to("scheduled", reason=f"Appointment booked{when}", by=by, now=clock())
+        case.move_to(
+            "scheduled",
+            reason=f"Appointment booked{when}",
+            by=by,
+            now=clock(),
+            reason_code="appointment_booked",
+            reason_params={"starts_at": cmd.starts_at} if cmd.starts_at else None,
+        )
     elif not cmd.confirmed and case.status == "scheduled" and after_cancel:
         reason = "Appointment cancelled: please book a new one"
-        case.move_to(after_cancel, reason=reason, by=by, now=clock())
+        case.move_to(
+            after_cancel,
+            reason=reason,
+            by=by,
+            now=clock(),
+            reason_code="appointment_cancelled",
+        )
     else:
         outcome = "confirmed" if cmd.confirmed else "cancelled"
         text = f"Appointment {cmd.appointment_id} {outcome} while the case was {case.status}"
