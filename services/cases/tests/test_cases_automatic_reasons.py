@@ -35,9 +35,7 @@ async def _rats(world: World) -> str:
 
 
 def _changes(world: World) -> list[dict[str, Any]]:
-    return [
-        e.data for e in world.outbox.envelopes if e.type == contracts.CaseStatusChanged.TYPE
-    ]
+    return [e.data for e in world.outbox.envelopes if e.type == contracts.CaseStatusChanged.TYPE]
 
 
 async def test_each_automatic_status_change_carries_its_code_facts_and_the_same_english(
