@@ -165,7 +165,7 @@ async def history(
 
     found = await as_resident(workspace, session, client, page)
     entries = [
-        {**progress.step(entry), "reference": entry.get("case_reference")}
+        {**progress.step(entry, session.language), "reference": entry.get("case_reference")}
         for entry in found.get("entries", [])
     ]
     await summaries.word(workspace.cases, entries, session.language)

@@ -17,7 +17,7 @@ from typing import Any
 
 from babel.dates import format_datetime
 
-from townhall.web.i18n import N_
+from townhall.web.i18n import N_, translations
 from townhall.web.templating import COUNCIL_TIME
 
 STATUS = {
@@ -122,15 +122,50 @@ REASONS = {
 }
 
 
+#: Cases' codes for the words it writes itself (a step's ``reason_code`` or
+#: ``text_code``) -> those words, their facts as placeholders.
+AUTOMATIC = {
+    "fee_due": N_("Pay %(amount)s to continue"),
+    "payment_received": N_("Payment received"),
+    "appointment_booked": N_("Appointment booked for %(day)s at %(time)s"),
+    "appointment_booked_untimed": N_("Appointment booked"),
+    "appointment_cancelled": N_("Appointment cancelled: please book a new one"),
+    "payment_failed": N_("Your payment did not go through. Please try again."),
+}
+
+
 def pounds(pence: object) -> str:
     """An amount in pence as the council writes it: £65.00 ("" when there is none)."""
     return f"£{pence / 100:,.2f}" if isinstance(pence, int) and pence > 0 else ""
 
 
-def step(found: dict[str, Any]) -> dict[str, Any]:
+def _automatic(data: dict[str, Any], language: str) -> str | None:
+    """Words cases wrote itself, from their code and facts, in ``language``; None when
+    the code (or a fact it needs) is new to the front door: then its text is shown."""
+    code = data.get("reason_code") or data.get("text_code")
+    params = data.get("reason_params") or {}
+    if not isinstance(code, str) or code not in AUTOMATIC or not isinstance(params, dict):
+        return None
+    facts: dict[str, str] = {}
+    if code == "fee_due":
+        if not (amount := pounds(params.get("amount_pence"))):
+            return None
+        facts = {"amount": amount}
+    elif code == "appointment_booked":
+        if "starts_at" not in params:
+            code = "appointment_booked_untimed"
+        elif visit := _visit(params["starts_at"], language):
+            facts = visit
+        else:
+            return None
+    return translations(language).gettext(AUTOMATIC[code]) % facts
+
+
+def step(found: dict[str, Any], language: str = "en") -> dict[str, Any]:
     """One step for the page: when, what happened (marked text, or resident-view's
     summary when the type is new to the front door), the new status if it changed it,
-    and the words the council wrote for the resident, if any."""
+    and the words the council wrote for the resident, if any: cases' own words in
+    ``language`` from their code, an officer's as they typed them."""
     kind = str(found.get("type", "")).rsplit(".", 1)[0]
     data = found.get("data") or {}
     return {
@@ -138,7 +173,7 @@ def step(found: dict[str, Any]) -> dict[str, Any]:
         "what": STEPS.get(kind),
         "summary": found.get("summary", ""),
         "status": STATUS.get(str(data.get("to_status", ""))),
-        "text": data.get("text") or data.get("reason") or "",
+        "text": _automatic(data, language) or data.get("text") or data.get("reason") or "",
         "reason": REASONS.get(str(data.get("reason"))) if kind in BOOKING_REASONED else None,
         # for resident.summaries to word in the page's language
         "summary_code": found.get("summary_code"),
@@ -213,5 +248,5 @@ def state(tracking: dict[str, Any], language: str = "en") -> dict[str, Any]:
         "due": tracking.get("due_at"),
         "overdue": bool(tracking.get("overdue")),
         "withheld": bool(tracking.get("withheld_until_verified")),
-        "steps": [step(s) for s in reversed(steps)],
+        "steps": [step(s, language) for s in reversed(steps)],
     }
