@@ -90,3 +90,21 @@ async def test_payment_then_booking_move_the_case_on_once_each(
     ]
     updates = [u for u in (await _case(live, reference))["updates"] if u["public"]]
     assert [u["text"] for u in updates] == ["Your payment did not go through. Please try again."]
+    published = await envelopes(live)
+    said = [
+        (e.data["reason"], e.data["reason_code"], e.data["reason_params"])
+        for e in published
+        if e.type.endswith("status_changed.v1")
+    ]
+    assert said == [
+        ("Pay £65.00 to continue", "fee_due", {"amount_pence": 6500}),
+        ("Payment received", "payment_received", None),
+        (
+            "Appointment booked for 2026-02-01T09:00",
+            "appointment_booked",
+            {"starts_at": "2026-02-01T09:00"},
+        ),
+        ("Appointment cancelled: please book a new one", "appointment_cancelled", None),
+    ], "the same English as before, with cases' code and facts"
+    [failed_update] = [e for e in published if e.type.endswith("update_posted.v1")]
+    assert failed_update.data["text_code"] == "payment_failed"
