@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from townhall.cases.entrypoints.api.app import create
-from townhall.cases.testing import settings_for
+from townhall.cases.testing import served, settings_for
 from townhall.runtime.service import ServiceRuntime
 from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.testkit.data_keys import FakeDataKeys
@@ -34,11 +34,8 @@ async def client(
     database_url: str, issuer: TestIssuer, data_keys: FakeDataKeys
 ) -> AsyncIterator[httpx.AsyncClient]:
     app = create(settings_for(database_url, issuer), data_keys=data_keys)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://cases") as http:
-            http.app = app  # type: ignore[attr-defined]
-            yield http
+    async with served(app) as http:
+        yield http
 
 
 @pytest.fixture

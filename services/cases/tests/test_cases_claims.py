@@ -16,7 +16,15 @@ import pytest
 from townhall.cases.bootstrap import bootstrap
 from townhall.cases.entrypoints.api.app import create
 from townhall.cases.fakes import FakeResidentMatcher
-from townhall.cases.testing import API_KEY, MISSED_BIN, bearer, counts, envelopes, settings_for
+from townhall.cases.testing import (
+    API_KEY,
+    MISSED_BIN,
+    bearer,
+    counts,
+    envelopes,
+    served,
+    settings_for,
+)
 from townhall.runtime.testkit.data_keys import FakeDataKeys
 from townhall.runtime.testkit.tokens import TestIssuer
 
@@ -38,11 +46,8 @@ async def client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     services = bootstrap(settings_for(database_url, issuer), matcher=matcher, data_keys=data_keys)
     app = create(services=services)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://cases") as http:
-            http.app = app  # type: ignore[attr-defined]
-            yield http
+    async with served(app) as http:
+        yield http
 
 
 async def _claimed_case(client: httpx.AsyncClient) -> str:

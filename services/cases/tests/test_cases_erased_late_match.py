@@ -17,7 +17,7 @@ from townhall.cases.bootstrap import bootstrap
 from townhall.cases.entrypoints.api.app import create
 from townhall.cases.entrypoints.api.dependencies import services_of
 from townhall.cases.fakes import FakeResidentMatcher
-from townhall.cases.testing import envelopes, rows_holding, runtime_of, settings_for
+from townhall.cases.testing import envelopes, rows_holding, runtime_of, served, settings_for
 from townhall.runtime.testkit.data_keys import FakeDataKeys
 from townhall.runtime.testkit.tokens import TestIssuer
 
@@ -45,11 +45,8 @@ async def client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     services = bootstrap(settings_for(database_url, issuer), matcher=matcher, data_keys=data_keys)
     app = create(services=services)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://cases") as http:
-            http.app = app  # type: ignore[attr-defined]
-            yield http
+    async with served(app) as http:
+        yield http
 
 
 async def test_a_report_pending_its_match_when_its_resident_is_erased_is_blanked(

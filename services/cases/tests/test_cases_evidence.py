@@ -23,6 +23,7 @@ from townhall.cases.testing import (
     counts,
     envelopes,
     rows_holding,
+    served,
     settings_for,
 )
 from townhall.runtime.crypto import open_sealed
@@ -56,11 +57,8 @@ async def api(
         evidence_max_files=MAX_FILES,
     )
     app = create(settings, data_keys=data_keys)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://cases") as http:
-            http.app = app  # type: ignore[attr-defined]
-            yield http
+    async with served(app) as http:
+        yield http
 
 
 def kept_files(store_dir: Path) -> list[str]:

@@ -24,6 +24,7 @@ from townhall.cases.testing import (
     envelopes,
     rows_holding,
     runtime_of,
+    served,
     settings_for,
 )
 from townhall.cases.testing_open311 import (
@@ -323,15 +324,12 @@ async def test_erasure_reaches_what_fixmystreet_said_about_the_request(
     form = fly_tipping_form(
         **{"attribute[title]": "Outside Grace Hopper's gate", "attribute[fixmystreet_id]": "77"}
     )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://cases") as http:
-            http.app = app  # type: ignore[attr-defined]
-            bins = {**form, "service_code": "missed_bin", "attribute[bin_type]": "food"}
-            del bins["attribute[waste_type]"]
-            await posted(http, {**bins, "media_url": photo})
-            assert await rows_holding(http, "Grace Hopper", photo)
+    async with served(app) as http:
+        bins = {**form, "service_code": "missed_bin", "attribute[bin_type]": "food"}
+        del bins["attribute[waste_type]"]
+        await posted(http, {**bins, "media_url": photo})
+        assert await rows_holding(http, "Grace Hopper", photo)
 
-            await services.bus.handle(EraseResidentData(resident), EventContext("test"))
+        await services.bus.handle(EraseResidentData(resident), EventContext("test"))
 
-            assert await rows_holding(http, "Grace Hopper", photo) == []
+        assert await rows_holding(http, "Grace Hopper", photo) == []

@@ -13,7 +13,7 @@ import pytest
 from townhall.cases.bootstrap import bootstrap
 from townhall.cases.entrypoints.api.app import create
 from townhall.cases.fakes import FakeResidentMatcher
-from townhall.cases.testing import MISSED_BIN, PEST_CONTROL, bearer, counts, settings_for
+from townhall.cases.testing import MISSED_BIN, PEST_CONTROL, bearer, counts, served, settings_for
 from townhall.runtime.testkit.data_keys import FakeDataKeys
 from townhall.runtime.testkit.tokens import TestIssuer
 
@@ -29,11 +29,8 @@ async def client(
     matcher = FakeResidentMatcher({"ada@example.org": ADA})
     services = bootstrap(settings_for(database_url, issuer), matcher=matcher, data_keys=data_keys)
     app = create(services=services)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://cases") as http:
-            http.app = app  # type: ignore[attr-defined]
-            yield http
+    async with served(app) as http:
+        yield http
 
 
 async def _report(client: httpx.AsyncClient, case: dict[str, object], token: str | None) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -32,6 +34,17 @@ def settings_for(database_url: str, issuer: TestIssuer, **overrides: Any) -> Cas
         **overrides,
     }
     return CasesSettings(**values)
+
+
+@asynccontextmanager
+async def served(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """``app`` started (its lifespan run) and a client calling it in process; the client
+    keeps the app as ``client.app`` for :func:`runtime_of` and the helpers below."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://cases") as http:
+            http.app = app  # type: ignore[attr-defined]
+            yield http
 
 
 def runtime_of(client: httpx.AsyncClient) -> ServiceRuntime:
