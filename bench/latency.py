@@ -19,7 +19,6 @@ identity.
 from __future__ import annotations
 
 import asyncio
-import statistics
 import time
 import uuid
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from townhall.runtime.outbox import EventContext, Outbox
 from townhall.runtime.relay import OutboxRelay
 from townhall.runtime.settings import embedded_kafka_settings
 from townhall.runtime.tables import metadata as runtime_metadata
+from townhall.runtime.testkit.timings import percentiles
 from townhall.runtime.testkit.tokens import TestIssuer
 from townhall.schemas.events.identity import ResidentRegistered
 
@@ -91,12 +91,6 @@ async def measure(platform: Platform, source_db: str, rate: float, seconds: floa
         await engine.dispose()
     p50, p99 = percentiles(stamps)
     return Latency(offered, p50, p99, max(stamps))
-
-
-def percentiles(timings: list[float]) -> tuple[float, float]:
-    """(median, 99th percentile) of ``timings``."""
-    ordered = sorted(timings)
-    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
 async def _offer(

@@ -26,7 +26,6 @@ from sqlalchemy import insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.latency import percentiles
 from townhall.resident_view.adapters.orm import timeline_entries
 from townhall.resident_view.config import ResidentViewSettings
 from townhall.resident_view.entrypoints.api.app import create
@@ -36,6 +35,7 @@ from townhall.resident_view.reads import timeline
 from townhall.resident_view.reads.policy import visibility
 from townhall.runtime.auth import Principal, Role
 from townhall.runtime.settings import KafkaSettings
+from townhall.runtime.testkit.timings import percentiles
 from townhall.runtime.testkit.tokens import TestIssuer
 from townhall.schemas.envelope import Sensitivity
 

@@ -42,6 +42,7 @@ from townhall.booking.views import availability
 from townhall.runtime.clock import ManualClock
 from townhall.runtime.migrations import upgrade
 from townhall.runtime.testkit.fixtures import DEFAULT_POSTGRES, PostgresDatabases
+from townhall.runtime.testkit.timings import percentiles
 
 READS = int(os.environ.get("BENCH_BOOKING_READS", "200"))
 ATTEMPTS = int(os.environ.get("BENCH_BOOKING_ATTEMPTS", "10"))
@@ -177,14 +178,13 @@ async def measure(kind: str, url: str) -> Figures:
         rate, confirmed, doubles = await _race(booking, cal)
     finally:
         await booking.runtime.engine.dispose()
-    timings.sort()
-    kept.sort()
+    (p50, p99), (kept_p50, kept_p99) = percentiles(timings), percentiles(kept)
     return Figures(
         kind,
-        statistics.median(timings) * 1000,
-        timings[int(len(timings) * 0.99) - 1] * 1000,
-        statistics.median(kept) * 1000,
-        kept[int(len(kept) * 0.99) - 1] * 1000,
+        p50 * 1000,
+        p99 * 1000,
+        kept_p50 * 1000,
+        kept_p99 * 1000,
         slots,
         rate,
         confirmed,

@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import statistics
 import sys
 import tempfile
 import time
@@ -39,17 +38,13 @@ from townhall.identity.testing import bearer
 from townhall.runtime.broker import EmbeddedBroker, free_port
 from townhall.runtime.logging import configure_logging
 from townhall.runtime.settings import embedded_kafka_settings
+from townhall.runtime.testkit.timings import percentiles
 from townhall.web.officer.dependencies import composition
 
 RESIDENTS = int(os.environ.get("BENCH_RESIDENTS", "50"))
 READS = int(os.environ.get("BENCH_RESIDENT_READS", "20"))
 PURPOSE = "following my request"
 Call = Callable[[], Awaitable[httpx.Response]]
-
-
-def percentiles(timings: list[float]) -> tuple[float, float]:
-    ordered = sorted(timings)
-    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
 async def _timed(calls: list[Call]) -> list[float]:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import statistics
 import sys
 import tempfile
 import time
@@ -39,6 +38,7 @@ from townhall.resident_view.testing import Spec, envelope, write
 from townhall.runtime.broker import EmbeddedBroker, free_port
 from townhall.runtime.logging import configure_logging
 from townhall.runtime.settings import embedded_kafka_settings
+from townhall.runtime.testkit.timings import percentiles
 from townhall.schemas.envelope import Sensitivity
 from townhall.web.officer.dependencies import composition
 
@@ -54,11 +54,6 @@ SPECS = (
     Spec("contact_centre", Sensitivity.PERSONAL),
     Spec("social_care", Sensitivity.SPECIAL),
 )
-
-
-def percentiles(timings: list[float]) -> tuple[float, float]:
-    ordered = sorted(timings)
-    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
 async def _timed(call: Callable[[], Awaitable[httpx.Response]]) -> list[float]:
