@@ -247,3 +247,30 @@ async def test_a_service_hears_of_each_refusal_of_a_signed_in_caller_before_it_i
 
     assert answers == [403, 200, 401]
     assert app.state.heard == [("/history", RESIDENT, "history.sensitive")], "the refusal only"
+
+
+def reading(principal: Principal | None) -> str:
+    """A domain's reading of its caller, as a service's ``actor_of`` is."""
+    return "nobody" if principal is None else f"{principal.kind}:{principal.subject}"
+
+
+async def test_a_route_can_take_the_caller_as_its_domain_reads_them(issuer: TestIssuer) -> None:
+    app = create_app(service="access-test")
+    app.state.verifier = JWKSVerifier(issuer.jwks_url, issuer=ISSUER, audience=AUDIENCE)
+
+    @app.get("/requests/{reference}")
+    async def read(
+        reference: str, actor: Annotated[str, Depends(ACCESS.acting("request.read", reading))]
+    ) -> dict[str, str]:
+        return {"actor": actor}
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        token = issuer.resident(RESIDENT, loa=ACCOUNT)
+        allowed = await http.get(
+            f"/requests/{REFERENCE}", headers={"Authorization": f"Bearer {token}"}
+        )
+        refused = await http.get(f"/requests/{REFERENCE}")
+
+    assert allowed.json() == {"actor": f"resident:{RESIDENT}"}
+    assert refused.status_code == 401, "the table's rule still decides"

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any, NamedTuple, TypeVar
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.dependencies.models import Dependant
@@ -66,6 +66,8 @@ _ACTION_ATTRIBUTE = "__townhall_action__"
 _bearer = HTTPBearer(auto_error=False)
 #: Called with (request, principal, action) before a signed-in caller is refused.
 OnRefusal = Callable[[Request, Principal, str], Awaitable[None]]
+#: What a service's domain makes of a verified caller (its ``Actor``).
+A = TypeVar("A")
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +194,22 @@ class AccessTable(Mapping[str, Rule]):
         setattr(allowed, _ACTION_ATTRIBUTE, (self, action))
         allowed.__name__ = f"require_{action.replace('.', '_')}"
         return allowed
+
+    def acting(
+        self, action: str, reading: Callable[[Principal | None], A]
+    ) -> Callable[..., Awaitable[A]]:
+        """A dependency returning the caller allowed to attempt ``action`` as the
+        domain reads it (``reading``: a service's ``actor_of``), so routes take the
+        domain's Actor and never the token's Principal."""
+        allowed = self.require(action)
+
+        # A default, not Annotated: ``allowed`` is local, and this module's annotations
+        # are strings FastAPI resolves in the module's globals.
+        async def actor(principal: Principal | None = Depends(allowed)) -> A:  # noqa: B008
+            return reading(principal)
+
+        actor.__name__ = f"acting_{action.replace('.', '_')}"
+        return actor
 
     def describe(self, action: str) -> dict[str, Any]:
         """The rule as the OpenAPI extension ``x-townhall-access`` shows it."""

@@ -101,6 +101,13 @@ class Principal:
         """The clearances held in ``domain`` (empty when none)."""
         return tuple(role.clearance for role in self.roles if role.domain == domain)
 
+    def clearances_by_domain(self) -> dict[str, tuple[str, ...]]:
+        """Every domain the caller holds a role in, with its clearances there, in order."""
+        held: dict[str, tuple[str, ...]] = {}
+        for role in self.roles:
+            held[role.domain] = (*held.get(role.domain, ()), role.clearance)
+        return held
+
 
 class AuthenticationError(Unauthorized):
     """401: the request carries no acceptable token; ``reason`` says why."""

@@ -38,20 +38,11 @@ def actor_of(principal: Principal | None) -> Actor:
     """The domain's reading of a verified caller (None: nobody signed in)."""
     if principal is None:
         return Actor("anonymous", "anonymous")
-    clearances: dict[str, tuple[str, ...]] = {}
-    for role in principal.roles:
-        clearances[role.domain] = (*clearances.get(role.domain, ()), role.clearance)
-    return Actor(principal.subject, principal.kind, clearances, principal.loa)
+    return Actor(principal.subject, principal.kind, principal.clearances_by_domain(), principal.loa)
 
 
 def _acting(action: str) -> Callable[..., Awaitable[Actor]]:
-    allowed = ACCESS.require(action)
-
-    async def actor(principal: Principal | None = Depends(allowed)) -> Actor:  # noqa: B008
-        return actor_of(principal)
-
-    actor.__name__ = f"acting_{action.replace('.', '_')}"
-    return actor
+    return ACCESS.acting(action, actor_of)
 
 
 #: The ``{reference}`` path parameter: the case booked for (a tracking token's ``ref``).

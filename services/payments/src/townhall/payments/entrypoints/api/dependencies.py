@@ -42,13 +42,7 @@ def actor_of(principal: Principal | None) -> Actor:
 
 
 def _acting(action: str) -> Callable[..., Awaitable[Actor]]:
-    allowed = ACCESS.require(action)
-
-    async def actor(principal: Principal | None = Depends(allowed)) -> Actor:  # noqa: B008
-        return actor_of(principal)
-
-    actor.__name__ = f"acting_{action.replace('.', '_')}"
-    return actor
+    return ACCESS.acting(action, actor_of)
 
 
 CaseReference = Annotated[str, Path(pattern=CASE_REFERENCE_PATTERN, examples=["PC-2026-000123"])]
