@@ -13,9 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from townhall.runtime.clock import Clock, ManualClock
 from townhall.runtime.db import create_engine, session_factory
+from townhall.runtime.errors import PoisonMessageError, RetryableError
 from townhall.runtime.messagebus import (
     EventHandlerFailedError,
     MessageBus,
+    Reactions,
     UnknownMessageError,
     inject,
 )
@@ -23,6 +25,7 @@ from townhall.runtime.outbox import EventContext, Outbox
 from townhall.runtime.tables import outbox
 from townhall.runtime.testkit.probe import Noted, create_schema
 from townhall.runtime.unit_of_work import UnitOfWork
+from townhall.schemas.envelope import Envelope, Sensitivity
 from townhall.schemas.events.base import DomainEvent as Contract
 
 CONTEXT = EventContext(correlation_id="c-kit")
@@ -222,3 +225,66 @@ def test_a_manual_clock_moves_only_when_told() -> None:
     assert clock.advance(timedelta(hours=2)) == datetime(2026, 10, 25, 2, 30, tzinfo=UTC)
     with pytest.raises(ValueError, match="timezone-aware"):
         ManualClock(datetime(2026, 1, 1))
+
+
+class LostRaceError(Exception):
+    """What a service's repository raises when another writer got there first."""
+
+
+def _noted(event_id: str, n: int) -> Envelope:
+    return Envelope(
+        id=event_id,
+        source="/townhall/probe",
+        type="townhall.probe.noted.v1",
+        time=datetime(2026, 3, 1, 12, tzinfo=UTC),
+        subject="notebook/r1",
+        residentid="r1",
+        correlationid=f"c-{event_id}",
+        sensitivity=Sensitivity.PERSONAL,
+        domain="probe",
+        sequence=1,
+        data={"resident_id": "r1", "n": n},
+    )
+
+
+def _as_note(envelope: Envelope) -> object | None:
+    n = int(envelope.data["n"])
+    return None if n == 0 else Note(str(envelope.data["resident_id"]), n)
+
+
+async def racing(command: Note, uow: NotebookUnitOfWork) -> None:
+    if command.n == 99:
+        raise LostRaceError("another writer took the notebook")
+    await note(command, uow, ManualClock())
+
+
+async def test_reactions_run_each_event_as_its_command_in_the_consumers_transaction(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    reactions = Reactions(_bus(sessions, ManualClock()), _as_note)
+    batch = [_noted("e-1", 1), _noted("e-2", 0), _noted("e-3", 2)]
+    async with sessions() as session:
+        await reactions(session, batch)
+        await session.rollback()
+    assert await _outbox_rows(sessions) == 0, "the consumer's transaction decides"
+
+    async with sessions() as session:
+        await reactions(session, batch)
+        await session.commit()
+    assert await _outbox_rows(sessions) == 2, "an event it does not react to asks nothing"
+
+
+async def test_reactions_retry_a_lost_race_and_dead_letter_what_the_domain_refuses(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    probe = Outbox("probe", "probe.events")
+    bus = MessageBus(lambda: NotebookUnitOfWork(sessions, probe), commands={Note: racing})
+    reactions = Reactions(bus, _as_note, retry_on=(LostRaceError,), poison_on=(ValueError,))
+    async with sessions() as session:
+        with pytest.raises(RetryableError, match="another writer"):
+            await reactions(session, [_noted("race", 99)])
+        with pytest.raises(PoisonMessageError, match="ValueError: a note is never negative"):
+            await reactions(session, [_noted("bad", -1)])
+        await session.rollback()
+
+    assert await _outbox_rows(sessions) == 0

@@ -18,8 +18,12 @@ import inspect
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from townhall.runtime.errors import PoisonMessageError, RetryableError
 from townhall.runtime.outbox import EventContext
 from townhall.runtime.unit_of_work import UnitOfWork
+from townhall.schemas.envelope import Envelope
 
 U = TypeVar("U", bound=UnitOfWork)
 #: ``handler(message, uow)`` once its dependencies are bound.
@@ -105,3 +109,42 @@ class MessageBus(Generic[U]):
                 events.extend(uow.collected)
         if failures:
             raise EventHandlerFailedError(failures)
+
+
+class Reactions(Generic[U]):
+    """A consumer's batch handler for a service that reacts to events with commands.
+
+    ``to_command`` reads an event as the command it asks for (None: an event of a kind
+    the service does not react to). Each command runs through the bus in the consumer's
+    own transaction, so its effect and the consumer's dedupe record commit together;
+    the command's context names the event as its cause. A ``retry_on`` error (a lost
+    race) is retried by the consumer; a ``poison_on`` error (the event asks for what
+    the domain refuses) sends the event to the dead-letter topic with the reason.
+    """
+
+    def __init__(
+        self,
+        bus: MessageBus[U],
+        to_command: Callable[[Envelope], object | None],
+        *,
+        retry_on: tuple[type[Exception], ...] = (),
+        poison_on: tuple[type[Exception], ...] = (),
+    ):
+        self.bus = bus
+        self.to_command = to_command
+        self.retry_on = retry_on
+        self.poison_on = poison_on
+
+    async def __call__(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        for envelope in envelopes:
+            command = self.to_command(envelope)
+            if command is None:
+                continue
+            context = EventContext(envelope.correlationid, causation_id=envelope.id)
+            uow = self.bus.uow_factory().joining(session)
+            try:
+                await self.bus.handle(command, context, uow)
+            except self.retry_on as exc:
+                raise RetryableError(str(exc)) from exc
+            except self.poison_on as exc:
+                raise PoisonMessageError(f"{type(exc).__name__}: {exc}") from exc

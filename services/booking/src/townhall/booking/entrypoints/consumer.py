@@ -10,18 +10,15 @@ and is remembered.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.booking.domain import commands
 from townhall.booking.domain.exceptions import BookingError
-from townhall.booking.service_layer.unit_of_work import Bus
-from townhall.runtime.errors import PoisonMessageError
-from townhall.runtime.outbox import EventContext
+from townhall.booking.service_layer.unit_of_work import Bus, UnitOfWork
+from townhall.runtime.messagebus import Reactions as BusReactions
 from townhall.runtime.service import ConsumerSpec
 from townhall.schemas.envelope import Envelope
 
@@ -76,24 +73,12 @@ def validate(envelope: Envelope) -> Any:
     return to_command(envelope)
 
 
-class Reactions:
+class Reactions(BusReactions[UnitOfWork]):
     """The consumer's batch handler: each command runs through the bus in the
-    consumer's transaction, so its effect and the dedupe record commit together."""
+    consumer's transaction; an event booking's rules refuse is dead-lettered."""
 
     def __init__(self, bus: Bus):
-        self.bus = bus
-
-    async def __call__(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
-        for envelope in envelopes:
-            command = to_command(envelope)
-            if command is None:
-                continue
-            context = EventContext(envelope.correlationid, causation_id=envelope.id)
-            uow = self.bus.uow_factory().joining(session)
-            try:
-                await self.bus.handle(command, context, uow)
-            except BookingError as exc:
-                raise PoisonMessageError(str(exc)) from exc
+        super().__init__(bus, to_command, poison_on=(BookingError,))
 
     def spec(self) -> ConsumerSpec:
         return ConsumerSpec(GROUP, TOPICS, self, validate)

@@ -10,19 +10,16 @@ refunds the case's fee by its type's rule.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.payments.domain import commands
 from townhall.payments.domain.exceptions import ConcurrentUpdateError, PaymentsError
-from townhall.payments.service_layer.unit_of_work import Bus
-from townhall.runtime.errors import PoisonMessageError, RetryableError
-from townhall.runtime.outbox import EventContext
+from townhall.payments.service_layer.unit_of_work import Bus, UnitOfWork
+from townhall.runtime.messagebus import Reactions
 from townhall.runtime.service import ConsumerSpec
 from townhall.schemas.envelope import Envelope
 
@@ -89,26 +86,14 @@ def validate(envelope: Envelope) -> Any:
     return to_command(envelope)
 
 
-class CaseFees:
+class CaseFees(Reactions[UnitOfWork]):
     """The batch handler: each command runs in the consumer's transaction, so the fee and
-    the dedupe record commit together."""
+    the dedupe record commit together; a lost race is retried, a refusal dead-lettered."""
 
     def __init__(self, bus: Bus):
-        self.bus = bus
-
-    async def __call__(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
-        for envelope in envelopes:
-            command = to_command(envelope)
-            if command is None:
-                continue
-            context = EventContext(envelope.correlationid, causation_id=envelope.id)
-            uow = self.bus.uow_factory().joining(session)
-            try:
-                await self.bus.handle(command, context, uow)
-            except ConcurrentUpdateError as exc:
-                raise RetryableError(str(exc)) from exc
-            except PaymentsError as exc:
-                raise PoisonMessageError(str(exc)) from exc
+        super().__init__(
+            bus, to_command, retry_on=(ConcurrentUpdateError,), poison_on=(PaymentsError,)
+        )
 
     def spec(self) -> ConsumerSpec:
         return ConsumerSpec(GROUP, TOPICS, self, validate)
