@@ -57,3 +57,11 @@ async def http(tmp_path: Path, issuer: TestIssuer) -> AsyncIterator[httpx.AsyncC
 async def client(database_url: str, issuer: TestIssuer) -> AsyncIterator[httpx.AsyncClient]:
     async for http in _client(app_for(database_url, issuer)):
         yield http
+
+
+@pytest.fixture
+async def without_rules(tmp_path: Path, issuer: TestIssuer) -> AsyncIterator[httpx.AsyncClient]:
+    """As ``http``, for a council that set no refund rules (only officers refund)."""
+    app = app_for(f"sqlite+aiosqlite:///{tmp_path / 'payments.db'}", issuer, refund_rules={})
+    async for client in _client(app):
+        yield client

@@ -73,6 +73,20 @@ def test_a_rule_shares_the_fee_and_never_more_than_is_left() -> None:
         RefundRule(timedelta(hours=1), before_percent=120)
 
 
+def test_a_quote_says_what_cancelling_gives_back_now_and_from_when_it_is_less() -> None:
+    rule = RefundRule(timedelta(hours=24), before_percent=100, after_percent=25)
+    now = harness().clock()
+    starts = now + timedelta(days=3)
+
+    early = rule.quote(FEE, FEE, starts, now)
+    late = rule.quote(FEE, FEE, starts, starts - timedelta(hours=2))
+    same = RefundRule(timedelta(hours=24), 50, 50).quote(FEE, FEE, starts, now)
+
+    assert (early.now, early.later, early.changes_at) == (FEE, FEE // 4, starts - timedelta(days=1))
+    assert (late.now, late.later, late.changes_at) == (FEE // 4, FEE // 4, None)
+    assert (same.now, same.changes_at) == (FEE // 2, None), "nothing changes at the cut-off"
+
+
 def test_bookings_cancellation_is_read_from_its_event() -> None:
     now = harness().clock()
     envelope = Envelope(

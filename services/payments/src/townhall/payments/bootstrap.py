@@ -9,7 +9,7 @@ database and no network.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -58,6 +58,8 @@ class Payments:
     provider: PaymentProvider
     poller: Poller
     clock: Clock
+    #: Each service type's refund when its visit is cancelled.
+    rules: Mapping[str, RefundRule]
 
     @property
     def sandbox(self) -> SandboxProvider | None:
@@ -118,10 +120,11 @@ def bootstrap(
         return UnitOfWork(runtime.sessions, outbox, clock=clock)
 
     provider = provider or payment_provider(settings, clock, provider_transport)
+    rules = refund_rules(settings)
     bus = Bus(
         uow or unit_of_work,
         commands=COMMANDS,
-        dependencies={"clock": clock, "provider": provider, "rules": refund_rules(settings)},
+        dependencies={"clock": clock, "provider": provider, "rules": rules},
     )
     if isinstance(provider, SandboxProvider):
         provider.listener = _told_by_sandbox(bus)
@@ -130,7 +133,7 @@ def bootstrap(
     poller = Poller(
         bus, runtime.sessions, settings.poll_interval_s, settings.poll_batch_size, clock=clock
     )
-    return Payments(settings, runtime, bus, provider, poller, clock)
+    return Payments(settings, runtime, bus, provider, poller, clock, rules)
 
 
 def _told_by_sandbox(bus: Bus) -> Callable[[str, str, str | None, str | None], Awaitable[object]]:

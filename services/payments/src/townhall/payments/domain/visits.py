@@ -29,3 +29,24 @@ class RefundRule:
         early = starts_at is not None and starts_at - cancelled_at >= self.cutoff
         share = self.before_percent if early else self.after_percent
         return min(available, paid * share // 100)
+
+    def quote(self, paid: int, available: int, starts_at: datetime, now: datetime) -> Quote:
+        """What cancelling the visit at ``starts_at`` gives back, now and later."""
+        later = min(available, paid * self.after_percent // 100)
+        now_ = self.amount(paid, available, starts_at, now)
+        changes_at = starts_at - self.cutoff
+        return Quote(paid, now_, later, changes_at if now_ != later and now < changes_at else None)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A refund before the visit is cancelled: what the rule would give."""
+
+    #: What the resident paid (pence).
+    paid: int
+    #: What cancelling now gives back (pence).
+    now: int
+    #: What cancelling after the rule's cut-off gives back (pence).
+    later: int
+    #: When ``now`` becomes ``later`` (None: it already has, or they are the same).
+    changes_at: datetime | None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Annotated
 
 from fastapi import Depends, Path
@@ -10,10 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.payments.bootstrap import Payments
 from townhall.payments.domain.commands import Actor
+from townhall.payments.domain.visits import RefundRule
 from townhall.payments.entrypoints.api.access_table import ACCESS
 from townhall.payments.service_layer.unit_of_work import Bus as PaymentsBus
 from townhall.runtime.access import tracking_reference
 from townhall.runtime.auth import Principal
+from townhall.runtime.clock import Clock
 from townhall.runtime.outbox import EventContext
 from townhall.runtime.web import Composition, event_context
 from townhall.schemas.events.cases import CASE_REFERENCE_PATTERN
@@ -49,6 +51,19 @@ CaseReference = Annotated[str, Path(pattern=CASE_REFERENCE_PATTERN, examples=["P
 Bus = Annotated[PaymentsBus, Depends(_bus)]
 Session = Annotated[AsyncSession, Depends(_session)]
 Context = Annotated[EventContext, Depends(event_context)]
+
+
+def _rules(services: ServicesDep) -> Mapping[str, RefundRule]:
+    return services.rules
+
+
+def _clock(services: ServicesDep) -> Clock:
+    return services.clock
+
+
+#: Each service type's refund when its visit is cancelled.
+Rules = Annotated[Mapping[str, RefundRule], Depends(_rules)]
+ClockDep = Annotated[Clock, Depends(_clock)]
 
 CreatesPayment = Annotated[Actor, Depends(_acting("payment.create"))]
 ListsPayments = Annotated[Actor, Depends(_acting("payment.list"))]

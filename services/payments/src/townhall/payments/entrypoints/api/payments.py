@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Query, Response
+from pydantic import AwareDatetime
 
 from townhall.payments import views
 from townhall.payments.domain import commands
@@ -14,18 +15,21 @@ from townhall.payments.domain.exceptions import CaseNotFoundError, PaymentNotFou
 from townhall.payments.entrypoints.api.dependencies import (
     Bus,
     CaseReference,
+    ClockDep,
     Context,
     CreatesPayment,
     ListsPayments,
     ReadsCasePayment,
     ReadsPayment,
     RefundsPayment,
+    Rules,
     Session,
 )
 from townhall.payments.entrypoints.api.schemas import (
     CreatePaymentRequest,
     PaymentOut,
     RefundOut,
+    RefundQuoteOut,
     RefundRequest,
 )
 from townhall.runtime.openapi import problems
@@ -82,6 +86,51 @@ async def list_payments(
     if not found:
         raise CaseNotFoundError(reference)
     return [PaymentOut.of(p) for p in found]
+
+
+@router.get(
+    "/cases/{reference}/refund-if-cancelled",
+    response_model=RefundQuoteOut,
+    responses=problems(404, 422),
+)
+async def refund_if_cancelled(
+    reference: CaseReference,
+    starts_at: Annotated[
+        AwareDatetime, Query(description="When the booked visit starts (with its offset).")
+    ],
+    session: Session,
+    actor: ListsPayments,
+    rules: Rules,
+    clock: ClockDep,
+) -> RefundQuoteOut:
+    """What cancelling the case's visit at ``starts_at`` would refund, now and after the
+    type's cut-off, so the resident knows before they cancel. Nothing changes: the
+    refund itself follows booking's cancellation. A case without a payment the caller
+    may see is 404, as ``GET /cases/{reference}/payments``."""
+    found = await views.of_case(session, reference, actor)
+    if not found:
+        raise CaseNotFoundError(reference)
+    paid = next((p for p in found if p.status == "success"), None)
+    rule = rules.get(found[0].service_code)
+    if paid is None or rule is None:
+        amount = 0 if paid is None else paid.amount
+        return RefundQuoteOut(
+            case_reference=reference,
+            paid=amount,
+            refund_now=0,
+            refund_later=0,
+            changes_at=None,
+            automatic=rule is not None,
+        )
+    quote = rule.quote(paid.amount, paid.refund_amount_available, starts_at, clock())
+    return RefundQuoteOut(
+        case_reference=reference,
+        paid=quote.paid,
+        refund_now=quote.now,
+        refund_later=quote.later,
+        changes_at=quote.changes_at,
+        automatic=True,
+    )
 
 
 async def _as_it_stands(

@@ -123,3 +123,19 @@ class RefundRequest(BaseModel):
 
 class WebhookAccepted(BaseModel):
     outcome: Literal["applied", "no_change"]
+
+
+class RefundQuoteOut(BaseModel):
+    """What cancelling the case's visit would give back, by its type's refund rule, before
+    anything is cancelled (booking cancels; payments refunds on hearing of it)."""
+
+    case_reference: str
+    paid: int = Field(description="Pence the case's fee was paid with (0: not paid).")
+    refund_now: int = Field(description="Pence refunded if the visit is cancelled now.")
+    refund_later: int = Field(description="Pence refunded if cancelled after the cut-off.")
+    changes_at: datetime | None = Field(
+        description="When refund_now becomes refund_later (null: it has, or they are equal)."
+    )
+    automatic: bool = Field(
+        description="Whether the type has a refund rule (false: only an officer refunds)."
+    )
