@@ -63,6 +63,8 @@ class Upstreams:
     cut_off_at: str | None = "2026-12-06T14:00:00Z"
     hold_expires: str = "2099-01-01T00:00:00+00:00"
     appointments: list[dict[str, Any]] = field(default_factory=list)
+    #: What payments says cancelling would give back (None: nothing paid that it shows).
+    refund: dict[str, Any] | None = None
 
     async def answer(self, request: Request) -> Response:
         body = json.loads(await request.body() or b"null")
@@ -81,6 +83,10 @@ class Upstreams:
         return self.booking(method, path.removeprefix(BOOKING), body, request)
 
     def booking(self, method: str, path: str, body: Any, request: Request) -> Response:
+        if path == "/refund-if-cancelled":  # payments'
+            if self.refund is None:
+                return _problem("case-not-found", "no payment of this case", 404)
+            return JSONResponse({"case_reference": REFERENCE, **self.refund})
         if path == "/availability":
             if not (self.postcode_known or request.query_params.get("postcode")):
                 return _problem("no-location", "give the property's postcode", 422)
@@ -130,7 +136,7 @@ def upstreams() -> Upstreams:
 async def web(upstreams: Upstreams) -> AsyncIterator[httpx.AsyncClient]:
     """The front door, following the request (its code proved)."""
     stub = Starlette(routes=[Route("/{path:path}", upstreams.answer, methods=["GET", "POST"])])
-    names = ("identity", "resident-view", "booking")
+    names = ("identity", "resident-view", "booking", "payments")
     urls = {name: f"http://{name}.internal" for name in names}
     transports = {name: httpx.ASGITransport(app=stub) for name in names}
     app = create(
@@ -368,6 +374,71 @@ async def test_cancelling_the_visit_asks_first_then_offers_to_book_again(
     assert upstreams.sent("/appointments/visit-1/cancel") == [{"reason": "no_longer_needed"}]
     assert "Your visit is cancelled." in tracked.text
     assert f'href="/track/{REFERENCE}/book"' in tracked.text
+
+
+def _refund(now: int, later: int = 0, changes_at: str | None = None, **more: Any) -> Any:
+    values = {"paid": 6500, "refund_now": now, "refund_later": later, "changes_at": changes_at}
+    return {**values, "automatic": True, **more}
+
+
+@pytest.mark.parametrize(
+    ("refund", "said"),
+    [
+        (
+            _refund(6500, 0, "2026-12-06T09:00:00Z"),
+            [
+                "If you cancel now, we will refund the £65.00 you paid to the card you paid with.",
+                "If you cancel after 6 December 2026, 09:00, you will not get a refund.",
+            ],
+        ),
+        (
+            _refund(3250, 650, "2026-12-06T09:00:00Z"),
+            [
+                "we will refund £32.50 of the £65.00 you paid",
+                "If you cancel after 6 December 2026, 09:00, we will refund £6.50.",
+            ],
+        ),
+        (_refund(0), ["you will not get back the £65.00 you paid, because the visit is too soon"]),
+        (
+            _refund(0, automatic=False),
+            ["You paid £65.00. Cancelling does not refund it by itself"],
+        ),
+    ],
+    ids=["whole-fee-until-a-day-before", "part-now-less-later", "too-late", "no-rule"],
+)
+async def test_cancelling_says_what_comes_back_before_anything_is_cancelled(
+    web: httpx.AsyncClient, upstreams: Upstreams, refund: dict[str, Any], said: list[str]
+) -> None:
+    await book(web)
+    upstreams.refund = refund
+
+    asked = await web.get(f"/track/{REFERENCE}/visit/cancel")
+
+    for words in said:
+        assert words in asked.text
+    assert upstreams.sent("/appointments/visit-1/cancel") == [], "asking cancels nothing"
+
+
+async def test_nothing_paid_or_payments_silent_promises_no_refund(
+    web: httpx.AsyncClient, upstreams: Upstreams
+) -> None:
+    await book(web)
+    upstreams.refund = None  # payments answers 404: no payment it shows
+
+    asked = await web.get(f"/track/{REFERENCE}/visit/cancel")
+
+    assert asked.status_code == 200 and "Cancel the visit" in asked.text
+    assert 'id="refund"' not in asked.text
+
+
+async def test_the_refund_is_said_in_welsh(web: httpx.AsyncClient, upstreams: Upstreams) -> None:
+    await book(web)
+    upstreams.refund = _refund(6500, 0, "2026-12-06T09:00:00Z")
+    await web.get("/language", params={"to": "cy", "next": "/track"})
+
+    asked = await web.get(f"/track/{REFERENCE}/visit/cancel")
+
+    assert "byddwn yn ad-dalu'r £65.00 a daloch" in asked.text
 
 
 async def test_a_change_or_cancellation_after_the_cut_off_shows_when_it_closed(

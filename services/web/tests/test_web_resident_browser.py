@@ -173,6 +173,8 @@ async def cancel_the_visit(page: Page) -> None:
     async with page.expect_navigation():
         await page.click("main a[href$='/visit/cancel']")
     await check_page(page, "cancel-visit")
+    refund = await page.inner_text("#refund")
+    assert "we will refund the £65.00 you paid" in refund, "said before anything is cancelled"
     await continue_(page)
     assert await page.is_visible(".govuk-notification-banner:has-text('Your visit is cancelled.')")
 

@@ -28,6 +28,7 @@ from townhall.web.officer.dependencies import AnySession, Form, WorkspaceDep
 from townhall.web.officer.workspace import Workspace
 from townhall.web.resident import visits
 from townhall.web.resident.access import Followed, FollowedRequest, back_with, token_checked
+from townhall.web.resident.progress import pounds
 from townhall.web.sessions import Session
 from townhall.web.templating import council_time
 from townhall.web.upstream import ConflictError, InvalidError, NotFoundError, UpstreamError
@@ -232,8 +233,31 @@ async def cancel_page(
     visit = await _visit(workspace, followed)
     if visit is None:
         return _redirect(f"/track/{followed.reference}")
-    context = {"reference": followed.reference, "visit": visit}
+    refund = await _refund(workspace, followed, str(visit["starts_at"]))
+    context = {"reference": followed.reference, "visit": visit, "refund": refund}
     return workspace.pages.render(request, session, "resident/cancel_visit.html", context)
+
+
+async def _refund(workspace: Workspace, followed: Followed, starts_at: str) -> dict[str, Any]:
+    """What cancelling gives back, as the page says it; empty when nothing was paid or
+    payments cannot say (the page then promises nothing)."""
+    try:
+        with token_checked(followed.reference):
+            quote = await workspace.payments.refund_if_cancelled(
+                followed.token, followed.reference, starts_at
+            )
+    except UpstreamError:
+        return {}
+    if not quote.get("paid"):
+        return {}
+    return {
+        "paid": pounds(quote["paid"]),
+        "all": quote["refund_now"] >= quote["paid"],
+        "now": pounds(quote["refund_now"]),
+        "later": pounds(quote["refund_later"]),
+        "changes_at": quote.get("changes_at"),
+        "automatic": bool(quote.get("automatic")),
+    }
 
 
 @router.post("/{reference}/visit/cancel")

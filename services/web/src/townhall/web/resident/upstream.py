@@ -81,6 +81,17 @@ class Payments:
         found: dict[str, Any] = await self.client.call("GET", path, token=token)
         return found
 
+    async def refund_if_cancelled(
+        self, token: str, reference: str, starts_at: str
+    ) -> dict[str, Any]:
+        """What cancelling the visit at ``starts_at`` would give back, now and after the
+        type's cut-off (payments asks nothing of the provider; nothing changes)."""
+        path = f"/cases/{quote(reference, safe='')}/refund-if-cancelled"
+        found: dict[str, Any] = await self.client.call(
+            "GET", path, token=token, params=[("starts_at", starts_at)]
+        )
+        return found
+
 
 class Booking:
     """A request's visit: the slots offered, a hold on one, the appointment, and changing
