@@ -119,7 +119,10 @@ class EvidenceOut(BaseModel):
     content_type: str = Field(description="As recognised from its first bytes.")
     size_bytes: int
     sha256: str
-    added_by: str
+    added_by: str = Field(
+        description="``resident:<id>``, or for an officer their reference (to officers "
+        "and services) or ``council`` (to the resident)."
+    )
     created_at: datetime
     href: str
 
@@ -130,6 +133,12 @@ class EvidenceList(BaseModel):
     remaining: int
     max_bytes: int
     accepted: list[str]
+    evidence_required: bool = Field(
+        description="Whether the request's type asks for evidence (its catalogue entry)."
+    )
+    open: bool = Field(
+        description="Whether the request is open: its resident may add files only then."
+    )
 
 
 class StatusOut(BaseModel):
