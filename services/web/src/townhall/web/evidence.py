@@ -17,7 +17,7 @@ from starlette.responses import StreamingResponse
 from townhall.web.upstream import ServiceClient, UnavailableError, UpstreamError, raise_for
 
 #: The problem reasons cases gives for a refused file.
-REASONS = ("type", "too_large", "empty", "too_many", "form")
+REASONS = ("type", "too_large", "empty", "too_many", "closed", "form")
 #: Headers of a file passed on to the browser as cases sent them.
 PASSED_ON = ("content-type", "content-length", "content-disposition")
 
