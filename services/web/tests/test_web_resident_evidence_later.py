@@ -3,13 +3,16 @@ which request, its checks by content), identity and resident-view faked at their
 boundary. A resident following their parking permit application (by its tracking code,
 or from "my requests" in their account) adds files from its tracking page and sees them
 listed there; a request that asks for none, or is finished, offers none; bad files, a
-stale form and another resident's request keep nothing."""
+stale form and another resident's request keep nothing. Their subject access export
+holds their evidence, files and all, and never another resident's."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import uuid
+import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +38,7 @@ from townhall.cases.entrypoints.api.app import create as create_cases
 from townhall.cases.testing import PEST_CONTROL, bearer, settings_for
 from townhall.runtime.testkit.data_keys import FakeDataKeys
 from townhall.runtime.testkit.tokens import TestIssuer
+from townhall.runtime.testkit.waiting import eventually
 from townhall.web.app import create
 from townhall.web.config import WebSettings
 
@@ -63,6 +67,11 @@ async def tracking(request: Request) -> JSONResponse:
     """Resident-view's tracking API: the request as just received."""
     reference = request.path_params["reference"]
     return JSONResponse({"reference": reference, "status": "submitted", "steps": []})
+
+
+async def none_held(request: Request) -> JSONResponse:
+    """Payments and booking: nothing held about anyone."""
+    return JSONResponse([])
 
 
 @dataclass
@@ -101,11 +110,15 @@ async def front(tmp_path: Path) -> AsyncIterator[Front]:
     identity = AccountIdentity(issuer)
     identity_app = Starlette(routes=[Route("/{path:path}", identity.answer, methods=["POST"])])
     resident_view = Starlette(routes=[Route("/tracking/{reference}", tracking)])
-    urls = {name: f"http://{name}.internal" for name in ("identity", "cases", "resident-view")}
+    nothing = Starlette(routes=[Route("/{path:path}", none_held)])
+    names = ("identity", "cases", "resident-view", "payments", "booking")
+    urls = {name: f"http://{name}.internal" for name in names}
     transports = {
         "identity": httpx.ASGITransport(app=identity_app),
         "cases": httpx.ASGITransport(app=cases),
         "resident-view": httpx.ASGITransport(app=resident_view),
+        "payments": httpx.ASGITransport(app=nothing),
+        "booking": httpx.ASGITransport(app=nothing),
     }
     web_settings = WebSettings(
         SERVICE_URLS_JSON=urls, ENVIRONMENT="development", HTTP_MAX_BODY_BYTES=2048
@@ -309,3 +322,51 @@ async def test_another_residents_request_is_refused_and_keeps_nothing(front: Fro
     assert (shown.status_code, posted.status_code) == (404, 404)
     assert "Page not found" in posted.text
     assert await front.files(theirs) == []
+
+
+async def test_the_export_holds_the_residents_evidence_and_never_another_residents(
+    front: Front,
+) -> None:
+    mine = await front.case(front.resident_id, PERMIT)
+    theirs = await front.case(str(uuid.uuid4()), PERMIT)
+    officer = bearer(front.issuer.officer(("parking", "personal")))
+    resident = bearer(front.issuer.resident(front.resident_id))
+    for reference, name, headers in [
+        (mine, "lease.pdf", resident),
+        (mine, "survey.png", officer),
+        (theirs, "their-lease.pdf", officer),
+    ]:
+        content, kind = (PDF, "application/pdf") if name.endswith("pdf") else (PNG, "image/png")
+        files = {"file": (name, content, kind)}
+        added = await front.cases.post(f"/cases/{reference}/evidence", files=files, headers=headers)
+        assert added.status_code == 201, added.text
+    note = {"text": "Internal: neighbour disputes the lease"}
+    assert (await front.cases.post(f"/cases/{mine}/notes", json=note, headers=officer)).is_success
+    await sign_in(front.web)
+
+    page = await front.web.get("/account/export")
+    await front.web.post("/account/export", data={"csrf_token": csrf(page)})
+    await eventually_ready(front.web)
+    download = await front.web.get("/account/export/download")
+
+    with zipfile.ZipFile(io.BytesIO(download.content)) as archive:
+        files_held = {name: archive.read(name) for name in archive.namelist()}
+    data = files_held.pop("my-data.json")
+    held = json.loads(data)
+    assert files_held == {f"evidence/{mine}/lease.pdf": PDF, f"evidence/{mine}/survey.png": PNG}
+    assert [(e["filename"], e["added_by"]) for e in held["evidence"][mine]] == [
+        ("lease.pdf", "you"),
+        ("survey.png", "the council"),
+    ]
+    assert list(held["evidence"]) == [mine]
+    assert theirs.encode() not in data and b"their-lease" not in download.content
+    assert b"neighbour disputes" not in data, "officers' internal notes stay out"
+
+
+async def eventually_ready(web: httpx.AsyncClient) -> None:
+    """The export page offers the download once the background task is done."""
+
+    async def page() -> str:
+        return (await web.get("/account/export")).text
+
+    await eventually(page, lambda text: 'href="/account/export/download"' in text)
