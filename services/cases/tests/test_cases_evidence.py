@@ -374,6 +374,19 @@ async def test_the_resident_reads_an_officers_file_as_the_councils(
     assert officers["items"][0]["added_by"].startswith("officer:")
 
 
+async def test_the_retired_attachments_route_is_gone_so_a_file_is_only_evidence(
+    api: httpx.AsyncClient, issuer: TestIssuer
+) -> None:
+    reference, _, resident = await residents_case(api, issuer)
+    before = await counts(api)
+    details = {"filename": "bin.jpg", "content_type": "image/jpeg", "size_bytes": 10}
+
+    answer = await api.post(f"/cases/{reference}/attachments", json=details, headers=resident)
+
+    assert answer.status_code == 404
+    assert await counts(api) == before
+
+
 async def test_erasing_the_resident_removes_their_files_but_not_another_cases_copy(
     api: httpx.AsyncClient, issuer: TestIssuer, store_dir: Path
 ) -> None:

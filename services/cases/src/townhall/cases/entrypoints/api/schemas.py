@@ -99,12 +99,6 @@ class NoteRequest(_Body):
     text: Text
 
 
-class AttachmentRequest(_Body):
-    filename: Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^/\\]+$")]
-    content_type: Annotated[str, StringConstraints(pattern=r"^[a-z]+/[a-z0-9.+-]+$")]
-    size_bytes: int = Field(ge=1, le=25 * 1024 * 1024)
-
-
 class Created(BaseModel):
     id: UUID
 
