@@ -53,7 +53,6 @@ def _request(action: str, reference: str) -> tuple[str, str, dict[str, Any]]:
         "duration_seconds": 60,
     }
     form = {"api_key": API_KEY, "service_code": "fly_tipping", "lat": "51.5", "long": "-0.1"}
-    attachment = {"filename": "bin.jpg", "content_type": "image/jpeg", "size_bytes": 10}
     calls: dict[str, tuple[str, str, dict[str, Any]]] = {
         "catalogue.read": ("GET", "/service-types", {}),
         "case.submit": ("POST", "/cases", {"json": MISSED_BIN}),
@@ -64,7 +63,6 @@ def _request(action: str, reference: str) -> tuple[str, str, dict[str, Any]]:
         "case.assign": ("PUT", f"{case}/assignment", {"json": {"team": "Crew 3"}}),
         "case.update": ("POST", f"{case}/updates", {"json": {"text": "On our way"}}),
         "case.note": ("POST", f"{case}/notes", {"json": {"text": "Gate code 1234"}}),
-        "case.attach": ("POST", f"{case}/attachments", {"json": attachment}),
         "case.confirm_reporter": ("POST", f"{case}/confirm", {}),
         "case.evidence.add": ("POST", f"{case}/evidence", {"files": {"file": PHOTO}}),
         "case.evidence.read": ("GET", f"{case}/evidence", {}),

@@ -38,6 +38,7 @@ PDF = b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n"
 HTML = b"<html><script>alert(1)</script></html>"
 MAX_BYTES = 4096
 MAX_FILES = 3
+PARKING_DETAILS = {"vehicle_registration": "AB12 CDE", "zone": "B"}
 
 
 @pytest.fixture
@@ -300,6 +301,90 @@ async def test_someone_elses_or_an_unknown_case_is_answered_not_found(
     assert anonymous.status_code == 401
     assert await counts(api) == before
     assert kept_files(store_dir) == []
+
+
+async def test_a_tracking_token_adds_only_to_the_request_it_names_even_the_residents_own(
+    api: httpx.AsyncClient, issuer: TestIssuer, store_dir: Path
+) -> None:
+    reference, resident_id, resident = await residents_case(api, issuer)
+    created = await api.post("/cases", json={**PEST_CONTROL, "reporter": {}}, headers=resident)
+    other = created.json()["reference"]
+    before = await counts(api)
+
+    refused = await upload(api, reference, PNG, bearer(issuer.tracking(resident_id, other)))
+
+    assert refused.status_code == 403
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert await counts(api) == before
+    assert kept_files(store_dir) == []
+
+
+async def test_the_listing_says_whether_the_type_asks_for_evidence_and_the_request_is_open(
+    api: httpx.AsyncClient, issuer: TestIssuer
+) -> None:
+    reference, _, resident = await residents_case(api, issuer)
+    permit = {"service_code": "parking_permit", "details": PARKING_DETAILS, "reporter": {}}
+    applied = await api.post("/cases", json=permit, headers=resident)
+    assert applied.status_code == 201, applied.text
+
+    rats = await api.get(f"/cases/{reference}/evidence", headers=resident)
+    parking = await api.get(f"/cases/{applied.json()['reference']}/evidence", headers=resident)
+
+    assert (rats.json()["evidence_required"], rats.json()["open"]) == (False, True)
+    assert (parking.json()["evidence_required"], parking.json()["open"]) == (True, True)
+
+
+async def test_a_finished_request_takes_no_more_files_from_its_resident_but_does_from_officers(
+    api: httpx.AsyncClient, issuer: TestIssuer, store_dir: Path
+) -> None:
+    reference, resident_id, resident = await residents_case(api, issuer)
+    cancelled = await api.post(
+        f"/cases/{reference}/transitions", json={"to": "cancelled"}, headers=resident
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    before = await counts(api)
+
+    refused = [
+        await upload(api, reference, PNG, resident),
+        await upload(api, reference, PNG, bearer(issuer.tracking(resident_id, reference))),
+    ]
+
+    assert [r.status_code for r in refused] == [409, 409]
+    assert all(r.json()["reason"] == "closed" for r in refused)
+    assert await counts(api) == before
+    assert kept_files(store_dir) == []
+    listed = await api.get(f"/cases/{reference}/evidence", headers=resident)
+    assert listed.json()["open"] is False
+    officer = bearer(issuer.officer(("pest_control", "personal")))
+    assert (await upload(api, reference, PDF, officer, name="visit.pdf")).status_code == 201
+
+
+async def test_the_resident_reads_an_officers_file_as_the_councils(
+    api: httpx.AsyncClient, issuer: TestIssuer
+) -> None:
+    reference, resident_id, resident = await residents_case(api, issuer)
+    officer = bearer(issuer.officer(("pest_control", "personal")))
+    await upload(api, reference, PDF, officer, name="survey.pdf")
+    await upload(api, reference, PNG, resident, name="kitchen.png")
+
+    theirs = (await api.get(f"/cases/{reference}/evidence", headers=resident)).json()
+    officers = (await api.get(f"/cases/{reference}/evidence", headers=officer)).json()
+
+    assert [i["added_by"] for i in theirs["items"]] == ["council", f"resident:{resident_id}"]
+    assert officers["items"][0]["added_by"].startswith("officer:")
+
+
+async def test_the_retired_attachments_route_is_gone_so_a_file_is_only_evidence(
+    api: httpx.AsyncClient, issuer: TestIssuer
+) -> None:
+    reference, _, resident = await residents_case(api, issuer)
+    before = await counts(api)
+    details = {"filename": "bin.jpg", "content_type": "image/jpeg", "size_bytes": 10}
+
+    answer = await api.post(f"/cases/{reference}/attachments", json=details, headers=resident)
+
+    assert answer.status_code == 404
+    assert await counts(api) == before
 
 
 async def test_erasing_the_resident_removes_their_files_but_not_another_cases_copy(

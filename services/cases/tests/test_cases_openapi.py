@@ -38,7 +38,6 @@ STATUSES: dict[tuple[str, str], set[str]] = {
     ("put", "/cases/{reference}/assignment"): {"204", "404", "409"} | BODY | GUARDED,
     ("post", "/cases/{reference}/updates"): {"201", "404", "409", "503"} | BODY | GUARDED,
     ("post", "/cases/{reference}/notes"): {"201", "404", "409", "503"} | BODY | GUARDED,
-    ("post", "/cases/{reference}/attachments"): {"201", "404", "409", "503"} | BODY | GUARDED,
     ("post", "/cases/{reference}/confirm"): {"200", "404", "409", "422"} | GUARDED,
     ("post", "/cases/{reference}/evidence"): {"201", "404", "409", "415", "503"} | BODY | GUARDED,
     ("get", "/cases/{reference}/evidence"): {"200", "404", "422", "429"} | GUARDED,

@@ -80,10 +80,6 @@ WRITES = {
     "update": (lambda ref: commands.AddNote(ref, WORDS, True, OFFICER), "text"),
     "internal note": (lambda ref: commands.AddNote(ref, WORDS, False, OFFICER), "text"),
     "status reason": (lambda ref: commands.ChangeStatus(ref, "rejected", WORDS, OFFICER), "reason"),
-    "file name": (
-        lambda ref: commands.AddAttachment(ref, f"{WORDS}.jpg", "image/jpeg", 10, OFFICER),
-        "filename",
-    ),
 }
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import html
+import io
 import json
 import re
+import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +59,15 @@ ENTRY = {
     "case_reference": REFERENCE,
     "data": {},
 }
+PDF = b"%PDF-1.7\n%%EOF\n"
+EVIDENCE = {
+    "id": "5d1c2b8e-0d1e-4a43-9a63-0c6b2f5f7a10",
+    "filename": "tenancy.pdf",
+    "content_type": "application/pdf",
+    "size_bytes": len(PDF),
+    "added_by": f"resident:{RESIDENT}",
+    "created_at": "2026-12-05T10:00:00+00:00",
+}
 OLDER = {**ENTRY, "type": "townhall.identity.resident.registered.v1", "summary": "Registered"}
 
 
@@ -78,6 +89,8 @@ class Upstreams:
     #: Reads for an export wait for ``gate`` once they have said they ``reached`` it.
     reached: asyncio.Event = field(default_factory=asyncio.Event)
     gate: asyncio.Event | None = None
+    #: Cases no longer gives the evidence file when the export is downloaded.
+    files_gone: bool = False
 
     async def answer(self, request: Request) -> Response:
         body = json.loads(await request.body() or b"null")
@@ -140,6 +153,12 @@ class Upstreams:
         if path == "/residents/me/cases":
             case = {"reference": REFERENCE, "service_name": "Pest control"}
             return JSONResponse([{**case, "status": "triaged", "submitted_at": ENTRY["time"]}])
+        if path == f"/cases/{REFERENCE}/evidence":
+            return JSONResponse({"items": [EVIDENCE], "remaining": 9, "max_bytes": 10485760})
+        if path == f"/cases/{REFERENCE}/evidence/{EVIDENCE['id']}":
+            if self.files_gone:
+                return JSONResponse({"detail": "gone"}, 404)
+            return Response(PDF, media_type="application/pdf")
         if path == "/residents/me/payments":
             return JSONResponse([{"payment_id": "pay-1", "amount": 6500}])
         if path == "/residents/me/appointments":
@@ -466,7 +485,16 @@ async def _prepared(app: FastAPI, web: httpx.AsyncClient) -> Session:
     return session
 
 
-async def test_the_export_is_prepared_in_the_background_then_downloaded_as_json(
+def _unzipped(download: httpx.Response) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The export's data and every file beside it, by its path in the zip."""
+    assert download.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(download.content)) as archive:
+        assert archive.testzip() is None
+        files = {name: archive.read(name) for name in archive.namelist()}
+    return json.loads(files.pop("my-data.json")), files
+
+
+async def test_the_export_is_prepared_in_the_background_then_downloaded_as_a_zip(
     app: FastAPI, web: httpx.AsyncClient, upstreams: Upstreams
 ) -> None:
     await _sign_in(web)
@@ -479,7 +507,7 @@ async def test_the_export_is_prepared_in_the_background_then_downloaded_as_json(
 
     progress = await web.get("/account/export")
     assert 'http-equiv="refresh"' in progress.text
-    assert "2 of 7 steps done" in progress.text and 'href="/account/export"' in progress.text
+    assert "2 of 8 steps done" in progress.text and 'href="/account/export"' in progress.text
     assert "/account/export/download" not in progress.text
     again = await web.post("/account/export", data={"csrf_token": _csrf(progress)})
     assert again.status_code == 303 and session.export.done == 2, "one export at a time"
@@ -493,7 +521,8 @@ async def test_the_export_is_prepared_in_the_background_then_downloaded_as_json(
 
     assert download.status_code == 200
     assert download.headers["content-disposition"].startswith("attachment;")
-    held = download.json()
+    assert download.headers["content-disposition"].endswith('.zip"')
+    held, files = _unzipped(download)
     assert held["record"]["names"][0]["given"] == "Ada"
     assert [e["summary"] for e in held["timeline"]] == ["Request submitted", "Registered"]
     assert held["requests"][0]["reference"] == REFERENCE
@@ -501,6 +530,36 @@ async def test_the_export_is_prepared_in_the_background_then_downloaded_as_json(
     assert held["visits"][0]["status"] == "confirmed"
     assert held["access_log"][0]["purpose"] == "rats complaint"
     assert held["consents"] == ["parking"] and held["incomplete"] == []
+    path = f"evidence/{REFERENCE}/tenancy.pdf"
+    assert held["evidence"] == {
+        REFERENCE: [
+            {
+                "id": EVIDENCE["id"],
+                "filename": "tenancy.pdf",
+                "content_type": "application/pdf",
+                "size_bytes": len(PDF),
+                "added_at": EVIDENCE["created_at"],
+                "added_by": "you",
+                "file": path,
+            }
+        ]
+    }
+    assert files == {path: PDF}
+
+
+async def test_a_file_cases_does_not_give_at_download_is_named_in_incomplete(
+    app: FastAPI, web: httpx.AsyncClient, upstreams: Upstreams
+) -> None:
+    await _sign_in(web)
+    await _prepared(app, web)
+    upstreams.files_gone = True
+
+    held, files = _unzipped(await web.get("/account/export/download"))
+
+    assert files == {}
+    assert held["incomplete"] == ["evidence_files"]
+    assert held["evidence"][REFERENCE][0]["file"] is None
+    assert held["evidence"][REFERENCE][0]["filename"] == "tenancy.pdf"
 
 
 async def test_the_export_names_what_a_service_did_not_answer(
@@ -509,7 +568,7 @@ async def test_the_export_names_what_a_service_did_not_answer(
     await _sign_in(web)
     upstreams.down = {"booking.internal"}
     await _prepared(app, web)
-    held = (await web.get("/account/export/download")).json()
+    held, _ = _unzipped(await web.get("/account/export/download"))
     assert held["incomplete"] == ["visits"] and held["visits"] is None
     assert held["payments"]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -147,9 +148,16 @@ async def test_a_resident_signs_in_sees_their_account_goes_welsh_and_downloads_t
         await download_link.click()
     downloaded = await started.value
     saved = Path(await downloaded.path())
-    held = json.loads(await asyncio.to_thread(saved.read_text, encoding="utf-8"))
+    held = json.loads(await asyncio.to_thread(_data_of, saved))
     assert held["record"]["contact_points"][0]["value"] == email
     assert [case["reference"] for case in held["requests"]] == [reference]
     assert any(e.get("case_reference") == reference for e in held["timeline"])
     assert held["incomplete"] == [] and held["payments"] == [] and held["visits"] == []
+    assert held["evidence"] == {reference: []}
     assert watched.refused == [], "no Content-Security-Policy refusals"
+
+
+def _data_of(saved: Path) -> bytes:
+    """The data in a downloaded export (a zip: the data beside any evidence files)."""
+    with zipfile.ZipFile(saved) as archive:
+        return archive.read("my-data.json")

@@ -316,7 +316,8 @@ async def test_a_resident_uploads_evidence_for_a_parking_permit(
     services: Platform, phone: BrowserContext, tmp_path: Path
 ) -> None:
     """Applied for, the code proved: "Upload evidence" (a file that is not a photo or a
-    PDF refused at the field, a real one listed), then the confirmation lists it."""
+    PDF refused at the field, a real one listed), then the confirmation lists it; later,
+    from the request's page, "Add evidence" takes another, listed there with the first."""
     watched = Watched(await phone.new_page())
     page = watched.page
     email = "pat.permit@example.org"
@@ -324,6 +325,8 @@ async def test_a_resident_uploads_evidence_for_a_parking_permit(
     fake.write_bytes(b"<html>not a photo</html>")
     lease = tmp_path / "lease.pdf"
     lease.write_bytes(b"%PDF-1.7\n%%EOF\n")
+    kitchen = tmp_path / "kitchen.png"
+    kitchen.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
     await page.goto(f"{services.web_url}/report/parking_permit")
     await page.fill("#field-vehicle_registration", "AB12 CDE")
     await page.check("input[name='field-zone'][value='B']")
@@ -349,3 +352,16 @@ async def test_a_resident_uploads_evidence_for_a_parking_permit(
     async with page.expect_navigation():
         await page.click("main a.govuk-button[href='/report/confirmation']")
     assert "lease.pdf" in await page.inner_text("main")
+
+    reference = (await page.inner_text(".govuk-panel strong")).strip()
+    await relay(services)  # resident-view learns of the request
+    await follow_from_the_confirmation(page, reference)
+    async with page.expect_navigation():  # more evidence later, from the request's page
+        await page.click(f"main a[href='/track/{reference}/evidence']")
+    await check_page(page, "evidence-later")
+    await page.set_input_files("#file", str(kitchen))
+    await continue_(page)
+    assert page.url.endswith(f"/track/{reference}")
+    shown = await page.inner_text("main")
+    assert "lease.pdf" in shown and "kitchen.png" in shown and "Added by you" in shown
+    await check_page(page, "evidence-later-uploaded")

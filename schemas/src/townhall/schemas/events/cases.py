@@ -300,7 +300,13 @@ class CaseInternalNoteAdded(_CaseEvent):
 
 
 class CaseAttachmentAdded(_CaseEvent):
-    """An attachment's metadata (the file itself is kept elsewhere)."""
+    """An attachment's metadata (the file itself was kept elsewhere).
+
+    Retired: cases no longer publishes it (its ``POST /cases/{reference}/attachments``,
+    which recorded a file's details only, is gone; files are kept and published as
+    ``case.evidence_added.v1``). The contract stays so that events already on the topic
+    are still read: consumers keep handling it.
+    """
 
     TYPE: ClassVar[str] = "townhall.cases.case.attachment_added.v1"
     SUMMARY: ClassVar[str] = "Attachment added"

@@ -51,7 +51,6 @@ COMMANDS: dict[type, Callable[..., Awaitable[Any]]] = {
     commands.ConfirmReporter: handlers.confirm_reporter,
     commands.AssignCase: handlers.assign_case,
     commands.AddNote: handlers.add_note,
-    commands.AddAttachment: handlers.add_attachment,
     commands.AdmitEvidence: evidence.admit_evidence,
     commands.AddEvidence: evidence.add_evidence,
     commands.RemoveErasedEvidence: evidence.remove_erased_evidence,

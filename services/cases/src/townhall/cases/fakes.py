@@ -55,7 +55,6 @@ def _stored(case: Case) -> Case:
     kept = copy.deepcopy(case)
     kept.events.clear()
     kept.new_notes.clear()
-    kept.new_attachments.clear()
     kept.new_evidence.clear()
     return kept
 
@@ -148,7 +147,6 @@ class FakeCaseRepository(CaseRepository):
         self.fake.on_commit(lambda: self.store.cases.__setitem__(kept.reference, kept))
         self.fake.on_commit(lambda: self.store.evidence.setdefault(case.id, []).extend(added))
         case.new_notes.clear()
-        case.new_attachments.clear()
         case.new_evidence.clear()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.cases.adapters.evidence_repository import EvidenceRepository
 from townhall.cases.adapters.orm import case_notes, cases
-from townhall.cases.domain.catalogue import Catalogue
+from townhall.cases.domain.catalogue import FINISHED_STATES, Catalogue
 from townhall.cases.domain.commands import Actor
 from townhall.cases.domain.evidence import Evidence
 from townhall.cases.service_layer.permissions import audience, resident_id_of, resident_level
@@ -60,19 +61,39 @@ async def case_view(
     return view
 
 
+@dataclass(frozen=True)
+class CaseEvidence:
+    """A case's files as one viewer may see them, and whether its type asks for any and
+    its resident may still add them (the request is open)."""
+
+    items: list[Evidence]
+    evidence_required: bool
+    open: bool
+
+
 async def evidence_view(
     session: AsyncSession, catalogue: Catalogue, reference: str, viewer: Actor
-) -> list[Evidence] | None:
+) -> CaseEvidence | None:
     """The case's evidence files, to whoever may read the case (None: not theirs to
-    see, the same answer as for a case that does not exist)."""
+    see, the same answer as for a case that does not exist). Who added each names an
+    officer only to officers and services; its resident reads ``council`` for it, as
+    for a public update's author."""
     row = (await session.execute(select(cases).where(cases.c.reference == reference))).first()
     service_type = catalogue.get(row.service_code) if row else None
     if row is None or service_type is None:
         return None
     pending = row.reporter_claimed and row.reporter_confirmed_at is None
-    if audience(viewer, service_type, row.resident_id, claim_pending=pending) is None:
+    seen_as = audience(viewer, service_type, row.resident_id, claim_pending=pending)
+    if seen_as is None:
         return None
-    return await EvidenceRepository(session).of_case(row.id)
+    found = await EvidenceRepository(session).of_case(row.id)
+    if seen_as not in ("officer", "service"):
+        found = [replace(e, added_by=_in_public(e.added_by)) for e in found]
+    return CaseEvidence(found, service_type.evidence_required, row.status not in FINISHED_STATES)
+
+
+def _in_public(added_by: str) -> str:
+    return added_by if added_by.startswith("resident:") else "council"
 
 
 def _update(note: Any, officer: bool) -> dict[str, Any]:

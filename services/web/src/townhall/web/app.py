@@ -41,6 +41,7 @@ from townhall.web.resident import (
     account_signup,
     book,
     evidence,
+    evidence_later,
     language,
     pay,
     report,
@@ -134,7 +135,10 @@ def create(
         settings=settings,
         content_security_policy=WORKSPACE_POLICY,
         lifespan=lifespan,
-        larger_bodies=[evidence.upload_allowance(settings.web_evidence_max_body_bytes)],
+        larger_bodies=[
+            evidence.upload_allowance(settings.web_evidence_max_body_bytes),
+            evidence_later.upload_allowance(settings.web_evidence_max_body_bytes),
+        ],
     )
     composition.install(app, workspace)
     app.include_router(open311.router(proxy))
@@ -147,7 +151,7 @@ def create(
     )
     for pages in (auth, residents, contacts, requests, queue, cases, review, audit, merges):
         app.include_router(pages.router)
-    for resident_pages in (evidence, report, pay, book, track, language):
+    for resident_pages in (evidence, evidence_later, report, pay, book, track, language):
         app.include_router(resident_pages.router)
     for account_pages in (account, account_signup, account_settings, account_export):
         app.include_router(account_pages.router)

@@ -17,7 +17,7 @@ from starlette.responses import StreamingResponse
 from townhall.web.upstream import ServiceClient, UnavailableError, UpstreamError, raise_for
 
 #: The problem reasons cases gives for a refused file.
-REASONS = ("type", "too_large", "empty", "too_many", "form")
+REASONS = ("type", "too_large", "empty", "too_many", "closed", "form")
 #: Headers of a file passed on to the browser as cases sent them.
 PASSED_ON = ("content-type", "content-length", "content-disposition")
 
@@ -59,6 +59,18 @@ class Evidence:
 
     async def download(self, token: str, reference: str, evidence_id: str) -> StreamingResponse:
         """The file as cases serves it, streamed on: always a download, never sniffed."""
+        response = await self.opened(token, reference, evidence_id)
+        passed = {k: response.headers[k] for k in PASSED_ON if k in response.headers}
+        passed["X-Content-Type-Options"] = "nosniff"
+        if not passed.get("content-disposition", "").startswith("attachment"):
+            passed["content-disposition"] = "attachment"
+        return StreamingResponse(
+            response.aiter_raw(), headers=passed, background=BackgroundTask(response.aclose)
+        )
+
+    async def opened(self, token: str, reference: str, evidence_id: str) -> httpx.Response:
+        """Cases' answer with the file, its body not yet read (the caller closes it), or
+        :class:`UpstreamError` when cases refuses or does not answer."""
         path = _path(reference, quote(evidence_id, safe=""))
         headers = {"Authorization": f"Bearer {token}"}
         request = self.client.http.build_request("GET", path, headers=headers)
@@ -70,13 +82,7 @@ class Evidence:
             await response.aread()
             await response.aclose()
             raise_for(response)
-        passed = {k: response.headers[k] for k in PASSED_ON if k in response.headers}
-        passed["X-Content-Type-Options"] = "nosniff"
-        if not passed.get("content-disposition", "").startswith("attachment"):
-            passed["content-disposition"] = "attachment"
-        return StreamingResponse(
-            response.aiter_raw(), headers=passed, background=BackgroundTask(response.aclose)
-        )
+        return response
 
 
 def _reason(response: httpx.Response) -> str:

@@ -81,6 +81,17 @@ class PendingCode:
     following: str | None = None
 
 
+@dataclass(frozen=True)
+class ExportFile:
+    """A file of evidence the export holds beside its data: where it goes in the zip,
+    fetched from cases only when the export is downloaded."""
+
+    reference: str
+    evidence_id: str
+    path: str
+    size_bytes: int
+
+
 @dataclass
 class Export:
     """A resident's subject access export: prepared in the background, step by step,
@@ -90,6 +101,8 @@ class Export:
     done: int = 0
     failed: bool = False
     content: bytes | None = None
+    #: The evidence files to put beside ``content`` in the downloaded zip.
+    files: list[ExportFile] = field(default_factory=list)
     expires_at: float | None = None
     #: The background task preparing it (kept so it is not collected mid-way).
     task: asyncio.Task[None] | None = None

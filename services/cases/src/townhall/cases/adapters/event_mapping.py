@@ -1,7 +1,7 @@
 """Domain events → published contracts (townhall.schemas), a resident's free text sealed.
 
 Topics are append-only, so what people write on a resident's case (update and note
-text, a status change's reason, an attachment's or evidence's file name, and a file's
+text, a status change's reason, evidence's file name, and a file's
 digest) is published sealed under
 the resident's data key, the clear fields blank: erasing the resident destroys the key
 and the text with it, in every copy (see :mod:`townhall.schemas.events.cases`). An
@@ -36,7 +36,6 @@ _CONTRACTS: dict[type, type[Contract]] = {
     events.CaseAssigned: contracts.CaseAssigned,
     events.CaseUpdatePosted: contracts.CaseUpdatePosted,
     events.CaseInternalNoteAdded: contracts.CaseInternalNoteAdded,
-    events.CaseAttachmentAdded: contracts.CaseAttachmentAdded,
     events.CaseEvidenceAdded: contracts.CaseEvidenceAdded,
     events.CaseSlaBreached: contracts.CaseSlaBreached,
     events.ContactLogged: contracts.ContactLogged,

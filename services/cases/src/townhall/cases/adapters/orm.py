@@ -73,6 +73,9 @@ case_notes = Table(
     Column("created_at", UtcDateTime(), nullable=False),
 )
 
+#: File details recorded by the retired ``POST /cases/{reference}/attachments`` (files
+#: are evidence now): nothing adds to it; kept for the rows already there, which an
+#: erasure still blanks.
 case_attachments = Table(
     "case_attachments",
     metadata,

@@ -110,7 +110,8 @@ class CaseRepository:
 
     async def blank_children(self, case: Case) -> None:
         """Blank what officers wrote on an erased case (notes may name or describe its
-        resident) and its attachments' file names; who wrote them and when stay."""
+        resident) and the file names of attachments recorded before evidence replaced
+        them; who wrote them and when stay."""
         await self.session.execute(
             update(case_notes).where(case_notes.c.case_id == case.id).values(text=ERASED)
         )
@@ -147,12 +148,6 @@ class CaseRepository:
                 [{**vars(n), "case_id": case.id} for n in case.new_notes],
             )
             case.new_notes.clear()
-        if case.new_attachments:
-            await self.session.execute(
-                insert(case_attachments),
-                [{**vars(a), "case_id": case.id} for a in case.new_attachments],
-            )
-            case.new_attachments.clear()
         if case.new_evidence:
             await self.session.execute(
                 insert(case_evidence),

@@ -95,15 +95,6 @@ class AddNote:
 
 
 @dataclass(frozen=True)
-class AddAttachment:
-    reference: str
-    filename: str
-    content_type: str
-    size_bytes: int
-    actor: Actor
-
-
-@dataclass(frozen=True)
 class AdmitEvidence:
     """Before a file is read: may the caller add one to this case now? (Raises if not.)"""
 

@@ -97,15 +97,6 @@ class CaseInternalNoteAdded(CaseEvent):
 
 
 @dataclass(frozen=True)
-class CaseAttachmentAdded(CaseEvent):
-    attachment_id: UUID
-    filename: str
-    content_type: str
-    size_bytes: int
-    added_by: str
-
-
-@dataclass(frozen=True)
 class CaseEvidenceAdded(CaseEvent):
     """A file of evidence was added, and cases keeps it."""
 

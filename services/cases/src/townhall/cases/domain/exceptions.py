@@ -88,7 +88,8 @@ class MissingReporterError(CasesError):
 class EvidenceRefusedError(CasesError):
     """A file of evidence that cannot be kept (its type, size or count); nothing is kept."""
 
-    #: What the API says about it: ``type``, ``too_large``, ``empty``, ``too_many``, ``form``.
+    #: What the API says about it: ``type``, ``too_large``, ``empty``, ``too_many``,
+    #: ``closed``, ``form``.
     reason = "refused"
 
 
@@ -124,6 +125,15 @@ class TooMuchEvidenceError(EvidenceRefusedError):
     def __init__(self, reference: str, limit: int):
         super().__init__(f"case {reference} already has {limit} files, the most it may have")
         self.limit = limit
+
+
+class RequestFinishedError(EvidenceRefusedError):
+    """Its resident adds files only while the request is open (not resolved or ended)."""
+
+    reason = "closed"
+
+    def __init__(self, reference: str):
+        super().__init__(f"case {reference} is finished: it takes no more files from its resident")
 
 
 class MalformedUploadError(EvidenceRefusedError):

@@ -33,16 +33,6 @@ class Note:
     created_at: datetime
 
 
-@dataclass(frozen=True)
-class Attachment:
-    id: uuid.UUID
-    filename: str
-    content_type: str
-    size_bytes: int
-    added_by: str
-    created_at: datetime
-
-
 def reference_for(service_type: ServiceType, year: int, number: int) -> str:
     """A human-friendly reference, e.g. ``PC-2026-000123``."""
     return f"{service_type.prefix}-{year}-{number:06d}"
@@ -77,7 +67,6 @@ class Case:
     match_attempts: int = 0
     version: int = 0
     new_notes: list[Note] = field(default_factory=list, repr=False, compare=False)
-    new_attachments: list[Attachment] = field(default_factory=list, repr=False, compare=False)
     new_evidence: list[Evidence] = field(default_factory=list, repr=False, compare=False)
     events: list[events.DomainEvent] = field(default_factory=list, repr=False, compare=False)
 
@@ -235,25 +224,6 @@ class Case:
                 )
             )
         return note
-
-    def add_attachment(
-        self, *, filename: str, content_type: str, size_bytes: int, by: str, now: datetime
-    ) -> Attachment:
-        self._refuse_if_erased()
-        attachment = Attachment(uuid.uuid4(), filename, content_type, size_bytes, by, now)
-        self.new_attachments.append(attachment)
-        self.updated_at = now
-        self.events.append(
-            events.CaseAttachmentAdded(
-                **self._identity(),
-                attachment_id=attachment.id,
-                filename=filename,
-                content_type=content_type,
-                size_bytes=size_bytes,
-                added_by=by,
-            )
-        )
-        return attachment
 
     def add_evidence(
         self,

@@ -2,9 +2,10 @@
 
 Who may add one: the case's resident (at any level: below ``ACCOUNT`` the access table
 admits a tracking token only for the request it names; a claim not yet confirmed
-first), an officer who works the case's area, or one who may raise requests for it (the
-contact centre, taking a document at the counter). Anyone else is answered as if the
-case did not exist (404). Who may list and download them: whoever may read the case.
+first) while the request is open (a resolved or ended one refuses them: 409,
+``closed``), an officer who works the case's area, or one who may raise requests for it
+(the contact centre, taking a document at the counter). Anyone else is answered as if
+the case did not exist (404). Who may list and download them: whoever may read the case.
 
 An upload is admitted before it is read (:func:`admit_evidence`), then read and checked
 by the store (staged), then kept with its record and event in one transaction
@@ -21,6 +22,7 @@ from townhall.cases.domain.evidence import Evidence, EvidenceLimits, StagedFile,
 from townhall.cases.domain.exceptions import (
     CaseNotFoundError,
     NotPermittedError,
+    RequestFinishedError,
     TooMuchEvidenceError,
 )
 from townhall.cases.domain.model import Case
@@ -48,6 +50,8 @@ def require_evidence_adder(actor: commands.Actor, case: Case) -> None:
         raise CaseNotFoundError(case.reference)
     if case.claim_pending:
         raise NotPermittedError("confirm that this request is yours before adding files to it")
+    if not case.is_open:
+        raise RequestFinishedError(case.reference)
 
 
 async def _admitted(

@@ -218,22 +218,3 @@ async def add_note(cmd: commands.AddNote, uow: UnitOfWork, *, clock: Clock) -> u
         await uow.cases.save(case)
         await uow.commit()
     return note.id
-
-
-async def add_attachment(
-    cmd: commands.AddAttachment, uow: UnitOfWork, *, clock: Clock
-) -> uuid.UUID:
-    async with uow:
-        case = await load(uow, cmd.reference)
-        if require_visible(cmd.actor, case) != "resident":
-            require_officer(cmd.actor, case.service_type)
-        attachment = case.add_attachment(
-            filename=cmd.filename,
-            content_type=cmd.content_type,
-            size_bytes=cmd.size_bytes,
-            by=actor_label(cmd.actor),
-            now=clock(),
-        )
-        await uow.cases.save(case)
-        await uow.commit()
-    return attachment.id

@@ -19,10 +19,11 @@ from townhall.web import forms
 from townhall.web.forms import REFERENCE
 from townhall.web.i18n import N_
 from townhall.web.officer.dependencies import AnySession, ClientAddress, Form, WorkspaceDep
+from townhall.web.officer.workspace import Workspace
 from townhall.web.resident import progress, summaries
 from townhall.web.resident.account_api import OWN_HISTORY, AccountApi
 from townhall.web.resident.account_session import AccountSession, as_resident, open_account
-from townhall.web.sessions import Tokens
+from townhall.web.sessions import Session, Tokens
 from townhall.web.upstream import (
     InvalidError,
     NotFoundError,
@@ -38,6 +39,8 @@ UNVERIFIED = N_("Confirm your email address first: use the code we sent you when
 TOO_MANY = N_("Too many attempts to sign in. Wait a minute, then try again.")
 SIGNED_OUT = N_("You have signed out.")
 HISTORY_PAGE = 20
+#: Statuses of a request that takes no more evidence from its resident (cases' rule).
+FINISHED = frozenset({"resolved", "closed", "cancelled", "rejected"})
 #: A page of the history, as resident-view's cursors are written.
 CURSOR = re.compile(r"^[A-Za-z0-9_=.:-]{1,400}$")
 #: Who looked, by the kind of caller resident-view recorded.
@@ -121,18 +124,30 @@ async def home(
     return workspace.pages.render(request, session, "resident/account/home.html", context)
 
 
+async def _asking_for_evidence(workspace: Workspace) -> set[str]:
+    """The service types whose requests ask for evidence (none when cases is away: no
+    request then offers an upload from here; its tracking page still may)."""
+    try:
+        catalogue = await workspace.cases.service_types(None)
+    except UpstreamError:
+        return set()
+    return {str(kind["code"]) for kind in catalogue if kind.get("evidence_required")}
+
+
 @router.get("/requests")
 async def my_requests(
     request: Request, workspace: WorkspaceDep, session: AccountSession, client: ClientAddress
 ) -> Response:
     api = AccountApi.of(workspace)
     found = await as_resident(workspace, session, client, api.requests)
+    asks = await _asking_for_evidence(workspace)
     shown = [
         {
             "reference": case["reference"],
             "service_name": case.get("service_name", ""),
             "status": progress.STATUS.get(str(case.get("status"))),
             "submitted_at": case.get("submitted_at"),
+            "evidence": case.get("service_code") in asks and case.get("status") not in FINISHED,
         }
         for case in found
     ]
@@ -201,12 +216,10 @@ async def access_log(
     return workspace.pages.render(request, session, "resident/account/access_log.html", context)
 
 
-@router.get("/requests/{reference}")
-async def follow_request(
-    reference: str, workspace: WorkspaceDep, session: AccountSession, client: ClientAddress
-) -> Response:
-    """A request's tracking page, followed with the account's token (no code needed):
-    the services let an account holder follow, pay and book their own requests."""
+async def _follow(reference: str, workspace: Workspace, session: Session, client: str) -> None:
+    """Keep the account's token as the one following ``reference`` (no code needed):
+    the services let an account holder follow, pay, book and add evidence to their
+    own requests."""
     if not REFERENCE.match(reference):
         raise NotFoundError(404, "no such request")
 
@@ -216,4 +229,22 @@ async def follow_request(
     token = await as_resident(workspace, session, client, current)
     expires_at = session.tokens.expires_at if session.tokens else workspace.sessions.clock()
     session.following[reference] = Tokens(token, "", expires_at)
+
+
+@router.get("/requests/{reference}")
+async def follow_request(
+    reference: str, workspace: WorkspaceDep, session: AccountSession, client: ClientAddress
+) -> Response:
+    """A request's tracking page, followed with the account's token."""
+    await _follow(reference, workspace, session, client)
     return _redirect(f"/track/{reference}")
+
+
+@router.get("/requests/{reference}/evidence")
+async def add_evidence(
+    reference: str, workspace: WorkspaceDep, session: AccountSession, client: ClientAddress
+) -> Response:
+    """Add evidence to a request, followed with the account's token (the upload page
+    then returns to its tracking page)."""
+    await _follow(reference, workspace, session, client)
+    return _redirect(f"/track/{reference}/evidence")

@@ -1,15 +1,17 @@
 """A copy of everything the platform holds about the resident (a subject access
-request), prepared in the background while they wait, then downloaded as one JSON file.
+request), prepared in the background while they wait, then downloaded as one zip: the
+data as JSON (``my-data.json``) and the files of evidence on their requests.
 
 The steps: identity's record of them and their consents, their whole timeline from
 resident-view (read with the purpose "subject access request", so the read itself is
-in their access log), who looked at it, and their own records in cases (requests),
-payments (payments and refunds) and booking (visits). A service that does not answer
-is named in the file's ``incomplete``, so the copy never passes for whole when it is
-not.
+in their access log), who looked at it, their own records in cases (requests, and each
+one's evidence: :mod:`.export_evidence`), payments (payments and refunds) and booking
+(visits). A service that does not answer is named in the data's ``incomplete``, so the
+copy never passes for whole when it is not.
 
-The file lives only in the resident's session here, for :data:`KEPT_S` after it is
-ready (or until they sign out, or the session ends): it is never written to disk.
+The data lives only in the resident's session here, for :data:`KEPT_S` after it is
+ready (or until they sign out, or the session ends): it is never written to disk. The
+files are not held: they are streamed from cases into the zip as it is downloaded.
 """
 
 from __future__ import annotations
@@ -20,20 +22,23 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import structlog
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
+from townhall.web.evidence import Evidence
 from townhall.web.officer.dependencies import ClientAddress, Form, WorkspaceDep
 from townhall.web.officer.workspace import Workspace
+from townhall.web.resident import export_evidence
 from townhall.web.resident.account_api import EXPORT_PURPOSE, AccountApi
 from townhall.web.resident.account_session import (
     AccountSession,
     AccountSignInRequired,
     as_resident,
 )
-from townhall.web.sessions import Export, Session
-from townhall.web.upstream import NotFoundError, UpstreamError
+from townhall.web.sessions import Export, ExportFile, Session
+from townhall.web.upstream import NotFoundError, UnavailableError, UpstreamError
 
 router = APIRouter(prefix="/account/export", include_in_schema=False)
 log = structlog.get_logger(__name__)
@@ -41,7 +46,16 @@ log = structlog.get_logger(__name__)
 KEPT_S = 15 * 60
 #: The timeline is read in pages of this many entries, up to this many pages.
 TIMELINE_PAGE, TIMELINE_PAGES = 200, 500
-STEPS = ("record", "consents", "timeline", "access_log", "requests", "payments", "visits")
+STEPS = (
+    "record",
+    "consents",
+    "timeline",
+    "access_log",
+    "requests",
+    "evidence",
+    "payments",
+    "visits",
+)
 Gather = Callable[[str], Awaitable[Any]]
 
 
@@ -59,13 +73,21 @@ async def _whole_timeline(api: AccountApi, token: str, resident: str) -> list[di
     return entries
 
 
-def _steps(api: AccountApi, resident: str) -> dict[str, Gather]:
+def _steps(api: AccountApi, evidence: Evidence, held: dict[str, Any]) -> dict[str, Gather]:
+    resident = str(held["resident_id"])
+
+    async def files(token: str) -> Any:
+        if held.get("requests") is None:  # the requests are not known: nor their files
+            raise UnavailableError(503, "no requests to list the evidence of")
+        return await export_evidence.listed(evidence, token, held["requests"])
+
     return {
         "record": lambda t: api.record(t, resident),
         "consents": lambda t: api.consents(t, resident),
         "timeline": lambda t: _whole_timeline(api, t, resident),
         "access_log": lambda t: api.access_log(t, resident, limit=500),
         "requests": lambda t: api.requests(t, limit=500),
+        "evidence": files,
         "payments": lambda t: api.payments(t, limit=500),
         "visits": lambda t: api.visits(t, limit=500),
     }
@@ -89,7 +111,7 @@ async def _gather(workspace: Workspace, session: Session, client: str, export: E
         "prepared_at": datetime.now(UTC).isoformat(),
         "incomplete": [],
     }
-    steps = _steps(AccountApi.of(workspace), resident)
+    steps = _steps(AccountApi.of(workspace), Evidence(workspace.cases.client), held)
     for name in STEPS:
         try:
             held[name] = await as_resident(workspace, session, client, steps[name])
@@ -101,6 +123,7 @@ async def _gather(workspace: Workspace, session: Session, client: str, export: E
             held["incomplete"].append(name)
         export.done += 1
     export.content = json.dumps(held, indent=2, ensure_ascii=False, default=str).encode()
+    export.files = export_evidence.files_of(held["evidence"])
     export.expires_at = workspace.sessions.clock() + KEPT_S
 
 
@@ -127,7 +150,8 @@ async def export_page(
     if export is not None and _ready(workspace, export):
         left = (export.expires_at or 0) - workspace.sessions.clock()
         context["until"] = datetime.now(UTC) + timedelta(seconds=left)
-        context["size_kb"] = max(1, len(export.content or b"") // 1024)
+        size = len(export.content or b"") + sum(f.size_bytes for f in export.files)
+        context["size_kb"] = max(1, size // 1024)
     return workspace.pages.render(request, session, "resident/account/export.html", context)
 
 
@@ -147,13 +171,27 @@ async def start_export(
 
 
 @router.get("/download")
-async def download(workspace: WorkspaceDep, session: AccountSession) -> Response:
+async def download(
+    workspace: WorkspaceDep, session: AccountSession, client: ClientAddress
+) -> Response:
+    """The zip, written as it is sent: the evidence files streamed from cases with the
+    resident's own token, then the data."""
     export = session.export
-    if export is None or not _ready(workspace, export):
+    if export is None or not _ready(workspace, export) or export.content is None:
         raise NotFoundError(404, "no export ready")
+
+    async def current(token: str) -> str:
+        return token
+
+    token = await as_resident(workspace, session, client, current)
+    evidence = Evidence(workspace.cases.client)
+
+    def fetch(held: ExportFile) -> Awaitable[httpx.Response]:
+        return evidence.opened(token, held.reference, held.evidence_id)
+
     day = datetime.now(UTC).date().isoformat()
-    return Response(
-        export.content,
-        media_type="application/json",
-        headers={"Content-Disposition": f'attachment; filename="my-council-data-{day}.json"'},
+    return StreamingResponse(
+        export_evidence.zipped(export.content, list(export.files), fetch),
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="my-council-data-{day}.zip"'},
     )

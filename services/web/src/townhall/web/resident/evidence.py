@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
 from townhall.runtime.hardening import LargerBody
@@ -40,6 +41,7 @@ REFUSED = {
     "too_large": N_("%(name)s must be smaller than %(size)s"),
     "empty": N_("%(name)s is empty"),
     "too_many": N_("You can upload %(count)s files at most"),
+    "closed": N_("This request is finished, so it cannot take more files"),
     "form": CHOOSE,
 }
 TOO_LARGE = N_("The selected files must be smaller than %(size)s in total")
@@ -94,24 +96,30 @@ def size_text(max_bytes: int) -> str:
     return f"{max(1, max_bytes // 1024)}KB"
 
 
-def _page(
+def page(
     request: Request,
     workspace: Workspace,
     session: Session,
     listing: dict[str, Any],
-    checked: Checked | None = None,
-    file_error: str | None = None,
+    later: str | None = None,
+    problems: list[str] | None = None,
 ) -> Response:
-    context = {
+    """The upload page: straight after reporting, or ``later`` (the reference of a
+    request followed on its tracking page); with what went wrong, in ``problems``."""
+    context: dict[str, Any] = {
         "sent": session.sent,
+        "later": later,
         "files": listing["items"],
         "remaining": listing["remaining"],
         "max_size": size_text(int(listing["max_bytes"])),
-        "file_error": file_error,
+        "file_error": problems[0] if problems else None,
     }
-    if checked is not None:
+    if problems:
+        checked = Checked({})
+        for problem in problems:
+            checked.error(FIELD, problem.replace("%", "%%"))  # shown through gettext's % once
         context |= {"form": checked, "errors": checked.errors}
-    status = 400 if checked is not None else 200
+    status = 400 if problems else 200
     return workspace.pages.render(
         request, session, "resident/evidence.html", context, status_code=status
     )
@@ -123,7 +131,7 @@ async def evidence_page(request: Request, workspace: WorkspaceDep, session: AnyS
     if following is None:
         return _redirect("/report/confirmation")
     listing = await Evidence(workspace.cases.client).files(*reversed(following))
-    return _page(request, workspace, session, listing)
+    return page(request, workspace, session, listing)
 
 
 @router.post("")
@@ -135,6 +143,24 @@ async def upload(request: Request, workspace: WorkspaceDep, session: AnySession)
     reference, token = following
     evidence = Evidence(workspace.cases.client)
     listing = await evidence.files(token, reference)
+    problems = await receive(request, session, evidence, token, reference, listing)
+    if not problems:
+        session.flash = UPLOADED
+        return _redirect("/report/evidence")
+    listing = await evidence.files(token, reference)
+    return page(request, workspace, session, listing, problems=problems)
+
+
+async def receive(
+    request: Request,
+    session: Session,
+    evidence: Evidence,
+    token: str,
+    reference: str,
+    listing: dict[str, Any],
+) -> list[str]:
+    """Send each file posted on to cases (``listing``: its files before); what went
+    wrong, in the page's language (nothing: every file was kept)."""
     gettext = translations(session.language).gettext
     problems: list[str] = []
     declared = request.headers.get("content-length", "")
@@ -145,14 +171,7 @@ async def upload(request: Request, workspace: WorkspaceDep, session: AnySession)
         problems.append(gettext(TOO_LARGE) % {"size": size})
     else:
         problems = await _send(request, session, evidence, token, reference, listing)
-    if not problems:
-        session.flash = UPLOADED
-        return _redirect("/report/evidence")
-    checked = Checked({})
-    for problem in problems:
-        checked.error(FIELD, problem.replace("%", "%%"))  # shown through gettext's % once
-    listing = await evidence.files(token, reference)
-    return _page(request, workspace, session, listing, checked, problems[0])
+    return problems
 
 
 async def _send(
@@ -167,7 +186,9 @@ async def _send(
     gettext = translations(session.language).gettext
     try:
         form = await request.form(max_files=max(1, int(listing["remaining"])), max_fields=8)
-    except MultiPartException:
+    except (MultiPartException, HTTPException) as exc:  # Starlette words the parser's refusal
+        if "Too many files" not in str(getattr(exc, "detail", None) or exc):
+            raise
         count = int(listing["remaining"]) + len(listing["items"])
         return [gettext(REFUSED["too_many"]) % {"count": count}]
     csrf = form.get(CSRF_FIELD)

@@ -17,7 +17,7 @@ from townhall.web.forms import REFERENCE, Checked
 from townhall.web.i18n import N_
 from townhall.web.officer.dependencies import AnySession, ClientAddress, Form, WorkspaceDep
 from townhall.web.officer.workspace import Workspace
-from townhall.web.resident import answers, codes, progress, summaries, visits
+from townhall.web.resident import answers, codes, evidence_listing, progress, summaries, visits
 from townhall.web.sessions import PendingCode, Session, Tokens
 from townhall.web.upstream import NotFoundError, NotSignedInError, RefusedError
 
@@ -161,5 +161,6 @@ async def request_page(
     context = {
         "tracked": tracked,
         "booking": await visits.on_tracking(workspace, token, reference, status),
+        "evidence": await evidence_listing.on_tracking(workspace, token, reference),
     }
     return workspace.pages.render(request, session, "resident/tracked.html", context)

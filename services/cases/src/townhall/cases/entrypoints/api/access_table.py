@@ -53,11 +53,6 @@ ACCESS = AccessTable(
         "case.assign": Rule("Assign a request to a team: officers of its area", officers=True),
         "case.update": Rule("Post a public update: officers of its area", officers=True),
         "case.note": Rule("Add an internal note: officers of its area", officers=True),
-        "case.attach": Rule(
-            "Attach a file's details: its resident, officers of its area",
-            residents=ACCOUNT,
-            officers=True,
-        ),
         "case.evidence.add": Rule(
             "Add a file of evidence (JPEG, PNG or PDF): its resident (a tracking token: "
             "the request it names), officers of its area or of the contact centre",

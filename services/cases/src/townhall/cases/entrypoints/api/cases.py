@@ -10,7 +10,6 @@ from townhall.cases.domain.exceptions import CaseNotFoundError
 from townhall.cases.entrypoints.api.dependencies import (
     AddsNote,
     AssignsCase,
-    AttachesFile,
     Bus,
     CaseReference,
     CatalogueDep,
@@ -24,7 +23,6 @@ from townhall.cases.entrypoints.api.dependencies import (
 )
 from townhall.cases.entrypoints.api.schemas import (
     AssignmentRequest,
-    AttachmentRequest,
     CaseCreated,
     CaseOut,
     Created,
@@ -129,26 +127,6 @@ async def add_internal_note(
     """An internal note: officers only, never shown to the resident."""
     note_id = await bus.handle(commands.AddNote(reference, body.text, False, actor), context)
     return Created(id=note_id)
-
-
-@router.post(
-    "/{reference}/attachments",
-    status_code=201,
-    response_model=Created,
-    responses=problems(400, 404, 409, 422, 503),
-)
-async def add_attachment(
-    reference: CaseReference,
-    body: AttachmentRequest,
-    bus: Bus,
-    context: Context,
-    actor: AttachesFile,
-) -> Created:
-    """An attachment's metadata (the file itself is stored elsewhere)."""
-    command = commands.AddAttachment(
-        reference, body.filename, body.content_type, body.size_bytes, actor
-    )
-    return Created(id=await bus.handle(command, context))
 
 
 @router.post("/{reference}/confirm", response_model=ReporterConfirmed, responses=problems(404, 409))

@@ -76,6 +76,7 @@ _EVIDENCE = {
     "too_large": (413, "File too large"),
     "empty": (422, "The file is empty"),
     "too_many": (409, "Too many files"),
+    "closed": (409, "Request finished"),
     "form": (400, "Not one file"),
 }
 

@@ -100,15 +100,19 @@ async def list_evidence(
     actor: ReadsEvidence,
     limits: EvidenceLimitsDep,
 ) -> EvidenceList:
-    """The case's files, oldest first, to whoever may read the case."""
+    """The case's files, oldest first, to whoever may read the case; whether its type
+    asks for evidence, and whether the request is still open (its resident may add
+    files only then)."""
     found = await views.evidence_view(session, catalogue, reference, actor)
     if found is None:
         raise CaseNotFoundError(reference)
     return EvidenceList(
-        items=[_out(reference, e) for e in found],
-        remaining=max(0, limits.max_files - len(found)),
+        items=[_out(reference, e) for e in found.items],
+        remaining=max(0, limits.max_files - len(found.items)),
         max_bytes=limits.max_bytes,
         accepted=list(ACCEPTED),
+        evidence_required=found.evidence_required,
+        open=found.open,
     )
 
 
@@ -129,7 +133,7 @@ async def download_evidence(
     found = await views.evidence_view(session, catalogue, reference, actor)
     if found is None:
         raise CaseNotFoundError(reference)
-    evidence = next((e for e in found if e.id == evidence_id), None)
+    evidence = next((e for e in found.items if e.id == evidence_id), None)
     if evidence is None or not await store.contains(evidence.sha256):
         raise EvidenceNotFoundError(reference, evidence_id)
     headers = {

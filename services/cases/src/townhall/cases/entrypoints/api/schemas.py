@@ -99,12 +99,6 @@ class NoteRequest(_Body):
     text: Text
 
 
-class AttachmentRequest(_Body):
-    filename: Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^/\\]+$")]
-    content_type: Annotated[str, StringConstraints(pattern=r"^[a-z]+/[a-z0-9.+-]+$")]
-    size_bytes: int = Field(ge=1, le=25 * 1024 * 1024)
-
-
 class Created(BaseModel):
     id: UUID
 
@@ -119,7 +113,10 @@ class EvidenceOut(BaseModel):
     content_type: str = Field(description="As recognised from its first bytes.")
     size_bytes: int
     sha256: str
-    added_by: str
+    added_by: str = Field(
+        description="``resident:<id>``, or for an officer their reference (to officers "
+        "and services) or ``council`` (to the resident)."
+    )
     created_at: datetime
     href: str
 
@@ -130,6 +127,12 @@ class EvidenceList(BaseModel):
     remaining: int
     max_bytes: int
     accepted: list[str]
+    evidence_required: bool = Field(
+        description="Whether the request's type asks for evidence (its catalogue entry)."
+    )
+    open: bool = Field(
+        description="Whether the request is open: its resident may add files only then."
+    )
 
 
 class StatusOut(BaseModel):
