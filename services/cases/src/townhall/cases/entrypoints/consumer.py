@@ -7,18 +7,15 @@ identity, only a resident's erasure matters here: cases blanks what it holds of 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.cases.domain import commands
 from townhall.cases.domain.exceptions import CasesError, ConcurrentUpdateError
-from townhall.cases.service_layer.unit_of_work import Bus
-from townhall.runtime.errors import PoisonMessageError, RetryableError
-from townhall.runtime.outbox import EventContext
+from townhall.cases.service_layer.unit_of_work import Bus, UnitOfWork
+from townhall.runtime.messagebus import Reactions as BusReactions
 from townhall.runtime.service import ConsumerSpec
 from townhall.schemas.envelope import Envelope
 
@@ -79,26 +76,15 @@ def validate(envelope: Envelope) -> Any:
     return to_command(envelope)
 
 
-class Reactions:
+class Reactions(BusReactions[UnitOfWork]):
     """The consumer's batch handler: each reaction runs through the bus in the
-    consumer's transaction, so its effect and the dedupe record commit together."""
+    consumer's transaction, so its effect and the dedupe record commit together; a lost
+    race is retried, what cases' rules refuse is dead-lettered."""
 
     def __init__(self, bus: Bus):
-        self.bus = bus
-
-    async def __call__(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
-        for envelope in envelopes:
-            command = to_command(envelope)
-            if command is None:
-                continue  # an event of another kind: cases does not react to it
-            context = EventContext(envelope.correlationid, causation_id=envelope.id)
-            uow = self.bus.uow_factory().joining(session)
-            try:
-                await self.bus.handle(command, context, uow)
-            except ConcurrentUpdateError as exc:
-                raise RetryableError(str(exc)) from exc
-            except CasesError as exc:
-                raise PoisonMessageError(str(exc)) from exc
+        super().__init__(
+            bus, to_command, retry_on=(ConcurrentUpdateError,), poison_on=(CasesError,)
+        )
 
     def spec(self) -> ConsumerSpec:
         return ConsumerSpec(GROUP, TOPICS, self, validate)

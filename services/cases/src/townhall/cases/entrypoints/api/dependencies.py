@@ -67,21 +67,12 @@ def actor_of(principal: Principal | None) -> Actor:
     """The domain's reading of a verified caller (None: nobody signed in)."""
     if principal is None:
         return Actor("anonymous", "anonymous")
-    clearances: dict[str, tuple[str, ...]] = {}
-    for role in principal.roles:
-        clearances[role.domain] = (*clearances.get(role.domain, ()), role.clearance)
-    return Actor(principal.subject, principal.kind, clearances, principal.loa)
+    return Actor(principal.subject, principal.kind, principal.clearances_by_domain(), principal.loa)
 
 
 def _acting(action: str) -> Callable[..., Awaitable[Actor]]:
     """The caller the access table lets attempt ``action``, as the domain's Actor."""
-    allowed = ACCESS.require(action)
-
-    async def actor(principal: Principal | None = Depends(allowed)) -> Actor:  # noqa: B008
-        return actor_of(principal)
-
-    actor.__name__ = f"acting_{action.replace('.', '_')}"
-    return actor
+    return ACCESS.acting(action, actor_of)
 
 
 _reads_case = _acting("case.read")
