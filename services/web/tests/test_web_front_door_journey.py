@@ -12,7 +12,7 @@ sandbox card page, notifications with its development mailbox, resident-view, we
 3. Her tracking page then shows every step in order, in Welsh: the report, the payment,
    the booking, the message sent, the visit, resolved.
 4. Sam books and cancels before the visit: the refund shows and the time is offered
-   again. Pat's card is declined; Pat tries again and pays.
+   again. Pat's card is declined; Pat tries again and pays, by keyboard alone.
 
 Every front door page is checked with axe-core (no serious or critical violation), at
 320 px (no sideways scrolling) and photographed under ``services/web/test-artefacts``
@@ -42,6 +42,7 @@ import yaml
 from playwright.async_api import Browser, BrowserContext, Page, ViewportSize
 
 import services.web.tests.test_web_browser as pages
+from services.web.tests.test_web_officer_processes import tab_to
 from services.web.tests.test_web_resident_browser import (
     COVERED,
     DECLINED,
@@ -256,6 +257,25 @@ async def pay(resident: Resident, card: str) -> None:
     await resident.check("paid")
 
 
+async def pay_by_keyboard(resident: Resident, card: str, name: str) -> None:
+    """As :func:`pay` does, by keyboard alone (Tab to each control, Enter to press it),
+    through payments' sandbox card page (checked as the front door's pages are)."""
+    page = resident.page
+
+    async def press(selector: str) -> None:
+        await tab_to(page, selector)
+        async with page.expect_navigation():
+            await page.keyboard.press("Enter")
+
+    await press("main form .govuk-button")  # "Pay the fee" or "Try paying again"
+    await press("main a.govuk-button--start")
+    await resident.check(f"{name}-sandbox-card", always=True)
+    await tab_to(page, "#card_number")
+    await page.keyboard.type(card)
+    await press("button[value='pay']")
+    await press("a")  # the sandbox's "continue", back to the front door
+
+
 async def book(resident: Resident, choose: Callable[[list[str]], str]) -> str:
     """The slots offered, the one ``choose`` picks held and confirmed; the slot's value
     (``resource|starts_at``)."""
@@ -400,16 +420,18 @@ async def sam_cancels_before_the_visit(residents: Callable[[str], Awaitable[Resi
     await sam.check("slot-released", always=True)
 
 
-async def pat_is_declined_and_tries_again(
+async def pat_is_declined_and_tries_again_by_keyboard(
     residents: Callable[[str], Awaitable[Resident]],
 ) -> None:
     pat = await residents("pat@example.org")
     await pat.page.goto(f"{pat.web}/report")
     await report_rats(pat)
-    await pay(pat, DECLINED)
+    await pay_by_keyboard(pat, DECLINED, "declined")
+    await pat.page.wait_for_selector("h1:has-text('Your payment did not go through')")
     assert "No money has been taken" in await pat.page.inner_text("main")
     await pat.check("declined", always=True)
-    await pay(pat, SUCCEEDS)
+    await pay_by_keyboard(pat, SUCCEEDS, "paid")
+    assert pat.page.url.endswith(f"/track/{pat.reference}")
     await pat.main_once(lambda main: "Your payment went through" in main)
 
 
@@ -435,7 +457,7 @@ async def test_residents_report_pay_book_are_told_and_track_their_request_to_the
 
     # while Rhiannon's visit comes round
     await sam_cancels_before_the_visit(residents)
-    await pat_is_declined_and_tries_again(residents)
+    await pat_is_declined_and_tries_again_by_keyboard(residents)
 
     await record_the_visit(platform, client, rhiannon.reference)
     officer = await opened(browser, DESK_SIZE)
