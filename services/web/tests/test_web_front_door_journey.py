@@ -196,13 +196,20 @@ async def resolve_on_the_case_page(page: Page, web: str, reference: str) -> None
     await page.fill("#password", DEMO_PASSWORD)
     await page.click("button:has-text('Sign in')")
     await page.wait_for_url(f"{web}/officer")
-    await page.goto(f"{web}/officer/cases/{reference}")
+    in_progress = page.locator("input[name='to'][value='in_progress']")
+
+    async def case_page() -> int:  # once cases has heard of the booking: scheduled
+        await page.goto(f"{web}/officer/cases/{reference}")
+        return await in_progress.count()
+
+    await eventually(case_page, lambda offered: offered == 1, timeout_s=ARRIVES_S, interval_s=0.5)
     await pages.check(page, "journey-officer-case")
     for state in ("in_progress", "resolved"):
         await page.check(f"input[name='to'][value='{state}']")
         async with page.expect_navigation():
             await page.click("main button:has-text('Move the case on')")
         assert await page.locator(".govuk-error-summary").count() == 0, state
+    assert await page.inner_text("main .govuk-tag") == "Resolved"
     await pages.check(page, "journey-officer-resolved")
 
 
