@@ -135,3 +135,42 @@ async def test_a_code_in_an_unknown_language_is_refused_and_sends_nothing(
     refused = await identity.http.post("/auth/tracking", json={**body, "language": "fr"})
     assert refused.status_code == 422
     assert await identity.events() == []
+
+
+async def _preferred_languages(identity: Harness) -> dict[str, str]:
+    """The language each new resident's record prefers, by email, as an officer reads it."""
+    registered = [e for e in await identity.events() if e["type"].endswith("registered.v1")]
+    officer = await identity.officer_token("cc@example.org", ("contact_centre", "personal"))
+    found = {}
+    for event in registered:
+        url = f"/residents/{event['data']['resident_id']}"
+        record = (await identity.http.get(url, headers=bearer(officer))).json()
+        for point in record["contact_points"]:
+            found[point["value"]] = record["preferred_language"]
+    return found
+
+
+async def test_a_new_resident_who_reports_in_welsh_is_registered_preferring_welsh(
+    identity: Harness,
+) -> None:
+    """What the council sends later (a booking's confirmation) follows the record's
+    language, so the language the resident reported in is the record's from the start."""
+    report = {"given_name": "Ada", "family_name": "Example"}
+    await _code(identity, **report, email="cymraeg@example.org", language="cy")
+    await _code(identity, **report, email="english@example.org", language="en")
+    await _code(identity, **report, email="unsaid@example.org")
+    assert await _preferred_languages(identity) == {
+        "cymraeg@example.org": "cy",
+        "english@example.org": "en",
+        "unsaid@example.org": "en",
+    }
+
+
+async def test_a_code_asked_in_welsh_leaves_an_existing_residents_language_as_it_was(
+    identity: Harness,
+) -> None:
+    report = {"given_name": "Ada", "family_name": "Example", "email": "a@example.org"}
+    await _code(identity, **report, language="en")
+    await _code(identity, **report, language="cy")
+    await _code(identity, email="a@example.org", request_reference=REQUEST, language="cy")
+    assert await _preferred_languages(identity) == {"a@example.org": "en"}

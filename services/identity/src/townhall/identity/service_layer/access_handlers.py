@@ -136,9 +136,12 @@ async def start_tracking(
     """Send a tracking code; return its reference (answered the same either way).
 
     Without ``request_reference`` (reporting without an account) the contact's resident
-    is registered if new. With it (following a request) a code goes only to a contact
-    that is already a resident's, and nothing is created: otherwise the reference
-    returned is fresh and never stored, so no code can ever redeem it.
+    is registered if new, preferring the language they asked in (so what the council
+    sends them later, a booking's confirmation, comes in it too); an existing resident's
+    own preference is theirs to change, never a code's. With it (following a request) a
+    code goes only to a contact that is already a resident's, and nothing is created:
+    otherwise the reference returned is fresh and never stored, so no code can ever
+    redeem it.
     """
     kind, value = ("email", command.email.lower()) if command.email else ("phone", command.phone)
     assert value is not None
@@ -155,6 +158,7 @@ async def start_tracking(
                     "online",
                     email=command.email,
                     phone=command.phone,
+                    preferred_language=command.language or "en",
                 )
             )
             await uow.residents.add(resident)
