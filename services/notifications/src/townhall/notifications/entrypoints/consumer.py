@@ -8,20 +8,17 @@ type, data, domain and sensitivity are all it reads.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.notifications.domain import commands
 from townhall.notifications.domain.exceptions import NotificationsError
 from townhall.notifications.domain.rules import RuleBook
-from townhall.notifications.service_layer.unit_of_work import Bus
+from townhall.notifications.service_layer.unit_of_work import Bus, UnitOfWork
 from townhall.runtime.crypto import DecryptionError
-from townhall.runtime.errors import PoisonMessageError
-from townhall.runtime.outbox import EventContext
+from townhall.runtime.messagebus import Reactions
 from townhall.runtime.service import ConsumerSpec
 from townhall.schemas.envelope import Envelope
 from townhall.schemas.registry import EVENT_TYPES, parse_event
@@ -44,12 +41,16 @@ class _About(BaseModel):
     personal_data: str | None = None
 
 
-class Decisions:
+class Decisions(Reactions[UnitOfWork]):
     """The batch handler: each event through the bus in the consumer's transaction, so
-    the notifications it records and the dedupe record commit together."""
+    the notifications it records and the dedupe record commit together; an event it
+    cannot read or open is dead-lettered with the reason."""
 
     def __init__(self, bus: Bus, rulebook: RuleBook):
-        self.bus, self.rulebook = bus, rulebook
+        super().__init__(
+            bus, self.to_command, poison_on=(NotificationsError, DecryptionError, ValueError)
+        )
+        self.rulebook = rulebook
 
     def to_command(self, envelope: Envelope) -> object | None:
         if envelope.type in self.rulebook.event_types:
@@ -74,18 +75,6 @@ class Decisions:
         if envelope.type in EVENT_TYPES:
             parse_event(envelope.type, envelope.data)
         return self.to_command(envelope)
-
-    async def __call__(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
-        for envelope in envelopes:
-            command = self.to_command(envelope)
-            if command is None:
-                continue
-            context = EventContext(envelope.correlationid, causation_id=envelope.id)
-            uow = self.bus.uow_factory().joining(session)
-            try:
-                await self.bus.handle(command, context, uow)
-            except (NotificationsError, DecryptionError, ValueError) as exc:
-                raise PoisonMessageError(f"{type(exc).__name__}: {exc}") from exc
 
     def spec(self) -> ConsumerSpec:
         return ConsumerSpec(GROUP, TOPICS, self, self.validate)
