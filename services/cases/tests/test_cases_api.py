@@ -267,3 +267,15 @@ async def test_a_tracking_code_shows_its_request_status_and_public_updates_only(
     refused = await client.post(f"/cases/{reference}/transitions", json=cancel, headers=tracking)
     assert refused.status_code == 403, "a tracking code never cancels"
     assert refused.json()["required_loa"] == 1
+
+
+async def test_a_submitted_request_names_its_service_in_each_language_of_the_catalogue(
+    client: httpx.AsyncClient,
+) -> None:
+    """So notifications can name the service in a Welsh message without asking cases."""
+    created = await client.post("/cases", json=PEST_CONTROL)
+    assert created.status_code == 201, created.text
+
+    [submitted] = [e for e in await envelopes(client) if e.type.endswith("case.submitted.v1")]
+
+    assert submitted.data["service_names"] == {"en": "Pest control", "cy": "Rheoli plâu"}

@@ -11,6 +11,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from townhall.notifications.domain import commands
+from townhall.notifications.domain.rules import render
 from townhall.notifications.service_layer.senders import Message, SendFailedError, SendRefusedError
 from townhall.notifications.testing import (
     already_registered,
@@ -22,6 +23,7 @@ from townhall.notifications.testing import (
     registered,
     resident_matched,
     status_changed,
+    visit_booked,
 )
 from townhall.runtime.data_keys import DataKeyUnavailableError
 from townhall.runtime.outbox import EventContext
@@ -38,12 +40,36 @@ async def test_a_submitted_case_sends_one_email_in_the_residents_language() -> N
     assert await h.dispatch() == 1
     [message] = h.sender.sent
     assert (message.channel, message.language, message.to) == ("email", "cy", "ada@example.test")
-    assert message.personalisation == {"reference": "PC-2026-000123", "service": "pest control"}
+    assert message.personalisation == {
+        "reference": "PC-2026-000123",
+        "service": "pest control",
+        "service_cy": "pest control",  # an older event: no Welsh name, the code in words
+    }
     [event] = h.published()
     assert event.type == SENT
     assert (event.data["channel"], event.data["case_reference"]) == ("email", "PC-2026-000123")
     assert event.domain == "pest_control"
     assert event.data["summary"] == "Email about request PC-2026-000123 sent"
+
+
+async def test_a_welsh_message_names_the_service_in_welsh_as_the_catalogue_does() -> None:
+    """Cases names the type in each language with the submitted request; what follows
+    it (booking's confirmation here) is named the same way, though booking says only
+    its code."""
+    h = harness()
+    resident = uuid.uuid4()
+    names = {"en": "Pest control", "cy": "Rheoli plâu"}
+    await h.consume(registered(h.keys, resident, language="cy", email="ada@example.test"))
+    await h.consume(case_submitted(resident, service_names=names))
+    await h.consume(visit_booked(resident, starts_at=datetime(2026, 12, 8, 9, tzinfo=UTC)))
+
+    assert await h.dispatch() == 2
+    submitted, booked = h.sender.sent
+    assert submitted.personalisation["service_cy"] == "rheoli plâu"
+    assert booked.personalisation["service_cy"] == "rheoli plâu"
+    assert booked.personalisation["service"] == "pest control"
+    body = render(booked.template.wording("email", "cy").body, booked.personalisation)
+    assert "Mae eich ymweliad rheoli plâu ar gyfer cais PC-2026-000123" in body
 
 
 async def test_every_event_delivered_twice_sends_each_message_once() -> None:
@@ -142,6 +168,7 @@ async def test_a_request_matched_after_it_was_made_is_acknowledged_once_at_the_m
     assert message.personalisation == {
         "reference": "PC-2026-000777",
         "service": "pest control",
+        "service_cy": "pest control",
         "submitted_on": "Monday 5 January 2026",
         "submitted_on_cy": "Dydd Llun 5 Ionawr 2026",
     }

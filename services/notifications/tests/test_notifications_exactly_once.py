@@ -28,6 +28,7 @@ from townhall.notifications.testing import (
     registered,
     settings_for,
     status_changed,
+    visit_booked,
 )
 from townhall.runtime import dead_letters
 from townhall.runtime.clock import ManualClock
@@ -126,6 +127,28 @@ async def test_every_event_twice_and_a_restart_still_send_each_message_once(
     assert len(sender.sent) == 9
     assert len({m.reference for m in sender.sent}) == 9
     await restarted.runtime.engine.dispose()
+
+
+async def test_service_names_learnt_from_a_request_name_what_follows_in_each_language(
+    started: Notifications, keys: FakeDataKeys
+) -> None:
+    resident = uuid.uuid4()
+    renamed = {"en": "Pest control", "cy": "Rheoli plâu"}
+    events = [
+        registered(keys, resident, language="cy", email="ada@example.test"),
+        case_submitted(resident, "PC-2026-000001", {"en": "Pests", "cy": "Plâu"}),
+        case_submitted(resident, "PC-2026-000002", renamed),  # the council renamed it since
+        visit_booked(resident, "PC-2026-000002"),
+    ]
+    applier, decisions = _applier(started)
+    await applier.apply(_deliveries(decisions, events))
+
+    sender = FakeSender()
+    sending = _service(started.settings.database_url, keys, sender)
+    assert await sending.bus.handle(DispatchDue(), EventContext("t")) == 3
+    said = {m.template.name: m.personalisation.get("service_cy") for m in sender.sent}
+    assert said["appointment_confirmed"] == "rheoli plâu", "as last named"
+    await sending.runtime.engine.dispose()
 
 
 async def test_a_malformed_event_of_a_kind_it_reads_is_dead_lettered(

@@ -45,7 +45,8 @@ def _message(book: RuleBook, channel: str, to: str | list[str], **personalisatio
         "cy",
         book.template("case_submitted"),
         to,
-        personalisation or {"reference": "PC-2026-000001", "service": "pest control"},
+        personalisation
+        or {"reference": "PC-2026-000001", "service": "pest control", "service_cy": "rheoli plâu"},
     )
 
 
@@ -125,13 +126,17 @@ async def test_the_service_sends_through_notify_in_the_residents_language(
     await h.consume(
         registered(h.keys, resident, language="cy"),
         contact_points(h.keys, resident, email="ada@example.test"),
-        case_submitted(resident),
+        case_submitted(resident, service_names={"en": "Pest control", "cy": "Rheoli plâu"}),
     )
     assert await h.dispatch() == 1
     [notification] = h.store.notifications.values()
     [kept] = [n for n in notify.sent.values() if n.get("reference") == str(notification.id)]
     assert kept["template_id"] == book.template("case_submitted").notify_id("email", "cy")
-    assert kept["personalisation"] == {"reference": "PC-2026-000123", "service": "pest control"}
+    assert kept["personalisation"] == {
+        "reference": "PC-2026-000123",
+        "service": "pest control",
+        "service_cy": "rheoli plâu",
+    }
 
 
 async def test_at_most_the_rate_a_minute_waiting_not_dropping() -> None:

@@ -161,6 +161,7 @@ async def booking_confirmed_in_welsh(resident: Resident) -> dict[str, Any]:
     )
     assert message is not None
     assert message["subject"] == subject, f"not in Welsh: {message['subject']!r}"
+    assert "ymweliad rheoli plâu" in message["body"], "the service named in Welsh too"
     mailbox = await resident.page.context.new_page()
     await mailbox.goto(f"{resident.mailbox}/dev/mailbox")
     assert subject in await mailbox.inner_text("body")

@@ -161,6 +161,16 @@ class CaseSubmitted(_CaseEvent):
             "``sealed``, like ``postcode``."
         ),
     )
+    service_names: dict[Literal["en", "cy"], str] | None = Field(
+        default=None,
+        examples=[{"en": "Pest control", "cy": "Rheoli plâu"}],
+        description=(
+            "The service type's name in each language the council's catalogue gives it, "
+            "in clear (public words, as the catalogue shows them), so a consumer writing "
+            "to the resident names the service in their language without asking cases. "
+            "Absent from events published before it existed."
+        ),
+    )
     sealed: str | None = Field(
         default=None,
         description=(

@@ -8,7 +8,7 @@ one notification per event, rule and recipient.
 from __future__ import annotations
 
 import copy
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,6 +21,7 @@ from townhall.notifications.adapters.repository import (
     ContactRepository,
     NotificationRepository,
     PreferenceRepository,
+    ServiceNameRepository,
 )
 from townhall.notifications.domain.model import QUEUED, SENDING, Notification, Preferences
 from townhall.notifications.service_layer.senders import Found, Message
@@ -35,6 +36,7 @@ class Store:
     preferences: dict[UUID, Preferences] = field(default_factory=dict)
     contacts: dict[UUID, str] = field(default_factory=dict)
     mailbox: dict[str, dict[str, Any]] = field(default_factory=dict)
+    service_names: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def _kept(notification: Notification) -> Notification:
@@ -139,6 +141,19 @@ class FakeMailbox(MailboxRepository):
         self.fake.on_commit(drop)
 
 
+class FakeServiceNames(ServiceNameRepository):
+    def __init__(self, session: AsyncSession, store: Store):
+        super().__init__(session)
+        self.fake, self.store = fake_session_of(session), store
+
+    async def learn(self, service_code: str, names: Mapping[str, str]) -> None:
+        kept = dict(names)
+        self.fake.on_commit(lambda: self.store.service_names.__setitem__(service_code, kept))
+
+    async def of(self, service_code: str) -> dict[str, str]:
+        return dict(self.store.service_names.get(service_code, {}))
+
+
 class FakeUnitOfWork(UnitOfWork):
     def __init__(self, store: Store, outbox: FakeOutbox, clock: Clock = utc_now):
         super().__init__(fake_sessions(), outbox, clock=clock)
@@ -149,6 +164,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.preferences = FakePreferences(session, self.store)
         self.contacts = FakeContacts(session, self.store)
         self.mailbox = FakeMailbox(session, self.store)
+        self.service_names = FakeServiceNames(session, self.store)
 
 
 class FakeSender:

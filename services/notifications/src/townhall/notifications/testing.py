@@ -24,8 +24,8 @@ from townhall.runtime.outbox import EventContext
 from townhall.runtime.settings import KafkaSettings
 from townhall.runtime.testkit.data_keys import FakeDataKeys
 from townhall.runtime.testkit.fakes import FakeOutbox
-from townhall.schemas.envelope import Envelope
-from townhall.schemas.events import cases, identity
+from townhall.schemas.envelope import Envelope, Sensitivity
+from townhall.schemas.events import booking, cases, identity
 from townhall.schemas.events.base import DomainEvent
 
 #: The bearer token the tests' Notify sends with delivery receipts.
@@ -39,7 +39,12 @@ def envelope(event: DomainEvent, at: datetime = MORNING) -> Envelope:
     return event.to_envelope(sequence=next(_sequence), time=at, correlation_id="test")
 
 
-def case_submitted(resident_id: UUID | None, reference: str = "PC-2026-000123") -> Envelope:
+def case_submitted(
+    resident_id: UUID | None,
+    reference: str = "PC-2026-000123",
+    service_names: dict[Literal["en", "cy"], str] | None = None,
+) -> Envelope:
+    """``service_names``: as cases' catalogue names the type (none: an older event)."""
     return envelope(
         cases.CaseSubmitted(
             domain="pest_control",
@@ -52,6 +57,28 @@ def case_submitted(resident_id: UUID | None, reference: str = "PC-2026-000123") 
             channel="online",
             submitted_by="resident",
             due_at=MORNING + timedelta(days=5),
+            service_names=service_names,
+        )
+    )
+
+
+def visit_booked(
+    resident_id: UUID, reference: str = "PC-2026-000123", starts_at: datetime = MORNING
+) -> Envelope:
+    """Booking confirmed the request's visit, an hour long from ``starts_at``."""
+    return envelope(
+        booking.AppointmentConfirmed(
+            case_reference=reference,
+            case_id=uuid.uuid4(),
+            resident_id=resident_id,
+            service_code="pest_control",
+            domain="pest_control",
+            sensitivity=Sensitivity.PERSONAL,
+            resource="pest-van-1",
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=1),
+            appointment_id=uuid.uuid4(),
+            booked_by=f"resident:{resident_id}",
         )
     )
 

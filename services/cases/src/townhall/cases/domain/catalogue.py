@@ -121,6 +121,11 @@ class ServiceType:
     #: Where it was defined, for error messages.
     source: str = field(default="", compare=False)
 
+    @property
+    def names(self) -> dict[str, str]:
+        """Its name in each language the catalogue gives it: ``en`` and its translations."""
+        return {"en": self.name, **{lang: words.name for lang, words in self.translations.items()}}
+
     def presented(self, language: str) -> tuple[str, str, dict[str, Any]]:
         """The name, description and form as a person reading ``language`` is shown
         them: each question's ``title`` in that language, and each closed choice's words

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -34,6 +35,8 @@ class CaseSubmitted(CaseEvent):
     postcode_sector: str | None = None
     postcode: str | None = None
     uprn: str | None = None
+    #: The type's name in each language the catalogue gives (public words, in clear).
+    service_names: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)

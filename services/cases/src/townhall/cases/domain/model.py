@@ -110,6 +110,7 @@ class Case:
                 postcode_sector=where.postcode_sector,
                 postcode=where.postcode,
                 uprn=where.uprn,
+                service_names=service_type.names,
             )
         )
         return case

@@ -62,6 +62,16 @@ contacts = Table(
     Column("sealed", Text(), nullable=False),
 )
 
+#: Each service type's name in each language, as cases' catalogue gave it with a
+#: submitted request (public words): what ``((service))`` and ``((service_cy))`` say.
+service_names = Table(
+    "service_names",
+    metadata,
+    Column("service_code", String(64), primary_key=True),
+    Column("language", String(2), primary_key=True),
+    Column("name", String(200), nullable=False),
+)
+
 #: The development mailbox: messages as the resident would get them (development only).
 mailbox = Table(
     "mailbox",

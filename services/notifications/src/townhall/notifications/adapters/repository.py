@@ -3,6 +3,7 @@ but the mailbox's)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -10,7 +11,12 @@ from uuid import UUID
 from sqlalchemy import Row, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from townhall.notifications.adapters.orm import contacts, notifications, preferences
+from townhall.notifications.adapters.orm import (
+    contacts,
+    notifications,
+    preferences,
+    service_names,
+)
 from townhall.notifications.domain.model import QUEUED, SENDING, Notification, Preferences
 from townhall.runtime.db import insert_or_ignore
 
@@ -148,3 +154,29 @@ class ContactRepository:
 
     async def forget(self, resident_id: UUID) -> None:
         await self.session.execute(delete(contacts).where(contacts.c.resident_id == resident_id))
+
+
+class ServiceNameRepository:
+    """Each service type's name in each language (public words, from cases' catalogue)."""
+
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def learn(self, service_code: str, names: Mapping[str, str]) -> None:
+        """Keep ``names`` (language → name) as the type's, replacing what was known."""
+        await self.session.execute(
+            delete(service_names).where(service_names.c.service_code == service_code)
+        )
+        rows = [
+            {"service_code": service_code, "language": language, "name": name}
+            for language, name in names.items()
+        ]
+        if rows:
+            await self.session.execute(service_names.insert(), rows)
+
+    async def of(self, service_code: str) -> dict[str, str]:
+        """The type's name by language (empty: no request of it seen yet)."""
+        query = select(service_names.c.language, service_names.c.name).where(
+            service_names.c.service_code == service_code
+        )
+        return {row.language: row.name for row in (await self.session.execute(query)).all()}

@@ -26,6 +26,7 @@ from townhall.schemas.registry import EVENT_TYPES, parse_event
 GROUP = "notifications"
 TOPICS = ("cases.events", "identity.events", "booking.events", "payments.events")
 RESIDENT_ERASED = "townhall.identity.resident.erased.v1"
+CASE_SUBMITTED = "townhall.cases.case.submitted.v1"
 CONTACT_EVENTS = (
     "townhall.identity.resident.registered.v1",
     "townhall.identity.resident.details_changed.v1",
@@ -53,7 +54,10 @@ class Decisions(Reactions[UnitOfWork]):
         self.rulebook = rulebook
 
     def to_command(self, envelope: Envelope) -> object | None:
-        if envelope.type in self.rulebook.event_types:
+        # a submitted request names its service in each language: kept even when no
+        # rule writes about the submission, for the messages about what follows
+        names_its_service = envelope.type == CASE_SUBMITTED and envelope.data.get("service_names")
+        if envelope.type in self.rulebook.event_types or names_its_service:
             return commands.NotifyAbout(
                 envelope.id,
                 envelope.type,

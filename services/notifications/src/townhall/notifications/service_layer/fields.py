@@ -3,7 +3,9 @@
 Read from the event contracts in ``townhall.schemas``, so a rule for booking's or
 payments' events works by name once their contracts are registered. Left out: ids,
 who did what, and anything sealed (free text about the resident); added: ``service``
-(a service code in words), ``amount_in_pounds`` (payments' pence as "£65.00"),
+and ``service_cy`` (the service type's name as cases' catalogue gives it in English and
+Welsh, learnt from its submitted requests; the code in words until one is seen),
+``amount_in_pounds`` (payments' pence as "£65.00"),
 ``visit_time`` and ``previous_visit_time`` (booking's UTC times as a resident reads them
 in Europe/London: "Tuesday 3 March 2026 at 09:00"; ``…_cy`` in Welsh: "Dydd Mawrth 3
 Mawrth 2026 am 09:00"), ``submitted_on`` / ``submitted_on_cy`` (the London day a
@@ -119,6 +121,7 @@ def _local_time_cy(moment: Any) -> str:
 #: Fields in words, each made from a field the event carries: name → (source, words).
 _IN_WORDS: dict[str, tuple[str, Callable[[Any], str]]] = {
     "service": ("service_code", lambda code: str(code).replace("_", " ")),
+    "service_cy": ("service_code", lambda code: str(code).replace("_", " ")),
     "amount_in_pounds": ("amount", _pounds),
     "visit_time": ("starts_at", _local_time),
     "visit_time_cy": ("starts_at", _local_time_cy),
@@ -140,15 +143,29 @@ def offered(event_type: str) -> set[str]:
     return names | set(_OPENED.get(event_type, ()))
 
 
+def _in_a_sentence(name: str) -> str:
+    """A catalogue name as a sentence says it: "Pest control" → "pest control"; a name
+    that starts with an acronym ("SPD review") is kept."""
+    return name[:1].lower() + name[1:] if name[1:2].islower() else name
+
+
 def personalisation(
-    event_type: str, data: Mapping[str, Any], opened: Mapping[str, Any]
+    event_type: str,
+    data: Mapping[str, Any],
+    opened: Mapping[str, Any],
+    service_names: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The fields of one event a template may use, as text."""
+    """The fields of one event a template may use, as text; ``service_names``: the
+    event's service type's name by language, when known."""
     names = offered(event_type)
     values = {name: data[name] for name in names if data.get(name) is not None}
     for name, (source, words) in _IN_WORDS.items():
         if name in names and data.get(source) is not None:
             values[name] = words(data[source])
+    for name, language in (("service", "en"), ("service_cy", "cy")):
+        said = (service_names or {}).get(language) or (service_names or {}).get("en")
+        if name in values and said:
+            values[name] = _in_a_sentence(said)
     for name in _OPENED.get(event_type, ()):
         if opened.get(name) is not None:
             values[name] = opened[name]

@@ -44,6 +44,7 @@ async def notify_about(
     clock: Clock,
 ) -> int:
     """Record the notifications ``cmd``'s event asks for; how many were new."""
+    service_names = await _service_names(cmd, uow)
     rules = rulebook.for_event(cmd.event_type)
     raw_resident = cmd.data.get("resident_id")
     if not rules or raw_resident is None:
@@ -62,7 +63,8 @@ async def notify_about(
     added = 0
     async with uow:
         for rule in rules:
-            sealed = seal(_payload(cmd, rule, rulebook, opened), key, context=context)
+            payload = _payload(cmd, rule, rulebook, opened, service_names)
+            sealed = seal(payload, key, context=context)
             if await uow.notifications.add(_notification(cmd, rule, resident_id, sealed, clock)):
                 added += 1
             else:
@@ -71,13 +73,33 @@ async def notify_about(
     return added
 
 
+async def _service_names(cmd: commands.NotifyAbout, uow: UnitOfWork) -> dict[str, str]:
+    """The event's service type's name by language: from the event when it carries them
+    (cases' submitted request: kept for the events that follow, booking's and payments'
+    included), else as last learnt (empty: none seen yet)."""
+    code, carried = cmd.data.get("service_code"), cmd.data.get("service_names")
+    if not isinstance(code, str):
+        return {}
+    async with uow:
+        if isinstance(carried, dict) and carried:
+            names = {str(k): str(v) for k, v in carried.items() if k in LANGUAGES and v}
+            await uow.service_names.learn(code, names)
+            await uow.commit()
+            return names
+        return await uow.service_names.of(code)
+
+
 def _payload(
-    cmd: commands.NotifyAbout, rule: Rule, rulebook: RuleBook, opened: dict[str, Any]
+    cmd: commands.NotifyAbout,
+    rule: Rule,
+    rulebook: RuleBook,
+    opened: dict[str, Any],
+    service_names: dict[str, str],
 ) -> dict[str, Any]:
     """What the message will say (only the fields its template names) and, for a rule
     sending where the event says, where."""
     used = rulebook.template(rule.template).fields()
-    offered = fields.personalisation(cmd.event_type, cmd.data, opened)
+    offered = fields.personalisation(cmd.event_type, cmd.data, opened, service_names)
     payload: dict[str, Any] = {"personalisation": {k: v for k, v in offered.items() if k in used}}
     if rule.recipient == "destination":
         payload["channel"], payload["to"] = cmd.data.get("channel"), opened.get("destination")

@@ -13,6 +13,7 @@ from townhall.notifications.adapters.repository import (
     ContactRepository,
     NotificationRepository,
     PreferenceRepository,
+    ServiceNameRepository,
 )
 from townhall.notifications.domain.model import Notification
 from townhall.runtime import unit_of_work
@@ -25,12 +26,14 @@ class UnitOfWork(unit_of_work.UnitOfWork):
     preferences: PreferenceRepository
     contacts: ContactRepository
     mailbox: MailboxRepository
+    service_names: ServiceNameRepository
 
     def open_repositories(self, session: AsyncSession) -> None:
         self.notifications = NotificationRepository(session)
         self.preferences = PreferenceRepository(session)
         self.contacts = ContactRepository(session)
         self.mailbox = MailboxRepository(session)
+        self.service_names = ServiceNameRepository(session)
 
     def aggregates(self) -> list[Notification]:
         return list(self.notifications.seen)
