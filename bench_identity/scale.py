@@ -29,9 +29,10 @@ from bench_identity.council.people import WINDOW_END, Council, Person, make_coun
 from bench_identity.council.systems import legacy_rows
 from bench_identity.runs import THRESHOLD, Row
 from townhall.identity.linkage import Address, Matcher, Record, train
-from townhall.identity.linkage.batch import deduplicate, scored_pairs, scored_pairs_one_by_one
+from townhall.identity.linkage.batch import deduplicate
 from townhall.identity.linkage.duplicates import Duplicate, find_duplicates
 from townhall.identity.linkage.features import features_of
+from townhall.identity.linkage.pairs import scored_pairs, scored_pairs_one_by_one
 from townhall.identity.linkage.training import TrainingOptions, fit, splink_linker
 
 #: The generator's council: about 2.4 people and 4.5 legacy records a household.
@@ -90,7 +91,7 @@ def duplicate_pass(residents: int = 100_000) -> list[Row]:
     """The duplicate pass over residents who are each one person (what it finds is
     wrong merges): its wall time, scoring with the service's thresholds, beside the same
     pass scoring its pairs one resident at a time through the matcher's `match_features`
-    (`batch.scored_pairs_one_by_one`, the plain statement of the pairs), in the same run.
+    (`pairs.scored_pairs_one_by_one`, the plain statement of the pairs), in the same run.
     The two must decide the same; the bench stops if they do not."""
     full, seen = _residents(residents)
     model = train(random.Random(24).sample(seen, min(len(seen), 25_000)))

@@ -7,9 +7,9 @@ from dataclasses import replace
 from datetime import date
 
 from townhall.identity.linkage import Model, Record
-from townhall.identity.linkage.batch import scored_pairs, scored_pairs_one_by_one
 from townhall.identity.linkage.duplicates import find_duplicates
 from townhall.identity.linkage.features import features_of
+from townhall.identity.linkage.pairs import scored_pairs, scored_pairs_one_by_one
 from townhall.identity.linkage.synthetic import generate
 
 HOME: dict[str, str] = {

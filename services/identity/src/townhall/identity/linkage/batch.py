@@ -17,14 +17,11 @@ from townhall.identity.linkage.errors import InvalidRecordError
 from townhall.identity.linkage.features import Features, features_of
 from townhall.identity.linkage.matcher import Matcher
 from townhall.identity.linkage.model import Model, probability
+from townhall.identity.linkage.pairs import scored_pairs
 from townhall.identity.linkage.record import Record
 from townhall.identity.linkage.training import train
 
 Clash = Callable[[Features, Features], tuple[str, ...]]
-PairScorer = Callable[
-    [Sequence[Record], dict[str, Features], Model, float, set[tuple[str, str]]],
-    dict[tuple[str, str], float],
-]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,82 +63,6 @@ def deduplicate(
     if cluster:
         pairs = _within_clusters(pairs, features, model, apart, households)
     return [ScoredPair(a, b, p) for (a, b), p in sorted(pairs.items())]
-
-
-def scored_pairs(
-    records: Sequence[Record],
-    features: dict[str, Features],
-    model: Model,
-    threshold: float,
-    apart: set[tuple[str, str]],
-) -> dict[tuple[str, str], float]:
-    """Each pair of records (by id) the index blocks together whose own probability is
-    at or above the threshold, unless known to be two people (`apart`).
-
-    Every record is matched against the others as `Matcher.match_features` would match
-    it (its best 50 candidates by pairwise weight); a pair met from both sides keeps the
-    probability from the side matched last. Each pair is weighed once (`OncePerPair`).
-    """
-    matcher = Matcher(model, max_candidates=50, weigh=OncePerPair(model.weight))
-    for record in records:
-        own = _id(record)
-        if own in matcher.index:
-            raise InvalidRecordError("resident_id", f"{own} is in the batch twice")
-        matcher.index.put(own, [features[own]])
-    pairs: dict[tuple[str, str], float] = {}
-    for own, own_features in features.items():
-        for other, weight in matcher.pair_weights(own_features, exclude=own):
-            key = _key(own, other)
-            p = probability(weight)
-            if p >= threshold and key not in apart:
-                pairs[key] = p
-    return pairs
-
-
-def scored_pairs_one_by_one(
-    records: Sequence[Record],
-    features: dict[str, Features],
-    model: Model,
-    threshold: float,
-    apart: set[tuple[str, str]],
-) -> dict[tuple[str, str], float]:
-    """`scored_pairs` as plainly as it can be said: each record matched against the
-    others through `Matcher.match_features`, the product path's own call, each pair
-    weighed from both sides. Slow; the statement tests and the bench hold
-    `scored_pairs` to."""
-    matcher = Matcher(model, max_candidates=50)
-    for record in records:
-        matcher.add(record)
-    pairs: dict[tuple[str, str], float] = {}
-    for own, own_features in features.items():
-        for candidate in matcher.match_features(own_features, exclude=own):
-            key = _key(own, candidate.resident_id)
-            if candidate.probability >= threshold and key not in apart:
-                pairs[key] = candidate.probability
-    return pairs
-
-
-class OncePerPair:
-    """A weight function that weighs each pair of records once.
-
-    The model's comparisons treat the two records alike (each level asks the same of
-    both sides: equality, Jaro-Winkler, one edit, a shared value), so weighing b
-    against a gives the number weighing a against b gave; a batch that matches every
-    record against the others meets most pairs from both sides and scores them once.
-    An answer is kept only until its pair is met from the other side.
-    """
-
-    def __init__(self, weight: Callable[[Features, Features], float]) -> None:
-        self._weight = weight
-        self._waiting: dict[tuple[int, int], float] = {}
-
-    def __call__(self, a: Features, b: Features) -> float:
-        found = self._waiting.pop((id(b), id(a)), None)
-        if found is not None:
-            return found
-        weight = self._weight(a, b)
-        self._waiting[(id(a), id(b))] = weight
-        return weight
 
 
 def link(

@@ -5,7 +5,7 @@ person first seen twice with nothing to join the two sightings (a council-tax ro
 an initial and no date of birth, a housing row at another address) becomes two
 residents; later records may bring the evidence that joins them (an address, a phone,
 a date of birth added by a link), but nothing looks again. This pass does: every
-resident against every other, with the batch engine's rules (`batch.scored_pairs`
+resident against every other, with the batch engine's rules (`pairs.scored_pairs`
 and `batch.people` among households: no chaining, no cluster across another NI number,
 suffix, given name, sex or a generation's gap in dates of birth, none across residents
 known to be two people, such as a joint account's two holders).
@@ -21,10 +21,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from townhall.identity.linkage.batch import PairScorer, people, scored_pairs
+from townhall.identity.linkage.batch import people
 from townhall.identity.linkage.comparisons import household_conflicts
 from townhall.identity.linkage.features import features_of
 from townhall.identity.linkage.model import Model, probability
+from townhall.identity.linkage.pairs import PairScorer, scored_pairs
 from townhall.identity.linkage.record import Record
 
 
@@ -51,7 +52,7 @@ def find_duplicates(
 
     Each resident is in at most one merge (into its group's first resident) and one
     question, so the pass's answers do not contradict each other. ``scorer`` finds the
-    scored pairs (the bench passes `batch.scored_pairs_one_by_one` to compare).
+    scored pairs (the bench passes `pairs.scored_pairs_one_by_one` to compare).
     """
     order = {_id(record): n for n, record in enumerate(records)}
     features = {rid: features_of(record) for rid, record in zip(order, records, strict=True)}
