@@ -3,13 +3,14 @@ never across what says they are two people; a grey-zone pair is asked about once
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from datetime import date
 
 from townhall.identity.linkage import Model, Record
 from townhall.identity.linkage.duplicates import find_duplicates
 from townhall.identity.linkage.features import features_of
-from townhall.identity.linkage.pairs import scored_pairs, scored_pairs_one_by_one
+from townhall.identity.linkage.pairs import Reaching, scored_pairs, scored_pairs_one_by_one
 from townhall.identity.linkage.synthetic import generate
 
 HOME: dict[str, str] = {
@@ -95,3 +96,21 @@ def test_the_pass_decides_as_matching_each_resident_one_by_one_would(model: Mode
     )
     assert found == plainly
     assert {d.merge for d in found} == {True, False}  # both merges and questions compared
+
+
+def test_a_pair_is_weighed_exactly_or_dropped_only_when_it_cannot_reach_the_floor(
+    model: Model,
+) -> None:
+    records = generate(200, seed=12, queries_per_case=0).population
+    features = [features_of(r) for r in records]
+    reaching = Reaching(model, floor=0.0)
+    dropped = reached = 0
+    for a, b in zip(features, features[1:] + features[:1], strict=True):  # households
+        weight, found = model.weight(a, b), reaching(a, b)
+        if found == -math.inf:
+            assert weight < 0.0
+            dropped += 1
+        else:
+            assert found == weight  # the same number, not merely close
+            reached += weight >= 0.0
+    assert dropped > 0 and reached > 0
