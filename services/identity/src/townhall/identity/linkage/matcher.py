@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -338,6 +339,8 @@ class Matcher:
                 ((weight(features, s), f) for s, f in zip(scored, facets, strict=True)),
                 key=lambda pair: pair[0],
             )
+        if best[0] == -math.inf:  # out of reach (a batch's `pairs.Reaching`): no lower
+            return best
         if self._checkable(features) and any(self._clash(features, f) for f in facets):
             return best[0] + CONFLICT_WEIGHT, best[1]
         cap = HOUSEHOLD_NAMES_DIFFER_CAP if self.households else NAMES_DIFFER_CAP
