@@ -4,8 +4,8 @@ records; issue 12), and issue 12's speed goals (bench_identity.scale): one recor
 time against 100,000 residents, and a batch of 50,000 beside Splink alone.
 
 `python -m bench_identity council` runs the council-shaped benchmark alone;
-`python -m bench_identity duplicate-pass` times identity's duplicate pass over 100,000
-residents.
+`python -m bench_identity duplicate-pass [RESIDENTS]` times identity's duplicate pass over
+100,000 residents (or RESIDENTS), beside the same pass scoring its pairs one by one.
 """
 
 from __future__ import annotations
@@ -40,20 +40,20 @@ PROGRESSED: list[tuple[str, Callable[[Progressed], Row | list[Row]]]] = [
 ]
 
 
-#: `python -m bench_identity duplicate-pass`: identity's duplicate pass over 100,000
-#: residents alone (minutes; not in the default run).
-DUPLICATE_PASS: list[Step] = [
-    ("duplicate pass over 100,000 residents", scale.duplicate_pass),
-]
+def _duplicate_pass(args: list[str]) -> list[Step]:
+    """`python -m bench_identity duplicate-pass [RESIDENTS]`: identity's duplicate pass
+    alone (minutes at 100,000; not in the default run)."""
+    residents = int(args[1]) if len(args) > 1 else 100_000
+    return [(f"duplicate pass over {residents:,} residents",
+             lambda: scale.duplicate_pass(residents))]  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     only_council = args == ["council"]
-    steps = DUPLICATE_PASS if args == ["duplicate-pass"] else [] if only_council else STEPS
-    progressed_steps = (
-        [] if args == ["duplicate-pass"] else PROGRESSED[:1] if only_council else PROGRESSED
-    )
+    only_pass = args[:1] == ["duplicate-pass"]
+    steps = _duplicate_pass(args) if only_pass else [] if only_council else STEPS
+    progressed_steps = [] if only_pass else PROGRESSED[:1] if only_council else PROGRESSED
     console = Console(width=max(Console().width, 130))
     rows: list[Row] = []
     with Progress(console=console) as progress:

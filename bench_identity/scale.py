@@ -12,8 +12,9 @@
   the same trained settings (train, `predict`, Splink's own clustering). Goal: under
   twice Splink's time.
 * identity's duplicate pass (`linkage.duplicates`, what ``adapters.duplicate_pass`` runs
-  in the background) over 100,000 residents holding the full record: its wall time.
-  No goal in the issue; it runs daily, off the request path.
+  in the background) over 100,000 residents holding the full record (or the number
+  given): its wall time beside the same pass scoring pairs one resident at a time, in
+  the same run. No goal in the issue; it runs daily, off the request path.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ from bench_identity.council.systems import legacy_rows
 from bench_identity.runs import THRESHOLD, Row
 from townhall.identity.linkage import Address, Matcher, Record, train
 from townhall.identity.linkage.batch import deduplicate
-from townhall.identity.linkage.duplicates import find_duplicates
+from townhall.identity.linkage.duplicates import Duplicate, find_duplicates
 from townhall.identity.linkage.features import features_of
+from townhall.identity.linkage.pairs import scored_pairs, scored_pairs_one_by_one
 from townhall.identity.linkage.training import TrainingOptions, fit, splink_linker
 
 #: The generator's council: about 2.4 people and 4.5 legacy records a household.
@@ -85,18 +87,33 @@ def _residents(residents: int) -> tuple[list[Record], list[Record]]:
     return full, seen
 
 
-def duplicate_pass(residents: int = 100_000) -> Row:
+def duplicate_pass(residents: int = 100_000) -> list[Row]:
     """The duplicate pass over residents who are each one person (what it finds is
-    wrong merges): its wall time, scoring with the service's thresholds."""
+    wrong merges): its wall time, scoring with the service's thresholds, beside the same
+    pass scoring its pairs one resident at a time through the matcher's `match_features`
+    (`pairs.scored_pairs_one_by_one`, the plain statement of the pairs), in the same run.
+    The two must decide the same; the bench stops if they do not."""
     full, seen = _residents(residents)
     model = train(random.Random(24).sample(seen, min(len(seen), 25_000)))
-    start = time.perf_counter()
-    found = find_duplicates(full, model, link=0.90, review=0.50)
-    seconds = time.perf_counter() - start
+    timed: list[tuple[float, float, list[Duplicate]]] = []
+    for scorer in (scored_pairs_one_by_one, scored_pairs):
+        start, cpu = time.perf_counter(), time.process_time()
+        found = find_duplicates(full, model, link=0.90, review=0.50, scorer=scorer)
+        timed.append((time.perf_counter() - start, time.process_time() - cpu, found))
+    (plain_seconds, plain_cpu, plain), (seconds, cpu, found) = timed
+    if found != plain:
+        raise AssertionError("the duplicate pass decided otherwise than matching one by one")
     merges = sum(d.merge for d in found)
-    return Row(f"duplicate pass over {len(full):,} residents", "find_duplicates", None, seconds,
-               f"{len(full) / seconds:,.0f} residents/s; {merges} merges (each a wrong one: "
-               f"every resident is another person), {len(found) - merges} questions")  # fmt: skip
+    task = f"duplicate pass over {len(full):,} residents"
+    return [
+        Row(task, "find_duplicates, pairs one by one", None, plain_seconds,
+            f"{len(full) / plain_seconds:,.0f} residents/s; {plain_cpu:.1f} s of CPU"),
+        Row(task, "find_duplicates", None, seconds,
+            f"{len(full) / seconds:,.0f} residents/s, {plain_seconds / seconds:.1f}x faster "
+            f"({plain_cpu / cpu:.1f}x in CPU time: {cpu:.1f} s); same decisions: {merges} "
+            f"merges (each a wrong one: every resident is another person), "
+            f"{len(found) - merges} questions"),
+    ]  # fmt: skip
 
 
 def matching_rate(

@@ -3,11 +3,15 @@ never across what says they are two people; a grey-zone pair is asked about once
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from datetime import date
 
 from townhall.identity.linkage import Model, Record
 from townhall.identity.linkage.duplicates import find_duplicates
+from townhall.identity.linkage.features import features_of
+from townhall.identity.linkage.pairs import Reaching, scored_pairs, scored_pairs_one_by_one
+from townhall.identity.linkage.synthetic import generate
 
 HOME: dict[str, str] = {
     "postcode": "ZX4 7QT", "house_number": "3", "address_line": "Mill Lane",
@@ -70,3 +74,43 @@ def test_a_weak_pair_is_a_question_not_a_merge(model: Model) -> None:
 def test_three_residents_of_one_person_merge_into_one(model: Model) -> None:
     third = replace(JOHN, resident_id="C", given_name="Jon")
     assert _found([JOHN, JOHN_AGAIN, third], model) == {("A", "B", True), ("A", "C", True)}
+
+
+def test_the_pass_decides_as_matching_each_resident_one_by_one_would(model: Model) -> None:
+    """The fast pair scoring (each pair weighed once) against the plain statement of it
+    (every resident matched through the product's `match_features`), on a seeded council
+    with legacy duplicates and every hard case's records as residents: the same pairs
+    with the same probabilities, hence the same merges and the same questions."""
+    council = generate(400, seed=11, queries_per_case=20)
+    queries = [replace(q.record, resident_id=f"q{n}") for n, q in enumerate(council.queries)]
+    records = [*council.population, *queries]
+    features = {r.resident_id: features_of(r) for r in records if r.resident_id}
+    apart = {("q1", "q2")}
+    fast = scored_pairs(records, features, model, 0.5, apart)
+    plain = scored_pairs_one_by_one(records, features, model, 0.5, apart)
+    assert fast == plain
+    assert len(fast) > 100  # a council with plenty to decide
+    found, plainly = (
+        find_duplicates(records, model, link=0.9, review=0.5, scorer=scorer)
+        for scorer in (scored_pairs, scored_pairs_one_by_one)
+    )
+    assert found == plainly
+    assert {d.merge for d in found} == {True, False}  # both merges and questions compared
+
+
+def test_a_pair_is_weighed_exactly_or_dropped_only_when_it_cannot_reach_the_floor(
+    model: Model,
+) -> None:
+    records = generate(200, seed=12, queries_per_case=0).population
+    features = [features_of(r) for r in records]
+    reaching = Reaching(model, floor=0.0)
+    dropped = reached = 0
+    for a, b in zip(features, features[1:] + features[:1], strict=True):  # households
+        weight, found = model.weight(a, b), reaching(a, b)
+        if found == -math.inf:
+            assert weight < 0.0
+            dropped += 1
+        else:
+            assert found == weight  # the same number, not merely close
+            reached += weight >= 0.0
+    assert dropped > 0 and reached > 0

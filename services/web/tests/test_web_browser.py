@@ -6,6 +6,7 @@ and changes nothing. Screenshots of each page go to ``services/web/test-artefact
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,10 @@ from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page
 from sqlalchemy import func, select
 
 from services.web.tests.web_platform import Platform
+from townhall.identity.domain.commands import AskAboutDuplicate
 from townhall.resident_view.adapters.orm import lookup_audit
 from townhall.resident_view.entrypoints.api.dependencies import services_of
+from townhall.runtime.outbox import EventContext
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 WEB = Path(__file__).resolve().parents[1]
@@ -77,6 +80,16 @@ async def uncertain_match(services: Platform) -> str:
     return str(matched.json()["review_id"])
 
 
+async def uncertain_pair(services: Platform) -> str:
+    """Two residents identity's duplicate pass was unsure of: a review item naming both."""
+    other = await services.identity.register(given_name="A", family_name="Example")
+    shown = {"field": "family_name", "incoming": "example", "existing": "example",
+             "agreement": "agree", "level": "exact", "weight": 4.2}  # fmt: skip
+    ask = AskAboutDuplicate(uuid.UUID(services.ada), uuid.UUID(other), 0.7,
+                            {"given_name": "A", "family_name": "Example"}, (shown,))  # fmt: skip
+    return str(await services.identity.services.bus.handle(ask, EventContext("test")))
+
+
 async def serious_violations(page: Page) -> list[dict[str, Any]]:
     """axe-core's serious and critical violations (run through the DevTools protocol,
     which the page's Content-Security-Policy does not govern)."""
@@ -134,6 +147,8 @@ async def test_every_page_is_accessible_and_fits_320_px(
     review_id = await uncertain_match(services)
     await page.goto(f"{services.web_url}/officer/review/{review_id}")
     await check(page, "review-a-match")
+    await page.goto(f"{services.web_url}/officer/review/{await uncertain_pair(services)}")
+    await check(page, "review-two-residents")
     await page.goto(f"{services.web_url}/officer/queue")
     await check(page, "work-queue")
     await page.click("button[lang='cy']")

@@ -5,6 +5,7 @@ and forms that refuse bad input and change nothing."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,10 +17,12 @@ from services.web.tests.web_platform import Platform, Served, relay
 from townhall.cases.adapters.orm import cases as case_rows
 from townhall.cases.adapters.orm import contacts
 from townhall.cases.entrypoints.api.dependencies import services_of as cases_of
+from townhall.identity.domain.commands import AskAboutDuplicate
 from townhall.identity.testing import bearer
 from townhall.resident_view.adapters.orm import lookup_audit
 from townhall.resident_view.entrypoints.api.dependencies import services_of
 from townhall.resident_view.testing import Spec, envelope, write
+from townhall.runtime.outbox import EventContext
 from townhall.schemas.envelope import Sensitivity
 from townhall.web.app import create as create_web
 from townhall.web.officer.dependencies import composition
@@ -464,6 +467,31 @@ async def test_an_officer_decides_a_match_the_engine_was_unsure_of(services: Pla
     assert decided.status_code == 303
     assert "Decided: the same person." in after.text
     assert gone.status_code == 404
+
+
+async def test_an_officer_decides_two_residents_the_duplicate_pass_was_unsure_of(
+    services: Platform,
+) -> None:
+    other = await services.identity.register(given_name="A", family_name="Example")
+    ask = AskAboutDuplicate(uuid.UUID(services.ada), uuid.UUID(other), 0.7,
+                            {"system": "identity", "reference": other, "given_name": "A",
+                             "family_name": "Example"},
+                            ({"field": "family_name", "incoming": "example",
+                              "existing": "example", "agreement": "agree"},))  # fmt: skip
+    review_id = str(await services.identity.services.bus.handle(ask, EventContext("test")))
+    async with signed_in(services, services.contact) as web:
+        queue = await web.get("/officer/review")
+        item = await web.get(f"/officer/review/{review_id}")
+        decided = await web.post(
+            f"/officer/review/{review_id}", data={"csrf_token": csrf(item), "decision": "different"}
+        )
+        after = await web.get("/officer/review")
+    assert "Two residents who may be one person" in queue.text
+    assert "Review two residents" in item.text and "The other resident" in item.text
+    assert "keep the two residents apart" in item.text
+    assert decided.status_code == 303
+    assert "Decided: different people. The two residents stay apart." in after.text
+    assert f'href="/officer/review/{review_id}"' not in after.text
 
 
 async def test_administrators_read_the_audits_and_officers_may_not(services: Platform) -> None:

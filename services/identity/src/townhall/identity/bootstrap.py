@@ -10,6 +10,7 @@ wires HTTP to it; the command line runs its commands on it.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -89,6 +90,7 @@ COMMANDS: dict[type, Handler] = {
     IncomingRecord: matching_handlers.match_record,
     commands.DecideReview: matching_handlers.decide_review,
     commands.MergeResidents: matching_handlers.merge_residents,
+    commands.AskAboutDuplicate: matching_handlers.ask_about_duplicate,
     commands.UnmergeResidents: matching_handlers.unmerge_residents,
 }
 
@@ -221,7 +223,8 @@ def _duplicate_pass(
     bus: MessageBus[UnitOfWork],
     matcher: Matcher,
 ) -> DuplicatePass | None:
-    """The pass merges through the bus, so each merge is identity's own command."""
+    """The pass merges and asks through the bus, so each merge and each review item is
+    identity's own command."""
     if not isinstance(matcher, LinkageMatcher):
         return None
     context = EventContext(correlation_id="duplicate-pass")
@@ -229,9 +232,13 @@ def _duplicate_pass(
     async def merge(command: commands.MergeResidents) -> None:
         await bus.handle(command, context)
 
+    async def ask(command: commands.AskAboutDuplicate) -> uuid.UUID | None:
+        opened: uuid.UUID | None = await bus.handle(command, context)
+        return opened
+
     thresholds = _thresholds(settings)
     return DuplicatePass(
-        runtime.sessions, serving_model(matcher, runtime.sessions), thresholds, merge
+        runtime.sessions, serving_model(matcher, runtime.sessions), thresholds, merge, ask
     )
 
 

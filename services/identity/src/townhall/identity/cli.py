@@ -136,7 +136,8 @@ async def _find_duplicates(args: argparse.Namespace, identity: Identity) -> str:
     report = await identity.duplicates.run()
     return (
         f"{report.residents:,} residents re-scored in {report.seconds:.1f} s: "
-        f"{report.merged} merged, {report.questions} pairs uncertain, "
+        f"{report.merged} merged, {report.questions} pairs uncertain "
+        f"({report.asked} new review items), "
         f"{report.refused} changed meanwhile (looked at again next time)"
     )
 

@@ -6,7 +6,9 @@ resident is scored against every other by the batch engine's rules
 (``linkage.duplicates``), each group that is one person is merged into its oldest
 resident through identity's own ``MergeResidents`` command (so each merge is a
 ``ResidentMerged`` event in the outbox, and the index follows it), and a pair in the
-grey zone is counted and logged for an officer.
+grey zone becomes a review item for an officer (``adapters.duplicate_review``), unless
+one is already waiting for it. A pair an officer rejected is two people: no later pass
+merges them or asks again.
 
 Residents known to be two people are never merged: another NI number, a Jr against a
 Sr, a title of the other sex, another given name, dates of birth a generation apart
@@ -34,10 +36,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from townhall.identity import linkage
+from townhall.identity.adapters import duplicate_review
+from townhall.identity.adapters.duplicate_review import Ask
 from townhall.identity.adapters.linkage_matcher import LinkageMatcher, record_of
 from townhall.identity.adapters.linkage_upkeep import read_population
 from townhall.identity.adapters.model_store import ModelStore
 from townhall.identity.adapters.orm import resident_identifiers, residents
+from townhall.identity.adapters.review_repository import ReviewRepository
 from townhall.identity.domain import commands
 from townhall.identity.domain.exceptions import IdentityError
 from townhall.identity.domain.model import Resident
@@ -55,11 +60,14 @@ Identifiers = Iterable[tuple[uuid.UUID, str, str]]
 class PassReport:
     residents: int
     merged: int
-    #: Pairs in the grey zone (for an officer), and merges refused because one of the
-    #: two changed since the pass read them (merged, unmerged or erased meanwhile).
+    #: Pairs in the grey zone not already waiting for an officer, and merges refused
+    #: because one of the two changed since the pass read them (merged, unmerged or
+    #: erased meanwhile).
     questions: int
     refused: int
     seconds: float
+    #: Review items opened for the questions (none for a pair already waiting).
+    asked: int = 0
 
 
 def plan(
@@ -67,19 +75,29 @@ def plan(
     model: linkage.Model,
     thresholds: Thresholds,
     identifiers: Identifiers = (),
+    reviewed: Iterable[tuple[uuid.UUID, uuid.UUID, str]] = (),
 ) -> list[Duplicate]:
     """What the pass would do to ``population`` (oldest first): merges, then questions.
-    Residents merged into another or erased take no part (their survivor does)."""
+    Residents merged into another or erased take no part (their survivor does).
+    ``reviewed``: duplicate items (resident, other, status) waiting or rejected; a
+    rejected pair is two people, a waiting one is not asked about again."""
     survivors = [r for r in population if r.merged_into is None and not r.erased]
     records = [record for record in map(record_of, survivors) if record is not None]
     root = {r.id: r.merged_into or r.id for r in population}
-    return find_duplicates(
+    holders = joint_holders((root.get(rid, rid), s, v) for rid, s, v in identifiers)
+    pairs = {status: set[tuple[str, str]]() for status in ("open", "rejected")}
+    for a, b, status in reviewed:
+        x, y = sorted((str(root.get(a, a)), str(root.get(b, b))))
+        pairs[status].add((x, y))
+    found = find_duplicates(
         records,
         model,
         link=thresholds.link,
         review=thresholds.review,
-        cannot_link=joint_holders((root.get(rid, rid), s, v) for rid, s, v in identifiers),
+        cannot_link=[*holders, *pairs["rejected"]],
     )
+    waiting = pairs["open"]
+    return [d for d in found if d.merge or tuple(sorted((d.survivor, d.other))) not in waiting]
 
 
 def joint_holders(identifiers: Identifiers) -> list[tuple[str, str]]:
@@ -116,11 +134,14 @@ class DuplicatePass:
         model: Callable[[], Awaitable[linkage.Model]],
         thresholds: Thresholds,
         merge: Merge,
+        ask: Ask | None = None,
     ) -> None:
         self.sessions = sessions
         self.model = model
         self.thresholds = thresholds
         self.merge = merge
+        #: Opens a review item for a question; None: questions are only counted.
+        self.ask = ask
         self._started = False
 
     async def step(self) -> PassReport | None:
@@ -138,15 +159,18 @@ class DuplicatePass:
             rows = (await session.execute(select(resident_identifiers))).mappings().all()
             by_age = select(residents.c.id).order_by(residents.c.created_at, residents.c.id)
             age = {rid: n for n, rid in enumerate((await session.execute(by_age)).scalars())}
+            reviewed = await ReviewRepository(session).duplicate_pairs()
         held = [(row["resident_id"], row["system"], row["value"]) for row in rows]
         population.sort(key=lambda r: age.get(r.id, len(age)))  # the oldest survives
-        found = await asyncio.to_thread(plan, population, model, self.thresholds, held)
+        found = await asyncio.to_thread(plan, population, model, self.thresholds, held, reviewed)
         merged, refused = await apply(found, self.merge)
+        by_id = {str(r.id): r for r in population}
+        asked = await duplicate_review.ask(found, by_id, model, self.ask) if self.ask else 0
         questions = sum(not d.merge for d in found)
         report = PassReport(len(population), merged, questions, refused,
-                            time.perf_counter() - start)  # fmt: skip
+                            time.perf_counter() - start, asked)  # fmt: skip
         _log.info("duplicate_pass_done", residents=report.residents, merged=merged,
-                  questions=questions, refused=refused,
+                  questions=questions, asked=asked, refused=refused,
                   seconds=round(report.seconds, 1))  # fmt: skip
         return report
 

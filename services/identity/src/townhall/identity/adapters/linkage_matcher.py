@@ -316,7 +316,7 @@ class LinkageMatcher:
         for candidate in self.engine.match(incoming):
             resident = await uow.residents.get(uuid.UUID(candidate.resident_id))
             if resident is not None and not resident.erased:
-                found.append(_candidate(record, resident, candidate))
+                found.append(shown_candidate(record, resident, candidate))
         return sorted(found, key=lambda c: -c.probability)
 
     def residents_changed(self, changed: Sequence[Resident]) -> None:
@@ -369,7 +369,9 @@ class LinkageMatcher:
                 engine.merge(rid, child)
 
 
-def _candidate(record: IncomingRecord, resident: Resident, found: linkage.Candidate) -> Candidate:
+def shown_candidate(
+    record: IncomingRecord, resident: Resident, found: linkage.Candidate
+) -> Candidate:
     """The service layer's evidence (values as the officer sees them) with the engine's
     level and weight for each field it scores, then the engine's other comparisons."""
     levels = {e.comparison: e for e in found.evidence}

@@ -168,19 +168,24 @@ one_time_codes = Table(
     Column("request_reference", String(40), nullable=True),
 )
 
-#: Uncertain matches waiting for an officer, with the evidence field by field.
+#: Uncertain matches waiting for an officer, with the evidence field by field: an
+#: incoming record against a resident (kind ``record``), or two residents the duplicate
+#: pass could not decide (kind ``duplicate``: ``other_resident_id`` would merge into
+#: ``resident_id``; ``record`` is the other resident as the pass read it).
 review_items = Table(
     "review_items",
     metadata,
     Column("id", Uuid, primary_key=True),
     Column("record", JSON, nullable=False),
-    Column("resident_id", Uuid, ForeignKey("residents.id"), nullable=False),
+    Column("resident_id", Uuid, ForeignKey("residents.id"), nullable=False, index=True),
     Column("probability", Float, nullable=False),
     Column("evidence", JSON, nullable=False),
     Column("status", String(10), nullable=False, index=True),
     Column("decided_by", Uuid, nullable=True),
     Column("decided_at", UtcDateTime(), nullable=True),
     Column("created_resident_id", Uuid, nullable=True),
+    Column("kind", String(10), nullable=False, server_default="record"),
+    Column("other_resident_id", Uuid, ForeignKey("residents.id"), nullable=True, index=True),
 )
 
 #: Each source record linked to a resident, automatically or by an officer, with the

@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from townhall.identity.adapters.orm import resident_links, review_items
 from townhall.identity.domain.model import Link
-from townhall.identity.domain.review import ReviewItem
+from townhall.identity.domain.review import DUPLICATE, RECORD, ReviewItem
 from townhall.runtime.clock import Clock, utc_now
 
 
@@ -37,6 +37,8 @@ class ReviewRepository:
             "decided_by": item.decided_by,
             "decided_at": item.decided_at or self.clock(),
             "created_resident_id": item.created_resident_id,
+            "record": item.record,
+            "evidence": item.evidence,
         }
         await self.session.execute(
             update(review_items).where(review_items.c.id == item.id).values(**values)
@@ -48,12 +50,47 @@ class ReviewRepository:
         query = (
             select(review_items)
             .where(review_items.c.status == "open")
+            .where(review_items.c.kind == RECORD)
             .where(record["system"].as_string() == system)
             .where(record["reference"].as_string() == reference)
             .limit(1)
         )
         row = (await self.session.execute(query)).mappings().one_or_none()
         return None if row is None else _item(dict(row))
+
+    async def naming(self, resident_ids: Collection[uuid.UUID]) -> list[ReviewItem]:
+        """Every item, decided or not, that names one of these residents."""
+        ids = list(resident_ids)
+        query = select(review_items).where(
+            or_(review_items.c.resident_id.in_(ids), review_items.c.other_resident_id.in_(ids))
+        )
+        return [_item(dict(row)) for row in (await self.session.execute(query)).mappings()]
+
+    async def duplicate_pair(self, a: uuid.UUID, b: uuid.UUID) -> ReviewItem | None:
+        """The item about these two residents (either way round) that still counts: one
+        waiting, or one an officer rejected (they are two people)."""
+        items = review_items.c
+        pair = or_(
+            and_(items.resident_id == a, items.other_resident_id == b),
+            and_(items.resident_id == b, items.other_resident_id == a),
+        )
+        query = (
+            select(review_items)
+            .where(items.kind == DUPLICATE, items.status.in_(("open", "rejected")), pair)
+            .limit(1)
+        )
+        row = (await self.session.execute(query)).mappings().one_or_none()
+        return None if row is None else _item(dict(row))
+
+    async def duplicate_pairs(self) -> list[tuple[uuid.UUID, uuid.UUID, str]]:
+        """(resident, other resident, status) of every duplicate item waiting or
+        rejected: what the duplicate pass must not ask again, or merge."""
+        items = review_items.c
+        query = select(items.resident_id, items.other_resident_id, items.status).where(
+            items.kind == DUPLICATE, items.status.in_(("open", "rejected"))
+        )
+        rows = (await self.session.execute(query)).all()
+        return [(a, b, status) for a, b, status in rows if b is not None]
 
     async def list(self, status: str, limit: int) -> list[ReviewItem]:
         query = (

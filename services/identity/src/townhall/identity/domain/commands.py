@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,19 @@ class DecideReview:
 class MergeResidents:
     survivor_id: uuid.UUID
     merged_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class AskAboutDuplicate:
+    """Put two residents the duplicate pass was unsure of to an officer: ``other_id``
+    would merge into ``survivor_id``. ``record`` is the other resident as the pass read
+    it; ``evidence`` the comparison field by field (JSON-ready)."""
+
+    survivor_id: uuid.UUID
+    other_id: uuid.UUID
+    probability: float
+    record: dict[str, Any] = field(hash=False)
+    evidence: tuple[dict[str, Any], ...] = field(hash=False)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from townhall.identity.linkage.errors import InvalidRecordError
 from townhall.identity.linkage.features import Features, features_of
 from townhall.identity.linkage.matcher import Matcher
 from townhall.identity.linkage.model import Model, probability
+from townhall.identity.linkage.pairs import scored_pairs
 from townhall.identity.linkage.record import Record
 from townhall.identity.linkage.training import train
 
@@ -62,27 +63,6 @@ def deduplicate(
     if cluster:
         pairs = _within_clusters(pairs, features, model, apart, households)
     return [ScoredPair(a, b, p) for (a, b), p in sorted(pairs.items())]
-
-
-def scored_pairs(
-    records: Sequence[Record],
-    features: dict[str, Features],
-    model: Model,
-    threshold: float,
-    apart: set[tuple[str, str]],
-) -> dict[tuple[str, str], float]:
-    """Each pair of records (by id) the index blocks together whose own probability is
-    at or above the threshold, unless known to be two people (`apart`)."""
-    matcher = Matcher(model, max_candidates=50)
-    for record in records:
-        matcher.add(record)
-    pairs: dict[tuple[str, str], float] = {}
-    for own, own_features in features.items():
-        for candidate in matcher.match_features(own_features, exclude=own):
-            key = _key(own, candidate.resident_id)
-            if candidate.probability >= threshold and key not in apart:
-                pairs[key] = candidate.probability
-    return pairs
 
 
 def link(

@@ -5,7 +5,7 @@ person first seen twice with nothing to join the two sightings (a council-tax ro
 an initial and no date of birth, a housing row at another address) becomes two
 residents; later records may bring the evidence that joins them (an address, a phone,
 a date of birth added by a link), but nothing looks again. This pass does: every
-resident against every other, with the batch engine's rules (`batch.scored_pairs`
+resident against every other, with the batch engine's rules (`pairs.scored_pairs`
 and `batch.people` among households: no chaining, no cluster across another NI number,
 suffix, given name, sex or a generation's gap in dates of birth, none across residents
 known to be two people, such as a joint account's two holders).
@@ -21,10 +21,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from townhall.identity.linkage.batch import people, scored_pairs
+from townhall.identity.linkage.batch import people
 from townhall.identity.linkage.comparisons import household_conflicts
 from townhall.identity.linkage.features import features_of
 from townhall.identity.linkage.model import Model, probability
+from townhall.identity.linkage.pairs import PairScorer, scored_pairs
 from townhall.identity.linkage.record import Record
 
 
@@ -45,16 +46,18 @@ def find_duplicates(
     link: float,
     review: float,
     cannot_link: Iterable[tuple[str, str]] = (),
+    scorer: PairScorer = scored_pairs,
 ) -> list[Duplicate]:
     """Merges, then review questions, among ``records`` (by resident id, oldest first).
 
     Each resident is in at most one merge (into its group's first resident) and one
-    question, so the pass's answers do not contradict each other.
+    question, so the pass's answers do not contradict each other. ``scorer`` finds the
+    scored pairs (the bench passes `pairs.scored_pairs_one_by_one` to compare).
     """
     order = {_id(record): n for n, record in enumerate(records)}
     features = {rid: features_of(record) for rid, record in zip(order, records, strict=True)}
     apart = {(a, b) if a <= b else (b, a) for a, b in cannot_link}
-    pairs = scored_pairs(records, features, model, review, apart)
+    pairs = scorer(records, features, model, review, apart)
     strong = {key: p for key, p in pairs.items() if p >= link}
     found: list[Duplicate] = []
     group_of: dict[str, int] = {}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import heapq
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -108,8 +110,12 @@ class Matcher:
         max_candidates: int = 5,
         index: BlockingIndex | None = None,
         households: bool = False,
+        weigh: Callable[[Features, Features], float] | None = None,
     ) -> None:
         self.model = model
+        #: How a record is weighed against a resident's facet: the model's weight, or
+        #: the same numbers remembered (a batch scores each pair from both sides).
+        self.weigh = weigh or model.weight
         #: Records of people in households (a council's): dates of birth a generation
         #: apart are also a conflict (`household_conflicts`), so a son does not join the
         #: father whose name he shares.
@@ -150,14 +156,7 @@ class Matcher:
         return self.match_features(features_of(record))
 
     def match_features(self, features: Features, exclude: str | None = None) -> list[Candidate]:
-        moved = self.moved_here(features)
-        scored = (
-            (self._best(features, rid, moved=rid in moved), rid)
-            for rid in self.index.candidates(features) | moved
-            if rid != exclude
-        )
-        # ties broken by id, so the same index gives the same answer in every process
-        top = heapq.nlargest(self.max_candidates, scored, key=lambda pair: (pair[0][0], pair[1]))
+        top = self._top(features, exclude)
         if not top:
             return []
         best = top[0][0][0]
@@ -179,6 +178,26 @@ class Matcher:
             for ((w, facet), rid), posterior in zip(top, posteriors, strict=True)
         ]
         return [replace(found[0], same_person=bridged), *found[1:]] if bridged else found
+
+    def pair_weights(
+        self, features: Features, exclude: str | None = None
+    ) -> list[tuple[str, float]]:
+        """The best candidates' ids and pairwise weights, best first: what `match_features`
+        ranks, without the posteriors and evidence it builds for a decision (a batch
+        scores every resident this way and needs only the pairs)."""
+        return [(rid, weight) for (weight, _), rid in self._top(features, exclude)]
+
+    def _top(
+        self, features: Features, exclude: str | None
+    ) -> list[tuple[tuple[float, Features], str]]:
+        moved = self.moved_here(features)
+        scored = (
+            (self._best(features, rid, moved=rid in moved), rid)
+            for rid in self.index.candidates(features) | moved
+            if rid != exclude
+        )
+        # ties broken by id, so the same index gives the same answer in every process
+        return heapq.nlargest(self.max_candidates, scored, key=lambda pair: (pair[0][0], pair[1]))
 
     def bridged(self, ranked: list[tuple[str, float]]) -> tuple[str, ...]:
         """Residents that the record shows to be the best candidate's person: a move.
@@ -310,7 +329,7 @@ class Matcher:
         costs CONFLICT_WEIGHT, so a record does not join through one facet it resembles.
         A resident whose household `moved_here` is scored as known at the record's
         address too (its names and dates of birth still have to agree)."""
-        weight = self.model.weight
+        weight = self.weigh
         facets = self.index.facets(resident_id)
         scored = [_also_at(f, features) for f in facets] if moved else facets
         if len(scored) == 1:  # most residents: no merged record
@@ -320,6 +339,8 @@ class Matcher:
                 ((weight(features, s), f) for s, f in zip(scored, facets, strict=True)),
                 key=lambda pair: pair[0],
             )
+        if best[0] == -math.inf:  # out of reach (a batch's `pairs.Reaching`): no lower
+            return best
         if self._checkable(features) and any(self._clash(features, f) for f in facets):
             return best[0] + CONFLICT_WEIGHT, best[1]
         cap = HOUSEHOLD_NAMES_DIFFER_CAP if self.households else NAMES_DIFFER_CAP

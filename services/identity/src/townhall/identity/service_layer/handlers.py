@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 
+import structlog
+
 from townhall.identity.domain import commands
 from townhall.identity.domain.exceptions import (
     ContactPointTakenError,
@@ -18,6 +20,8 @@ from townhall.identity.domain.sessions import RESIDENT
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
 from townhall.runtime.clock import Clock
 from townhall.runtime.normal_forms import normalise_postcode
+
+log = structlog.get_logger(__name__)
 
 
 async def register_resident(command: commands.RegisterResident, uow: UnitOfWork) -> uuid.UUID:
@@ -130,8 +134,11 @@ async def erase_resident(command: commands.EraseResident, uow: UnitOfWork, clock
     """Destroy the personal data and the data keys in one transaction (crypto-shredding):
     the resident's, and those of every record merged into theirs; end their sessions.
     Their contact points are kept as keyed hashes with the erasure time, so a record
-    observed before it cannot recreate them (``adapters.erasure_suppressions``)."""
+    observed before it cannot recreate them (``adapters.erasure_suppressions``). Review
+    items naming any of them keep nothing personal: one waiting is closed
+    (``ReviewItem.forget``)."""
     now = clock()
+    erased: list[uuid.UUID] = []
     async with uow:
         survivor = await existing_resident(uow, command.resident_id)
         for resident in [survivor, *await uow.residents.merged_into(survivor.id)]:
@@ -142,4 +149,10 @@ async def erase_resident(command: commands.EraseResident, uow: UnitOfWork, clock
             await uow.data_keys.destroy(resident.id)
             await uow.codes.delete_for(resident.id)
             await uow.refresh_tokens.revoke_subject(RESIDENT, resident.id, now)
+            erased.append(resident.id)
+        for item in await uow.reviews.naming(erased):
+            was = item.status
+            item.forget(now)
+            await uow.reviews.save(item)
+            log.info("review_item_forgotten", review_id=str(item.id), was=was, now=item.status)
         await uow.commit()

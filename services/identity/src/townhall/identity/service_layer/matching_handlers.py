@@ -16,7 +16,7 @@ import structlog
 from townhall.identity.domain import commands
 from townhall.identity.domain.exceptions import InvalidChangeError, NotFoundError
 from townhall.identity.domain.model import Address, Link, Name, Resident, SourceRecord
-from townhall.identity.domain.review import ReviewItem
+from townhall.identity.domain.review import DUPLICATE, ReviewItem
 from townhall.identity.service_layer.matching import (
     FieldEvidence,
     IncomingRecord,
@@ -38,7 +38,9 @@ log = structlog.get_logger(__name__)
 class MatchResult:
     #: ``erased``: the record's contact point belonged to a resident erased after the
     #: record was observed; nothing was created or linked, and no resident is named.
-    outcome: Literal["linked", "review", "created", "erased"]
+    #: A duplicate item decided: ``merged`` (the other resident into ``resident_id``)
+    #: or ``separate`` (two people, remembered).
+    outcome: Literal["linked", "review", "created", "erased", "merged", "separate"]
     resident_id: uuid.UUID | None = None
     review_id: uuid.UUID | None = None
     #: For a link or a review item: the match's probability and its evidence.
@@ -207,6 +209,8 @@ async def decide_review(
         if item is None:
             raise NotFoundError("review item", command.review_id)
         item.decide(command.accept, command.officer_id, clock())
+        if item.kind == DUPLICATE:
+            return await _decide_duplicate(uow, item, command.accept)
         record = IncomingRecord.from_json(item.record)
         evidence = tuple(FieldEvidence(**e) for e in item.evidence)
         if command.accept:
@@ -225,13 +229,52 @@ async def decide_review(
     return MatchResult("linked", resident.id, None, item.probability, evidence)
 
 
+async def _decide_duplicate(uow: UnitOfWork, item: ReviewItem, accept: bool) -> MatchResult:
+    """Inside ``decide_review``'s transaction: accepted, the other resident merges into
+    the item's as ``MergeResidents`` would merge it; rejected, the item itself is the
+    memory that the two are two people (``ReviewRepository.duplicate_pairs``)."""
+    assert item.other_resident_id is not None
+    if accept:
+        await _merge(uow, commands.MergeResidents(item.resident_id, item.other_resident_id))
+    await uow.reviews.save(item)
+    await uow.commit()
+    evidence = tuple(FieldEvidence(**e) for e in item.evidence)
+    outcome: Literal["merged", "separate"] = "merged" if accept else "separate"
+    return MatchResult(outcome, item.resident_id, None, item.probability, evidence)
+
+
+async def ask_about_duplicate(
+    command: commands.AskAboutDuplicate, uow: UnitOfWork
+) -> uuid.UUID | None:
+    """A duplicate review item, unless the pair already has one waiting or rejected, or
+    either resident has gone (merged or erased since the pass read them): its id, or
+    None when nothing was opened."""
+    async with uow:
+        for resident_id in (command.survivor_id, command.other_id):
+            resident = await uow.residents.get(resident_id, follow=False)
+            if resident is None or resident.erased or resident.merged_into is not None:
+                return None
+        if await uow.reviews.duplicate_pair(command.survivor_id, command.other_id):
+            return None
+        item = ReviewItem(uuid.uuid4(), command.record, command.survivor_id, command.probability,
+                          list(command.evidence), kind=DUPLICATE,
+                          other_resident_id=command.other_id)  # fmt: skip
+        await uow.reviews.add(item)
+        await uow.commit()
+    return item.id
+
+
 async def merge_residents(command: commands.MergeResidents, uow: UnitOfWork) -> None:
     async with uow:
-        survivor = await _get(uow, command.survivor_id, follow=False)
-        merged = await _get(uow, command.merged_id, follow=False)
-        merged.merge_into(survivor)
-        await uow.residents.save(merged)
+        await _merge(uow, command)
         await uow.commit()
+
+
+async def _merge(uow: UnitOfWork, command: commands.MergeResidents) -> None:
+    survivor = await _get(uow, command.survivor_id, follow=False)
+    merged = await _get(uow, command.merged_id, follow=False)
+    merged.merge_into(survivor)
+    await uow.residents.save(merged)
 
 
 async def unmerge_residents(command: commands.UnmergeResidents, uow: UnitOfWork) -> None:

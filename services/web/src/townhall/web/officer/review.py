@@ -1,6 +1,8 @@
 """The review queue: matches identity's engine was unsure of, the two records side by
 side with the evidence field by field, and the officer's decision (same person: link;
-different people: a new resident), which identity records as events."""
+different people: a new resident), which identity records as events. An item of kind
+``duplicate`` is two residents the duplicate pass was unsure of: the same person
+merges them, different people keeps them apart for good."""
 
 from __future__ import annotations
 
@@ -20,6 +22,9 @@ from townhall.web.upstream import ConflictError, InvalidError, NotFoundError
 router = APIRouter(prefix="/officer/review", include_in_schema=False)
 LINKED = N_("Decided: the same person. The record is linked to the resident.")
 SEPARATE = N_("Decided: different people. The record is a new resident.")
+#: A duplicate item: two residents the duplicate pass could not decide.
+MERGED = N_("Decided: the same person. The two residents are merged.")
+APART = N_("Decided: different people. The two residents stay apart.")
 ALREADY = N_("Someone has already decided this match.")
 AGREEMENT = {
     "agree": N_("Agrees"),
@@ -96,11 +101,14 @@ async def decide(
         )
     accept = checked.values["decision"] == "same"
     try:
-        await workspace.call(
+        decided = await workspace.call(
             session, client, lambda token: workspace.matches.decide(token, review_id, accept)
         )
     except (ConflictError, InvalidError, NotFoundError):
         session.flash = ALREADY
     else:
-        session.flash = LINKED if accept else SEPARATE
+        two_residents = decided.get("outcome") in ("merged", "separate")
+        session.flash = (
+            (MERGED if accept else APART) if two_residents else (LINKED if accept else SEPARATE)
+        )
     return RedirectResponse("/officer/review", status_code=303)

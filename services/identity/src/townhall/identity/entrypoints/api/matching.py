@@ -74,7 +74,7 @@ def _match_out(result: MatchResult) -> MatchOut:
 )
 async def list_review_items(
     sessions: Sessions,
-    status: Literal["open", "accepted", "rejected"] = "open",
+    status: Literal["open", "accepted", "rejected", "erased"] = "open",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[ReviewItemOut]:
     async with sessions() as session:

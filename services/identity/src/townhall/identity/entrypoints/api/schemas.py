@@ -358,10 +358,12 @@ class HeldEvidenceOut(EvidenceOut):
 
 
 class MatchOut(BaseModel):
-    outcome: Literal["linked", "review", "created", "erased"] = Field(
+    outcome: Literal["linked", "review", "created", "erased", "merged", "separate"] = Field(
         description="`linked` to a resident, waiting for an officer's `review`, a resident "
         "`created`, or `erased`: the record's email or phone was a resident's erased after "
-        "the record was observed, so nothing was created or linked and no resident is named."
+        "the record was observed, so nothing was created or linked and no resident is named. "
+        "A decided duplicate item: `merged` (the other resident into `resident_id`) or "
+        "`separate` (two people, never merged or asked about again)."
     )
     resident_id: UUID | None = None
     review_id: UUID | None = None
@@ -376,9 +378,17 @@ class MatchOut(BaseModel):
 
 
 class ReviewItemOut(BaseModel):
+    """A question for an officer. ``kind`` ``record``: the incoming ``record`` against
+    ``resident_id``. ``duplicate``: two residents the duplicate pass was unsure of;
+    ``record`` is ``other_resident_id`` as the pass read it, and accepting merges it
+    into ``resident_id``. ``status`` ``erased``: closed because a resident it named was
+    erased (its record and evidence are gone)."""
+
     id: UUID
+    kind: Literal["record", "duplicate"] = "record"
     status: str
     resident_id: UUID
+    other_resident_id: UUID | None = None
     probability: float
     record: dict[str, object]
     evidence: list[dict[str, object]]
@@ -387,7 +397,10 @@ class ReviewItemOut(BaseModel):
 class ReviewOutcomeOut(BaseModel):
     """What became of a record sent for review."""
 
-    status: Literal["open", "accepted", "rejected"]
+    status: Literal["open", "accepted", "rejected", "erased"] = Field(
+        description="`erased`: closed undecided because the resident it was matched "
+        "towards was erased; the record was that person's and is gone with them."
+    )
     resident_id: UUID | None = Field(
         default=None, description="Once decided: the resident the record is (proposed or new)."
     )
