@@ -230,8 +230,11 @@ class Identity:
     answers: dict[str, Answer] = field(default_factory=dict)
     asked: list[dict[str, Any]] = field(default_factory=list)
     decisions: dict[uuid.UUID, Decision] = field(default_factory=dict)
+    #: The review items asked about, in order.
+    asked_about: list[uuid.UUID] = field(default_factory=list)
 
     async def decision(self, review_id: uuid.UUID) -> Decision:
+        self.asked_about.append(review_id)
         return self.decisions.get(review_id, Decision("open", None))
 
     async def match(self, body: dict[str, Any]) -> Answer:
@@ -387,6 +390,34 @@ async def test_once_an_officer_decides_a_person_in_review_what_waited_is_placed(
     assert {e.residentid for e in entries} == {str(resident)}
     [person] = await mapped.rows(people)
     assert (person["outcome"], person["resident_id"]) == ("created", resident)
+
+
+async def test_a_person_whose_review_item_was_closed_by_an_erasure_is_settled_as_erased(
+    mapped: Mapped,
+) -> None:
+    """The resident identity proposed was erased while the officer had still to decide:
+    identity closes the item (status ``erased``). What waited for the person is dropped,
+    counted, and the item is never asked about again."""
+    review = uuid.uuid4()
+    mapped.identity.answers["accounts:7"] = Answer("review", uuid.uuid4(), review)
+    await mapped.apply(change_records(ACCOUNTS, "c", ACCOUNT))
+    await mapped.apply(change_records(BILLS, "c", {"id": 31, "account_id": 7}, pos=1000))
+    mapped.identity.decisions[review] = Decision("erased", None)
+    dropped = _mapped_count("entry dropped erased")
+    engine = create_engine(mapped.url)
+    try:
+        sessions = session_factory(engine)
+        assert await mapped.mapper.recheck(sessions) == 1
+        asked = len(mapped.identity.asked_about)
+        assert await mapped.mapper.recheck(sessions) == 0
+        assert len(mapped.identity.asked_about) == asked, "not asked about again"
+    finally:
+        await engine.dispose()
+    assert await mapped.entries() == []
+    assert await mapped.rows(waiting) == []
+    [person] = await mapped.rows(people)
+    assert (person["outcome"], person["resident_id"]) == ("erased", None)
+    assert _mapped_count("entry dropped erased") == dropped + 2, "the account and its bill"
 
 
 async def test_a_joint_holder_in_review_gets_the_account_once_decided_and_the_other_once(

@@ -195,19 +195,26 @@ class Mapper:
 
     async def recheck(self, sessions: async_sessionmaker[AsyncSession]) -> int:
         """Ask identity about every person row waiting for an officer; place each one
-        decided (and the entries that waited for it). Returns how many were placed."""
+        decided (and the entries that waited for it). An item identity closed because the
+        resident it was about was erased is final too: the person is remembered as
+        erased and what waited for them is dropped, counted, never asked about again.
+        Returns how many were settled."""
         async with sessions() as session:
             waiting = await store.in_review(session)
         placed = 0
         for system, table, legacy_key, holder, review_id in waiting:
             decided = await self.matcher.decision(review_id)
-            if decided.status == "open" or decided.resident_id is None:
+            if decided.status == store.ERASED:
+                outcome, resident = store.ERASED, None
+            elif decided.status == "open" or decided.resident_id is None:
                 continue
-            outcome = "linked" if decided.status == "accepted" else "created"
+            else:
+                outcome = "linked" if decided.status == "accepted" else "created"
+                resident = decided.resident_id
             context = EventContext(correlation_id=str(review_id))
             async with sessions.begin() as session:
                 await store.remember(session, system, table, legacy_key, holder,
-                                     outcome=outcome, resident_id=decided.resident_id,
+                                     outcome=outcome, resident_id=resident,
                                      review_id=review_id, at=self.clock())  # fmt: skip
                 batch = _Batch()
                 await self._release(session, (system, table, legacy_key), holder, context, batch)
