@@ -204,6 +204,7 @@ class Mapper:
         placed = 0
         for system, table, legacy_key, holder, review_id in waiting:
             decided = await self.matcher.decision(review_id)
+            outcome: str
             if decided.status == store.ERASED:
                 outcome, resident = store.ERASED, None
             elif decided.status == "open" or decided.resident_id is None:

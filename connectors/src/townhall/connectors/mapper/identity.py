@@ -41,10 +41,11 @@ class Answer:
 
 @dataclass(frozen=True)
 class Decision:
-    """What became of a record sent for review: still ``open``, or decided with the
-    resident it became (the proposed one if accepted, a new one if rejected)."""
+    """What became of a record sent for review: still ``open``, decided with the
+    resident it became (the proposed one if accepted, a new one if rejected), or closed
+    unanswered because the resident it was about was ``erased`` (no resident)."""
 
-    status: Literal["open", "accepted", "rejected"]
+    status: Literal["open", "accepted", "rejected", "erased"]
     resident_id: uuid.UUID | None
 
 
