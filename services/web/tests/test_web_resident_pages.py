@@ -569,3 +569,36 @@ async def test_coming_back_with_a_payment_payments_does_not_know_goes_back_to_th
     assert back.headers["location"] == f"/track/{REFERENCE}", "a clear page, never a 500"
     assert again.headers["location"] == f"/track/{REFERENCE}", "the stale payment is forgotten"
     assert len(upstreams.sent(f"/cases/{REFERENCE}/payments/pay-1", "GET")) == 1
+
+
+@pytest.mark.parametrize(
+    ("steps", "asked"),
+    [
+        ([{"summary_params": {"service_code": "pest_control"}}], False),
+        (
+            [{"summary_params": {"service_code": "pest_control"}}, {"type": "x.evidence_added"}],
+            False,
+        ),
+        (
+            [
+                {"summary_params": {"service_code": "pest_control"}},
+                {"type": "townhall.cases.case.evidence_added.v1", "summary_params": {}},
+            ],
+            True,
+        ),
+        ([{"summary_params": {}}], True),
+    ],
+    ids=["no-files-type-asks-none", "not-cases-evidence", "a-file-was-added", "type-unknown"],
+)
+async def test_the_tracking_page_asks_cases_for_files_only_when_there_may_be_some(
+    web: httpx.AsyncClient, upstreams: Upstreams, steps: list[dict[str, Any]], asked: bool
+) -> None:
+    base = {"time": "2026-12-05T09:30:00+00:00", "type": "townhall.cases.case.submitted.v1"}
+    upstreams.tracking = {**TRACKING, "steps": [{**base, "summary": "", **s} for s in steps]}
+    await post(web, "/track", reference=REFERENCE, contact="rita@example.org")
+    shown = await post(web, "/track/code", code=CODE)
+
+    page = await web.get(shown.headers["location"])
+
+    assert page.status_code == 200
+    assert bool(upstreams.sent(f"/cases/{REFERENCE}/evidence", "GET")) is asked

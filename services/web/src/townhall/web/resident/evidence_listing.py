@@ -4,6 +4,7 @@ and the request is open, as cases' listing says)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from townhall.web.evidence import Evidence
@@ -11,6 +12,8 @@ from townhall.web.i18n import N_
 from townhall.web.officer.workspace import Workspace
 from townhall.web.upstream import UpstreamError
 
+#: The type of cases' event for a file added to a request (any version).
+EVIDENCE_ADDED = "townhall.cases.case.evidence_added"
 #: Who added a file and when, in the resident's terms (cases' ``added_by`` for them).
 BY_YOU, BY_COUNCIL = N_("Added by you, %(when)s"), N_("Added by the council, %(when)s")
 
@@ -28,9 +31,41 @@ def added_by(item: dict[str, Any]) -> str:
     return BY_YOU if str(item.get("added_by", "")).startswith("resident:") else BY_COUNCIL
 
 
-async def on_tracking(workspace: Workspace, token: str, reference: str) -> dict[str, Any] | None:
+async def worth_asking(
+    workspace: Workspace, steps: Sequence[Mapping[str, Any]], language: str
+) -> bool:
+    """Whether cases has anything to show: a file was added (a step says so), or the
+    request's type asks for evidence (the kept catalogue says so: then the page may
+    offer to add some). Most requests have neither, and their page asks cases nothing."""
+    if any(str(step.get("type", "")).startswith(EVIDENCE_ADDED) for step in steps):
+        return True
+    codes = {
+        str(params["service_code"])
+        for step in steps
+        if isinstance(params := step.get("summary_params"), Mapping) and "service_code" in params
+    }
+    if not codes:
+        return True  # the page cannot tell which type it is: cases can
+    try:
+        catalogue = await workspace.cases.service_types(None, language)
+    except UpstreamError:
+        return True
+    asks = {str(kind.get("code")) for kind in catalogue if kind.get("evidence_required")}
+    return bool(codes & asks)
+
+
+async def on_tracking(
+    workspace: Workspace,
+    token: str,
+    reference: str,
+    steps: Sequence[Mapping[str, Any]] = (),
+    language: str = "en",
+) -> dict[str, Any] | None:
     """The request's files for its tracking page (each with who added it, in the
-    resident's terms) and whether to offer more; None when cases did not say."""
+    resident's terms) and whether to offer more; None when cases did not say (or was
+    not asked: nothing to show)."""
+    if steps and not await worth_asking(workspace, steps, language):
+        return None
     try:
         listing = await Evidence(workspace.cases.client).files(token, reference)
     except UpstreamError:

@@ -8,6 +8,7 @@ expires the resident asks for a new code (identity gives a tracking code no refr
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -157,10 +158,13 @@ async def request_page(
         )
     status = str(found.get("status") or "")
     tracked = progress.state(found, session.language)
-    await summaries.word(workspace.cases, tracked["steps"], session.language)
-    context = {
-        "tracked": tracked,
-        "booking": await visits.on_tracking(workspace, token, reference, status),
-        "evidence": await evidence_listing.on_tracking(workspace, token, reference),
-    }
+    # three services asked at once: each answer waits on nothing but the request's state
+    _, booking, evidence = await asyncio.gather(
+        summaries.word(workspace.cases, tracked["steps"], session.language),
+        visits.on_tracking(workspace, token, reference, status),
+        evidence_listing.on_tracking(
+            workspace, token, reference, found.get("steps") or (), session.language
+        ),
+    )
+    context = {"tracked": tracked, "booking": booking, "evidence": evidence}
     return workspace.pages.render(request, session, "resident/tracked.html", context)
