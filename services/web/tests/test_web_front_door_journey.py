@@ -283,11 +283,14 @@ async def test_residents_report_pay_book_are_told_and_track_their_request_to_the
         welsh("We received your request"),
         welsh("Your payment went through"),
         welsh("Your visit was booked"),
-        welsh("We sent you a message"),
+        welsh("To confirm your visit."),  # the message sent: by email, and what for
         welsh("We visited"),
         done,
     ]
-    assert in_order(await steps_oldest_first(rhiannon.page), every_step) == every_step
+    steps = await steps_oldest_first(rhiannon.page)
+    assert in_order(steps, every_step) == every_step
+    [confirming] = [s for s in steps if welsh("To confirm your visit.") in s]
+    assert welsh("We emailed you") in confirming
     assert "We received your request" not in main, "in Welsh, not English"
     assert await rhiannon.page.get_attribute("html", "lang") == "cy"
     await rhiannon.check("resolved")

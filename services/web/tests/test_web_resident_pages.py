@@ -602,3 +602,49 @@ async def test_the_tracking_page_asks_cases_for_files_only_when_there_may_be_som
 
     assert page.status_code == 200
     assert bool(upstreams.sent(f"/cases/{REFERENCE}/evidence", "GET")) is asked
+
+
+def _sent(**data: str) -> dict[str, Any]:
+    return {
+        "time": "2026-12-05T11:00:00+00:00",
+        "type": "townhall.notifications.notification.sent.v1",
+        "summary": "Email about request PC-2026-000042 sent",
+        "data": {"cause_type": "townhall.booking.appointment.confirmed.v1", **data},
+    }
+
+
+@pytest.mark.parametrize(
+    ("language", "data", "said"),
+    [
+        (
+            "en",
+            {"channel": "email", "rule": "appointment_confirmed"},
+            ["We emailed you", "To confirm your visit."],
+        ),
+        (
+            "cy",
+            {"channel": "sms", "rule": "payment_succeeded"},
+            ["Gwnaethom anfon neges destun atoch", "I gadarnhau eich taliad."],
+        ),
+        ("en", {"channel": "letter", "rule": "a_councils_own_rule"}, ["We sent you a letter"]),
+        ("en", {}, ["We sent you a message"]),
+    ],
+    ids=["email-visit", "welsh-text-payment", "own-rule", "nothing-said"],
+)
+async def test_a_message_sent_says_how_and_what_for_never_what_it_said(
+    web: httpx.AsyncClient,
+    upstreams: Upstreams,
+    language: str,
+    data: dict[str, str],
+    said: list[str],
+) -> None:
+    upstreams.tracking = {**TRACKING, "steps": [*TRACKING["steps"], _sent(**data)]}
+    await web.get("/language", params={"to": language, "next": "/track"})
+    await post(web, "/track", reference=REFERENCE, contact="rita@example.org")
+    shown = await post(web, "/track/code", code=CODE)
+
+    page = await web.get(shown.headers["location"])
+
+    for words in said:
+        assert words in page.text
+    assert "appointment_confirmed" not in page.text and "a_councils_own_rule" not in page.text

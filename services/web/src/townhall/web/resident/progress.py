@@ -113,6 +113,29 @@ STEPS = {
 
 
 BOOKING_REASONED = frozenset({"townhall.booking.appointment.cancelled"})
+SENT = "townhall.notifications.notification.sent"
+#: A message sent, by its channel (notifications' event names it, never the address).
+SENT_BY = {
+    "email": N_("We emailed you"),
+    "sms": N_("We sent you a text message"),
+    "letter": N_("We sent you a letter"),
+}
+#: What a message sent was for, by the notifications rule that sent it (its event names
+#: the rule, never what the message said); a council's own rules show no words here.
+MESSAGE_FOR = {
+    "case_submitted": N_("To say we received your request."),
+    "case_resident_matched": N_("To say we linked the request to your record."),
+    "case_status_changed": N_("To say your request moved on."),
+    "case_update_posted": N_("To say there is an update on your request."),
+    "one_time_code": N_("With a security code."),
+    "payment_succeeded": N_("To confirm your payment."),
+    "refund_refunded": N_("To say your refund was paid."),
+    "appointment_confirmed": N_("To confirm your visit."),
+    "appointment_rescheduled": N_("To say your visit was moved."),
+    "appointment_cancelled": N_("To say your visit was cancelled."),
+    "appointment_reminder_due": N_("To remind you of your visit."),
+    "contact_point_already_registered": N_("To say someone tried to use your contact details."),
+}
 #: Booking's reasons for a cancelled visit (codes, not words), in plain words.
 REASONS = {
     "no_longer_needed": N_("You cancelled it."),
@@ -168,12 +191,20 @@ def step(found: dict[str, Any], language: str = "en") -> dict[str, Any]:
     ``language`` from their code, an officer's as they typed them."""
     kind = str(found.get("type", "")).rsplit(".", 1)[0]
     data = found.get("data") or {}
+    what: str | None
+    if kind == SENT:  # which message, by which channel: never what it said
+        what = SENT_BY.get(str(data.get("channel"))) or STEPS[kind]
+        purpose = MESSAGE_FOR.get(str(data.get("rule")))
+        text = translations(language).gettext(purpose) if purpose else ""
+        data = {}
+    else:
+        what, text = STEPS.get(kind), ""
     return {
         "time": found.get("time"),
-        "what": STEPS.get(kind),
+        "what": what,
         "summary": found.get("summary", ""),
         "status": STATUS.get(str(data.get("to_status", ""))),
-        "text": _automatic(data, language) or data.get("text") or data.get("reason") or "",
+        "text": text or _automatic(data, language) or data.get("text") or data.get("reason") or "",
         "reason": REASONS.get(str(data.get("reason"))) if kind in BOOKING_REASONED else None,
         # for resident.summaries to word in the page's language
         "summary_code": found.get("summary_code"),
