@@ -7,8 +7,8 @@ sandbox card page, notifications with its development mailbox, resident-view, we
    mailbox, pays with the sandbox's succeeding card and books the next visit; the
    booking's confirmation reaches the mailbox in Welsh (identity registered her
    preferring the language she reported in; notifications words messages in it).
-2. The pest control officer records the visit once it has started (booking's API: the
-   workspace has no page for it) and resolves the request on the workspace's case page.
+2. The pest control officer records the visit on the workspace's case page once it has
+   started (until then the page says it cannot yet), and resolves the request there.
 3. Her tracking page then shows every step in order, in Welsh: the report, the payment,
    the booking, the message sent, the visit, resolved.
 4. Sam books and cancels before the visit: the refund shows and the time is offered
@@ -60,7 +60,6 @@ from services.web.tests.resident_journey import (
     welsh,
 )
 from services.web.tests.test_web_resident_browser import DECLINED, SUCCEEDS
-from tests.e2e.demo_clients import bearer, officer_token
 from townhall.booking.adapters.calendar_files import BUNDLED, bank_holidays
 from townhall.booking.domain.calendar import local
 from townhall.cli.launcher import Platform
@@ -170,33 +169,42 @@ async def booking_confirmed_in_welsh(resident: Resident) -> dict[str, Any]:
     return message
 
 
-async def record_the_visit(platform: Platform, client: httpx.AsyncClient, reference: str) -> None:
-    """The officer records the visit through booking's API (the workspace has no page
-    for it), accepted once the visit has started: booking refuses it before."""
-    token = await officer_token(client, platform.urls["identity"], PEST_OFFICER)
-    booking = platform.urls["booking"]
-    found = await client.get(f"{booking}/cases/{reference}/appointments", headers=bearer(token))
-    [visit] = [a for a in found.json() if a["status"] == "confirmed"]
-    url = f"{booking}/appointments/{visit['id']}/outcome"
-
-    async def record() -> httpx.Response:
-        return await client.post(url, json={"outcome": "completed"}, headers=bearer(token))
-
-    recorded = await eventually(
-        record, lambda answer: answer.status_code != 409, timeout_s=180, interval_s=1
-    )
-    assert recorded.status_code == 200, recorded.text
-    assert recorded.json()["status"] == "visited"
-
-
-async def resolve_on_the_case_page(page: Page, web: str, reference: str) -> None:
-    """The officer moves the request on, on the workspace's case page: in progress, then
-    resolved."""
+async def signs_in(page: Page, web: str) -> None:
+    """The pest control officer signs in to the workspace."""
     await page.goto(f"{web}/officer/sign-in")
     await page.fill("#email", PEST_OFFICER)
     await page.fill("#password", DEMO_PASSWORD)
     await page.click("button:has-text('Sign in')")
     await page.wait_for_url(f"{web}/officer")
+
+
+async def record_the_visit_on_the_case_page(page: Page, web: str, reference: str) -> None:
+    """The officer records the visit on the case page, once it has started: until then
+    booking refuses it and the page says so, recording nothing."""
+    done = page.locator("input[name='outcome'][value='completed']")
+
+    async def recorded() -> bool:
+        await page.goto(f"{web}/officer/cases/{reference}")
+        if await done.count() == 0:  # the case page does not show the booking yet
+            return False
+        await page.check("input[name='outcome'][value='completed']")
+        async with page.expect_navigation():
+            await page.click("main button:has-text('Record the visit')")
+        refused = page.locator(".govuk-error-summary")
+        if await refused.count():
+            said = await refused.inner_text()
+            assert "You can record the visit once it has started" in said, said
+            return False
+        return True
+
+    await eventually(recorded, lambda ok: ok, timeout_s=180, interval_s=1)
+    assert "The visit has been recorded." in await page.inner_text("main")
+    await pages.check(page, "journey-officer-visit-recorded")
+
+
+async def resolve_on_the_case_page(page: Page, web: str, reference: str) -> None:
+    """The officer moves the request on, on the workspace's case page: in progress, then
+    resolved."""
     in_progress = page.locator("input[name='to'][value='in_progress']")
 
     async def case_page() -> int:  # once cases has heard of the booking: scheduled
@@ -270,10 +278,12 @@ async def test_residents_report_pay_book_are_told_and_track_their_request_to_the
     await sam_cancels_before_the_visit(residents)
     await pat_is_declined_and_tries_again_by_keyboard(residents)
 
-    await record_the_visit(platform, client, rhiannon.reference)
     officer = await opened(browser, DESK_SIZE)
     try:
-        await resolve_on_the_case_page(await officer.new_page(), rhiannon.web, rhiannon.reference)
+        desk = await officer.new_page()
+        await signs_in(desk, rhiannon.web)
+        await record_the_visit_on_the_case_page(desk, rhiannon.web, rhiannon.reference)
+        await resolve_on_the_case_page(desk, rhiannon.web, rhiannon.reference)
     finally:
         await officer.close()
 

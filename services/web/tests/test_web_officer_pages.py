@@ -24,6 +24,7 @@ from townhall.resident_view.entrypoints.api.dependencies import services_of
 from townhall.resident_view.testing import Spec, envelope, write
 from townhall.runtime.outbox import EventContext
 from townhall.schemas.envelope import Sensitivity
+from townhall.web import forms
 from townhall.web.app import create as create_web
 from townhall.web.officer.dependencies import composition
 from townhall.web.sessions import COOKIE
@@ -691,3 +692,15 @@ async def test_a_case_page_shows_its_fee_as_payments_knows_it(services: Platform
     assert unpaid.status_code == 200 and ">Fee<" not in unpaid.text.replace(" ", "")
     assert pending.status_code == 200 and "Not paid yet" in pending.text
     assert re.search(r"£\d+\.\d\d · Not paid yet", pending.text)
+
+
+@pytest.mark.parametrize("outcome", ["", "visited", "completed; drop"])
+def test_a_visit_is_recorded_only_with_one_of_bookings_outcomes(outcome: str) -> None:
+    checked = forms.visit_outcome({"outcome": outcome})
+
+    assert not checked.ok
+    assert checked.message_for("outcome") == "Select how the visit went"
+
+
+def test_each_of_bookings_outcomes_records_a_visit() -> None:
+    assert all(forms.visit_outcome({"outcome": o}).ok for o in forms.VISIT_OUTCOMES)

@@ -185,6 +185,18 @@ def transition(form: Mapping[str, str]) -> Checked:
     return checked
 
 
+#: How a visit went: booking's outcomes.
+VISIT_OUTCOMES = ("completed", "no_access", "not_home")
+
+
+def visit_outcome(form: Mapping[str, str]) -> Checked:
+    """How the officer's visit went: one of booking's outcomes."""
+    checked = Checked(_values(form, ("outcome",)))
+    if checked.values["outcome"] not in VISIT_OUTCOMES:
+        checked.error("outcome", N_("Select how the visit went"))
+    return checked
+
+
 def assignment(form: Mapping[str, str]) -> Checked:
     checked = Checked(_values(form, ("team", "officer")))
     if not checked.values["team"]:

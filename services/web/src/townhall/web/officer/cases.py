@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -33,7 +34,9 @@ DONE = {
     "updates": N_("Your update has been posted. The resident can see it."),
     "notes": N_("Your note has been added. Only officers can see it."),
     "assignment": N_("The case has been assigned."),
+    "visit": N_("The visit has been recorded."),
 }
+NOT_STARTED = N_("You can record the visit once it has started")
 
 
 def _reference(text: str) -> str:
@@ -162,6 +165,51 @@ async def update(
         "updates",
         lambda token: workspace.cases.write(token, reference, "updates", text),
     )
+
+
+@router.post("/{reference}/visit")
+async def record_visit(
+    request: Request,
+    reference: str,
+    workspace: WorkspaceDep,
+    session: OfficerSession,
+    client: ClientAddress,
+    form: Form,
+) -> Response:
+    """How the booked visit went, recorded with booking (which refuses it before the
+    visit starts, and from an officer whose roles do not cover the case)."""
+    reference, checked = _reference(reference), forms.visit_outcome(form)
+    if checked.ok:
+        visit = await workspace.call(
+            session, client, lambda token: workspace.booking.visit(token, reference)
+        )
+        outcome = checked.values["outcome"]
+        try:
+            if visit is None:
+                raise ConflictError(409, "no visit is booked")
+            await workspace.call(
+                session,
+                client,
+                lambda token: workspace.booking.record_visit(token, str(visit["id"]), outcome),
+            )
+        except RefusedError:
+            checked.error("outcome", NOT_YOURS)
+        except ConflictError:
+            checked.error("outcome", NOT_STARTED if _ahead(visit) else MOVED_ON)
+        else:
+            session.flash = DONE["visit"]
+            return RedirectResponse(f"/officer/cases/{reference}", status_code=303)
+    return await _page(request, workspace, session, client, reference, checked)
+
+
+def _ahead(visit: dict[str, Any] | None) -> bool:
+    """Whether the booked visit has yet to start (booking records none before it)."""
+    try:
+        return visit is not None and datetime.fromisoformat(str(visit["starts_at"])) > (
+            datetime.now(UTC)
+        )
+    except (KeyError, ValueError):
+        return False
 
 
 @router.post("/{reference}/notes")

@@ -135,6 +135,14 @@ class Booking:
         found: list[dict[str, Any]] = await self.client.call("GET", path, token=token)
         return next((a for a in found if a.get("status") == "confirmed"), None)
 
+    async def record_visit(self, token: str, appointment_id: str, outcome: str) -> dict[str, Any]:
+        """An officer records how the visit went (booking refuses it before it starts)."""
+        path = f"/appointments/{quote(appointment_id, safe='')}/outcome"
+        found: dict[str, Any] = await self.client.call(
+            "POST", path, token=token, json={"outcome": outcome}
+        )
+        return found
+
     async def cancel(self, token: str, reference: str, appointment_id: str) -> dict[str, Any]:
         path = self._path(reference, f"appointments/{quote(appointment_id, safe='')}/cancel")
         body = {"reason": "no_longer_needed"}
