@@ -182,11 +182,15 @@ async def record_the_visit_on_the_case_page(page: Page, web: str, reference: str
     """The officer records the visit on the case page, once it has started: until then
     booking refuses it and the page says so, recording nothing."""
     done = page.locator("input[name='outcome'][value='completed']")
+    checked: list[str] = []
 
     async def recorded() -> bool:
         await page.goto(f"{web}/officer/cases/{reference}")
         if await done.count() == 0:  # the case page does not show the booking yet
             return False
+        if not checked:  # the form, once: accessible and fits 320 px
+            await pages.check(page, "journey-officer-visit-form")
+            checked.append("form")
         await page.check("input[name='outcome'][value='completed']")
         async with page.expect_navigation():
             await page.click("main button:has-text('Record the visit')")
