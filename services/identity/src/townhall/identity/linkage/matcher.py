@@ -33,8 +33,9 @@ NAMES_DIFFER_CAP = 3.0
 #: member's first record would go to an officer, who would see two plainly two people.
 HOUSEHOLD_NAMES_DIFFER_CAP = -4.0
 #: The most a record without a generation suffix can weigh towards a resident known as
-#: a Jr or a Sr, unless a date of birth or NI number agrees: a Sr has a Jr of his name,
-#: and "John Smith" at their home may be either (an officer decides).
+#: a Jr or a Sr, or a Jr's or Sr's record towards a resident known by no suffix, unless
+#: a date of birth or NI number agrees: a Sr has a Jr of his name, and "John Smith" at
+#: their home may be either (an officer decides).
 UNSTATED_SUFFIX_CAP = 2.0
 #: The best candidate's posterior when the record fits two or more residents of one
 #: household that it cannot tell apart (`Matcher.namesakes`): in the review zone of the
@@ -399,9 +400,13 @@ def _homes(facets: list[Features]) -> set[tuple[str, ...]]:
 
 
 def _either_generation(record: Features, facets: list[Features]) -> bool:
-    """The resident is a Jr or a Sr, the record names no generation, and neither its
-    date of birth nor its NI number says which of the two it is."""
-    if record.suffix is not None or not any(f.suffix for f in facets):
+    """One side names a generation and the other does not, and neither a date of birth
+    nor an NI number they share says which of the two it is: the resident is a Jr or a
+    Sr and the record names none, or the record is a Jr's or a Sr's ("MR J SMITH JNR")
+    and nothing the resident is known by names one (a Jr has a Sr of his name, and the
+    resident may be either)."""
+    stated = any(f.suffix for f in facets)
+    if (record.suffix is not None) == stated:
         return False
     return not any(
         (record.dob is not None and record.dob == f.dob) or (record.ni and record.ni == f.ni)
