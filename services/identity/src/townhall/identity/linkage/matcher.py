@@ -354,7 +354,7 @@ class Matcher:
         if (
             self.households
             and best[0] > UNSTATED_SUFFIX_CAP
-            and _either_generation(features, facets)
+            and either_generation(features, facets)
         ):
             return UNSTATED_SUFFIX_CAP, best[1]
         return best
@@ -399,7 +399,7 @@ def _homes(facets: list[Features]) -> set[tuple[str, ...]]:
     return homes
 
 
-def _either_generation(record: Features, facets: list[Features]) -> bool:
+def either_generation(record: Features, facets: list[Features]) -> bool:
     """One side names a generation and the other does not, and neither a date of birth
     nor an NI number they share says which of the two it is: the resident is a Jr or a
     Sr and the record names none, or the record is a Jr's or a Sr's ("MR J SMITH JNR")
