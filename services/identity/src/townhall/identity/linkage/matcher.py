@@ -16,7 +16,7 @@ from townhall.identity.linkage.comparisons import (
 )
 from townhall.identity.linkage.errors import InvalidRecordError, LinkageError
 from townhall.identity.linkage.features import Features, features_of
-from townhall.identity.linkage.index import BlockingIndex
+from townhall.identity.linkage.index import BlockingIndex, Key
 from townhall.identity.linkage.model import Model, probability
 from townhall.identity.linkage.record import Record
 
@@ -181,20 +181,21 @@ class Matcher:
         return [replace(found[0], same_person=bridged), *found[1:]] if bridged else found
 
     def pair_weights(
-        self, features: Features, exclude: str | None = None
+        self, features: Features, exclude: str | None = None, keys: set[Key] | None = None
     ) -> list[tuple[str, float]]:
         """The best candidates' ids and pairwise weights, best first: what `match_features`
         ranks, without the posteriors and evidence it builds for a decision (a batch
-        scores every resident this way and needs only the pairs)."""
-        return [(rid, weight) for (weight, _), rid in self._top(features, exclude)]
+        scores every resident this way and needs only the pairs). ``keys``: the record's
+        blocking keys if already worked out (`BlockingIndex.keys` of an indexed one)."""
+        return [(rid, weight) for (weight, _), rid in self._top(features, exclude, keys)]
 
     def _top(
-        self, features: Features, exclude: str | None
+        self, features: Features, exclude: str | None, keys: set[Key] | None = None
     ) -> list[tuple[tuple[float, Features], str]]:
         moved = self.moved_here(features)
         scored = (
             (self._best(features, rid, moved=rid in moved), rid)
-            for rid in self.index.candidates(features) | moved
+            for rid in self.index.candidates(features, keys) | moved
             if rid != exclude
         )
         # ties broken by id, so the same index gives the same answer in every process
