@@ -28,6 +28,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from itertools import combinations
 from pathlib import Path
 from types import TracebackType
@@ -389,6 +390,13 @@ class _Reviews:
                      == (system, reference)), None)  # fmt: skip
 
 
+class _Suppressions:
+    """identity's erasure suppressions, in memory: the benchmark erases no one."""
+
+    async def last_erased(self, contacts: Iterable[tuple[str, str]]) -> datetime | None:
+        return None
+
+
 class _MemoryUnitOfWork:
     """What `match_record` uses of identity's unit of work, in memory: no database,
     no outbox. As the real one does, a commit clears the residents' new events and tells
@@ -399,6 +407,7 @@ class _MemoryUnitOfWork:
         self.clock: Clock = utc_now
         self.residents = _Residents()
         self.reviews = _Reviews()
+        self.suppressions = _Suppressions()
 
     async def __aenter__(self) -> _MemoryUnitOfWork:
         self.residents.seen = []

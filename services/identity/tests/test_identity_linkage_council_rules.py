@@ -317,6 +317,20 @@ def test_a_record_naming_no_generation_is_not_linked_to_a_senior_without_a_date_
     assert matcher.decide(matcher.match(himself)).outcome is Outcome.LINK
 
 
+def test_a_junior_s_record_is_not_linked_to_a_resident_known_by_no_generation(
+    model: Model,
+) -> None:
+    """A record of "MR R SMITH JNR" says a Robert Smith Sr exists: the Robert Smith known at that
+    home by no suffix and no date of birth may be either of them (an officer decides)."""
+    matcher = Matcher(model, households=True)
+    matcher.add(replace(ROBERT, date_of_birth=None))
+    junior = Record("Robert", "Smith", title="Mr", suffix="Jnr", **HOME)
+    assert matcher.decide(matcher.match(junior)).outcome is Outcome.REVIEW
+    matcher.update(replace(ROBERT, date_of_birth=date(1996, 2, 3)))
+    himself = replace(junior, date_of_birth=date(1996, 2, 3))
+    assert matcher.decide(matcher.match(himself)).outcome is Outcome.LINK
+
+
 def _father_and_son(matcher: Matcher) -> None:
     """Two Robert Smiths at one home, told apart by their dates of birth (one with an
     initial only, as council tax holds him): the record weighs more towards him."""

@@ -57,6 +57,19 @@ def test_a_father_and_son_of_one_name_at_one_home_are_not_merged(model: Model) -
     assert _found([father, unstated], model) == set()
 
 
+def test_a_junior_and_a_namesake_known_by_no_generation_are_asked_about_not_merged(
+    model: Model,
+) -> None:
+    """As the matcher decides a record: "John Hartley Jnr" and a John Hartley at his
+    home known by no suffix and no date of birth may be the son or his father."""
+    junior = replace(JOHN, suffix="Jnr", date_of_birth=None)
+    unstated = replace(JOHN_AGAIN, date_of_birth=None)
+    assert _found([junior, unstated], model) == {("A", "B", False)}
+    told = replace(unstated, date_of_birth=date(1990, 4, 2), phone=None)
+    same = replace(junior, date_of_birth=told.date_of_birth, phone=None)
+    assert _found([same, told], model) == {("A", "B", True)}
+
+
 def test_a_husband_and_wife_at_one_home_are_not_merged_nor_asked_about(model: Model) -> None:
     wife = Record(given_name="Anne", family_name="Hartley", title="Mrs", resident_id="W",
                   date_of_birth=date(1973, 8, 1), phone="07700900123", **HOME)  # fmt: skip

@@ -10,7 +10,7 @@ import pytest
 
 from townhall.identity.linkage import Matcher, Model, Record, UnknownResidentError
 from townhall.identity.linkage.features import features_of
-from townhall.identity.linkage.index import BlockingIndex
+from townhall.identity.linkage.index import BlockingIndex, blocking_keys
 
 ADA = Record(
     given_name="Ada", family_name="Testperson", resident_id="A1",
@@ -91,3 +91,18 @@ def test_a_crowded_block_is_skipped_unless_nothing_else_is_found() -> None:
     assert index.candidates(features_of(Record("John", "Smith"))) == {"S0", "S1", "S2", "S9"}
     dated = Record("John", "Smith", date_of_birth=date(1970, 1, 2))
     assert index.candidates(features_of(dated)) == {"S9"}
+
+
+def test_an_indexed_resident_s_own_keys_find_what_its_record_would() -> None:
+    index = BlockingIndex()
+    others = [replace(ADA, resident_id=f"A{i}", email=None) for i in range(2, 5)]
+    for record in (ADA, *others):
+        index.put(record.resident_id or "", [features_of(record)])
+    assert index.keys("A1") == blocking_keys(features_of(ADA))
+    assert (
+        index.candidates(features_of(ADA), index.keys("A1"))
+        == index.candidates(features_of(ADA))
+        == {"A1", "A2", "A3", "A4"}
+    )
+    with pytest.raises(UnknownResidentError):
+        index.keys("nobody")

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 from townhall.identity.linkage.batch import people
 from townhall.identity.linkage.comparisons import household_conflicts
-from townhall.identity.linkage.features import features_of
+from townhall.identity.linkage.features import Features, features_of
+from townhall.identity.linkage.matcher import UNSTATED_SUFFIX_CAP, either_generation
 from townhall.identity.linkage.model import Model, probability
 from townhall.identity.linkage.pairs import PairScorer, scored_pairs
 from townhall.identity.linkage.record import Record
@@ -57,7 +58,7 @@ def find_duplicates(
     order = {_id(record): n for n, record in enumerate(records)}
     features = {rid: features_of(record) for rid, record in zip(order, records, strict=True)}
     apart = {(a, b) if a <= b else (b, a) for a, b in cannot_link}
-    pairs = scorer(records, features, model, review, apart)
+    pairs = _either_generation_capped(scorer(records, features, model, review, apart), features)
     strong = {key: p for key, p in pairs.items() if p >= link}
     found: list[Duplicate] = []
     group_of: dict[str, int] = {}
@@ -81,6 +82,20 @@ def find_duplicates(
         found.append(Duplicate(survivor, other, p, merge=False))
         asked |= {a, b}
     return found
+
+
+def _either_generation_capped(
+    pairs: dict[tuple[str, str], float], features: dict[str, Features]
+) -> dict[tuple[str, str], float]:
+    """The matcher's rule for a generation one side names and the other does not
+    (`matcher.UNSTATED_SUFFIX_CAP`): unless a date of birth or NI number they share says
+    which, the pair is at most a question. A resident known as "Ewan Williams Jr" and
+    one known by no suffix at the same home may be the son or his father."""
+    cap = probability(UNSTATED_SUFFIX_CAP)
+    return {
+        (a, b): min(p, cap) if either_generation(features[a], [features[b]]) else p
+        for (a, b), p in pairs.items()
+    }
 
 
 def _id(record: Record) -> str:

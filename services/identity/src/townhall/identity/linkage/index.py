@@ -110,24 +110,31 @@ class BlockingIndex:
         """The residents holding one key (a copy), however crowded its block."""
         return set(self._blocks.get(key, ()))
 
-    def candidates(self, features: Features) -> set[str]:
+    def keys(self, resident_id: str) -> set[Key]:
+        """The blocking keys of a resident's facets, as `put` worked them out."""
+        if resident_id not in self._facets:
+            raise UnknownResidentError(resident_id)
+        return self._keys[resident_id]
+
+    def candidates(self, features: Features, keys: set[Key] | None = None) -> set[str]:
         """Residents sharing a key; a crowded block only when nothing else is found.
 
         A record that carries only a common name (no date of birth, no address) would
         otherwise find no one: it then gets its smallest crowded block, up to ten times
-        `max_block`.
+        `max_block` (of two as small, the one of the lower key). ``keys``, when given,
+        are the record's `blocking_keys`, already worked out (an indexed resident's own,
+        `keys`), so they are not worked out again.
         """
         found: set[str] = set()
-        crowded: list[set[str]] = []
-        for key in blocking_keys(features):
+        crowded: list[tuple[int, Key, set[str]]] = []
+        for key in blocking_keys(features) if keys is None else keys:
             block = self._blocks.get(key)
             if block and len(block) <= self.max_block:
                 found |= block
             elif block and len(block) <= FALLBACK_BLOCKS * self.max_block:
-                crowded.append(block)
+                crowded.append((len(block), key, block))
         if not found and crowded:
-            smallest: set[str] = min(crowded, key=len)
-            return set(smallest)
+            return set(min(crowded, key=lambda c: (c[0], c[1]))[2])
         return found
 
     def _unblock(self, resident_id: str) -> None:

@@ -16,7 +16,7 @@ from townhall.identity.linkage.comparisons import (
 )
 from townhall.identity.linkage.errors import InvalidRecordError, LinkageError
 from townhall.identity.linkage.features import Features, features_of
-from townhall.identity.linkage.index import BlockingIndex
+from townhall.identity.linkage.index import BlockingIndex, Key
 from townhall.identity.linkage.model import Model, probability
 from townhall.identity.linkage.record import Record
 
@@ -33,8 +33,9 @@ NAMES_DIFFER_CAP = 3.0
 #: member's first record would go to an officer, who would see two plainly two people.
 HOUSEHOLD_NAMES_DIFFER_CAP = -4.0
 #: The most a record without a generation suffix can weigh towards a resident known as
-#: a Jr or a Sr, unless a date of birth or NI number agrees: a Sr has a Jr of his name,
-#: and "John Smith" at their home may be either (an officer decides).
+#: a Jr or a Sr, or a Jr's or Sr's record towards a resident known by no suffix, unless
+#: a date of birth or NI number agrees: a Sr has a Jr of his name, and "John Smith" at
+#: their home may be either (an officer decides).
 UNSTATED_SUFFIX_CAP = 2.0
 #: The best candidate's posterior when the record fits two or more residents of one
 #: household that it cannot tell apart (`Matcher.namesakes`): in the review zone of the
@@ -180,20 +181,21 @@ class Matcher:
         return [replace(found[0], same_person=bridged), *found[1:]] if bridged else found
 
     def pair_weights(
-        self, features: Features, exclude: str | None = None
+        self, features: Features, exclude: str | None = None, keys: set[Key] | None = None
     ) -> list[tuple[str, float]]:
         """The best candidates' ids and pairwise weights, best first: what `match_features`
         ranks, without the posteriors and evidence it builds for a decision (a batch
-        scores every resident this way and needs only the pairs)."""
-        return [(rid, weight) for (weight, _), rid in self._top(features, exclude)]
+        scores every resident this way and needs only the pairs). ``keys``: the record's
+        blocking keys if already worked out (`BlockingIndex.keys` of an indexed one)."""
+        return [(rid, weight) for (weight, _), rid in self._top(features, exclude, keys)]
 
     def _top(
-        self, features: Features, exclude: str | None
+        self, features: Features, exclude: str | None, keys: set[Key] | None = None
     ) -> list[tuple[tuple[float, Features], str]]:
         moved = self.moved_here(features)
         scored = (
             (self._best(features, rid, moved=rid in moved), rid)
-            for rid in self.index.candidates(features) | moved
+            for rid in self.index.candidates(features, keys) | moved
             if rid != exclude
         )
         # ties broken by id, so the same index gives the same answer in every process
@@ -353,7 +355,7 @@ class Matcher:
         if (
             self.households
             and best[0] > UNSTATED_SUFFIX_CAP
-            and _either_generation(features, facets)
+            and either_generation(features, facets)
         ):
             return UNSTATED_SUFFIX_CAP, best[1]
         return best
@@ -398,10 +400,14 @@ def _homes(facets: list[Features]) -> set[tuple[str, ...]]:
     return homes
 
 
-def _either_generation(record: Features, facets: list[Features]) -> bool:
-    """The resident is a Jr or a Sr, the record names no generation, and neither its
-    date of birth nor its NI number says which of the two it is."""
-    if record.suffix is not None or not any(f.suffix for f in facets):
+def either_generation(record: Features, facets: list[Features]) -> bool:
+    """One side names a generation and the other does not, and neither a date of birth
+    nor an NI number they share says which of the two it is: the resident is a Jr or a
+    Sr and the record names none, or the record is a Jr's or a Sr's ("MR J SMITH JNR")
+    and nothing the resident is known by names one (a Jr has a Sr of his name, and the
+    resident may be either)."""
+    stated = any(f.suffix for f in facets)
+    if (record.suffix is not None) == stated:
         return False
     return not any(
         (record.dob is not None and record.dob == f.dob) or (record.ni and record.ni == f.ni)

@@ -50,7 +50,8 @@ def scored_pairs(
         matcher.index.put(own, [features[own]])
     pairs: dict[tuple[str, str], float] = {}
     for own, own_features in features.items():
-        for other, weight in matcher.pair_weights(own_features, exclude=own):
+        keys = matcher.index.keys(own)  # worked out once, by `put`
+        for other, weight in matcher.pair_weights(own_features, exclude=own, keys=keys):
             key = _key(own, other)
             p = probability(weight)
             if p >= threshold and key not in apart:
