@@ -200,3 +200,30 @@ async def test_a_record_that_bridges_a_move_links_and_merges_the_two_residents(
     merged = ({ids["margaret"], at_new_home["resident_id"]} - {survivor}).pop()
     assert len(_matcher(identity).engine) == 6, "one resident fewer in the index"
     assert merged not in _matcher(identity).engine.index
+
+
+async def test_the_second_holder_of_a_joint_account_is_never_the_first(
+    identity: Harness, headers: dict[str, str]
+) -> None:
+    """A council-tax account held jointly by a father and son of one name, at one home,
+    sharing its landline, with nothing else to tell them apart: alike enough to link,
+    but the account's two holders are two people. The same record under another account
+    still links."""
+    await _household(identity, headers)
+    robert = {
+        "title": "Mr",
+        "given_name": "Robert",
+        "family_name": "Hartley",
+        "postcode": "ZX1 2AB",
+        "phone": "01632 960001",
+    }
+    first = await _match(identity, headers, reference="CT-9001", **robert)
+    again = await _match(identity, headers, reference="CT-9001", **robert)
+    second = await _match(identity, headers, reference="CT-9001#2", **robert)
+    elsewhere = await _match(identity, headers, reference="CT-5555", **robert)
+
+    assert first["outcome"] == "created"
+    assert (again["outcome"], again["resident_id"]) == ("linked", first["resident_id"])
+    assert second["outcome"] == "created", "the account's other holder: another person"
+    assert second["resident_id"] != first["resident_id"]
+    assert elsewhere["outcome"] in ("linked", "review"), "alike enough without the rule"

@@ -315,8 +315,11 @@ class LinkageMatcher:
         found = []
         for candidate in self.engine.match(incoming):
             resident = await uow.residents.get(uuid.UUID(candidate.resident_id))
-            if resident is not None and not resident.erased:
-                found.append(shown_candidate(record, resident, candidate))
+            if resident is None or resident.erased:
+                continue
+            if holds_another_holders_reference(resident, record.system, record.reference):
+                continue  # a joint account's other holder: another person, however alike
+            found.append(shown_candidate(record, resident, candidate))
         return sorted(found, key=lambda c: -c.probability)
 
     def residents_changed(self, changed: Sequence[Resident]) -> None:
@@ -400,3 +403,15 @@ def _agreement(level: str, weight: float) -> str:
     if level == "else" or weight < 0:
         return "disagree"
     return "agree" if level in ("exact", "full") else "similar"
+
+
+def holds_another_holders_reference(resident: Resident, system: str, reference: str) -> bool:
+    """Whether ``resident`` is another holder of the account ``reference`` names in
+    ``system``: the connectors name a joint account's holders ``<account>``,
+    ``<account>#2``…, and two holders of one account are two people (a couple, a father
+    and son of the same name), as the duplicate pass also holds."""
+    account = reference.split("#", 1)[0]
+    return any(
+        held_system == system and held != reference and held.split("#", 1)[0] == account
+        for held_system, held in resident.identifiers
+    )
