@@ -106,7 +106,10 @@ async def _act(
     checked: forms.Checked,
     kind: str,
     action: Callable[[str], Awaitable[None]],
+    conflict: Callable[[], str] = lambda: MOVED_ON,
 ) -> Response:
+    """Do ``action`` for the officer; a refusal is shown at the form's first field (a
+    conflict in ``conflict()``'s words), and nothing changes."""
     if checked.ok:
         field = next(iter(checked.values))  # where a refusal is shown: the form's first field
         try:
@@ -114,7 +117,7 @@ async def _act(
         except RefusedError:
             checked.error(field, NOT_YOURS)
         except (ConflictError, InvalidError):
-            checked.error(field, MOVED_ON)
+            checked.error(field, conflict())
         else:
             session.flash = DONE[kind]
             return RedirectResponse(f"/officer/cases/{reference}", status_code=303)
@@ -179,27 +182,22 @@ async def record_visit(
     """How the booked visit went, recorded with booking (which refuses it before the
     visit starts, and from an officer whose roles do not cover the case)."""
     reference, checked = _reference(reference), forms.visit_outcome(form)
-    if checked.ok:
-        visit = await workspace.call(
-            session, client, lambda token: workspace.booking.visit(token, reference)
-        )
-        outcome = checked.values["outcome"]
-        try:
-            if visit is None:
-                raise ConflictError(409, "no visit is booked")
-            await workspace.call(
-                session,
-                client,
-                lambda token: workspace.booking.record_visit(token, str(visit["id"]), outcome),
-            )
-        except RefusedError:
-            checked.error("outcome", NOT_YOURS)
-        except ConflictError:
-            checked.error("outcome", NOT_STARTED if _ahead(visit) else MOVED_ON)
-        else:
-            session.flash = DONE["visit"]
-            return RedirectResponse(f"/officer/cases/{reference}", status_code=303)
-    return await _page(request, workspace, session, client, reference, checked)
+    outcome = checked.values["outcome"]
+    booked: list[dict[str, Any]] = []
+
+    async def record(token: str) -> None:
+        visit = await workspace.booking.visit(token, reference)
+        if visit is None:
+            raise ConflictError(409, "no visit is booked")
+        booked.append(visit)
+        await workspace.booking.record_visit(token, str(visit["id"]), outcome)
+
+    def refused() -> str:
+        return NOT_STARTED if booked and _ahead(booked[-1]) else MOVED_ON
+
+    return await _act(
+        request, workspace, session, client, reference, checked, "visit", record, refused
+    )
 
 
 def _ahead(visit: dict[str, Any] | None) -> bool:
