@@ -23,10 +23,11 @@ What is still lost, by system:
 * housing: the "known as" name replaces the forename rather than sitting beside it;
   a day/month-swapped date of birth is passed as the date it reads as (the engine's
   transposition level finds it); the tenancy's dates.
-* every system: the row's date, hence any former address: each row is one record with
-  one address and no history (`previous_addresses` stays empty), so a mover is found
-  only through what their rows share (a phone, an email, an NI number, a date of
-  birth, or the household seen moving together). A previous surname is kept where
+* every system: the row's date. A former address is kept where the row has one (a
+  council-tax moving-in form's previous address, a housing application's address
+  history; see `systems`) as `previous_addresses`, without its dates; otherwise a
+  mover is found only through what their rows share (a phone, an email, an NI number,
+  a date of birth, or the household seen moving together). A previous surname is kept where
   the row has one (`former_family_names`: a council-tax change of name, some housing
   rows; see `systems`); a woman's other rows before and after a marriage share only
   her given name and what else they hold.
@@ -42,7 +43,7 @@ from datetime import date
 
 from bench_identity.council.people import Council
 from bench_identity.council.systems import LegacyRow
-from townhall.identity.linkage import Record
+from townhall.identity.linkage import Address, Record
 from townhall.identity.service_layer.matching import FormerName, IncomingRecord
 
 _TITLES = {"MR", "MRS", "MS", "MISS", "DR", "MX"}
@@ -108,6 +109,7 @@ def to_records(row: LegacyRow) -> list[Record]:
                 initials=p.given if p.given and len(p.given) == 1 else None,
                 suffix=p.suffix,
                 former_family_names=_formers(f.get(f"previous_surname_{n}")),
+                previous_addresses=_previous(f, f"previous_address_{n}", f"previous_postcode_{n}"),
                 postcode=f["postcode"],
                 flat=flat,
                 house_name=house_name,
@@ -148,6 +150,11 @@ def to_records(row: LegacyRow) -> list[Record]:
             title=f.get("title"),
             middle_names=tuple(forenames[1:]),
             former_family_names=_formers(f.get("previous_surname")),
+            previous_addresses=tuple(
+                a
+                for i in range(5)
+                for a in _previous(f, f"previous_address_{i}", f"previous_postcode_{i}")
+            ),
             date_of_birth=_dob(f["dob"]),
             ni_number=f.get("ni_number"),
             postcode=f["postcode"],
@@ -161,6 +168,17 @@ def to_records(row: LegacyRow) -> list[Record]:
             phone=f["phone"],
         )
     ]
+
+
+def _previous(fields: dict[str, str | None], line: str, postcode: str) -> tuple[Address, ...]:
+    """A former address as the row gives it: one property line and a postcode."""
+    text = fields.get(line)
+    if not text:
+        return ()
+    premises, _, town = text.rpartition(", ")
+    flat, house_name, number, street = _premises(premises)
+    return (Address(postcode=fields.get(postcode), house_number=number, flat=flat,
+                    house_name=house_name, address_line=street, town=town or None),)  # fmt: skip
 
 
 def _formers(previous: str | None) -> tuple[str, ...]:

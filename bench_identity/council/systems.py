@@ -36,6 +36,21 @@ for a "previous surname", so both systems can hold one, but only some of their r
 * waste: never (a caller gives the name they use).
 Each such sighting is tagged `former_recorded`. Rates are guesses at practice, not
 measurements; see identity's README.
+
+Previous addresses. Councils' forms ask where someone came from, so two systems can
+hold a former address beside the current one:
+* council tax: the "moving in" form (and the change-of-name form when a spouse moves
+  in at a wedding) asks for the address the liable person moved from. An account
+  opened by a move in the window keeps it for each holder who moved 60% of the time
+  (online forms require it; paper forms and accounts migrated from older billing
+  systems often lack it). An account open since before the window has none: the
+  person was already there.
+* housing: the application asks for every address of the last five years (for the
+  local connection test); a row keeps the in-window ones 70% of the time.
+* waste: never (a caller gives the address of the bins).
+Each such sighting is tagged `previous_recorded`. Drawn from a stream of its own, so
+the rest of the council is the one it was before systems recorded them; the rates are
+guesses at practice, set before any score was seen.
 """
 
 from __future__ import annotations
@@ -81,10 +96,11 @@ def legacy_rows(council: Council, seed: int) -> list[LegacyRow]:
     #: Draws for previous surnames, apart: the rows otherwise stay as they were before
     #: systems recorded them, so figures before and after are of the same council.
     formers = random.Random(seed * 7919 + 1)
+    previous = random.Random(seed * 7919 + 2)
     rows: list[LegacyRow] = []
-    rows += _council_tax(council, rng, formers)
+    rows += _council_tax(council, rng, formers, previous)
     rows += _waste(council, rng)
-    rows += _housing(council, rng, formers)
+    rows += _housing(council, rng, formers, previous)
     return rows
 
 
@@ -108,6 +124,14 @@ def _property(home: Address) -> str:
     return ", ".join(parts).upper()
 
 
+def _moved_from(person: Person, on: date) -> Address | None:
+    """The home the person left to move in on ``on`` (None: they were not moving)."""
+    homes = [(start, home) for start, home in person.homes if start < on]
+    if on <= WINDOW_START or not homes or person.home_at(on) == homes[-1][1]:
+        return None
+    return homes[-1][1]
+
+
 def _former(person: Person, on: date) -> str | None:
     """The surname the person had before their current one on ``on``, if it changed."""
     names = [name for start, name in person.names if start <= on]
@@ -117,7 +141,9 @@ def _former(person: Person, on: date) -> str | None:
 # council tax -------------------------------------------------------------------------
 
 
-def _council_tax(council: Council, rng: random.Random, formers: random.Random) -> list[LegacyRow]:
+def _council_tax(
+    council: Council, rng: random.Random, formers: random.Random, previous: random.Random
+) -> list[LegacyRow]:
     rows: list[LegacyRow] = []
     accounts: list[tuple[date, Address, list[Person], bool]] = []  # ..., a change of name
     for house in council.households:
@@ -155,6 +181,13 @@ def _council_tax(council: Council, rng: random.Random, formers: random.Random) -
                     fields[f"previous_surname_{i}"] = former.upper()
                     tags = tuple(t | {"former_recorded"} if j == i else t
                                  for j, t in enumerate(tags))  # fmt: skip
+        for i, person in enumerate(liable):  # the moving-in form's previous address
+            moved_from = _moved_from(person, on)
+            if moved_from is not None and previous.random() < 0.6:
+                fields[f"previous_address_{i}"] = _property(moved_from)
+                fields[f"previous_postcode_{i}"] = moved_from.postcode
+                tags = tuple(t | {"previous_recorded"} if j == i else t
+                             for j, t in enumerate(tags))  # fmt: skip
         if fields["postcode"] is None:
             tags = tuple(t | {"no_postcode"} for t in tags)
         rows.append(LegacyRow("council_tax", f"CT{n:06d}", on, fields,
@@ -263,15 +296,35 @@ def _call(
 # housing -----------------------------------------------------------------------------
 
 
-def _housing(council: Council, rng: random.Random, formers: random.Random) -> list[LegacyRow]:
+def _housing(
+    council: Council, rng: random.Random, formers: random.Random, previous: random.Random
+) -> list[LegacyRow]:
     rows: list[LegacyRow] = []
     for house in council.households:
         if rng.random() >= 0.2:
             continue
         for start, _, home in _periods(council, house):
             for person in _present(council, house, home, start):
-                rows.append(_occupant(rng, formers, len(rows), start, person, home, house))
+                row = _occupant(rng, formers, len(rows), start, person, home, house)
+                rows.append(_with_history(row, person, previous))
     return rows
+
+
+def _with_history(row: LegacyRow, person: Person, previous: random.Random) -> LegacyRow:
+    """The application's address history: the in-window homes of the last five years."""
+    since = max(WINDOW_START, row.on - timedelta(days=5 * 365))
+    current = person.home_at(row.on)
+    history = [home for start, home in reversed(person.homes)
+               if home != current and start < row.on
+               and (start >= since or home == person.home_at(since))]  # fmt: skip
+    if not history or row.on <= WINDOW_START or previous.random() >= 0.7:
+        return row
+    fields = dict(row.fields)
+    for i, home in enumerate(dict.fromkeys(history)):
+        fields[f"previous_address_{i}"] = _property(home).title()
+        fields[f"previous_postcode_{i}"] = home.postcode
+    tags = (row.tags[0] | {"previous_recorded"},)
+    return LegacyRow(row.system, row.ref, row.on, fields, row.people, tags)
 
 
 def _occupant(

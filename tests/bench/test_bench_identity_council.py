@@ -6,7 +6,7 @@ from __future__ import annotations
 from itertools import combinations
 
 from bench_identity.council.mapping import sightings
-from bench_identity.council.people import make_council, same_household
+from bench_identity.council.people import WINDOW_START, make_council, same_household
 from bench_identity.council.systems import SYSTEMS, legacy_rows
 
 
@@ -63,3 +63,23 @@ def test_a_previous_surname_is_on_some_council_tax_and_housing_rows_never_on_was
         )
     married = [s for s in seen if s.true_family != council.people[s.person].names[0][1]]
     assert len(recorded) < len(married), "a share of the rows, not all"
+
+
+def test_a_previous_address_is_a_home_the_person_left_on_some_council_tax_and_housing_rows() -> (
+    None
+):
+    council = make_council(1500, seed=12)
+    seen = sightings(council, legacy_rows(council, 13))
+    recorded = [s for s in seen if s.record.previous_addresses]
+    assert recorded and {s.system for s in recorded} == {"council_tax", "housing"}
+    for s in recorded:
+        person = council.people[s.person]
+        left = {home.postcode for start, home in person.homes if start < s.on} - {
+            person.home_at(s.on).postcode
+        }
+        assert {a.postcode for a in s.record.previous_addresses} <= left
+        assert "previous_recorded" in s.tags
+    moving_in = [s for s in seen if s.system == "council_tax" and s.on > WINDOW_START
+                 and s.on in {start for start, _ in council.people[s.person].homes}]  # fmt: skip
+    from_moves = [s for s in recorded if s.system == "council_tax"]
+    assert len(from_moves) < len(moving_in), "a share of the accounts opened by a move, not all"
