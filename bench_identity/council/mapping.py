@@ -31,8 +31,9 @@ What is still lost, by system:
   the row has one (`former_family_names`: a council-tax change of name, some housing
   rows; see `systems`); a woman's other rows before and after a marriage share only
   her given name and what else they hold.
-* the product path (`to_incoming`) carries every field of `to_records`' Record, and
-  the row's date as the date it was true on (`recorded_on`).
+* the product path (`to_incoming`) carries every field of `to_records`' Record (the
+  previous addresses as `previous_addresses`), and the row's date as the date it was
+  true on (`recorded_on`).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from datetime import date
 from bench_identity.council.people import Council
 from bench_identity.council.systems import LegacyRow
 from townhall.identity.linkage import Address, Record
-from townhall.identity.service_layer.matching import FormerName, IncomingRecord
+from townhall.identity.service_layer.matching import FormerAddress, FormerName, IncomingRecord
 
 _TITLES = {"MR", "MRS", "MS", "MISS", "DR", "MX"}
 _SUFFIXES = {"JNR", "SNR", "JR", "SR"}
@@ -232,8 +233,13 @@ def _incoming(row: LegacyRow, r: Record) -> IncomingRecord:
         address_line=r.address_line,
         town=r.town,
         uprn=r.uprn,
+        previous_addresses=tuple(
+            FormerAddress(a.flat, a.house_name, a.house_number, a.address_line, a.town,
+                          a.postcode, a.uprn)
+            for a in r.previous_addresses
+        ),
         recorded_on=row.on,
-    )
+    )  # fmt: skip
 
 
 def split_account_name(name: str) -> list[Person]:

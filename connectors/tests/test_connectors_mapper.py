@@ -159,6 +159,27 @@ def test_a_joint_account_asks_about_two_people_sharing_only_what_the_row_shares(
     assert all("date_of_birth" not in b for b in bodies)
 
 
+def test_the_address_moved_from_and_a_previous_surname_are_asked_with_the_person() -> None:
+    row = {
+        "name": "Mrs A Smith",
+        "postcode": "CF10 1AA",
+        "previous_surname": "JONES",
+        "previous_address": "12 Mill Lane, Cardiff",
+        "previous_postcode": "CF11 9XR",
+    }
+    [body] = match_requests("counciltax", "accounts:8", row, date(2026, 3, 1))
+    assert body["previous_addresses"] == [
+        {"address_line": "12 Mill Lane, Cardiff", "postcode": "CF11 9XR"}
+    ]
+    assert body["former_family_names"] == [{"family_name": "JONES"}]
+    joint = match_requests("counciltax", "accounts:9", {**row, "name": "Mr J & Mrs A Smith"},
+                           None)  # fmt: skip
+    assert all(b["previous_addresses"] == body["previous_addresses"] for b in joint), (
+        "the holders moved in together"
+    )
+    assert all("former_family_names" not in b for b in joint), "whose surname it was is unsaid"
+
+
 def test_dates_of_birth_arrive_as_debezium_encodes_them() -> None:
     assert birth_date(0) == date(1970, 1, 1)
     assert birth_date(-3650) == date(1960, 1, 4)

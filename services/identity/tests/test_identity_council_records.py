@@ -97,6 +97,27 @@ async def test_a_resident_created_from_a_record_keeps_all_of_it(
     assert record["identifiers"] == [{"system": "housing", "value": "HSG-0001"}]
 
 
+async def test_a_record_keeps_the_addresses_it_names_as_former_ones_dated_when_it_knows(
+    identity: Harness, officer: dict[str, str]
+) -> None:
+    previous = [
+        {"house_number": "3", "address_line": "Mill Lane", "postcode": "zx4 7qt",
+         "since": "2015-09-01", "until": "2020-02-28"},
+        {"house_name": "Rose Cottage", "town": "Sampleton", "uprn": "000100077"},
+    ]  # fmt: skip
+    created = await _match(identity, officer, {**HOUSING, "previous_addresses": previous})
+    addresses = (await _record(identity, officer, created["resident_id"]))["addresses"]
+    assert [(a["postcode"], a["house_name"], a["moved_in"], a["moved_out"]) for a in addresses] == [
+        ("ZX1 2AB", "Orchard House", "2020-03-01", None),
+        ("ZX4 7QT", None, "2015-09-01", "2020-02-28"),
+        (None, "Rose Cottage", None, "2020-03-01"),  # left by the record's date
+    ]
+    linked = await _match(identity, officer, {**HOUSING, "reference": "HSG-0005",
+                                              "previous_addresses": previous[:1]})  # fmt: skip
+    assert linked["resident_id"] == created["resident_id"]
+    assert len((await _record(identity, officer, created["resident_id"]))["addresses"]) == 3
+
+
 async def test_a_record_with_only_a_title_and_a_surname_makes_a_resident(
     identity: Harness, officer: dict[str, str]
 ) -> None:
@@ -229,10 +250,26 @@ BAD = [
     ({"suffix": "the third"}, "suffix"),
     ({"uprn": "12a"}, "uprn"),
     ({"recorded_on": "2999-01-01"}, "recorded_on"),
+    ({"previous_addresses": [{}]}, "previous_addresses"),
+    ({"previous_addresses": [{"postcode": "nonsense"}]}, "previous_addresses"),
+    (
+        {
+            "previous_addresses": [
+                {"town": "Sampleton", "since": "2019-01-01", "until": "2018-01-01"}
+            ]
+        },
+        "previous_addresses",
+    ),
+    ({"previous_addresses": [{"town": "Sampleton", "until": "2999-01-01"}]}, "previous_addresses"),
+    (
+        {"previous_addresses": [{"town": "Sampleton", "county": "Exampleshire"}]},
+        "previous_addresses",
+    ),
+    ({"previous_addresses": [{"town": "Sampleton"}] * 11}, "previous_addresses"),
 ]
 
 
-@pytest.mark.parametrize(("change", "field"), BAD, ids=[f for _, f in BAD])
+@pytest.mark.parametrize(("change", "field"), BAD, ids=[f"{f}-{n}" for n, (_, f) in enumerate(BAD)])
 async def test_a_malformed_record_is_refused_naming_the_field_and_changes_nothing(
     identity: Harness, officer: dict[str, str], change: dict[str, Any], field: str
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ async def headers(identity: Harness) -> dict[str, str]:
     return bearer(await identity.officer_token("id@example.org", ("identity", "personal")))
 
 
-async def _match(identity: Harness, headers: dict[str, str], **record: str) -> dict[str, Any]:
+async def _match(identity: Harness, headers: dict[str, str], **record: Any) -> dict[str, Any]:
     body = {"system": "council_tax", "reference": f"CT-{uuid.uuid4().hex[:12]}"}
     response = await identity.http.post("/records/match", json={**body, **record}, headers=headers)
     assert response.status_code == 200, response.text
@@ -200,6 +201,30 @@ async def test_a_record_that_bridges_a_move_links_and_merges_the_two_residents(
     merged = ({ids["margaret"], at_new_home["resident_id"]} - {survivor}).pop()
     assert len(_matcher(identity).engine) == 6, "one resident fewer in the index"
     assert merged not in _matcher(identity).engine.index
+
+
+async def test_a_mover_is_found_at_the_home_their_record_says_they_left(
+    identity: Harness, headers: dict[str, str]
+) -> None:
+    """A council-tax moving-in form: a name at a new address, and the address moved
+    from. Without it, a name alone at another address is someone new."""
+    ids = await _household(identity, headers)
+    quay = {"address_line": "8 Quay Street", "town": "Sampleton", "postcode": "ZX9 1LL"}
+    mill = {"address_line": "3 Mill Lane", "town": "Sampleton", "postcode": "ZX4 7QT"}
+    today = date.today().isoformat()
+    alone = await _match(identity, headers, title="Mrs", given_name="Margaret",
+                         family_name="Okonkwo", recorded_on=today, **quay)  # fmt: skip
+    assert alone["outcome"] == "created", "a name alone at another address"
+
+    moving_in = await _match(identity, headers, title="Miss", given_name="Amelia",
+                             family_name="Brook", recorded_on=today, **quay,
+                             previous_addresses=[mill])  # fmt: skip
+    assert (moving_in["outcome"], moving_in["resident_id"]) == ("linked", ids["amelia"])
+    shown = {e["field"]: e for e in moving_in["evidence"]}
+    assert (shown["postcode"]["incoming"], shown["postcode"]["agreement"]) == ("ZX47QT", "agree")
+    record = await identity.http.get(f"/residents/{ids['amelia']}", headers=headers)
+    addresses = [(a["postcode"], a["moved_out"]) for a in record.json()["addresses"]]
+    assert addresses == [("ZX9 1LL", None), ("ZX4 7QT", today)]
 
 
 async def test_the_second_holder_of_a_joint_account_is_never_the_first(

@@ -3,12 +3,13 @@ resident holds, and every field of an incoming record; a link's additions reach 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from townhall.identity import linkage
 from townhall.identity.adapters.linkage_matcher import LinkageMatcher, incoming_record, record_of
 from townhall.identity.domain.model import Address, Name, Resident, SourceRecord
-from townhall.identity.service_layer.matching import FormerName, IncomingRecord
+from townhall.identity.service_layer.matching import FormerAddress, FormerName, IncomingRecord
 
 ORCHARD = Address("Orchard Road", None, "Sampleton", "ZX1 2AB", "000100023",
                   flat="Flat 2", house_name="Orchard House", house_number="12")  # fmt: skip
@@ -101,6 +102,8 @@ def test_every_field_of_an_incoming_record_reaches_the_engine() -> None:
         suffix="sr", former_family_names=(FormerName("Brook"),), ni_number="QQ123456C",
         flat="Flat 2", house_name="Orchard House", house_number="12",
         address_line="Orchard Road", town="Sampleton", uprn="000100023",
+        previous_addresses=(FormerAddress(house_number="3", address_line="Mill Lane",
+                                          postcode="ZX4 7QT", until=date(2019, 8, 1)),),
     )  # fmt: skip
     record = incoming_record(incoming)
     assert record == linkage.Record(
@@ -110,7 +113,41 @@ def test_every_field_of_an_incoming_record_reaches_the_engine() -> None:
         email="s.hartley@example.org", phone="07700900123", title="Mrs", initials="S J",
         middle_names=("Jane",), suffix="sr", ni_number="QQ123456C", flat="Flat 2",
         house_name="Orchard House",
+        previous_addresses=(linkage.Address(postcode="ZX4 7QT", house_number="3",
+                                            address_line="Mill Lane", until=date(2019, 8, 1)),),
     )  # fmt: skip
+
+
+QUAY = Address("Quay Street", None, "Sampleton", "ZX9 1LL", house_number="8",
+               moved_out=date(2012, 6, 1))  # fmt: skip
+
+
+def test_a_resident_created_from_a_record_keeps_its_former_addresses_after_its_own() -> None:
+    left_mill = replace(MILL, moved_in=date(2012, 6, 1), moved_out=date(2020, 3, 1))
+    source = SourceRecord(Name("Susan", "Hartley"), address=ORCHARD, recorded_on=date(2020, 3, 1),
+                          former_addresses=(QUAY, left_mill))  # fmt: skip
+    resident = Resident.from_source(source, "legacy")
+    assert [(a.postcode, a.moved_out) for a in resident.addresses] == [
+        ("ZX1 2AB", None), ("ZX4 7QT", date(2020, 3, 1)), ("ZX9 1LL", date(2012, 6, 1)),
+    ]  # fmt: skip
+    record = record_of(resident)
+    assert record is not None
+    assert [a.postcode for a in record.previous_addresses] == ["ZX4 7QT", "ZX9 1LL"]
+
+
+def test_a_link_adds_the_records_former_addresses_it_did_not_hold() -> None:
+    resident = _resident()
+    resident.events.clear()
+    known = replace(ORCHARD, moved_out=date(2019, 1, 1))
+    same = resident.names[0]
+    resident.add_source(SourceRecord(same, recorded_on=date(2024, 1, 1),
+                                     former_addresses=(known, QUAY)))  # fmt: skip
+    assert [a.postcode for a in resident.addresses] == ["ZX1 2AB", "ZX9 1LL"]
+    assert resident.addresses[0].moved_out is None, "the current address stays current"
+    assert [type(e).__name__ for e in resident.events] == ["ResidentMoved"]
+    resident.events.clear()
+    resident.add_source(SourceRecord(same, former_addresses=(QUAY,)))
+    assert len(resident.addresses) == 2 and not resident.events, "held already: nothing new"
 
 
 def test_the_index_follows_what_a_link_added(model: linkage.Model) -> None:

@@ -42,10 +42,14 @@ PERSON_FIELDS = (
     "title",
     "forenames",
     "surname",
+    "previous_surname",
     "date_of_birth",
     "address",
     "postcode",
     "uprn",
+    "previous_address",
+    "previous_postcode",
+    "previous_uprn",
     "ni_number",
     "phone",
     "email",
@@ -69,10 +73,14 @@ class Person(_Strict):
     title: str | None = None
     forenames: str | None = None
     surname: str | None = None
+    previous_surname: str | None = None
     date_of_birth: str | None = None
     address: str | None = None
     postcode: str | None = None
     uprn: str | None = None
+    previous_address: str | None = None  # the address moved from (a moving-in form's)
+    previous_postcode: str | None = None
+    previous_uprn: str | None = None
     ni_number: str | None = None
     phone: str | None = None
     email: str | None = None

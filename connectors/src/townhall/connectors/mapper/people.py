@@ -138,8 +138,19 @@ def match_requests(
         "phone": _text(fields.get("phone")),
         "recorded_on": _iso(recorded_on),
     }
-    if len(people) > 1:  # one date of birth, NI number, email or phone is one holder's
-        shared.update(date_of_birth=None, ni_number=None, email=None, phone=None)
+    moved_from = {
+        "address_line": _text(fields.get("previous_address")),
+        "postcode": _text(fields.get("previous_postcode")),
+        "uprn": _text(fields.get("previous_uprn")),
+    }
+    if any(moved_from.values()):  # the holders moved in from there
+        shared["previous_addresses"] = [{k: v for k, v in moved_from.items() if v}]
+    previous_surname = _text(fields.get("previous_surname"))
+    if previous_surname:
+        shared["former_family_names"] = [{"family_name": previous_surname}]
+    if len(people) > 1:  # one date of birth, NI number, email, phone or surname is one holder's
+        shared.update(date_of_birth=None, ni_number=None, email=None, phone=None,
+                      former_family_names=None)  # fmt: skip
     bodies = []
     for index, person in enumerate(people):
         body = {

@@ -20,7 +20,7 @@ from townhall.identity.domain.model import Resident
 from townhall.identity.linkage.duplicates import Duplicate
 from townhall.identity.linkage.features import features_of
 from townhall.identity.linkage.model import probability
-from townhall.identity.service_layer.matching import FormerName, IncomingRecord
+from townhall.identity.service_layer.matching import FormerAddress, FormerName, IncomingRecord
 
 #: Opens a duplicate review item (identity's command): its id, or None if not opened.
 Ask = Callable[[commands.AskAboutDuplicate], Awaitable[uuid.UUID | None]]
@@ -31,7 +31,7 @@ SYSTEM = "identity"
 
 def incoming_of(resident: Resident) -> IncomingRecord:
     """A resident as an incoming record: its current name, address and first contact
-    points, its former family names."""
+    points, its former family names and addresses."""
     name, at = resident.names[0], resident.addresses[0] if resident.addresses else None
     former = tuple(FormerName(n.family, n.since, n.until) for n in resident.names[1:]
                    if n.family.casefold() != name.family.casefold())  # fmt: skip
@@ -45,6 +45,11 @@ def incoming_of(resident: Resident) -> IncomingRecord:
         flat=at.flat if at else None, house_name=at.house_name if at else None,
         house_number=at.house_number if at else None, address_line=at.line1 if at else None,
         town=at.town if at else None, uprn=at.uprn if at else None,
+        previous_addresses=tuple(
+            FormerAddress(a.flat, a.house_name, a.house_number, a.line1, a.town, a.postcode,
+                          a.uprn, since=a.moved_in, until=a.moved_out)
+            for a in resident.addresses[1:]
+        ),
     )  # fmt: skip
 
 

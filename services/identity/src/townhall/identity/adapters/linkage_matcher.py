@@ -164,9 +164,18 @@ def incoming_record(record: IncomingRecord) -> linkage.Record:
         address_line=record.address_line,
         town=record.town,
         uprn=record.uprn,
+        previous_addresses=tuple(
+            linkage.Address(
+                postcode=a.postcode, house_number=a.house_number, flat=a.flat,
+                house_name=a.house_name, address_line=a.address_line, town=a.town,
+                uprn=a.uprn, since=a.since, until=a.until,
+            )
+            for a in record.previous_addresses
+            if a.has_address
+        ),
         email=record.email.strip().lower() if record.email else None,
         phone=normalise_phone(record.phone),
-    )
+    )  # fmt: skip
 
 
 class MatchingNotReadyError(Exception):

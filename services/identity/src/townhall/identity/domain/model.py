@@ -79,6 +79,9 @@ class SourceRecord:
     phone: str | None = None
     former_names: tuple[Name, ...] = ()
     recorded_on: date | None = None
+    #: Addresses the person lived at before ``address``, each with ``moved_out`` set
+    #: (the date they had left by, when the source did not say).
+    former_addresses: tuple[Address, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,8 @@ class Resident:
             addresses=[address] if address is not None else [],
             contact_points=points,
         )
+        for former in source.former_addresses:
+            resident._add_former_address(former)
         resident.events.append(events.ResidentRegistered(resident.id, channel, resident.personal()))
         return resident
 
@@ -170,7 +175,8 @@ class Resident:
         family name (current if the record is the newest news, else former); a date of
         birth or NI number; another address, placed in time by ``recorded_on`` against
         the current address's ``moved_in``; a phone or email (unverified). What the
-        record already holds is never overwritten; each change is an event."""
+        record already holds is never overwritten; each change is an event. The record's
+        former addresses join the resident's former ones."""
         self._refuse_if_erased()
         newer = self._is_newer(source.recorded_on)
         changed = ["names"] if self._add_names(source) else []
@@ -182,7 +188,10 @@ class Resident:
             changed.append("ni_number")
         if changed:
             self._details_changed(changed)
-        if source.address is not None and self._add_address(source.address, source, newer):
+        moved = source.address is not None and self._add_address(source.address, source, newer)
+        for former in source.former_addresses:
+            moved = self._add_former_address(former) or moved
+        if moved:
             self.events.append(
                 events.ResidentMoved(self.id, {"addresses": self.personal()["addresses"]})
             )
@@ -251,6 +260,16 @@ class Resident:
         else:
             earlier = replace(dated, moved_out=dated.moved_out or current.moved_in)
             self.addresses = [current, *sorted([*former, earlier], key=_newest_first)]
+        return True
+
+    def _add_former_address(self, address: Address) -> bool:
+        """Keep an address the resident lived at before, among the former ones (newest
+        first), unless it is one already held."""
+        if any(address.same_place(held) for held in self.addresses):
+            return False
+        current = [a for a in self.addresses[:1] if a.moved_out is None]
+        former = self.addresses[len(current) :]
+        self.addresses = [*current, *sorted([*former, address], key=_newest_first)]
         return True
 
     @property

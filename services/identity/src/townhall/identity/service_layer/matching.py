@@ -30,13 +30,49 @@ class FormerName:
 
 
 @dataclass(frozen=True)
+class FormerAddress:
+    """An address the person lived at before the record's own (a council-tax moving-in
+    form's "previous address", a housing application's address history), with the
+    dates they lived there if known."""
+
+    flat: str | None = None
+    house_name: str | None = None
+    house_number: str | None = None
+    address_line: str | None = None
+    town: str | None = None
+    postcode: str | None = None
+    uprn: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+    @property
+    def has_address(self) -> bool:
+        parts = (self.flat, self.house_name, self.house_number, self.address_line, self.town,
+                 self.postcode, self.uprn)  # fmt: skip
+        return any(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        values = asdict(self)
+        values["since"], values["until"] = _iso(self.since), _iso(self.until)
+        return values
+
+    @classmethod
+    def from_json(cls, values: Mapping[str, Any]) -> FormerAddress:
+        known = {f.name for f in fields(cls)}
+        kept = {k: v for k, v in values.items() if k in known}
+        kept["since"], kept["until"] = _date(kept.get("since")), _date(kept.get("until"))
+        return cls(**kept)
+
+
+@dataclass(frozen=True)
 class IncomingRecord:
     """A record about a person from a source system, without a resident id.
 
     It carries what councils' systems hold: a title, a given name or only initials (or
     neither: "Mrs Smith"), middle names, a family name and former ones, a generation
-    suffix, a date of birth, an NI number (normal form), one address (flat, house name,
-    house number, street line, town, postcode, UPRN), an email and a phone (normal
+    suffix, a date of birth, an NI number (normal form), its address (flat, house name,
+    house number, street line, town, postcode, UPRN) and former ones
+    (``previous_addresses``, most recent first), an email and a phone (normal
     forms). ``recorded_on`` is the date the record was true on: it places the address
     and the name in time when a link adds them to a resident. ``observed_at`` is when
     the source system recorded it (None: now): a record observed before its person's
@@ -63,6 +99,7 @@ class IncomingRecord:
     address_line: str | None = None
     town: str | None = None
     uprn: str | None = None
+    previous_addresses: tuple[FormerAddress, ...] = ()
     recorded_on: date | None = None
     observed_at: datetime | None = None
 
@@ -89,6 +126,7 @@ class IncomingRecord:
             {"family_name": f.family_name, "since": _iso(f.since), "until": _iso(f.until)}
             for f in self.former_family_names
         ]
+        values["previous_addresses"] = [a.to_json() for a in self.previous_addresses]
         return values
 
     @classmethod
@@ -103,6 +141,9 @@ class IncomingRecord:
         kept["former_family_names"] = tuple(
             FormerName(f["family_name"], _date(f.get("since")), _date(f.get("until")))
             for f in kept.get("former_family_names") or ()
+        )
+        kept["previous_addresses"] = tuple(
+            FormerAddress.from_json(a) for a in kept.get("previous_addresses") or ()
         )
         return cls(**kept)
 
@@ -190,11 +231,10 @@ def _incoming(record: IncomingRecord, name: str) -> str | None:
             return _words(" ".join(record.middle_names))
         case "date_of_birth":
             return _iso(record.date_of_birth)
-        case "ni_number" | "postcode" | "uprn":
-            return _compact(getattr(record, name))
-        case "address":
-            return _premise(record.flat, record.house_name, record.house_number,
-                            record.address_line)  # fmt: skip
+        case "ni_number":
+            return _compact(record.ni_number)
+        case "address" | "postcode" | "uprn":
+            return _place_value(record, name)
         case "phone":
             return normalise_phone(record.phone)
         case "email":
@@ -237,15 +277,35 @@ def evidence(record: IncomingRecord, resident: Resident) -> tuple[FieldEvidence,
     former address, another phone)."""
     found = []
     for name in EVIDENCE_FIELDS:
-        incoming, held = _incoming(record, name), _existing(resident, name)
-        if not incoming or not held:
+        offered, held = _offered(record, name), _existing(resident, name)
+        incoming = offered[0] if offered else None
+        agreed = next((value for value in offered if value in held), None)
+        if not offered or not held:
             existing = held[0] if held else None
             found.append(FieldEvidence(name, incoming, existing, "missing"))
-        elif incoming in held:
-            found.append(FieldEvidence(name, incoming, incoming, "agree"))
+        elif agreed is not None:
+            found.append(FieldEvidence(name, agreed, agreed, "agree"))
         else:
             found.append(FieldEvidence(name, incoming, held[0], "disagree"))
     return tuple(found)
+
+
+def _offered(record: IncomingRecord, name: str) -> list[str]:
+    """The record's values for ``name``: its own, then for an address field those of
+    its former addresses (a mover is recognised at the home they left)."""
+    values = [_incoming(record, name)]
+    for former in record.previous_addresses if name in _ADDRESS_FIELDS else ():
+        values.append(_place_value(former, name))
+    return list(dict.fromkeys(value for value in values if value))
+
+
+_ADDRESS_FIELDS = frozenset(("address", "postcode", "uprn"))
+
+
+def _place_value(place: IncomingRecord | FormerAddress, name: str) -> str | None:
+    if name == "address":
+        return _premise(place.flat, place.house_name, place.house_number, place.address_line)
+    return _compact(place.postcode if name == "postcode" else place.uprn)
 
 
 class ExactMatchPlaceholder:

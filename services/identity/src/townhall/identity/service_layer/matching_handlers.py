@@ -8,7 +8,8 @@ rested on, so officers can see why.
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
 from typing import Literal
 
 import structlog
@@ -19,6 +20,7 @@ from townhall.identity.domain.model import Address, Link, Name, Resident, Source
 from townhall.identity.domain.review import DUPLICATE, ReviewItem
 from townhall.identity.service_layer.matching import (
     FieldEvidence,
+    FormerAddress,
     IncomingRecord,
     Matcher,
     Thresholds,
@@ -71,18 +73,27 @@ def source_of(record: IncomingRecord, email: str | None) -> SourceRecord:
     former = tuple(
         Name(given, f.family_name, since=f.since, until=f.until) for f in record.former_family_names
     )
-    address = None
-    if record.has_address:
-        address = Address(_text(record.address_line), None, _text(record.town),
-                          _postcode(record.postcode), _text(record.uprn), flat=_text(record.flat),
-                          house_name=_text(record.house_name),
-                          house_number=_text(record.house_number))  # fmt: skip
+    address = _address(record) if record.has_address else None
+    # a former address the source gave no end date for was left by the record's date
+    left_by = record.recorded_on or (record.observed_at or datetime.now(UTC)).date()
+    formers = tuple(
+        replace(_address(former), moved_in=former.since, moved_out=former.until or left_by)
+        for former in record.previous_addresses
+        if former.has_address
+    )
     try:
         ni_number = normalise_ni_number(record.ni_number) if record.ni_number else None
     except ValueError as error:
         raise InvalidChangeError(str(error)) from None
     return SourceRecord(name, record.date_of_birth, ni_number, address, email,
-                        normalise_phone(record.phone), former, record.recorded_on)  # fmt: skip
+                        normalise_phone(record.phone), former, record.recorded_on,
+                        formers)  # fmt: skip
+
+
+def _address(place: IncomingRecord | FormerAddress) -> Address:
+    return Address(_text(place.address_line), None, _text(place.town), _postcode(place.postcode),
+                   _text(place.uprn), flat=_text(place.flat), house_name=_text(place.house_name),
+                   house_number=_text(place.house_number))  # fmt: skip
 
 
 def _text(value: str | None) -> str | None:

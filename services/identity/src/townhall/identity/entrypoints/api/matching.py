@@ -27,7 +27,7 @@ from townhall.identity.entrypoints.api.schemas import (
     ReviewItemOut,
     ReviewOutcomeOut,
 )
-from townhall.identity.service_layer.matching import FormerName, IncomingRecord
+from townhall.identity.service_layer.matching import FormerAddress, FormerName, IncomingRecord
 from townhall.identity.service_layer.matching_handlers import MatchResult
 from townhall.runtime.auth import Principal
 from townhall.runtime.openapi import problems
@@ -48,10 +48,14 @@ async def match_record(body: IncomingRecordRequest, bus: Bus, context: Context) 
 
 
 def _incoming(body: IncomingRecordRequest) -> IncomingRecord:
-    values = body.model_dump(exclude={"middle_names", "former_family_names"})
+    values = body.model_dump(exclude={"middle_names", "former_family_names", "previous_addresses"})
     former = tuple(FormerName(**f.model_dump()) for f in body.former_family_names)
+    previous = tuple(FormerAddress(**a.model_dump()) for a in body.previous_addresses)
     return IncomingRecord(
-        **values, middle_names=tuple(body.middle_names), former_family_names=former
+        **values,
+        middle_names=tuple(body.middle_names),
+        former_family_names=former,
+        previous_addresses=previous,
     )
 
 

@@ -296,6 +296,32 @@ class FormerNameIn(_Body):
     until: date | None = None
 
 
+class PreviousAddressIn(_Body):
+    """An address the person lived at before the record's own, with the dates they
+    lived there if the source knows them. At least one part is needed; each is checked
+    as the record's own address is."""
+
+    flat: Annotated[str, _part(50)] | None = None
+    house_name: Annotated[str, _part(100)] | None = None
+    house_number: Annotated[str, _part(20)] | None = None
+    address_line: Text | None = None
+    town: Name | None = None
+    postcode: Postcode | None = None
+    uprn: Uprn | None = None
+    since: Annotated[date | None, AfterValidator(_not_in_future)] = None
+    until: Annotated[date | None, AfterValidator(_not_in_future)] = None
+
+    @model_validator(mode="after")
+    def _an_address_in_order(self) -> PreviousAddressIn:
+        parts = (self.flat, self.house_name, self.house_number, self.address_line, self.town,
+                 self.postcode, self.uprn)  # fmt: skip
+        if not any(parts):
+            raise ValueError("a previous address needs at least one part")
+        if self.since and self.until and self.until < self.since:
+            raise ValueError("a previous address cannot be left before it was moved into")
+        return self
+
+
 class IncomingRecordRequest(_Body):
     """A record from a source system. A name is needed (a family name; the given name
     may be missing when the source kept only a title or initials); every other field is
@@ -321,6 +347,14 @@ class IncomingRecordRequest(_Body):
     town: Name | None = None
     postcode: Postcode | None = None
     uprn: Uprn | None = None
+    previous_addresses: list[PreviousAddressIn] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Addresses the person lived at before this one, most recent first (a "
+        "moving-in form's previous address, an application's address history): a mover is "
+        "recognised at the home they left, and a resident created or linked keeps them as "
+        "former addresses.",
+    )
     recorded_on: Annotated[
         date | None,
         AfterValidator(_not_in_future),
