@@ -123,9 +123,17 @@ def council(
                 f"{_false_links(before)}")  # fmt: skip
         rows.append(Row(f"council: {size}", "product path: match_record alone", before.quality,
                         product_seconds - report.seconds, note))  # fmt: skip
+    answered = product.answered
+    if answered is not None:
+        note = (f"the {product.reviews} questions answered rightly through decide_review (an "
+                f"upper bound: the queue's work); {_false_links(answered)}")  # fmt: skip
+        rows.append(Row(f"council: {size}", "product path, the queue answered", answered.quality,
+                        product_seconds, note))  # fmt: skip
     paths = [("batch", batch), ("product path", product)]
     if before is not None:
         paths.append(("product path, before the pass", before))
+    if answered is not None:
+        paths.append(("product path, the queue answered", answered))
     for path, result in paths:
         for case, found in result.recall.items():
             rows.append(Row(f"council recall: {case}", path, None, 0.0, str(found), found.value))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime
+from datetime import date
 from typing import Literal
 
 import structlog
@@ -57,10 +57,10 @@ async def _get(uow: UnitOfWork, resident_id: uuid.UUID, *, follow: bool = True) 
     return resident
 
 
-def source_of(record: IncomingRecord, email: str | None) -> SourceRecord:
+def source_of(record: IncomingRecord, email: str | None, today: date) -> SourceRecord:
     """The personal part of ``record`` in the aggregate's terms, normal forms applied
     (an NI number that is not one is refused). ``email`` is the record's email if no
-    other resident holds it."""
+    other resident holds it; ``today`` dates a former address the record left undated."""
     given = record.given_name or ""
     name = Name(
         given,
@@ -75,7 +75,7 @@ def source_of(record: IncomingRecord, email: str | None) -> SourceRecord:
     )
     address = _address(record) if record.has_address else None
     # a former address the source gave no end date for was left by the record's date
-    left_by = record.recorded_on or (record.observed_at or datetime.now(UTC)).date()
+    left_by = record.recorded_on or (record.observed_at.date() if record.observed_at else today)
     formers = tuple(
         replace(_address(former), moved_in=former.since, moved_out=former.until or left_by)
         for former in record.previous_addresses
@@ -129,7 +129,8 @@ async def _link(
 ) -> None:
     """Add what ``record`` knows to ``resident`` and link its identifier; ``link``
     (None for a resident the record created) keeps why."""
-    resident.add_source(source_of(record, await _free_email(uow, record.email, resident)))
+    email = await _free_email(uow, record.email, resident)
+    resident.add_source(source_of(record, email, uow.clock().date()))
     resident.link_identifier(record.system, record.reference)
     await uow.residents.save(resident)
     if link is not None:
@@ -137,7 +138,7 @@ async def _link(
 
 
 async def _create(uow: UnitOfWork, record: IncomingRecord) -> Resident:
-    source = source_of(record, await _free_email(uow, record.email, None))
+    source = source_of(record, await _free_email(uow, record.email, None), uow.clock().date())
     resident = Resident.from_source(source, "legacy")
     resident.link_identifier(record.system, record.reference)
     await uow.residents.add(resident)
@@ -188,7 +189,8 @@ async def match_record(
         if waiting is not None:  # an officer has still to decide: the same question
             evidence = tuple(FieldEvidence(**e) for e in waiting.evidence)
             return MatchResult("review", None, waiting.id, waiting.probability, evidence)
-        source_of(record, None)  # refuse a malformed record before anything is written
+        # refuse a malformed record before anything is written
+        source_of(record, None, uow.clock().date())
         candidates = await matcher.candidates(record, uow)
         best = candidates[0] if candidates else None
         if best is not None and best.probability >= thresholds.link:
