@@ -377,6 +377,5 @@ def test_two_residents_of_one_name_not_told_apart_do_not_hold_a_record_back(
     assert matcher.match(mr_r_smith)[0].posterior != AMBIGUOUS_POSTERIOR
 
 
-def _ranked(matcher: Matcher, record: Record) -> list[tuple[tuple[float, Features], str]]:
-    features = features_of(record)
-    return [((c.match_weight, features), c.resident_id) for c in matcher.match(record)]
+def _ranked(matcher: Matcher, record: Record) -> list[tuple[str, float]]:
+    return [(c.resident_id, c.match_weight) for c in matcher.match(record)]

@@ -227,6 +227,26 @@ async def test_a_mover_is_found_at_the_home_their_record_says_they_left(
     assert addresses == [("ZX9 1LL", None), ("ZX4 7QT", today)]
 
 
+async def test_a_record_that_fits_both_holders_of_one_joint_account_goes_to_an_officer(
+    identity: Harness, headers: dict[str, str]
+) -> None:
+    """A father and son of one name hold the council tax together ("MR F & MR F
+    EVANS"): two people, though nothing on the account tells them apart. A caller
+    giving that name at that home, and nothing else, is either of them."""
+    await _household(identity, headers)
+    home = {"address_line": "42 Synthetic Square", "town": "Sampleton", "postcode": "ZX7 9TZ"}
+    holder = {"title": "Mr", "initials": "F", "family_name": "Evans", **home}
+    caller = {"system": "waste", "given_name": "Frederick", "family_name": "Evans", **home}
+    first = await _match(identity, headers, reference="CT-8001", **holder)
+    alone = await _match(identity, headers, **{**caller, "reference": "W-1"})
+    assert (alone["outcome"], alone["resident_id"]) == ("linked", first["resident_id"])
+
+    second = await _match(identity, headers, reference="CT-8001#2", **holder)
+    assert second["outcome"] == "created", "the account's other holder"
+    either = await _match(identity, headers, **{**caller, "reference": "W-2"})
+    assert either["outcome"] == "review"
+
+
 async def test_the_second_holder_of_a_joint_account_is_never_the_first(
     identity: Harness, headers: dict[str, str]
 ) -> None:

@@ -25,6 +25,7 @@ import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import structlog
@@ -35,6 +36,8 @@ from townhall.identity.adapters import model_store
 from townhall.identity.adapters.index_snapshot import IndexState, Records
 from townhall.identity.adapters.model_store import StoredModel
 from townhall.identity.domain.model import Address, Resident
+from townhall.identity.linkage.features import features_of
+from townhall.identity.linkage.matcher import AMBIGUOUS_POSTERIOR
 from townhall.identity.service_layer.matching import (
     Candidate,
     FieldEvidence,
@@ -321,14 +324,24 @@ class LinkageMatcher:
         except linkage.InvalidRecordError as error:
             _log.info("record_not_matchable", system=record.system, reason=str(error))
             return []
-        found = []
-        for candidate in self.engine.match(incoming):
+        features = features_of(incoming)
+        matched = self.engine.match_features(features)
+        residents: dict[str, Resident] = {}
+        for candidate in matched:
             resident = await uow.residents.get(uuid.UUID(candidate.resident_id))
             if resident is None or resident.erased:
                 continue
             if holds_another_holders_reference(resident, record.system, record.reference):
                 continue  # a joint account's other holder: another person, however alike
-            found.append(shown_candidate(record, resident, candidate))
+            residents[candidate.resident_id] = resident
+        matched = [c for c in matched if c.resident_id in residents]
+        if (
+            matched
+            and matched[0].posterior > AMBIGUOUS_POSTERIOR
+            and self.engine.held_apart(features, matched, _joint_holders(residents))
+        ):  # either holder of one account, and nothing to say which: an officer decides
+            matched[0] = replace(matched[0], posterior=AMBIGUOUS_POSTERIOR)
+        found = [shown_candidate(record, residents[c.resident_id], c) for c in matched]
         return sorted(found, key=lambda c: -c.probability)
 
     def residents_changed(self, changed: Sequence[Resident]) -> None:
@@ -412,6 +425,21 @@ def _agreement(level: str, weight: float) -> str:
     if level == "else" or weight < 0:
         return "disagree"
     return "agree" if level in ("exact", "full") else "similar"
+
+
+def _joint_holders(residents: dict[str, Resident]) -> Callable[[str, str], bool]:
+    """Whether two of ``residents`` hold one account between them: two people."""
+
+    def apart(a: str, b: str) -> bool:
+        if a not in residents or b not in residents:
+            return False
+        other = residents[b]
+        return any(
+            holds_another_holders_reference(other, system, reference)
+            for system, reference in residents[a].identifiers
+        )
+
+    return apart
 
 
 def holds_another_holders_reference(resident: Resident, system: str, reference: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -171,7 +171,7 @@ class Matcher:
         if bridged:
             shares = dict(zip((rid for _, rid in top), posteriors, strict=True))
             posteriors[0] = min(1.0, posteriors[0] + sum(shares[rid] for rid in bridged))
-        namesakes = self.namesakes(features, top)
+        namesakes = self.namesakes(features, [(rid, w) for (w, _), rid in top])
         if namesakes[:1] == [top[0][1]] and self._told_apart(namesakes):
             posteriors[0] = AMBIGUOUS_POSTERIOR  # either of them: an officer's question
         found = [
@@ -227,9 +227,7 @@ class Matcher:
             and not any(household_conflicts(a, b) for a in best for b in self.index.facets(rid))
         )
 
-    def namesakes(
-        self, features: Features, ranked: list[tuple[tuple[float, Features], str]]
-    ) -> list[str]:
+    def namesakes(self, features: Features, ranked: list[tuple[str, float]]) -> list[str]:
         """Residents at the record's address the record cannot tell apart: among
         households, for a record with no suffix, date of birth or NI number ("Mr J Smith"),
         the candidates known at its address, of its family name, whose names it fits
@@ -243,7 +241,7 @@ class Matcher:
         if not here:
             return []
         found = []
-        for (weight, _), rid in ranked:
+        for rid, weight in ranked:
             facets = self.index.facets(rid)
             if (
                 probability(weight) >= self.thresholds.review
@@ -253,6 +251,22 @@ class Matcher:
             ):
                 found.append(rid)
         return found
+
+    def held_apart(
+        self,
+        features: Features,
+        candidates: Sequence[Candidate],
+        apart: Callable[[str, str], bool],
+    ) -> bool:
+        """Whether the record fits its best candidate and another it cannot tell apart
+        (`namesakes`) that the caller knows to be two people by what the engine does not
+        hold (``apart``: the two holders of one joint account, say). Then it is either of
+        them, as for namesakes told apart by their dates of birth: an officer's question."""
+        ranked = [(c.resident_id, c.match_weight) for c in candidates]
+        found = self.namesakes(features, ranked)
+        if not ranked or found[:1] != [ranked[0][0]]:
+            return False
+        return any(apart(found[0], other) for other in found[1:])
 
     def _told_apart(self, residents: list[str]) -> bool:
         """Two of the residents are known to be two people: another NI number, a Jr
