@@ -56,6 +56,30 @@ def test_another_initial_is_another_person() -> None:
     assert names_differ(_f(other), _f(ROBERT))
 
 
+def test_an_initial_agrees_with_a_nickname_of_the_name_it_starts() -> None:
+    """Council tax knows him as "Mr R Robinson", the waste call-handler as Bob."""
+    bob = Record(given_name="Bob", family_name="Smith")
+    assert _level("given_name", Record(None, "Smith", initials="R"), bob) == (
+        "initial agrees with the name"
+    )
+    assert _level("given_name", bob, Record(None, "Smith", initials="B")) == (
+        "initial agrees with the name"
+    )
+    assert not names_differ(_f(Record(None, "Smith", initials="R")), _f(bob))
+    assert _level("given_name", Record(None, "Smith", initials="J"), bob) == "initial differs"
+
+
+def test_an_initial_and_a_surname_given_the_other_way_round_are_swapped_names() -> None:
+    """ "R Davies" on the council tax, "Davies Rebecca" typed by a call-handler."""
+    initial = Record(None, "Davies", initials="R")
+    swapped = Record(given_name="Davies", family_name="Rebecca")
+    assert _level("given_name", initial, swapped) == "given and family names swapped"
+    assert _level("given_name", swapped, initial) == "given and family names swapped"
+    assert not names_differ(_f(initial), _f(swapped))
+    other = Record(given_name="Davies", family_name="Thomas")
+    assert _level("given_name", initial, other) == "initial differs"
+
+
 def test_a_middle_name_used_as_the_given_name_agrees() -> None:
     full = replace(ROBERT, middle_names=("James",))
     known_as = Record(given_name="James", family_name="Smith")

@@ -43,6 +43,9 @@ HANDMADE = [
     Record(given_name="Bill", family_name="Hartley", date_of_birth=date(1980, 3, 14)),
     Record(given_name="William", family_name="Hartly", date_of_birth=date(1980, 5, 4)),
     Record(given_name="Ali", family_name="Hartley", postcode="ZX12AB", uprn="000000000123"),
+    Record(given_name=None, initials="W", family_name="Hartley"),  # Bill's formal initial
+    Record(given_name=None, initials="A", family_name="Hartley"),  # Alice, or swapped
+    Record(given_name=None, initials="H", family_name="Alice"),  # swapped under an initial
 ]
 
 

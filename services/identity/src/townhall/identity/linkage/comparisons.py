@@ -73,9 +73,27 @@ def _given_level(a: Features, b: Features) -> int:
             return 6
         crossed = _jw(x, b.family) >= NAME_CLOSE or _jw(a.family, y) >= NAME_CLOSE
         return 9 if crossed else 10
-    if a.initial == b.initial:
+    if _swapped_under_initial(a, b) or _swapped_under_initial(b, a):
+        return 3
+    if a.initial == b.initial or _formal_initial(a) == b.initial or a.initial == _formal_initial(b):
         return 7
     return 8
+
+
+def _swapped_under_initial(a: Features, b: Features) -> bool:
+    """``a`` has only an initial, ``b`` its names the other way round: "R Davies" and
+    "Davies Rebecca"."""
+    return (
+        a.given is None
+        and b.given is not None
+        and _jw(b.given, a.family) >= NAME_CLOSE
+        and b.family[:1] == a.initial
+    )
+
+
+def _formal_initial(f: Features) -> str | None:
+    """The initial of the formal name a nickname stands for ("Bob": "r"), if any."""
+    return f.given_canon[:1] if f.given_canon and f.given_canon != f.given else None
 
 
 def _among(name: str, names: str | None) -> bool:
@@ -217,7 +235,18 @@ _NO_POSTCODE = (
 )
 
 
-_SWAPPED = f"{_jw_sql('given', NAME_CLOSE, 'family')} AND {_jw_sql('family', NAME_CLOSE, 'given')}"
+_SWAPPED = (
+    f"({_jw_sql('given', NAME_CLOSE, 'family')} AND {_jw_sql('family', NAME_CLOSE, 'given')})"
+    f" OR (given_l IS NULL AND {_jw_sql('family', NAME_CLOSE, 'given')}"
+    " AND initial_l = substr(family_r, 1, 1))"
+    f" OR (given_r IS NULL AND {_jw_sql('given', NAME_CLOSE, 'family')}"
+    " AND initial_r = substr(family_l, 1, 1))"
+)
+_FORMAL_INITIAL = (
+    "initial_l = initial_r"
+    " OR (given_canon_r <> given_r AND initial_l = substr(given_canon_r, 1, 1))"
+    " OR (given_canon_l <> given_l AND substr(given_canon_l, 1, 1) = initial_r)"
+)
 _CROSSED = f"{_jw_sql('given', NAME_CLOSE, 'family')} OR {_jw_sql('family', NAME_CLOSE, 'given')}"
 _SIMILAR_LINE = (
     f"({_jw_sql('address_tokens', LINE_CLOSE)} OR {_jw_sql('address_line', LINE_CLOSE)})"
@@ -241,7 +270,7 @@ def _all() -> tuple[Comparison, ...]:
                 ("given and family names swapped", _SWAPPED),
                 *_jw_levels("given"),
                 ("one's given name is the other's middle name", _MIDDLE),
-                ("initial agrees with the name", f"{_ONE_INITIAL} AND initial_l = initial_r"),
+                ("initial agrees with the name", f"{_ONE_INITIAL} AND ({_FORMAL_INITIAL})"),
                 ("initial differs", _ONE_INITIAL),
                 ("one's given name is the other's family name", _CROSSED),
             ),
