@@ -1,0 +1,55 @@
+"""A batch among households keeps a father and son of one name apart: a record that
+names no generation joins a Jr's or a Sr's records only if a date of birth or NI
+number says which of the two it is, and a Sr's records join the elder of the two."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from townhall.identity.linkage import Model, Record
+from townhall.identity.linkage.batch import deduplicate
+
+
+def _at_home(record: Record) -> Record:
+    """The record at the family home: 3 Mill Lane, Sampleton ZX4 7QT."""
+    return replace(record, postcode="ZX4 7QT", house_number="3", address_line="Mill Lane",
+                   town="Sampleton", uprn="000000004711")  # fmt: skip
+
+
+#: Council tax knows the father as a Sr, at the family home, with no date of birth.
+FATHER = _at_home(Record("Robert", "Smith", title="Mr", suffix="Snr", resident_id="father"))
+#: A waste call from the son gave his initial, his suffix and the outward code only.
+SON = Record(None, "Smith", initials="R", suffix="Jnr", postcode="ZX4", resident_id="son")
+#: A waste call from "Robert Smith" at the home: no suffix, no date of birth.
+EITHER = _at_home(Record("Robert", "Smith", resident_id="either"))
+
+
+def _pairs(records: list[Record], model: Model) -> set[tuple[str, str]]:
+    return {(p.left_id, p.right_id) for p in deduplicate(records, model, households=True)}
+
+
+def test_a_record_naming_no_generation_joins_neither_a_father_nor_a_son_of_its_name(
+    model: Model,
+) -> None:
+    """It fits the father's record far better than the son's, but the father's says
+    Sr: a Robert Smith Jr exists, and nothing in the record says it is not him."""
+    assert _pairs([FATHER, SON, EITHER], model) == set()
+
+
+def test_a_record_joins_a_senior_whose_records_share_its_date_of_birth(model: Model) -> None:
+    born = date(1961, 4, 9)
+    housing = _at_home(Record("Robert", "Smith", date_of_birth=born, resident_id="housing"))
+    himself = replace(EITHER, date_of_birth=born)
+    found = _pairs([replace(FATHER, date_of_birth=born), SON, housing, himself], model)
+    assert found == {("father", "housing"), ("either", "father"), ("either", "housing")}
+
+
+def test_a_seniors_record_joins_the_elder_of_a_father_and_son_told_apart_by_age(
+    model: Model,
+) -> None:
+    elder = _at_home(Record("Robert", "Smith", date_of_birth=date(1961, 4, 9),
+                            resident_id="elder", phone="07700 900001"))  # fmt: skip
+    younger = replace(elder, date_of_birth=date(1990, 8, 2), phone="07700 900002",
+                      resident_id="younger")  # fmt: skip
+    assert _pairs([FATHER, elder, younger], model) == {("elder", "father")}
