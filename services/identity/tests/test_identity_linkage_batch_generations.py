@@ -9,6 +9,8 @@ from datetime import date
 
 from townhall.identity.linkage import Model, Record
 from townhall.identity.linkage.batch import deduplicate
+from townhall.identity.linkage.features import features_of
+from townhall.identity.linkage.generations import named_by_the_other
 
 
 def _at_home(record: Record) -> Record:
@@ -53,3 +55,14 @@ def test_a_seniors_record_joins_the_elder_of_a_father_and_son_told_apart_by_age(
     younger = replace(elder, date_of_birth=date(1990, 8, 2), phone="07700 900002",
                       resident_id="younger")  # fmt: skip
     assert _pairs([FATHER, elder, younger], model) == {("elder", "father")}
+
+
+def test_the_other_holder_of_a_joint_account_with_a_senior_of_his_name_is_the_junior() -> None:
+    """ "MR R SMITH SNR & MR R SMITH": the suffix was written to tell the two apart."""
+    senior = _at_home(Record(None, "Smith", initials="R", title="Mr", suffix="Snr",
+                             resident_id="CT1#0"))  # fmt: skip
+    other = replace(senior, suffix=None, resident_id="CT1#1")
+    wife = replace(senior, initials="A", title="Mrs", suffix=None, resident_id="CT2#1")
+    features = {r.resident_id or "": features_of(r) for r in (senior, other, wife)}
+    named = named_by_the_other(features, {("CT1#0", "CT1#1"), ("CT1#0", "CT2#1")})
+    assert [named[rid].suffix for rid in ("CT1#0", "CT1#1", "CT2#1")] == ["sr", "jr", None]

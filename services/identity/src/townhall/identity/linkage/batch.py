@@ -15,7 +15,11 @@ from townhall.identity.linkage.comparisons import (
 )
 from townhall.identity.linkage.errors import InvalidRecordError
 from townhall.identity.linkage.features import Features, features_of
-from townhall.identity.linkage.generations import by_age, generation_unsettled
+from townhall.identity.linkage.generations import (
+    by_age,
+    generation_unsettled,
+    named_by_the_other,
+)
 from townhall.identity.linkage.matcher import Matcher
 from townhall.identity.linkage.model import Model, probability
 from townhall.identity.linkage.pairs import scored_pairs
@@ -186,6 +190,8 @@ def people(
     households (generations weighed as wholes) `household_moves`, `without_ambiguous`
     then `generations.by_age` (see `deduplicate`)."""
     clash = household_conflicts if households else conflicts
+    if households:
+        features = named_by_the_other(features, apart)
     clusters = consistent_clusters(pairs, features, apart, clash, generations=households)
     if households:
         clusters = household_moves(clusters, features, apart)

@@ -1,7 +1,7 @@
 """A father and son of one name in a batch: which records a generation suffix settles.
 
 A record of "Robert Smith Sr" (or "Jr") says a second Robert Smith exists, usually at
-the same home. Two rules follow, for clusters of records among households:
+the same home. Three rules follow, for clusters of records among households:
 
 * a record that names no generation joins a Jr's or a Sr's records only if a date of
   birth or NI number they share says it is that one (`generation_unsettled`): "Mr R
@@ -9,15 +9,18 @@ the same home. Two rules follow, for clusters of records among households:
   An incoming record is held to the same rule (`matcher.either_generation`);
 * a Jr's or a Sr's records that give no date of birth join the one of two people of
   their name, a generation apart, that the suffix names (`by_age`): a Sr is the elder,
-  a Jr the younger.
+  a Jr the younger;
+* a record known to be another person than a Sr of its own name (the other holder of
+  his joint account) is his Jr, and the other way round (`named_by_the_other`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 
-from townhall.identity.linkage.comparisons import GENERATION_GAP
+from townhall.identity.linkage.comparisons import GENERATION_GAP, given_agrees, names_differ
 from townhall.identity.linkage.features import Features
 
 Consistent = Callable[[list[str], list[str]], bool]
@@ -100,3 +103,30 @@ def _younger(
 
 
 _NAMED = {"sr": _elder, "jr": _younger}
+
+
+def named_by_the_other(
+    features: dict[str, Features], apart: set[tuple[str, str]]
+) -> dict[str, Features]:
+    """The features, where a record known to be another person than a Sr (or Jr) of
+    its own name, and naming no generation itself, names the other one.
+
+    "MR A WALKER SNR & MR A WALKER" on one council-tax account: the second holder is
+    not the Sr, and shares his name, so he is the Jr the suffix was written to tell
+    apart from him.
+    """
+    named = dict(features)
+    for a, b in sorted(apart):
+        fa, fb = features.get(a), features.get(b)
+        if fa is None or fb is None:  # a pair about records not in this batch
+            continue
+        if fa.family != fb.family or names_differ(fa, fb) or not given_agrees(fa, fb):
+            continue
+        for rid, own, other in ((a, fa, fb), (b, fb, fa)):
+            opposite = _OPPOSITE.get(other.suffix or "")
+            if own.suffix is None and opposite is not None:
+                named[rid] = replace(own, suffix=opposite)
+    return named
+
+
+_OPPOSITE = {"sr": "jr", "jr": "sr"}
