@@ -24,7 +24,7 @@ from townhall.identity.linkage.matcher import Matcher
 from townhall.identity.linkage.model import Model, probability
 from townhall.identity.linkage.pairs import scored_pairs
 from townhall.identity.linkage.record import Record
-from townhall.identity.linkage.training import train
+from townhall.identity.linkage.training import train, train_on
 
 Clash = Callable[[Features, Features], tuple[str, ...]]
 
@@ -64,8 +64,8 @@ def deduplicate(
     a household seen at two addresses joins its members' records across the move
     (`household_moves`). Without it, only an NI number or a suffix keeps them apart.
     """
-    model = model or train(records)
     features = {_id(record): features_of(record) for record in records}
+    model = model or train_on(list(features.values()))
     apart = {_key(a, b) for a, b in cannot_link}
     pairs = scored_pairs(records, features, model, threshold, apart)
     if cluster:

@@ -1,6 +1,7 @@
-"""A batch among households keeps a father and son of one name apart: a record that
-names no generation joins a Jr's or a Sr's records only if a date of birth or NI
-number says which of the two it is, and a Sr's records join the elder of the two."""
+"""The batch (`deduplicate`). Among households it keeps a father and son of one name
+apart: a record that names no generation joins a Jr's or a Sr's records only if a date
+of birth or NI number says which of the two it is, and a Sr's records join the elder of
+the two."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from townhall.identity.linkage import Model, Record
 from townhall.identity.linkage.batch import deduplicate
 from townhall.identity.linkage.features import features_of
 from townhall.identity.linkage.generations import named_by_the_other
+from townhall.identity.linkage.synthetic import generate
 
 
 def _at_home(record: Record) -> Record:
@@ -66,3 +68,12 @@ def test_the_other_holder_of_a_joint_account_with_a_senior_of_his_name_is_the_ju
     features = {r.resident_id or "": features_of(r) for r in (senior, other, wife)}
     named = named_by_the_other(features, {("CT1#0", "CT1#1"), ("CT1#0", "CT2#1")})
     assert [named[rid].suffix for rid in ("CT1#0", "CT1#1", "CT2#1")] == ["sr", "jr", None]
+
+
+def test_a_batch_trained_on_its_own_features_finds_what_it_finds_with_the_model_given(
+    model: Model,
+) -> None:
+    """`deduplicate` works each record's features out once, for training and scoring:
+    the model it trains is the one `train` gives, so are its pairs."""
+    population = generate(300, seed=5).population
+    assert deduplicate(population) == deduplicate(population, model)
