@@ -66,7 +66,8 @@ def test_the_other_holder_of_a_joint_account_with_a_senior_of_his_name_is_the_ju
     other = replace(senior, suffix=None, resident_id="CT1#1")
     wife = replace(senior, initials="A", title="Mrs", suffix=None, resident_id="CT2#1")
     features = {r.resident_id or "": features_of(r) for r in (senior, other, wife)}
-    named = named_by_the_other(features, {("CT1#0", "CT1#1"), ("CT1#0", "CT2#1")})
+    apart = {("CT1#0", "CT1#1"), ("CT1#0", "CT2#1"), ("CT1#0", "not-in-this-batch")}
+    named = named_by_the_other(features, apart)
     assert [named[rid].suffix for rid in ("CT1#0", "CT1#1", "CT2#1")] == ["sr", "jr", None]
 
 
