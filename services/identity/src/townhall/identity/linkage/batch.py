@@ -15,11 +15,16 @@ from townhall.identity.linkage.comparisons import (
 )
 from townhall.identity.linkage.errors import InvalidRecordError
 from townhall.identity.linkage.features import Features, features_of
+from townhall.identity.linkage.generations import (
+    by_age,
+    generation_unsettled,
+    named_by_the_other,
+)
 from townhall.identity.linkage.matcher import Matcher
 from townhall.identity.linkage.model import Model, probability
 from townhall.identity.linkage.pairs import scored_pairs
 from townhall.identity.linkage.record import Record
-from townhall.identity.linkage.training import train
+from townhall.identity.linkage.training import train, train_on
 
 Clash = Callable[[Features, Features], tuple[str, ...]]
 
@@ -52,12 +57,15 @@ def deduplicate(
     `households` says the records are of people living in households (a council's
     records): then another given name, a title of the other sex or dates of birth a
     generation apart also keep two records apart (`household_conflicts`), a record
+    that names no generation joins a Jr's or a Sr's records only if a date of birth or
+    NI number says it is that one, and a Sr's or Jr's records with no date of birth
+    join the elder or younger of two people of their name (`generations`), a record
     that fits two such people about equally joins neither (`without_ambiguous`), and
     a household seen at two addresses joins its members' records across the move
     (`household_moves`). Without it, only an NI number or a suffix keeps them apart.
     """
-    model = model or train(records)
     features = {_id(record): features_of(record) for record in records}
+    model = model or train_on(list(features.values()))
     apart = {_key(a, b) for a, b in cannot_link}
     pairs = scored_pairs(records, features, model, threshold, apart)
     if cluster:
@@ -89,6 +97,8 @@ def consistent_clusters(
     features: dict[str, Features],
     apart: set[tuple[str, str]] | None = None,
     clash: Clash = household_conflicts,
+    *,
+    generations: bool = False,
 ) -> list[list[str]]:
     """People from scored pairs, without chaining.
 
@@ -99,6 +109,12 @@ def consistent_clusters(
     people (`apart`). Connected components would join a husband and
     wife through "Mr Smith" ~ "Mrs Smith" ~ "A Smith"; here the second join is refused
     because the cluster already holds someone the newcomer cannot be.
+
+    With `generations` (among households), the clusters are also weighed as wholes: a
+    cluster naming a generation (a Sr's record) and one naming none merge only if a date
+    of birth or NI number across them says which of a father and son it is
+    (`generations.generation_unsettled`), so "Robert Smith" does not join the Sr because
+    it resembles his record without a suffix.
     """
     apart = apart or set()
     cluster_of: dict[str, int] = {}
@@ -110,7 +126,9 @@ def consistent_clusters(
                 cluster_of[rid] = next(ids)
                 members[cluster_of[rid]] = [rid]
         ca, cb = cluster_of[a], cluster_of[b]
-        if ca == cb or not _consistent(members[ca], members[cb], features, apart, clash):
+        if ca == cb or not _consistent(
+            members[ca], members[cb], features, apart, clash, generations=generations
+        ):
             continue
         if len(members[ca]) < len(members[cb]):
             ca, cb = cb, ca
@@ -126,7 +144,13 @@ def _consistent(
     features: dict[str, Features],
     apart: set[tuple[str, str]],
     clash: Clash = household_conflicts,
+    *,
+    generations: bool = False,
 ) -> bool:
+    if generations and generation_unsettled(
+        [features[x] for x in left], [features[y] for y in right]
+    ):
+        return False
     for x in left:
         fx = features[x]
         for y in right:
@@ -163,12 +187,18 @@ def people(
     households: bool,
 ) -> list[list[str]]:
     """The records' people from their scored pairs: `consistent_clusters`, and among
-    households `household_moves` then `without_ambiguous` (see `deduplicate`)."""
+    households (generations weighed as wholes) `household_moves`, `without_ambiguous`
+    then `generations.by_age` (see `deduplicate`)."""
     clash = household_conflicts if households else conflicts
-    clusters = consistent_clusters(pairs, features, apart, clash)
+    if households:
+        features = named_by_the_other(features, apart)
+    clusters = consistent_clusters(pairs, features, apart, clash, generations=households)
     if households:
         clusters = household_moves(clusters, features, apart)
         clusters = without_ambiguous(clusters, pairs, features, model, apart)
+        clusters = by_age(
+            clusters, pairs, features, lambda left, right: _consistent(left, right, features, apart)
+        )
     return clusters
 
 
@@ -249,7 +279,7 @@ def household_moves(
             for x in left
             for y in right
             if _share_family(clusters[x], clusters[y], features)
-            and _consistent(clusters[x], clusters[y], features, apart)
+            and _consistent(clusters[x], clusters[y], features, apart, generations=True)
         }
         for x, y in fits:
             ys = [b for a, b in fits if a == x]
@@ -331,7 +361,7 @@ def _union(
 
     for x, y in joins:
         rx, ry = find(x), find(y)
-        if rx != ry and _consistent(members[rx], members[ry], features, apart):
+        if rx != ry and _consistent(members[rx], members[ry], features, apart, generations=True):
             owner[ry] = rx
             members[rx] += members.pop(ry)
     return list(members.values())

@@ -44,7 +44,12 @@ def train(records: Sequence[Record], options: TrainingOptions | None = None) -> 
     no match to estimate the prior from, or drives an m probability to exactly zero,
     which Splink 5 refuses. Either is raised as ModelNotTrainedError.
     """
-    features = [features_of(r) for r in records]
+    return train_on([features_of(r) for r in records], options)
+
+
+def train_on(features: Sequence[Features], options: TrainingOptions | None = None) -> Model:
+    """`train` on the records' features, for a caller that has worked them out already
+    (a batch scores with the same features it trains on)."""
     linker = splink_linker(features)
     emails = training_frame(features)["email"].dropna()
     options = options or TrainingOptions()
