@@ -5,10 +5,11 @@ refused until it is done):
 
 1. the model: the newest stored one (``adapters.model_store``) serves at once; on a
    database with none, the default model is trained and stored, once per database;
-2. the index: the newest snapshot (``adapters.index_snapshot``) is restored and the
-   residents changed since (the outbox's keys after its sequence) are reloaded; without
-   a usable snapshot, every resident is read and indexed off the event loop, and a
-   snapshot is written for the next start;
+2. the index: the newest snapshot (``adapters.index_snapshot``) is restored, off the
+   event loop, and the residents changed since (the outbox's keys after its sequence)
+   are reloaded; without a usable snapshot, every resident
+   is read and indexed off the event loop, and a snapshot is written for the next start
+   (its bytes made off the event loop too);
 3. residents that changed meanwhile are reloaded, then matching is ready.
 
 Then, on the :class:`Schedule`: a newer model stored by another process (``python -m
@@ -210,9 +211,9 @@ class LinkageUpkeep:
         # closes the moment between a commit and its call. (Rows already pruned: the
         # index followed them as they came, which is all there is to go on.)
         await self._reload(changed or ())
-        pickled = index_snapshot.dumps(self.matcher.export())  # at once: it is live state
-        payload = await asyncio.to_thread(index_snapshot.compress, pickled)
-        residents = len(self.matcher.engine)
+        frozen = index_snapshot.freeze(self.matcher.export())  # before the loop moves on
+        payload = await asyncio.to_thread(index_snapshot.payload, frozen)
+        residents = len(frozen.facets)
         snapshot = Snapshot(head, residents, self.clock(), payload)
         async with self.sessions() as session:
             await SnapshotStore(session).replace(snapshot)
