@@ -7,7 +7,7 @@ refused until it is done):
    database with none, the default model is trained and stored, once per database;
 2. the index: the newest snapshot (``adapters.index_snapshot``) is restored, off the
    event loop, and the residents changed since (the outbox's keys after its sequence)
-   are reloaded; without a usable snapshot, every resident
+   are reloaded, a few queries per thousand; without a usable snapshot, every resident
    is read and indexed off the event loop, and a snapshot is written for the next start
    (its bytes made off the event loop too);
 3. residents that changed meanwhile are reloaded, then matching is ready.
@@ -195,12 +195,11 @@ class LinkageUpkeep:
         """These residents as the database holds them now, with those merged into them."""
         wanted = set(ids)
         wanted |= {uuid.UUID(m) for rid in list(wanted) for m in self.matcher.merged_into(rid)}
+        if not wanted:
+            return
         async with self.sessions() as session:
-            repository = ResidentRepository(session)
-            found = [await repository.get(rid, follow=False) for rid in wanted]
-            for rid in list(wanted):
-                found += await repository.merged_into(rid)
-        self.matcher.follow(r for r in found if r is not None)
+            found = await ResidentRepository(session).changed(wanted)
+        self.matcher.follow(found)
 
     async def save_snapshot(self) -> Snapshot:
         """Catch the index up with the outbox, then store it as of that sequence."""
