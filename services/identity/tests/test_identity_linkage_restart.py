@@ -116,6 +116,40 @@ async def test_a_retrain_stores_a_new_version_and_matching_switches_to_it(
         assert await identity.count(linkage_models) == 3
 
 
+async def test_an_administrator_retrains_on_demand_and_matching_switches_when_it_is_stored(
+    identity_settings: IdentitySettings, model: Model
+) -> None:
+    trainer = Trainer(model)
+    matcher = LinkageMatcher(trainer=trainer, min_population=3)
+    async with started(identity_settings, matcher) as identity:
+        await ready(identity.app)
+        upkeep = _upkeep(matcher)
+        await upkeep.settled.wait()
+        for given in ("Ann", "Bea", "Cal"):
+            await identity.register(given_name=given, family_name="Hartley")
+        officer = await _officer(identity)
+        refused = await identity.http.post("/linkage/retrain", headers=officer)
+        assert refused.status_code == 403, "administrators only"
+        trainer.release.clear()  # the retraining waits until released
+        admin = bearer(await identity.admin_token())
+        try:
+            asked = await identity.http.post("/linkage/retrain", headers=admin)
+            assert asked.status_code == 202, asked.text
+            assert asked.json() == {"retraining": "started", "serving": matcher.describe()}
+            again = await identity.http.post("/linkage/retrain", headers=admin)
+            assert again.json()["retraining"] == "running", "not started twice"
+            assert matcher.serving is not None and matcher.serving.version == 1
+        finally:
+            trainer.release.set()
+        assert upkeep.retraining is not None
+        await upkeep.retraining
+        assert matcher.serving is not None and matcher.serving.version == 2
+        assert matcher.serving.trained_on.source == "population"
+        assert trainer.calls[-1] == 3
+        shown = (await identity.http.get("/readyz")).json()["matching"]
+        assert shown.startswith("v2 (population, 3 records)")
+
+
 async def test_until_matching_is_ready_readyz_says_so_and_matches_are_refused(
     identity_settings: IdentitySettings, model: Model
 ) -> None:

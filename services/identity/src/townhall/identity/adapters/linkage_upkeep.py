@@ -14,7 +14,9 @@ refused until it is done):
 
 Then, on the :class:`Schedule`: a newer model stored by another process (``python -m
 townhall.identity retrain``) is picked up; the population is retrained on (in a thread,
-while the old model serves; stored, then swapped in); a fresh snapshot is written.
+while the old model serves; stored, then swapped in), also when an administrator asks
+(``POST /linkage/retrain``, :meth:`LinkageUpkeep.retrain_soon`); a fresh snapshot is
+written.
 """
 
 from __future__ import annotations
@@ -81,16 +83,19 @@ class LinkageUpkeep:
         #: Set once the start's own work is done: loaded, snapshotted, retrained if due.
         self.settled = asyncio.Event()
         self._training = asyncio.Lock()
+        #: A retraining asked for on demand (:meth:`retrain_soon`), while it runs.
+        self.retraining: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self.matcher.loading("reading the stored model")
         self._task = asyncio.create_task(self._run(), name="linkage-upkeep")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self.retraining):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     async def _run(self) -> None:
         delay = 1.0
@@ -238,6 +243,14 @@ class LinkageUpkeep:
             stored = await self._store(model, trained_on)
             self.matcher.serve(stored)
             return stored
+
+    def retrain_soon(self) -> bool:
+        """Retrain in the background, as the schedule would (:meth:`retrain`); False if a
+        retraining asked for earlier is still running (it is not started twice)."""
+        if self.retraining is not None and not self.retraining.done():
+            return False
+        self.retraining = asyncio.create_task(self._quietly(self.retrain), name="linkage-retrain")
+        return True
 
     async def adopt_newest(self) -> bool:
         """Serve a model stored since (by ``retrain``, say); True if it switched."""
