@@ -27,12 +27,15 @@ restored index answers as the one it was taken from.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import marshal
 import sys
 import uuid
 import zlib
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import version
@@ -94,13 +97,28 @@ def freeze(state: IndexState) -> Frozen:
     the live state is only ever changed there). Facets and records are immutable, so
     only the containers holding them are copied."""
     index = state.index
-    facets = Facets.raw(index._facets)
-    return Frozen(
-        {rid: f if isinstance(f, bytes) else tuple(f) for rid, f in facets.items()},
-        Blocks.frozen(index._blocks),
-        dict(state.parent),
-        state.records.copy(),
-    )
+    with _uncollected():
+        facets = Facets.raw(index._facets)
+        return Frozen(
+            {rid: f if isinstance(f, bytes) else tuple(f) for rid, f in facets.items()},
+            Blocks.frozen(index._blocks),
+            dict(state.parent),
+            state.records.copy(),
+        )
+
+
+@contextmanager
+def _uncollected() -> Iterator[None]:
+    """No garbage collection meanwhile: the copy makes hundreds of thousands of tuples,
+    enough to set off full collections over the whole index, which would hold the
+    event loop longer than the copy itself (they come once it is done)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def payload(frozen: Frozen) -> bytes:
