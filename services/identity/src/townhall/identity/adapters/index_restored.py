@@ -4,9 +4,11 @@ until it is first needed (see ``index_snapshot``).
 Most residents are never looked at between two restarts; turning every one's facets
 and record back into objects at start would be most of what a restore costs. So each
 container here stands in for the plain one the index and the matcher use (a dict, a
-defaultdict), answers every question the plain one would, and turns a resident's part
-into objects the first time it is read. Each is read and changed only on the event
-loop; ``index_snapshot.freeze`` copies them there.
+defaultdict), answers what they ask of it (``in``, ``len``, iteration, ``[]``, ``del``;
+``get`` for the blocks) as the plain one would, and turns a resident's part into
+objects the first time it is read. Records are unpickled by an unpickler that refuses
+every class but the engine's own records. Each container is read and changed only on
+the event loop; ``index_snapshot.freeze`` copies them there.
 """
 
 from __future__ import annotations
