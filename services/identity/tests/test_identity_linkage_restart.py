@@ -4,6 +4,7 @@ retraining stores a new version; until matching is ready, /readyz and matches sa
 from __future__ import annotations
 
 import threading
+import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -12,7 +13,8 @@ import httpx
 from sqlalchemy import select
 
 from townhall.identity.adapters import index_snapshot
-from townhall.identity.adapters.index_snapshot import IndexState, Records
+from townhall.identity.adapters.index_restored import Records
+from townhall.identity.adapters.index_snapshot import IndexState
 from townhall.identity.adapters.linkage_matcher import LinkageMatcher
 from townhall.identity.adapters.linkage_upkeep import LinkageUpkeep, retrain_population
 from townhall.identity.adapters.orm import linkage_models
@@ -114,6 +116,40 @@ async def test_a_retrain_stores_a_new_version_and_matching_switches_to_it(
         assert await identity.count(linkage_models) == 3
 
 
+async def test_an_administrator_retrains_on_demand_and_matching_switches_when_it_is_stored(
+    identity_settings: IdentitySettings, model: Model
+) -> None:
+    trainer = Trainer(model)
+    matcher = LinkageMatcher(trainer=trainer, min_population=3)
+    async with started(identity_settings, matcher) as identity:
+        await ready(identity.app)
+        upkeep = _upkeep(matcher)
+        await upkeep.settled.wait()
+        for given in ("Ann", "Bea", "Cal"):
+            await identity.register(given_name=given, family_name="Hartley")
+        officer = await _officer(identity)
+        refused = await identity.http.post("/linkage/retrain", headers=officer)
+        assert refused.status_code == 403, "administrators only"
+        trainer.release.clear()  # the retraining waits until released
+        admin = bearer(await identity.admin_token())
+        try:
+            asked = await identity.http.post("/linkage/retrain", headers=admin)
+            assert asked.status_code == 202, asked.text
+            assert asked.json() == {"retraining": "started", "serving": matcher.describe()}
+            again = await identity.http.post("/linkage/retrain", headers=admin)
+            assert again.json()["retraining"] == "running", "not started twice"
+            assert matcher.serving is not None and matcher.serving.version == 1
+        finally:
+            trainer.release.set()
+        assert upkeep.retraining is not None
+        await upkeep.retraining
+        assert matcher.serving is not None and matcher.serving.version == 2
+        assert matcher.serving.trained_on.source == "population"
+        assert trainer.calls[-1] == 3
+        shown = (await identity.http.get("/readyz")).json()["matching"]
+        assert shown.startswith("v2 (population, 3 records)")
+
+
 async def test_until_matching_is_ready_readyz_says_so_and_matches_are_refused(
     identity_settings: IdentitySettings, model: Model
 ) -> None:
@@ -174,13 +210,40 @@ async def test_a_restart_restores_the_index_and_catches_up_with_later_changes(
         assert postcodes == {"ZX12AB"}, "the move after the snapshot was caught up"
 
 
+async def test_a_restart_catches_up_merges_and_erasures_made_after_the_snapshot(
+    identity_settings: IdentitySettings,
+) -> None:
+    async with started(identity_settings, LinkageMatcher()) as first:
+        await ready(first.app)
+        matcher = _linkage(first)
+        await _upkeep(matcher).settled.wait()
+        headers = await _officer(first)
+        survivor = await first.register(given_name="Susan", family_name="Hartley")
+        duplicate = await first.register(given_name="Sue", family_name="Hartley")
+        erased = await first.register(given_name="William", family_name="Brook")
+        await _upkeep(matcher).save_snapshot()
+        body = {"merged_id": duplicate}
+        merged = await first.http.post(f"/residents/{survivor}/merge", json=body, headers=headers)
+        assert merged.status_code == 204, merged.text
+        admin = bearer(await first.admin_token())
+        assert (await first.http.delete(f"/residents/{erased}", headers=admin)).status_code == 204
+    restarted = LinkageMatcher()
+    async with started(identity_settings, restarted) as again:
+        await ready(again.app)
+        assert _upkeep(restarted).restored
+        assert set(restarted.engine.index) == {survivor}, "the merged and the erased left"
+        assert restarted.merged_into(uuid.UUID(survivor)) == {duplicate}
+        givens = {f.given for f in restarted.engine.index.facets(survivor)}
+        assert givens == {"susan", "sue"}, "the survivor holds the merged record's facet"
+
+
 def test_a_restored_index_answers_as_the_one_it_was_taken_from(model: Model) -> None:
     council = generate(60, seed=3, queries_per_case=2)
     built = Matcher(model)
     for record in council.population:
         built.add(record)
     state = IndexState(Records(), {}, defaultdict(set), built.index)
-    payload = index_snapshot.compress(index_snapshot.dumps(state))
+    payload = index_snapshot.payload(index_snapshot.freeze(state))
     restored = Matcher(model, index=index_snapshot.loads(payload).index)
     queries = [q.record for q in council.queries]
     for query in queries:
@@ -198,7 +261,7 @@ def test_a_restored_index_answers_as_the_one_it_was_taken_from(model: Model) -> 
         assert restored.index.candidates(features_of(query)) == built.index.candidates(
             features_of(query)
         )
-    again = index_snapshot.loads(index_snapshot.compress(index_snapshot.dumps(state)))
+    again = index_snapshot.loads(index_snapshot.payload(index_snapshot.freeze(state)))
     assert set(again.index) == set(built.index), "a restored index snapshots as it is"
 
 

@@ -141,6 +141,14 @@ class Identity:
         """A readiness check: None once matching is ready, else what it is doing."""
         return self.matcher.readiness() if isinstance(self.matcher, LinkageMatcher) else None
 
+    def retrain_matching(self) -> bool | None:
+        """Retrain the matching model in the background (the old one serves meanwhile);
+        False if a retraining is already running, None if matching trains no model."""
+        matcher = self.matcher
+        if not isinstance(matcher, LinkageMatcher) or matcher.upkeep is None:
+            return None
+        return matcher.upkeep.retrain_soon()
+
     def matching_details(self) -> dict[str, str]:
         """What /readyz shows of matching: the model serving and the index, once ready."""
         matcher = self.matcher

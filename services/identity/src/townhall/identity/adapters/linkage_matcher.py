@@ -33,7 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from townhall.identity import linkage
 from townhall.identity.adapters import model_store
-from townhall.identity.adapters.index_snapshot import IndexState, Records
+from townhall.identity.adapters.index_restored import Records
+from townhall.identity.adapters.index_snapshot import IndexState
 from townhall.identity.adapters.model_store import StoredModel
 from townhall.identity.domain.model import Address, Resident
 from townhall.identity.linkage.features import features_of
@@ -301,7 +302,8 @@ class LinkageMatcher:
         self._ready.set()
 
     def export(self) -> IndexState:
-        """The population state to snapshot (the live objects: pickle them at once)."""
+        """The population state to snapshot (the live objects: ``index_snapshot.freeze``
+        them before the event loop moves on)."""
         return IndexState(self._records, self._parent, self._children, self.engine.index)
 
     def install(self, state: IndexState) -> None:

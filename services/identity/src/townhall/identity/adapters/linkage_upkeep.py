@@ -5,15 +5,18 @@ refused until it is done):
 
 1. the model: the newest stored one (``adapters.model_store``) serves at once; on a
    database with none, the default model is trained and stored, once per database;
-2. the index: the newest snapshot (``adapters.index_snapshot``) is restored and the
-   residents changed since (the outbox's keys after its sequence) are reloaded; without
-   a usable snapshot, every resident is read and indexed off the event loop, and a
-   snapshot is written for the next start;
+2. the index: the newest snapshot (``adapters.index_snapshot``) is restored, off the
+   event loop, and the residents changed since (the outbox's keys after its sequence)
+   are reloaded, a few queries per thousand; without a usable snapshot, every resident
+   is read and indexed off the event loop, and a snapshot is written for the next start
+   (its bytes made off the event loop too);
 3. residents that changed meanwhile are reloaded, then matching is ready.
 
 Then, on the :class:`Schedule`: a newer model stored by another process (``python -m
 townhall.identity retrain``) is picked up; the population is retrained on (in a thread,
-while the old model serves; stored, then swapped in); a fresh snapshot is written.
+while the old model serves; stored, then swapped in), also when an administrator asks
+(``POST /linkage/retrain``, :meth:`LinkageUpkeep.retrain_soon`); a fresh snapshot is
+written.
 """
 
 from __future__ import annotations
@@ -80,16 +83,19 @@ class LinkageUpkeep:
         #: Set once the start's own work is done: loaded, snapshotted, retrained if due.
         self.settled = asyncio.Event()
         self._training = asyncio.Lock()
+        #: A retraining asked for on demand (:meth:`retrain_soon`), while it runs.
+        self.retraining: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self.matcher.loading("reading the stored model")
         self._task = asyncio.create_task(self._run(), name="linkage-upkeep")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self.retraining):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     async def _run(self) -> None:
         delay = 1.0
@@ -194,12 +200,11 @@ class LinkageUpkeep:
         """These residents as the database holds them now, with those merged into them."""
         wanted = set(ids)
         wanted |= {uuid.UUID(m) for rid in list(wanted) for m in self.matcher.merged_into(rid)}
+        if not wanted:
+            return
         async with self.sessions() as session:
-            repository = ResidentRepository(session)
-            found = [await repository.get(rid, follow=False) for rid in wanted]
-            for rid in list(wanted):
-                found += await repository.merged_into(rid)
-        self.matcher.follow(r for r in found if r is not None)
+            found = await ResidentRepository(session).changed(wanted)
+        self.matcher.follow(found)
 
     async def save_snapshot(self) -> Snapshot:
         """Catch the index up with the outbox, then store it as of that sequence."""
@@ -210,9 +215,9 @@ class LinkageUpkeep:
         # closes the moment between a commit and its call. (Rows already pruned: the
         # index followed them as they came, which is all there is to go on.)
         await self._reload(changed or ())
-        pickled = index_snapshot.dumps(self.matcher.export())  # at once: it is live state
-        payload = await asyncio.to_thread(index_snapshot.compress, pickled)
-        residents = len(self.matcher.engine)
+        frozen = index_snapshot.freeze(self.matcher.export())  # before the loop moves on
+        payload = await asyncio.to_thread(index_snapshot.payload, frozen)
+        residents = len(frozen.facets)
         snapshot = Snapshot(head, residents, self.clock(), payload)
         async with self.sessions() as session:
             await SnapshotStore(session).replace(snapshot)
@@ -238,6 +243,14 @@ class LinkageUpkeep:
             stored = await self._store(model, trained_on)
             self.matcher.serve(stored)
             return stored
+
+    def retrain_soon(self) -> bool:
+        """Retrain in the background, as the schedule would (:meth:`retrain`); False if a
+        retraining asked for earlier is still running (it is not started twice)."""
+        if self.retraining is not None and not self.retraining.done():
+            return False
+        self.retraining = asyncio.create_task(self._quietly(self.retrain), name="linkage-retrain")
+        return True
 
     async def adopt_newest(self) -> bool:
         """Serve a model stored since (by ``retrain``, say); True if it switched."""

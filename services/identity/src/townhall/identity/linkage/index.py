@@ -56,6 +56,11 @@ def blocking_keys(f: Features) -> set[Key]:
     return keys
 
 
+def facet_keys(facets: list[Features]) -> set[Key]:
+    """The keys a resident is blocked under: those of every one of its facets."""
+    return set().union(*(blocking_keys(f) for f in facets))
+
+
 def _identifiers(f: Features) -> list[tuple[str, str | None]]:
     found: list[tuple[str, str | None]] = [("dob", f.dob), ("ni", f.ni)]
     found += [("email", email) for email in f.emails or (f.email,)]
@@ -95,7 +100,7 @@ class BlockingIndex:
         """Replace every facet of a resident (adding it if new)."""
         self._unblock(resident_id)
         self._facets[resident_id] = facets
-        keys = set().union(*(blocking_keys(f) for f in facets))
+        keys = facet_keys(facets)
         self._keys[resident_id] = keys
         for key in keys:
             self._blocks[key].add(resident_id)
@@ -138,7 +143,11 @@ class BlockingIndex:
         return found
 
     def _unblock(self, resident_id: str) -> None:
-        for key in self._keys.pop(resident_id, ()):
+        if resident_id not in self._facets:
+            return
+        keys = self._keys[resident_id]
+        del self._keys[resident_id]
+        for key in keys:
             block = self._blocks[key]
             block.discard(resident_id)
             if not block:

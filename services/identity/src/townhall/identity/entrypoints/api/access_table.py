@@ -7,7 +7,8 @@ The table says which kind of caller, at which level of assurance (see
 * a resident acts only on their own record (``resident_id`` is the token's subject);
 * an officer needs one of the roles :data:`OFFICER_ROLES` names for the action: a role
   in ``admin``, ``identity`` or ``contact_centre`` (:data:`RECORD_DOMAINS`) for
-  residents' records, ``admin`` for officers, service clients, signing keys and erasure;
+  residents' records, ``admin`` for officers, service clients, signing keys, erasure
+  and retraining the matching model;
 * an officer's look-ups of residents' data (:data:`LOOKUPS`) are limited per officer.
 
 Residents: a tracking-code token (level 0) is good for one request on the services that
@@ -72,6 +73,7 @@ _ADMINISTRATORS = {
     "officer.revoke_sessions": "End every session of an officer",
     "keys.rotate": "Rotate the token signing key",
     "service_client.register": "Register a service client",
+    "linkage.retrain": "Retrain the matching model on the residents, in the background",
 }
 
 ACCESS = AccessTable(

@@ -16,6 +16,7 @@ from townhall.identity.entrypoints.api import (
     access,
     auth,
     dependencies,
+    linkage,
     matching,
     officers,
     record,
@@ -40,7 +41,7 @@ def create(settings: IdentitySettings | None = None, **adapters: Any) -> FastAPI
     dependencies.install_services(app, identity)
     app.state.verifier = identity.verifier  # the access table verifies with identity's keys
     install_error_handlers(app)
-    for module in (auth, sessions, access, officers, residents, record, matching):
+    for module in (auth, sessions, access, officers, residents, record, matching, linkage):
         app.include_router(module.router)
     return app
 

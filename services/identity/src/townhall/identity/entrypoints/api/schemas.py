@@ -477,3 +477,11 @@ class ServiceClientCreated(BaseModel):
     client_id: str
     scopes: list[str]
     client_secret: str
+
+
+class RetrainOut(BaseModel):
+    """``started``: a retraining began; ``running``: one asked for earlier still runs."""
+
+    retraining: Literal["started", "running"]
+    #: The model serving now (the new one serves once stored; /readyz names it).
+    serving: str
