@@ -8,7 +8,12 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from townhall.runtime.names import canonical_given_name, name_tokens, normalise_name
+from townhall.runtime.names import (
+    canonical_given_name,
+    canonical_given_names,
+    name_tokens,
+    normalise_name,
+)
 from townhall.runtime.service_client import ServiceClient, ServiceTokenError
 
 
@@ -93,3 +98,10 @@ def test_names_normalise_and_fold_nicknames() -> None:
     assert canonical_given_name("bill") == canonical_given_name("william") == "william"
     assert canonical_given_name("dai") == "david"
     assert canonical_given_name("zebedee") == "zebedee"
+
+
+def test_a_nickname_two_names_share_stands_for_both() -> None:
+    assert canonical_given_names("sammy") == ("samuel", "samantha")
+    assert canonical_given_names("sam")[0] == canonical_given_name("sam")
+    assert canonical_given_names("samantha") == ("samantha",)
+    assert canonical_given_names("bill") == ("william",)

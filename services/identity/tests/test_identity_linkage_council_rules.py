@@ -69,6 +69,17 @@ def test_an_initial_agrees_with_a_nickname_of_the_name_it_starts() -> None:
     assert _level("given_name", Record(None, "Smith", initials="J"), bob) == "initial differs"
 
 
+def test_a_nickname_two_names_share_agrees_with_either() -> None:
+    """Sammy is Samantha to the council tax and Samuel to his neighbour."""
+    sammy = Record(given_name="Sammy", family_name="Davis")
+    for formal in ("Samantha", "Samuel"):
+        assert _level("given_name", sammy, Record(formal, "Davis")) == "nickname"
+        assert _level("given_name", Record(formal, "Davis"), sammy) == "nickname"
+    assert _level("given_name", Record("Samantha", "Davis"), Record("Samuel", "Davis")) != (
+        "nickname"
+    )
+
+
 def test_an_initial_and_a_surname_given_the_other_way_round_are_swapped_names() -> None:
     """ "R Davies" on the council tax, "Davies Rebecca" typed by a call-handler."""
     initial = Record(None, "Davies", initials="R")

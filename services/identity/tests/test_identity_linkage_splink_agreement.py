@@ -46,6 +46,9 @@ HANDMADE = [
     Record(given_name=None, initials="W", family_name="Hartley"),  # Bill's formal initial
     Record(given_name=None, initials="A", family_name="Hartley"),  # Alice, or swapped
     Record(given_name=None, initials="H", family_name="Alice"),  # swapped under an initial
+    Record(given_name="Sammy", family_name="Hartley"),  # Samuel or Samantha
+    Record(given_name="Samantha", family_name="Hartley"),
+    Record(given_name="Sam", family_name="Hartley", date_of_birth=date(1980, 3, 4)),
 ]
 
 

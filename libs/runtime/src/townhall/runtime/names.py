@@ -97,6 +97,25 @@ def canonical_given_name(name: str) -> str:
     return NICKNAMES.get(name, name)
 
 
+def _every_group() -> dict[str, tuple[str, ...]]:
+    groups: dict[str, list[str]] = {}
+    for canonical, variants in GROUPS.items():
+        for name in (canonical, *variants):
+            if canonical not in groups.setdefault(name, []):
+                groups[name].append(canonical)
+    return {name: tuple(found) for name, found in groups.items() if len(found) > 1}
+
+
+#: A variant two groups share (Sam: Samuel or Samantha) → every canonical form it has.
+AMBIGUOUS: MappingProxyType[str, tuple[str, ...]] = MappingProxyType(_every_group())
+
+
+def canonical_given_names(name: str) -> tuple[str, ...]:
+    """Every canonical form of a normalised given name: one, or several for a variant
+    two groups share ("sam": Samuel and Samantha), the first `canonical_given_name`'s."""
+    return AMBIGUOUS.get(name, (canonical_given_name(name),))
+
+
 def normalise_name(name: str) -> str:
     """Lower-case ASCII letters and single spaces: "O'Brien-Smith " → "obrien smith"."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()

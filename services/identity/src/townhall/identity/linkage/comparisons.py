@@ -62,7 +62,7 @@ def _given_level(a: Features, b: Features) -> int:
     if x is not None and y is not None:
         if x == y:
             return 1
-        if a.given_canon == b.given_canon:
+        if a.given_canon == b.given_canon or _among_canons(a, b) or _among_canons(b, a):
             return 2
         if _jw(x, b.family) >= NAME_CLOSE and _jw(a.family, y) >= NAME_CLOSE:
             return 3
@@ -78,6 +78,12 @@ def _given_level(a: Features, b: Features) -> int:
     if a.initial == b.initial or _formal_initial(a) == b.initial or a.initial == _formal_initial(b):
         return 7
     return 8
+
+
+def _among_canons(a: Features, b: Features) -> bool:
+    """``b``'s canonical name is one of those ``a``'s shared variant stands for ("Sammy":
+    Samuel or Samantha)."""
+    return a.given_canons is not None and f"|{b.given_canon}|" in f"|{a.given_canons}|"
 
 
 def _swapped_under_initial(a: Features, b: Features) -> bool:
@@ -242,6 +248,11 @@ _SWAPPED = (
     f" OR (given_r IS NULL AND {_jw_sql('given', NAME_CLOSE, 'family')}"
     " AND initial_r = substr(family_l, 1, 1))"
 )
+_NICKNAME = (
+    "given_canon_l = given_canon_r"
+    " OR contains('|' || given_canons_l || '|', '|' || given_canon_r || '|')"
+    " OR contains('|' || given_canons_r || '|', '|' || given_canon_l || '|')"
+)
 _FORMAL_INITIAL = (
     "initial_l = initial_r"
     " OR (given_canon_r <> given_r AND initial_l = substr(given_canon_r, 1, 1))"
@@ -263,10 +274,11 @@ def _jw_levels(column: str) -> tuple[tuple[str, str], ...]:
 def _all() -> tuple[Comparison, ...]:
     return (
         Comparison(
-            "given_name", ("given", "given_canon", "family", "initial", "middle"), _NO_GIVEN,
+            "given_name", ("given", "given_canon", "given_canons", "family", "initial", "middle"),
+            _NO_GIVEN,
             (
                 ("exact", "given_l = given_r"),
-                ("nickname", "given_canon_l = given_canon_r"),
+                ("nickname", _NICKNAME),
                 ("given and family names swapped", _SWAPPED),
                 *_jw_levels("given"),
                 ("one's given name is the other's middle name", _MIDDLE),

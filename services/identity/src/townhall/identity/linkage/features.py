@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from townhall.identity.linkage.record import Address, Record
-from townhall.runtime.names import canonical_given_name
+from townhall.runtime.names import canonical_given_name, canonical_given_names
 from townhall.runtime.normal_forms import normalise_email, normalise_phone
 
 _UK_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
@@ -28,8 +28,8 @@ _NAMED_THEN_NUMBER = re.compile(r"^([a-z][a-z ]*?)\s+(\d+[a-z]?)\s+([a-z].*)$")
 SEX_OF_TITLE = {"mr": "m", "master": "m", "mrs": "f", "ms": "f", "miss": "f"}
 
 FEATURE_COLUMNS: tuple[str, ...] = (
-    "given", "given_canon", "initial", "middle", "family", "former", "sex", "suffix", "dob",
-    "ni", "postcode", "sector", "district", "house_number", "flat", "house_name",
+    "given", "given_canon", "given_canons", "initial", "middle", "family", "former", "sex",
+    "suffix", "dob", "ni", "postcode", "sector", "district", "house_number", "flat", "house_name",
     "address_line", "address_tokens", "town", "uprn", "email", "phone",
 )  # fmt: skip
 
@@ -61,6 +61,9 @@ class Features:
 
     given: str | None
     given_canon: str | None
+    #: Every canonical form, "|"-joined, of a variant two groups share ("sam":
+    #: "samuel|samantha"); None for every other name.
+    given_canons: str | None
     initial: str | None
     middle: str | None
     family: str
@@ -118,9 +121,11 @@ def features_of(record: Record) -> Features:
     phones = tuple(p for p in (normalise_phone(x) for x in record.phones) if p)
     title = normalise_name(record.title or "").replace(" ", "")
     first_initial = given[0] if given else (initials[0] if initials else None)
+    canons = canonical_given_names(given) if given else ()
     return Features(
         given=given,
         given_canon=canonical_given_name(given) if given else None,
+        given_canons="|".join(canons) if len(canons) > 1 else None,
         initial=first_initial,
         middle=" ".join(middles) or None,
         family=normalise_name(record.family_name),
