@@ -18,7 +18,7 @@ from townhall.cases.adapters.orm import cases as case_rows
 from townhall.cases.adapters.orm import contacts
 from townhall.cases.entrypoints.api.dependencies import services_of as cases_of
 from townhall.identity.domain.commands import AskAboutDuplicate
-from townhall.identity.testing import bearer
+from townhall.identity.testing import ADMIN_EMAIL, bearer
 from townhall.resident_view.adapters.orm import lookup_audit
 from townhall.resident_view.entrypoints.api.dependencies import services_of
 from townhall.resident_view.testing import Spec, envelope, write
@@ -236,8 +236,9 @@ async def test_the_session_ends_when_identity_refuses_to_refresh_it(services: Pl
     officer = await identity.create_officer("web.revoked@example.org", ("waste", "personal"))
     async with signed_in(services, "web.revoked@example.org") as web:
         assert (await web.get("/officer")).status_code == 200
+        admin = (await identity.login(ADMIN_EMAIL)).json()["access_token"]  # not a stale one
         revoked = await identity.http.post(
-            f"/officers/{officer}/sessions/revoke", headers=bearer(services.admin)
+            f"/officers/{officer}/sessions/revoke", headers=bearer(admin)
         )
         assert revoked.status_code == 204, revoked.text
         store = composition.of(services.web).sessions

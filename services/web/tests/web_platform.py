@@ -102,7 +102,6 @@ class Platform:
     cases_url: str
     ada: str
     case_reference: str
-    admin: str
     payments: FastAPI
     booking: FastAPI
     contact: str = CONTACT
@@ -317,7 +316,6 @@ async def _services(
                 cases_served.url,
                 ada,
                 reference,
-                admin,
                 payments,
                 booking,
             )

@@ -10,21 +10,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import pandas as pd
-from splink import DuckDBAPI, Linker, SettingsCreator, block_on
-from splink.comparison_level_library import CustomLevel, ElseLevel
-from splink.comparison_library import CustomComparison
-from splink.internals.blocking_rule_creator import BlockingRuleCreator
-from splink.internals.comparison_level_creator import ComparisonLevelCreator
-from splink.internals.exceptions import EMTrainingException
+from typing import TYPE_CHECKING, Any
 
 from townhall.identity.linkage.comparisons import COMPARISONS, Comparison
 from townhall.identity.linkage.errors import ModelNotTrainedError
 from townhall.identity.linkage.features import FEATURE_COLUMNS, Features, features_of
 from townhall.identity.linkage.model import Model
 from townhall.identity.linkage.record import Record
+
+if TYPE_CHECKING:  # Splink and pandas take seconds to import: only when training
+    import pandas as pd
+    from splink import Linker
+    from splink.comparison_library import CustomComparison
+    from splink.internals.blocking_rule_creator import BlockingRuleCreator
 
 _MIN_POPULATED = 0.01
 
@@ -53,6 +51,8 @@ def train_on(features: Sequence[Features], options: TrainingOptions | None = Non
     linker = splink_linker(features)
     emails = training_frame(features)["email"].dropna()
     options = options or TrainingOptions()
+    from splink.internals.exceptions import EMTrainingException
+
     try:
         fit(linker, options, shared_emails=bool(emails.duplicated().any()))
     except (ValueError, EMTrainingException) as error:
@@ -63,6 +63,8 @@ def train_on(features: Sequence[Features], options: TrainingOptions | None = Non
 
 def splink_linker(features: Sequence[Features]) -> Linker:
     """A Splink linker over the normalised features (unique_id = position)."""
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
     if len(features) < 50:
         raise ModelNotTrainedError("training needs a population of at least 50 records")
     frame = training_frame(features)
@@ -79,6 +81,8 @@ def splink_linker(features: Sequence[Features]) -> Linker:
 
 
 def fit(linker: Linker, options: TrainingOptions, *, shared_emails: bool = True) -> None:
+    from splink import block_on
+
     training = linker.training
     names = {c["output_column_name"] for c in linker.misc.save_model_to_json()["comparisons"]}
     rules: list[str | BlockingRuleCreator] = [block_on("given", "family", "dob")]
@@ -106,6 +110,8 @@ def _em_rules(names: set[str], shared_emails: bool) -> list[BlockingRuleCreator]
     email (FEBRL), or where no two records share one (identity keeps emails unique per
     resident), the classic pair of rules is used.
     """
+    from splink import block_on
+
     if "email" in names and shared_emails:
         rules = [block_on("email"), block_on("given", "family", "dob")]
         return rules + ([block_on("uprn")] if "address" in names else [])
@@ -113,6 +119,8 @@ def _em_rules(names: set[str], shared_emails: bool) -> list[BlockingRuleCreator]
 
 
 def training_frame(features: Sequence[Features]) -> pd.DataFrame:
+    import pandas as pd
+
     frame = pd.DataFrame([f.as_row() for f in features], columns=list(FEATURE_COLUMNS))
     frame.insert(0, "unique_id", range(len(frame)))
     return frame
@@ -124,6 +132,10 @@ def _populated(frame: pd.DataFrame, comparison: Comparison) -> bool:
 
 
 def _splink_comparison(comparison: Comparison) -> CustomComparison:
+    from splink.comparison_level_library import CustomLevel, ElseLevel
+    from splink.comparison_library import CustomComparison
+    from splink.internals.comparison_level_creator import ComparisonLevelCreator
+
     levels: list[ComparisonLevelCreator | dict[str, Any]] = [
         CustomLevel(comparison.null_sql, label_for_charts="null").configure(is_null_level=True),
         *(CustomLevel(sql, label_for_charts=label) for label, sql in comparison.levels),
