@@ -70,6 +70,21 @@ def test_a_junior_and_a_namesake_known_by_no_generation_are_asked_about_not_merg
     assert _found([same, told], model) == {("A", "B", True)}
 
 
+def test_a_resident_who_could_be_either_of_two_namesakes_is_asked_about_not_merged(
+    model: Model,
+) -> None:
+    """ "MR HARTLEY & MR HARTLEY" on a council-tax account (two residents, title only), at
+    a home where two John Hartleys born a generation apart are known: each holder is
+    one of them, but nothing says which."""
+    father = replace(JOHN, date_of_birth=date(1950, 3, 9), phone=None)
+    son = replace(JOHN_AGAIN, date_of_birth=date(1980, 7, 1))
+    holder = Record(None, "Hartley", title="Mr", resident_id="C", **HOME)
+    other_holder = replace(holder, resident_id="D")
+    assert _found([father, holder], model) == {("A", "C", True)}, "one John Hartley: him"
+    found = _found([father, son, holder, other_holder], model, cannot_link=[("C", "D")])
+    assert not any(merge for _, _, merge in found), found
+
+
 def test_a_husband_and_wife_at_one_home_are_not_merged_nor_asked_about(model: Model) -> None:
     wife = Record(given_name="Anne", family_name="Hartley", title="Mrs", resident_id="W",
                   date_of_birth=date(1973, 8, 1), phone="07700900123", **HOME)  # fmt: skip

@@ -59,6 +59,7 @@ def find_duplicates(
     features = {rid: features_of(record) for rid, record in zip(order, records, strict=True)}
     apart = {(a, b) if a <= b else (b, a) for a, b in cannot_link}
     pairs = _either_generation_capped(scorer(records, features, model, review, apart), features)
+    pairs = _either_namesake_capped(pairs, features, link)
     strong = {key: p for key, p in pairs.items() if p >= link}
     found: list[Duplicate] = []
     group_of: dict[str, int] = {}
@@ -96,6 +97,36 @@ def _either_generation_capped(
         (a, b): min(p, cap) if either_generation(features[a], [features[b]]) else p
         for (a, b), p in pairs.items()
     }
+
+
+def _either_namesake_capped(
+    pairs: dict[tuple[str, str], float], features: dict[str, Features], link: float
+) -> dict[tuple[str, str], float]:
+    """The matcher's rule for namesakes (`Matcher.namesakes`): a resident with nothing to
+    tell a father from his son (no date of birth, suffix or NI number: "Mr Jones" on a
+    council-tax account) that would join two residents who are plainly two people (two
+    Harry Joneses born a generation apart) may be either of them. Each such pair is at
+    most a question, never a merge by whichever scored higher."""
+    strong: dict[str, list[str]] = {}
+    for (a, b), p in pairs.items():
+        if p >= link:
+            strong.setdefault(a, []).append(b)
+            strong.setdefault(b, []).append(a)
+    ambiguous: set[tuple[str, str]] = set()
+    for rid, partners in strong.items():
+        f = features[rid]
+        if len(partners) < 2 or f.dob or f.suffix or f.ni:
+            continue
+        apart = [
+            (x, y)
+            for n, x in enumerate(partners)
+            for y in partners[n + 1 :]
+            if household_conflicts(features[x], features[y])
+        ]
+        for x, y in apart:
+            ambiguous |= {(min(rid, x), max(rid, x)), (min(rid, y), max(rid, y))}
+    cap = min(probability(UNSTATED_SUFFIX_CAP), link)
+    return {pair: min(p, cap) if pair in ambiguous else p for pair, p in pairs.items()}
 
 
 def _id(record: Record) -> str:
