@@ -357,22 +357,24 @@ class Matcher:
             )
         if best[0] == -math.inf:  # out of reach (a batch's `pairs.Reaching`): no lower
             return best
+        return self.held_down(features, facets, best[0]), best[1]
+
+    def held_down(self, features: Features, facets: list[Features], weight: float) -> float:
+        """The best facet's weight after what the resident as a whole says of the record:
+        a conflict with any facet costs CONFLICT_WEIGHT; names that differ from every
+        facet, or an unstated generation among households, cap it. Only ever lower."""
         if self._checkable(features) and any(self._clash(features, f) for f in facets):
-            return best[0] + CONFLICT_WEIGHT, best[1]
+            return weight + CONFLICT_WEIGHT
         cap = HOUSEHOLD_NAMES_DIFFER_CAP if self.households else NAMES_DIFFER_CAP
         if (
-            best[0] > cap
+            weight > cap
             and all(names_differ(features, f) for f in facets)
             and not any(features.ni is not None and features.ni == f.ni for f in facets)
         ):
-            return cap, best[1]
-        if (
-            self.households
-            and best[0] > UNSTATED_SUFFIX_CAP
-            and either_generation(features, facets)
-        ):
-            return UNSTATED_SUFFIX_CAP, best[1]
-        return best
+            return cap
+        if self.households and weight > UNSTATED_SUFFIX_CAP and either_generation(features, facets):
+            return UNSTATED_SUFFIX_CAP
+        return weight
 
     def _checkable(self, features: Features) -> bool:
         if self.households and features.dob is not None:

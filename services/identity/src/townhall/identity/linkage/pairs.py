@@ -8,6 +8,7 @@ holds the two to the same pairs, and the bench times both in one run.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable, Sequence
 
@@ -34,26 +35,54 @@ def scored_pairs(
     at or above the threshold, unless known to be two people (`apart`).
 
     Every record is matched against the others as `Matcher.match_features` would match
-    it (its best 50 candidates by pairwise weight); a pair met from both sides keeps the
-    probability from the side matched last. Each pair is weighed once (`OncePerPair`),
-    and only as far as it takes to see that it cannot reach the threshold (`Reaching`):
-    the matcher's caps and conflicts only ever lower a weight, and a candidate below
-    the threshold changes nothing here, whether or not it is among the best 50 (every
-    candidate at or above the threshold outranks it).
+    it (its best 50 candidates by pairwise weight, ties to the higher id); a pair met
+    from both sides has one probability, kept where it was first met. Each pair is
+    weighed once, here rather than in the matcher: the model's comparisons and the
+    matcher's caps treat the two records alike (each asks the same of both sides:
+    equality, Jaro-Winkler, one edit, a shared value, a conflict), so the weight met
+    from one side is the weight from the other. And only as far as it takes to see that
+    it cannot reach the threshold (`Reaching`): the matcher's caps and conflicts only
+    ever lower a weight, and a candidate below the threshold changes nothing here,
+    whether or not it is among the best 50 (every candidate at or above the threshold
+    outranks it). A record's candidates at or above it are all it needs ranked.
     """
-    weigh = OncePerPair(Reaching(model, weight_of(threshold) - _MARGIN))
-    matcher = Matcher(model, max_candidates=50, weigh=weigh)
+    floor = weight_of(threshold) - _MARGIN
+    reaching = Reaching(model, floor)
+    matcher = Matcher(model, max_candidates=50)
+    index, held_down = matcher.index, matcher.held_down
     for record in records:
         own = _id(record)
-        if own in matcher.index:
+        if own in index:
             raise InvalidRecordError("resident_id", f"{own} is in the batch twice")
-        matcher.index.put(own, [features[own]])
+        index.put(own, [features[own]])
+    place = {own: n for n, own in enumerate(features)}
+    size = len(place)
+    # weights worked out from the earlier record's side, until the later one meets them
+    waiting: dict[int, float] = {}
     pairs: dict[tuple[str, str], float] = {}
-    for own, own_features in features.items():
-        keys = matcher.index.keys(own)  # worked out once, by `put`
-        for other, weight in matcher.pair_weights(own_features, exclude=own, keys=keys):
-            key = _key(own, other)
+    for n, (own, a) in enumerate(features.items()):
+        reached: list[tuple[float, str]] = []
+        for other in index.candidates(a, index.keys(own)):  # keys worked out by `put`
+            m = place[other]
+            if m == n:
+                continue
+            weight = waiting.pop(m * size + n, None) if m < n else None
+            if weight is None:
+                b = features[other]
+                weight = reaching(a, b)
+                if weight != -math.inf:
+                    weight = held_down(a, [b], weight)
+                if m > n:
+                    waiting[n * size + m] = weight
+            if weight >= floor:
+                reached.append((weight, other))
+        if len(reached) > matcher.max_candidates:
+            reached = heapq.nlargest(matcher.max_candidates, reached)
+        else:
+            reached.sort(reverse=True)
+        for weight, other in reached:
             p = probability(weight)
+            key = _key(own, other)
             if p >= threshold and key not in apart:
                 pairs[key] = p
     return pairs
@@ -131,29 +160,6 @@ class Reaching:
         for part in parts:
             total += part
         return total
-
-
-class OncePerPair:
-    """A weight function that weighs each pair of records once.
-
-    The model's comparisons treat the two records alike (each level asks the same of
-    both sides: equality, Jaro-Winkler, one edit, a shared value), so weighing b
-    against a gives the number weighing a against b gave; a batch that matches every
-    record against the others meets most pairs from both sides and scores them once.
-    An answer is kept only until its pair is met from the other side.
-    """
-
-    def __init__(self, weight: Callable[[Features, Features], float]) -> None:
-        self._weight = weight
-        self._waiting: dict[tuple[int, int], float] = {}
-
-    def __call__(self, a: Features, b: Features) -> float:
-        found = self._waiting.pop((id(b), id(a)), None)
-        if found is not None:
-            return found
-        weight = self._weight(a, b)
-        self._waiting[(id(a), id(b))] = weight
-        return weight
 
 
 def _key(a: str, b: str) -> tuple[str, str]:
