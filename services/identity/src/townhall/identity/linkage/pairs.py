@@ -12,8 +12,9 @@ import heapq
 import math
 from collections.abc import Callable, Sequence
 
+from townhall.identity.linkage.comparisons import LevelOf
 from townhall.identity.linkage.errors import InvalidRecordError
-from townhall.identity.linkage.features import Features
+from townhall.identity.linkage.features import Features, Place
 from townhall.identity.linkage.matcher import Matcher
 from townhall.identity.linkage.model import Model, probability
 from townhall.identity.linkage.record import Record
@@ -50,6 +51,7 @@ def scored_pairs(
     reaching = Reaching(model, floor)
     matcher = Matcher(model, max_candidates=50)
     index, held_down = matcher.index, matcher.held_down
+    known = [reaching.known(f) for f in features.values()]
     for record in records:
         own = _id(record)
         if own in index:
@@ -69,7 +71,7 @@ def scored_pairs(
             weight = waiting.pop(m * size + n, None) if m < n else None
             if weight is None:
                 b = features[other]
-                weight = reaching(a, b)
+                weight = reaching(a, b, known[n] & known[m])
                 if weight != -math.inf:
                     weight = held_down(a, [b], weight)
                 if m > n:
@@ -133,33 +135,76 @@ class Reaching:
 
     The comparisons are tried most decisive for their cost first (the highest weight a
     level can add, over `COST`); after each, the weight so far plus the most the
-    remaining ones could add is a bound. A pair that completes is summed in the model's
-    own order, so its weight is the very number `Model.weight` gives. The order only
-    changes how soon a hopeless pair is dropped, never a weight.
+    remaining ones could add is a bound. A comparison one of the two records says
+    nothing to (`known`: no date of birth, no email) is at its null level, which weighs
+    nothing: it is not tried, and adds nothing to the bound, so a pair of records that
+    hold little is dropped as soon as what they do hold says so. A pair that completes
+    is summed in the model's own order, so its weight is the very number `Model.weight`
+    gives. The order only changes how soon a hopeless pair is dropped, never a weight.
     """
 
     def __init__(self, model: Model, floor: float) -> None:
         scorers = [(c.comparison.level_of, c.weights) for c in model.comparisons]
         gain = [max(0.0, *weights) for _, weights in scorers]
         cost = [COST.get(c.comparison.name, 5.0) for c in model.comparisons]
-        order = sorted(range(len(scorers)), key=lambda n: -gain[n] / cost[n])
-        rest = [sum(gain[m] for m in order[k + 1 :]) for k in range(len(order))]
-        self._steps = [(n, *scorers[n], rest[k]) for k, n in enumerate(order)]
+        self._order = sorted(range(len(scorers)), key=lambda n: -gain[n] / cost[n])
+        self._scorers = scorers
+        self._gain = gain
+        #: comparisons whose null level weighs nothing, left out for a record without
+        #: their values (a trained model's null level always weighs 0)
+        self._skippable = [weights[0] == 0.0 for _, weights in scorers]
+        self._everything = (1 << len(scorers)) - 1
+        self._plans: dict[int, list[tuple[int, LevelOf, tuple[float, ...], float]]] = {}
         self._prior = model.prior_weight
         self._floor = floor
 
-    def __call__(self, a: Features, b: Features) -> float:
-        parts = [0.0] * len(self._steps)
+    def known(self, f: Features) -> int:
+        """The comparisons (bit n for the model's n-th) the record may say something to:
+        all but those at their null level against the record itself. Each comparison's
+        null level asks for a value on one side (a date of birth, any address), so a
+        record null against itself is null against every record. A record whose current
+        address is empty but a former one known reads its primary columns (none) for a
+        single address and its places for several: every comparison counts for it."""
+        if f.places and _primary(f) != f.places[0]:
+            return self._everything
+        found = 0
+        for n, (level_of, _) in enumerate(self._scorers):
+            if not self._skippable[n] or level_of(f, f) != 0:
+                found |= 1 << n
+        return found
+
+    def __call__(self, a: Features, b: Features, shared: int | None = None) -> float:
+        """``shared``: ``known(a) & known(b)``, if the caller keeps each record's."""
+        if shared is None:
+            shared = self.known(a) & self.known(b)
+        steps = self._plans.get(shared)
+        if steps is None:
+            steps = self._plans[shared] = self._plan(shared)
+        parts = [0.0] * len(self._scorers)
         so_far = self._prior
-        for n, level_of, weights, rest in self._steps:
-            parts[n] = weights[level_of(a, b)]
-            so_far += parts[n]
-            if so_far + rest < self._floor:
+        floor = self._floor
+        for n, level_of, weights, rest in steps:
+            part = parts[n] = weights[level_of(a, b)]
+            so_far += part
+            if so_far + rest < floor:
                 return -math.inf
         total = self._prior
         for part in parts:
             total += part
         return total
+
+    def _plan(self, shared: int) -> list[tuple[int, LevelOf, tuple[float, ...], float]]:
+        """The comparisons to try for a pair, in order, each with the most the ones
+        after it could add."""
+        order = [n for n in self._order if shared >> n & 1]
+        rest = [sum(self._gain[m] for m in order[k + 1 :]) for k in range(len(order))]
+        return [(n, *self._scorers[n], rest[k]) for k, n in enumerate(order)]
+
+
+def _primary(f: Features) -> Place:
+    """The record's primary address columns, as a place."""
+    return Place(f.postcode, f.sector, f.district, f.house_number, f.flat, f.house_name,
+                 f.address_line, f.address_tokens, f.town, f.uprn)  # fmt: skip
 
 
 def _key(a: str, b: str) -> tuple[str, str]:
