@@ -72,7 +72,7 @@ def scored_pairs(
             if weight is None:
                 b = features[other]
                 weight = reaching(a, b, known[n] & known[m])
-                if weight != -math.inf:
+                if weight != _OUT_OF_REACH:
                     weight = held_down(a, [b], weight)
                 if m > n:
                     waiting[n * size + m] = weight
@@ -113,6 +113,11 @@ def scored_pairs_one_by_one(
     return pairs
 
 
+#: A pair `Reaching` drops: no weight at all.
+_OUT_OF_REACH = -math.inf
+#: One of `Reaching`'s steps: the comparison's place in the model, its level function,
+#: its weights by level, and the most the comparisons after it could add.
+Step = tuple[int, LevelOf, tuple[float, ...], float]
 #: Below the threshold's weight by more than float rounding could account for.
 _MARGIN = 1e-6
 #: Each comparison's cost relative to an exact one, as measured on the council bench's
@@ -141,6 +146,7 @@ class Reaching:
     hold little is dropped as soon as what they do hold says so. A pair that completes
     is summed in the model's own order, so its weight is the very number `Model.weight`
     gives. The order only changes how soon a hopeless pair is dropped, never a weight.
+    One per thread: it keeps the steps' weights in one list, not a new one a pair.
     """
 
     def __init__(self, model: Model, floor: float) -> None:
@@ -154,7 +160,8 @@ class Reaching:
         #: their values (a trained model's null level always weighs 0)
         self._skippable = [weights[0] == 0.0 for _, weights in scorers]
         self._everything = (1 << len(scorers)) - 1
-        self._plans: dict[int, list[tuple[int, LevelOf, tuple[float, ...], float]]] = {}
+        self._plans: dict[int, tuple[list[Step], list[int]]] = {}
+        self._parts = [0.0] * len(scorers)
         self._prior = model.prior_weight
         self._floor = floor
 
@@ -177,28 +184,30 @@ class Reaching:
         """``shared``: ``known(a) & known(b)``, if the caller keeps each record's."""
         if shared is None:
             shared = self.known(a) & self.known(b)
-        steps = self._plans.get(shared)
-        if steps is None:
-            steps = self._plans[shared] = self._plan(shared)
-        parts = [0.0] * len(self._scorers)
+        plan = self._plans.get(shared)
+        if plan is None:
+            plan = self._plans[shared] = self._plan(shared)
+        steps, summed = plan
+        parts = self._parts  # each step's weight; only this plan's are read back
         so_far = self._prior
         floor = self._floor
         for n, level_of, weights, rest in steps:
             part = parts[n] = weights[level_of(a, b)]
             so_far += part
             if so_far + rest < floor:
-                return -math.inf
+                return _OUT_OF_REACH
         total = self._prior
-        for part in parts:
-            total += part
+        for n in summed:  # the model's order; the comparisons left out add 0.0
+            total += parts[n]
         return total
 
-    def _plan(self, shared: int) -> list[tuple[int, LevelOf, tuple[float, ...], float]]:
+    def _plan(self, shared: int) -> tuple[list[Step], list[int]]:
         """The comparisons to try for a pair, in order, each with the most the ones
-        after it could add."""
+        after it could add; and the same comparisons in the model's order."""
         order = [n for n in self._order if shared >> n & 1]
         rest = [sum(self._gain[m] for m in order[k + 1 :]) for k in range(len(order))]
-        return [(n, *self._scorers[n], rest[k]) for k, n in enumerate(order)]
+        steps = [(n, *self._scorers[n], rest[k]) for k, n in enumerate(order)]
+        return steps, sorted(order)
 
 
 def _primary(f: Features) -> Place:
