@@ -7,7 +7,7 @@ import math
 from dataclasses import replace
 from datetime import date
 
-from townhall.identity.linkage import Model, Record
+from townhall.identity.linkage import Address, Model, Record
 from townhall.identity.linkage.duplicates import find_duplicates
 from townhall.identity.linkage.features import features_of
 from townhall.identity.linkage.pairs import Reaching, scored_pairs, scored_pairs_one_by_one
@@ -142,3 +142,31 @@ def test_a_pair_is_weighed_exactly_or_dropped_only_when_it_cannot_reach_the_floo
             assert found == weight  # the same number, not merely close
             reached += weight >= 0.0
     assert dropped > 0 and reached > 0
+
+
+def test_a_comparison_a_record_is_null_to_on_its_own_is_null_against_every_record(
+    model: Model,
+) -> None:
+    """What `Reaching` leaves out for a pair: a comparison either record is null to
+    against itself (no date of birth, no address) is at its null level against every
+    record, from either side, and weighs nothing. A record known only at a former
+    address says nothing in its primary columns: every comparison counts for it."""
+    council = generate(150, seed=13, queries_per_case=3)
+    moved_out = Record(given_name="John", family_name="Hartley", resident_id="M",
+                       previous_addresses=(Address("ZX4 7QT", "3", None, None, "Mill Lane",
+                                                   "Sampleton", "000000004711"),))  # fmt: skip
+    records = [*council.population, *(q.record for q in council.queries), JOHN, moved_out]
+    features = [features_of(r) for r in records]
+    reaching = Reaching(model, floor=0.0)
+    left_out = 0
+    for a in features:
+        known = reaching.known(a)
+        for n, trained in enumerate(model.comparisons):
+            if known >> n & 1:
+                continue
+            left_out += 1
+            assert trained.weights[0] == 0.0
+            level_of = trained.comparison.level_of
+            assert all(level_of(a, b) == 0 == level_of(b, a) for b in features)
+    assert left_out > len(features)  # most records lack something
+    assert reaching.known(features_of(moved_out)) == (1 << len(model.comparisons)) - 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import heapq
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -16,7 +15,7 @@ from townhall.identity.linkage.comparisons import (
 )
 from townhall.identity.linkage.errors import InvalidRecordError, LinkageError
 from townhall.identity.linkage.features import Features, features_of
-from townhall.identity.linkage.index import BlockingIndex, Key
+from townhall.identity.linkage.index import BlockingIndex
 from townhall.identity.linkage.model import Model, probability
 from townhall.identity.linkage.record import Record
 
@@ -111,12 +110,8 @@ class Matcher:
         max_candidates: int = 5,
         index: BlockingIndex | None = None,
         households: bool = False,
-        weigh: Callable[[Features, Features], float] | None = None,
     ) -> None:
         self.model = model
-        #: How a record is weighed against a resident's facet: the model's weight, or
-        #: the same numbers remembered (a batch scores each pair from both sides).
-        self.weigh = weigh or model.weight
         #: Records of people in households (a council's): dates of birth a generation
         #: apart are also a conflict (`household_conflicts`), so a son does not join the
         #: father whose name he shares.
@@ -180,22 +175,13 @@ class Matcher:
         ]
         return [replace(found[0], same_person=bridged), *found[1:]] if bridged else found
 
-    def pair_weights(
-        self, features: Features, exclude: str | None = None, keys: set[Key] | None = None
-    ) -> list[tuple[str, float]]:
-        """The best candidates' ids and pairwise weights, best first: what `match_features`
-        ranks, without the posteriors and evidence it builds for a decision (a batch
-        scores every resident this way and needs only the pairs). ``keys``: the record's
-        blocking keys if already worked out (`BlockingIndex.keys` of an indexed one)."""
-        return [(rid, weight) for (weight, _), rid in self._top(features, exclude, keys)]
-
     def _top(
-        self, features: Features, exclude: str | None, keys: set[Key] | None = None
+        self, features: Features, exclude: str | None
     ) -> list[tuple[tuple[float, Features], str]]:
         moved = self.moved_here(features)
         scored = (
             (self._best(features, rid, moved=rid in moved), rid)
-            for rid in self.index.candidates(features, keys) | moved
+            for rid in self.index.candidates(features) | moved
             if rid != exclude
         )
         # ties broken by id, so the same index gives the same answer in every process
@@ -345,7 +331,7 @@ class Matcher:
         costs CONFLICT_WEIGHT, so a record does not join through one facet it resembles.
         A resident whose household `moved_here` is scored as known at the record's
         address too (its names and dates of birth still have to agree)."""
-        weight = self.weigh
+        weight = self.model.weight
         facets = self.index.facets(resident_id)
         scored = [_also_at(f, features) for f in facets] if moved else facets
         if len(scored) == 1:  # most residents: no merged record
@@ -355,24 +341,24 @@ class Matcher:
                 ((weight(features, s), f) for s, f in zip(scored, facets, strict=True)),
                 key=lambda pair: pair[0],
             )
-        if best[0] == -math.inf:  # out of reach (a batch's `pairs.Reaching`): no lower
-            return best
+        return self.held_down(features, facets, best[0]), best[1]
+
+    def held_down(self, features: Features, facets: list[Features], weight: float) -> float:
+        """The best facet's weight after what the resident as a whole says of the record:
+        a conflict with any facet costs CONFLICT_WEIGHT; names that differ from every
+        facet, or an unstated generation among households, cap it. Only ever lower."""
         if self._checkable(features) and any(self._clash(features, f) for f in facets):
-            return best[0] + CONFLICT_WEIGHT, best[1]
+            return weight + CONFLICT_WEIGHT
         cap = HOUSEHOLD_NAMES_DIFFER_CAP if self.households else NAMES_DIFFER_CAP
         if (
-            best[0] > cap
+            weight > cap
             and all(names_differ(features, f) for f in facets)
             and not any(features.ni is not None and features.ni == f.ni for f in facets)
         ):
-            return cap, best[1]
-        if (
-            self.households
-            and best[0] > UNSTATED_SUFFIX_CAP
-            and either_generation(features, facets)
-        ):
-            return UNSTATED_SUFFIX_CAP, best[1]
-        return best
+            return cap
+        if self.households and weight > UNSTATED_SUFFIX_CAP and either_generation(features, facets):
+            return UNSTATED_SUFFIX_CAP
+        return weight
 
     def _checkable(self, features: Features) -> bool:
         if self.households and features.dob is not None:

@@ -8,11 +8,13 @@ holds the two to the same pairs, and the bench times both in one run.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable, Sequence
 
+from townhall.identity.linkage.comparisons import LevelOf
 from townhall.identity.linkage.errors import InvalidRecordError
-from townhall.identity.linkage.features import Features
+from townhall.identity.linkage.features import Features, Place
 from townhall.identity.linkage.matcher import Matcher
 from townhall.identity.linkage.model import Model, probability
 from townhall.identity.linkage.record import Record
@@ -34,26 +36,55 @@ def scored_pairs(
     at or above the threshold, unless known to be two people (`apart`).
 
     Every record is matched against the others as `Matcher.match_features` would match
-    it (its best 50 candidates by pairwise weight); a pair met from both sides keeps the
-    probability from the side matched last. Each pair is weighed once (`OncePerPair`),
-    and only as far as it takes to see that it cannot reach the threshold (`Reaching`):
-    the matcher's caps and conflicts only ever lower a weight, and a candidate below
-    the threshold changes nothing here, whether or not it is among the best 50 (every
-    candidate at or above the threshold outranks it).
+    it (its best 50 candidates by pairwise weight, ties to the higher id); a pair met
+    from both sides has one probability, kept where it was first met. Each pair is
+    weighed once, here rather than in the matcher: the model's comparisons and the
+    matcher's caps treat the two records alike (each asks the same of both sides:
+    equality, Jaro-Winkler, one edit, a shared value, a conflict), so the weight met
+    from one side is the weight from the other. And only as far as it takes to see that
+    it cannot reach the threshold (`Reaching`): the matcher's caps and conflicts only
+    ever lower a weight, and a candidate below the threshold changes nothing here,
+    whether or not it is among the best 50 (every candidate at or above the threshold
+    outranks it). A record's candidates at or above it are all it needs ranked.
     """
-    weigh = OncePerPair(Reaching(model, weight_of(threshold) - _MARGIN))
-    matcher = Matcher(model, max_candidates=50, weigh=weigh)
+    floor = weight_of(threshold) - _MARGIN
+    reaching = Reaching(model, floor)
+    matcher = Matcher(model, max_candidates=50)
+    index, held_down = matcher.index, matcher.held_down
+    known = [reaching.known(f) for f in features.values()]
     for record in records:
         own = _id(record)
-        if own in matcher.index:
+        if own in index:
             raise InvalidRecordError("resident_id", f"{own} is in the batch twice")
-        matcher.index.put(own, [features[own]])
+        index.put(own, [features[own]])
+    place = {own: n for n, own in enumerate(features)}
+    size = len(place)
+    # weights worked out from the earlier record's side, until the later one meets them
+    waiting: dict[int, float] = {}
     pairs: dict[tuple[str, str], float] = {}
-    for own, own_features in features.items():
-        keys = matcher.index.keys(own)  # worked out once, by `put`
-        for other, weight in matcher.pair_weights(own_features, exclude=own, keys=keys):
-            key = _key(own, other)
+    for n, (own, a) in enumerate(features.items()):
+        reached: list[tuple[float, str]] = []
+        for other in index.candidates(a, index.keys(own)):  # keys worked out by `put`
+            m = place[other]
+            if m == n:
+                continue
+            weight = waiting.pop(m * size + n, None) if m < n else None
+            if weight is None:
+                b = features[other]
+                weight = reaching(a, b, known[n] & known[m])
+                if weight != _OUT_OF_REACH:
+                    weight = held_down(a, [b], weight)
+                if m > n:
+                    waiting[n * size + m] = weight
+            if weight >= floor:
+                reached.append((weight, other))
+        if len(reached) > matcher.max_candidates:
+            reached = heapq.nlargest(matcher.max_candidates, reached)
+        else:
+            reached.sort(reverse=True)
+        for weight, other in reached:
             p = probability(weight)
+            key = _key(own, other)
             if p >= threshold and key not in apart:
                 pairs[key] = p
     return pairs
@@ -82,6 +113,11 @@ def scored_pairs_one_by_one(
     return pairs
 
 
+#: A pair `Reaching` drops: no weight at all.
+_OUT_OF_REACH = -math.inf
+#: One of `Reaching`'s steps: the comparison's place in the model, its level function,
+#: its weights by level, and the most the comparisons after it could add.
+Step = tuple[int, LevelOf, tuple[float, ...], float]
 #: Below the threshold's weight by more than float rounding could account for.
 _MARGIN = 1e-6
 #: Each comparison's cost relative to an exact one, as measured on the council bench's
@@ -104,56 +140,80 @@ class Reaching:
 
     The comparisons are tried most decisive for their cost first (the highest weight a
     level can add, over `COST`); after each, the weight so far plus the most the
-    remaining ones could add is a bound. A pair that completes is summed in the model's
-    own order, so its weight is the very number `Model.weight` gives. The order only
-    changes how soon a hopeless pair is dropped, never a weight.
+    remaining ones could add is a bound. A comparison one of the two records says
+    nothing to (`known`: no date of birth, no email) is at its null level, which weighs
+    nothing: it is not tried, and adds nothing to the bound, so a pair of records that
+    hold little is dropped as soon as what they do hold says so. A pair that completes
+    is summed in the model's own order, so its weight is the very number `Model.weight`
+    gives. The order only changes how soon a hopeless pair is dropped, never a weight.
+    One per thread: it keeps the steps' weights in one list, not a new one a pair.
     """
 
     def __init__(self, model: Model, floor: float) -> None:
         scorers = [(c.comparison.level_of, c.weights) for c in model.comparisons]
         gain = [max(0.0, *weights) for _, weights in scorers]
         cost = [COST.get(c.comparison.name, 5.0) for c in model.comparisons]
-        order = sorted(range(len(scorers)), key=lambda n: -gain[n] / cost[n])
-        rest = [sum(gain[m] for m in order[k + 1 :]) for k in range(len(order))]
-        self._steps = [(n, *scorers[n], rest[k]) for k, n in enumerate(order)]
+        self._order = sorted(range(len(scorers)), key=lambda n: -gain[n] / cost[n])
+        self._scorers = scorers
+        self._gain = gain
+        #: comparisons whose null level weighs nothing, left out for a record without
+        #: their values (a trained model's null level always weighs 0)
+        self._skippable = [weights[0] == 0.0 for _, weights in scorers]
+        self._everything = (1 << len(scorers)) - 1
+        self._plans: dict[int, tuple[list[Step], list[int]]] = {}
+        self._parts = [0.0] * len(scorers)
         self._prior = model.prior_weight
         self._floor = floor
 
-    def __call__(self, a: Features, b: Features) -> float:
-        parts = [0.0] * len(self._steps)
+    def known(self, f: Features) -> int:
+        """The comparisons (bit n for the model's n-th) the record may say something to:
+        all but those at their null level against the record itself. Each comparison's
+        null level asks for a value on one side (a date of birth, any address), so a
+        record null against itself is null against every record. A record whose current
+        address is empty but a former one known reads its primary columns (none) for a
+        single address and its places for several: every comparison counts for it."""
+        if f.places and _primary(f) != f.places[0]:
+            return self._everything
+        found = 0
+        for n, (level_of, _) in enumerate(self._scorers):
+            if not self._skippable[n] or level_of(f, f) != 0:
+                found |= 1 << n
+        return found
+
+    def __call__(self, a: Features, b: Features, shared: int | None = None) -> float:
+        """``shared``: ``known(a) & known(b)``, if the caller keeps each record's."""
+        if shared is None:
+            shared = self.known(a) & self.known(b)
+        plan = self._plans.get(shared)
+        if plan is None:
+            plan = self._plans[shared] = self._plan(shared)
+        steps, summed = plan
+        parts = self._parts  # each step's weight; only this plan's are read back
         so_far = self._prior
-        for n, level_of, weights, rest in self._steps:
-            parts[n] = weights[level_of(a, b)]
-            so_far += parts[n]
-            if so_far + rest < self._floor:
-                return -math.inf
+        floor = self._floor
+        for n, level_of, weights, rest in steps:
+            part = parts[n] = weights[level_of(a, b)]
+            so_far += part
+            if so_far + rest < floor:
+                return _OUT_OF_REACH
         total = self._prior
-        for part in parts:
-            total += part
+        for n in summed:  # the model's order; the comparisons left out add 0.0
+            total += parts[n]
         return total
 
+    def _plan(self, shared: int) -> tuple[list[Step], list[int]]:
+        """The comparisons to try for a pair, in order, each with the most the ones
+        after it could add; and the same comparisons in the model's order."""
+        order = [n for n in self._order if shared >> n & 1]
+        rest = [sum(self._gain[m] for m in order[k + 1 :]) for k in range(len(order))]
+        steps = [(n, *self._scorers[n], rest[k]) for k, n in enumerate(order)]
+        return steps, sorted(order)
 
-class OncePerPair:
-    """A weight function that weighs each pair of records once.
 
-    The model's comparisons treat the two records alike (each level asks the same of
-    both sides: equality, Jaro-Winkler, one edit, a shared value), so weighing b
-    against a gives the number weighing a against b gave; a batch that matches every
-    record against the others meets most pairs from both sides and scores them once.
-    An answer is kept only until its pair is met from the other side.
-    """
-
-    def __init__(self, weight: Callable[[Features, Features], float]) -> None:
-        self._weight = weight
-        self._waiting: dict[tuple[int, int], float] = {}
-
-    def __call__(self, a: Features, b: Features) -> float:
-        found = self._waiting.pop((id(b), id(a)), None)
-        if found is not None:
-            return found
-        weight = self._weight(a, b)
-        self._waiting[(id(a), id(b))] = weight
-        return weight
+def _primary(f: Features) -> Place:
+    """The record's primary address columns, as a place."""
+    return Place(f.postcode, f.sector, f.district, f.house_number, f.flat, f.house_name,
+                 f.address_line, f.address_tokens, f.town, f.uprn)  # fmt: skip
 
 
 def _key(a: str, b: str) -> tuple[str, str]:
