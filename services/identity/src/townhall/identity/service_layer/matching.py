@@ -47,9 +47,7 @@ class FormerAddress:
 
     @property
     def has_address(self) -> bool:
-        parts = (self.flat, self.house_name, self.house_number, self.address_line, self.town,
-                 self.postcode, self.uprn)  # fmt: skip
-        return any(parts)
+        return _has_address(self)
 
     def to_json(self) -> dict[str, Any]:
         values = asdict(self)
@@ -111,9 +109,7 @@ class IncomingRecord:
 
     @property
     def has_address(self) -> bool:
-        parts = (self.flat, self.house_name, self.house_number, self.address_line, self.town,
-                 self.postcode, self.uprn)  # fmt: skip
-        return any(parts)
+        return _has_address(self)
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready (dates as ISO strings), as a review item keeps it."""
@@ -146,6 +142,12 @@ class IncomingRecord:
             FormerAddress.from_json(a) for a in kept.get("previous_addresses") or ()
         )
         return cls(**kept)
+
+
+def _has_address(place: IncomingRecord | FormerAddress) -> bool:
+    parts = (place.flat, place.house_name, place.house_number, place.address_line, place.town,
+             place.postcode, place.uprn)  # fmt: skip
+    return any(parts)
 
 
 def _iso(value: date | None) -> str | None:

@@ -296,10 +296,8 @@ class FormerNameIn(_Body):
     until: date | None = None
 
 
-class PreviousAddressIn(_Body):
-    """An address the person lived at before the record's own, with the dates they
-    lived there if the source knows them. At least one part is needed; each is checked
-    as the record's own address is."""
+class _AddressParts(_Body):
+    """An address as a source system holds it, each part optional and checked."""
 
     flat: Annotated[str, _part(50)] | None = None
     house_name: Annotated[str, _part(100)] | None = None
@@ -308,24 +306,35 @@ class PreviousAddressIn(_Body):
     town: Name | None = None
     postcode: Postcode | None = None
     uprn: Uprn | None = None
+
+    def has_address(self) -> bool:
+        parts = (self.flat, self.house_name, self.house_number, self.address_line, self.town,
+                 self.postcode, self.uprn)  # fmt: skip
+        return any(parts)
+
+
+class PreviousAddressIn(_AddressParts):
+    """An address the person lived at before the record's own, with the dates they
+    lived there if the source knows them. At least one part is needed; each is checked
+    as the record's own address is."""
+
     since: Annotated[date | None, AfterValidator(_not_in_future)] = None
     until: Annotated[date | None, AfterValidator(_not_in_future)] = None
 
     @model_validator(mode="after")
     def _an_address_in_order(self) -> PreviousAddressIn:
-        parts = (self.flat, self.house_name, self.house_number, self.address_line, self.town,
-                 self.postcode, self.uprn)  # fmt: skip
-        if not any(parts):
+        if not self.has_address():
             raise ValueError("a previous address needs at least one part")
         if self.since and self.until and self.until < self.since:
             raise ValueError("a previous address cannot be left before it was moved into")
         return self
 
 
-class IncomingRecordRequest(_Body):
+class IncomingRecordRequest(_AddressParts):
     """A record from a source system. A name is needed (a family name; the given name
     may be missing when the source kept only a title or initials); every other field is
-    optional, and each is checked: a malformed one is refused, naming it."""
+    optional, and each is checked: a malformed one is refused, naming it. The address
+    is the record's own (`_AddressParts`); ``previous_addresses`` are former ones."""
 
     system: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
     reference: Annotated[
@@ -340,13 +349,6 @@ class IncomingRecordRequest(_Body):
     former_family_names: list[FormerNameIn] = Field(default_factory=list, max_length=10)
     date_of_birth: BirthDate = None
     ni_number: NiNumber | None = None
-    flat: Annotated[str, _part(50)] | None = None
-    house_name: Annotated[str, _part(100)] | None = None
-    house_number: Annotated[str, _part(20)] | None = None
-    address_line: Text | None = None
-    town: Name | None = None
-    postcode: Postcode | None = None
-    uprn: Uprn | None = None
     previous_addresses: list[PreviousAddressIn] = Field(
         default_factory=list,
         max_length=10,
