@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
 
 from townhall.identity.linkage.comparisons import LevelOf
 from townhall.identity.linkage.errors import InvalidRecordError
@@ -47,16 +47,33 @@ def scored_pairs(
     whether or not it is among the best 50 (every candidate at or above the threshold
     outranks it). A record's candidates at or above it are all it needs ranked.
     """
+    seen: set[str] = set()
+    for record in records:
+        own = _id(record)
+        if own in seen:
+            raise InvalidRecordError("resident_id", f"{own} is in the batch twice")
+        seen.add(own)
+    if seen != features.keys():
+        raise InvalidRecordError("resident_id", "the features are not the records'")
+    weighed = weighed_pairs(features, model, threshold, apart)
+    return {key: probability(weight) for key, weight in weighed.items()}
+
+
+def weighed_pairs(
+    features: dict[str, Features],
+    model: Model,
+    threshold: float,
+    apart: Set[tuple[str, str]] = frozenset(),
+) -> dict[tuple[str, str], float]:
+    """`scored_pairs`' pairs with their match weights (log2 odds, not probabilities), on
+    features by id alone (all training has of a population)."""
     floor = weight_of(threshold) - _MARGIN
     reaching = Reaching(model, floor)
     matcher = Matcher(model, max_candidates=50)
     index, held_down = matcher.index, matcher.held_down
     known = [reaching.known(f) for f in features.values()]
-    for record in records:
-        own = _id(record)
-        if own in index:
-            raise InvalidRecordError("resident_id", f"{own} is in the batch twice")
-        index.put(own, [features[own]])
+    for own, own_features in features.items():
+        index.put(own, [own_features])
     place = {own: n for n, own in enumerate(features)}
     size = len(place)
     # weights worked out from the earlier record's side, until the later one meets them
@@ -83,10 +100,9 @@ def scored_pairs(
         else:
             reached.sort(reverse=True)
         for weight, other in reached:
-            p = probability(weight)
             key = _key(own, other)
-            if p >= threshold and key not in apart:
-                pairs[key] = p
+            if probability(weight) >= threshold and key not in apart:
+                pairs[key] = weight
     return pairs
 
 

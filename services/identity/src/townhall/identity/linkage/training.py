@@ -2,20 +2,26 @@
 
 u probabilities come from random sampling of record pairs; m probabilities from
 expectation maximisation on two blocked samples (same date of birth; same names), so
-every comparison is estimated at least once; the prior from deterministic rules.
+every comparison is estimated at least once. The prior (the probability that two
+records picked at random are one person) starts from deterministic rules, as Splink
+estimates it, and is then made consistent with the trained model (`consistent_prior`).
 """
 
 from __future__ import annotations
 
+import copy
 import logging
+import math
+import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from townhall.identity.linkage.comparisons import COMPARISONS, Comparison
+from townhall.identity.linkage.comparisons import COMPARISONS, Comparison, household_conflicts
 from townhall.identity.linkage.errors import ModelNotTrainedError
 from townhall.identity.linkage.features import FEATURE_COLUMNS, Features, features_of
-from townhall.identity.linkage.model import Model
+from townhall.identity.linkage.model import Model, probability
+from townhall.identity.linkage.pairs import weighed_pairs
 from townhall.identity.linkage.record import Record
 
 if TYPE_CHECKING:  # Splink and pandas take seconds to import: only when training
@@ -25,6 +31,15 @@ if TYPE_CHECKING:  # Splink and pandas take seconds to import: only when trainin
     from splink.internals.blocking_rule_creator import BlockingRuleCreator
 
 _MIN_POPULATED = 0.01
+#: `consistent_prior`: at most this many rounds, until a round moves the prior by less
+#: than this fraction of it; pairs below this probability at Splink's prior add nothing
+#: worth weighing at any prior it settles at (a few hundred times Splink's at most); and
+#: the prior stays within these bounds (a population of strangers, or of one person).
+_PRIOR_ROUNDS = 50
+_PRIOR_TOLERANCE = 0.001
+_PRIOR_FLOOR = 1e-4
+_PRIOR_LOWEST = 1e-9
+_PRIOR_HIGHEST = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +48,8 @@ class TrainingOptions:
     u_max_pairs: float = 2e6
     em_max_pairs: float | None = 5e5
     deterministic_recall: float = 0.7
+    #: `consistent_prior` reads a random sample of at most this many records.
+    prior_sample: int = 5_000
 
 
 def train(records: Sequence[Record], options: TrainingOptions | None = None) -> Model:
@@ -58,7 +75,66 @@ def train_on(features: Sequence[Features], options: TrainingOptions | None = Non
     except (ValueError, EMTrainingException) as error:
         raise ModelNotTrainedError(f"Splink could not estimate the model: {error}") from error
     sampled = min(options.u_max_pairs, len(features) * (len(features) - 1) / 2)
-    return Model.from_splink(linker.misc.save_model_to_json(), u_floor=1.0 / sampled)
+    model = Model.from_splink(linker.misc.save_model_to_json(), u_floor=1.0 / sampled)
+    return consistent_prior(features, model, options)
+
+
+def consistent_prior(
+    features: Sequence[Features], model: Model, options: TrainingOptions | None = None
+) -> Model:
+    """The model with the prior its own scores imply for the population.
+
+    Splink estimates the prior from deterministic rules (same names and date of birth,
+    same email or phone) and an assumed recall for them (`deterministic_recall`). Where
+    the rules reach most true pairs (FEBRL: every record has a date of birth) that is
+    close. A council's legacy records mostly cannot meet them: council tax holds no date
+    of birth and often an initial, so the rules find a fraction of the pairs they are
+    assumed to, and the prior comes out several times too small. Every posterior is then
+    too low: a record its engine puts at 0.6 is its person far more often than that,
+    and it waits for an officer.
+
+    Here the prior is instead the one at which the model expects as many matches as it
+    assumes: the expected number of true pairs, the sum of the probability of every pair
+    the engine scores (`pairs.weighed_pairs`, with the engine's caps and conflicts), over
+    the number of pairs. Pairs the engine holds to be two people among households
+    (`household_conflicts`: another given name, sex, NI number, suffix, or a generation
+    between their dates of birth) count none, as its clustering never joins them. The
+    classic estimate of the proportion of matches in Fellegi-Sunter EM, without labels.
+    Pairs the blocking never meets are left out, so it errs low.
+
+    The pairs are weighed once, with Splink's prior and a floor low enough for any prior
+    it could settle at; a prior only shifts every weight by the same amount, so the fixed
+    point (from Splink's estimate, a few rounds) is found on those weights alone. On a
+    random sample of records (`prior_sample`) for a large population: the sample's pairs
+    are as likely to be one person as the population's.
+    """
+    options = options or TrainingOptions()
+    population = list(features)
+    if len(population) > options.prior_sample:
+        population = random.Random(options.seed).sample(population, options.prior_sample)
+    sample = {str(n): f for n, f in enumerate(population)}
+    pairs = len(sample) * (len(sample) - 1) / 2
+    start = model.prior_weight
+    weighed = weighed_pairs(sample, model, _PRIOR_FLOOR)
+    evidence = [weight - start for (a, b), weight in weighed.items()
+                if not household_conflicts(sample[a], sample[b])]  # fmt: skip
+    prior = model.probability_two_random_records_match
+    for _ in range(_PRIOR_ROUNDS):
+        shift = math.log2(prior / (1.0 - prior))
+        expected = sum(probability(w + shift) for w in evidence)
+        estimate = min(max(expected / pairs, _PRIOR_LOWEST), _PRIOR_HIGHEST)
+        settled = abs(estimate - prior) <= _PRIOR_TOLERANCE * prior
+        prior = estimate
+        if settled:
+            break
+    return with_prior(model, prior)
+
+
+def with_prior(model: Model, prior: float) -> Model:
+    """The model with another prior; its Splink settings say the same."""
+    settings = copy.deepcopy(model.splink_settings)
+    settings["probability_two_random_records_match"] = prior
+    return replace(model, probability_two_random_records_match=prior, splink_settings=settings)
 
 
 def splink_linker(features: Sequence[Features]) -> Linker:
