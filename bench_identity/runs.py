@@ -119,7 +119,8 @@ def council(
     before, report = product.before_pass, product.duplicate_pass
     if before is not None and report is not None:
         note = (f"before the pass; the pass over {report.residents:,} residents: "
-                f"{report.merged} merged, {report.questions} questions, {report.seconds:.1f} s; "
+                f"{report.merged} merged, {report.settled} waiting records settled, "
+                f"{report.questions} questions, {report.seconds:.1f} s; "
                 f"{_false_links(before)}")  # fmt: skip
         rows.append(Row(f"council: {size}", "product path: match_record alone", before.quality,
                         product_seconds - report.seconds, note))  # fmt: skip

@@ -43,7 +43,7 @@ from townhall.identity.adapters.linkage_matcher import LinkageMatcher
 from townhall.identity.adapters.master_keys import MasterKeys
 from townhall.identity.adapters.orm import review_items
 from townhall.identity.bootstrap import MIGRATIONS
-from townhall.identity.domain.commands import DecideReview, MergeResidents
+from townhall.identity.domain.commands import DecideReview, MergeResidents, SettleReview
 from townhall.identity.domain.exceptions import DuplicateEmailError, DuplicateIdentifierError
 from townhall.identity.domain.model import Link, Resident
 from townhall.identity.domain.review import ReviewItem
@@ -55,6 +55,7 @@ from townhall.identity.service_layer.matching_handlers import (
     decide_review,
     match_record,
     merge_residents,
+    settle_review,
 )
 from townhall.identity.service_layer.unit_of_work import UnitOfWork
 from townhall.runtime.clock import Clock, utc_now
@@ -314,17 +315,29 @@ async def _arrive_in_memory(
     person_of: dict[str, str],
 ) -> tuple[Outcomes, Outcomes, Outcomes, PassReport]:
     """The outcomes as the records left them, then after identity's duplicate pass
-    (`adapters.duplicate_pass`) ran once over the residents they made, then once
+    (`adapters.duplicate_pass`) ran once over the residents they made (its merges, and
+    the records waiting for an officer that it settled), then once
     officers who know the truth (``person_of``) answered the queue."""
     matcher = LinkageMatcher(model)
     uow = _MemoryUnitOfWork(matcher)
     outcome = await _arrive(ordered, cast(UnitOfWork, uow), matcher, advance)
     suggested = {str(item.id): str(item.resident_id) for item in uow.reviews.items}
     report = await _duplicate_pass(uow, model)
-    after = await _merged(outcome, cast(UnitOfWork, uow))
+    after = await _merged(_settled(outcome, uow.reviews.items), cast(UnitOfWork, uow))
     answered = await _answer_the_queue(after, uow, person_of)
     return (_suggesting(outcome, suggested), _suggesting(after, suggested),
             _suggesting(answered, suggested), report)  # fmt: skip
+
+
+def _settled(outcome: Outcomes, items: list[ReviewItem]) -> Outcomes:
+    """The sightings whose review items the pass settled (no officer), as they went."""
+    settled = dict(outcome)
+    for item in items:
+        if item.kind == "record" and item.status != "open" and item.decided_by is None:
+            joined = item.resident_id if item.status == "accepted" else item.created_resident_id
+            outcome_of = "linked" if item.status == "accepted" else "created"
+            settled[str(item.record["reference"])] = (outcome_of, str(joined), "")
+    return settled
 
 
 async def _answer_the_queue(
@@ -360,8 +373,14 @@ async def _duplicate_pass(uow: _MemoryUnitOfWork, model: Model) -> PassReport:
         await merge_residents(command, cast(UnitOfWork, uow))
 
     merged, refused = await apply(found, merge)
+    settled = 0
+    for item in [i for i in uow.reviews.items if i.status == "open" and i.kind == "record"]:
+        result = await settle_review(SettleReview(item.id), cast(UnitOfWork, uow), uow.matcher,
+                                     Thresholds())  # fmt: skip
+        settled += result is not None
     questions = sum(not d.merge for d in found)
-    return PassReport(len(population), merged, questions, refused, time.perf_counter() - start)
+    return PassReport(len(population), merged, questions, refused, time.perf_counter() - start,
+                      settled=settled)  # fmt: skip
 
 
 @dataclass

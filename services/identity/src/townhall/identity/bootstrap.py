@@ -89,6 +89,7 @@ COMMANDS: dict[type, Handler] = {
     commands.RevokeOfficerSessions: session_handlers.revoke_officer_sessions,
     IncomingRecord: matching_handlers.match_record,
     commands.DecideReview: matching_handlers.decide_review,
+    commands.SettleReview: matching_handlers.settle_review,
     commands.MergeResidents: matching_handlers.merge_residents,
     commands.AskAboutDuplicate: matching_handlers.ask_about_duplicate,
     commands.UnmergeResidents: matching_handlers.unmerge_residents,
@@ -244,10 +245,14 @@ def _duplicate_pass(
         opened: uuid.UUID | None = await bus.handle(command, context)
         return opened
 
+    async def settle(command: commands.SettleReview) -> bool:
+        if matcher.upkeep is None:  # not serving (the command line): the queue waits
+            return False
+        return await bus.handle(command, context) is not None
+
     thresholds = _thresholds(settings)
-    return DuplicatePass(
-        runtime.sessions, serving_model(matcher, runtime.sessions), thresholds, merge, ask
-    )
+    model = serving_model(matcher, runtime.sessions)
+    return DuplicatePass(runtime.sessions, model, thresholds, merge, ask, settle)
 
 
 def _thresholds(settings: IdentitySettings) -> Thresholds:

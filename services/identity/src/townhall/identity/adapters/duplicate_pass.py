@@ -7,8 +7,11 @@ resident is scored against every other by the batch engine's rules
 resident through identity's own ``MergeResidents`` command (so each merge is a
 ``ResidentMerged`` event in the outbox, and the index follows it), and a pair in the
 grey zone becomes a review item for an officer (``adapters.duplicate_review``), unless
-one is already waiting for it. A pair an officer rejected is two people: no later pass
-merges them or asks again.
+one is already waiting for it. After the merges, each record still waiting for an
+officer is matched again (identity's ``SettleReview``): where the residents as they are
+now make the engine sure, the record is linked (or, with no one near enough to ask
+about, made a resident) and leaves the queue; the rest wait. A pair an officer rejected
+is two people: no later pass merges them or asks again.
 
 Residents known to be two people are never merged: another NI number, a Jr against a
 Sr, a title of the other sex, another given name, dates of birth a generation apart
@@ -52,6 +55,8 @@ from townhall.identity.service_layer.matching import Thresholds
 _log = structlog.get_logger(__name__)
 
 Merge = Callable[[commands.MergeResidents], Awaitable[object]]
+#: Identity's ``SettleReview``: whether the item was settled (linked or created).
+Settle = Callable[[commands.SettleReview], Awaitable[bool]]
 #: (resident id, system, reference) for every identifier residents hold.
 Identifiers = Iterable[tuple[uuid.UUID, str, str]]
 
@@ -68,6 +73,8 @@ class PassReport:
     seconds: float
     #: Review items opened for the questions (none for a pair already waiting).
     asked: int = 0
+    #: Records that were waiting for an officer and that the engine has now settled.
+    settled: int = 0
 
 
 def plan(
@@ -125,6 +132,17 @@ async def apply(found: Sequence[Duplicate], merge: Merge) -> tuple[int, int]:
     return merged, refused
 
 
+async def settle_waiting(sessions: async_sessionmaker[AsyncSession], settle: Settle) -> int:
+    """Each record waiting for an officer matched again (``SettleReview``, one
+    transaction each): how many were settled."""
+    async with sessions() as session:
+        waiting = await ReviewRepository(session).waiting_records()
+    settled = 0
+    for review_id in waiting:
+        settled += await settle(commands.SettleReview(review_id))
+    return settled
+
+
 class DuplicatePass:
     """One pass over the residents in the database (see the module)."""
 
@@ -135,6 +153,7 @@ class DuplicatePass:
         thresholds: Thresholds,
         merge: Merge,
         ask: Ask | None = None,
+        settle: Settle | None = None,
     ) -> None:
         self.sessions = sessions
         self.model = model
@@ -142,6 +161,8 @@ class DuplicatePass:
         self.merge = merge
         #: Opens a review item for a question; None: questions are only counted.
         self.ask = ask
+        #: Settles records waiting for an officer; None: the queue is left as it is.
+        self.settle = settle
         self._started = False
 
     async def step(self) -> PassReport | None:
@@ -164,13 +185,14 @@ class DuplicatePass:
         population.sort(key=lambda r: age.get(r.id, len(age)))  # the oldest survives
         found = await asyncio.to_thread(plan, population, model, self.thresholds, held, reviewed)
         merged, refused = await apply(found, self.merge)
+        settled = await settle_waiting(self.sessions, self.settle) if self.settle else 0
         by_id = {str(r.id): r for r in population}
         asked = await duplicate_review.ask(found, by_id, model, self.ask) if self.ask else 0
         questions = sum(not d.merge for d in found)
         report = PassReport(len(population), merged, questions, refused,
-                            time.perf_counter() - start, asked)  # fmt: skip
+                            time.perf_counter() - start, asked, settled)  # fmt: skip
         _log.info("duplicate_pass_done", residents=report.residents, merged=merged,
-                  questions=questions, asked=asked, refused=refused,
+                  questions=questions, asked=asked, refused=refused, settled=settled,
                   seconds=round(report.seconds, 1))  # fmt: skip
         return report
 

@@ -34,6 +34,8 @@ class ReviewRepository:
     async def save(self, item: ReviewItem) -> None:
         values = {
             "status": item.status,
+            "resident_id": item.resident_id,
+            "probability": item.probability,
             "decided_by": item.decided_by,
             "decided_at": item.decided_at or self.clock(),
             "created_resident_id": item.created_resident_id,
@@ -57,6 +59,15 @@ class ReviewRepository:
         )
         row = (await self.session.execute(query)).mappings().one_or_none()
         return None if row is None else _item(dict(row))
+
+    async def waiting_records(self) -> list[uuid.UUID]:
+        """Every record item still waiting for an officer, the likeliest first."""
+        query = (
+            select(review_items.c.id)
+            .where(review_items.c.status == "open", review_items.c.kind == RECORD)
+            .order_by(review_items.c.probability.desc(), review_items.c.id)
+        )
+        return list((await self.session.execute(query)).scalars())
 
     async def naming(self, resident_ids: Collection[uuid.UUID]) -> list[ReviewItem]:
         """Every item, decided or not, that names one of these residents."""

@@ -185,6 +185,14 @@ class DecideReview:
 
 
 @dataclass(frozen=True)
+class SettleReview:
+    """Match a record waiting for an officer again; if the engine is now sure, do what
+    it would do with the record (link it or create a resident) and close the item."""
+
+    review_id: uuid.UUID
+
+
+@dataclass(frozen=True)
 class MergeResidents:
     survivor_id: uuid.UUID
     merged_id: uuid.UUID

@@ -6,6 +6,11 @@ resident it may be (accepting links it, rejecting makes it a new resident).
 ``other_resident_id`` into ``resident_id``; rejecting is remembered: the two are known
 to be two people, and no later pass asks again or merges them).
 
+A record waiting for an officer may be settled without one (`settle`): the duplicate
+pass matches it again once later records have changed what is known, and where the
+engine is now sure (it would link, or no resident is near enough to ask about) it does
+what an officer would have. Such an item is decided with no ``decided_by``.
+
 When a resident an item names is erased, the item keeps no personal data about them
 (`forget`): one still waiting is closed (status ``erased``), one decided keeps its
 decision and the ids, without the record or the evidence.
@@ -44,6 +49,27 @@ class ReviewItem:
             raise InvalidChangeError(f"this review item is already {self.status}")
         self.status = "accepted" if accept else "rejected"
         self.decided_by, self.decided_at = officer_id, now
+
+    def settle(
+        self,
+        now: datetime,
+        *,
+        linked: tuple[uuid.UUID, float, list[dict[str, Any]]] | None = None,
+        created: uuid.UUID | None = None,
+    ) -> None:
+        """Decided by the engine, not an officer: ``linked`` to a resident (the one
+        proposed, or the one it was merged into since, with the probability and evidence
+        that settled it), or ``created`` a new resident."""
+        if self.status != "open" or self.kind != RECORD:
+            raise InvalidChangeError(f"this review item is already {self.status}")
+        if (linked is None) == (created is None):
+            raise InvalidChangeError("a review item settles by a link or a new resident")
+        if linked is not None:
+            self.status = "accepted"
+            self.resident_id, self.probability, self.evidence = linked
+        else:
+            self.status, self.created_resident_id = "rejected", created
+        self.decided_by, self.decided_at = None, now
 
     def forget(self, now: datetime) -> None:
         """A resident the item names was erased: keep nothing personal.

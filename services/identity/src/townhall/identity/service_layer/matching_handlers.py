@@ -17,7 +17,8 @@ import structlog
 from townhall.identity.domain import commands
 from townhall.identity.domain.exceptions import InvalidChangeError, NotFoundError
 from townhall.identity.domain.model import Address, Link, Name, Resident, SourceRecord
-from townhall.identity.domain.review import DUPLICATE, ReviewItem
+from townhall.identity.domain.review import DUPLICATE, RECORD, ReviewItem
+from townhall.identity.linkage.matcher import AMBIGUOUS_POSTERIOR
 from townhall.identity.service_layer.matching import (
     FieldEvidence,
     FormerAddress,
@@ -240,6 +241,57 @@ async def decide_review(
     if not command.accept:
         return MatchResult("created", resident.id)
     return MatchResult("linked", resident.id, None, item.probability, evidence)
+
+
+async def settle_review(
+    command: commands.SettleReview, uow: UnitOfWork, matcher: Matcher, thresholds: Thresholds
+) -> MatchResult | None:
+    """A record waiting for an officer, matched again against the residents as they are
+    now (later records may have brought the address, the date of birth or the phone that
+    decides it, or merged the residents it was split between). Where the engine is now
+    sure of the answer to the question the item asks, it does what `match_record` would
+    do with the record: links it to the resident proposed (or the one it was merged
+    into), or, with no resident near enough to ask about, creates one. Otherwise the item
+    waits, unchanged, and the answer is None: a record still in the grey zone, one the
+    engine would now link to another resident (a new question, and an officer's), one
+    that fitted two people it could not tell apart, and one seen before an erasure of
+    its contacts, which only an officer can place."""
+    async with uow:
+        item = await uow.reviews.get(command.review_id)
+        if item is None or item.status != "open" or item.kind != RECORD:
+            return None
+        if item.probability == AMBIGUOUS_POSTERIOR:  # which of two people: an officer's
+            return None
+        record = IncomingRecord.from_json(item.record)
+        candidates = await matcher.candidates(record, uow)
+        best = candidates[0] if candidates else None
+        now = uow.clock()
+        proposed = await uow.residents.get(item.resident_id)  # or who it merged into
+        if (
+            best is not None
+            and best.probability >= thresholds.link
+            and proposed is not None
+            and best.resident_id == proposed.id
+        ):
+            resident = await _get(uow, best.resident_id)
+            evidence = _evidence(best.evidence)
+            link = Link(uuid.uuid4(), resident.id, record.system, record.reference, "matcher",
+                        best.probability, evidence, now, None, item.id)  # fmt: skip
+            await _link(uow, resident, record, link)
+            await _merge_bridged(uow, resident, best.same_person)
+            item.settle(now, linked=(resident.id, best.probability, evidence))
+            result = MatchResult("linked", resident.id, None, best.probability, best.evidence)
+        elif best is not None and best.probability >= thresholds.review:
+            return None  # still a question
+        elif await _observed_before_erasure(uow, record):  # only an officer can place it
+            return None
+        else:
+            resident = await _create(uow, record)
+            item.settle(now, created=resident.id)
+            result = MatchResult("created", resident.id)
+        await uow.reviews.save(item)
+        await uow.commit()
+    return result
 
 
 async def _decide_duplicate(uow: UnitOfWork, item: ReviewItem, accept: bool) -> MatchResult:
