@@ -10,6 +10,7 @@ from datetime import date
 from townhall.identity.linkage import Address, Model, Record
 from townhall.identity.linkage.duplicates import find_duplicates
 from townhall.identity.linkage.features import features_of
+from townhall.identity.linkage.index import MAX_BLOCK, BlockingIndex
 from townhall.identity.linkage.pairs import Reaching, scored_pairs, scored_pairs_one_by_one
 from townhall.identity.linkage.synthetic import generate
 
@@ -124,6 +125,35 @@ def test_the_pass_decides_as_matching_each_resident_one_by_one_would(model: Mode
     )
     assert found == plainly
     assert {d.merge for d in found} == {True, False}  # both merges and questions compared
+
+
+def test_records_that_only_meet_the_others_through_a_crowded_block_are_scored_as_one_by_one(
+    model: Model,
+) -> None:
+    """A record with nothing but a common name (every block it is in is crowded) meets
+    the others through its smallest crowded block, and they need not meet it: the fast
+    scoring weighs such pairs from each side that meets them, as matching does."""
+    named_only = [Record(given_name="John", family_name="Smith", resident_id=f"n{n}")
+                  for n in range(MAX_BLOCK + 5)]  # fmt: skip
+    housed = [
+        Record(given_name="John", family_name="Smith", resident_id=f"h{n}",
+               date_of_birth=date(1960 + n, 1, 2), postcode="ZX4 7QT",
+               house_number=str(n + 1), address_line="Mill Lane", town="Sampleton")
+        for n in range(5)
+    ]  # fmt: skip
+    records = [*housed[:2], *named_only, *housed[2:]]
+    features = {r.resident_id: features_of(r) for r in records if r.resident_id}
+    index = BlockingIndex()
+    for rid, f in features.items():
+        index.put(rid, [f])
+    assert index.crowded_only(index.keys("n0")) and not index.crowded_only(index.keys("h0"))
+    assert "h0" in index.candidates(features["n0"], index.keys("n0"))
+    assert "n0" not in index.candidates(features["h0"], index.keys("h0"))
+
+    fast = scored_pairs(records, features, model, 0.05, set())
+
+    assert fast == scored_pairs_one_by_one(records, features, model, 0.05, set())
+    assert any("h" in a + b and "n" in a + b for a, b in fast)  # pairs met one way only
 
 
 def test_a_pair_is_weighed_exactly_or_dropped_only_when_it_cannot_reach_the_floor(

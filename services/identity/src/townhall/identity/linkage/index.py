@@ -142,6 +142,11 @@ class BlockingIndex:
             return set(min(crowded, key=lambda c: (c[0], c[1]))[2])
         return found
 
+    def crowded_only(self, keys: set[Key]) -> bool:
+        """Whether every one of these keys' blocks is crowded: `candidates` then gives
+        the smallest crowded block, whose members need not have the record among theirs."""
+        return all(len(self._blocks.get(key, ())) > self.max_block for key in keys)
+
     def _unblock(self, resident_id: str) -> None:
         if resident_id not in self._facets:
             return

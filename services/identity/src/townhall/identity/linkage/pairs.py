@@ -75,26 +75,31 @@ def weighed_pairs(
     for own, own_features in features.items():
         index.put(own, [own_features])
     place = {own: n for n, own in enumerate(features)}
-    size = len(place)
-    # weights worked out from the earlier record's side, until the later one meets them
-    waiting: dict[int, float] = {}
+    # Two records meet each other as candidates (they share an uncrowded block) unless
+    # one of them only has crowded blocks and met the other through its smallest one
+    # (`BlockingIndex.candidates`): `lopsided`. A pair that meets both ways is weighed
+    # from its earlier record's side, which also hands the weight (if it can reach the
+    # threshold) to the later record's candidates; the later record passes it by.
+    lopsided = [index.crowded_only(index.keys(own)) for own in features]
+    # each record's candidates at or above the floor, handed on by earlier records
+    handed: list[list[tuple[float, str]]] = [[] for _ in features]
     pairs: dict[tuple[str, str], float] = {}
     for n, (own, a) in enumerate(features.items()):
-        reached: list[tuple[float, str]] = []
+        reached = handed[n]
+        handed[n] = []
         for other in index.candidates(a, index.keys(own)):  # keys worked out by `put`
             m = place[other]
-            if m == n:
+            both_ways = not (lopsided[n] or lopsided[m])
+            if m == n or (m < n and both_ways):
                 continue
-            weight = waiting.pop(m * size + n, None) if m < n else None
-            if weight is None:
-                b = features[other]
-                weight = reaching(a, b, known[n] & known[m])
-                if weight != _OUT_OF_REACH:
-                    weight = held_down(a, [b], weight)
-                if m > n:
-                    waiting[n * size + m] = weight
+            b = features[other]
+            weight = reaching(a, b, known[n] & known[m])
+            if weight != _OUT_OF_REACH:
+                weight = held_down(a, [b], weight)
             if weight >= floor:
                 reached.append((weight, other))
+                if m > n and both_ways:
+                    handed[m].append((weight, own))
         if len(reached) > matcher.max_candidates:
             reached = heapq.nlargest(matcher.max_candidates, reached)
         else:
