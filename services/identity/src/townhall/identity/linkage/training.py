@@ -66,12 +66,12 @@ def train_on(features: Sequence[Features], options: TrainingOptions | None = Non
     """`train` on the records' features, for a caller that has worked them out already
     (a batch scores with the same features it trains on)."""
     linker = splink_linker(features)
-    emails = training_frame(features)["email"].dropna()
+    emails = [f.email for f in features if f.email is not None]
     options = options or TrainingOptions()
     from splink.internals.exceptions import EMTrainingException
 
     try:
-        fit(linker, options, shared_emails=bool(emails.duplicated().any()))
+        fit(linker, options, shared_emails=len(set(emails)) < len(emails))
     except (ValueError, EMTrainingException) as error:
         raise ModelNotTrainedError(f"Splink could not estimate the model: {error}") from error
     sampled = min(options.u_max_pairs, len(features) * (len(features) - 1) / 2)
