@@ -32,9 +32,9 @@ if TYPE_CHECKING:  # Splink and pandas take seconds to import: only when trainin
 
 _MIN_POPULATED = 0.01
 #: `consistent_prior`: at most this many rounds, until a round moves the prior by less
-#: than this fraction of it; pairs below this probability at Splink's prior add nothing
-#: worth weighing at any prior it settles at (a few hundred times Splink's at most); and
-#: the prior stays within these bounds (a population of strangers, or of one person).
+#: than this fraction of it; pairs below this probability at Splink's prior are left
+#: out (at a prior ten times Splink's, each would still be below 0.001); and the prior
+#: stays within these bounds (a population of strangers, or of one person).
 _PRIOR_ROUNDS = 50
 _PRIOR_TOLERANCE = 0.001
 _PRIOR_FLOOR = 1e-4
@@ -102,9 +102,10 @@ def consistent_prior(
     classic estimate of the proportion of matches in Fellegi-Sunter EM, without labels.
     Pairs the blocking never meets are left out, so it errs low.
 
-    The pairs are weighed once, with Splink's prior and a floor low enough for any prior
-    it could settle at; a prior only shifts every weight by the same amount, so the fixed
-    point (from Splink's estimate, a few rounds) is found on those weights alone. On a
+    The pairs are weighed once, with Splink's prior and a low floor (`_PRIOR_FLOOR`); a
+    prior shifts every weight by the same amount (the matcher's caps, absolute weights,
+    aside: a pair at a cap counts as if shifted too), so the fixed point (from Splink's
+    estimate, a few rounds) is found on those weights alone. On a
     random sample of records (`prior_sample`) for a large population: the sample's pairs
     are as likely to be one person as the population's.
     """
