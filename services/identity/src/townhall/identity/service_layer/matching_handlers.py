@@ -273,7 +273,7 @@ async def settle_review(
             and proposed is not None
             and best.resident_id == proposed.id
         ):
-            resident = await _get(uow, best.resident_id)
+            resident = proposed
             evidence = _evidence(best.evidence)
             link = Link(uuid.uuid4(), resident.id, record.system, record.reference, "matcher",
                         best.probability, evidence, now, None, item.id)  # fmt: skip
